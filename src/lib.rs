@@ -1,1 +1,13 @@
+//! anaf-portal: connects Romanian companies to ANAF e-Factura and keeps their OAuth tokens alive.
 
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod secrets;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

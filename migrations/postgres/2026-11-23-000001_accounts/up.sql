@@ -1,0 +1,28 @@
+CREATE TABLE users (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'support', 'user')),
+    disabled_at TIMESTAMP,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
+-- id is the SHA-256 of the session key: a copy of this table does not hand out live sessions.
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id BIGINT REFERENCES users (id) ON DELETE CASCADE,
+    state TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+CREATE INDEX sessions_user_id ON sessions (user_id);
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+-- subject is 'ip:<address>' or 'account:<email>'.
+CREATE TABLE login_failures (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    subject TEXT NOT NULL,
+    failed_at TIMESTAMP NOT NULL
+);
+CREATE INDEX login_failures_subject_failed_at ON login_failures (subject, failed_at);

@@ -1,0 +1,121 @@
+//! CSRF protection for the HTML routes: a synchronizer token kept in the session and sent back in
+//! every form's `csrf_token` field (or an `X-CSRF-Token` header), plus an `Origin` /
+//! `Sec-Fetch-Site` check. `/api/` (Bearer keys, no cookies) and the sandbox simulator (called by
+//! the portal's own server-side client) are outside it.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes};
+use actix_web::HttpMessage;
+
+use crate::auth::PortalSession;
+use crate::error::{AppError, is_api_path};
+use crate::secrets::constant_time_eq;
+use crate::web::state::AppState;
+
+pub const FIELD: &str = "csrf_token";
+const HEADER: &str = "x-csrf-token";
+/// Forms are small; a bigger urlencoded body is refused before it is buffered.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+pub async fn protect(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let path = req.path();
+    if req.method().is_safe() || is_api_path(path) || path.starts_with("/sandbox/") {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    match check(&mut req).await {
+        Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
+        Err(error) => {
+            tracing::warn!(path = %req.path(), reason = %error, "unsafe request refused");
+            let rejected: actix_web::Error = match error {
+                Rejection::TooLarge => AppError::PayloadTooLarge.into(),
+                _ => AppError::CsrfRejected.into(),
+            };
+            // An Ok response carrying the error, so the error renderer outside us sees the request.
+            Ok(req.error_response(rejected).map_into_right_body())
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Rejection {
+    #[error("cross-origin request")]
+    CrossOrigin,
+    #[error("no csrf token in the session")]
+    NoSessionToken,
+    #[error("csrf token missing or wrong")]
+    BadToken,
+    #[error("form too large")]
+    TooLarge,
+}
+
+async fn check(req: &mut ServiceRequest) -> Result<(), Rejection> {
+    let expected_origin = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.origin.clone())
+        .unwrap_or_default();
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        if origin.as_bytes() != expected_origin.as_bytes() {
+            return Err(Rejection::CrossOrigin);
+        }
+    }
+    if req
+        .headers()
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return Err(Rejection::CrossOrigin);
+    }
+    let expected = PortalSession::of(req.request())
+        .existing_csrf_token()
+        .ok_or(Rejection::NoSessionToken)?;
+
+    let submitted = match req.headers().get(HEADER) {
+        Some(value) => value.to_str().ok().map(str::to_owned),
+        None => token_from_form(req).await?,
+    };
+    match submitted {
+        Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
+        _ => Err(Rejection::BadToken),
+    }
+}
+
+/// Reads `csrf_token` from a urlencoded body and puts the body back for the handler.
+async fn token_from_form(req: &mut ServiceRequest) -> Result<Option<String>, Rejection> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok(None);
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_FORM_BYTES) {
+        return Err(Rejection::TooLarge);
+    }
+    let mut body = Vec::new();
+    let mut payload = req.take_payload();
+    use futures_util::StreamExt;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| Rejection::BadToken)?;
+        if body.len() + chunk.len() > MAX_FORM_BYTES {
+            return Err(Rejection::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let token = url::form_urlencoded::parse(&body)
+        .find(|(key, _)| key == FIELD)
+        .map(|(_, value)| value.into_owned());
+    req.set_payload(Payload::from(Bytes::from(body)));
+    Ok(token)
+}

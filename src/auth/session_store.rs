@@ -1,0 +1,169 @@
+//! actix-session's `SessionStore` over our database, so logging out really ends a session, several
+//! instances share sessions, and disabling a user can delete all of theirs.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration as CookieDuration;
+use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::db::Db;
+use crate::db::models::{now, sessions};
+use crate::secrets::{random_token, sha256_hex};
+
+/// The key under which the session state records who is logged in.
+pub const USER_ID_KEY: &str = "user_id";
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    db: Db,
+    absolute_timeout: Duration,
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db, absolute_timeout: Duration) -> Self {
+        DbSessionStore {
+            db,
+            absolute_timeout,
+        }
+    }
+}
+
+fn after(start: NaiveDateTime, ttl: &CookieDuration) -> NaiveDateTime {
+    start + TimeDelta::milliseconds(ttl.whole_milliseconds().try_into().unwrap_or(i64::MAX / 2))
+}
+
+fn user_id_of(state: &HashMap<String, String>) -> Option<i64> {
+    state.get(USER_ID_KEY).and_then(|v| v.parse().ok())
+}
+
+fn to_chrono(duration: Duration) -> TimeDelta {
+    TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(
+        &self,
+        session_key: &SessionKey,
+    ) -> Result<Option<HashMap<String, String>>, LoadError> {
+        let id = sha256_hex(session_key.as_ref());
+        let absolute = to_chrono(self.absolute_timeout);
+        let state = self
+            .db
+            .run(move |conn| {
+                let at = now();
+                Ok(sessions::load_live(
+                    conn,
+                    &id,
+                    at,
+                    at.checked_sub_signed(absolute).unwrap_or(NaiveDateTime::MIN),
+                )?)
+            })
+            .await
+            .map_err(LoadError::Other)?;
+        state
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| LoadError::Deserialization(e.into()))
+    }
+
+    async fn save(
+        &self,
+        session_state: HashMap<String, String>,
+        ttl: &CookieDuration,
+    ) -> Result<SessionKey, SaveError> {
+        let json =
+            serde_json::to_string(&session_state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let key = random_token(32);
+        let id = sha256_hex(&key);
+        let ttl = *ttl;
+        let user_id = user_id_of(&session_state);
+        self.db
+            .run(move |conn| {
+                let at = now();
+                sessions::insert(
+                    conn,
+                    &sessions::NewSession {
+                        id: &id,
+                        user_id,
+                        state: &json,
+                        created_at: at,
+                        expires_at: after(at, &ttl),
+                    },
+                )?;
+                Ok(())
+            })
+            .await
+            .map_err(SaveError::Other)?;
+        SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: HashMap<String, String>,
+        ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        let json = serde_json::to_string(&session_state)
+            .map_err(|e| UpdateError::Serialization(e.into()))?;
+        let id = sha256_hex(session_key.as_ref());
+        let ttl_copy = *ttl;
+        let user_id = user_id_of(&session_state);
+        let updated = self
+            .db
+            .run(move |conn| {
+                Ok(sessions::update_state(
+                    conn,
+                    &id,
+                    user_id,
+                    &json,
+                    after(now(), &ttl_copy),
+                )?)
+            })
+            .await
+            .map_err(UpdateError::Other)?;
+        if updated == 1 {
+            Ok(session_key)
+        } else {
+            // Deleted meanwhile (logout in another tab, user disabled): start a fresh session
+            // rather than resurrect the old id.
+            self.save(session_state, ttl).await.map_err(|e| match e {
+                SaveError::Serialization(e) => UpdateError::Serialization(e),
+                SaveError::Other(e) => UpdateError::Other(e),
+            })
+        }
+    }
+
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        ttl: &CookieDuration,
+    ) -> Result<(), anyhow::Error> {
+        let id = sha256_hex(session_key.as_ref());
+        let ttl = *ttl;
+        self.db
+            .run(move |conn| {
+                let at = now();
+                let expires_at = after(at, &ttl);
+                // Skip the write when the deadline moved within the last tenth of the TTL
+                // (at most a minute): one write per active minute instead of per request.
+                let slack = TimeDelta::milliseconds(
+                    (ttl.whole_milliseconds() / 10).min(60_000).try_into().unwrap_or(60_000),
+                );
+                sessions::extend(conn, &id, expires_at, expires_at - slack)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        let id = sha256_hex(session_key.as_ref());
+        self.db
+            .run(move |conn| {
+                sessions::delete(conn, &id)?;
+                Ok(())
+            })
+            .await
+    }
+}

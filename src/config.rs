@@ -1,0 +1,327 @@
+//! Every setting: its environment variable, its default and its validation.
+//!
+//! `ServeArgs` holds the raw strings exactly as given (flag or environment), so that a bad value is
+//! reported with the *variable's* name; `Config::from_args` turns them into typed values or one
+//! `ConfigError` line naming the variable and what is wrong.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use url::Url;
+
+use crate::db::DatabaseUrl;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address and port the portal listens on.
+    #[arg(long, env = "ANAF_PORTAL_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Public URL of the portal (used for cookies, redirects and the OAuth callback).
+    /// Default: http://<bind address>.
+    #[arg(long, env = "ANAF_PORTAL_BASE_URL")]
+    pub base_url: Option<String>,
+
+    /// Directory for the default SQLite database and the generated sandbox secret key.
+    #[arg(long, env = "ANAF_PORTAL_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Database: a SQLite file path (or sqlite://path) or postgres://user:pass@host/db.
+    /// Default: <data dir>/anaf-portal.sqlite3.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Master key for encrypting tokens and cookies: at least 32 bytes, base64 or hex.
+    /// Generated into the data directory when absent in sandbox mode; required otherwise.
+    #[arg(long, env = "ANAF_PORTAL_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// Whether anyone may register (`open`) or accounts come only from `user create` (`closed`).
+    #[arg(long, env = "ANAF_PORTAL_REGISTRATION", default_value = "open")]
+    pub registration: String,
+
+    /// A session ends after this long without a request (e.g. 30m, 1h, 90s).
+    #[arg(long, env = "ANAF_PORTAL_SESSION_IDLE_TIMEOUT", default_value = "30m")]
+    pub session_idle_timeout: String,
+
+    /// A session ends this long after login, however active (e.g. 12h).
+    #[arg(long, env = "ANAF_PORTAL_SESSION_ABSOLUTE_TIMEOUT", default_value = "12h")]
+    pub session_absolute_timeout: String,
+
+    /// Failed logins allowed per IP address and per account within the window.
+    #[arg(long, env = "ANAF_PORTAL_LOGIN_MAX_FAILURES", default_value = "10")]
+    pub login_max_failures: String,
+
+    /// The window over which failed logins are counted; a locked account unlocks when it passes.
+    #[arg(long, env = "ANAF_PORTAL_LOGIN_FAILURE_WINDOW", default_value = "15m")]
+    pub login_failure_window: String,
+
+    /// Take the client address from X-Forwarded-For (only behind a reverse proxy you control).
+    #[arg(long, env = "ANAF_PORTAL_TRUST_PROXY", default_value = "false")]
+    pub trust_proxy: String,
+
+    /// OAuth client id registered at ANAF. Absent: sandbox mode with the built-in ANAF simulator.
+    #[arg(long, env = "ANAF_CLIENT_ID")]
+    pub anaf_client_id: Option<String>,
+
+    /// OAuth client secret registered at ANAF (required with ANAF_CLIENT_ID).
+    #[arg(long, env = "ANAF_CLIENT_SECRET", hide_env_values = true)]
+    pub anaf_client_secret: Option<String>,
+
+    /// Callback URL registered at ANAF. Default: <base URL>/anaf/callback.
+    #[arg(long, env = "ANAF_REDIRECT_URI")]
+    pub anaf_redirect_uri: Option<String>,
+
+    /// ANAF OAuth server.
+    #[arg(
+        long,
+        env = "ANAF_OAUTH_URL",
+        default_value = "https://logincert.anaf.ro/anaf-oauth2/v1"
+    )]
+    pub anaf_oauth_url: String,
+
+    /// ANAF API server (the hello service and e-Factura).
+    #[arg(long, env = "ANAF_API_URL", default_value = "https://api.anaf.ro")]
+    pub anaf_api_url: String,
+}
+
+/// Whether anyone can open an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    Open,
+    Closed,
+}
+
+/// Real ANAF credentials, or the built-in simulator.
+#[derive(Debug, Clone)]
+pub enum AnafMode {
+    Sandbox,
+    Production {
+        client_id: String,
+        client_secret: SecretString,
+        redirect_uri: Option<Url>,
+        oauth_url: Url,
+        api_url: Url,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    pub idle_timeout: Duration,
+    pub absolute_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    pub max_failures: u32,
+    pub window: Duration,
+}
+
+/// The validated configuration the application is built from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub base_url: Option<Url>,
+    pub data_dir: PathBuf,
+    pub database_url: DatabaseUrl,
+    pub secret_key: Option<SecretString>,
+    pub registration: Registration,
+    pub session: SessionSettings,
+    pub login_limits: LoginLimits,
+    pub trust_proxy: bool,
+    pub anaf: AnafMode,
+}
+
+/// A setting that cannot be used, reported as one line: `VARIABLE: what is wrong`.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+impl Config {
+    pub fn from_args(args: ServeArgs) -> Result<Config, ConfigError> {
+        let bind: SocketAddr = args.bind.trim().parse().map_err(|_| {
+            invalid(
+                "ANAF_PORTAL_BIND",
+                format!("'{}' is not an address like 127.0.0.1:8080", args.bind),
+            )
+        })?;
+        let base_url = args
+            .base_url
+            .as_deref()
+            .map(|raw| parse_http_url("ANAF_PORTAL_BASE_URL", raw))
+            .transpose()?;
+        let database_url = match args.database_url.as_deref() {
+            Some(raw) => DatabaseUrl::parse(raw).map_err(|e| invalid("DATABASE_URL", e))?,
+            None => DatabaseUrl::Sqlite(args.data_dir.join("anaf-portal.sqlite3")),
+        };
+        let anaf = anaf_mode(&args)?;
+        let secret_key = match args.secret_key {
+            Some(raw) => {
+                crate::secrets::MasterKey::parse(&raw)
+                    .map_err(|e| invalid("ANAF_PORTAL_SECRET_KEY", e))?;
+                Some(SecretString::from(raw))
+            }
+            None => None,
+        };
+        let registration = match args.registration.trim().to_ascii_lowercase().as_str() {
+            "open" => Registration::Open,
+            "closed" => Registration::Closed,
+            other => {
+                return Err(invalid(
+                    "ANAF_PORTAL_REGISTRATION",
+                    format!("'{other}' is neither 'open' nor 'closed'"),
+                ));
+            }
+        };
+        let session = SessionSettings {
+            idle_timeout: parse_duration(
+                "ANAF_PORTAL_SESSION_IDLE_TIMEOUT",
+                &args.session_idle_timeout,
+            )?,
+            absolute_timeout: parse_duration(
+                "ANAF_PORTAL_SESSION_ABSOLUTE_TIMEOUT",
+                &args.session_absolute_timeout,
+            )?,
+        };
+        if session.absolute_timeout < session.idle_timeout {
+            return Err(invalid(
+                "ANAF_PORTAL_SESSION_ABSOLUTE_TIMEOUT",
+                "must not be shorter than ANAF_PORTAL_SESSION_IDLE_TIMEOUT",
+            ));
+        }
+        let max_failures = args
+            .login_max_failures
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                invalid(
+                    "ANAF_PORTAL_LOGIN_MAX_FAILURES",
+                    format!("'{}' is not a whole number above 0", args.login_max_failures),
+                )
+            })?;
+        let login_limits = LoginLimits {
+            max_failures,
+            window: parse_duration("ANAF_PORTAL_LOGIN_FAILURE_WINDOW", &args.login_failure_window)?,
+        };
+        let trust_proxy = parse_bool("ANAF_PORTAL_TRUST_PROXY", &args.trust_proxy)?;
+        if matches!(anaf, AnafMode::Production { .. }) && secret_key.is_none() {
+            return Err(invalid(
+                "ANAF_PORTAL_SECRET_KEY",
+                "is required when ANAF_CLIENT_ID is set (generate one with: openssl rand -base64 32)",
+            ));
+        }
+        Ok(Config {
+            bind,
+            base_url,
+            data_dir: args.data_dir,
+            database_url,
+            secret_key,
+            registration,
+            session,
+            login_limits,
+            trust_proxy,
+            anaf,
+        })
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        matches!(self.anaf, AnafMode::Sandbox)
+    }
+}
+
+fn anaf_mode(args: &ServeArgs) -> Result<AnafMode, ConfigError> {
+    let oauth_url = parse_http_url("ANAF_OAUTH_URL", &args.anaf_oauth_url)?;
+    let api_url = parse_http_url("ANAF_API_URL", &args.anaf_api_url)?;
+    let redirect_uri = args
+        .anaf_redirect_uri
+        .as_deref()
+        .map(|raw| parse_http_url("ANAF_REDIRECT_URI", raw))
+        .transpose()?;
+    let client_id = args
+        .anaf_client_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let Some(client_id) = client_id else {
+        if args.anaf_client_secret.is_some() {
+            return Err(invalid(
+                "ANAF_CLIENT_ID",
+                "is missing while ANAF_CLIENT_SECRET is set",
+            ));
+        }
+        return Ok(AnafMode::Sandbox);
+    };
+    let client_secret = args
+        .anaf_client_secret
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| invalid("ANAF_CLIENT_SECRET", "is required when ANAF_CLIENT_ID is set"))?;
+    Ok(AnafMode::Production {
+        client_id: client_id.to_owned(),
+        client_secret: SecretString::from(client_secret.to_owned()),
+        redirect_uri,
+        oauth_url,
+        api_url,
+    })
+}
+
+fn parse_http_url(variable: &'static str, raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw.trim())
+        .map_err(|e| invalid(variable, format!("'{raw}' is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid(
+            variable,
+            format!("'{raw}' must be an http:// or https:// URL with a host"),
+        ));
+    }
+    Ok(url)
+}
+
+fn parse_bool(variable: &'static str, raw: &str) -> Result<bool, ConfigError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(invalid(variable, format!("'{raw}' is neither true nor false"))),
+    }
+}
+
+/// Parses `90s`, `30m`, `12h`, `7d` or a plain number of seconds.
+pub fn parse_duration(variable: &'static str, raw: &str) -> Result<Duration, ConfigError> {
+    let text = raw.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let multiplier = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    let seconds = digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(multiplier))
+        .filter(|n| *n > 0);
+    seconds.map(Duration::from_secs).ok_or_else(|| {
+        invalid(
+            variable,
+            format!("'{raw}' is not a duration above zero like 90s, 30m, 12h or 7d"),
+        )
+    })
+}

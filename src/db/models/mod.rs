@@ -1,0 +1,10 @@
+//! Rows and the queries that read and write them, one module per table.
+
+pub mod login_failures;
+pub mod sessions;
+pub mod users;
+
+/// Now, in UTC, as stored in every timestamp column.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

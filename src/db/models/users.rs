@@ -1,0 +1,135 @@
+use chrono::NaiveDateTime;
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::db::DbConnection;
+use crate::db::models::now;
+use crate::db::schema::{sessions, users};
+use crate::domain::{Email, Role};
+
+/// A user as every page sees it; the password hash is only read by `find_credentials`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    role: String,
+    pub disabled_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        // The CHECK constraint keeps the column to known roles; fall back to the least privilege.
+        self.role.parse().unwrap_or(Role::User)
+    }
+
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewUser<'a> {
+    email: &'a str,
+    password_hash: &'a str,
+    role: &'a str,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Database(#[from] DieselError),
+}
+
+/// Creates a user. With `role` `None` (self-registration) the very first account becomes `admin`
+/// and every later one `user`, decided in one statement so two first registrations cannot both win.
+pub fn create(
+    conn: &mut DbConnection,
+    email: &Email,
+    password_hash: &str,
+    role: Option<Role>,
+) -> Result<User, CreateUserError> {
+    let at = now();
+    let inserted = diesel::insert_into(users::table)
+        .values(NewUser {
+            email: email.as_str(),
+            password_hash,
+            role: role.unwrap_or(Role::User).as_str(),
+            created_at: at,
+            updated_at: at,
+        })
+        .returning(users::id)
+        .get_result::<i64>(conn);
+    let id = match inserted {
+        Ok(id) => id,
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            return Err(CreateUserError::EmailTaken);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if role.is_none() {
+        let earlier = diesel::alias!(users as earlier);
+        diesel::update(users::table.filter(users::id.eq(id)))
+            .filter(not(exists(
+                earlier.filter(earlier.field(users::id).lt(id)),
+            )))
+            .set(users::role.eq(Role::Admin.as_str()))
+            .execute(conn)?;
+    }
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)?)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The user and their password hash, for login only.
+pub fn find_credentials(
+    conn: &mut DbConnection,
+    email: &Email,
+) -> QueryResult<Option<(User, String)>> {
+    users::table
+        .filter(users::email.eq(email.as_str()))
+        .select((User::as_select(), users::password_hash))
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &Email) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email.as_str()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Disables or enables an account; disabling ends every session of the user at once.
+pub fn set_disabled(conn: &mut DbConnection, id: i64, disabled: bool) -> QueryResult<usize> {
+    conn.transaction(|conn| {
+        let at = now();
+        let changed = diesel::update(users::table.find(id))
+            .set((
+                users::disabled_at.eq(disabled.then_some(at)),
+                users::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        if disabled {
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
+        }
+        Ok(changed)
+    })
+}

@@ -1,0 +1,186 @@
+//! Builds the application from a validated `Config`; `main` and the tests call the same code.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use secrecy::ExposeSecret;
+use url::Url;
+
+use crate::auth::Passwords;
+use crate::auth::login_limiter::LoginLimiter;
+use crate::auth::session_store::DbSessionStore;
+use crate::config::Config;
+use crate::db::Db;
+use crate::db::models::{login_failures, now, sessions};
+use crate::secrets::MasterKey;
+use crate::web::security_headers::CspFormAction;
+use crate::web::state::AppState;
+
+pub struct Application {
+    port: u16,
+    base_url: Url,
+    server: Server,
+}
+
+impl Application {
+    /// Connects and migrates the database, binds the listener and assembles the server.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        install_crypto_provider();
+        let master_key = MasterKey::from_config(config.secret_key.as_ref(), &config.data_dir)?;
+        let db = Db::connect(&config.database_url)?;
+        {
+            let db = db.clone();
+            tokio::task::spawn_blocking(move || db.migrate()).await??;
+        }
+
+        let listener = TcpListener::bind(config.bind).map_err(|e| {
+            anyhow::anyhow!("ANAF_PORTAL_BIND: cannot listen on {}: {e}", config.bind)
+        })?;
+        let local = listener.local_addr()?;
+        let base_url = match &config.base_url {
+            Some(url) => url.clone(),
+            None => Url::parse(&format!("http://{local}"))?,
+        };
+        let origin = base_url.origin().ascii_serialization();
+        let secure_cookies = base_url.scheme() == "https";
+        let cookie_key = Key::from(master_key.derive("session-cookie-v1", 64).expose_secret());
+
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            passwords: Passwords::default(),
+            login_limiter: LoginLimiter::new(config.login_limits.clone()),
+            registration: config.registration,
+            origin: origin.clone(),
+            base_url: base_url.clone(),
+            sandbox: config.is_sandbox(),
+            trust_proxy: config.trust_proxy,
+        });
+        let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
+        let session_store = DbSessionStore::new(db.clone(), config.session.absolute_timeout);
+        let idle = actix_web::cookie::time::Duration::seconds(
+            config.session.idle_timeout.as_secs().try_into().unwrap_or(i64::MAX),
+        );
+        let cookie_name = if secure_cookies {
+            "__Host-anaf_portal_session"
+        } else {
+            "anaf_portal_session"
+        };
+
+        spawn_cleanup(db.clone(), config.session.absolute_timeout, config.login_limits.window);
+
+        let server = HttpServer::new(move || {
+            let sessions = SessionMiddleware::builder(session_store.clone(), cookie_key.clone())
+                .cookie_name(cookie_name.to_owned())
+                .cookie_secure(secure_cookies)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_path("/".to_owned())
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(idle)
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                )
+                .build();
+            App::new()
+                .app_data(state.clone())
+                .app_data(form_action.clone())
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(|e, _| {
+                            crate::error::AppError::BadRequest(format!("malformed form: {e}"))
+                                .into()
+                        }),
+                )
+                .configure(crate::web::routes)
+                .default_service(web::to(crate::web::not_found))
+                // Outermost last: logging sees everything, errors are rendered after CSRF and
+                // sessions have had their say.
+                .wrap(from_fn(crate::auth::csrf::protect))
+                .wrap(sessions)
+                .wrap(from_fn(crate::error::render))
+                .wrap(from_fn(crate::web::security_headers::add))
+                .wrap(from_fn(crate::web::request_log::log_requests))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+
+        tracing::info!(
+            address = %local,
+            base_url = %base_url,
+            database = config.database_url.backend_name(),
+            sandbox = config.is_sandbox(),
+            "anaf-portal listening"
+        );
+        Ok(Application {
+            port: local.port(),
+            base_url,
+            server,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// reqwest is built without a bundled provider; ring is ours (no OpenSSL, no aws-lc build).
+pub fn install_crypto_provider() {
+    // Fails only when a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn csp_form_action(config: &Config) -> String {
+    match &config.anaf {
+        crate::config::AnafMode::Production { oauth_url, .. } => {
+            format!("'self' {}", oauth_url.origin().ascii_serialization())
+        }
+        crate::config::AnafMode::Sandbox => "'self'".to_owned(),
+    }
+}
+
+/// Deletes expired sessions and stale login failures every few minutes.
+fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
+    let absolute = chrono::TimeDelta::from_std(absolute).unwrap_or(chrono::TimeDelta::MAX);
+    let window = chrono::TimeDelta::from_std(failure_window).unwrap_or(chrono::TimeDelta::MAX);
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let result = db
+                .run(move |conn| {
+                    let at = now();
+                    let gone = sessions::delete_expired(
+                        conn,
+                        at,
+                        at.checked_sub_signed(absolute).unwrap_or(chrono::NaiveDateTime::MIN),
+                    )?;
+                    login_failures::delete_older_than(
+                        conn,
+                        at.checked_sub_signed(window).unwrap_or(chrono::NaiveDateTime::MIN),
+                    )?;
+                    Ok(gone)
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "session cleanup failed");
+            }
+        }
+    });
+}

@@ -1,0 +1,263 @@
+//! Register, log in, log out.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::auth::PortalSession;
+use crate::auth::login_limiter::Subjects;
+use crate::auth::session::FlashLevel;
+use crate::config::Registration;
+use crate::db::models::users::{self, CreateUserError};
+use crate::domain::{Email, Password, Role};
+use crate::error::AppError;
+use crate::web::page::{Page, html, safe_next, see_other};
+use crate::web::state::AppState;
+use crate::web::templates::{LoginPage, RegisterPage};
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    ended: Option<String>,
+}
+
+pub async fn login_form(
+    page: Page,
+    query: web::Query<LoginQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    if page.user.is_some() {
+        return Ok(see_other(safe_next(&query.next)));
+    }
+    let notice = match query.ended.as_deref() {
+        Some("logout") => Some(page.t.get("logout.done")),
+        Some(_) => Some(page.t.get("login.session_ended")),
+        None => None,
+    };
+    html(
+        StatusCode::OK,
+        &LoginPage {
+            page,
+            email: String::new(),
+            next: safe_next(&query.next).to_owned(),
+            error: None,
+            notice,
+            registration_open: state.registration == Registration::Open,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The client address failures are counted under.
+fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
+    let info = req.connection_info();
+    let address = if trust_proxy {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
+    address.unwrap_or("unknown").to_owned()
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    // A malformed address cannot match an account but is still counted and timed like one.
+    let email = Email::parse(&form.email).ok();
+    let subjects = Subjects::new(
+        &client_ip(&req, state.trust_proxy),
+        email.as_ref().map_or(form.email.trim(), Email::as_str),
+    );
+
+    let limiter = state.login_limiter.clone();
+    let lookup_email = email.clone();
+    let check_subjects = subjects.clone();
+    let (locked_for, credentials) = state
+        .db
+        .run(move |conn| {
+            let locked = limiter.locked_for(conn, &check_subjects)?;
+            let credentials = match (&locked, &lookup_email) {
+                (None, Some(email)) => users::find_credentials(conn, email)?,
+                _ => None,
+            };
+            Ok((locked, credentials))
+        })
+        .await?;
+    if let Some(wait) = locked_for {
+        tracing::warn!("login refused: too many failures");
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+
+    let (user, hash) = match credentials {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let password_matches = state
+        .passwords
+        .verify(SecretString::from(form.password), hash)
+        .await?;
+
+    let limiter = state.login_limiter.clone();
+    match user.filter(|u| password_matches && !u.is_disabled()) {
+        Some(user) => {
+            state
+                .db
+                .run(move |conn| Ok(limiter.record_success(conn, &subjects)?))
+                .await?;
+            let session = PortalSession::of(&req);
+            session.log_in(user.id)?;
+            tracing::info!(user_id = user.id, "login succeeded");
+            let page_lang = crate::i18n::Lang::from_request(&req).catalog();
+            session.flash(FlashLevel::Success, page_lang.get("login.welcome"));
+            Ok(see_other(safe_next(&form.next)))
+        }
+        None => {
+            state
+                .db
+                .run(move |conn| Ok(limiter.record_failure(conn, &subjects)?))
+                .await?;
+            tracing::info!("login failed");
+            let page = Page::build(&req).await?;
+            let error = Some(page.t.get("login.failed").to_owned());
+            html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &LoginPage {
+                    page,
+                    email: form.email,
+                    next: safe_next(&form.next).to_owned(),
+                    error,
+                    notice: None,
+                    registration_open: state.registration == Registration::Open,
+                },
+            )
+        }
+    }
+}
+
+pub async fn logout(session: PortalSession) -> HttpResponse {
+    session.log_out();
+    see_other("/login?ended=logout")
+}
+
+pub async fn register_form(
+    page: Page,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    if page.user.is_some() {
+        return Ok(see_other("/"));
+    }
+    let open = state.registration == Registration::Open;
+    html(
+        if open { StatusCode::OK } else { StatusCode::FORBIDDEN },
+        &RegisterPage {
+            page,
+            open,
+            email: String::new(),
+            email_error: None,
+            password_error: None,
+            confirm_error: None,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, AppError> {
+    if state.registration == Registration::Closed {
+        return Err(AppError::Forbidden);
+    }
+    let form = form.into_inner();
+    let email = Email::parse(&form.email);
+    let confirm_error = (form.password != form.password_confirm).then_some("register.mismatch");
+    let password = Password::parse(SecretString::from(form.password));
+
+    let (email, password) = match (email, password, confirm_error) {
+        (Ok(email), Ok(password), None) => (email, password),
+        (email, password, confirm_error) => {
+            return render_register_errors(
+                &req,
+                form.email,
+                email.err(),
+                password.err().map(|p| p.message_key()),
+                confirm_error,
+            )
+            .await;
+        }
+    };
+
+    let hash = state.passwords.hash(password.secret().clone()).await?;
+    let new_email = email.clone();
+    let created = state
+        .db
+        .run(move |conn| Ok(users::create(conn, &new_email, &hash, None)))
+        .await?;
+    let user = match created {
+        Ok(user) => user,
+        Err(CreateUserError::EmailTaken) => {
+            return render_register_errors(&req, form.email, Some("register.email_taken"), None, None)
+                .await;
+        }
+        Err(CreateUserError::Database(e)) => return Err(e.into()),
+    };
+    tracing::info!(user_id = user.id, role = %user.role(), "account registered");
+    let session = PortalSession::of(&req);
+    session.log_in(user.id)?;
+    let t = crate::i18n::Lang::from_request(&req).catalog();
+    let message = if user.role() == Role::Admin {
+        "register.done_admin"
+    } else {
+        "register.done"
+    };
+    session.flash(FlashLevel::Success, t.get(message));
+    Ok(see_other("/"))
+}
+
+async fn render_register_errors(
+    req: &HttpRequest,
+    email: String,
+    email_error: Option<&'static str>,
+    password_error: Option<&'static str>,
+    confirm_error: Option<&'static str>,
+) -> Result<HttpResponse, AppError> {
+    let page = Page::build(req).await?;
+    html(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &RegisterPage {
+            email_error: email_error.map(|k| page.t.get(k)),
+            password_error: password_error.map(|k| page.t.get(k)),
+            confirm_error: confirm_error.map(|k| page.t.get(k)),
+            page,
+            open: true,
+            email,
+        },
+    )
+}

@@ -1,0 +1,98 @@
+//! What every page's layout needs: language, the user, the CSRF token, flash messages.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+
+use crate::auth::PortalSession;
+use crate::auth::current_user;
+use crate::auth::session::Flash;
+use crate::db::models::users::User;
+use crate::error::AppError;
+use crate::i18n::{Catalog, Lang};
+use crate::web::state::AppState;
+
+pub struct Page {
+    pub t: Catalog,
+    pub user: Option<User>,
+    pub csrf_token: String,
+    pub flashes: Vec<Flash>,
+    pub sandbox: bool,
+    /// Path and query of this page, where the language switcher returns to.
+    pub here: String,
+}
+
+impl Page {
+    pub async fn build(req: &HttpRequest) -> Result<Page, AppError> {
+        let user = current_user::load(req).await?;
+        let session = PortalSession::of(req);
+        let sandbox = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.sandbox);
+        Ok(Page {
+            t: Lang::from_request(req).catalog(),
+            user,
+            csrf_token: session.csrf_token(),
+            flashes: session.take_flashes(),
+            sandbox,
+            here: req
+                .uri()
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned()),
+        })
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.t.lang().code()
+    }
+
+    pub fn role_label(&self) -> &'static str {
+        match &self.user {
+            Some(user) => self.t.get(match user.role() {
+                crate::domain::Role::Admin => "role.admin",
+                crate::domain::Role::Support => "role.support",
+                crate::domain::Role::User => "role.user",
+            }),
+            None => "",
+        }
+    }
+}
+
+impl FromRequest for Page {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Page::build(&req).await })
+    }
+}
+
+/// Renders a template as an HTML response with the given status.
+pub fn html(status: StatusCode, template: &impl askama::Template) -> Result<HttpResponse, AppError> {
+    let body = template
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// A 303 to `location` (after a successful form POST).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .finish()
+}
+
+/// Keeps only local paths, so `?next=` cannot send anyone to another site.
+pub fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control());
+    if local { next } else { "/" }
+}
