@@ -116,8 +116,12 @@ pub async fn render(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let res = next.call(req).await?;
     let status = res.status();
-    // The simulator speaks ANAF's own error format; leave its answers untouched.
-    if status.as_u16() < 400 || res.request().path().starts_with("/sandbox/") {
+    // Only errors get a body here: a page a handler rendered on purpose (a form with its
+    // messages, 422) passes through, and so does the simulator, which speaks ANAF's own format.
+    if status.as_u16() < 400
+        || res.response().error().is_none()
+        || res.request().path().starts_with("/sandbox/")
+    {
         return Ok(res.map_into_left_body());
     }
     let (request, response) = res.into_parts();

@@ -1,1 +1,6 @@
-fn main(){}
+//! One integration-test binary: every module drives the real application over HTTP.
+
+mod accounts;
+mod helpers;
+mod security;
+mod settings;

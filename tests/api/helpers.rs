@@ -1,0 +1,184 @@
+//! `spawn_app()`: the real application on a real port with a fresh database (a new SQLite file, or
+//! a new PostgreSQL database when `TEST_DATABASE_URL` is set), and a cookie-keeping HTTP client.
+
+use std::sync::Arc;
+
+use anaf_portal::cli::{Cli, Command};
+use anaf_portal::config::{Config, ServeArgs};
+use anaf_portal::startup::Application;
+use clap::Parser;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::{Response, StatusCode, redirect};
+
+pub const STRONG_PASSWORD: &str = "verde-munte-cafea-2026";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+    pub database_url: String,
+    pub data_dir: tempfile::TempDir,
+}
+
+/// Settings as the command line would parse them, with test defaults.
+pub fn test_args(extra: &[&str]) -> (ServeArgs, tempfile::TempDir, String) {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let database_url = match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => fresh_postgres_database(&admin_url),
+        _ => data_dir.path().join("test.sqlite3").display().to_string(),
+    };
+    let mut argv = vec![
+        "anaf-portal".to_owned(),
+        "serve".to_owned(),
+        "--bind".to_owned(),
+        "127.0.0.1:0".to_owned(),
+        "--data-dir".to_owned(),
+        data_dir.path().display().to_string(),
+        "--database-url".to_owned(),
+        database_url.clone(),
+    ];
+    argv.extend(extra.iter().map(|s| (*s).to_owned()));
+    let cli = Cli::try_parse_from(argv).expect("test arguments parse");
+    let Some(Command::Serve(args)) = cli.command else {
+        panic!("expected serve")
+    };
+    (args, data_dir, database_url)
+}
+
+/// A new, empty database on the PostgreSQL server named by `admin_url`.
+fn fresh_postgres_database(admin_url: &str) -> String {
+    use diesel::{Connection, RunQueryDsl, pg::PgConnection};
+    let name = format!(
+        "anaf_test_{}",
+        anaf_portal::secrets::random_token(12)
+            .to_lowercase()
+            .replace(['-', '_'], "x")
+    );
+    let mut conn = PgConnection::establish(admin_url).expect("connect to TEST_DATABASE_URL");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create test database");
+    let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
+    url.set_path(&name);
+    url.to_string()
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
+    let (args, data_dir, database_url) = test_args(extra);
+    let config = Config::from_args(args).expect("valid test config");
+    let app = Application::build(config).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let jar = Arc::new(Jar::default());
+    TestApp {
+        client: client_with(jar.clone()),
+        jar,
+        address,
+        database_url,
+        data_dir,
+    }
+}
+
+pub fn client_with(jar: Arc<Jar>) -> reqwest::Client {
+    anaf_portal::startup::install_crypto_provider();
+    reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .cookie_provider(jar)
+        .build()
+        .expect("client")
+}
+
+/// The value of the first `name="csrf_token"` field in a page.
+pub fn csrf_token(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a csrf_token field") + marker.len();
+    let end = html[start..].find('"').expect("closing quote");
+    html[start..start + end].to_owned()
+}
+
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("body")
+    }
+
+    /// Posts a form with the CSRF token taken from `form_page`.
+    pub async fn post_form(&self, form_page: &str, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = csrf_token(&self.get_html(form_page).await);
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.client
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.post_form(
+            "/register",
+            "/register",
+            &[("email", email), ("password", password), ("password_confirm", password)],
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_form("/login", "/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn logout(&self) -> Response {
+        self.post_form("/", "/logout", &[]).await
+    }
+
+    /// Registers and stays logged in; panics unless it worked.
+    pub async fn register_logged_in(&self, email: &str) {
+        let response = self.register(email, STRONG_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "registration of {email} failed");
+    }
+
+    /// The session cookie's value as the client would send it.
+    pub fn session_cookie(&self) -> Option<String> {
+        let url = self.address.parse().expect("url");
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|c| c.strip_prefix("anaf_portal_session="))
+            .map(str::to_owned)
+    }
+
+    /// A blocking connection to the test database, for arranging and checking state directly.
+    pub fn db(&self) -> anaf_portal::db::Db {
+        let url = anaf_portal::db::DatabaseUrl::parse(&self.database_url).expect("db url");
+        anaf_portal::db::Db::connect(&url).expect("db connects")
+    }
+}
+
+/// True when the response sends the browser to the login page.
+pub fn is_login_redirect(response: &Response) -> bool {
+    response.status() == StatusCode::SEE_OTHER && location(response).starts_with("/login")
+}
