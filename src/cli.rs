@@ -82,7 +82,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             tokio::task::spawn_blocking(move || db.migrate())
                 .await
                 .map_err(anyhow::Error::from)??;
-            println!("migrations applied ({})", config.database_url.backend_name());
+            println!(
+                "migrations applied ({})",
+                config.database_url.backend_name()
+            );
             Ok(())
         }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
@@ -130,7 +133,12 @@ async fn create_user(args: UserCreateArgs) -> Result<(), CliError> {
     .map_err(anyhow::Error::from)??;
     match created {
         Ok(user) => {
-            println!("created user {} <{}> with role {}", user.id, user.email, user.role());
+            println!(
+                "created user {} <{}> with role {}",
+                user.id,
+                user.email,
+                user.role()
+            );
             Ok(())
         }
         Err(CreateUserError::EmailTaken) => Err(CliError::Usage(format!(

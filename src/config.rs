@@ -47,7 +47,11 @@ pub struct ServeArgs {
     pub session_idle_timeout: String,
 
     /// A session ends this long after login, however active (e.g. 12h).
-    #[arg(long, env = "ANAF_PORTAL_SESSION_ABSOLUTE_TIMEOUT", default_value = "12h")]
+    #[arg(
+        long,
+        env = "ANAF_PORTAL_SESSION_ABSOLUTE_TIMEOUT",
+        default_value = "12h"
+    )]
     pub session_absolute_timeout: String,
 
     /// Failed logins allowed per IP address and per account within the window.
@@ -94,17 +98,20 @@ pub enum Registration {
     Closed,
 }
 
-/// Real ANAF credentials, or the built-in simulator.
+/// The client credentials registered at ANAF; without them the portal runs in sandbox mode.
 #[derive(Debug, Clone)]
-pub enum AnafMode {
-    Sandbox,
-    Production {
-        client_id: String,
-        client_secret: SecretString,
-        redirect_uri: Option<Url>,
-        oauth_url: Url,
-        api_url: Url,
-    },
+pub struct AnafCredentials {
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+/// How to reach ANAF. In sandbox mode the URLs are replaced by the built-in simulator's.
+#[derive(Debug, Clone)]
+pub struct AnafSettings {
+    pub credentials: Option<AnafCredentials>,
+    pub redirect_uri: Option<Url>,
+    pub oauth_url: Url,
+    pub api_url: Url,
 }
 
 #[derive(Debug, Clone)]
@@ -131,7 +138,7 @@ pub struct Config {
     pub session: SessionSettings,
     pub login_limits: LoginLimits,
     pub trust_proxy: bool,
-    pub anaf: AnafMode,
+    pub anaf: AnafSettings,
 }
 
 /// A setting that cannot be used, reported as one line: `VARIABLE: what is wrong`.
@@ -166,7 +173,7 @@ impl Config {
             Some(raw) => DatabaseUrl::parse(raw).map_err(|e| invalid("DATABASE_URL", e))?,
             None => DatabaseUrl::Sqlite(args.data_dir.join("anaf-portal.sqlite3")),
         };
-        let anaf = anaf_mode(&args)?;
+        let anaf = anaf_settings(&args)?;
         let secret_key = match args.secret_key {
             Some(raw) => {
                 crate::secrets::MasterKey::parse(&raw)
@@ -210,15 +217,21 @@ impl Config {
             .ok_or_else(|| {
                 invalid(
                     "ANAF_PORTAL_LOGIN_MAX_FAILURES",
-                    format!("'{}' is not a whole number above 0", args.login_max_failures),
+                    format!(
+                        "'{}' is not a whole number above 0",
+                        args.login_max_failures
+                    ),
                 )
             })?;
         let login_limits = LoginLimits {
             max_failures,
-            window: parse_duration("ANAF_PORTAL_LOGIN_FAILURE_WINDOW", &args.login_failure_window)?,
+            window: parse_duration(
+                "ANAF_PORTAL_LOGIN_FAILURE_WINDOW",
+                &args.login_failure_window,
+            )?,
         };
         let trust_proxy = parse_bool("ANAF_PORTAL_TRUST_PROXY", &args.trust_proxy)?;
-        if matches!(anaf, AnafMode::Production { .. }) && secret_key.is_none() {
+        if anaf.credentials.is_some() && secret_key.is_none() {
             return Err(invalid(
                 "ANAF_PORTAL_SECRET_KEY",
                 "is required when ANAF_CLIENT_ID is set (generate one with: openssl rand -base64 32)",
@@ -239,11 +252,11 @@ impl Config {
     }
 
     pub fn is_sandbox(&self) -> bool {
-        matches!(self.anaf, AnafMode::Sandbox)
+        self.anaf.credentials.is_none()
     }
 }
 
-fn anaf_mode(args: &ServeArgs) -> Result<AnafMode, ConfigError> {
+fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
     let oauth_url = parse_http_url("ANAF_OAUTH_URL", &args.anaf_oauth_url)?;
     let api_url = parse_http_url("ANAF_API_URL", &args.anaf_api_url)?;
     let redirect_uri = args
@@ -256,23 +269,33 @@ fn anaf_mode(args: &ServeArgs) -> Result<AnafMode, ConfigError> {
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty());
-    let Some(client_id) = client_id else {
-        if args.anaf_client_secret.is_some() {
+    let credentials = match client_id {
+        None if args.anaf_client_secret.is_some() => {
             return Err(invalid(
                 "ANAF_CLIENT_ID",
                 "is missing while ANAF_CLIENT_SECRET is set",
             ));
         }
-        return Ok(AnafMode::Sandbox);
+        None => None,
+        Some(client_id) => {
+            let client_secret = args
+                .anaf_client_secret
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| {
+                    invalid(
+                        "ANAF_CLIENT_SECRET",
+                        "is required when ANAF_CLIENT_ID is set",
+                    )
+                })?;
+            Some(AnafCredentials {
+                client_id: client_id.to_owned(),
+                client_secret: SecretString::from(client_secret.to_owned()),
+            })
+        }
     };
-    let client_secret = args
-        .anaf_client_secret
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| invalid("ANAF_CLIENT_SECRET", "is required when ANAF_CLIENT_ID is set"))?;
-    Ok(AnafMode::Production {
-        client_id: client_id.to_owned(),
-        client_secret: SecretString::from(client_secret.to_owned()),
+    Ok(AnafSettings {
+        credentials,
         redirect_uri,
         oauth_url,
         api_url,
@@ -295,7 +318,10 @@ fn parse_bool(variable: &'static str, raw: &str) -> Result<bool, ConfigError> {
     match raw.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(invalid(variable, format!("'{raw}' is neither true nor false"))),
+        _ => Err(invalid(
+            variable,
+            format!("'{raw}' is neither true nor false"),
+        )),
     }
 }
 

@@ -132,10 +132,10 @@ pub async fn render(
         .map(|id| id.0.clone())
         .unwrap_or_default();
 
-    if status.is_server_error() {
-        if let Some(error) = response.error() {
-            tracing::error!(request_id = %request_id, error = %error, "request failed");
-        }
+    if status.is_server_error()
+        && let Some(error) = response.error()
+    {
+        tracing::error!(request_id = %request_id, error = %error, "request failed");
     }
 
     let mut rendered = if is_api_path(request.path()) {
@@ -194,10 +194,14 @@ fn redirect_to_login(request: &HttpRequest) -> HttpResponse {
             .map(|pq| pq.as_str())
             .unwrap_or("/");
         location.push_str("?next=");
-        location.push_str(&url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+        location
+            .push_str(&url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
     }
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/login"))))
+        .insert_header((
+            header::LOCATION,
+            HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/login")),
+        ))
         .finish()
 }
 

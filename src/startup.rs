@@ -64,7 +64,12 @@ impl Application {
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let session_store = DbSessionStore::new(db.clone(), config.session.absolute_timeout);
         let idle = actix_web::cookie::time::Duration::seconds(
-            config.session.idle_timeout.as_secs().try_into().unwrap_or(i64::MAX),
+            config
+                .session
+                .idle_timeout
+                .as_secs()
+                .try_into()
+                .unwrap_or(i64::MAX),
         );
         let cookie_name = if secure_cookies {
             "__Host-anaf_portal_session"
@@ -72,7 +77,11 @@ impl Application {
             "anaf_portal_session"
         };
 
-        spawn_cleanup(db.clone(), config.session.absolute_timeout, config.login_limits.window);
+        spawn_cleanup(
+            db.clone(),
+            config.session.absolute_timeout,
+            config.login_limits.window,
+        );
 
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(session_store.clone(), cookie_key.clone())
@@ -147,11 +156,13 @@ pub fn install_crypto_provider() {
 }
 
 fn csp_form_action(config: &Config) -> String {
-    match &config.anaf {
-        crate::config::AnafMode::Production { oauth_url, .. } => {
-            format!("'self' {}", oauth_url.origin().ascii_serialization())
-        }
-        crate::config::AnafMode::Sandbox => "'self'".to_owned(),
+    if config.is_sandbox() {
+        "'self'".to_owned()
+    } else {
+        format!(
+            "'self' {}",
+            config.anaf.oauth_url.origin().ascii_serialization()
+        )
     }
 }
 
@@ -169,11 +180,13 @@ fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
                     let gone = sessions::delete_expired(
                         conn,
                         at,
-                        at.checked_sub_signed(absolute).unwrap_or(chrono::NaiveDateTime::MIN),
+                        at.checked_sub_signed(absolute)
+                            .unwrap_or(chrono::NaiveDateTime::MIN),
                     )?;
                     login_failures::delete_older_than(
                         conn,
-                        at.checked_sub_signed(window).unwrap_or(chrono::NaiveDateTime::MIN),
+                        at.checked_sub_signed(window)
+                            .unwrap_or(chrono::NaiveDateTime::MIN),
                     )?;
                     Ok(gone)
                 })

@@ -3,12 +3,12 @@
 //! `Sec-Fetch-Site` check. `/api/` (Bearer keys, no cookies) and the sandbox simulator (called by
 //! the portal's own server-side client) are outside it.
 
+use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
-use actix_web::HttpMessage;
 
 use crate::auth::PortalSession;
 use crate::error::{AppError, is_api_path};
@@ -59,10 +59,10 @@ async fn check(req: &mut ServiceRequest) -> Result<(), Rejection> {
         .app_data::<web::Data<AppState>>()
         .map(|s| s.origin.clone())
         .unwrap_or_default();
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
-        if origin.as_bytes() != expected_origin.as_bytes() {
-            return Err(Rejection::CrossOrigin);
-        }
+    if let Some(origin) = req.headers().get(header::ORIGIN)
+        && origin.as_bytes() != expected_origin.as_bytes()
+    {
+        return Err(Rejection::CrossOrigin);
     }
     if req
         .headers()

@@ -54,7 +54,10 @@ impl LoginLimiter {
             let (count, oldest) = login_failures::count_since(conn, subject, since)?;
             if count >= i64::from(self.limits.max_failures) {
                 let unlocks = oldest.unwrap_or(at) + self.window();
-                let remaining = (unlocks - at).to_std().unwrap_or_default().max(Duration::from_secs(1));
+                let remaining = (unlocks - at)
+                    .to_std()
+                    .unwrap_or_default()
+                    .max(Duration::from_secs(1));
                 wait = Some(wait.map_or(remaining, |w| w.max(remaining)));
             }
         }

@@ -57,7 +57,8 @@ impl SessionStore for DbSessionStore {
                     conn,
                     &id,
                     at,
-                    at.checked_sub_signed(absolute).unwrap_or(NaiveDateTime::MIN),
+                    at.checked_sub_signed(absolute)
+                        .unwrap_or(NaiveDateTime::MIN),
                 )?)
             })
             .await
@@ -73,8 +74,8 @@ impl SessionStore for DbSessionStore {
         session_state: HashMap<String, String>,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, SaveError> {
-        let json =
-            serde_json::to_string(&session_state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let json = serde_json::to_string(&session_state)
+            .map_err(|e| SaveError::Serialization(e.into()))?;
         let key = random_token(32);
         let id = sha256_hex(&key);
         let ttl = *ttl;
@@ -149,7 +150,10 @@ impl SessionStore for DbSessionStore {
                 // Skip the write when the deadline moved within the last tenth of the TTL
                 // (at most a minute): one write per active minute instead of per request.
                 let slack = TimeDelta::milliseconds(
-                    (ttl.whole_milliseconds() / 10).min(60_000).try_into().unwrap_or(60_000),
+                    (ttl.whole_milliseconds() / 10)
+                        .min(60_000)
+                        .try_into()
+                        .unwrap_or(60_000),
                 );
                 sessions::extend(conn, &id, expires_at, expires_at - slack)?;
                 Ok(())

@@ -121,9 +121,9 @@ impl Db {
         let mut conn = self.pool.get()?;
         let applied = match &mut *conn {
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-            DbConnection::Postgres(c) => {
-                c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len())
-            }
+            DbConnection::Postgres(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len()),
         }
         .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
         if applied > 0 {

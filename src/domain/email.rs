@@ -45,12 +45,23 @@ mod tests {
 
     #[test]
     fn normalises_case_and_space() {
-        assert_eq!(Email::parse("  Ana@Firma.RO ").unwrap().as_str(), "ana@firma.ro");
+        assert_eq!(
+            Email::parse("  Ana@Firma.RO ").unwrap().as_str(),
+            "ana@firma.ro"
+        );
     }
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "ana", "ana@", "@firma.ro", "ana@firma", "a na@firma.ro", "a@b@c.ro"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@firma.ro",
+            "ana@firma",
+            "a na@firma.ro",
+            "a@b@c.ro",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
     }

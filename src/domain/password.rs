@@ -72,7 +72,10 @@ mod tests {
     fn length_bounds_count_characters() {
         assert_eq!(parse("ș7ă!").err(), Some(PasswordProblem::TooShort));
         assert!(parse("ștefan-cel-mare-1457").is_ok());
-        assert_eq!(parse(&"x".repeat(129)).err(), Some(PasswordProblem::TooLong));
+        assert_eq!(
+            parse(&"x".repeat(129)).err(),
+            Some(PasswordProblem::TooLong)
+        );
         assert!(parse(&"ăx".repeat(64)).is_ok());
     }
 

@@ -128,9 +128,15 @@ mod tests {
     #[test]
     fn accept_language_picks_the_best_supported() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("de;q=1, ro;q=0.8, en;q=0.5"), Some(Lang::Ro));
+        assert_eq!(
+            Lang::from_accept_language("de;q=1, ro;q=0.8, en;q=0.5"),
+            Some(Lang::Ro)
+        );
         assert_eq!(Lang::from_accept_language("de, fr"), None);
-        assert_eq!(Lang::from_accept_language("en;q=0, ro;q=0.1"), Some(Lang::Ro));
+        assert_eq!(
+            Lang::from_accept_language("en;q=0, ro;q=0.1"),
+            Some(Lang::Ro)
+        );
     }
 
     #[test]
@@ -138,8 +144,15 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (key, en, ro) in catalog::MESSAGES {
             assert!(seen.insert(*key), "duplicate key {key}");
-            assert!(!en.is_empty() && !ro.is_empty(), "{key} lacks a translation");
-            assert_eq!(en.matches("{}").count(), ro.matches("{}").count(), "{key} placeholders");
+            assert!(
+                !en.is_empty() && !ro.is_empty(),
+                "{key} lacks a translation"
+            );
+            assert_eq!(
+                en.matches("{}").count(),
+                ro.matches("{}").count(),
+                "{key} placeholders"
+            );
         }
     }
 
@@ -174,11 +187,19 @@ mod tests {
         let mut found = Vec::new();
         scan(&root.join("templates"), &mut found);
         scan(&root.join("src"), &mut found);
-        assert!(found.len() > 20, "the scan found too few keys to be working");
+        assert!(
+            found.len() > 20,
+            "the scan found too few keys to be working"
+        );
         let missing: Vec<_> = found
             .iter()
-            .filter(|(_, key)| !key.is_empty() && !key.contains('{') && !table().contains_key(key.as_str()))
+            .filter(|(_, key)| {
+                !key.is_empty() && !key.contains('{') && !table().contains_key(key.as_str())
+            })
             .collect();
-        assert!(missing.is_empty(), "keys missing from the catalog: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "keys missing from the catalog: {missing:?}"
+        );
     }
 }

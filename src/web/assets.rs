@@ -6,8 +6,16 @@ use actix_web::{HttpResponse, web};
 use crate::error::AppError;
 
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("app.css", "text/css; charset=utf-8", include_str!("../../static/app.css")),
-    ("app.js", "text/javascript; charset=utf-8", include_str!("../../static/app.js")),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/app.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/app.js"),
+    ),
 ];
 
 pub async fn serve(name: web::Path<String>) -> Result<HttpResponse, AppError> {

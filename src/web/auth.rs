@@ -165,7 +165,11 @@ pub async fn register_form(
     }
     let open = state.registration == Registration::Open;
     html(
-        if open { StatusCode::OK } else { StatusCode::FORBIDDEN },
+        if open {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        },
         &RegisterPage {
             page,
             open,
@@ -223,8 +227,14 @@ pub async fn register(
     let user = match created {
         Ok(user) => user,
         Err(CreateUserError::EmailTaken) => {
-            return render_register_errors(&req, form.email, Some("register.email_taken"), None, None)
-                .await;
+            return render_register_errors(
+                &req,
+                form.email,
+                Some("register.email_taken"),
+                None,
+                None,
+            )
+            .await;
         }
         Err(CreateUserError::Database(e)) => return Err(e.into()),
     };

@@ -72,7 +72,10 @@ impl FromRequest for Page {
 }
 
 /// Renders a template as an HTML response with the given status.
-pub fn html(status: StatusCode, template: &impl askama::Template) -> Result<HttpResponse, AppError> {
+pub fn html(
+    status: StatusCode,
+    template: &impl askama::Template,
+) -> Result<HttpResponse, AppError> {
     let body = template
         .render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;

@@ -19,7 +19,10 @@ async fn the_first_account_is_admin_and_later_ones_are_users() {
     assert_eq!(location(&response), "/");
     let dashboard = app.get_html("/").await;
     assert!(dashboard.contains("ana@firma.ro"), "email is normalised");
-    assert!(dashboard.contains("administrator platformă"), "first user is admin");
+    assert!(
+        dashboard.contains("administrator platformă"),
+        "first user is admin"
+    );
 
     let second = spawn_second_client(&app);
     let response = second.register("bogdan@firma.ro", STRONG_PASSWORD).await;
@@ -46,31 +49,64 @@ fn spawn_second_client(app: &crate::helpers::TestApp) -> crate::helpers::TestApp
 async fn registration_explains_each_invalid_field_and_creates_nothing() {
     let app = spawn_app().await;
     let cases: &[(&str, &str, &str, &str)] = &[
-        ("not-an-email", STRONG_PASSWORD, STRONG_PASSWORD, "nu este o adresă de email validă"),
+        (
+            "not-an-email",
+            STRONG_PASSWORD,
+            STRONG_PASSWORD,
+            "nu este o adresă de email validă",
+        ),
         ("a@firma.ro", "scurt", "scurt", "cel puțin 8 caractere"),
-        ("a@firma.ro", "password123", "password123", "printre cele mai folosite"),
-        ("a@firma.ro", STRONG_PASSWORD, "altceva-diferit-2026", "Cele două parole diferă"),
+        (
+            "a@firma.ro",
+            "password123",
+            "password123",
+            "printre cele mai folosite",
+        ),
+        (
+            "a@firma.ro",
+            STRONG_PASSWORD,
+            "altceva-diferit-2026",
+            "Cele două parole diferă",
+        ),
     ];
     for (email, password, confirm, message) in cases {
         let response = app
             .post_form(
                 "/register",
                 "/register",
-                &[("email", email), ("password", password), ("password_confirm", confirm)],
+                &[
+                    ("email", email),
+                    ("password", password),
+                    ("password_confirm", confirm),
+                ],
             )
             .await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{email}/{password}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{email}/{password}"
+        );
         let html = response.text().await.unwrap();
         assert!(html.contains(message), "expected «{message}» in the page");
-        assert!(!html.contains(&format!("value=\"{password}\"")), "the password is never echoed back");
+        assert!(
+            !html.contains(&format!("value=\"{password}\"")),
+            "the password is never echoed back"
+        );
     }
-    assert!(is_login_redirect(&app.get("/").await), "no account was created or logged in");
+    assert!(
+        is_login_redirect(&app.get("/").await),
+        "no account was created or logged in"
+    );
     let too_long = "x".repeat(129);
     let response = app
         .post_form(
             "/register",
             "/register",
-            &[("email", "a@firma.ro"), ("password", &too_long), ("password_confirm", &too_long)],
+            &[
+                ("email", "a@firma.ro"),
+                ("password", &too_long),
+                ("password_confirm", &too_long),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -84,7 +120,13 @@ async fn emails_are_unique_case_insensitively() {
     app.logout().await;
     let response = app.register("ANA@firma.RO", STRONG_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(response.text().await.unwrap().contains("Există deja un cont"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Există deja un cont")
+    );
 }
 
 #[tokio::test]
@@ -150,7 +192,9 @@ async fn login_issues_a_new_session_id_and_logout_kills_the_old_cookie() {
     app.logout().await;
 
     app.get("/login").await;
-    let anonymous = app.session_cookie().expect("the login form starts a session");
+    let anonymous = app
+        .session_cookie()
+        .expect("the login form starts a session");
     let response = app.login("ana@firma.ro", STRONG_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let logged_in = app.session_cookie().expect("session cookie after login");
@@ -171,7 +215,11 @@ async fn login_issues_a_new_session_id_and_logout_kills_the_old_cookie() {
         .send()
         .await
         .unwrap();
-    assert!(is_login_redirect(&response), "old cookie still works: {}", response.status());
+    assert!(
+        is_login_redirect(&response),
+        "old cookie still works: {}",
+        response.status()
+    );
 }
 
 #[tokio::test]
@@ -258,7 +306,11 @@ async fn disabling_a_user_ends_their_sessions_at_once() {
     .unwrap();
     assert!(is_login_redirect(&app.get("/").await));
     let response = app.login("ana@firma.ro", STRONG_PASSWORD).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "disabled users cannot log in");
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "disabled users cannot log in"
+    );
 }
 
 #[tokio::test]
@@ -273,21 +325,31 @@ async fn failed_logins_are_limited_per_account_and_unlock_by_themselves() {
     // Locked: even the right password is refused, with a Retry-After and the branded page.
     let response = app.login("ana@firma.ro", STRONG_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=3).contains(&retry_after), "retry-after {retry_after}");
     assert!(response.text().await.unwrap().contains("Prea multe"));
     assert!(is_login_redirect(&app.get("/").await));
 
     tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
     let response = app.login("ana@firma.ro", STRONG_PASSWORD).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "the lock lifts by itself");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the lock lifts by itself"
+    );
 }
 
 #[tokio::test]
 async fn failed_logins_are_limited_per_address_across_accounts() {
     let app = spawn_app_with(&["--login-max-failures", "3"]).await;
     for i in 0..3 {
-        let response = app.login(&format!("guess{i}@firma.ro"), "wrong-password-99").await;
+        let response = app
+            .login(&format!("guess{i}@firma.ro"), "wrong-password-99")
+            .await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
     let response = app.login("another@firma.ro", "wrong-password-99").await;
@@ -299,7 +361,12 @@ async fn closed_registration_refuses_sign_ups() {
     let app = spawn_app_with(&["--registration", "closed"]).await;
     let page = app.get("/register").await;
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
-    assert!(page.text().await.unwrap().contains("Înregistrarea este închisă"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Înregistrarea este închisă")
+    );
     let token = crate::helpers::csrf_token(&app.get_html("/login").await);
     let response = app
         .client
@@ -314,14 +381,24 @@ async fn closed_registration_refuses_sign_ups() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.login("ana@firma.ro", STRONG_PASSWORD).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.login("ana@firma.ro", STRONG_PASSWORD).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
 
 #[tokio::test]
 async fn user_create_command_makes_an_account_that_can_log_in() {
     let app = spawn_app().await;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_anaf-portal"))
-        .args(["user", "create", "--email", "Suport@Firma.ro", "--role", "support"])
+        .args([
+            "user",
+            "create",
+            "--email",
+            "Suport@Firma.ro",
+            "--role",
+            "support",
+        ])
         .env("DATABASE_URL", &app.database_url)
         .env("ANAF_PORTAL_DATA_DIR", app.data_dir.path())
         .env_remove("ANAF_CLIENT_ID")
@@ -338,7 +415,11 @@ async fn user_create_command_makes_an_account_that_can_log_in() {
         .write_all(format!("{STRONG_PASSWORD}\n").as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("suport@firma.ro"));
 
     let response = app.login("suport@firma.ro", STRONG_PASSWORD).await;

@@ -123,7 +123,12 @@ impl TestApp {
     }
 
     /// Posts a form with the CSRF token taken from `form_page`.
-    pub async fn post_form(&self, form_page: &str, path: &str, fields: &[(&str, &str)]) -> Response {
+    pub async fn post_form(
+        &self,
+        form_page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
         let token = csrf_token(&self.get_html(form_page).await);
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
@@ -139,14 +144,22 @@ impl TestApp {
         self.post_form(
             "/register",
             "/register",
-            &[("email", email), ("password", password), ("password_confirm", password)],
+            &[
+                ("email", email),
+                ("password", password),
+                ("password_confirm", password),
+            ],
         )
         .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post_form("/login", "/login", &[("email", email), ("password", password)])
-            .await
+        self.post_form(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     pub async fn logout(&self) -> Response {
@@ -156,7 +169,11 @@ impl TestApp {
     /// Registers and stays logged in; panics unless it worked.
     pub async fn register_logged_in(&self, email: &str) {
         let response = self.register(email, STRONG_PASSWORD).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "registration of {email} failed");
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "registration of {email} failed"
+        );
     }
 
     /// The session cookie's value as the client would send it.

@@ -19,9 +19,15 @@ async fn a_form_post_without_csrf_token_is_refused_and_changes_nothing() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let html = response.text().await.unwrap();
-    assert!(html.contains("403") && html.contains("Acces interzis"), "branded 403 page");
+    assert!(
+        html.contains("403") && html.contains("Acces interzis"),
+        "branded 403 page"
+    );
     // Nothing was created: the same email can still register.
-    assert_eq!(app.register("ana@firma.ro", STRONG_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.register("ana@firma.ro", STRONG_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -36,19 +42,39 @@ async fn a_wrong_csrf_token_is_refused() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.get("/").await.status(), StatusCode::OK, "still logged in");
+    assert_eq!(
+        app.get("/").await.status(),
+        StatusCode::OK,
+        "still logged in"
+    );
 }
 
 #[tokio::test]
 async fn another_sessions_token_is_refused() {
     let app = spawn_app().await;
-    let other = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let foreign = csrf_token(&other.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
+    let other = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let foreign = csrf_token(
+        &other
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
     app.get("/login").await;
     let response = app
         .client
         .post(app.url("/login"))
-        .form(&[("email", "a@firma.ro"), ("password", "whatever-123"), ("csrf_token", &foreign)])
+        .form(&[
+            ("email", "a@firma.ro"),
+            ("password", "whatever-123"),
+            ("csrf_token", &foreign),
+        ])
         .send()
         .await
         .unwrap();
@@ -88,7 +114,13 @@ async fn a_cross_origin_post_is_refused_even_with_a_token() {
 async fn every_response_carries_the_security_headers() {
     let app = spawn_app().await;
     app.register_logged_in("ana@firma.ro").await;
-    for path in ["/", "/login", "/healthz", "/no-such-page", "/static/app.css"] {
+    for path in [
+        "/",
+        "/login",
+        "/healthz",
+        "/no-such-page",
+        "/static/app.css",
+    ] {
         let response = app.get(path).await;
         let h = response.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
@@ -98,7 +130,10 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert!(h.contains_key("referrer-policy"), "{path}");
         assert!(h.contains_key("x-request-id"), "{path}");
-        assert!(!h.contains_key("strict-transport-security"), "no HSTS over http");
+        assert!(
+            !h.contains_key("strict-transport-security"),
+            "no HSTS over http"
+        );
         if path != "/static/app.css" {
             assert_eq!(h["cache-control"], "no-store", "{path}");
         }
@@ -110,16 +145,35 @@ async fn templates_use_no_inline_script_or_style() {
     for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")).unwrap() {
         let path = entry.unwrap().path();
         let files: Vec<_> = if path.is_dir() {
-            std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()).collect()
+            std::fs::read_dir(&path)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect()
         } else {
             vec![path]
         };
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
-            assert!(!text.contains("style=\""), "{} has an inline style", file.display());
-            assert!(!text.contains("<style"), "{} has a style block", file.display());
-            assert!(!text.contains("<script>"), "{} has an inline script", file.display());
-            assert!(!text.contains(" onclick="), "{} has an inline handler", file.display());
+            assert!(
+                !text.contains("style=\""),
+                "{} has an inline style",
+                file.display()
+            );
+            assert!(
+                !text.contains("<style"),
+                "{} has a style block",
+                file.display()
+            );
+            assert!(
+                !text.contains("<script>"),
+                "{} has an inline script",
+                file.display()
+            );
+            assert!(
+                !text.contains(" onclick="),
+                "{} has an inline handler",
+                file.display()
+            );
         }
     }
 }
@@ -129,12 +183,20 @@ async fn unknown_pages_get_the_branded_404_and_api_paths_get_problem_json() {
     let app = spawn_app().await;
     let response = app.get("/nu-exista").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(response.text().await.unwrap().contains("Pagina nu există"));
 
     let response = app.get("/api/v1/nothing-here").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], 404);
     assert_eq!(body["title"], "Not Found");
@@ -171,5 +233,8 @@ async fn language_follows_accept_language_and_the_switch_is_remembered() {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(crate::helpers::location(&response), "/login");
     let remembered = app.get_html("/login").await;
-    assert!(remembered.contains("<html lang=\"en\">"), "the choice beats a missing header");
+    assert!(
+        remembered.contains("<html lang=\"en\">"),
+        "the choice beats a missing header"
+    );
 }

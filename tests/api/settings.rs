@@ -25,13 +25,31 @@ fn start_with(env: &[(&str, &str)]) -> (i32, String) {
 #[test]
 fn each_bad_setting_is_named_in_one_line_with_exit_code_2() {
     let cases: &[(&[(&str, &str)], &str)] = &[
-        (&[("ANAF_PORTAL_BIND", "not-an-address")], "ANAF_PORTAL_BIND"),
-        (&[("ANAF_PORTAL_BASE_URL", "ftp://x")], "ANAF_PORTAL_BASE_URL"),
+        (
+            &[("ANAF_PORTAL_BIND", "not-an-address")],
+            "ANAF_PORTAL_BIND",
+        ),
+        (
+            &[("ANAF_PORTAL_BASE_URL", "ftp://x")],
+            "ANAF_PORTAL_BASE_URL",
+        ),
         (&[("DATABASE_URL", "mysql://db/x")], "DATABASE_URL"),
-        (&[("ANAF_PORTAL_SECRET_KEY", "c2hvcnQ=")], "ANAF_PORTAL_SECRET_KEY"),
-        (&[("ANAF_PORTAL_REGISTRATION", "maybe")], "ANAF_PORTAL_REGISTRATION"),
-        (&[("ANAF_PORTAL_SESSION_IDLE_TIMEOUT", "soon")], "ANAF_PORTAL_SESSION_IDLE_TIMEOUT"),
-        (&[("ANAF_PORTAL_LOGIN_MAX_FAILURES", "0")], "ANAF_PORTAL_LOGIN_MAX_FAILURES"),
+        (
+            &[("ANAF_PORTAL_SECRET_KEY", "c2hvcnQ=")],
+            "ANAF_PORTAL_SECRET_KEY",
+        ),
+        (
+            &[("ANAF_PORTAL_REGISTRATION", "maybe")],
+            "ANAF_PORTAL_REGISTRATION",
+        ),
+        (
+            &[("ANAF_PORTAL_SESSION_IDLE_TIMEOUT", "soon")],
+            "ANAF_PORTAL_SESSION_IDLE_TIMEOUT",
+        ),
+        (
+            &[("ANAF_PORTAL_LOGIN_MAX_FAILURES", "0")],
+            "ANAF_PORTAL_LOGIN_MAX_FAILURES",
+        ),
         (&[("ANAF_OAUTH_URL", "logincert")], "ANAF_OAUTH_URL"),
         (&[("ANAF_CLIENT_ID", "abc")], "ANAF_CLIENT_SECRET"),
         (

@@ -77,9 +77,7 @@ pub fn create(
     if role.is_none() {
         let earlier = diesel::alias!(users as earlier);
         diesel::update(users::table.filter(users::id.eq(id)))
-            .filter(not(exists(
-                earlier.filter(earlier.field(users::id).lt(id)),
-            )))
+            .filter(not(exists(earlier.filter(earlier.field(users::id).lt(id)))))
             .set(users::role.eq(Role::Admin.as_str()))
             .execute(conn)?;
     }
