@@ -1,5 +1,6 @@
 //! anaf-portal: connects Romanian companies to ANAF e-Factura and keeps their OAuth tokens alive.
 
+pub mod anaf;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -10,4 +11,5 @@ pub mod i18n;
 pub mod secrets;
 pub mod startup;
 pub mod telemetry;
+pub mod tokens;
 pub mod web;

@@ -32,4 +32,93 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, login_failures);
+
+diesel::table! {
+    companies (id) {
+        id -> BigInt,
+        cif -> Text,
+        name -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    company_members (company_id, user_id) {
+        company_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    anaf_tokens (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        key_version -> Integer,
+        access_token_ciphertext -> Text,
+        refresh_token_ciphertext -> Nullable<Text>,
+        fingerprint -> Text,
+        access_expires_at -> Timestamp,
+        refresh_expires_at -> Nullable<Timestamp>,
+        issued_at -> Nullable<Timestamp>,
+        certificate_serial -> Nullable<Text>,
+        certificate_issuer -> Nullable<Text>,
+        status -> Text,
+        rights -> Text,
+        rights_detail -> Nullable<Text>,
+        rights_checked_at -> Nullable<Timestamp>,
+        last_refreshed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<Timestamp>,
+        refreshing_until -> Nullable<Timestamp>,
+        source -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_transactions (state_hash) {
+        state_hash -> Text,
+        session_binding -> Text,
+        user_id -> BigInt,
+        company_id -> BigInt,
+        pkce_verifier -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_user_id -> Nullable<BigInt>,
+        action -> Text,
+        company_id -> Nullable<BigInt>,
+        token_id -> Nullable<BigInt>,
+        outcome -> Text,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(company_members -> companies (company_id));
+diesel::joinable!(company_members -> users (user_id));
+diesel::joinable!(anaf_tokens -> companies (company_id));
+diesel::joinable!(oauth_transactions -> companies (company_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    login_failures,
+    companies,
+    company_members,
+    anaf_tokens,
+    oauth_transactions,
+    audit_events,
+);

@@ -1,0 +1,402 @@
+//! The portal's client for ANAF's OAuth server and the e-Factura rights check, written by hand for
+//! ANAF's quirks: Basic client authentication, `token_content_type=jwt` on authorize and token
+//! requests, HTTP 200 answers that carry business errors, a revoke endpoint that may only redirect.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+use crate::domain::Cif;
+
+/// Which e-Factura environment the rights probe asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EfacturaEnvironment {
+    Test,
+    Prod,
+}
+
+impl EfacturaEnvironment {
+    pub fn path(self) -> &'static str {
+        match self {
+            EfacturaEnvironment::Test => "test",
+            EfacturaEnvironment::Prod => "prod",
+        }
+    }
+}
+
+/// Where ANAF is and who we are to it.
+#[derive(Debug, Clone)]
+pub struct AnafEndpoints {
+    /// Base of the OAuth server as the *browser* reaches it (authorize redirects).
+    pub browser_oauth_url: Url,
+    /// Base of the OAuth server as this server reaches it (token, revoke).
+    pub server_oauth_url: Url,
+    /// Base of the API server (hello, e-Factura).
+    pub api_url: Url,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub redirect_uri: Url,
+    pub environment: EfacturaEnvironment,
+    pub pkce: bool,
+    pub timeout: Duration,
+}
+
+/// A successful token answer. ANAF may omit the refresh token on refresh; the old one is kept then.
+pub struct TokenResponse {
+    pub access_token: SecretString,
+    pub refresh_token: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnafError {
+    #[error("ANAF could not be reached")]
+    Unreachable,
+    #[error("ANAF did not answer in time")]
+    Timeout,
+    #[error("ANAF answered with HTTP {0}")]
+    Server(u16),
+    #[error("ANAF is limiting requests (HTTP 429)")]
+    RateLimited,
+    #[error("ANAF refused the grant: {0}")]
+    InvalidGrant(String),
+    #[error("ANAF refused the portal's client credentials")]
+    InvalidClient,
+    #[error("ANAF refused the request: {0}")]
+    InvalidRequest(String),
+    #[error("ANAF's answer could not be understood")]
+    Malformed,
+}
+
+impl AnafError {
+    /// Temporary failures leave a token's status alone; the others are ANAF's final word.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            AnafError::Unreachable | AnafError::Timeout | AnafError::Server(_) | AnafError::RateLimited | AnafError::Malformed
+        )
+    }
+}
+
+/// What the `listaMesajeFactura` probe says about a token's SPV rights for one CIF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RightsVerdict {
+    Granted,
+    Denied(String),
+    Unknown(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    Confirmed,
+    NotConfirmed,
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    access_token: Option<String>,
+    refresh_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ListaBody {
+    mesaje: Option<serde_json::Value>,
+    eroare: Option<String>,
+}
+
+pub struct AnafClient {
+    http: reqwest::Client,
+    endpoints: AnafEndpoints,
+}
+
+fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));
+    url.set_path(&joined);
+    url
+}
+
+fn transport_error(error: &reqwest::Error) -> AnafError {
+    if error.is_timeout() {
+        AnafError::Timeout
+    } else if error.is_decode() || error.is_body() {
+        AnafError::Malformed
+    } else {
+        AnafError::Unreachable
+    }
+}
+
+impl AnafClient {
+    pub fn new(endpoints: AnafEndpoints) -> anyhow::Result<AnafClient> {
+        let http = reqwest::Client::builder()
+            .timeout(endpoints.timeout)
+            .connect_timeout(endpoints.timeout.min(Duration::from_secs(5)))
+            // A redirect is an answer in its own right here (revoke); never follow one.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("anaf-portal/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(AnafClient { http, endpoints })
+    }
+
+    pub fn endpoints(&self) -> &AnafEndpoints {
+        &self.endpoints
+    }
+
+    /// Where to send the browser; `state` and the PKCE challenge come from the OAuth transaction.
+    pub fn authorize_url(&self, state: &str, code_challenge: Option<&str>) -> Url {
+        let mut url = join(&self.endpoints.browser_oauth_url, "authorize");
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &self.endpoints.client_id)
+                .append_pair("redirect_uri", self.endpoints.redirect_uri.as_str())
+                .append_pair("token_content_type", "jwt")
+                .append_pair("state", state);
+            if let Some(challenge) = code_challenge {
+                query
+                    .append_pair("code_challenge", challenge)
+                    .append_pair("code_challenge_method", "S256");
+            }
+        }
+        url
+    }
+
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<TokenResponse, AnafError> {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", self.endpoints.redirect_uri.as_str()),
+            ("token_content_type", "jwt"),
+        ];
+        if let Some(verifier) = code_verifier {
+            form.push(("code_verifier", verifier));
+        }
+        self.token_request(&form).await
+    }
+
+    pub async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenResponse, AnafError> {
+        self.token_request(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose_secret()),
+            ("token_content_type", "jwt"),
+        ])
+        .await
+    }
+
+    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, AnafError> {
+        let response = self
+            .http
+            .post(join(&self.endpoints.server_oauth_url, "token"))
+            .basic_auth(
+                &self.endpoints.client_id,
+                Some(self.endpoints.client_secret.expose_secret()),
+            )
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| transport_error(&e))?;
+        if status.is_success() {
+            let parsed: TokenBody = serde_json::from_slice(&body).map_err(|_| AnafError::Malformed)?;
+            let access_token = parsed
+                .access_token
+                .filter(|t| !t.is_empty())
+                .ok_or(AnafError::Malformed)?;
+            return Ok(TokenResponse {
+                access_token: SecretString::from(access_token),
+                refresh_token: parsed
+                    .refresh_token
+                    .filter(|t| !t.is_empty())
+                    .map(SecretString::from),
+            });
+        }
+        Err(classify_error(status, &body))
+    }
+
+    /// Best effort, RFC 7009 style. Anything but a 2xx (ANAF reportedly redirects to a login
+    /// page) means the token was not revoked at ANAF.
+    pub async fn revoke(&self, token: &SecretString, hint: &str) -> RevokeOutcome {
+        let sent = self
+            .http
+            .post(join(&self.endpoints.server_oauth_url, "revoke"))
+            .basic_auth(
+                &self.endpoints.client_id,
+                Some(self.endpoints.client_secret.expose_secret()),
+            )
+            .timeout(self.endpoints.timeout.min(Duration::from_secs(5)))
+            .form(&[("token", token.expose_secret()), ("token_type_hint", hint)])
+            .send()
+            .await;
+        match sent {
+            Ok(response) if response.status().is_success() => RevokeOutcome::Confirmed,
+            Ok(response) => {
+                tracing::info!(status = response.status().as_u16(), "ANAF did not confirm the revocation");
+                RevokeOutcome::NotConfirmed
+            }
+            Err(e) => {
+                tracing::info!(error = %transport_error(&e), "revocation request failed");
+                RevokeOutcome::NotConfirmed
+            }
+        }
+    }
+
+    /// ANAF's OAuth test service: does ANAF accept this access token at all?
+    pub async fn hello(&self, access_token: &SecretString) -> Result<bool, AnafError> {
+        let mut url = join(&self.endpoints.api_url, "TestOauth/jaxrs/hello");
+        url.query_pairs_mut().append_pair("name", "anaf-portal");
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(access_token.expose_secret())
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))?;
+        match response.status() {
+            s if s.is_success() => Ok(true),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(false),
+            StatusCode::TOO_MANY_REQUESTS => Err(AnafError::RateLimited),
+            s => Err(AnafError::Server(s.as_u16())),
+        }
+    }
+
+    /// Asks `listaMesajeFactura` for one day of messages; the `eroare` text is the verdict.
+    pub async fn probe_rights(&self, access_token: &SecretString, cif: &Cif) -> RightsVerdict {
+        let mut url = join(
+            &self.endpoints.api_url,
+            &format!("{}/FCTEL/rest/listaMesajeFactura", self.endpoints.environment.path()),
+        );
+        url.query_pairs_mut()
+            .append_pair("zile", "1")
+            .append_pair("cif", cif.as_str());
+        let response = match self
+            .http
+            .get(url)
+            .bearer_auth(access_token.expose_secret())
+            .send()
+            .await
+        {
+            Ok(response) => response,
+            Err(e) => return RightsVerdict::Unknown(transport_error(&e).to_string()),
+        };
+        let status = response.status();
+        if !status.is_success() {
+            let error = match status {
+                StatusCode::TOO_MANY_REQUESTS => AnafError::RateLimited,
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                    return RightsVerdict::Unknown(format!(
+                        "ANAF refused the token for e-Factura (HTTP {})",
+                        status.as_u16()
+                    ));
+                }
+                s => AnafError::Server(s.as_u16()),
+            };
+            return RightsVerdict::Unknown(error.to_string());
+        }
+        let body: ListaBody = match response.json().await {
+            Ok(body) => body,
+            Err(_) => return RightsVerdict::Unknown(AnafError::Malformed.to_string()),
+        };
+        verdict_from(body)
+    }
+}
+
+fn verdict_from(body: ListaBody) -> RightsVerdict {
+    if body.mesaje.is_some() {
+        return RightsVerdict::Granted;
+    }
+    match body.eroare {
+        None => RightsVerdict::Unknown(AnafError::Malformed.to_string()),
+        Some(text) => {
+            let lower = text.to_lowercase();
+            if lower.contains("nu exista mesaje") {
+                RightsVerdict::Granted
+            } else if lower.contains("nu aveti drept") || lower.contains("nu exista niciun cif") {
+                RightsVerdict::Denied(text)
+            } else {
+                RightsVerdict::Unknown(text)
+            }
+        }
+    }
+}
+
+fn classify_error(status: StatusCode, body: &[u8]) -> AnafError {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return AnafError::RateLimited;
+    }
+    if status.is_server_error() {
+        return AnafError::Server(status.as_u16());
+    }
+    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+    let (code, description) = parsed
+        .map(|b| (b.error.unwrap_or_default(), b.error_description.unwrap_or_default()))
+        .unwrap_or_default();
+    // Some report `invalid_request` with the same expiry text for a dead refresh token.
+    let expired = description.to_lowercase().contains("expired");
+    match code.as_str() {
+        "invalid_grant" => AnafError::InvalidGrant(description),
+        "invalid_request" if expired => AnafError::InvalidGrant(description),
+        "invalid_client" | "unauthorized_client" => AnafError::InvalidClient,
+        "" if status == StatusCode::UNAUTHORIZED => AnafError::InvalidClient,
+        "" => AnafError::Server(status.as_u16()),
+        _ => AnafError::InvalidRequest(if description.is_empty() { code } else { description }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(json: &str) -> RightsVerdict {
+        verdict_from(serde_json::from_str(json).unwrap())
+    }
+
+    #[test]
+    fn rights_verdicts_follow_the_eroare_text() {
+        assert_eq!(verdict(r#"{"mesaje":[],"serial":"x"}"#), RightsVerdict::Granted);
+        assert_eq!(
+            verdict(r#"{"eroare":"Nu exista mesaje in ultimele 1 zile","titlu":"Lista Mesaje"}"#),
+            RightsVerdict::Granted
+        );
+        assert!(matches!(
+            verdict(r#"{"eroare":"Nu aveti drept in SPV pentru CIF=18547290"}"#),
+            RightsVerdict::Denied(_)
+        ));
+        assert!(matches!(
+            verdict(r#"{"eroare":"Nu exista niciun CIF pentru care sa aveti drept in SPV"}"#),
+            RightsVerdict::Denied(_)
+        ));
+        assert!(matches!(
+            verdict(r#"{"eroare":"S-au facut deja 1500 interogari de lista mesaje"}"#),
+            RightsVerdict::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn token_errors_are_classified() {
+        let e = |status: u16, body: &str| {
+            classify_error(StatusCode::from_u16(status).unwrap(), body.as_bytes())
+        };
+        assert!(matches!(e(400, r#"{"error":"invalid_grant","error_description":"x"}"#), AnafError::InvalidGrant(_)));
+        assert!(matches!(
+            e(400, r#"{"error":"invalid_request","error_description":"Refresh Token status is expired"}"#),
+            AnafError::InvalidGrant(_)
+        ));
+        assert_eq!(e(401, r#"{"error":"invalid_client"}"#), AnafError::InvalidClient);
+        assert_eq!(e(429, ""), AnafError::RateLimited);
+        assert_eq!(e(503, "<html>"), AnafError::Server(503));
+    }
+}

@@ -1,0 +1,4 @@
+//! Everything that speaks ANAF: the OAuth and e-Factura client, JWT reading, and the simulator.
+
+pub mod client;
+pub mod jwt;
