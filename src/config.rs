@@ -11,6 +11,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use url::Url;
 
+use crate::anaf::client::EfacturaEnvironment;
 use crate::db::DatabaseUrl;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -89,6 +90,22 @@ pub struct ServeArgs {
     /// ANAF API server (the hello service and e-Factura).
     #[arg(long, env = "ANAF_API_URL", default_value = "https://api.anaf.ro")]
     pub anaf_api_url: String,
+
+    /// e-Factura environment the SPV rights probe asks: `test` or `prod`.
+    #[arg(long, env = "ANAF_EFACTURA_ENVIRONMENT", default_value = "prod")]
+    pub anaf_efactura_environment: String,
+
+    /// ANAF's RS512 public key (PEM text or a file path): token signatures are verified when set.
+    #[arg(long, env = "ANAF_JWT_PUBLIC_KEY")]
+    pub anaf_jwt_public_key: Option<String>,
+
+    /// Send a PKCE S256 challenge with Connect ANAF (ANAF does not document PKCE).
+    #[arg(long, env = "ANAF_OAUTH_PKCE", default_value = "false")]
+    pub anaf_oauth_pkce: String,
+
+    /// How long a call to ANAF may take before it counts as failed.
+    #[arg(long, env = "ANAF_HTTP_TIMEOUT", default_value = "15s")]
+    pub anaf_http_timeout: String,
 }
 
 /// Whether anyone can open an account.
@@ -112,6 +129,10 @@ pub struct AnafSettings {
     pub redirect_uri: Option<Url>,
     pub oauth_url: Url,
     pub api_url: Url,
+    pub environment: EfacturaEnvironment,
+    pub jwt_public_key_pem: Option<String>,
+    pub pkce: bool,
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -294,12 +315,48 @@ fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
             })
         }
     };
+    let environment = match args.anaf_efactura_environment.trim().to_ascii_lowercase().as_str() {
+        "test" => EfacturaEnvironment::Test,
+        "prod" => EfacturaEnvironment::Prod,
+        other => {
+            return Err(invalid(
+                "ANAF_EFACTURA_ENVIRONMENT",
+                format!("'{other}' is neither 'test' nor 'prod'"),
+            ));
+        }
+    };
+    let jwt_public_key_pem = args
+        .anaf_jwt_public_key
+        .as_deref()
+        .map(|raw| read_public_key(raw.trim()))
+        .transpose()?;
     Ok(AnafSettings {
         credentials,
         redirect_uri,
         oauth_url,
         api_url,
+        environment,
+        jwt_public_key_pem,
+        pkce: parse_bool("ANAF_OAUTH_PKCE", &args.anaf_oauth_pkce)?,
+        timeout: parse_duration("ANAF_HTTP_TIMEOUT", &args.anaf_http_timeout)?,
     })
+}
+
+/// The key itself when it looks like PEM, else the file it names; checked to parse.
+fn read_public_key(raw: &str) -> Result<String, ConfigError> {
+    let pem = if raw.starts_with("-----BEGIN") {
+        raw.to_owned()
+    } else {
+        std::fs::read_to_string(raw)
+            .map_err(|e| invalid("ANAF_JWT_PUBLIC_KEY", format!("cannot read '{raw}': {e}")))?
+    };
+    jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| {
+        invalid(
+            "ANAF_JWT_PUBLIC_KEY",
+            format!("is not an RSA public key in PEM ({e})"),
+        )
+    })?;
+    Ok(pem)
 }
 
 fn parse_http_url(variable: &'static str, raw: &str) -> Result<Url, ConfigError> {

@@ -1,7 +1,11 @@
 //! Rows and the queries that read and write them, one module per table.
 
+pub mod audit;
+pub mod companies;
 pub mod login_failures;
+pub mod oauth_transactions;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 
 /// Now, in UTC, as stored in every timestamp column.

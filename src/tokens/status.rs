@@ -1,0 +1,84 @@
+//! The one status a company's token shows, derived from its row and the clock.
+
+use chrono::NaiveDateTime;
+
+use crate::db::models::tokens::{Rights, TokenMeta, TokenState};
+use crate::i18n::Catalog;
+
+/// Under this many days to expiry, a token is "expiring soon".
+pub const EXPIRING_SOON_DAYS: i64 = 14;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStatus {
+    NotConnected,
+    Connected { days_left: i64 },
+    ExpiringSoon { days_left: i64 },
+    Expired,
+    ReconnectNeeded,
+    NoRights,
+}
+
+impl TokenStatus {
+    pub fn of(token: Option<&TokenMeta>, now: NaiveDateTime) -> TokenStatus {
+        let Some(token) = token else {
+            return TokenStatus::NotConnected;
+        };
+        if token.state() == TokenState::ReconnectNeeded {
+            return TokenStatus::ReconnectNeeded;
+        }
+        if token.access_expires_at <= now {
+            return TokenStatus::Expired;
+        }
+        if token.rights() == Rights::Denied {
+            return TokenStatus::NoRights;
+        }
+        let days_left = (token.access_expires_at - now).num_days();
+        if days_left < EXPIRING_SOON_DAYS {
+            TokenStatus::ExpiringSoon { days_left }
+        } else {
+            TokenStatus::Connected { days_left }
+        }
+    }
+
+    /// What the API calls `isValid`: usable for e-Factura calls right now.
+    pub fn is_valid(self) -> bool {
+        matches!(
+            self,
+            TokenStatus::Connected { .. } | TokenStatus::ExpiringSoon { .. } | TokenStatus::NoRights
+        )
+    }
+
+    /// A stable machine name, for filters and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            TokenStatus::NotConnected => "not_connected",
+            TokenStatus::Connected { .. } => "connected",
+            TokenStatus::ExpiringSoon { .. } => "expiring_soon",
+            TokenStatus::Expired => "expired",
+            TokenStatus::ReconnectNeeded => "reconnect_needed",
+            TokenStatus::NoRights => "no_rights",
+        }
+    }
+
+    pub fn badge_class(self) -> &'static str {
+        match self {
+            TokenStatus::Connected { .. } => "badge badge-ok",
+            TokenStatus::ExpiringSoon { .. } | TokenStatus::NoRights => "badge badge-warn",
+            TokenStatus::Expired | TokenStatus::ReconnectNeeded => "badge badge-bad",
+            TokenStatus::NotConnected => "badge badge-none",
+        }
+    }
+
+    pub fn label(self, t: &Catalog) -> String {
+        match self {
+            TokenStatus::NotConnected => t.get("status.not_connected").to_owned(),
+            TokenStatus::Connected { days_left } => t.format("status.connected", &[&days_left]),
+            TokenStatus::ExpiringSoon { days_left } => {
+                t.format("status.expiring_soon", &[&days_left])
+            }
+            TokenStatus::Expired => t.get("status.expired").to_owned(),
+            TokenStatus::ReconnectNeeded => t.get("status.reconnect_needed").to_owned(),
+            TokenStatus::NoRights => t.get("status.no_rights").to_owned(),
+        }
+    }
+}
