@@ -4,3 +4,4 @@ mod accounts;
 mod helpers;
 mod security;
 mod settings;
+mod simulator;

@@ -1,0 +1,160 @@
+//! Fault injection: make the next N calls of an endpoint slow, failing, dropped or malformed.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::state::State;
+use super::{RecordedCall, SimEndpoint, Simulator};
+
+/// What an injected fault does to a call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// Sleep `ms` milliseconds, then answer normally.
+    Latency { ms: u64 },
+    /// Sleep long (default 60 000 ms), then answer normally: the client should time out first.
+    Timeout {
+        #[serde(default = "default_timeout_ms")]
+        ms: u64,
+    },
+    /// Answer with this HTTP status (e.g. 500, 502, 503, 429) and a short non-JSON body.
+    Status { status: u16 },
+    /// Close the connection without a valid HTTP response.
+    Drop,
+    /// HTTP 200 `application/json` with a truncated body.
+    MalformedJson,
+}
+
+fn default_timeout_ms() -> u64 {
+    60_000
+}
+
+fn default_count() -> u32 {
+    1
+}
+
+/// Body of `POST __sim/faults`: `{"endpoint":"token","count":2,"kind":"status","status":503}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultRequest {
+    pub endpoint: SimEndpoint,
+    /// How many of the next calls get the fault (default 1).
+    #[serde(default = "default_count")]
+    pub count: u32,
+    #[serde(flatten)]
+    pub fault: Fault,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct FaultEntry {
+    #[serde(flatten)]
+    pub fault: Fault,
+    pub remaining: u32,
+}
+
+impl Fault {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Fault::Latency { .. } => "latency",
+            Fault::Timeout { .. } => "timeout",
+            Fault::Status { .. } => "status",
+            Fault::Drop => "drop",
+            Fault::MalformedJson => "malformed_json",
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        match self {
+            Fault::Status { status } if !(400..=599).contains(status) => {
+                Err(format!("status must be between 400 and 599, got {status}"))
+            }
+            Fault::Latency { ms } | Fault::Timeout { ms } if *ms > 600_000 => {
+                Err("ms must be at most 600000".to_string())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+pub(crate) fn take_fault(st: &mut State, endpoint: SimEndpoint) -> Option<Fault> {
+    let queue = st.faults.get_mut(&endpoint)?;
+    let entry = queue.front_mut()?;
+    let fault = entry.fault.clone();
+    entry.remaining = entry.remaining.saturating_sub(1);
+    if entry.remaining == 0 {
+        queue.pop_front();
+    }
+    Some(fault)
+}
+
+/// Records the call, applies the next queued fault of its endpoint (if any) and otherwise answers
+/// with `logic`. The business logic is synchronous: it takes the state lock itself and never holds
+/// it across an `.await`.
+pub(crate) async fn handle(
+    sim: &Simulator,
+    mut call: RecordedCall,
+    logic: impl FnOnce(&Simulator) -> HttpResponse,
+) -> HttpResponse {
+    let (fault, seq) = {
+        let mut st = sim.lock();
+        let fault = take_fault(&mut st, call.endpoint);
+        call.fault = fault.as_ref().map(|f| f.name().to_string());
+        call.at = st.now().to_rfc3339();
+        st.record_call(call);
+        (fault, st.next_call_seq - 1)
+    };
+    if let Some(fault) = &fault {
+        tracing::debug!(fault = fault.name(), seq, "ANAF simulator: injecting fault");
+    }
+    let dropped = matches!(fault, Some(Fault::Drop));
+    let response = match fault {
+        None => logic(sim),
+        Some(Fault::Latency { ms }) | Some(Fault::Timeout { ms }) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            logic(sim)
+        }
+        Some(Fault::Status { status }) => status_response(status),
+        Some(Fault::Drop) => dropped_connection(),
+        Some(Fault::MalformedJson) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(r#"{"access_token":"eyJhbGciOiJSUzUxMiIsImtpZCI6ImFuYWZfc2ltXzIwMjYifQ.eyJ0b2tlbl90eXBlIjoiQmVhcmVyIi"#),
+    };
+    let status = if dropped {
+        None
+    } else {
+        Some(response.status().as_u16())
+    };
+    let mut st = sim.lock();
+    if let Some(c) = st.calls.iter_mut().rev().find(|c| c.seq == seq) {
+        c.status = status;
+    }
+    response
+}
+
+fn status_response(status: u16) -> HttpResponse {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let reason = code.canonical_reason().unwrap_or("Error");
+    let mut builder = HttpResponse::build(code);
+    if code == StatusCode::TOO_MANY_REQUESTS {
+        builder.insert_header(("Retry-After", "60"));
+    }
+    builder.content_type("text/html; charset=utf-8").body(format!(
+        "<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>"
+    ))
+}
+
+/// A response whose streaming body fails immediately: actix aborts the connection, so the client
+/// sees no valid HTTP response.
+fn dropped_connection() -> HttpResponse {
+    let stream = futures_util::stream::once(async {
+        Err::<web::Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "ANAF simulator: injected dropped connection",
+        ))
+    });
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(stream)
+}

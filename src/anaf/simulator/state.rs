@@ -1,0 +1,235 @@
+//! The simulator's mutable state (behind one `std::sync::Mutex`, never held across `.await`).
+
+use std::collections::{HashMap, VecDeque};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+
+use super::faults::FaultEntry;
+use super::{
+    RecordedCall, RefreshMode, RegisteredClient, RevokeMode, SimEndpoint, SimulatorSettings,
+    TestCertificate, default_certificates,
+};
+
+/// Oldest calls are dropped past this many entries.
+const CALL_LOG_CAPACITY: usize = 10_000;
+
+/// Lifetime of an authorization code (ANAF's PDF: exchange it within 60 seconds).
+pub(crate) const CODE_LIFETIME_SECONDS: i64 = 60;
+
+pub(crate) struct State {
+    pub clients: Vec<RegisteredClient>,
+    pub certificates: Vec<TestCertificate>,
+    /// Messages per CIF for `listaMesajeFactura`.
+    pub messages: HashMap<String, Vec<Message>>,
+    pub auto_approve: Option<String>,
+    pub refresh_mode: RefreshMode,
+    pub revoke_mode: RevokeMode,
+    pub lista_daily_limit_per_cif: u32,
+    pub calls_per_minute_limit: u32,
+    /// Added to the real clock; every expiry is issued and checked on this clock.
+    pub clock_offset_seconds: i64,
+    pub codes: HashMap<TokenKey, PendingCode>,
+    pub tokens: HashMap<TokenKey, TokenRecord>,
+    pub faults: HashMap<SimEndpoint, VecDeque<FaultEntry>>,
+    pub calls: VecDeque<RecordedCall>,
+    pub next_call_seq: u64,
+    pub next_grant_id: u64,
+    /// Simulated instants of accepted resource calls in the last minute.
+    pub minute_window: VecDeque<DateTime<Utc>>,
+    /// `listaMesajeFactura` calls per (CIF, simulated day).
+    pub lista_daily: HashMap<(String, NaiveDate), u32>,
+}
+
+/// SHA-256 of a token or code: the state never keeps a usable credential as a map key.
+pub(crate) type TokenKey = [u8; 32];
+
+pub(crate) fn token_key(secret: &str) -> TokenKey {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+pub(crate) struct PendingCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub certificate_serial: String,
+    pub expires_at: DateTime<Utc>,
+    pub code_challenge: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TokenKind {
+    Access,
+    Refresh,
+}
+
+pub(crate) struct TokenRecord {
+    pub kind: TokenKind,
+    pub jwt: bool,
+    pub client_id: String,
+    pub certificate_serial: String,
+    pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
+    /// The pair this token was issued in (revoking a refresh token revokes its pair's access token).
+    pub grant_id: u64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Message {
+    pub created_at: DateTime<Utc>,
+    pub cif: String,
+    pub id_solicitare: String,
+    pub detalii: String,
+    pub tip: String,
+    pub id: String,
+}
+
+impl State {
+    pub fn new(settings: SimulatorSettings) -> State {
+        let now = Utc::now();
+        State {
+            clients: settings.clients,
+            certificates: default_certificates(),
+            messages: default_messages(now),
+            auto_approve: settings.auto_approve,
+            refresh_mode: settings.refresh_mode,
+            revoke_mode: settings.revoke_mode,
+            lista_daily_limit_per_cif: settings.lista_daily_limit_per_cif,
+            calls_per_minute_limit: settings.calls_per_minute_limit,
+            clock_offset_seconds: 0,
+            codes: HashMap::new(),
+            tokens: HashMap::new(),
+            faults: HashMap::new(),
+            calls: VecDeque::new(),
+            next_call_seq: 1,
+            next_grant_id: 1,
+            minute_window: VecDeque::new(),
+            lista_daily: HashMap::new(),
+        }
+    }
+
+    /// The simulated clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + Duration::seconds(self.clock_offset_seconds)
+    }
+
+    pub fn find_client(&self, client_id: &str) -> Option<&RegisteredClient> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    /// Serials match ignoring case and colons (`34:00:AB` = `3400ab`).
+    pub fn find_certificate(&self, serial: &str) -> Option<&TestCertificate> {
+        let wanted = normalize_serial(serial);
+        self.certificates
+            .iter()
+            .find(|c| normalize_serial(&c.serial) == wanted)
+    }
+
+    pub fn record_call(&mut self, mut call: RecordedCall) {
+        call.seq = self.next_call_seq;
+        self.next_call_seq += 1;
+        if self.calls.len() >= CALL_LOG_CAPACITY {
+            self.calls.pop_front();
+        }
+        self.calls.push_back(call);
+    }
+
+    pub fn prune_codes(&mut self) {
+        let now = self.now();
+        self.codes.retain(|_, c| c.expires_at > now);
+    }
+}
+
+fn normalize_serial(serial: &str) -> String {
+    serial
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+pub(crate) fn validate_client(client: &RegisteredClient) -> anyhow::Result<()> {
+    if client.client_id.trim().is_empty() {
+        anyhow::bail!("a registered client needs a non-empty client id");
+    }
+    if client.client_secret.is_empty() {
+        anyhow::bail!(
+            "client {:?} needs a non-empty client secret",
+            client.client_id
+        );
+    }
+    let parsed = url::Url::parse(&client.redirect_uri).map_err(|e| {
+        anyhow::anyhow!(
+            "client {:?}: redirect URI {:?} is not an absolute URL ({e})",
+            client.client_id,
+            client.redirect_uri
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        anyhow::bail!(
+            "client {:?}: redirect URI {:?} must be http:// or https://",
+            client.client_id,
+            client.redirect_uri
+        );
+    }
+    Ok(())
+}
+
+/// A CIF as the simulator stores it: 1 to 10 digits.
+pub(crate) fn validate_cif_digits(cif: &str) -> bool {
+    !cif.is_empty() && cif.len() <= 10 && cif.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn default_messages(now: DateTime<Utc>) -> HashMap<String, Vec<Message>> {
+    let mut messages = HashMap::new();
+    messages.insert(
+        "18547290".to_string(),
+        vec![
+            Message {
+                created_at: now - Duration::days(1),
+                cif: "18547290".into(),
+                id_solicitare: "5001120362".into(),
+                detalii: "Factura cu id_incarcare=5001120362 emisa de cif_emitent=14399840 pentru cif_beneficiar=18547290".into(),
+                tip: "FACTURA PRIMITA".into(),
+                id: "3001293434".into(),
+            },
+            Message {
+                created_at: now - Duration::days(3),
+                cif: "18547290".into(),
+                id_solicitare: "5001130147".into(),
+                detalii: "Factura cu id_incarcare=5001130147 emisa de cif_emitent=18547290 pentru cif_beneficiar=1590082".into(),
+                tip: "FACTURA TRIMISA".into(),
+                id: "3001474425".into(),
+            },
+            Message {
+                created_at: now - Duration::days(10),
+                cif: "18547290".into(),
+                id_solicitare: "5001131564".into(),
+                detalii: "Erori de validare identificate la factura primita cu id_incarcare=5001131564".into(),
+                tip: "ERORI FACTURA".into(),
+                id: "3001474426".into(),
+            },
+        ],
+    );
+    messages.insert(
+        "22732040".to_string(),
+        vec![Message {
+            created_at: now - Duration::days(20),
+            cif: "22732040".into(),
+            id_solicitare: "5001140001".into(),
+            detalii: "Factura cu id_incarcare=5001140001 emisa de cif_emitent=22732040 pentru cif_beneficiar=11123319".into(),
+            tip: "FACTURA TRIMISA".into(),
+            id: "3001500001".into(),
+        }],
+    );
+    messages
+}
+
+/// Keeps a short prefix of a secret followed by `…` (never the whole value).
+pub(crate) fn mask(secret: &str) -> String {
+    let prefix: String = secret.chars().take(6).collect();
+    if secret.chars().count() <= 8 {
+        "…".to_string()
+    } else {
+        format!("{prefix}…")
+    }
+}
