@@ -34,6 +34,8 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Run the standalone ANAF simulator (ANAF's paths at the root).
+    Simulator(crate::anaf::simulator::SimulatorArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -89,6 +91,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
+        Some(Command::Simulator(args)) => Ok(crate::anaf::simulator::run(args).await?),
     }
 }
 

@@ -9,9 +9,14 @@ use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use secrecy::ExposeSecret;
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::anaf::client::{AnafClient, AnafEndpoints};
+use crate::anaf::jwt::JwtReader;
+use crate::anaf::simulator::{RegisteredClient, Simulator, SimulatorSettings};
 use crate::auth::Passwords;
 use crate::auth::login_limiter::LoginLimiter;
 use crate::auth::session_store::DbSessionStore;
@@ -19,6 +24,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::db::models::{login_failures, now, sessions};
 use crate::secrets::MasterKey;
+use crate::tokens::TokenService;
+use crate::tokens::vault::TokenVault;
 use crate::web::security_headers::CspFormAction;
 use crate::web::state::AppState;
 
@@ -51,6 +58,16 @@ impl Application {
         let secure_cookies = base_url.scheme() == "https";
         let cookie_key = Key::from(master_key.derive("session-cookie-v1", 64).expose_secret());
 
+        let (anaf_endpoints, jwt_key, simulator) =
+            anaf_wiring(&config, &base_url, local)?;
+        let vault = Arc::new(TokenVault::new(&[&master_key]));
+        let tokens = TokenService::new(
+            db.clone(),
+            vault,
+            Arc::new(AnafClient::new(anaf_endpoints)?),
+            Arc::new(JwtReader::new(jwt_key.as_deref())?),
+        );
+
         let state = web::Data::new(AppState {
             db: db.clone(),
             passwords: Passwords::default(),
@@ -60,6 +77,8 @@ impl Application {
             base_url: base_url.clone(),
             sandbox: config.is_sandbox(),
             trust_proxy: config.trust_proxy,
+            tokens,
+            pkce: config.anaf.pkce,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let session_store = DbSessionStore::new(db.clone(), config.session.absolute_timeout);
@@ -109,6 +128,14 @@ impl Application {
                         }),
                 )
                 .configure(crate::web::routes)
+                .configure(|cfg| {
+                    // Mounted in sandbox mode only: with real credentials it does not exist.
+                    if let Some(simulator) = &simulator {
+                        cfg.service(
+                            web::scope("/sandbox/anaf").configure(|c| simulator.configure(c)),
+                        );
+                    }
+                })
                 .default_service(web::to(crate::web::not_found))
                 // Outermost last: logging sees everything, errors are rendered after CSRF and
                 // sessions have had their say.
@@ -148,6 +175,79 @@ impl Application {
         self.server.await
     }
 }
+
+/// Where the ANAF client goes: the real ANAF, or the in-process simulator in sandbox mode (reached
+/// by the browser through the public base URL, by the server through the loopback address).
+fn anaf_wiring(
+    config: &Config,
+    base_url: &Url,
+    local: std::net::SocketAddr,
+) -> anyhow::Result<(AnafEndpoints, Option<String>, Option<Simulator>)> {
+    let redirect_uri = match &config.anaf.redirect_uri {
+        Some(uri) => uri.clone(),
+        None => base_url.join("anaf/callback")?,
+    };
+    let common = |client_id: String, client_secret, browser: Url, server: Url, api: Url| AnafEndpoints {
+        browser_oauth_url: browser,
+        server_oauth_url: server,
+        api_url: api,
+        client_id,
+        client_secret,
+        redirect_uri: redirect_uri.clone(),
+        environment: config.anaf.environment,
+        pkce: config.anaf.pkce,
+        timeout: config.anaf.timeout,
+    };
+    match &config.anaf.credentials {
+        Some(credentials) => Ok((
+            common(
+                credentials.client_id.clone(),
+                credentials.client_secret.clone(),
+                config.anaf.oauth_url.clone(),
+                config.anaf.oauth_url.clone(),
+                config.anaf.api_url.clone(),
+            ),
+            config.anaf.jwt_public_key_pem.clone(),
+            None,
+        )),
+        None => {
+            let client_secret = crate::secrets::random_token(24);
+            let simulator = Simulator::new(SimulatorSettings {
+                clients: vec![RegisteredClient {
+                    client_id: SANDBOX_CLIENT_ID.to_owned(),
+                    client_secret: client_secret.clone(),
+                    redirect_uri: redirect_uri.to_string(),
+                }],
+                ..SimulatorSettings::default()
+            })?;
+            let loopback = std::net::SocketAddr::new(
+                if local.ip().is_unspecified() {
+                    std::net::Ipv4Addr::LOCALHOST.into()
+                } else {
+                    local.ip()
+                },
+                local.port(),
+            );
+            let server_base = Url::parse(&format!("http://{loopback}/sandbox/anaf/"))?;
+            let browser_base = base_url.join("sandbox/anaf/")?;
+            Ok((
+                common(
+                    SANDBOX_CLIENT_ID.to_owned(),
+                    SecretString::from(client_secret),
+                    browser_base.join("anaf-oauth2/v1")?,
+                    server_base.join("anaf-oauth2/v1")?,
+                    server_base,
+                ),
+                // In the sandbox the simulator's signatures are always verified.
+                Some(simulator.public_key_pem()),
+                Some(simulator),
+            ))
+        }
+    }
+}
+
+/// The OAuth client the built-in simulator registers for the portal in sandbox mode.
+pub const SANDBOX_CLIENT_ID: &str = "anaf-portal-sandbox";
 
 /// reqwest is built without a bundled provider; ring is ours (no OpenSSL, no aws-lc build).
 pub fn install_crypto_provider() {

@@ -12,6 +12,7 @@ use crate::config::Registration;
 use crate::db::models::users::{self, CreateUserError};
 use crate::domain::{Email, Password, Role};
 use crate::error::AppError;
+use crate::web::access::client_ip;
 use crate::web::page::{Page, html, safe_next, see_other};
 use crate::web::state::AppState;
 use crate::web::templates::{LoginPage, RegisterPage};
@@ -58,17 +59,6 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
-}
-
-/// The client address failures are counted under.
-fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
-    let info = req.connection_info();
-    let address = if trust_proxy {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
-    };
-    address.unwrap_or("unknown").to_owned()
 }
 
 pub async fn login(

@@ -2,6 +2,7 @@ use crate::auth::Passwords;
 use crate::auth::login_limiter::LoginLimiter;
 use crate::config::Registration;
 use crate::db::Db;
+use crate::tokens::TokenService;
 
 /// What every handler may need, shared by all workers.
 pub struct AppState {
@@ -14,4 +15,7 @@ pub struct AppState {
     pub base_url: url::Url,
     pub sandbox: bool,
     pub trust_proxy: bool,
+    pub tokens: TokenService,
+    /// Send a PKCE challenge with Connect ANAF.
+    pub pkce: bool,
 }

@@ -4,6 +4,8 @@ use askama::Template;
 
 use crate::i18n::Catalog;
 use crate::web::page::Page;
+use crate::web::views::{Pagination, TokenRowView};
+use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -41,5 +43,79 @@ pub struct RegisterPage {
 #[template(path = "dashboard/index.html")]
 pub struct DashboardPage {
     pub page: Page,
-    pub member_since: String,
+    pub rows: Vec<TokenRowView>,
+    pub pagination: Pagination,
+    pub search: String,
+    /// The add-company form, refilled after an error.
+    pub cif: String,
+    pub name: String,
+    pub cif_error: Option<&'static str>,
+}
+
+pub struct HistoryView {
+    pub at: String,
+    pub action: String,
+    pub success: bool,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "companies/show.html")]
+pub struct CompanyPage {
+    pub page: Page,
+    pub company_name: String,
+    pub row: TokenRowView,
+    pub history: Vec<HistoryView>,
+}
+
+#[derive(Template)]
+#[template(path = "connect/failed.html")]
+pub struct ConnectFailedPage {
+    pub page: Page,
+    pub title: &'static str,
+    pub message: String,
+    pub hints: Vec<&'static str>,
+    pub retry_company_id: Option<i64>,
+    pub company_name: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "tokens/index.html")]
+pub struct TokensPage {
+    pub page: Page,
+    pub rows: Vec<TokenRowView>,
+    pub pagination: Pagination,
+    pub search: String,
+}
+
+#[derive(Template)]
+#[template(path = "tokens/delete.html")]
+pub struct DeleteTokenPage {
+    pub page: Page,
+    pub row: TokenRowView,
+}
+
+impl DeleteTokenPage {
+    pub fn question(&self) -> String {
+        self.page.t.format(
+            "token.delete_question",
+            &[&self.row.company_name, &self.row.cif],
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tokens/reveal.html")]
+pub struct RevealTokenPage {
+    pub page: Page,
+    pub company_id: i64,
+    pub company_name: String,
+    pub access_token: SecretString,
+    pub expires: String,
+}
+
+impl RevealTokenPage {
+    pub fn token_value(&self) -> &str {
+        self.access_token.expose_secret()
+    }
 }

@@ -1,0 +1,395 @@
+//! Connect ANAF: the authorization-code redirect and the callback.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::TimeDelta;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::anaf::client::{AnafError, RightsVerdict};
+use crate::auth::session::FlashLevel;
+use crate::auth::{CurrentUser, PortalSession, current_user};
+use crate::db::models::audit::Outcome;
+use crate::db::models::companies::{self, Company};
+use crate::db::models::oauth_transactions::{self, NewTransaction, Transaction};
+use crate::db::models::now;
+use crate::domain::Cif;
+use crate::error::AppError;
+use crate::i18n::{Catalog, Lang};
+use crate::secrets::{random_token, sha256_hex};
+use crate::tokens::service::StorePairError;
+use crate::web::access::{self, Need};
+use crate::web::page::{Page, html, see_other};
+use crate::web::state::AppState;
+use crate::web::templates::ConnectFailedPage;
+
+/// How long a started Connect ANAF may take to come back.
+const TRANSACTION_LIFETIME_MINUTES: i64 = 10;
+
+/// Ties a transaction to the browser session that started it, without storing the session's token.
+fn session_binding(req: &HttpRequest) -> String {
+    sha256_hex(&PortalSession::of(req).csrf_token())
+}
+
+pub async fn start(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (company, _) = access::company(&state, &user.0, path.into_inner(), Need::Admin).await?;
+    // 256 random bits; only its hash is stored.
+    let oauth_state = random_token(32);
+    let verifier = state.pkce.then(|| random_token(32));
+    let challenge = verifier
+        .as_ref()
+        .map(|v| URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes())));
+    let binding = session_binding(&req);
+    let state_hash = sha256_hex(&oauth_state);
+    let (user_id, company_id) = (user.0.id, company.id);
+    state
+        .db
+        .run(move |conn| {
+            let at = now();
+            oauth_transactions::insert(
+                conn,
+                &NewTransaction {
+                    state_hash: &state_hash,
+                    session_binding: &binding,
+                    user_id,
+                    company_id,
+                    pkce_verifier: verifier.as_deref(),
+                    created_at: at,
+                    expires_at: at + TimeDelta::minutes(TRANSACTION_LIFETIME_MINUTES),
+                },
+            )?;
+            // Housekeeping: forget transactions that ended over a day ago.
+            oauth_transactions::delete_older_than(conn, at - TimeDelta::days(1))?;
+            Ok(())
+        })
+        .await?;
+    access::audit(
+        &state,
+        access::actor(&req, &state, Some(user_id)),
+        "connect.started",
+        Some(company_id),
+        None,
+        Outcome::Success,
+        None,
+    )
+    .await;
+    let url = state
+        .tokens
+        .anaf()
+        .authorize_url(&oauth_state, challenge.as_deref());
+    Ok(see_other(url.as_str()))
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+}
+
+/// Why a callback was not accepted; each has its own explanation page.
+enum Failure {
+    SessionEnded,
+    StateMissing,
+    StateUnknown,
+    StateExpired,
+    StateReused,
+    StateForeign,
+    AccessDenied,
+    AnafError(String),
+    CodeMissing,
+    Anaf(AnafError),
+    TokenUnusable(String),
+    AlreadyStored,
+}
+
+pub async fn callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<CallbackQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    // Not the CurrentUser extractor: a lost session must not bounce to /login?next= with the
+    // code in the URL.
+    let Some(user) = current_user::load(&req).await? else {
+        return failure_page(&req, Failure::SessionEnded, None).await;
+    };
+    let transaction = match claim_transaction(&req, &state, user.id, query.state.as_deref()).await? {
+        Ok(transaction) => transaction,
+        Err(failure) => return failure_page(&req, failure, None).await,
+    };
+    let company_id = transaction.company_id;
+    let user_id = user.id;
+    let company = state
+        .db
+        .run(move |conn| Ok(companies::find_for_member(conn, company_id, user_id)?))
+        .await?
+        .map(|(company, _)| company)
+        .ok_or(AppError::NotFound)?;
+    let actor = access::actor(&req, &state, Some(user.id));
+
+    let outcome = exchange_and_store(&state, &company, &transaction, &query, user.id).await;
+    match outcome {
+        Ok((token_id, verdict)) => {
+            let t = Lang::from_request(&req).catalog();
+            let (level, message) = match &verdict {
+                RightsVerdict::Granted => (FlashLevel::Success, t.get("connect.done")),
+                RightsVerdict::Denied(_) => (FlashLevel::Error, t.get("connect.done_no_rights")),
+                RightsVerdict::Unknown(_) => (FlashLevel::Info, t.get("connect.done_rights_unknown")),
+            };
+            PortalSession::of(&req).flash(level, message);
+            access::audit(
+                &state,
+                actor,
+                "connect.succeeded",
+                Some(company.id),
+                Some(token_id),
+                Outcome::Success,
+                Some(match verdict {
+                    RightsVerdict::Granted => "SPV rights confirmed".to_owned(),
+                    RightsVerdict::Denied(text) => format!("no SPV rights: {text}"),
+                    RightsVerdict::Unknown(text) => format!("rights unknown: {text}"),
+                }),
+            )
+            .await;
+            let mut response = see_other(&format!("/companies/{}", company.id));
+            no_referrer(&mut response);
+            Ok(response)
+        }
+        Err(failure) => {
+            access::audit(
+                &state,
+                actor,
+                "connect.failed",
+                Some(company.id),
+                None,
+                Outcome::Failure,
+                Some(failure_code(&failure)),
+            )
+            .await;
+            failure_page(&req, failure, Some(&company)).await
+        }
+    }
+}
+
+/// Finds and consumes the transaction named by `state`, checking it belongs to this session and
+/// user. No request reaches ANAF unless this succeeds.
+async fn claim_transaction(
+    req: &HttpRequest,
+    state: &AppState,
+    user_id: i64,
+    oauth_state: Option<&str>,
+) -> Result<Result<Transaction, Failure>, AppError> {
+    let Some(oauth_state) = oauth_state.filter(|s| !s.is_empty() && s.len() <= 512) else {
+        return Ok(Err(Failure::StateMissing));
+    };
+    let state_hash = sha256_hex(oauth_state);
+    let binding = session_binding(req);
+    let claimed = state
+        .db
+        .run(move |conn| {
+            let at = now();
+            let Some(tx) = oauth_transactions::find(conn, &state_hash)? else {
+                return Ok(Err(Failure::StateUnknown));
+            };
+            if tx.consumed_at.is_some() {
+                return Ok(Err(Failure::StateReused));
+            }
+            if tx.user_id != user_id || tx.session_binding != binding {
+                return Ok(Err(Failure::StateForeign));
+            }
+            if tx.expires_at <= at {
+                return Ok(Err(Failure::StateExpired));
+            }
+            if !oauth_transactions::consume(conn, &state_hash, at)? {
+                return Ok(Err(Failure::StateReused));
+            }
+            Ok(Ok(tx))
+        })
+        .await?;
+    Ok(claimed)
+}
+
+async fn exchange_and_store(
+    state: &AppState,
+    company: &Company,
+    transaction: &Transaction,
+    query: &CallbackQuery,
+    user_id: i64,
+) -> Result<(i64, RightsVerdict), Failure> {
+    match query.error.as_deref() {
+        Some("access_denied") => return Err(Failure::AccessDenied),
+        Some(other) => {
+            return Err(Failure::AnafError(other.chars().take(64).collect()));
+        }
+        None => {}
+    }
+    let code = query
+        .code
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .ok_or(Failure::CodeMissing)?;
+    let pair = state
+        .tokens
+        .anaf()
+        .exchange_code(code, transaction.pkce_verifier.as_deref())
+        .await
+        .map_err(Failure::Anaf)?;
+    let stored = state
+        .tokens
+        .store(
+            company.id,
+            &pair.access_token,
+            pair.refresh_token.as_ref(),
+            "oauth",
+            Some(user_id),
+        )
+        .await;
+    let meta = match stored {
+        Ok(meta) => meta,
+        Err(StorePairError::Duplicate) => return Err(Failure::AlreadyStored),
+        Err(StorePairError::Other(e)) => {
+            tracing::error!(error = %e, "storing a token failed");
+            return Err(Failure::TokenUnusable("storage failed".to_owned()));
+        }
+        Err(other) => return Err(Failure::TokenUnusable(other.to_string())),
+    };
+    let cif = Cif::parse(&company.cif).map_err(|_| Failure::TokenUnusable("bad CIF".into()))?;
+    let verdict = state
+        .tokens
+        .check_rights(meta.id, &pair.access_token, &cif)
+        .await
+        .unwrap_or_else(|e| RightsVerdict::Unknown(e.to_string()));
+    Ok((meta.id, verdict))
+}
+
+fn failure_code(failure: &Failure) -> String {
+    match failure {
+        Failure::SessionEnded => "session ended".into(),
+        Failure::StateMissing => "state missing".into(),
+        Failure::StateUnknown => "state unknown".into(),
+        Failure::StateExpired => "state expired".into(),
+        Failure::StateReused => "state reused".into(),
+        Failure::StateForeign => "state from another session".into(),
+        Failure::AccessDenied => "access_denied (no certificate or cancelled)".into(),
+        Failure::AnafError(code) => format!("ANAF error: {code}"),
+        Failure::CodeMissing => "no code".into(),
+        Failure::Anaf(e) => e.to_string(),
+        Failure::TokenUnusable(why) => format!("token unusable: {why}"),
+        Failure::AlreadyStored => "token already stored".into(),
+    }
+}
+
+fn explain(failure: &Failure, t: &Catalog) -> (StatusCode, &'static str, String, Vec<&'static str>) {
+    let text = |key| t.get(key).to_owned();
+    match failure {
+        Failure::SessionEnded => (StatusCode::UNAUTHORIZED, "connect.failed.title", text("connect.session_ended"), vec![]),
+        Failure::StateMissing | Failure::StateUnknown => {
+            (StatusCode::BAD_REQUEST, "connect.failed.title", text("connect.state_unknown"), vec![])
+        }
+        Failure::StateExpired => (StatusCode::BAD_REQUEST, "connect.failed.title", text("connect.state_expired"), vec![]),
+        Failure::StateReused => (StatusCode::BAD_REQUEST, "connect.failed.title", text("connect.state_reused"), vec![]),
+        Failure::StateForeign => (StatusCode::BAD_REQUEST, "connect.failed.title", text("connect.state_foreign"), vec![]),
+        Failure::AccessDenied => (
+            StatusCode::OK,
+            "connect.denied.title",
+            text("connect.denied.message"),
+            vec!["connect.denied.hint_token", "connect.denied.hint_restart", "connect.denied.hint_rights"],
+        ),
+        Failure::AnafError(code) => (
+            StatusCode::BAD_GATEWAY,
+            "connect.failed.title",
+            t.format("connect.anaf_error", &[code]),
+            vec![],
+        ),
+        Failure::CodeMissing => (StatusCode::BAD_REQUEST, "connect.failed.title", text("connect.code_missing"), vec![]),
+        Failure::Anaf(AnafError::InvalidGrant(_)) => (
+            StatusCode::BAD_REQUEST,
+            "connect.failed.title",
+            text("connect.code_expired"),
+            vec![],
+        ),
+        Failure::Anaf(AnafError::InvalidClient) => (
+            StatusCode::BAD_GATEWAY,
+            "connect.failed.title",
+            text("connect.invalid_client"),
+            vec![],
+        ),
+        Failure::Anaf(AnafError::InvalidRequest(_)) => (
+            StatusCode::BAD_GATEWAY,
+            "connect.failed.title",
+            text("connect.invalid_request"),
+            vec![],
+        ),
+        Failure::Anaf(error) => (
+            if matches!(error, AnafError::Timeout) {
+                StatusCode::GATEWAY_TIMEOUT
+            } else {
+                StatusCode::BAD_GATEWAY
+            },
+            "connect.failed.title",
+            t.format("connect.anaf_unavailable", &[&error_text(error, t)]),
+            vec![],
+        ),
+        Failure::TokenUnusable(why) => (
+            StatusCode::BAD_GATEWAY,
+            "connect.failed.title",
+            t.format("connect.token_unusable", &[why]),
+            vec![],
+        ),
+        Failure::AlreadyStored => (StatusCode::CONFLICT, "connect.failed.title", text("connect.already_stored"), vec![]),
+    }
+}
+
+/// ANAF's failure in the reader's words.
+pub fn error_text(error: &AnafError, t: &Catalog) -> String {
+    match error {
+        AnafError::Unreachable => t.get("anaf.unreachable").to_owned(),
+        AnafError::Timeout => t.get("anaf.timeout").to_owned(),
+        AnafError::Server(status) => t.format("anaf.server", &[status]),
+        AnafError::RateLimited => t.get("anaf.rate_limited").to_owned(),
+        AnafError::Malformed => t.get("anaf.malformed").to_owned(),
+        other => other.to_string(),
+    }
+}
+
+async fn failure_page(
+    req: &HttpRequest,
+    failure: Failure,
+    company: Option<&Company>,
+) -> Result<HttpResponse, AppError> {
+    tracing::info!(reason = %failure_code(&failure), "Connect ANAF did not complete");
+    let page = Page::build(req).await?;
+    let (status, title_key, message, hint_keys) = explain(&failure, &page.t);
+    let retry_company_id = company.map(|c| c.id).filter(|_| {
+        !matches!(failure, Failure::Anaf(AnafError::InvalidClient) | Failure::AlreadyStored)
+    });
+    let mut response = html(
+        status,
+        &ConnectFailedPage {
+            title: page.t.get(title_key),
+            hints: hint_keys.into_iter().map(|k| page.t.get(k)).collect(),
+            message,
+            retry_company_id,
+            company_name: company.map(|c| c.display_name().to_owned()),
+            page,
+        },
+    )?;
+    no_referrer(&mut response);
+    Ok(response)
+}
+
+/// The callback URL carries the code: never let it leak through a Referer header.
+fn no_referrer(response: &mut HttpResponse) {
+    response
+        .headers_mut()
+        .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+}
