@@ -1,7 +1,5 @@
 //! Simulator-only control endpoints under `__sim/` (JSON in, JSON out).
 
-use std::collections::VecDeque;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
@@ -13,9 +11,7 @@ use super::faults::{FaultEntry, FaultRequest};
 use super::request::bad_request;
 use super::state::{Message, State, validate_cif_digits, validate_client};
 use super::tokens::issue_pair;
-use super::{
-    RefreshMode, RegisteredClient, RevokeMode, SimData, SimEndpoint, TestCertificate,
-};
+use super::{RefreshMode, RegisteredClient, RevokeMode, SimData, SimEndpoint, TestCertificate};
 
 const STYLESHEET: &str = include_str!("simulator.css");
 
@@ -55,9 +51,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
-    serde_json::from_slice(body)
-        .map_err(|e| bad_request("invalid_request", &format!("invalid JSON body: {e}")))
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
 async fn public_key(data: web::Data<SimData>) -> HttpResponse {
@@ -100,10 +95,14 @@ async fn get_clock(data: web::Data<SimData>) -> HttpResponse {
 async fn move_clock(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: ClockRequest = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     let mut st = data.0.lock();
-    let mut offset = if req.reset { 0 } else { st.clock_offset_seconds };
+    let mut offset = if req.reset {
+        0
+    } else {
+        st.clock_offset_seconds
+    };
     if let Some(o) = req.offset_seconds {
         offset = o;
     }
@@ -116,7 +115,10 @@ async fn move_clock(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse 
         Some(o) if o.abs() <= 100 * 365 * 86_400 => st.clock_offset_seconds = o,
         _ => return bad_request("invalid_request", "clock offset out of range (±100 years)"),
     }
-    tracing::debug!(offset = st.clock_offset_seconds, "ANAF simulator: clock moved");
+    tracing::debug!(
+        offset = st.clock_offset_seconds,
+        "ANAF simulator: clock moved"
+    );
     HttpResponse::Ok().json(clock_json(&st))
 }
 
@@ -153,7 +155,7 @@ async fn list_faults(data: web::Data<SimData>) -> HttpResponse {
 async fn add_fault(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: FaultRequest = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     if let Err(e) = req.fault.validate() {
         return bad_request("invalid_request", &e);
@@ -164,7 +166,7 @@ async fn add_fault(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let mut st = data.0.lock();
     st.faults
         .entry(req.endpoint)
-        .or_insert_with(VecDeque::new)
+        .or_default()
         .push_back(FaultEntry {
             fault: req.fault,
             remaining: req.count,
@@ -194,7 +196,7 @@ struct MintRequest {
 async fn mint(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: MintRequest = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     let jwt = match req.token_content_type.as_deref() {
         None | Some("jwt") => true,
@@ -230,7 +232,10 @@ fn validate_certificate(cert: &TestCertificate) -> Result<(), String> {
     if cert.serial.trim().is_empty() {
         return Err("certificate serial must not be empty".into());
     }
-    if cert.serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE) {
+    if cert
+        .serial
+        .eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
+    {
         return Err("\"none\" is reserved for the no-certificate choice".into());
     }
     if let Some(bad) = cert.cifs.iter().find(|c| !validate_cif_digits(c)) {
@@ -246,7 +251,7 @@ async fn list_certificates(data: web::Data<SimData>) -> HttpResponse {
 async fn replace_certificates(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let certs: Vec<TestCertificate> = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     if let Some(e) = certs.iter().find_map(|c| validate_certificate(c).err()) {
         return bad_request("invalid_request", &e);
@@ -259,15 +264,13 @@ async fn replace_certificates(data: web::Data<SimData>, body: web::Bytes) -> Htt
 async fn upsert_certificate(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let cert: TestCertificate = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     if let Err(e) = validate_certificate(&cert) {
         return bad_request("invalid_request", &e);
     }
     let mut st = data.0.lock();
-    let existing = st
-        .find_certificate(&cert.serial)
-        .map(|c| c.serial.clone());
+    let existing = st.find_certificate(&cert.serial).map(|c| c.serial.clone());
     match existing.and_then(|s| st.certificates.iter_mut().find(|c| c.serial == s)) {
         Some(slot) => *slot = cert,
         None => st.certificates.push(cert),
@@ -306,12 +309,16 @@ fn default_tip() -> String {
 async fn replace_messages(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: MessagesRequest = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     if !validate_cif_digits(&req.cif) {
         return bad_request("invalid_request", "cif must be 1 to 10 digits, without RO");
     }
-    if req.messages.iter().any(|m| !(0..=3650).contains(&m.days_ago)) {
+    if req
+        .messages
+        .iter()
+        .any(|m| !(0..=3650).contains(&m.days_ago))
+    {
         return bad_request("invalid_request", "days_ago must be between 0 and 3650");
     }
     let mut st = data.0.lock();
@@ -322,7 +329,9 @@ async fn replace_messages(data: web::Data<SimData>, body: web::Bytes) -> HttpRes
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
-            let id_solicitare = m.id_solicitare.unwrap_or_else(|| format!("{}", 5_002_000_000 + i));
+            let id_solicitare = m
+                .id_solicitare
+                .unwrap_or_else(|| format!("{}", 5_002_000_000 + i));
             Message {
                 created_at: now - Duration::days(m.days_ago),
                 cif: cif.clone(),
@@ -382,18 +391,17 @@ async fn get_settings(data: web::Data<SimData>) -> HttpResponse {
 async fn update_settings(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: SettingsUpdate = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     let mut st = data.0.lock();
-    if let Some(Some(serial)) = &req.auto_approve {
-        if !serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
-            && st.find_certificate(serial).is_none()
-        {
-            return bad_request(
-                "invalid_request",
-                &format!("auto_approve: unknown certificate serial {serial:?}"),
-            );
-        }
+    if let Some(Some(serial)) = &req.auto_approve
+        && !serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
+        && st.find_certificate(serial).is_none()
+    {
+        return bad_request(
+            "invalid_request",
+            &format!("auto_approve: unknown certificate serial {serial:?}"),
+        );
     }
     if let Some(a) = req.auto_approve {
         st.auto_approve = a;
@@ -425,7 +433,7 @@ struct ClientRequest {
 async fn upsert_client(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: ClientRequest = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     let client = RegisteredClient {
         client_id: req.client_id,

@@ -50,7 +50,9 @@ impl KeyMaterial {
         let private = RsaPrivateKey::from_pkcs8_pem(pem)
             .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
             .map_err(|e| {
-                anyhow::anyhow!("signing key is neither a PKCS#8 nor a PKCS#1 RSA private key PEM ({e})")
+                anyhow::anyhow!(
+                    "signing key is neither a PKCS#8 nor a PKCS#1 RSA private key PEM ({e})"
+                )
             })?;
         KeyMaterial::from_private(&private)
     }
@@ -94,8 +96,22 @@ pub(crate) fn issue_pair(
 
     let (access_token, refresh_token) = if jwt {
         (
-            sign(keys, cert, client_id, now.timestamp(), access_exp.timestamp(), "Bearer")?,
-            sign(keys, cert, client_id, now.timestamp(), refresh_exp.timestamp(), "Refresh")?,
+            sign(
+                keys,
+                cert,
+                client_id,
+                now.timestamp(),
+                access_exp.timestamp(),
+                "Bearer",
+            )?,
+            sign(
+                keys,
+                cert,
+                client_id,
+                now.timestamp(),
+                refresh_exp.timestamp(),
+                "Refresh",
+            )?,
         )
     } else {
         (random_token(32), random_token(32))
@@ -137,6 +153,8 @@ fn sign(
 ) -> anyhow::Result<String> {
     let mut header = Header::new(Algorithm::RS512);
     header.kid = Some(KEY_ID.to_string());
+    // ANAF's header is exactly {"alg":"RS512","kid":...}, without "typ".
+    header.typ = None;
     let claims = json!({
         "token_type": token_type,
         "scope": SCOPE,
