@@ -1667,3 +1667,70 @@ async fn a_signing_key_can_be_loaded_from_pem() {
     let b = Simulator::new(test_settings()).unwrap();
     assert_eq!(a.public_key_pem(), b.public_key_pem());
 }
+
+#[tokio::test]
+async fn disputed_variants_are_runtime_switches() {
+    let t = spawn_sim().await;
+    let s = t
+        .post(
+            "/__sim/settings",
+            json!({
+                "invalid_client_status": 401,
+                "expired_refresh_error": "invalid_request",
+                "roles_claim": "both",
+                "refresh_token_lifetime_days": 1095,
+                "refresh_restarts_lifetime": false,
+                "token_response_scope": true
+            }),
+        )
+        .await;
+    assert_eq!(s["refresh_token_lifetime_days"], 1095);
+
+    // invalid_client answered 401
+    let resp = t
+        .http
+        .post(t.url("/anaf-oauth2/v1/token"))
+        .basic_auth(CLIENT_ID, Some("wrong"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_oauth_error(resp, StatusCode::UNAUTHORIZED, "invalid_client").await;
+
+    // roles in both spellings, scope in the response, 3-year refresh token
+    let code = t.code_for(&cert_with_rights(), &[]).await;
+    let body: Value = t.exchange(&code).await.json().await.unwrap();
+    assert_eq!(body["scope"], "clientappid info issuer role serial");
+    let access = claims_of(body["access_token"].as_str().unwrap());
+    assert_eq!(access["roles"], "HELLO@EFACTURA@ETRANSPORT@SRV_EFACTURA");
+    assert_eq!(access["role"], "HELLO, EFACTURA, ETRANSPORT, SRV_EFACTURA");
+    let refresh_token = body["refresh_token"].as_str().unwrap().to_string();
+    let first = claims_of(&refresh_token);
+    assert_eq!(
+        first["exp"].as_i64().unwrap() - first["iat"].as_i64().unwrap(),
+        1095 * 86_400
+    );
+
+    // a refresh keeps the old refresh token's expiry
+    t.advance_days(10).await;
+    let next: TokenPair = t.refresh(&refresh_token).await.json().await.unwrap();
+    let second = claims_of(&next.refresh_token);
+    assert_eq!(second["exp"], first["exp"]);
+
+    // expired refresh token reported as invalid_request with the same description
+    t.advance_days(1100).await;
+    let description = assert_oauth_error(
+        t.refresh(&next.refresh_token).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(description, "Refresh Token status is expired");
+
+    t.post("/__sim/settings", json!({"roles_claim": "roles"}))
+        .await;
+    let pair = t.sim.mint(&cert_with_rights(), CLIENT_ID).unwrap();
+    let claims = claims_of(&pair.access_token);
+    assert!(claims.get("role").is_none());
+    assert!(claims["roles"].is_string());
+}

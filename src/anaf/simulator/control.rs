@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::faults::{FaultEntry, FaultRequest};
 use super::request::bad_request;
-use super::state::{Message, State, validate_cif_digits, validate_client};
+use super::state::{Message, RolesClaim, State, validate_cif_digits, validate_client};
 use super::tokens::issue_pair;
 use super::{RefreshMode, RegisteredClient, RevokeMode, SimData, SimEndpoint, TestCertificate};
 
@@ -216,7 +216,7 @@ async fn mint(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
             &format!("unknown certificate serial {:?}", req.certificate_serial),
         );
     };
-    match issue_pair(&mut st, sim.keys(), &cert, &req.client_id, jwt) {
+    match issue_pair(&mut st, sim.keys(), &cert, &req.client_id, jwt, None) {
         Ok(pair) => HttpResponse::Ok().json(pair),
         Err(e) => {
             tracing::error!(error = %e, "ANAF simulator: mint failed");
@@ -366,6 +366,13 @@ struct SettingsUpdate {
     revoke_mode: Option<RevokeMode>,
     lista_daily_limit_per_cif: Option<u32>,
     calls_per_minute_limit: Option<u32>,
+    invalid_client_status: Option<u16>,
+    expired_refresh_error: Option<String>,
+    roles_claim: Option<RolesClaim>,
+    access_token_lifetime_days: Option<i64>,
+    refresh_token_lifetime_days: Option<i64>,
+    refresh_restarts_lifetime: Option<bool>,
+    token_response_scope: Option<bool>,
 }
 
 fn settings_json(st: &State) -> serde_json::Value {
@@ -380,6 +387,13 @@ fn settings_json(st: &State) -> serde_json::Value {
         "revoke_mode": st.revoke_mode,
         "lista_daily_limit_per_cif": st.lista_daily_limit_per_cif,
         "calls_per_minute_limit": st.calls_per_minute_limit,
+        "invalid_client_status": st.variants.invalid_client_status,
+        "expired_refresh_error": st.variants.expired_refresh_error,
+        "roles_claim": st.variants.roles_claim,
+        "access_token_lifetime_days": st.variants.access_token_lifetime_days,
+        "refresh_token_lifetime_days": st.variants.refresh_token_lifetime_days,
+        "refresh_restarts_lifetime": st.variants.refresh_restarts_lifetime,
+        "token_response_scope": st.variants.token_response_scope,
         "clients": clients,
     })
 }
@@ -393,6 +407,35 @@ async fn update_settings(data: web::Data<SimData>, body: web::Bytes) -> HttpResp
         Ok(r) => r,
         Err(e) => return bad_request("invalid_request", &e),
     };
+    if let Some(status) = req.invalid_client_status
+        && status != 400
+        && status != 401
+    {
+        return bad_request(
+            "invalid_request",
+            "invalid_client_status must be 400 or 401",
+        );
+    }
+    if let Some(error) = &req.expired_refresh_error
+        && error != "invalid_grant"
+        && error != "invalid_request"
+    {
+        return bad_request(
+            "invalid_request",
+            "expired_refresh_error must be invalid_grant or invalid_request",
+        );
+    }
+    for days in [
+        req.access_token_lifetime_days,
+        req.refresh_token_lifetime_days,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !(1..=36_500).contains(&days) {
+            return bad_request("invalid_request", "token lifetimes must be 1 to 36500 days");
+        }
+    }
     let mut st = data.0.lock();
     if let Some(Some(serial)) = &req.auto_approve
         && !serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
@@ -417,6 +460,28 @@ async fn update_settings(data: web::Data<SimData>, body: web::Bytes) -> HttpResp
     }
     if let Some(l) = req.calls_per_minute_limit {
         st.calls_per_minute_limit = l;
+    }
+    let v = &mut st.variants;
+    if let Some(x) = req.invalid_client_status {
+        v.invalid_client_status = x;
+    }
+    if let Some(x) = req.expired_refresh_error {
+        v.expired_refresh_error = x;
+    }
+    if let Some(x) = req.roles_claim {
+        v.roles_claim = x;
+    }
+    if let Some(x) = req.access_token_lifetime_days {
+        v.access_token_lifetime_days = x;
+    }
+    if let Some(x) = req.refresh_token_lifetime_days {
+        v.refresh_token_lifetime_days = x;
+    }
+    if let Some(x) = req.refresh_restarts_lifetime {
+        v.refresh_restarts_lifetime = x;
+    }
+    if let Some(x) = req.token_response_scope {
+        v.token_response_scope = x;
     }
     HttpResponse::Ok().json(settings_json(&st))
 }

@@ -289,7 +289,7 @@ fn token_logic(sim: &Simulator, req: &HttpRequest, params: &Params) -> HttpRespo
     }
     let client = match authenticate_client(&st, req, params) {
         Ok(c) => c,
-        Err((error, description)) => return bad_request(error, description),
+        Err((error, description)) => return client_refused(&st, error, description),
     };
     match params.get("grant_type") {
         None => bad_request("invalid_request", "Missing grant type"),
@@ -343,7 +343,8 @@ fn exchange_code(
         return bad_request("invalid_grant", "The certificate is no longer valid.");
     };
     let jwt = params.get("token_content_type") == Some("jwt");
-    token_answer(issue_pair(st, sim.keys(), &cert, &client.client_id, jwt))
+    let pair = issue_pair(st, sim.keys(), &cert, &client.client_id, jwt, None);
+    token_answer(st, pair)
 }
 
 /// ANAF's answer for an expired, revoked or rotated refresh token.
@@ -360,10 +361,11 @@ fn refresh(
     };
     let key = token_key(refresh_token);
     let now = st.now();
-    let (serial, old_jwt) = match st.tokens.get(&key) {
+    let expired_error = st.variants.expired_refresh_error.clone();
+    let (serial, old_jwt, old_expiry) = match st.tokens.get(&key) {
         Some(rec) if rec.kind == TokenKind::Refresh => {
             if rec.revoked || rec.expires_at <= now {
-                return bad_request("invalid_grant", REFRESH_EXPIRED);
+                return bad_request(&expired_error, REFRESH_EXPIRED);
             }
             if rec.client_id != client.client_id {
                 return bad_request(
@@ -371,12 +373,12 @@ fn refresh(
                     "Refresh token was issued to another client.",
                 );
             }
-            (rec.certificate_serial.clone(), rec.jwt)
+            (rec.certificate_serial.clone(), rec.jwt, rec.expires_at)
         }
         _ => return bad_request("invalid_grant", "Invalid refresh token."),
     };
     let Some(cert) = st.find_certificate(&serial).cloned() else {
-        return bad_request("invalid_grant", REFRESH_EXPIRED);
+        return bad_request(&expired_error, REFRESH_EXPIRED);
     };
     // Without token_content_type the new pair keeps the format of the refresh token (ANAF's own
     // page refreshes without the parameter and gets JWTs back).
@@ -388,15 +390,24 @@ fn refresh(
     {
         rec.revoked = true;
     }
-    token_answer(issue_pair(st, sim.keys(), &cert, &client.client_id, jwt))
+    let keep_expiry = (!st.variants.refresh_restarts_lifetime).then_some(old_expiry);
+    let pair = issue_pair(st, sim.keys(), &cert, &client.client_id, jwt, keep_expiry);
+    token_answer(st, pair)
 }
 
-fn token_answer(pair: anyhow::Result<super::TokenPair>) -> HttpResponse {
-    match pair {
-        Ok(pair) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .insert_header((header::PRAGMA, "no-cache"))
-            .json(pair),
+fn token_answer(st: &State, pair: anyhow::Result<super::TokenPair>) -> HttpResponse {
+    match pair.and_then(|p| Ok(serde_json::to_value(p)?)) {
+        Ok(mut body) => {
+            if st.variants.token_response_scope
+                && let Some(map) = body.as_object_mut()
+            {
+                map.insert("scope".into(), super::tokens::SCOPE.into());
+            }
+            HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::PRAGMA, "no-cache"))
+                .json(body)
+        }
         Err(e) => {
             tracing::error!(error = %e, "ANAF simulator: could not issue tokens");
             super::request::oauth_error(
@@ -405,6 +416,20 @@ fn token_answer(pair: anyhow::Result<super::TokenPair>) -> HttpResponse {
                 "Could not issue tokens.",
             )
         }
+    }
+}
+
+/// A refused client authentication; `invalid_client` uses the configured status (400 or 401).
+fn client_refused(st: &State, error: &str, description: &str) -> HttpResponse {
+    if error == "invalid_client" && st.variants.invalid_client_status == 401 {
+        let mut resp = super::request::oauth_error(StatusCode::UNAUTHORIZED, error, description);
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Basic realm=\"oauth2/client\""),
+        );
+        resp
+    } else {
+        bad_request(error, description)
     }
 }
 
@@ -446,7 +471,7 @@ fn revoke_rfc7009(sim: &Simulator, req: &HttpRequest, params: &Params) -> HttpRe
     let mut st = sim.lock();
     let client = match authenticate_client(&st, req, params) {
         Ok(c) => c,
-        Err((error, description)) => return bad_request(error, description),
+        Err((error, description)) => return client_refused(&st, error, description),
     };
     let Some(token) = params.get("token") else {
         return bad_request("invalid_request", "Missing token.");
