@@ -79,14 +79,14 @@ impl SimulatorArgs {
         let (ids, secrets, uris) = (&self.client_id, &self.client_secret, &self.redirect_uri);
         if ids.len() != secrets.len() || ids.len() != uris.len() {
             anyhow::bail!(
-                "--client-id, --client-secret and --redirect-uri (ANAF_SIM_CLIENT_ID/_SECRET/ANAF_SIM_REDIRECT_URI) \
-                 must be given the same number of times (got {}, {}, {})",
+                "--client-id, --client-secret and --redirect-uri (ANAF_SIM_CLIENT_ID, ANAF_SIM_CLIENT_SECRET, \
+                 ANAF_SIM_REDIRECT_URI) must be given the same number of times (got {}, {}, {})",
                 ids.len(),
                 secrets.len(),
                 uris.len()
             );
         }
-        let clients = ids
+        let clients: Vec<RegisteredClient> = ids
             .iter()
             .zip(secrets)
             .zip(uris)
@@ -96,6 +96,11 @@ impl SimulatorArgs {
                 redirect_uri: uri.clone(),
             })
             .collect();
+        for client in &clients {
+            super::state::validate_client(client).map_err(|e| {
+                anyhow::anyhow!("--client-id/--client-secret/--redirect-uri (ANAF_SIM_*): {e}")
+            })?;
+        }
         let signing_key_pem = match &self.signing_key {
             Some(path) => Some(std::fs::read_to_string(path).with_context(|| {
                 format!(
@@ -127,8 +132,8 @@ pub async fn run(args: SimulatorArgs) -> anyhow::Result<()> {
         )
     })?;
     let settings = args.settings()?;
-    let simulator =
-        Simulator::new(settings.clone()).map_err(|e| anyhow::anyhow!("simulator settings: {e}"))?;
+    let simulator = Simulator::new(settings.clone())
+        .map_err(|e| anyhow::anyhow!("--signing-key (ANAF_SIM_SIGNING_KEY): {e}"))?;
     if let Some(serial) = &settings.auto_approve
         && !serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
         && simulator.lock().find_certificate(serial).is_none()
