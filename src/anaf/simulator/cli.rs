@@ -30,7 +30,11 @@ pub struct SimulatorArgs {
 
     /// Registered callback URL of the application at the same position (repeatable); must match
     /// byte for byte.
-    #[arg(long = "redirect-uri", env = "ANAF_SIM_REDIRECT_URI", value_delimiter = ',')]
+    #[arg(
+        long = "redirect-uri",
+        env = "ANAF_SIM_REDIRECT_URI",
+        value_delimiter = ','
+    )]
     pub redirect_uri: Vec<String>,
 
     /// Approve every authorization with this certificate serial without showing the page
@@ -39,11 +43,21 @@ pub struct SimulatorArgs {
     pub auto_approve: Option<String>,
 
     /// Whether a used refresh token keeps working.
-    #[arg(long, env = "ANAF_SIM_REFRESH_MODE", value_enum, default_value = "rotating")]
+    #[arg(
+        long,
+        env = "ANAF_SIM_REFRESH_MODE",
+        value_enum,
+        default_value = "rotating"
+    )]
     pub refresh_mode: RefreshMode,
 
     /// How /revoke answers: as ANAF reportedly does (302 to a login page) or as RFC 7009.
-    #[arg(long, env = "ANAF_SIM_REVOKE_MODE", value_enum, default_value = "anaf-redirect")]
+    #[arg(
+        long,
+        env = "ANAF_SIM_REVOKE_MODE",
+        value_enum,
+        default_value = "anaf-redirect"
+    )]
     pub revoke_mode: RevokeMode,
 
     /// RSA private key (PKCS#8 or PKCS#1 PEM) to sign JWTs with; default: a generated key.
@@ -65,14 +79,14 @@ impl SimulatorArgs {
         let (ids, secrets, uris) = (&self.client_id, &self.client_secret, &self.redirect_uri);
         if ids.len() != secrets.len() || ids.len() != uris.len() {
             anyhow::bail!(
-                "--client-id, --client-secret and --redirect-uri (ANAF_SIM_CLIENT_ID/_SECRET/ANAF_SIM_REDIRECT_URI) \
-                 must be given the same number of times (got {}, {}, {})",
+                "--client-id, --client-secret and --redirect-uri (ANAF_SIM_CLIENT_ID, ANAF_SIM_CLIENT_SECRET, \
+                 ANAF_SIM_REDIRECT_URI) must be given the same number of times (got {}, {}, {})",
                 ids.len(),
                 secrets.len(),
                 uris.len()
             );
         }
-        let clients = ids
+        let clients: Vec<RegisteredClient> = ids
             .iter()
             .zip(secrets)
             .zip(uris)
@@ -82,9 +96,17 @@ impl SimulatorArgs {
                 redirect_uri: uri.clone(),
             })
             .collect();
+        for client in &clients {
+            super::state::validate_client(client).map_err(|e| {
+                anyhow::anyhow!("--client-id/--client-secret/--redirect-uri (ANAF_SIM_*): {e}")
+            })?;
+        }
         let signing_key_pem = match &self.signing_key {
             Some(path) => Some(std::fs::read_to_string(path).with_context(|| {
-                format!("--signing-key (ANAF_SIM_SIGNING_KEY): cannot read {}", path.display())
+                format!(
+                    "--signing-key (ANAF_SIM_SIGNING_KEY): cannot read {}",
+                    path.display()
+                )
             })?),
             None => None,
         };
@@ -104,21 +126,24 @@ impl SimulatorArgs {
 /// until Ctrl-C.
 pub async fn run(args: SimulatorArgs) -> anyhow::Result<()> {
     let bind: SocketAddr = args.bind.parse().map_err(|e| {
-        anyhow::anyhow!("--bind (ANAF_SIM_BIND): {:?} is not an address like 127.0.0.1:9090 ({e})", args.bind)
+        anyhow::anyhow!(
+            "--bind (ANAF_SIM_BIND): {:?} is not an address like 127.0.0.1:9090 ({e})",
+            args.bind
+        )
     })?;
     let settings = args.settings()?;
-    let simulator = Simulator::new(settings.clone()).map_err(|e| {
-        anyhow::anyhow!("simulator settings: {e}")
-    })?;
-    if let Some(serial) = &settings.auto_approve {
-        if !serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
-            && simulator.lock().find_certificate(serial).is_none()
-        {
-            anyhow::bail!("--auto-approve (ANAF_SIM_AUTO_APPROVE): no test certificate has serial {serial:?}");
-        }
+    let simulator = Simulator::new(settings.clone())
+        .map_err(|e| anyhow::anyhow!("--signing-key (ANAF_SIM_SIGNING_KEY): {e}"))?;
+    if let Some(serial) = &settings.auto_approve
+        && !serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
+        && simulator.lock().find_certificate(serial).is_none()
+    {
+        anyhow::bail!(
+            "--auto-approve (ANAF_SIM_AUTO_APPROVE): no test certificate has serial {serial:?}"
+        );
     }
-    let listener =
-        TcpListener::bind(bind).with_context(|| format!("--bind (ANAF_SIM_BIND): cannot listen on {bind}"))?;
+    let listener = TcpListener::bind(bind)
+        .with_context(|| format!("--bind (ANAF_SIM_BIND): cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     if settings.clients.is_empty() {
         tracing::warn!(

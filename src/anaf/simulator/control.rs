@@ -1,7 +1,5 @@
 //! Simulator-only control endpoints under `__sim/` (JSON in, JSON out).
 
-use std::collections::VecDeque;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
@@ -11,11 +9,9 @@ use serde_json::json;
 
 use super::faults::{FaultEntry, FaultRequest};
 use super::request::bad_request;
-use super::state::{Message, State, validate_cif_digits, validate_client};
+use super::state::{Message, RolesClaim, State, validate_cif_digits, validate_client};
 use super::tokens::issue_pair;
-use super::{
-    RefreshMode, RegisteredClient, RevokeMode, SimData, SimEndpoint, TestCertificate,
-};
+use super::{RefreshMode, RegisteredClient, RevokeMode, SimData, SimEndpoint, TestCertificate};
 
 const STYLESHEET: &str = include_str!("simulator.css");
 
@@ -55,9 +51,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
-    serde_json::from_slice(body)
-        .map_err(|e| bad_request("invalid_request", &format!("invalid JSON body: {e}")))
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
 async fn public_key(data: web::Data<SimData>) -> HttpResponse {
@@ -100,10 +95,14 @@ async fn get_clock(data: web::Data<SimData>) -> HttpResponse {
 async fn move_clock(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: ClockRequest = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     let mut st = data.0.lock();
-    let mut offset = if req.reset { 0 } else { st.clock_offset_seconds };
+    let mut offset = if req.reset {
+        0
+    } else {
+        st.clock_offset_seconds
+    };
     if let Some(o) = req.offset_seconds {
         offset = o;
     }
@@ -116,7 +115,10 @@ async fn move_clock(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse 
         Some(o) if o.abs() <= 100 * 365 * 86_400 => st.clock_offset_seconds = o,
         _ => return bad_request("invalid_request", "clock offset out of range (±100 years)"),
     }
-    tracing::debug!(offset = st.clock_offset_seconds, "ANAF simulator: clock moved");
+    tracing::debug!(
+        offset = st.clock_offset_seconds,
+        "ANAF simulator: clock moved"
+    );
     HttpResponse::Ok().json(clock_json(&st))
 }
 
@@ -153,7 +155,7 @@ async fn list_faults(data: web::Data<SimData>) -> HttpResponse {
 async fn add_fault(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: FaultRequest = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     if let Err(e) = req.fault.validate() {
         return bad_request("invalid_request", &e);
@@ -164,7 +166,7 @@ async fn add_fault(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let mut st = data.0.lock();
     st.faults
         .entry(req.endpoint)
-        .or_insert_with(VecDeque::new)
+        .or_default()
         .push_back(FaultEntry {
             fault: req.fault,
             remaining: req.count,
@@ -194,7 +196,7 @@ struct MintRequest {
 async fn mint(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: MintRequest = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     let jwt = match req.token_content_type.as_deref() {
         None | Some("jwt") => true,
@@ -214,7 +216,7 @@ async fn mint(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
             &format!("unknown certificate serial {:?}", req.certificate_serial),
         );
     };
-    match issue_pair(&mut st, sim.keys(), &cert, &req.client_id, jwt) {
+    match issue_pair(&mut st, sim.keys(), &cert, &req.client_id, jwt, None) {
         Ok(pair) => HttpResponse::Ok().json(pair),
         Err(e) => {
             tracing::error!(error = %e, "ANAF simulator: mint failed");
@@ -230,7 +232,10 @@ fn validate_certificate(cert: &TestCertificate) -> Result<(), String> {
     if cert.serial.trim().is_empty() {
         return Err("certificate serial must not be empty".into());
     }
-    if cert.serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE) {
+    if cert
+        .serial
+        .eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
+    {
         return Err("\"none\" is reserved for the no-certificate choice".into());
     }
     if let Some(bad) = cert.cifs.iter().find(|c| !validate_cif_digits(c)) {
@@ -246,7 +251,7 @@ async fn list_certificates(data: web::Data<SimData>) -> HttpResponse {
 async fn replace_certificates(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let certs: Vec<TestCertificate> = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     if let Some(e) = certs.iter().find_map(|c| validate_certificate(c).err()) {
         return bad_request("invalid_request", &e);
@@ -259,15 +264,13 @@ async fn replace_certificates(data: web::Data<SimData>, body: web::Bytes) -> Htt
 async fn upsert_certificate(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let cert: TestCertificate = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     if let Err(e) = validate_certificate(&cert) {
         return bad_request("invalid_request", &e);
     }
     let mut st = data.0.lock();
-    let existing = st
-        .find_certificate(&cert.serial)
-        .map(|c| c.serial.clone());
+    let existing = st.find_certificate(&cert.serial).map(|c| c.serial.clone());
     match existing.and_then(|s| st.certificates.iter_mut().find(|c| c.serial == s)) {
         Some(slot) => *slot = cert,
         None => st.certificates.push(cert),
@@ -306,12 +309,16 @@ fn default_tip() -> String {
 async fn replace_messages(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: MessagesRequest = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     if !validate_cif_digits(&req.cif) {
         return bad_request("invalid_request", "cif must be 1 to 10 digits, without RO");
     }
-    if req.messages.iter().any(|m| !(0..=3650).contains(&m.days_ago)) {
+    if req
+        .messages
+        .iter()
+        .any(|m| !(0..=3650).contains(&m.days_ago))
+    {
         return bad_request("invalid_request", "days_ago must be between 0 and 3650");
     }
     let mut st = data.0.lock();
@@ -322,7 +329,9 @@ async fn replace_messages(data: web::Data<SimData>, body: web::Bytes) -> HttpRes
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
-            let id_solicitare = m.id_solicitare.unwrap_or_else(|| format!("{}", 5_002_000_000 + i));
+            let id_solicitare = m
+                .id_solicitare
+                .unwrap_or_else(|| format!("{}", 5_002_000_000 + i));
             Message {
                 created_at: now - Duration::days(m.days_ago),
                 cif: cif.clone(),
@@ -357,6 +366,13 @@ struct SettingsUpdate {
     revoke_mode: Option<RevokeMode>,
     lista_daily_limit_per_cif: Option<u32>,
     calls_per_minute_limit: Option<u32>,
+    invalid_client_status: Option<u16>,
+    expired_refresh_error: Option<String>,
+    roles_claim: Option<RolesClaim>,
+    access_token_lifetime_days: Option<i64>,
+    refresh_token_lifetime_days: Option<i64>,
+    refresh_restarts_lifetime: Option<bool>,
+    token_response_scope: Option<bool>,
 }
 
 fn settings_json(st: &State) -> serde_json::Value {
@@ -371,6 +387,13 @@ fn settings_json(st: &State) -> serde_json::Value {
         "revoke_mode": st.revoke_mode,
         "lista_daily_limit_per_cif": st.lista_daily_limit_per_cif,
         "calls_per_minute_limit": st.calls_per_minute_limit,
+        "invalid_client_status": st.variants.invalid_client_status,
+        "expired_refresh_error": st.variants.expired_refresh_error,
+        "roles_claim": st.variants.roles_claim,
+        "access_token_lifetime_days": st.variants.access_token_lifetime_days,
+        "refresh_token_lifetime_days": st.variants.refresh_token_lifetime_days,
+        "refresh_restarts_lifetime": st.variants.refresh_restarts_lifetime,
+        "token_response_scope": st.variants.token_response_scope,
         "clients": clients,
     })
 }
@@ -382,18 +405,46 @@ async fn get_settings(data: web::Data<SimData>) -> HttpResponse {
 async fn update_settings(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: SettingsUpdate = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
-    let mut st = data.0.lock();
-    if let Some(Some(serial)) = &req.auto_approve {
-        if !serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
-            && st.find_certificate(serial).is_none()
-        {
-            return bad_request(
-                "invalid_request",
-                &format!("auto_approve: unknown certificate serial {serial:?}"),
-            );
+    if let Some(status) = req.invalid_client_status
+        && status != 400
+        && status != 401
+    {
+        return bad_request(
+            "invalid_request",
+            "invalid_client_status must be 400 or 401",
+        );
+    }
+    if let Some(error) = &req.expired_refresh_error
+        && error != "invalid_grant"
+        && error != "invalid_request"
+    {
+        return bad_request(
+            "invalid_request",
+            "expired_refresh_error must be invalid_grant or invalid_request",
+        );
+    }
+    for days in [
+        req.access_token_lifetime_days,
+        req.refresh_token_lifetime_days,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !(1..=36_500).contains(&days) {
+            return bad_request("invalid_request", "token lifetimes must be 1 to 36500 days");
         }
+    }
+    let mut st = data.0.lock();
+    if let Some(Some(serial)) = &req.auto_approve
+        && !serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
+        && st.find_certificate(serial).is_none()
+    {
+        return bad_request(
+            "invalid_request",
+            &format!("auto_approve: unknown certificate serial {serial:?}"),
+        );
     }
     if let Some(a) = req.auto_approve {
         st.auto_approve = a;
@@ -410,6 +461,28 @@ async fn update_settings(data: web::Data<SimData>, body: web::Bytes) -> HttpResp
     if let Some(l) = req.calls_per_minute_limit {
         st.calls_per_minute_limit = l;
     }
+    let v = &mut st.variants;
+    if let Some(x) = req.invalid_client_status {
+        v.invalid_client_status = x;
+    }
+    if let Some(x) = req.expired_refresh_error {
+        v.expired_refresh_error = x;
+    }
+    if let Some(x) = req.roles_claim {
+        v.roles_claim = x;
+    }
+    if let Some(x) = req.access_token_lifetime_days {
+        v.access_token_lifetime_days = x;
+    }
+    if let Some(x) = req.refresh_token_lifetime_days {
+        v.refresh_token_lifetime_days = x;
+    }
+    if let Some(x) = req.refresh_restarts_lifetime {
+        v.refresh_restarts_lifetime = x;
+    }
+    if let Some(x) = req.token_response_scope {
+        v.token_response_scope = x;
+    }
     HttpResponse::Ok().json(settings_json(&st))
 }
 
@@ -425,7 +498,7 @@ struct ClientRequest {
 async fn upsert_client(data: web::Data<SimData>, body: web::Bytes) -> HttpResponse {
     let req: ClientRequest = match parse_json(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return bad_request("invalid_request", &e),
     };
     let client = RegisteredClient {
         client_id: req.client_id,

@@ -237,7 +237,7 @@ impl Simulator {
             .find_certificate(certificate_serial)
             .cloned()
             .ok_or_else(|| anyhow::anyhow!("unknown certificate serial {certificate_serial:?}"))?;
-        tokens::issue_pair(&mut st, &self.inner.keys, &cert, client_id, true)
+        tokens::issue_pair(&mut st, &self.inner.keys, &cert, client_id, true, None)
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {

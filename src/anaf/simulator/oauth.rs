@@ -14,7 +14,9 @@ use super::request::{
 };
 use super::state::{CODE_LIFETIME_SECONDS, PendingCode, State, TokenKind, token_key};
 use super::tokens::{issue_pair, random_token};
-use super::{ClientAuthStyle, RefreshMode, RegisteredClient, RevokeMode, SimData, SimEndpoint, Simulator};
+use super::{
+    ClientAuthStyle, RefreshMode, RegisteredClient, RevokeMode, SimData, SimEndpoint, Simulator,
+};
 
 /// The value of `sim_certificate` (or of the auto-approve switch) that means "no certificate".
 pub(crate) const NO_CERTIFICATE: &str = "none";
@@ -60,7 +62,9 @@ const CARRIED_PARAMS: &[&str] = &[
 async fn authorize(data: web::Data<SimData>, req: HttpRequest) -> HttpResponse {
     let sim = &data.0;
     let parsed = Params::parse(req.query_string().as_bytes());
-    let params = parsed.as_ref().map_or_else(|_| Params::default(), |p| Params(p.0.clone()));
+    let params = parsed
+        .as_ref()
+        .map_or_else(|_| Params::default(), |p| Params(p.0.clone()));
     let call = draft_call(SimEndpoint::Authorize, &req, &params, ClientAuthStyle::None);
     faults::handle(sim, call, |sim| match parsed {
         Err(e) => bad_request("invalid_request", &e),
@@ -93,7 +97,10 @@ fn authorize_logic(sim: &Simulator, params: &Params) -> HttpResponse {
         other => {
             return bad_request(
                 "unsupported_response_type",
-                &format!("Response type ({}) is not supported.", other.unwrap_or_default()),
+                &format!(
+                    "Response type ({}) is not supported.",
+                    other.unwrap_or_default()
+                ),
             );
         }
     }
@@ -119,7 +126,11 @@ fn authorize_logic(sim: &Simulator, params: &Params) -> HttpResponse {
         return render_page(&st, &client, params);
     };
     if choice.eq_ignore_ascii_case(NO_CERTIFICATE) {
-        return redirect_to_client(&client.redirect_uri, &[("error", "access_denied")], state_param);
+        return redirect_to_client(
+            &client.redirect_uri,
+            &[("error", "access_denied")],
+            state_param,
+        );
     }
     let Some(cert) = st.find_certificate(&choice).cloned() else {
         return bad_request(
@@ -218,7 +229,9 @@ async fn token(data: web::Data<SimData>, req: HttpRequest, body: web::Bytes) -> 
     } else {
         Err("Content-Type must be application/x-www-form-urlencoded.".to_string())
     };
-    let params = parsed.as_ref().map_or_else(|_| Params::default(), |p| Params(p.0.clone()));
+    let params = parsed
+        .as_ref()
+        .map_or_else(|_| Params::default(), |p| Params(p.0.clone()));
     let call = draft_call(
         SimEndpoint::Token,
         &req,
@@ -232,23 +245,21 @@ async fn token(data: web::Data<SimData>, req: HttpRequest, body: web::Bytes) -> 
     .await
 }
 
-/// Authenticates the client by Basic header or body fields. Errors are ready-made answers.
+/// A refused client authentication: the OAuth error code and its description.
+type Refusal = (&'static str, &'static str);
+
+/// Authenticates the client by Basic header or body fields.
 fn authenticate_client(
     st: &State,
     req: &HttpRequest,
     params: &Params,
-) -> Result<RegisteredClient, HttpResponse> {
+) -> Result<RegisteredClient, Refusal> {
     let body_id = params.get("client_id");
     let (id, secret) = match basic_credentials(req) {
-        Some(Err(())) => {
-            return Err(bad_request(
-                "invalid_client",
-                "Malformed Basic authorization header.",
-            ));
-        }
+        Some(Err(())) => return Err(("invalid_client", "Malformed Basic authorization header.")),
         Some(Ok((id, secret))) => {
             if body_id.is_some_and(|b| b != id) {
-                return Err(bad_request(
+                return Err((
                     "invalid_request",
                     "client_id in the body differs from the Basic authorization header.",
                 ));
@@ -258,7 +269,7 @@ fn authenticate_client(
         None => match (body_id, params.get("client_secret")) {
             (Some(id), Some(secret)) => (id.to_string(), secret.to_string()),
             _ => {
-                return Err(bad_request(
+                return Err((
                     "invalid_client",
                     "Client authentication is required (Basic header or client_id and client_secret).",
                 ));
@@ -267,7 +278,7 @@ fn authenticate_client(
     };
     match st.find_client(&id) {
         Some(client) if client.client_secret == secret => Ok(client.clone()),
-        _ => Err(bad_request("invalid_client", "Bad client credentials")),
+        _ => Err(("invalid_client", "Bad client credentials")),
     }
 }
 
@@ -278,7 +289,7 @@ fn token_logic(sim: &Simulator, req: &HttpRequest, params: &Params) -> HttpRespo
     }
     let client = match authenticate_client(&st, req, params) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err((error, description)) => return client_refused(&st, error, description),
     };
     match params.get("grant_type") {
         None => bad_request("invalid_request", "Missing grant type"),
@@ -332,7 +343,8 @@ fn exchange_code(
         return bad_request("invalid_grant", "The certificate is no longer valid.");
     };
     let jwt = params.get("token_content_type") == Some("jwt");
-    token_answer(issue_pair(st, sim.keys(), &cert, &client.client_id, jwt))
+    let pair = issue_pair(st, sim.keys(), &cert, &client.client_id, jwt, None);
+    token_answer(st, pair)
 }
 
 /// ANAF's answer for an expired, revoked or rotated refresh token.
@@ -349,10 +361,11 @@ fn refresh(
     };
     let key = token_key(refresh_token);
     let now = st.now();
-    let (serial, old_jwt) = match st.tokens.get(&key) {
+    let expired_error = st.variants.expired_refresh_error.clone();
+    let (serial, old_jwt, old_expiry) = match st.tokens.get(&key) {
         Some(rec) if rec.kind == TokenKind::Refresh => {
             if rec.revoked || rec.expires_at <= now {
-                return bad_request("invalid_grant", REFRESH_EXPIRED);
+                return bad_request(&expired_error, REFRESH_EXPIRED);
             }
             if rec.client_id != client.client_id {
                 return bad_request(
@@ -360,32 +373,41 @@ fn refresh(
                     "Refresh token was issued to another client.",
                 );
             }
-            (rec.certificate_serial.clone(), rec.jwt)
+            (rec.certificate_serial.clone(), rec.jwt, rec.expires_at)
         }
         _ => return bad_request("invalid_grant", "Invalid refresh token."),
     };
     let Some(cert) = st.find_certificate(&serial).cloned() else {
-        return bad_request("invalid_grant", REFRESH_EXPIRED);
+        return bad_request(&expired_error, REFRESH_EXPIRED);
     };
     // Without token_content_type the new pair keeps the format of the refresh token (ANAF's own
     // page refreshes without the parameter and gets JWTs back).
     let jwt = params
         .get("token_content_type")
         .map_or(old_jwt, |v| v == "jwt");
-    if st.refresh_mode == RefreshMode::Rotating {
-        if let Some(rec) = st.tokens.get_mut(&key) {
-            rec.revoked = true;
-        }
+    if st.refresh_mode == RefreshMode::Rotating
+        && let Some(rec) = st.tokens.get_mut(&key)
+    {
+        rec.revoked = true;
     }
-    token_answer(issue_pair(st, sim.keys(), &cert, &client.client_id, jwt))
+    let keep_expiry = (!st.variants.refresh_restarts_lifetime).then_some(old_expiry);
+    let pair = issue_pair(st, sim.keys(), &cert, &client.client_id, jwt, keep_expiry);
+    token_answer(st, pair)
 }
 
-fn token_answer(pair: anyhow::Result<super::TokenPair>) -> HttpResponse {
-    match pair {
-        Ok(pair) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .insert_header((header::PRAGMA, "no-cache"))
-            .json(pair),
+fn token_answer(st: &State, pair: anyhow::Result<super::TokenPair>) -> HttpResponse {
+    match pair.and_then(|p| Ok(serde_json::to_value(p)?)) {
+        Ok(mut body) => {
+            if st.variants.token_response_scope
+                && let Some(map) = body.as_object_mut()
+            {
+                map.insert("scope".into(), super::tokens::SCOPE.into());
+            }
+            HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::PRAGMA, "no-cache"))
+                .json(body)
+        }
         Err(e) => {
             tracing::error!(error = %e, "ANAF simulator: could not issue tokens");
             super::request::oauth_error(
@@ -394,6 +416,20 @@ fn token_answer(pair: anyhow::Result<super::TokenPair>) -> HttpResponse {
                 "Could not issue tokens.",
             )
         }
+    }
+}
+
+/// A refused client authentication; `invalid_client` uses the configured status (400 or 401).
+fn client_refused(st: &State, error: &str, description: &str) -> HttpResponse {
+    if error == "invalid_client" && st.variants.invalid_client_status == 401 {
+        let mut resp = super::request::oauth_error(StatusCode::UNAUTHORIZED, error, description);
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Basic realm=\"oauth2/client\""),
+        );
+        resp
+    } else {
+        bad_request(error, description)
     }
 }
 
@@ -408,7 +444,9 @@ async fn revoke(data: web::Data<SimData>, req: HttpRequest, body: web::Bytes) ->
     } else {
         Err("Content-Type must be application/x-www-form-urlencoded.".to_string())
     };
-    let params = parsed.as_ref().map_or_else(|_| Params::default(), |p| Params(p.0.clone()));
+    let params = parsed
+        .as_ref()
+        .map_or_else(|_| Params::default(), |p| Params(p.0.clone()));
     let call = draft_call(
         SimEndpoint::Revoke,
         &req,
@@ -433,7 +471,7 @@ fn revoke_rfc7009(sim: &Simulator, req: &HttpRequest, params: &Params) -> HttpRe
     let mut st = sim.lock();
     let client = match authenticate_client(&st, req, params) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err((error, description)) => return client_refused(&st, error, description),
     };
     let Some(token) = params.get("token") else {
         return bad_request("invalid_request", "Missing token.");

@@ -11,10 +11,11 @@ use super::state::{State, TokenKind, token_key};
 use super::{ClientAuthStyle, SimData, SimEndpoint, Simulator, TestCertificate};
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/TestOauth/jaxrs/hello", web::get().to(hello)).route(
-        "/{env:test|prod}/FCTEL/rest/listaMesajeFactura",
-        web::get().to(lista_mesaje),
-    );
+    cfg.route("/TestOauth/jaxrs/hello", web::get().to(hello))
+        .route(
+            "/{env:test|prod}/FCTEL/rest/listaMesajeFactura",
+            web::get().to(lista_mesaje),
+        );
 }
 
 /// Why a bearer token was refused (never echoed with the token itself).
@@ -41,7 +42,11 @@ fn too_many_requests() -> HttpResponse {
 fn admit(st: &mut State) -> bool {
     let now = st.now();
     let horizon = now - Duration::seconds(60);
-    while st.minute_window.front().is_some_and(|t| *t <= horizon || *t > now) {
+    while st
+        .minute_window
+        .front()
+        .is_some_and(|t| *t <= horizon || *t > now)
+    {
         st.minute_window.pop_front();
     }
     if st.minute_window.len() >= st.calls_per_minute_limit as usize {
@@ -51,22 +56,22 @@ fn admit(st: &mut State) -> bool {
     true
 }
 
-/// The certificate behind a valid access token, or the 401 answer.
-fn authenticate(st: &State, req: &HttpRequest) -> Result<Option<TestCertificate>, HttpResponse> {
+/// The certificate behind a valid access token, or why the token is refused (answer with 401).
+fn authenticate(st: &State, req: &HttpRequest) -> Result<Option<TestCertificate>, &'static str> {
     let Some(token) = bearer_token(req) else {
-        return Err(unauthorized("Missing bearer token"));
+        return Err("Missing bearer token");
     };
     let Some(rec) = st.tokens.get(&token_key(&token)) else {
-        return Err(unauthorized("Invalid token"));
+        return Err("Invalid token");
     };
     if rec.kind != TokenKind::Access {
-        return Err(unauthorized("Invalid token"));
+        return Err("Invalid token");
     }
     if rec.revoked {
-        return Err(unauthorized("Token has been revoked"));
+        return Err("Token has been revoked");
     }
     if rec.expires_at <= st.now() {
-        return Err(unauthorized("Token has expired"));
+        return Err("Token has expired");
     }
     Ok(st.find_certificate(&rec.certificate_serial).cloned())
 }
@@ -90,8 +95,8 @@ fn hello_logic(sim: &Simulator, req: &HttpRequest, params: &Params) -> HttpRespo
     if !admit(&mut st) {
         return too_many_requests();
     }
-    if let Err(resp) = authenticate(&st, req) {
-        return resp;
+    if let Err(description) = authenticate(&st, req) {
+        return unauthorized(description);
     }
     drop(st);
     let name = params.get("name").unwrap_or_default();
@@ -138,7 +143,7 @@ fn lista_logic(sim: &Simulator, req: &HttpRequest, params: &Params) -> HttpRespo
     }
     let cert = match authenticate(&st, req) {
         Ok(cert) => cert,
-        Err(resp) => return resp,
+        Err(description) => return unauthorized(description),
     };
     let (Some(cif), Some(zile_raw)) = (params.get("cif"), params.get("zile")) else {
         return HttpResponse::BadRequest().json(json!({

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::faults::FaultEntry;
@@ -27,6 +28,8 @@ pub(crate) struct State {
     pub revoke_mode: RevokeMode,
     pub lista_daily_limit_per_cif: u32,
     pub calls_per_minute_limit: u32,
+    /// Disputed or variable details of ANAF's behaviour (runtime switches only).
+    pub variants: Variants,
     /// Added to the real clock; every expiry is issued and checked on this clock.
     pub clock_offset_seconds: i64,
     pub codes: HashMap<TokenKey, PendingCode>,
@@ -39,6 +42,47 @@ pub(crate) struct State {
     pub minute_window: VecDeque<DateTime<Utc>>,
     /// `listaMesajeFactura` calls per (CIF, simulated day).
     pub lista_daily: HashMap<(String, NaiveDate), u32>,
+}
+
+/// The variants of ANAF's behaviour that sources disagree on, each a switch (`__sim/settings`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Variants {
+    /// HTTP status of `invalid_client` (400 per most reports, 401 per some).
+    pub invalid_client_status: u16,
+    /// `error` code for an expired/revoked refresh token: `invalid_grant` or `invalid_request`.
+    pub expired_refresh_error: String,
+    /// How the JWT carries the roles.
+    pub roles_claim: RolesClaim,
+    pub access_token_lifetime_days: i64,
+    pub refresh_token_lifetime_days: i64,
+    /// Whether a refresh gives the new refresh token a full lifetime (`true`) or keeps the old
+    /// refresh token's expiry (`false`).
+    pub refresh_restarts_lifetime: bool,
+    /// Whether the token response carries a `scope` field.
+    pub token_response_scope: bool,
+}
+
+impl Default for Variants {
+    fn default() -> Self {
+        Variants {
+            invalid_client_status: 400,
+            expired_refresh_error: "invalid_grant".to_string(),
+            roles_claim: RolesClaim::Role,
+            access_token_lifetime_days: 90,
+            refresh_token_lifetime_days: 365,
+            refresh_restarts_lifetime: true,
+            token_response_scope: false,
+        }
+    }
+}
+
+/// `role` = `HELLO, EFACTURA, ETRANSPORT, SRV_EFACTURA` or `roles` = `HELLO@EFACTURA@ETRANSPORT@SRV_EFACTURA`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RolesClaim {
+    Role,
+    Roles,
+    Both,
 }
 
 /// SHA-256 of a token or code: the state never keeps a usable credential as a map key.
@@ -95,6 +139,7 @@ impl State {
             revoke_mode: settings.revoke_mode,
             lista_daily_limit_per_cif: settings.lista_daily_limit_per_cif,
             calls_per_minute_limit: settings.calls_per_minute_limit,
+            variants: Variants::default(),
             clock_offset_seconds: 0,
             codes: HashMap::new(),
             tokens: HashMap::new(),

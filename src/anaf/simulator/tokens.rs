@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rand::RngCore;
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
@@ -14,15 +14,13 @@ use serde_json::json;
 
 use super::TestCertificate;
 use super::TokenPair;
-use super::state::{State, TokenKind, TokenRecord, token_key};
+use super::state::{RolesClaim, State, TokenKind, TokenRecord, token_key};
 
 /// The `kid` header of every JWT the simulator signs.
 pub(crate) const KEY_ID: &str = "anaf_sim_2026";
 pub(crate) const ISSUER: &str = "https://logincert.anaf.ro";
 pub(crate) const ROLE: &str = "HELLO, EFACTURA, ETRANSPORT, SRV_EFACTURA";
 pub(crate) const SCOPE: &str = "clientappid info issuer role serial";
-pub(crate) const ACCESS_LIFETIME_DAYS: i64 = 90;
-pub(crate) const REFRESH_LIFETIME_DAYS: i64 = 365;
 /// `nbf` is this many seconds before `iat` (seen in ANAF's example: 300).
 const NBF_SKEW_SECONDS: i64 = 300;
 
@@ -50,7 +48,9 @@ impl KeyMaterial {
         let private = RsaPrivateKey::from_pkcs8_pem(pem)
             .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
             .map_err(|e| {
-                anyhow::anyhow!("signing key is neither a PKCS#8 nor a PKCS#1 RSA private key PEM ({e})")
+                anyhow::anyhow!(
+                    "signing key is neither a PKCS#8 nor a PKCS#1 RSA private key PEM ({e})"
+                )
             })?;
         KeyMaterial::from_private(&private)
     }
@@ -85,17 +85,36 @@ pub(crate) fn issue_pair(
     cert: &TestCertificate,
     client_id: &str,
     jwt: bool,
+    refresh_expires_at: Option<DateTime<Utc>>,
 ) -> anyhow::Result<TokenPair> {
     let now = st.now();
     let grant_id = st.next_grant_id;
     st.next_grant_id += 1;
-    let access_exp = now + Duration::days(ACCESS_LIFETIME_DAYS);
-    let refresh_exp = now + Duration::days(REFRESH_LIFETIME_DAYS);
+    let access_exp = now + Duration::days(st.variants.access_token_lifetime_days);
+    let refresh_exp = refresh_expires_at
+        .unwrap_or_else(|| now + Duration::days(st.variants.refresh_token_lifetime_days));
+    let roles = st.variants.roles_claim;
 
     let (access_token, refresh_token) = if jwt {
         (
-            sign(keys, cert, client_id, now.timestamp(), access_exp.timestamp(), "Bearer")?,
-            sign(keys, cert, client_id, now.timestamp(), refresh_exp.timestamp(), "Refresh")?,
+            sign(
+                keys,
+                cert,
+                client_id,
+                now.timestamp(),
+                access_exp.timestamp(),
+                "Bearer",
+                roles,
+            )?,
+            sign(
+                keys,
+                cert,
+                client_id,
+                now.timestamp(),
+                refresh_exp.timestamp(),
+                "Refresh",
+                roles,
+            )?,
         )
     } else {
         (random_token(32), random_token(32))
@@ -123,7 +142,7 @@ pub(crate) fn issue_pair(
         access_token,
         refresh_token,
         token_type: "Bearer".to_string(),
-        expires_in: ACCESS_LIFETIME_DAYS * 24 * 3600,
+        expires_in: (access_exp - now).num_seconds(),
     })
 }
 
@@ -134,10 +153,13 @@ fn sign(
     iat: i64,
     exp: i64,
     token_type: &str,
+    roles: RolesClaim,
 ) -> anyhow::Result<String> {
     let mut header = Header::new(Algorithm::RS512);
     header.kid = Some(KEY_ID.to_string());
-    let claims = json!({
+    // ANAF's header is exactly {"alg":"RS512","kid":...}, without "typ".
+    header.typ = None;
+    let mut claims = json!({
         "token_type": token_type,
         "scope": SCOPE,
         "scope_data": [
@@ -162,5 +184,13 @@ fn sign(
         "nbf": iat - NBF_SKEW_SECONDS,
         "exp": exp,
     });
+    if let Some(map) = claims.as_object_mut() {
+        if roles == RolesClaim::Roles {
+            map.remove("role");
+        }
+        if roles != RolesClaim::Role {
+            map.insert("roles".into(), ROLE.replace(", ", "@").into());
+        }
+    }
     Ok(jsonwebtoken::encode(&header, &claims, &keys.encoding)?)
 }
