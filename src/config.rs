@@ -315,7 +315,12 @@ fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
             })
         }
     };
-    let environment = match args.anaf_efactura_environment.trim().to_ascii_lowercase().as_str() {
+    let environment = match args
+        .anaf_efactura_environment
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "test" => EfacturaEnvironment::Test,
         "prod" => EfacturaEnvironment::Prod,
         other => {

@@ -58,8 +58,7 @@ impl Application {
         let secure_cookies = base_url.scheme() == "https";
         let cookie_key = Key::from(master_key.derive("session-cookie-v1", 64).expose_secret());
 
-        let (anaf_endpoints, jwt_key, simulator) =
-            anaf_wiring(&config, &base_url, local)?;
+        let (anaf_endpoints, jwt_key, simulator) = anaf_wiring(&config, &base_url, local)?;
         let vault = Arc::new(TokenVault::new(&[&master_key]));
         let tokens = TokenService::new(
             db.clone(),
@@ -187,17 +186,18 @@ fn anaf_wiring(
         Some(uri) => uri.clone(),
         None => base_url.join("anaf/callback")?,
     };
-    let common = |client_id: String, client_secret, browser: Url, server: Url, api: Url| AnafEndpoints {
-        browser_oauth_url: browser,
-        server_oauth_url: server,
-        api_url: api,
-        client_id,
-        client_secret,
-        redirect_uri: redirect_uri.clone(),
-        environment: config.anaf.environment,
-        pkce: config.anaf.pkce,
-        timeout: config.anaf.timeout,
-    };
+    let common =
+        |client_id: String, client_secret, browser: Url, server: Url, api: Url| AnafEndpoints {
+            browser_oauth_url: browser,
+            server_oauth_url: server,
+            api_url: api,
+            client_id,
+            client_secret,
+            redirect_uri: redirect_uri.clone(),
+            environment: config.anaf.environment,
+            pkce: config.anaf.pkce,
+            timeout: config.anaf.timeout,
+        };
     match &config.anaf.credentials {
         Some(credentials) => Ok((
             common(

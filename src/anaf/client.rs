@@ -75,7 +75,11 @@ impl AnafError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            AnafError::Unreachable | AnafError::Timeout | AnafError::Server(_) | AnafError::RateLimited | AnafError::Malformed
+            AnafError::Unreachable
+                | AnafError::Timeout
+                | AnafError::Server(_)
+                | AnafError::RateLimited
+                | AnafError::Malformed
         )
     }
 }
@@ -119,7 +123,11 @@ pub struct AnafClient {
 
 fn join(base: &Url, path: &str) -> Url {
     let mut url = base.clone();
-    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path.trim_start_matches('/'));
+    let joined = format!(
+        "{}/{}",
+        base.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
     url.set_path(&joined);
     url
 }
@@ -211,7 +219,8 @@ impl AnafClient {
         let status = response.status();
         let body = response.bytes().await.map_err(|e| transport_error(&e))?;
         if status.is_success() {
-            let parsed: TokenBody = serde_json::from_slice(&body).map_err(|_| AnafError::Malformed)?;
+            let parsed: TokenBody =
+                serde_json::from_slice(&body).map_err(|_| AnafError::Malformed)?;
             let access_token = parsed
                 .access_token
                 .filter(|t| !t.is_empty())
@@ -244,7 +253,10 @@ impl AnafClient {
         match sent {
             Ok(response) if response.status().is_success() => RevokeOutcome::Confirmed,
             Ok(response) => {
-                tracing::info!(status = response.status().as_u16(), "ANAF did not confirm the revocation");
+                tracing::info!(
+                    status = response.status().as_u16(),
+                    "ANAF did not confirm the revocation"
+                );
                 RevokeOutcome::NotConfirmed
             }
             Err(e) => {
@@ -277,7 +289,10 @@ impl AnafClient {
     pub async fn probe_rights(&self, access_token: &SecretString, cif: &Cif) -> RightsVerdict {
         let mut url = join(
             &self.endpoints.api_url,
-            &format!("{}/FCTEL/rest/listaMesajeFactura", self.endpoints.environment.path()),
+            &format!(
+                "{}/FCTEL/rest/listaMesajeFactura",
+                self.endpoints.environment.path()
+            ),
         );
         url.query_pairs_mut()
             .append_pair("zile", "1")
@@ -342,7 +357,12 @@ fn classify_error(status: StatusCode, body: &[u8]) -> AnafError {
     }
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
     let (code, description) = parsed
-        .map(|b| (b.error.unwrap_or_default(), b.error_description.unwrap_or_default()))
+        .map(|b| {
+            (
+                b.error.unwrap_or_default(),
+                b.error_description.unwrap_or_default(),
+            )
+        })
         .unwrap_or_default();
     // Some report `invalid_request` with the same expiry text for a dead refresh token.
     let expired = description.to_lowercase().contains("expired");
@@ -352,7 +372,11 @@ fn classify_error(status: StatusCode, body: &[u8]) -> AnafError {
         "invalid_client" | "unauthorized_client" => AnafError::InvalidClient,
         "" if status == StatusCode::UNAUTHORIZED => AnafError::InvalidClient,
         "" => AnafError::Server(status.as_u16()),
-        _ => AnafError::InvalidRequest(if description.is_empty() { code } else { description }),
+        _ => AnafError::InvalidRequest(if description.is_empty() {
+            code
+        } else {
+            description
+        }),
     }
 }
 
@@ -366,7 +390,10 @@ mod tests {
 
     #[test]
     fn rights_verdicts_follow_the_eroare_text() {
-        assert_eq!(verdict(r#"{"mesaje":[],"serial":"x"}"#), RightsVerdict::Granted);
+        assert_eq!(
+            verdict(r#"{"mesaje":[],"serial":"x"}"#),
+            RightsVerdict::Granted
+        );
         assert_eq!(
             verdict(r#"{"eroare":"Nu exista mesaje in ultimele 1 zile","titlu":"Lista Mesaje"}"#),
             RightsVerdict::Granted
@@ -390,12 +417,21 @@ mod tests {
         let e = |status: u16, body: &str| {
             classify_error(StatusCode::from_u16(status).unwrap(), body.as_bytes())
         };
-        assert!(matches!(e(400, r#"{"error":"invalid_grant","error_description":"x"}"#), AnafError::InvalidGrant(_)));
         assert!(matches!(
-            e(400, r#"{"error":"invalid_request","error_description":"Refresh Token status is expired"}"#),
+            e(400, r#"{"error":"invalid_grant","error_description":"x"}"#),
             AnafError::InvalidGrant(_)
         ));
-        assert_eq!(e(401, r#"{"error":"invalid_client"}"#), AnafError::InvalidClient);
+        assert!(matches!(
+            e(
+                400,
+                r#"{"error":"invalid_request","error_description":"Refresh Token status is expired"}"#
+            ),
+            AnafError::InvalidGrant(_)
+        ));
+        assert_eq!(
+            e(401, r#"{"error":"invalid_client"}"#),
+            AnafError::InvalidClient
+        );
         assert_eq!(e(429, ""), AnafError::RateLimited);
         assert_eq!(e(503, "<html>"), AnafError::Server(503));
     }

@@ -44,7 +44,9 @@ impl JwtReader {
         let key = public_key_pem
             .map(|pem| DecodingKey::from_rsa_pem(pem.as_bytes()))
             .transpose()
-            .map_err(|e| anyhow::anyhow!("ANAF_JWT_PUBLIC_KEY: not an RSA public key in PEM ({e})"))?;
+            .map_err(|e| {
+                anyhow::anyhow!("ANAF_JWT_PUBLIC_KEY: not an RSA public key in PEM ({e})")
+            })?;
         Ok(JwtReader { key })
     }
 
@@ -132,6 +134,9 @@ mod tests {
         assert_eq!(reader.read("not a token"), Err(JwtProblem::NotAJwt));
         assert_eq!(reader.read("a.b"), Err(JwtProblem::NotAJwt));
         assert_eq!(reader.read("abc.def.ghi"), Err(JwtProblem::Undecodable));
-        assert_eq!(reader.read(&unsigned(r#"{"iat":1}"#)), Err(JwtProblem::NoExpiry));
+        assert_eq!(
+            reader.read(&unsigned(r#"{"iat":1}"#)),
+            Err(JwtProblem::NoExpiry)
+        );
     }
 }

@@ -9,8 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::anaf::client::{AnafClient, AnafError, RevokeOutcome, RightsVerdict, TokenResponse};
 use crate::anaf::jwt::{JwtProblem, JwtReader};
 use crate::db::Db;
-use crate::db::models::tokens::{self, Rights, SealedPair, StoreTokenError, TokenMeta, TokenState};
 use crate::db::models::now;
+use crate::db::models::tokens::{self, Rights, SealedPair, StoreTokenError, TokenMeta, TokenState};
 use crate::domain::Cif;
 use crate::error::AppError;
 use crate::secrets::sha256_hex;
@@ -19,7 +19,7 @@ use crate::tokens::vault::{TokenField, TokenVault};
 /// How a refresh ended, for the person or program that asked.
 #[derive(Debug, Clone)]
 pub enum RefreshOutcome {
-    Refreshed(TokenMeta),
+    Refreshed(Box<TokenMeta>),
     /// ANAF refused the refresh token for good: only a new Connect ANAF helps.
     ReconnectNeeded(String),
     /// A temporary failure (ANAF down, slow, limiting); the token is unchanged.
@@ -144,18 +144,32 @@ impl TokenService {
             RightsVerdict::Unknown(text) => (Rights::Unknown, Some(text.clone())),
         };
         self.db
-            .run(move |conn| Ok(tokens::record_rights(conn, token_id, rights, detail.as_deref())?))
+            .run(move |conn| {
+                Ok(tokens::record_rights(
+                    conn,
+                    token_id,
+                    rights,
+                    detail.as_deref(),
+                )?)
+            })
             .await?;
         Ok(verdict)
     }
 
-    fn open(&self, secrets: &tokens::TokenSecrets, field: TokenField) -> Result<Option<SecretString>, AppError> {
+    fn open(
+        &self,
+        secrets: &tokens::TokenSecrets,
+        field: TokenField,
+    ) -> Result<Option<SecretString>, AppError> {
         let sealed = match field {
             TokenField::Access => Some(&secrets.access_token_ciphertext),
             TokenField::Refresh => secrets.refresh_token_ciphertext.as_ref(),
         };
         sealed
-            .map(|s| self.vault.open(secrets.key_version, secrets.company_id, field, s))
+            .map(|s| {
+                self.vault
+                    .open(secrets.key_version, secrets.company_id, field, s)
+            })
             .transpose()
             .map_err(|e| AppError::Internal(anyhow::anyhow!("token {}: {e}", secrets.id)))
     }
@@ -183,7 +197,14 @@ impl TokenService {
         let started = now();
         let taken = self
             .db
-            .run(move |conn| Ok(tokens::try_lease_refresh(conn, token_id, started, started + lease_delta)?))
+            .run(move |conn| {
+                Ok(tokens::try_lease_refresh(
+                    conn,
+                    token_id,
+                    started,
+                    started + lease_delta,
+                )?)
+            })
             .await?;
         if !taken {
             return self.await_other_refresh(token_id, started, lease).await;
@@ -193,7 +214,8 @@ impl TokenService {
         let refresh_token = match self.open(&secrets, TokenField::Refresh) {
             Ok(Some(token)) => token,
             Ok(None) => {
-                self.release_with_failure(token_id, "no refresh token stored", false).await?;
+                self.release_with_failure(token_id, "no refresh token stored", false)
+                    .await?;
                 return Ok(RefreshOutcome::NoRefreshToken);
             }
             Err(e) => {
@@ -208,7 +230,8 @@ impl TokenService {
             Err(error) => {
                 let reconnect = matches!(error, AnafError::InvalidGrant(_));
                 let message = error.to_string();
-                self.release_with_failure(token_id, &message, reconnect).await?;
+                self.release_with_failure(token_id, &message, reconnect)
+                    .await?;
                 return Ok(if reconnect {
                     RefreshOutcome::ReconnectNeeded(message)
                 } else {
@@ -220,7 +243,11 @@ impl TokenService {
         // Persist the new pair before anything else; keep the old refresh token only when ANAF
         // sent none.
         let new_refresh = response.refresh_token.as_ref().unwrap_or(&refresh_token);
-        let sealed = match self.seal(secrets.company_id, &response.access_token, Some(new_refresh)) {
+        let sealed = match self.seal(
+            secrets.company_id,
+            &response.access_token,
+            Some(new_refresh),
+        ) {
             Ok(sealed) => sealed,
             Err(problem) => {
                 let message = format!("ANAF's new token was unusable: {problem}");
@@ -234,9 +261,10 @@ impl TokenService {
 
         let meta = self.meta(token_id).await?;
         if meta.rights() != Rights::Granted {
-            self.check_rights(token_id, &response.access_token, cif).await?;
+            self.check_rights(token_id, &response.access_token, cif)
+                .await?;
         }
-        Ok(RefreshOutcome::Refreshed(self.meta(token_id).await?))
+        Ok(RefreshOutcome::Refreshed(Box::new(self.meta(token_id).await?)))
     }
 
     async fn meta(&self, token_id: i64) -> Result<TokenMeta, AppError> {
@@ -254,7 +282,11 @@ impl TokenService {
     ) -> Result<(), AppError> {
         let message = message.to_owned();
         self.db
-            .run(move |conn| Ok(tokens::record_refresh_failure(conn, token_id, &message, reconnect)?))
+            .run(move |conn| {
+                Ok(tokens::record_refresh_failure(
+                    conn, token_id, &message, reconnect,
+                )?)
+            })
             .await?;
         Ok(())
     }
@@ -277,10 +309,14 @@ impl TokenService {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let meta = self.meta(token_id).await?;
-        let refreshed = meta.last_refreshed_at.is_some_and(|at| at >= started - TimeDelta::seconds(1));
-        let failed = meta.last_error_at.is_some_and(|at| at >= started - TimeDelta::seconds(1));
+        let refreshed = meta
+            .last_refreshed_at
+            .is_some_and(|at| at >= started - TimeDelta::seconds(1));
+        let failed = meta
+            .last_error_at
+            .is_some_and(|at| at >= started - TimeDelta::seconds(1));
         Ok(match (refreshed, failed, meta.state()) {
-            (true, _, _) => RefreshOutcome::Refreshed(meta),
+            (true, _, _) => RefreshOutcome::Refreshed(Box::new(meta)),
             (_, true, TokenState::ReconnectNeeded) => {
                 RefreshOutcome::ReconnectNeeded(meta.last_error.unwrap_or_default())
             }

@@ -44,7 +44,9 @@ impl TokenStatus {
     pub fn is_valid(self) -> bool {
         matches!(
             self,
-            TokenStatus::Connected { .. } | TokenStatus::ExpiringSoon { .. } | TokenStatus::NoRights
+            TokenStatus::Connected { .. }
+                | TokenStatus::ExpiringSoon { .. }
+                | TokenStatus::NoRights
         )
     }
 

@@ -14,8 +14,8 @@ use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession, current_user};
 use crate::db::models::audit::Outcome;
 use crate::db::models::companies::{self, Company};
-use crate::db::models::oauth_transactions::{self, NewTransaction, Transaction};
 use crate::db::models::now;
+use crate::db::models::oauth_transactions::{self, NewTransaction, Transaction};
 use crate::domain::Cif;
 use crate::error::AppError;
 use crate::i18n::{Catalog, Lang};
@@ -122,7 +122,8 @@ pub async fn callback(
     let Some(user) = current_user::load(&req).await? else {
         return failure_page(&req, Failure::SessionEnded, None).await;
     };
-    let transaction = match claim_transaction(&req, &state, user.id, query.state.as_deref()).await? {
+    let transaction = match claim_transaction(&req, &state, user.id, query.state.as_deref()).await?
+    {
         Ok(transaction) => transaction,
         Err(failure) => return failure_page(&req, failure, None).await,
     };
@@ -143,7 +144,9 @@ pub async fn callback(
             let (level, message) = match &verdict {
                 RightsVerdict::Granted => (FlashLevel::Success, t.get("connect.done")),
                 RightsVerdict::Denied(_) => (FlashLevel::Error, t.get("connect.done_no_rights")),
-                RightsVerdict::Unknown(_) => (FlashLevel::Info, t.get("connect.done_rights_unknown")),
+                RightsVerdict::Unknown(_) => {
+                    (FlashLevel::Info, t.get("connect.done_rights_unknown"))
+                }
             };
             PortalSession::of(&req).flash(level, message);
             access::audit(
@@ -288,21 +291,51 @@ fn failure_code(failure: &Failure) -> String {
     }
 }
 
-fn explain(failure: &Failure, t: &Catalog) -> (StatusCode, &'static str, String, Vec<&'static str>) {
+fn explain(
+    failure: &Failure,
+    t: &Catalog,
+) -> (StatusCode, &'static str, String, Vec<&'static str>) {
     let text = |key| t.get(key).to_owned();
     match failure {
-        Failure::SessionEnded => (StatusCode::UNAUTHORIZED, "connect.failed.title", text("connect.session_ended"), vec![]),
-        Failure::StateMissing | Failure::StateUnknown => {
-            (StatusCode::BAD_REQUEST, "connect.failed.title", text("connect.state_unknown"), vec![])
-        }
-        Failure::StateExpired => (StatusCode::BAD_REQUEST, "connect.failed.title", text("connect.state_expired"), vec![]),
-        Failure::StateReused => (StatusCode::BAD_REQUEST, "connect.failed.title", text("connect.state_reused"), vec![]),
-        Failure::StateForeign => (StatusCode::BAD_REQUEST, "connect.failed.title", text("connect.state_foreign"), vec![]),
+        Failure::SessionEnded => (
+            StatusCode::UNAUTHORIZED,
+            "connect.failed.title",
+            text("connect.session_ended"),
+            vec![],
+        ),
+        Failure::StateMissing | Failure::StateUnknown => (
+            StatusCode::BAD_REQUEST,
+            "connect.failed.title",
+            text("connect.state_unknown"),
+            vec![],
+        ),
+        Failure::StateExpired => (
+            StatusCode::BAD_REQUEST,
+            "connect.failed.title",
+            text("connect.state_expired"),
+            vec![],
+        ),
+        Failure::StateReused => (
+            StatusCode::BAD_REQUEST,
+            "connect.failed.title",
+            text("connect.state_reused"),
+            vec![],
+        ),
+        Failure::StateForeign => (
+            StatusCode::BAD_REQUEST,
+            "connect.failed.title",
+            text("connect.state_foreign"),
+            vec![],
+        ),
         Failure::AccessDenied => (
             StatusCode::OK,
             "connect.denied.title",
             text("connect.denied.message"),
-            vec!["connect.denied.hint_token", "connect.denied.hint_restart", "connect.denied.hint_rights"],
+            vec![
+                "connect.denied.hint_token",
+                "connect.denied.hint_restart",
+                "connect.denied.hint_rights",
+            ],
         ),
         Failure::AnafError(code) => (
             StatusCode::BAD_GATEWAY,
@@ -310,7 +343,12 @@ fn explain(failure: &Failure, t: &Catalog) -> (StatusCode, &'static str, String,
             t.format("connect.anaf_error", &[code]),
             vec![],
         ),
-        Failure::CodeMissing => (StatusCode::BAD_REQUEST, "connect.failed.title", text("connect.code_missing"), vec![]),
+        Failure::CodeMissing => (
+            StatusCode::BAD_REQUEST,
+            "connect.failed.title",
+            text("connect.code_missing"),
+            vec![],
+        ),
         Failure::Anaf(AnafError::InvalidGrant(_)) => (
             StatusCode::BAD_REQUEST,
             "connect.failed.title",
@@ -345,7 +383,12 @@ fn explain(failure: &Failure, t: &Catalog) -> (StatusCode, &'static str, String,
             t.format("connect.token_unusable", &[why]),
             vec![],
         ),
-        Failure::AlreadyStored => (StatusCode::CONFLICT, "connect.failed.title", text("connect.already_stored"), vec![]),
+        Failure::AlreadyStored => (
+            StatusCode::CONFLICT,
+            "connect.failed.title",
+            text("connect.already_stored"),
+            vec![],
+        ),
     }
 }
 
@@ -370,7 +413,10 @@ async fn failure_page(
     let page = Page::build(req).await?;
     let (status, title_key, message, hint_keys) = explain(&failure, &page.t);
     let retry_company_id = company.map(|c| c.id).filter(|_| {
-        !matches!(failure, Failure::Anaf(AnafError::InvalidClient) | Failure::AlreadyStored)
+        !matches!(
+            failure,
+            Failure::Anaf(AnafError::InvalidClient) | Failure::AlreadyStored
+        )
     });
     let mut response = html(
         status,
@@ -389,7 +435,8 @@ async fn failure_page(
 
 /// The callback URL carries the code: never let it leak through a Referer header.
 fn no_referrer(response: &mut HttpResponse) {
-    response
-        .headers_mut()
-        .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
 }

@@ -68,7 +68,10 @@ pub async fn company_rows(
         .iter()
         .map(|row| TokenRowView::from_row(row, at, &page.t))
         .collect();
-    Ok((views, Pagination::new(query.page(), total, query.base_query())))
+    Ok((
+        views,
+        Pagination::new(query.page(), total, query.base_query()),
+    ))
 }
 
 pub async fn show(
@@ -133,7 +136,10 @@ pub async fn add_company(
         Ok(company) => {
             let session = PortalSession::of(&req);
             let t = crate::i18n::Lang::from_request(&req).catalog();
-            session.flash(FlashLevel::Success, t.format("company.added", &[&company.cif]));
+            session.flash(
+                FlashLevel::Success,
+                t.format("company.added", &[&company.cif]),
+            );
             crate::web::access::audit(
                 &state,
                 crate::web::access::actor(&req, &state, Some(user_id)),

@@ -43,9 +43,11 @@ pub async fn refresh(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (token, company, _) = access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
-    let cif = Cif::parse(&company.cif)
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("stored CIF {} is invalid", company.cif)))?;
+    let (token, company, _) =
+        access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
+    let cif = Cif::parse(&company.cif).map_err(|_| {
+        AppError::Internal(anyhow::anyhow!("stored CIF {} is invalid", company.cif))
+    })?;
     let outcome = state.tokens.refresh(token.id, &cif).await?;
     let t = Lang::from_request(&req).catalog();
     let (level, message, action, audit_outcome, detail) = match &outcome {
@@ -125,7 +127,8 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (token, company, _) = access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
+    let (token, company, _) =
+        access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
     let revoked = state.tokens.delete(token.id).await?;
     let t = Lang::from_request(&req).catalog();
     let message = match revoked {
@@ -157,7 +160,8 @@ pub async fn reveal(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (token, company, _) = access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
+    let (token, company, _) =
+        access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
     let access_token = state.tokens.reveal_access_token(token.id).await?;
     access::audit(
         &state,

@@ -113,7 +113,10 @@ impl TokenRowView {
     }
 
     pub fn needs_reconnect(&self) -> bool {
-        matches!(self.status, TokenStatus::ReconnectNeeded | TokenStatus::Expired)
+        matches!(
+            self.status,
+            TokenStatus::ReconnectNeeded | TokenStatus::Expired
+        )
     }
 
     pub fn no_rights(&self) -> bool {

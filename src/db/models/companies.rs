@@ -22,7 +22,10 @@ pub struct Company {
 impl Company {
     /// The name when known, else the CIF.
     pub fn display_name(&self) -> &str {
-        self.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.cif)
+        self.name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&self.cif)
     }
 }
 
@@ -156,7 +159,9 @@ pub struct CompanyRow {
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// A page of the user's companies, soonest-expiring token first, and the total count. Two
@@ -172,7 +177,12 @@ pub fn list_for_user(
             .left_join(anaf_tokens::table)
             .filter(company_members::user_id.eq(user_id))
             .into_boxed();
-        if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(search) = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             let digits: String = search
                 .trim_start_matches(['R', 'r', 'O', 'o'])
                 .chars()
