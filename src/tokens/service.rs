@@ -264,7 +264,9 @@ impl TokenService {
             self.check_rights(token_id, &response.access_token, cif)
                 .await?;
         }
-        Ok(RefreshOutcome::Refreshed(Box::new(self.meta(token_id).await?)))
+        Ok(RefreshOutcome::Refreshed(Box::new(
+            self.meta(token_id).await?,
+        )))
     }
 
     async fn meta(&self, token_id: i64) -> Result<TokenMeta, AppError> {
