@@ -30,6 +30,7 @@ use crate::web::security_headers::CspFormAction;
 use crate::web::state::AppState;
 
 pub struct Application {
+    db: Db,
     port: u16,
     base_url: Url,
     server: Server,
@@ -156,10 +157,16 @@ impl Application {
             "anaf-portal listening"
         );
         Ok(Application {
+            db,
             port: local.port(),
             base_url,
             server,
         })
+    }
+
+    /// The application's pool (tests read its query counter).
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
     pub fn port(&self) -> u16 {

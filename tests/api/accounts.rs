@@ -24,25 +24,13 @@ async fn the_first_account_is_admin_and_later_ones_are_users() {
         "first user is admin"
     );
 
-    let second = spawn_second_client(&app);
+    let second = app.second_browser();
     let response = second.register("bogdan@firma.ro", STRONG_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let dashboard = second.get_html("/").await;
     assert!(dashboard.contains("bogdan@firma.ro"));
     assert!(dashboard.contains("utilizator"));
     assert!(!dashboard.contains("administrator platformă"));
-}
-
-/// Another browser on the same app (its own cookie jar).
-fn spawn_second_client(app: &crate::helpers::TestApp) -> crate::helpers::TestApp {
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    crate::helpers::TestApp {
-        address: app.address.clone(),
-        client: crate::helpers::client_with(jar.clone()),
-        jar,
-        database_url: app.database_url.clone(),
-        data_dir: tempfile::tempdir().unwrap(),
-    }
 }
 
 #[tokio::test]

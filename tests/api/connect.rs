@@ -292,14 +292,7 @@ async fn another_users_callback_is_refused() {
         .choose_certificate(&authorize, &serial_with_rights())
         .await;
 
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let mallory = TestApp {
-        address: app.address.clone(),
-        client: crate::helpers::client_with(jar.clone()),
-        jar,
-        database_url: app.database_url.clone(),
-        data_dir: tempfile::tempdir().unwrap(),
-    };
+    let mallory = app.second_browser();
     mallory.register_logged_in("mallory@firma.ro").await;
     let response = mallory.client.get(&callback).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
@@ -639,4 +632,57 @@ async fn the_standalone_simulator_works_as_a_real_anaf() {
     let page = app.get_html(&format!("/companies/{company}")).await;
     assert!(page.contains("data-status=\"connected\""));
     assert!(page.contains("drepturi SPV confirmate"));
+}
+
+#[tokio::test]
+async fn the_token_table_costs_the_same_queries_for_one_row_or_a_full_page() {
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    app.sim_post("settings", json!({"auto_approve": serial_with_rights()}))
+        .await;
+    // 30 valid CIFs: 18547290 plus the rest generated with a correct check digit.
+    let mut cifs = vec!["18547290".to_owned()];
+    let mut n = 1_000_000u32;
+    while cifs.len() < 30 {
+        n += 1;
+        for check in 0..10 {
+            let candidate = format!("{n}{check}");
+            if anaf_portal::domain::Cif::parse(&candidate).is_ok() {
+                cifs.push(candidate);
+                break;
+            }
+        }
+    }
+    for (i, cif) in cifs.iter().enumerate() {
+        let company = app.add_company(cif, &format!("Firma {i:02}")).await;
+        let authorize = app.press_connect(company).await;
+        let response = app.client.get(&authorize).send().await.unwrap();
+        let callback = location(&response);
+        assert_eq!(
+            app.client.get(&callback).send().await.unwrap().status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    let count = |path: &'static str| {
+        let app = &app;
+        async move {
+            app.get(path).await; // warm: the session's TTL write happens at most once a minute
+            let before = app.app_db.queries_executed();
+            let html = app.get_html(path).await;
+            (app.app_db.queries_executed() - before, html)
+        }
+    };
+    let (one_row, html) = count("/tokens?q=Firma%2007").await;
+    assert!(html.contains("Firma 07") && !html.contains("Firma 08"));
+    let (full_page, html) = count("/tokens").await;
+    assert_eq!(
+        html.matches("data-status=").count(),
+        25,
+        "a full page of 25 rows"
+    );
+    assert_eq!(
+        one_row, full_page,
+        "queries must not grow with the rows shown"
+    );
+    assert!(full_page <= 6, "{full_page} queries for one page");
 }

@@ -17,7 +17,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub jar: Arc<Jar>,
     pub database_url: String,
-    pub data_dir: tempfile::TempDir,
+    pub data_dir: std::sync::Arc<tempfile::TempDir>,
+    /// The running application's pool, for its query counter.
+    pub app_db: anaf_portal::db::Db,
 }
 
 /// Settings as the command line would parse them, with test defaults.
@@ -72,6 +74,7 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
     let config = Config::from_args(args).expect("valid test config");
     let app = Application::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let app_db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
     let jar = Arc::new(Jar::default());
     TestApp {
@@ -79,7 +82,8 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
         jar,
         address,
         database_url,
-        data_dir,
+        data_dir: Arc::new(data_dir),
+        app_db,
     }
 }
 
@@ -110,6 +114,19 @@ pub fn location(response: &Response) -> String {
 }
 
 impl TestApp {
+    /// Another browser on the same application: its own cookie jar, nobody logged in.
+    pub fn second_browser(&self) -> TestApp {
+        let jar = Arc::new(Jar::default());
+        TestApp {
+            client: client_with(jar.clone()),
+            jar,
+            address: self.address.clone(),
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            app_db: self.app_db.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

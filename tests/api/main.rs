@@ -1,6 +1,7 @@
 //! One integration-test binary: every module drives the real application over HTTP.
 
 mod accounts;
+mod browser;
 mod connect;
 mod helpers;
 mod security;

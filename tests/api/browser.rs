@@ -1,0 +1,229 @@
+//! The whole Connect ANAF journey in real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`): register, add a company, Connect ANAF, choose a certificate on the sandbox
+//! page, see the token, refresh it, delete it.
+//!
+//! Without `chromedriver` on the PATH the test says so and passes, unless
+//! `ANAF_PORTAL_BROWSER_TESTS=required` (set by `.ci/run`), where a missing browser fails it.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::helpers::{STRONG_PASSWORD, spawn_app};
+
+struct Driver {
+    process: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn find_on_path(name: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+async fn start_driver() -> Option<Driver> {
+    let required = std::env::var("ANAF_PORTAL_BROWSER_TESTS").is_ok_and(|v| v == "required");
+    let Some(chromedriver) = find_on_path("chromedriver") else {
+        assert!(
+            !required,
+            "chromedriver is not installed but browser tests are required"
+        );
+        eprintln!("SKIPPED: chromedriver not found (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let process = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Some(Driver {
+        process,
+        port,
+        _profile: tempfile::tempdir().unwrap(),
+    })
+}
+
+async fn browser(driver: &Driver) -> Client {
+    anaf_portal::startup::install_crypto_provider();
+    let profile = driver._profile.path().display().to_string();
+    let mut capabilities = serde_json::Map::new();
+    let mut options = serde_json::json!({
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", "--disable-quic", "--window-size=1280,900",
+            format!("--user-data-dir={profile}"),
+        ]
+    });
+    if let Some(binary) = find_on_path("chromium") {
+        options["binary"] = serde_json::Value::String(binary.display().to_string());
+    }
+    capabilities.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::rustls()
+        .expect("rustls connector")
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a Chromium session")
+}
+
+async fn fill(client: &Client, css: &str, value: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("field {css}"))
+        .send_keys(value)
+        .await
+        .unwrap();
+}
+
+/// Clicks something that navigates, and waits until the next page has replaced this one.
+async fn click(client: &Client, css: &str) {
+    let old_page = client.find(Locator::Css("html")).await.unwrap();
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("element {css}"))
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        if old_page.text().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    for _ in 0..200 {
+        let ready = client
+            .execute("return document.readyState", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(|s| s == "complete"));
+        if ready == Some(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn body_text(client: &Client) -> String {
+    client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_person_connects_refreshes_and_deletes_a_token_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let client = browser(&driver).await;
+    let result = journey(&client, &app.address).await;
+    let _ = client.close().await;
+    result.unwrap();
+}
+
+async fn journey(client: &Client, address: &str) -> Result<(), String> {
+    client
+        .goto(&format!("{address}/register"))
+        .await
+        .map_err(|e| e.to_string())?;
+    // The browser asks for English; the person switches to Romanian, and it is remembered.
+    assert!(body_text(client).await.contains("Create an account"));
+    click(client, ".lang-switch button[value=ro]").await;
+    assert!(body_text(client).await.contains("Creează un cont"));
+    fill(client, "#email", "contabil@firma.ro").await;
+    fill(client, "#password", STRONG_PASSWORD).await;
+    fill(client, "#password_confirm", STRONG_PASSWORD).await;
+    click(client, "form[action='/register'] button[type=submit]").await;
+    let text = body_text(client).await;
+    assert!(
+        text.contains("administratorul platformei"),
+        "registered: {text}"
+    );
+
+    fill(client, "#cif", "RO 18547290").await;
+    fill(client, "#name", "Firma Browser SRL").await;
+    click(client, "form[action='/companies'] button[type=submit]").await;
+    let text = body_text(client).await;
+    assert!(
+        text.contains("Firma 18547290 a fost adăugată"),
+        "company added: {text}"
+    );
+
+    click(client, "form[action$='/connect'] button[type=submit]").await;
+    let text = body_text(client).await;
+    assert!(
+        text.contains("ANAF SIMULATOR"),
+        "on the sandbox certificate page: {text}"
+    );
+    // The first certificate (rights on 18547290) is preselected.
+    click(client, "button[type=submit]").await;
+    let text = body_text(client).await;
+    assert!(
+        text.contains("Conectat la ANAF"),
+        "back with a token: {text}"
+    );
+    assert!(text.contains("conectat, expiră în"), "status badge: {text}");
+    assert!(text.contains("drepturi SPV confirmate"), "{text}");
+    let url = client.current_url().await.map_err(|e| e.to_string())?;
+    assert!(
+        !url.as_str().contains("code="),
+        "no code left in the URL: {url}"
+    );
+
+    click(client, "form[action$='/refresh'] button[type=submit]").await;
+    let text = body_text(client).await;
+    assert!(text.contains("Token reîmprospătat"), "refreshed: {text}");
+
+    client
+        .goto(&format!("{address}/tokens"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let text = body_text(client).await;
+    assert!(
+        text.contains("Firma Browser SRL") && text.contains("18547290"),
+        "token table: {text}"
+    );
+
+    click(client, "a[href$='/delete']").await;
+    let text = body_text(client).await;
+    assert!(
+        text.contains("Ștergeți token-ul"),
+        "confirmation step: {text}"
+    );
+    click(client, "form[action$='/delete'] button[type=submit]").await;
+    let text = body_text(client).await;
+    assert!(text.contains("Token șters"), "deleted: {text}");
+    assert!(text.contains("neconectat"), "{text}");
+    Ok(())
+}
