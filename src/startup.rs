@@ -139,6 +139,7 @@ impl Application {
                 .default_service(web::to(crate::web::not_found))
                 // Outermost last: logging sees everything, errors are rendered after CSRF and
                 // sessions have had their say.
+                .wrap(from_fn(crate::auth::current_user::support_is_read_only))
                 .wrap(from_fn(crate::auth::csrf::protect))
                 .wrap(sessions)
                 .wrap(from_fn(crate::error::render))

@@ -56,3 +56,82 @@ impl FromRequest for CurrentUser {
         })
     }
 }
+
+/// A logged-in platform administrator; anyone else gets 403.
+#[derive(Debug, Clone)]
+pub struct PlatformAdmin(pub User);
+
+/// A logged-in member of the support staff (or a platform admin); anyone else gets 403.
+#[derive(Debug, Clone)]
+pub struct SupportStaff(pub User);
+
+fn with_role<T: 'static>(
+    req: &HttpRequest,
+    allowed: fn(crate::domain::Role) -> bool,
+    wrap: fn(User) -> T,
+) -> Pin<Box<dyn Future<Output = Result<T, AppError>>>> {
+    let req = req.clone();
+    Box::pin(async move {
+        let user = load(&req).await?.ok_or(AppError::LoginRequired)?;
+        if allowed(user.role()) {
+            Ok(wrap(user))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    })
+}
+
+impl FromRequest for PlatformAdmin {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        with_role(
+            req,
+            |role| role == crate::domain::Role::Admin,
+            PlatformAdmin,
+        )
+    }
+}
+
+impl FromRequest for SupportStaff {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        with_role(
+            req,
+            |role| {
+                matches!(
+                    role,
+                    crate::domain::Role::Support | crate::domain::Role::Admin
+                )
+            },
+            SupportStaff,
+        )
+    }
+}
+
+/// Middleware: support staff only look. Any unsafe request of theirs is refused with 403, except
+/// logging in or out and choosing a language.
+pub async fn support_is_read_only(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    let exempt = matches!(req.path(), "/logout" | "/language" | "/login")
+        || crate::error::is_api_path(req.path())
+        || req.path().starts_with("/sandbox/");
+    if !req.method().is_safe() && !exempt {
+        let user = load(req.request()).await?;
+        if user.is_some_and(|u| u.role() == crate::domain::Role::Support) {
+            tracing::warn!(path = %req.path(), "support staff attempted a change");
+            return Ok(req
+                .error_response(AppError::Forbidden)
+                .map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}

@@ -8,6 +8,6 @@ pub mod password;
 pub mod session;
 pub mod session_store;
 
-pub use current_user::CurrentUser;
+pub use current_user::{CurrentUser, PlatformAdmin, SupportStaff};
 pub use password::Passwords;
 pub use session::PortalSession;

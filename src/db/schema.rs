@@ -108,6 +108,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    refresh_jobs (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        total -> Integer,
+        succeeded -> Integer,
+        failed -> Integer,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(company_members -> companies (company_id));
 diesel::joinable!(company_members -> users (user_id));
 diesel::joinable!(anaf_tokens -> companies (company_id));
@@ -121,4 +133,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     anaf_tokens,
     oauth_transactions,
     audit_events,
+    refresh_jobs,
 );

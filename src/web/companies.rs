@@ -61,6 +61,11 @@ pub fn history_key(action: &str) -> &'static str {
         "token.refresh_failed" => "history.token_refresh_failed",
         "token.deleted" => "history.token_deleted",
         "token.revealed" => "history.token_revealed",
+        "company.bulk_created" => "history.company_created",
+        "member.added" | "member.role_changed" | "member.removed" => "history.members_changed",
+        "job.refresh_expiring" => "history.job_started",
+        "user.role_changed" | "user.disabled" | "user.enabled" => "history.user_changed",
+        "audit.viewed" => "history.audit_viewed",
         _ => "history.other",
     }
 }

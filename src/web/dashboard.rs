@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::auth::CurrentUser;
 use crate::auth::PortalSession;
 use crate::auth::session::FlashLevel;
-use crate::db::models::companies::{self, CompanyQuery, CreateCompanyError};
+use crate::db::models::companies::{self, CompanyQuery, CreateCompanyError, StatusFilter};
 use crate::db::models::now;
 use crate::domain::Cif;
 use crate::error::AppError;
@@ -21,6 +21,8 @@ pub struct ListQuery {
     #[serde(default)]
     pub q: String,
     #[serde(default)]
+    pub status: String,
+    #[serde(default)]
     pub page: Option<String>,
 }
 
@@ -33,16 +35,64 @@ impl ListQuery {
             .unwrap_or(1)
     }
 
+    pub fn status_filter(&self) -> Option<StatusFilter> {
+        StatusFilter::parse(self.status.trim())
+    }
+
+    /// The query string without the page, for pagination links.
     pub fn base_query(&self) -> String {
-        if self.q.trim().is_empty() {
-            String::new()
-        } else {
-            format!(
-                "q={}",
-                url::form_urlencoded::byte_serialize(self.q.trim().as_bytes()).collect::<String>()
-            )
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if !self.q.trim().is_empty() {
+            query.append_pair("q", self.q.trim());
+        }
+        if let Some(status) = self.status_filter() {
+            query.append_pair("status", status.code());
+        }
+        query.finish()
+    }
+
+    pub fn to_company_query(&self, member: Option<i64>, with_token_only: bool) -> CompanyQuery {
+        CompanyQuery {
+            member,
+            search: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
+            search_member_emails: member.is_none(),
+            status: self.status_filter(),
+            with_token_only,
+            offset: Pagination::offset(self.page()),
+            limit: PAGE_SIZE,
         }
     }
+}
+
+/// The status counters above a list, each a link that filters by it.
+pub struct StatusCount {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+    pub active: bool,
+}
+
+pub fn status_counts_view(
+    counts: Vec<(StatusFilter, i64)>,
+    current: Option<StatusFilter>,
+    t: &crate::i18n::Catalog,
+) -> Vec<StatusCount> {
+    counts
+        .into_iter()
+        .map(|(filter, count)| StatusCount {
+            code: filter.code(),
+            label: t.get(match filter {
+                StatusFilter::NotConnected => "filter.not_connected",
+                StatusFilter::Connected => "filter.connected",
+                StatusFilter::ExpiringSoon => "filter.expiring_soon",
+                StatusFilter::Expired => "filter.expired",
+                StatusFilter::ReconnectNeeded => "filter.reconnect_needed",
+                StatusFilter::NoRights => "filter.no_rights",
+            }),
+            count,
+            active: current == Some(filter),
+        })
+        .collect()
 }
 
 /// Loads one page of the user's companies as rows for a table.
@@ -53,12 +103,7 @@ pub async fn company_rows(
     with_token_only: bool,
     page: &Page,
 ) -> Result<(Vec<TokenRowView>, Pagination), AppError> {
-    let filter = CompanyQuery {
-        search: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
-        with_token_only,
-        offset: Pagination::offset(query.page()),
-        limit: PAGE_SIZE,
-    };
+    let filter = query.to_company_query(Some(user_id), with_token_only);
     let (rows, total) = state
         .db
         .run(move |conn| Ok(companies::list_for_user(conn, user_id, &filter)?))
@@ -81,16 +126,25 @@ pub async fn show(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (rows, pagination) = company_rows(&state, user.0.id, &query, false, &page).await?;
+    let user_id = user.0.id;
+    let counts = state
+        .db
+        .run(move |conn| Ok(companies::status_counts(conn, Some(user_id))?))
+        .await?;
     html(
         StatusCode::OK,
         &DashboardPage {
+            counts: status_counts_view(counts, query.status_filter(), &page.t),
             page,
             rows,
             pagination,
             search: query.q.clone(),
+            status: query.status_filter().map(|s| s.code()).unwrap_or_default(),
             cif: String::new(),
             name: String::new(),
             cif_error: None,
+            bulk: String::new(),
+            bulk_results: Vec::new(),
         },
     )
 }
@@ -174,13 +228,146 @@ async fn rerender_with_error(
     html(
         StatusCode::UNPROCESSABLE_ENTITY,
         &DashboardPage {
+            counts: Vec::new(),
             page,
             rows,
             pagination,
             search: String::new(),
+            status: "",
             cif,
             name,
             cif_error,
+            bulk: String::new(),
+            bulk_results: Vec::new(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    cifs: String,
+}
+
+/// What happened to one pasted line.
+pub struct BulkLine {
+    pub input: String,
+    pub verdict: String,
+    pub ok: bool,
+}
+
+/// At most this many lines per paste, so one request stays quick.
+const BULK_LIMIT: usize = 500;
+
+/// Adds the companies pasted one CIF per line (an optional name may follow after a comma, a
+/// semicolon or a tab); every line gets its own verdict.
+pub async fn add_companies_in_bulk(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<BulkForm>,
+) -> Result<HttpResponse, AppError> {
+    let page = Page::build(&req).await?;
+    let lines: Vec<String> = form
+        .cifs
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if lines.len() > BULK_LIMIT {
+        return Err(AppError::BadRequest(format!(
+            "at most {BULK_LIMIT} lines at once"
+        )));
+    }
+    let parsed: Vec<(String, Result<Cif, &'static str>, Option<String>)> = lines
+        .into_iter()
+        .map(|line| {
+            let (cif_part, name) = match line.split_once([',', ';', '\t']) {
+                Some((cif, name)) => (cif.trim().to_owned(), Some(name.trim().to_owned())),
+                None => (line.clone(), None),
+            };
+            let cif = Cif::parse(&cif_part).map_err(|p| p.message_key());
+            (line, cif, name.filter(|n| !n.is_empty()))
+        })
+        .collect();
+    let user_id = user.0.id;
+    let to_create: Vec<(usize, Cif, Option<String>)> = parsed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, cif, name))| cif.clone().ok().map(|c| (i, c, name.clone())))
+        .collect();
+    let created = state
+        .db
+        .run(move |conn| {
+            let mut outcomes = Vec::new();
+            for (i, cif, name) in to_create {
+                let outcome =
+                    match companies::create_with_admin(conn, &cif, name.as_deref(), user_id) {
+                        Ok(_) => Ok(()),
+                        Err(CreateCompanyError::CifTaken) => Err("bulk.already_there"),
+                        Err(CreateCompanyError::Database(e)) => return Err(e.into()),
+                    };
+                outcomes.push((i, outcome));
+            }
+            Ok(outcomes)
+        })
+        .await?;
+    let mut added = 0;
+    let bulk_results: Vec<BulkLine> = parsed
+        .iter()
+        .enumerate()
+        .map(|(i, (input, cif, _))| {
+            let (verdict, ok) = match cif {
+                Err(key) => (page.t.get(key).to_owned(), false),
+                Ok(cif) => match created.iter().find(|(j, _)| *j == i).map(|(_, o)| o) {
+                    Some(Ok(())) => {
+                        added += 1;
+                        (page.t.format("bulk.added", &[cif]), true)
+                    }
+                    Some(Err(key)) => (page.t.get(key).to_owned(), false),
+                    None => (page.t.get("bulk.duplicate_line").to_owned(), false),
+                },
+            };
+            BulkLine {
+                input: input.clone(),
+                verdict,
+                ok,
+            }
+        })
+        .collect();
+    if added > 0 {
+        crate::web::access::audit(
+            &state,
+            crate::web::access::actor(&req, &state, Some(user_id)),
+            "company.bulk_created",
+            None,
+            None,
+            crate::db::models::audit::Outcome::Success,
+            Some(format!("{added} companies added")),
+        )
+        .await;
+    }
+    let query = ListQuery::default();
+    let (rows, pagination) = company_rows(&state, user_id, &query, false, &page).await?;
+    let counts = state
+        .db
+        .run(move |conn| Ok(companies::status_counts(conn, Some(user_id))?))
+        .await?;
+    html(
+        StatusCode::OK,
+        &DashboardPage {
+            counts: status_counts_view(counts, None, &page.t),
+            page,
+            rows,
+            pagination,
+            search: String::new(),
+            status: "",
+            cif: String::new(),
+            name: String::new(),
+            cif_error: None,
+            bulk: form.into_inner().cifs,
+            bulk_results,
         },
     )
 }

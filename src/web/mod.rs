@@ -1,44 +1,61 @@
 //! The HTML side of the portal, by area, and the middleware every request passes through.
 
 pub mod access;
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod companies;
 pub mod connect;
 pub mod dashboard;
 pub mod health;
+pub mod jobs;
 pub mod language;
+pub mod members;
 pub mod page;
 pub mod request_log;
+pub mod routing;
 pub mod security_headers;
 pub mod state;
+pub mod support;
 pub mod templates;
 pub mod tokens;
 pub mod views;
 
-use actix_web::web;
-
 use crate::error::AppError;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(dashboard::show))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/static/{name}", web::get().to(assets::serve))
-        .route("/login", web::get().to(auth::login_form))
-        .route("/login", web::post().to(auth::login))
-        .route("/logout", web::post().to(auth::logout))
-        .route("/register", web::get().to(auth::register_form))
-        .route("/register", web::post().to(auth::register))
-        .route("/language", web::post().to(language::switch))
-        .route("/companies", web::post().to(dashboard::add_company))
-        .route("/companies/{id}", web::get().to(companies::show))
-        .route("/companies/{id}/connect", web::post().to(connect::start))
-        .route("/anaf/callback", web::get().to(connect::callback))
-        .route("/tokens", web::get().to(tokens::list))
-        .route("/tokens/{id}/refresh", web::post().to(tokens::refresh))
-        .route("/tokens/{id}/delete", web::get().to(tokens::confirm_delete))
-        .route("/tokens/{id}/delete", web::post().to(tokens::delete))
-        .route("/tokens/{id}/reveal", web::post().to(tokens::reveal));
+routing::route_table! {
+    get "/" => dashboard::show,
+    get "/healthz" => health::healthz,
+    get "/static/{name}" => assets::serve,
+    get "/login" => auth::login_form,
+    post "/login" => auth::login,
+    post "/logout" => auth::logout,
+    get "/register" => auth::register_form,
+    post "/register" => auth::register,
+    post "/language" => language::switch,
+    post "/companies" => dashboard::add_company,
+    post "/companies/bulk" => dashboard::add_companies_in_bulk,
+    get "/companies/{id}" => companies::show,
+    post "/companies/{id}/connect" => connect::start,
+    get "/companies/{id}/members" => members::list,
+    post "/companies/{id}/members" => members::add,
+    post "/companies/{id}/members/{user_id}/role" => members::change_role,
+    post "/companies/{id}/members/{user_id}/remove" => members::remove,
+    get "/anaf/callback" => connect::callback,
+    get "/tokens" => tokens::list,
+    post "/tokens/refresh-expiring" => jobs::start_refresh_expiring,
+    get "/jobs/{id}" => jobs::show,
+    post "/tokens/{id}/refresh" => tokens::refresh,
+    get "/tokens/{id}/delete" => tokens::confirm_delete,
+    post "/tokens/{id}/delete" => tokens::delete,
+    post "/tokens/{id}/reveal" => tokens::reveal,
+    get "/support" => support::overview,
+    get "/support/companies/{id}" => support::company,
+    get "/admin/users" => admin::users,
+    post "/admin/users/{id}/role" => admin::change_role,
+    post "/admin/users/{id}/disable" => admin::disable,
+    post "/admin/users/{id}/enable" => admin::enable,
+    get "/admin/audit" => admin::audit_log,
 }
 
 pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

@@ -49,6 +49,22 @@ impl Page {
         self.t.lang().code()
     }
 
+    pub fn is_admin(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role() == crate::domain::Role::Admin)
+    }
+
+    /// Support staff and platform admins see the support area.
+    pub fn is_support(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| {
+            matches!(
+                u.role(),
+                crate::domain::Role::Support | crate::domain::Role::Admin
+            )
+        })
+    }
+
     pub fn role_label(&self) -> &'static str {
         match &self.user {
             Some(user) => self.t.get(match user.role() {

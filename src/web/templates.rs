@@ -3,6 +3,7 @@
 use askama::Template;
 
 use crate::i18n::Catalog;
+use crate::web::dashboard::{BulkLine, StatusCount};
 use crate::web::page::Page;
 use crate::web::views::{Pagination, TokenRowView};
 use secrecy::{ExposeSecret, SecretString};
@@ -43,9 +44,14 @@ pub struct RegisterPage {
 #[template(path = "dashboard/index.html")]
 pub struct DashboardPage {
     pub page: Page,
+    pub counts: Vec<StatusCount>,
     pub rows: Vec<TokenRowView>,
     pub pagination: Pagination,
     pub search: String,
+    pub status: &'static str,
+    /// The bulk form, refilled with its per-line verdicts.
+    pub bulk: String,
+    pub bulk_results: Vec<BulkLine>,
     /// The add-company form, refilled after an error.
     pub cif: String,
     pub name: String,
@@ -118,4 +124,96 @@ impl RevealTokenPage {
     pub fn token_value(&self) -> &str {
         self.access_token.expose_secret()
     }
+}
+
+#[derive(Template)]
+#[template(path = "companies/members.html")]
+pub struct MembersPage {
+    pub page: Page,
+    pub company_id: i64,
+    pub company_name: String,
+    pub can_manage: bool,
+    pub members: Vec<crate::db::models::companies::Member>,
+    pub me: i64,
+}
+
+#[derive(Template)]
+#[template(path = "jobs/show.html")]
+pub struct JobPage {
+    pub page: Page,
+    pub job: crate::db::models::refresh_jobs::RefreshJob,
+}
+
+impl JobPage {
+    pub fn progress(&self) -> String {
+        self.page.t.format(
+            "jobs.progress",
+            &[
+                &(self.job.succeeded + self.job.failed),
+                &self.job.total,
+                &self.job.succeeded,
+                &self.job.failed,
+            ],
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "support/index.html")]
+pub struct SupportPage {
+    pub page: Page,
+    pub counts: Vec<StatusCount>,
+    pub rows: Vec<TokenRowView>,
+    pub pagination: Pagination,
+    pub search: String,
+    pub status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "support/company.html")]
+pub struct SupportCompanyPage {
+    pub page: Page,
+    pub company_name: String,
+    pub row: TokenRowView,
+    pub members: Vec<crate::db::models::companies::Member>,
+    pub history: Vec<HistoryView>,
+}
+
+pub struct UserView {
+    pub id: i64,
+    pub email: String,
+    pub role: &'static str,
+    pub disabled: bool,
+    pub created: String,
+    pub is_me: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+pub struct UsersPage {
+    pub page: Page,
+    pub users: Vec<UserView>,
+    pub pagination: Pagination,
+    pub search: String,
+}
+
+pub struct AuditView {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub label: String,
+    pub company_id: Option<i64>,
+    pub token_id: Option<i64>,
+    pub success: bool,
+    pub ip: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+pub struct AuditLogPage {
+    pub page: Page,
+    pub events: Vec<AuditView>,
+    pub pagination: Pagination,
+    pub query: crate::web::admin::AuditQuery,
 }

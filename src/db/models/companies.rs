@@ -39,6 +39,14 @@ pub enum MemberRole {
 }
 
 impl MemberRole {
+    pub fn parse(value: &str) -> Option<MemberRole> {
+        match value {
+            "admin" => Some(MemberRole::Admin),
+            "viewer" => Some(MemberRole::Viewer),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             MemberRole::Admin => "admin",
@@ -46,7 +54,7 @@ impl MemberRole {
         }
     }
 
-    fn from_column(value: &str) -> MemberRole {
+    pub fn from_column(value: &str) -> MemberRole {
         if value == "admin" {
             MemberRole::Admin
         } else {
@@ -139,11 +147,53 @@ pub fn find_for_member(
     Ok(found.map(|(company, role)| (company, MemberRole::from_column(&role))))
 }
 
-/// Which rows of a user's companies to show.
+/// The status filters of the dashboard and the support area (see `TokenStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    NotConnected,
+    Connected,
+    ExpiringSoon,
+    Expired,
+    ReconnectNeeded,
+    NoRights,
+}
+
+impl StatusFilter {
+    pub const ALL: [StatusFilter; 6] = [
+        StatusFilter::ExpiringSoon,
+        StatusFilter::ReconnectNeeded,
+        StatusFilter::Expired,
+        StatusFilter::NoRights,
+        StatusFilter::NotConnected,
+        StatusFilter::Connected,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            StatusFilter::NotConnected => "not_connected",
+            StatusFilter::Connected => "connected",
+            StatusFilter::ExpiringSoon => "expiring_soon",
+            StatusFilter::Expired => "expired",
+            StatusFilter::ReconnectNeeded => "reconnect_needed",
+            StatusFilter::NoRights => "no_rights",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<StatusFilter> {
+        StatusFilter::ALL.into_iter().find(|f| f.code() == code)
+    }
+}
+
+/// Which companies to show.
 #[derive(Debug, Clone, Default)]
 pub struct CompanyQuery {
+    /// Only companies this user belongs to (`None`: every company, for support staff).
+    pub member: Option<i64>,
     /// Matches the CIF's start or any part of the name, case-insensitively.
     pub search: Option<String>,
+    /// Also match the email of any member (support search).
+    pub search_member_emails: bool,
+    pub status: Option<StatusFilter>,
     /// Only companies that have a token (the "all my tokens" page).
     pub with_token_only: bool,
     pub offset: i64,
@@ -164,51 +214,97 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// A page of the user's companies, soonest-expiring token first, and the total count. Two
-/// queries whatever the page size.
-pub fn list_for_user(
-    conn: &mut DbConnection,
-    user_id: i64,
-    query: &CompanyQuery,
-) -> QueryResult<(Vec<CompanyRow>, i64)> {
-    let filtered = || {
-        let mut q = companies::table
-            .inner_join(company_members::table)
-            .left_join(anaf_tokens::table)
-            .filter(company_members::user_id.eq(user_id))
-            .into_boxed();
-        if let Some(search) = query
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let digits: String = search
-                .trim_start_matches(['R', 'r', 'O', 'o'])
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect();
-            let name_pattern = format!("%{}%", escape_like(&search.to_lowercase()));
-            let cif_pattern = format!("{}%", escape_like(&digits));
+type BoxedCompanies<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::LeftJoin<companies::table, anaf_tokens::table>,
+    crate::db::MultiBackend,
+>;
+
+fn filtered(query: &CompanyQuery, at: NaiveDateTime) -> BoxedCompanies<'static> {
+    use crate::db::schema::users;
+    let mut q = companies::table.left_join(anaf_tokens::table).into_boxed();
+    if let Some(user_id) = query.member {
+        q = q.filter(
+            companies::id.eq_any(
+                company_members::table
+                    .filter(company_members::user_id.eq(user_id))
+                    .select(company_members::company_id),
+            ),
+        );
+    }
+    if let Some(search) = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let digits: String = search
+            .trim_start_matches(['R', 'r', 'O', 'o'])
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+        let cif_pattern = format!("{}%", escape_like(&digits));
+        let by_company = lower(companies::name.assume_not_null())
+            .like(pattern.clone())
+            .escape('\\')
+            .or(companies::cif.like(cif_pattern).escape('\\'));
+        if query.search_member_emails {
             q = q.filter(
-                lower(companies::name.assume_not_null())
-                    .like(name_pattern)
-                    .escape('\\')
-                    .or(companies::cif.like(cif_pattern).escape('\\')),
+                by_company.or(companies::id.eq_any(
+                    company_members::table
+                        .inner_join(users::table)
+                        .filter(users::email.like(pattern).escape('\\'))
+                        .select(company_members::company_id),
+                )),
             );
+        } else {
+            q = q.filter(by_company);
         }
-        if query.with_token_only {
-            q = q.filter(anaf_tokens::id.is_not_null());
-        }
-        q
+    }
+    if query.with_token_only {
+        q = q.filter(anaf_tokens::id.is_not_null());
+    }
+    let soon = at + chrono::TimeDelta::days(crate::tokens::status::EXPIRING_SOON_DAYS);
+    let active = anaf_tokens::status.eq("active");
+    let live = active.and(anaf_tokens::access_expires_at.gt(at));
+    q = match query.status {
+        None => q,
+        Some(StatusFilter::NotConnected) => q.filter(anaf_tokens::id.is_null()),
+        Some(StatusFilter::ReconnectNeeded) => q.filter(anaf_tokens::status.eq("reconnect_needed")),
+        Some(StatusFilter::Expired) => q.filter(
+            anaf_tokens::status
+                .eq("active")
+                .and(anaf_tokens::access_expires_at.le(at)),
+        ),
+        Some(StatusFilter::NoRights) => q.filter(live.and(anaf_tokens::rights.eq("denied"))),
+        Some(StatusFilter::ExpiringSoon) => q.filter(
+            anaf_tokens::status
+                .eq("active")
+                .and(anaf_tokens::access_expires_at.gt(at))
+                .and(anaf_tokens::access_expires_at.lt(soon))
+                .and(anaf_tokens::rights.ne("denied")),
+        ),
+        Some(StatusFilter::Connected) => q.filter(
+            anaf_tokens::status
+                .eq("active")
+                .and(anaf_tokens::access_expires_at.ge(soon))
+                .and(anaf_tokens::rights.ne("denied")),
+        ),
     };
-    let total: i64 = filtered().count().get_result(conn)?;
-    let rows: Vec<(Company, String, Option<TokenMeta>)> = filtered()
-        .select((
-            Company::as_select(),
-            company_members::role,
-            Option::<TokenMeta>::as_select(),
-        ))
+    q
+}
+
+/// A page of companies with their token, soonest-expiring first, and the total count: two
+/// queries whatever the page size.
+pub fn list(
+    conn: &mut DbConnection,
+    query: &CompanyQuery,
+) -> QueryResult<(Vec<(Company, Option<TokenMeta>)>, i64)> {
+    let at = now();
+    let total: i64 = filtered(query, at).count().get_result(conn)?;
+    let rows = filtered(query, at)
+        .select((Company::as_select(), Option::<TokenMeta>::as_select()))
         .order((
             anaf_tokens::id.is_null(),
             anaf_tokens::access_expires_at.asc(),
@@ -217,14 +313,193 @@ pub fn list_for_user(
         .offset(query.offset)
         .limit(query.limit)
         .load(conn)?;
+    Ok((rows, total))
+}
+
+/// A page of the user's companies with the user's role in each: three queries.
+pub fn list_for_user(
+    conn: &mut DbConnection,
+    user_id: i64,
+    query: &CompanyQuery,
+) -> QueryResult<(Vec<CompanyRow>, i64)> {
+    let query = CompanyQuery {
+        member: Some(user_id),
+        ..query.clone()
+    };
+    let (rows, total) = list(conn, &query)?;
+    let ids: Vec<i64> = rows.iter().map(|(c, _)| c.id).collect();
+    let roles: std::collections::HashMap<i64, String> = company_members::table
+        .filter(company_members::user_id.eq(user_id))
+        .filter(company_members::company_id.eq_any(ids))
+        .select((company_members::company_id, company_members::role))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
     Ok((
         rows.into_iter()
-            .map(|(company, role, token)| CompanyRow {
+            .map(|(company, token)| CompanyRow {
+                role: roles
+                    .get(&company.id)
+                    .map_or(MemberRole::Viewer, |r| MemberRole::from_column(r)),
                 company,
-                role: MemberRole::from_column(&role),
                 token,
             })
             .collect(),
         total,
     ))
+}
+
+/// How many companies are in each status (for the dashboard's and support area's counters).
+pub fn status_counts(
+    conn: &mut DbConnection,
+    member: Option<i64>,
+) -> QueryResult<Vec<(StatusFilter, i64)>> {
+    let query = CompanyQuery {
+        member,
+        ..CompanyQuery::default()
+    };
+    let tokens: Vec<Option<TokenMeta>> = filtered(&query, now())
+        .select(Option::<TokenMeta>::as_select())
+        .load(conn)?;
+    let at = now();
+    let mut counts: Vec<(StatusFilter, i64)> = StatusFilter::ALL.iter().map(|f| (*f, 0)).collect();
+    for token in &tokens {
+        let code = crate::tokens::TokenStatus::of(token.as_ref(), at).code();
+        if let Some(entry) = counts.iter_mut().find(|(f, _)| f.code() == code) {
+            entry.1 += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// The user's tokens (as company admin) whose access token expires before `before`, refreshable.
+pub fn refreshable_expiring(
+    conn: &mut DbConnection,
+    user_id: i64,
+    before: NaiveDateTime,
+) -> QueryResult<Vec<(i64, i64, String)>> {
+    anaf_tokens::table
+        .inner_join(companies::table.inner_join(company_members::table))
+        .filter(company_members::user_id.eq(user_id))
+        .filter(company_members::role.eq(MemberRole::Admin.as_str()))
+        .filter(anaf_tokens::status.eq("active"))
+        .filter(anaf_tokens::refresh_token_ciphertext.is_not_null())
+        .filter(anaf_tokens::access_expires_at.lt(before))
+        .select((anaf_tokens::id, companies::id, companies::cif))
+        .order(anaf_tokens::access_expires_at.asc())
+        .load(conn)
+}
+
+/// A company by id, for support staff (no membership needed).
+pub fn find(conn: &mut DbConnection, company_id: i64) -> QueryResult<Option<Company>> {
+    companies::table
+        .find(company_id)
+        .select(Company::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A member of a company, for the members page.
+pub struct Member {
+    pub user_id: i64,
+    pub email: String,
+    pub role: MemberRole,
+}
+
+pub fn members(conn: &mut DbConnection, company_id: i64) -> QueryResult<Vec<Member>> {
+    use crate::db::schema::users;
+    Ok(company_members::table
+        .inner_join(users::table)
+        .filter(company_members::company_id.eq(company_id))
+        .order(users::email.asc())
+        .select((users::id, users::email, company_members::role))
+        .load::<(i64, String, String)>(conn)?
+        .into_iter()
+        .map(|(user_id, email, role)| Member {
+            user_id,
+            email,
+            role: MemberRole::from_column(&role),
+        })
+        .collect())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MembershipError {
+    #[error("already a member")]
+    AlreadyMember,
+    #[error("not a member")]
+    NotMember,
+    #[error("a company keeps at least one admin")]
+    LastAdmin,
+    #[error(transparent)]
+    Database(#[from] DieselError),
+}
+
+pub fn add_member(
+    conn: &mut DbConnection,
+    company_id: i64,
+    user_id: i64,
+    role: MemberRole,
+) -> Result<(), MembershipError> {
+    let inserted = diesel::insert_into(company_members::table)
+        .values(NewMember {
+            company_id,
+            user_id,
+            role: role.as_str(),
+            created_at: now(),
+        })
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(MembershipError::AlreadyMember)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn admin_count(conn: &mut DbConnection, company_id: i64) -> QueryResult<i64> {
+    company_members::table
+        .filter(company_members::company_id.eq(company_id))
+        .filter(company_members::role.eq(MemberRole::Admin.as_str()))
+        .count()
+        .get_result(conn)
+}
+
+/// Changes a member's role (`Some`) or removes the member (`None`), never leaving the company
+/// without an admin.
+pub fn change_member(
+    conn: &mut DbConnection,
+    company_id: i64,
+    user_id: i64,
+    role: Option<MemberRole>,
+) -> Result<(), MembershipError> {
+    conn.transaction(|conn| {
+        let target = company_members::table
+            .filter(company_members::company_id.eq(company_id))
+            .filter(company_members::user_id.eq(user_id));
+        let current: Option<String> = target
+            .select(company_members::role)
+            .first(conn)
+            .optional()?;
+        let Some(current) = current else {
+            return Err(MembershipError::NotMember);
+        };
+        let losing_admin = MemberRole::from_column(&current) == MemberRole::Admin
+            && role != Some(MemberRole::Admin);
+        if losing_admin && admin_count(conn, company_id)? <= 1 {
+            return Err(MembershipError::LastAdmin);
+        }
+        match role {
+            Some(role) => {
+                diesel::update(target)
+                    .set(company_members::role.eq(role.as_str()))
+                    .execute(conn)?;
+            }
+            None => {
+                diesel::delete(target).execute(conn)?;
+            }
+        }
+        Ok(())
+    })
 }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod companies;
 pub mod login_failures;
 pub mod oauth_transactions;
+pub mod refresh_jobs;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

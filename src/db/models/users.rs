@@ -131,3 +131,82 @@ pub fn set_disabled(conn: &mut DbConnection, id: i64, disabled: bool) -> QueryRe
         Ok(changed)
     })
 }
+
+/// A page of users, optionally matching part of the email, and the total.
+pub fn list(
+    conn: &mut DbConnection,
+    search: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<User>, i64)> {
+    let filtered = || {
+        let mut q = users::table.into_boxed();
+        if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+            let escaped = search
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            q = q.filter(users::email.like(format!("%{escaped}%")).escape('\\'));
+        }
+        q
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .order(users::email.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(User::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminChangeError {
+    #[error("the last active admin cannot be demoted or disabled")]
+    LastAdmin,
+    #[error("no such user")]
+    NotFound,
+    #[error(transparent)]
+    Database(#[from] DieselError),
+}
+
+fn other_active_admins(conn: &mut DbConnection, id: i64) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::disabled_at.is_null())
+        .filter(users::id.ne(id))
+        .count()
+        .get_result(conn)
+}
+
+/// Changes a platform role or the disabled flag, refusing to leave the platform without an
+/// active admin. Disabling ends every session of the user at once.
+pub fn change_by_admin(
+    conn: &mut DbConnection,
+    id: i64,
+    role: Option<Role>,
+    disabled: Option<bool>,
+) -> Result<User, AdminChangeError> {
+    conn.transaction(|conn| {
+        let user = find(conn, id)?.ok_or(AdminChangeError::NotFound)?;
+        let stays_admin =
+            role.unwrap_or(user.role()) == Role::Admin && !disabled.unwrap_or(user.is_disabled());
+        if user.role() == Role::Admin
+            && !user.is_disabled()
+            && !stays_admin
+            && other_active_admins(conn, id)? == 0
+        {
+            return Err(AdminChangeError::LastAdmin);
+        }
+        if let Some(role) = role {
+            diesel::update(users::table.find(id))
+                .set((users::role.eq(role.as_str()), users::updated_at.eq(now())))
+                .execute(conn)?;
+        }
+        if let Some(disabled) = disabled {
+            set_disabled(conn, id, disabled)?;
+        }
+        Ok(find(conn, id)?.ok_or(AdminChangeError::NotFound)?)
+    })
+}

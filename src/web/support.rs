@@ -1,0 +1,108 @@
+//! The support area: every company and token on the platform, read-only, never a secret. Its
+//! queries select `TokenMeta`, which has no ciphertext column.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+use crate::auth::SupportStaff;
+use crate::db::models::audit::{self, AuditFilter};
+use crate::db::models::companies::{self, MemberRole};
+use crate::db::models::{now, tokens};
+use crate::error::AppError;
+use crate::web::companies::history_key;
+use crate::web::dashboard::{ListQuery, status_counts_view};
+use crate::web::page::{Page, html};
+use crate::web::state::AppState;
+use crate::web::templates::{HistoryView, SupportCompanyPage, SupportPage};
+use crate::web::views::{Pagination, TokenRowView, date_time};
+
+pub async fn overview(
+    _staff: SupportStaff,
+    page: Page,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let filter = query.to_company_query(None, false);
+    let (rows, total, counts) = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = companies::list(conn, &filter)?;
+            Ok((rows, total, companies::status_counts(conn, None)?))
+        })
+        .await?;
+    let at = now();
+    // Support staff act on nothing: every row is read-only.
+    let rows = rows
+        .iter()
+        .map(|(company, token)| {
+            TokenRowView::new(company, MemberRole::Viewer, token.as_ref(), at, &page.t)
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        &SupportPage {
+            counts: status_counts_view(counts, query.status_filter(), &page.t),
+            page,
+            rows,
+            pagination: Pagination::new(query.page(), total, query.base_query()),
+            search: query.q.clone(),
+            status: query.status_filter().map(|s| s.code()).unwrap_or_default(),
+        },
+    )
+}
+
+pub async fn company(
+    _staff: SupportStaff,
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let company_id = path.into_inner();
+    let (company, token, members, events) = state
+        .db
+        .run(move |conn| {
+            let Some(company) = companies::find(conn, company_id)? else {
+                return Ok(None);
+            };
+            let (events, _) = audit::search(
+                conn,
+                &AuditFilter {
+                    company_id: Some(company.id),
+                    limit: 100,
+                    ..AuditFilter::default()
+                },
+            )?;
+            Ok(Some((
+                company,
+                tokens::find_meta_for_company(conn, company_id)?,
+                companies::members(conn, company_id)?,
+                events,
+            )))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let row = TokenRowView::new(&company, MemberRole::Viewer, token.as_ref(), now(), &page.t);
+    let history = events
+        .into_iter()
+        .map(|r| HistoryView {
+            at: date_time(r.event.at),
+            action: format!(
+                "{}{}",
+                page.t.get(history_key(&r.event.action)),
+                r.actor_email.map(|e| format!(" ({e})")).unwrap_or_default()
+            ),
+            success: r.event.outcome == "success",
+            detail: r.event.detail.unwrap_or_default(),
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        &SupportCompanyPage {
+            page,
+            company_name: company.display_name().to_owned(),
+            row,
+            members,
+            history,
+        },
+    )
+}
