@@ -4,6 +4,7 @@ mod accounts;
 mod browser;
 mod connect;
 mod helpers;
+mod roles;
 mod security;
 mod settings;
 mod simulator;

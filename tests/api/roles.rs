@@ -1,0 +1,605 @@
+//! Company members, bulk add, the dashboard for many companies, the bulk refresh job, the support
+//! area, user administration, the audit log, and the authorization matrix over every route.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::connect::serial_with_rights;
+use crate::helpers::{TestApp, csrf_token, location, spawn_app};
+
+async fn user_id(app: &TestApp, email: &str) -> i64 {
+    let db = app.db();
+    let email = anaf_portal::domain::Email::parse(email).unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get_blocking().unwrap();
+        anaf_portal::db::models::users::find_by_email(&mut conn, &email)
+            .unwrap()
+            .expect("user exists")
+            .id
+    })
+    .await
+    .unwrap()
+}
+
+/// A browser of a newly registered user.
+async fn new_user(app: &TestApp, email: &str) -> TestApp {
+    let browser = app.second_browser();
+    browser.register_logged_in(email).await;
+    browser
+}
+
+async fn make_support(admin: &TestApp, email: &str) -> TestApp {
+    let support = new_user(admin, email).await;
+    let id = user_id(admin, email).await;
+    let response = admin
+        .post_form(
+            "/admin/users",
+            &format!("/admin/users/{id}/role"),
+            &[("role", "support")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    support
+}
+
+#[tokio::test]
+async fn company_admins_manage_members_and_viewers_only_look() {
+    let app = spawn_app().await;
+    app.register_logged_in("firma@contabil.ro").await;
+    let company = app.add_company("18547290", "Alfa SRL").await;
+    app.connect_with(company, &serial_with_rights()).await;
+    let viewer = new_user(&app, "viewer@contabil.ro").await;
+    assert_eq!(
+        viewer.get(&format!("/companies/{company}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let members = format!("/companies/{company}/members");
+    let r = app
+        .post_form(
+            &members,
+            &members,
+            &[("email", "VIEWER@contabil.ro"), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        app.get_html(&members)
+            .await
+            .contains("viewer@contabil.ro a fost adăugat")
+    );
+    let r = app
+        .post_form(
+            &members,
+            &members,
+            &[("email", "nobody@contabil.ro"), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        app.get_html(&members)
+            .await
+            .contains("Nu există un cont cu acest email")
+    );
+
+    // The viewer sees status and expiry, and no action.
+    let page = viewer.get_html(&format!("/companies/{company}")).await;
+    assert!(page.contains("data-status=\"connected\""));
+    assert!(
+        !page.contains("/connect\"") && !page.contains("/refresh\"") && !page.contains("/reveal\"")
+    );
+    let token = app.token_id_of(company).await;
+    let r = viewer
+        .post_form("/", &format!("/tokens/{token}/reveal"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = viewer
+        .post_form("/", &format!("/companies/{company}/connect"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // The last admin can neither leave nor be demoted.
+    let me = user_id(&app, "firma@contabil.ro").await;
+    app.post_form(
+        &members,
+        &format!("{members}/{me}/role"),
+        &[("role", "viewer")],
+    )
+    .await;
+    assert!(
+        app.get_html(&members)
+            .await
+            .contains("cel puțin un administrator")
+    );
+    app.post_form(&members, &format!("{members}/{me}/remove"), &[])
+        .await;
+    assert!(
+        app.get_html(&members)
+            .await
+            .contains("cel puțin un administrator")
+    );
+
+    // Promote the viewer; now the first admin may step down.
+    let viewer_id = user_id(&app, "viewer@contabil.ro").await;
+    app.post_form(
+        &members,
+        &format!("{members}/{viewer_id}/role"),
+        &[("role", "admin")],
+    )
+    .await;
+    assert!(
+        viewer
+            .get_html(&format!("/companies/{company}"))
+            .await
+            .contains("/reveal\"")
+    );
+    app.post_form(&members, &format!("{members}/{me}/remove"), &[])
+        .await;
+    assert_eq!(
+        app.get(&format!("/companies/{company}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let history = viewer.get_html(&format!("/companies/{company}")).await;
+    assert!(
+        history.contains("Membri modificați"),
+        "membership changes are audited"
+    );
+}
+
+#[tokio::test]
+async fn bulk_add_gives_every_line_its_verdict() {
+    let app = spawn_app().await;
+    app.register_logged_in("firma@contabil.ro").await;
+    app.add_company("14399840", "").await;
+    let pasted = "RO 18547290, Alfa SRL\n12345678\n14399840\nRO12A\n1590082\n18547290\n";
+    let r = app
+        .post_form("/", "/companies/bulk", &[("cifs", pasted)])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    for expected in [
+        "adăugată (CIF 18547290)",
+        "Cifra de control",
+        "deja înregistrată în portal",
+        "doar cifre",
+        "adăugată (CIF 1590082)",
+    ] {
+        assert!(html.contains(expected), "missing verdict «{expected}»");
+    }
+    assert_eq!(html.matches("adăugată (CIF").count(), 2);
+    let dashboard = app.get_html("/").await;
+    assert!(dashboard.contains("Alfa SRL") && dashboard.contains("1590082"));
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_and_filters_by_status() {
+    let app = spawn_app().await;
+    app.register_logged_in("firma@contabil.ro").await;
+    let connected = app.add_company("18547290", "Alfa SRL").await;
+    app.add_company("14399840", "Beta SRL").await;
+    app.add_company("1590082", "Gama SRL").await;
+    app.connect_with(connected, &serial_with_rights()).await;
+
+    let html = app.get_html("/").await;
+    let count = |code: &str| {
+        let marker = format!("data-count=\"{code}\">");
+        let start = html.find(&marker).unwrap() + marker.len();
+        let rest = &html[start..];
+        let strong = rest.find("<strong>").unwrap() + "<strong>".len();
+        rest[strong..rest.find("</strong>").unwrap()].to_owned()
+    };
+    assert_eq!(count("not_connected"), "2");
+    assert_eq!(count("connected"), "1");
+    assert_eq!(count("expiring_soon"), "0");
+
+    let filtered = app.get_html("/?status=not_connected").await;
+    assert!(filtered.contains("Beta SRL") && filtered.contains("Gama SRL"));
+    assert!(!filtered.contains(">Alfa SRL<"));
+    let filtered = app.get_html("/?status=connected&q=alfa").await;
+    assert!(filtered.contains(">Alfa SRL<") && !filtered.contains("Beta SRL"));
+}
+
+#[tokio::test]
+async fn refresh_all_expiring_runs_one_job_with_one_anaf_call_per_token() {
+    let app = spawn_app().await;
+    app.register_logged_in("firma@contabil.ro").await;
+    // Tokens that live 10 days are "expiring soon" from the start.
+    app.sim_post("settings", json!({"access_token_lifetime_days": 10}))
+        .await;
+    let a = app.add_company("18547290", "Alfa SRL").await;
+    let b = app.add_company("14399840", "Beta SRL").await;
+    app.add_company("1590082", "Fără token").await;
+    app.connect_with(a, &serial_with_rights()).await;
+    app.connect_with(b, &serial_with_rights()).await;
+    assert!(
+        app.get_html("/?status=expiring_soon")
+            .await
+            .contains("Alfa SRL")
+    );
+    app.client
+        .delete(app.sim_url("calls"))
+        .send()
+        .await
+        .unwrap();
+
+    let r = app.post_form("/", "/tokens/refresh-expiring", &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let job = location(&r);
+    assert!(job.starts_with("/jobs/"));
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = app.get_html(&job).await;
+        if page.contains("data-job-state=\"finished\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        page.contains("2 din 2 procesate: 2 reîmprospătate, 0 eșuate"),
+        "{page}"
+    );
+    let refreshes = app
+        .sim_calls("token")
+        .await
+        .into_iter()
+        .filter(|c| c["grant_type"] == "refresh_token")
+        .count();
+    assert_eq!(refreshes, 2, "one ANAF call per token");
+    // Someone else cannot look at the job.
+    let other = new_user(&app, "altcineva@contabil.ro").await;
+    assert_eq!(other.get(&job).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn support_sees_everything_read_only_and_never_a_secret() {
+    let app = spawn_app().await;
+    app.register_logged_in("admin@portal.ro").await;
+    let client = new_user(&app, "firma@contabil.ro").await;
+    let company = client.add_company("18547290", "Alfa SRL").await;
+    client.connect_with(company, &serial_with_rights()).await;
+    let token = client.token_id_of(company).await;
+    client
+        .post_form("/", &format!("/tokens/{token}/refresh"), &[])
+        .await;
+    client
+        .sim_post(
+            "faults",
+            json!({"endpoint": "token", "kind": "status", "status": 503}),
+        )
+        .await;
+    client
+        .post_form("/", &format!("/tokens/{token}/refresh"), &[])
+        .await;
+    let support = make_support(&app, "suport@portal.ro").await;
+
+    for query in [
+        "",
+        "?q=18547",
+        "?q=alfa",
+        "?q=firma%40contabil",
+        "?status=connected",
+    ] {
+        let html = support.get_html(&format!("/support{query}")).await;
+        assert!(html.contains("Alfa SRL"), "support search {query}");
+        assert!(!html.contains("eyJ"), "no token in the support list");
+    }
+    assert!(
+        !support
+            .get_html("/support?q=beta")
+            .await
+            .contains("Alfa SRL")
+    );
+    let detail = support
+        .get_html(&format!("/support/companies/{company}"))
+        .await;
+    assert!(detail.contains("Token reîmprospătat"), "refresh history");
+    assert!(detail.contains("HTTP 503"), "and why a refresh failed");
+    assert!(detail.contains("firma@contabil.ro"), "who did it");
+    assert!(
+        !detail.contains("eyJ")
+            && !detail.contains("/reveal")
+            && !detail.contains("<form method=\"post\" action=\"/tokens")
+    );
+
+    for (path, fields) in [
+        (format!("/tokens/{token}/refresh"), vec![]),
+        (format!("/tokens/{token}/delete"), vec![]),
+        ("/companies".to_owned(), vec![("cif", "14399840")]),
+        (format!("/companies/{company}/connect"), vec![]),
+    ] {
+        let r = support.post_form("/support", &path, &fields).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "support POST {path}");
+    }
+    assert_eq!(
+        support.get("/admin/users").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(client.get("/support").await.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn admins_manage_users_and_the_last_admin_stays() {
+    let app = spawn_app().await;
+    app.register_logged_in("admin@portal.ro").await;
+    let user = new_user(&app, "ion@firma.ro").await;
+    let ion = user_id(&app, "ion@firma.ro").await;
+    let me = user_id(&app, "admin@portal.ro").await;
+
+    let list = app.get_html("/admin/users?q=ion").await;
+    assert!(list.contains("<td>ion@firma.ro") && !list.contains("<td>admin@portal.ro"));
+
+    // Disabling ends the user's session at once.
+    assert_eq!(user.get("/").await.status(), StatusCode::OK);
+    app.post_form("/admin/users", &format!("/admin/users/{ion}/disable"), &[])
+        .await;
+    assert!(crate::helpers::is_login_redirect(&user.get("/").await));
+    assert_eq!(
+        user.login("ion@firma.ro", crate::helpers::STRONG_PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    app.post_form("/admin/users", &format!("/admin/users/{ion}/enable"), &[])
+        .await;
+    assert_eq!(
+        user.login("ion@firma.ro", crate::helpers::STRONG_PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // The last admin can neither be demoted nor disabled.
+    app.post_form(
+        "/admin/users",
+        &format!("/admin/users/{me}/role"),
+        &[("role", "user")],
+    )
+    .await;
+    assert!(
+        app.get_html("/admin/users")
+            .await
+            .contains("Ultimul administrator activ")
+    );
+    app.post_form("/admin/users", &format!("/admin/users/{me}/disable"), &[])
+        .await;
+    assert!(
+        app.get_html("/admin/users")
+            .await
+            .contains("Ultimul administrator activ")
+    );
+    assert_eq!(
+        app.get("/admin/users").await.status(),
+        StatusCode::OK,
+        "still admin"
+    );
+
+    // With a second admin, the first may step down.
+    app.post_form(
+        "/admin/users",
+        &format!("/admin/users/{ion}/role"),
+        &[("role", "admin")],
+    )
+    .await;
+    app.post_form(
+        "/admin/users",
+        &format!("/admin/users/{me}/role"),
+        &[("role", "user")],
+    )
+    .await;
+    assert_eq!(
+        app.get("/admin/users").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(user.get("/admin/users").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_and_viewing_it_is_audited() {
+    let app = spawn_app().await;
+    app.register_logged_in("admin@portal.ro").await;
+    let client = new_user(&app, "firma@contabil.ro").await;
+    let company = client.add_company("18547290", "Alfa SRL").await;
+    client.connect_with(company, "none").await;
+    client.connect_with(company, &serial_with_rights()).await;
+
+    let all = app.get_html("/admin/audit").await;
+    assert!(all.contains("connect.failed") && all.contains("connect.succeeded"));
+    let failures = app.get_html("/admin/audit?outcome=failure").await;
+    assert!(failures.contains("connect.failed") && !failures.contains("connect.succeeded"));
+    let by_actor = app.get_html("/admin/audit?actor=firma%40").await;
+    assert!(
+        by_actor.contains("connect.started") && !by_actor.contains("<code>audit.viewed</code>")
+    );
+    let by_company = app
+        .get_html("/admin/audit?company=RO18547290&action=connect.")
+        .await;
+    assert!(by_company.contains("connect.started") && !by_company.contains("company.created"));
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let dated = app
+        .get_html(&format!("/admin/audit?from={today}&until={today}"))
+        .await;
+    assert!(dated.contains("connect.started"));
+    let future = app.get_html("/admin/audit?from=2999-01-01").await;
+    assert!(!future.contains("connect.started"));
+    let viewed = app.get_html("/admin/audit?action=audit.viewed").await;
+    assert!(
+        viewed.contains("<code>audit.viewed</code>"),
+        "viewing the log is audited"
+    );
+    assert!(!all.contains("eyJ"));
+}
+
+/// What a caller gets from a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    /// Served (a page, a redirect elsewhere, or a handled form error).
+    Ok,
+    /// Sent to log in (303 to /login, or 401).
+    Login,
+    Forbidden,
+    NotFound,
+}
+
+fn classify(response: &reqwest::Response) -> Seen {
+    let status = response.status();
+    assert!(
+        !status.is_server_error(),
+        "{} gave {status}",
+        response.url()
+    );
+    match status {
+        StatusCode::FORBIDDEN => Seen::Forbidden,
+        StatusCode::NOT_FOUND => Seen::NotFound,
+        StatusCode::UNAUTHORIZED => Seen::Login,
+        StatusCode::SEE_OTHER if location(response).starts_with("/login") => Seen::Login,
+        _ => Seen::Ok,
+    }
+}
+
+/// Every HTML route and who may call it: anonymous, logged-in non-member, company viewer,
+/// company admin, support staff, platform admin. `O` served, `L` login, `F` 403, `N` 404.
+const MATRIX: &[(&str, &str, &str)] = &[
+    ("get", "/", "LOOOOO"),
+    ("get", "/healthz", "OOOOOO"),
+    ("get", "/static/{name}", "OOOOOO"),
+    ("get", "/login", "OOOOOO"),
+    ("post", "/login", "OOOOOO"),
+    ("get", "/register", "OOOOOO"),
+    ("post", "/register", "OOOOFO"),
+    ("post", "/language", "OOOOOO"),
+    ("post", "/companies", "LOOOFO"),
+    ("post", "/companies/bulk", "LOOOFO"),
+    ("get", "/companies/{id}", "LNOONN"),
+    ("post", "/companies/{id}/connect", "LNFOFN"),
+    ("get", "/companies/{id}/members", "LNOONN"),
+    ("post", "/companies/{id}/members", "LNFOFN"),
+    ("post", "/companies/{id}/members/{user_id}/role", "LNFOFN"),
+    ("get", "/anaf/callback", "LOOOOO"),
+    ("get", "/tokens", "LOOOOO"),
+    ("post", "/tokens/refresh-expiring", "LOOOFO"),
+    ("get", "/jobs/{id}", "LNNONN"),
+    ("post", "/tokens/{id}/refresh", "LNFOFN"),
+    ("get", "/tokens/{id}/delete", "LNFONN"),
+    ("post", "/tokens/{id}/reveal", "LNFOFN"),
+    ("get", "/support", "LFFFOO"),
+    ("get", "/support/companies/{id}", "LFFFOO"),
+    ("get", "/admin/users", "LFFFFO"),
+    ("post", "/admin/users/{id}/role", "LFFFFO"),
+    ("post", "/admin/users/{id}/disable", "LFFFFO"),
+    ("post", "/admin/users/{id}/enable", "LFFFFO"),
+    ("get", "/admin/audit", "LFFFFO"),
+    // Destructive: checked last for each caller.
+    ("post", "/companies/{id}/members/{user_id}/remove", "LNFOFN"),
+    ("post", "/tokens/{id}/delete", "LNFOFN"),
+    ("post", "/logout", "LLLLLL"),
+];
+
+#[tokio::test]
+async fn authorization_matrix_covers_every_route_and_caller() {
+    // The table lists exactly the routes the application registers.
+    let registered: std::collections::BTreeSet<_> = anaf_portal::web::ROUTES
+        .iter()
+        .map(|(m, p)| (*m, *p))
+        .collect();
+    let listed: std::collections::BTreeSet<_> = MATRIX.iter().map(|(m, p, _)| (*m, *p)).collect();
+    assert_eq!(
+        registered, listed,
+        "every route needs a row in the matrix, and only routes do"
+    );
+
+    let app = spawn_app().await;
+    app.register_logged_in("admin@portal.ro").await;
+    let company_admin = new_user(&app, "firma@contabil.ro").await;
+    let company = company_admin.add_company("18547290", "Alfa SRL").await;
+    company_admin
+        .connect_with(company, &serial_with_rights())
+        .await;
+    let token = company_admin.token_id_of(company).await;
+    let job = location(
+        &company_admin
+            .post_form("/", "/tokens/refresh-expiring", &[])
+            .await,
+    );
+    let viewer = new_user(&app, "viewer@contabil.ro").await;
+    let members = format!("/companies/{company}/members");
+    company_admin
+        .post_form(
+            &members,
+            &members,
+            &[("email", "viewer@contabil.ro"), ("role", "viewer")],
+        )
+        .await;
+    let viewer_id = user_id(&app, "viewer@contabil.ro").await;
+    let non_member = new_user(&app, "strain@altfirma.ro").await;
+    let support = make_support(&app, "suport@portal.ro").await;
+    new_user(&app, "victim@altfirma.ro").await;
+    let victim = user_id(&app, "victim@altfirma.ro").await;
+    let anonymous = app.second_browser();
+
+    let concrete = |path: &str| {
+        let with_id = if path.starts_with("/tokens/{id}") {
+            path.replace("{id}", &token.to_string())
+        } else if path.starts_with("/jobs/{id}") {
+            job.clone()
+        } else if path.starts_with("/admin/users/{id}") {
+            path.replace("{id}", &victim.to_string())
+        } else {
+            path.replace("{id}", &company.to_string())
+        };
+        with_id
+            .replace("{user_id}", &viewer_id.to_string())
+            .replace("{name}", "app.css")
+    };
+    // Forms carry what a browser would send; empty or wrong values still show who may call.
+    let fields = |path: &str| -> Vec<(&'static str, &'static str)> {
+        if path.ends_with("/role") {
+            vec![("role", "viewer")]
+        } else if path == "/language" {
+            vec![("lang", "ro"), ("next", "/")]
+        } else {
+            vec![]
+        }
+    };
+
+    let callers = [
+        ("anonymous", &anonymous),
+        ("non-member", &non_member),
+        ("viewer", &viewer),
+        ("company admin", &company_admin),
+        ("support", &support),
+        ("platform admin", &app),
+    ];
+    let mut wrong = Vec::new();
+    for (index, (who, caller)) in callers.iter().enumerate() {
+        let form_page = if index == 0 { "/login" } else { "/tokens" };
+        let token_for_forms = csrf_token(&caller.get_html(form_page).await);
+        for (method, path, expected) in MATRIX {
+            let url = caller.url(&concrete(path));
+            let response = if *method == "get" {
+                caller.client.get(&url).send().await.unwrap()
+            } else {
+                let mut form = fields(path);
+                form.push(("csrf_token", token_for_forms.as_str()));
+                caller.client.post(&url).form(&form).send().await.unwrap()
+            };
+            let seen = classify(&response);
+            let want = match expected.as_bytes()[index] {
+                b'O' => Seen::Ok,
+                b'L' => Seen::Login,
+                b'F' => Seen::Forbidden,
+                _ => Seen::NotFound,
+            };
+            if seen != want {
+                wrong.push(format!(
+                    "{who}: {method} {path} gave {seen:?} ({}), expected {want:?}",
+                    response.status()
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "authorization matrix:\n{}",
+        wrong.join("\n")
+    );
+}
