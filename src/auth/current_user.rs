@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
@@ -16,30 +17,45 @@ use crate::web::state::AppState;
 pub struct CurrentUser(pub User);
 
 /// The request's user, if any, looked up at most once per request (pages use it for the menu and
-/// handlers for authorisation). A session whose user vanished or was disabled is ended.
+/// handlers for authorisation; actix resolves both extractors concurrently, so they share one
+/// lookup through a cell). A session whose user vanished or was disabled is ended.
 pub async fn load(req: &HttpRequest) -> Result<Option<User>, AppError> {
-    if let Some(cached) = req.extensions().get::<Option<User>>() {
-        return Ok(cached.clone());
-    }
-    let session = PortalSession::of(req);
-    let user = match session.user_id() {
-        None => None,
-        Some(id) => {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
-            let found = state.db.run(move |conn| Ok(users::find(conn, id)?)).await?;
-            match found {
-                Some(user) if !user.is_disabled() => Some(user),
-                _ => {
-                    session.log_out();
-                    None
-                }
+    let cell = {
+        let mut extensions = req.extensions_mut();
+        match extensions.get::<UserCell>() {
+            Some(cell) => cell.clone(),
+            None => {
+                let cell = UserCell::default();
+                extensions.insert(cell.clone());
+                cell
             }
         }
     };
-    req.extensions_mut().insert(user.clone());
-    Ok(user)
+    cell.0
+        .get_or_try_init(|| lookup(req))
+        .await
+        .map(Clone::clone)
+}
+
+#[derive(Clone, Default)]
+struct UserCell(Rc<tokio::sync::OnceCell<Option<User>>>);
+
+async fn lookup(req: &HttpRequest) -> Result<Option<User>, AppError> {
+    let session = PortalSession::of(req);
+    let Some(id) = session.user_id() else {
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
+    let found = state.db.run(move |conn| Ok(users::find(conn, id)?)).await?;
+    match found {
+        Some(user) if !user.is_disabled() => Ok(Some(user)),
+        _ => {
+            session.log_out();
+            Ok(None)
+        }
+    }
 }
 
 impl FromRequest for CurrentUser {

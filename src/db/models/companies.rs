@@ -295,12 +295,15 @@ fn filtered(query: &CompanyQuery, at: NaiveDateTime) -> BoxedCompanies<'static> 
     q
 }
 
+/// A company and its token, if any.
+pub type CompanyWithToken = (Company, Option<TokenMeta>);
+
 /// A page of companies with their token, soonest-expiring first, and the total count: two
 /// queries whatever the page size.
 pub fn list(
     conn: &mut DbConnection,
     query: &CompanyQuery,
-) -> QueryResult<(Vec<(Company, Option<TokenMeta>)>, i64)> {
+) -> QueryResult<(Vec<CompanyWithToken>, i64)> {
     let at = now();
     let total: i64 = filtered(query, at).count().get_result(conn)?;
     let rows = filtered(query, at)

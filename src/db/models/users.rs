@@ -207,6 +207,6 @@ pub fn change_by_admin(
         if let Some(disabled) = disabled {
             set_disabled(conn, id, disabled)?;
         }
-        Ok(find(conn, id)?.ok_or(AdminChangeError::NotFound)?)
+        find(conn, id)?.ok_or(AdminChangeError::NotFound)
     })
 }
