@@ -34,7 +34,7 @@ pub async fn load(req: &HttpRequest) -> Result<Option<User>, AppError> {
     cell.0
         .get_or_try_init(|| lookup(req))
         .await
-        .map(Clone::clone)
+        .cloned()
 }
 
 #[derive(Clone, Default)]
