@@ -39,6 +39,11 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_PORTAL_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
 
+    /// Earlier master keys, oldest first, comma-separated: tokens sealed under them still open
+    /// after a rotation (and are re-sealed under the current key at their next refresh).
+    #[arg(long, env = "ANAF_PORTAL_PREVIOUS_SECRET_KEYS", hide_env_values = true)]
+    pub previous_secret_keys: Option<String>,
+
     /// Whether anyone may register (`open`) or accounts come only from `user create` (`closed`).
     #[arg(long, env = "ANAF_PORTAL_REGISTRATION", default_value = "open")]
     pub registration: String,
@@ -155,6 +160,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: DatabaseUrl,
     pub secret_key: Option<SecretString>,
+    pub previous_secret_keys: Vec<SecretString>,
     pub registration: Registration,
     pub session: SessionSettings,
     pub login_limits: LoginLimits,
@@ -252,6 +258,25 @@ impl Config {
             )?,
         };
         let trust_proxy = parse_bool("ANAF_PORTAL_TRUST_PROXY", &args.trust_proxy)?;
+        let previous_secret_keys = args
+            .previous_secret_keys
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                crate::secrets::MasterKey::parse(k)
+                    .map(|_| SecretString::from(k.to_owned()))
+                    .map_err(|e| invalid("ANAF_PORTAL_PREVIOUS_SECRET_KEYS", format!("a key {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !previous_secret_keys.is_empty() && secret_key.is_none() {
+            return Err(invalid(
+                "ANAF_PORTAL_PREVIOUS_SECRET_KEYS",
+                "needs ANAF_PORTAL_SECRET_KEY, the current key",
+            ));
+        }
         if anaf.credentials.is_some() && secret_key.is_none() {
             return Err(invalid(
                 "ANAF_PORTAL_SECRET_KEY",
@@ -264,6 +289,7 @@ impl Config {
             data_dir: args.data_dir,
             database_url,
             secret_key,
+            previous_secret_keys,
             registration,
             session,
             login_limits,

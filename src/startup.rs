@@ -60,7 +60,15 @@ impl Application {
         let cookie_key = Key::from(master_key.derive("session-cookie-v1", 64).expose_secret());
 
         let (anaf_endpoints, jwt_key, simulator) = anaf_wiring(&config, &base_url, local)?;
-        let vault = Arc::new(TokenVault::new(&[&master_key]));
+        // Key versions: the previous keys (oldest first) are 1..n, the current key n + 1.
+        let previous_keys = config
+            .previous_secret_keys
+            .iter()
+            .map(|k| MasterKey::parse(k.expose_secret()).map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut keyring: Vec<&MasterKey> = previous_keys.iter().collect();
+        keyring.push(&master_key);
+        let vault = Arc::new(TokenVault::new(&keyring));
         let tokens = TokenService::new(
             db.clone(),
             vault,

@@ -23,11 +23,15 @@ pub struct TestApp {
 }
 
 /// Settings as the command line would parse them, with test defaults.
-pub fn test_args(extra: &[&str]) -> (ServeArgs, tempfile::TempDir, String) {
+pub fn test_args(
+    existing_database: Option<&str>,
+    extra: &[&str],
+) -> (ServeArgs, tempfile::TempDir, String) {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let database_url = match std::env::var("TEST_DATABASE_URL") {
-        Ok(admin_url) if !admin_url.is_empty() => fresh_postgres_database(&admin_url),
-        _ => data_dir.path().join("test.sqlite3").display().to_string(),
+    let database_url = match (existing_database, std::env::var("TEST_DATABASE_URL")) {
+        (Some(url), _) => url.to_owned(),
+        (None, Ok(admin_url)) if !admin_url.is_empty() => fresh_postgres_database(&admin_url),
+        (None, _) => data_dir.path().join("test.sqlite3").display().to_string(),
     };
     let mut argv = vec![
         "anaf-portal".to_owned(),
@@ -70,7 +74,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
-    let (args, data_dir, database_url) = test_args(extra);
+    let (args, data_dir, database_url) = test_args(None, extra);
+    start(args, data_dir, database_url).await
+}
+
+/// Another application on an existing test database (a restart, or a second instance).
+pub async fn spawn_app_on(database_url: &str, extra: &[&str]) -> TestApp {
+    let (args, data_dir, _) = test_args(Some(database_url), extra);
+    start(args, data_dir, database_url.to_owned()).await
+}
+
+async fn start(args: ServeArgs, data_dir: tempfile::TempDir, database_url: String) -> TestApp {
     let config = Config::from_args(args).expect("valid test config");
     let app = Application::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
