@@ -130,6 +130,14 @@ async fn click(client: &Client, css: &str) {
     }
 }
 
+/// With `ANAF_PORTAL_SCREENSHOTS=DIR`, saves what the person sees, for a look at the layout.
+async fn screenshot(client: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("ANAF_PORTAL_SCREENSHOTS") {
+        let png = client.screenshot().await.expect("screenshot");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
 async fn body_text(client: &Client) -> String {
     client
         .find(Locator::Css("body"))
@@ -180,7 +188,9 @@ async fn journey(client: &Client, address: &str) -> Result<(), String> {
         "company added: {text}"
     );
 
+    screenshot(client, "dashboard").await;
     click(client, "form[action$='/connect'] button[type=submit]").await;
+    screenshot(client, "sandbox-certificates").await;
     let text = body_text(client).await;
     assert!(
         text.contains("ANAF SIMULATOR"),
@@ -195,6 +205,7 @@ async fn journey(client: &Client, address: &str) -> Result<(), String> {
     );
     assert!(text.contains("conectat, expiră în"), "status badge: {text}");
     assert!(text.contains("drepturi SPV confirmate"), "{text}");
+    screenshot(client, "company").await;
     let url = client.current_url().await.map_err(|e| e.to_string())?;
     assert!(
         !url.as_str().contains("code="),
@@ -215,6 +226,7 @@ async fn journey(client: &Client, address: &str) -> Result<(), String> {
         "token table: {text}"
     );
 
+    screenshot(client, "tokens").await;
     click(client, "a[href$='/delete']").await;
     let text = body_text(client).await;
     assert!(
