@@ -61,6 +61,7 @@ pub fn history_key(action: &str) -> &'static str {
         "token.refresh_failed" => "history.token_refresh_failed",
         "token.deleted" => "history.token_deleted",
         "token.revealed" => "history.token_revealed",
+        "token.saved_via_api" => "history.token_saved_via_api",
         _ => "history.other",
     }
 }

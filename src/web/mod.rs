@@ -1,6 +1,7 @@
 //! The HTML side of the portal, by area, and the middleware every request passes through.
 
 pub mod access;
+pub mod api_keys;
 pub mod assets;
 pub mod auth;
 pub mod companies;
@@ -38,7 +39,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/tokens/{id}/refresh", web::post().to(tokens::refresh))
         .route("/tokens/{id}/delete", web::get().to(tokens::confirm_delete))
         .route("/tokens/{id}/delete", web::post().to(tokens::delete))
-        .route("/tokens/{id}/reveal", web::post().to(tokens::reveal));
+        .route("/tokens/{id}/reveal", web::post().to(tokens::reveal))
+        .route(api_keys::PATH, web::get().to(api_keys::index))
+        .route(api_keys::PATH, web::post().to(api_keys::create))
+        .route(
+            "/settings/api-keys/{id}/revoke",
+            web::post().to(api_keys::revoke),
+        );
 }
 
 pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
