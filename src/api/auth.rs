@@ -4,8 +4,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::api::ApiContext;
@@ -101,5 +103,18 @@ impl FromRequest for ApiCaller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { authenticate(&req).await })
+    }
+}
+
+/// Middleware for `/api/v1`: every request there needs a key. Runs before the handler's
+/// extractors, so an unauthenticated request is refused before its body is read (401, not 415).
+pub async fn require_key(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    match authenticate(req.request()).await {
+        Ok(_) => Ok(next.call(req).await?.map_into_left_body()),
+        // An Ok response carrying the error, so `crate::error::render` gives it its body.
+        Err(error) => Ok(req.error_response(error).map_into_right_body()),
     }
 }

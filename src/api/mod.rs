@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use actix_web::error::JsonPayloadError;
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::config::ApiRateLimit;
@@ -67,15 +68,46 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/docs", web::get().to(openapi::docs_page))
             .route("/docs/{file}", web::get().to(openapi::docs_asset))
             .service(
-                web::scope("/v1/anaf/tokens")
-                    .route("", web::get().to(tokens::list))
-                    .route("", web::post().to(tokens::create))
-                    .route("/{id}", web::get().to(tokens::show))
-                    .route("/{id}", web::delete().to(tokens::delete))
-                    .route("/{id}/refresh", web::post().to(tokens::refresh))
-                    .route("/{id}/access-token", web::get().to(tokens::access_token)),
+                web::scope("/v1")
+                    // Authenticate (and rate-limit) before any body is read.
+                    .wrap(from_fn(auth::require_key))
+                    .service(
+                        web::resource("/anaf/tokens")
+                            .get(tokens::list)
+                            .post(tokens::create)
+                            .default_service(allowing("GET, POST")),
+                    )
+                    .service(
+                        web::resource("/anaf/tokens/{id}")
+                            .get(tokens::show)
+                            .delete(tokens::delete)
+                            .default_service(allowing("GET, DELETE")),
+                    )
+                    .service(
+                        web::resource("/anaf/tokens/{id}/refresh")
+                            .post(tokens::refresh)
+                            .default_service(allowing("POST")),
+                    )
+                    .service(
+                        web::resource("/anaf/tokens/{id}/access-token")
+                            .get(tokens::access_token)
+                            .default_service(allowing("GET")),
+                    ),
             ),
     );
+}
+
+/// 405 with `Allow`, as a problem detail (an error the renderer sees).
+fn allowing(allow: &'static str) -> actix_web::Route {
+    web::to(move || async move {
+        let response = actix_web::HttpResponse::MethodNotAllowed()
+            .insert_header((actix_web::http::header::ALLOW, allow))
+            .finish();
+        Err::<actix_web::HttpResponse, _>(actix_web::error::InternalError::from_response(
+            format!("this resource allows {allow}"),
+            response,
+        ))
+    })
 }
 
 /// JSON bodies: at most 64 KiB, `application/json` (or `+json`) required; every failure becomes

@@ -3,6 +3,7 @@
 mod accounts;
 mod connect;
 mod helpers;
+mod rest_api;
 mod security;
 mod settings;
 mod simulator;
