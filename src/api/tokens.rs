@@ -53,27 +53,32 @@ pub struct AnafTokenView {
     /// Unique token identifier.
     pub id: i64,
     /// The company's fiscal code (CIF), digits only.
+    #[schema(pattern = "^[0-9]{2,10}$", example = "18547290")]
     pub cif: String,
     /// When the access token expires (ISO 8601, UTC).
+    #[schema(format = DateTime, example = "2026-03-16T10:30:00Z")]
     pub expires_at: String,
     /// Usable right now: not expired, not revoked, and not in "reconnect needed".
     pub is_valid: bool,
     /// When the token was saved (ISO 8601, UTC).
+    #[schema(format = DateTime, example = "2026-01-15T09:00:00Z")]
     pub created_at: String,
     /// The portal's status: `connected`, `expiring_soon` (under 14 days left), `expired`,
     /// `reconnect_needed` (ANAF refused the refresh token for good) or `no_rights` (valid, but
     /// ANAF says the certificate has no SPV rights for this CIF).
-    #[schema(example = "connected")]
+    #[schema(value_type = String, example = "connected",
+        pattern = "^(connected|expiring_soon|expired|reconnect_needed|no_rights)$")]
     pub status: &'static str,
     /// The company's name, when the portal knows it.
     pub company_name: Option<String>,
     /// When the refresh token expires, when one is stored and its expiry is known.
+    #[schema(format = DateTime)]
     pub refresh_expires_at: Option<String>,
     /// Whether a refresh token is stored (tokens saved through the API without `refreshToken`
     /// cannot be refreshed).
     pub has_refresh_token: bool,
     /// The last verdict of ANAF's SPV-rights check for this CIF: `granted`, `denied`, `unknown`.
-    #[schema(example = "granted")]
+    #[schema(value_type = String, example = "granted", pattern = "^(granted|denied|unknown)$")]
     pub rights: &'static str,
 }
 
@@ -122,6 +127,7 @@ pub struct AccessTokenView {
     /// The decrypted ANAF access token; use it as `Authorization: Bearer` at ANAF.
     pub access_token: String,
     /// When it expires (ISO 8601, UTC).
+    #[schema(format = DateTime, example = "2026-03-16T10:30:00Z")]
     pub expires_at: String,
 }
 
@@ -229,8 +235,10 @@ fn refresh_failure(why: &str) -> AppError {
     description = "Every token of the companies the caller is a member of (admin or viewer), oldest first.",
     responses(
         (status = 200, description = "The tokens", body = Vec<AnafTokenView>),
-        (status = 401, description = "Missing, malformed, unknown or revoked API key, or a disabled user", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The key's rate limit is exhausted; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, malformed, unknown or revoked API key, or a disabled user", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 429, description = "The key's rate limit is exhausted; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the key may make another request"))),
     ),
     security(("bearer" = []))
 )]
@@ -257,10 +265,12 @@ pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpR
     params(("id" = i64, Path, description = "The token id")),
     responses(
         (status = 200, description = "The token", body = AnafTokenView),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "The token belongs to a company the caller is not a member of", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No token with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exhausted", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exhausted", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the key may make another request"))),
     ),
     security(("bearer" = []))
 )]
@@ -389,12 +399,14 @@ async fn company_by_rights(
         (status = 201, description = "Saved", body = AnafTokenView,
             headers(("Location" = String, description = "The new token's URL"))),
         (status = 400, description = "Malformed JSON, missing `token`, not a JWT, undecodable claims, an expired token, or ANAF rejected the token", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "`cif` names a company where the caller is only a viewer", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Content-Type is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The token is already stored; `cif` is invalid or not one of the caller's companies; or without `cif`, the token has rights for none or several of the caller's companies", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exhausted", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exhausted", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the key may make another request"))),
         (status = 502, description = "ANAF gave an unusable answer", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "ANAF could not be reached or is limiting requests", body = Problem, content_type = "application/problem+json"),
     ),
@@ -542,10 +554,12 @@ pub async fn create(
     params(("id" = i64, Path, description = "The token id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "The token belongs to a company the caller does not administer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No token with this id", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exhausted", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exhausted", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the key may make another request"))),
     ),
     security(("bearer" = []))
 )]
@@ -637,11 +651,13 @@ fn company_cif(company: &Company) -> Result<Cif, AppError> {
     params(("id" = i64, Path, description = "The token id")),
     responses(
         (status = 200, description = "Refreshed", body = AnafTokenView),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "The token belongs to a company the caller does not administer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No token with this id", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Reconnect needed (ANAF refused the refresh token for good), or no refresh token is stored", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exhausted", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exhausted", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the key may make another request"))),
         (status = 502, description = "ANAF gave an unusable answer; the token is unchanged", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "ANAF could not be reached or is limiting requests; the token is unchanged", body = Problem, content_type = "application/problem+json"),
     ),
@@ -683,11 +699,13 @@ pub async fn refresh(
     params(("id" = i64, Path, description = "The token id")),
     responses(
         (status = 200, description = "The access token", body = AccessTokenView),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
         (status = 403, description = "The token belongs to a company the caller does not administer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No token with this id", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The access token has expired and cannot be refreshed (reconnect needed or no refresh token)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exhausted", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit exhausted", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the key may make another request"))),
         (status = 502, description = "The token has expired and ANAF gave an unusable answer to the refresh", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The token has expired and ANAF could not be reached to refresh it", body = Problem, content_type = "application/problem+json"),
     ),
