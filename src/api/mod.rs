@@ -68,28 +68,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/docs", web::get().to(openapi::docs_page))
             .route("/docs/{file}", web::get().to(openapi::docs_asset))
             .service(
-                web::scope("/v1")
+                web::scope("/v1/anaf/tokens")
                     // Authenticate (and rate-limit) before any body is read.
                     .wrap(from_fn(auth::require_key))
                     .service(
-                        web::resource("/anaf/tokens")
+                        web::resource("")
                             .get(tokens::list)
                             .post(tokens::create)
                             .default_service(allowing("GET, POST")),
                     )
                     .service(
-                        web::resource("/anaf/tokens/{id}")
+                        web::resource("/{id}")
                             .get(tokens::show)
                             .delete(tokens::delete)
                             .default_service(allowing("GET, DELETE")),
                     )
                     .service(
-                        web::resource("/anaf/tokens/{id}/refresh")
+                        web::resource("/{id}/refresh")
                             .post(tokens::refresh)
                             .default_service(allowing("POST")),
                     )
                     .service(
-                        web::resource("/anaf/tokens/{id}/access-token")
+                        web::resource("/{id}/access-token")
                             .get(tokens::access_token)
                             .default_service(allowing("GET")),
                     ),
