@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `user create`, `simulator`.
+//! The command line: `serve` (the default), `migrate`, `user create`, `api-key create`, `simulator`.
 
 use std::io::BufRead;
 
@@ -34,6 +34,9 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage REST API keys.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
     /// Run the standalone ANAF simulator (ANAF's paths at the root).
     Simulator(crate::anaf::simulator::SimulatorArgs),
 }
@@ -50,6 +53,24 @@ pub struct UserCreateArgs {
     pub email: String,
     #[arg(long, default_value = "user", value_parser = ["admin", "support", "user"])]
     pub role: String,
+    #[command(flatten)]
+    pub settings: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create an API key for an existing user and print it (it is shown only this once).
+    Create(ApiKeyCreateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ApiKeyCreateArgs {
+    /// The user the key acts as.
+    #[arg(long)]
+    pub email: String,
+    /// A name that says where the key is used (e.g. "ERP production").
+    #[arg(long)]
+    pub name: String,
     #[command(flatten)]
     pub settings: ServeArgs,
 }
@@ -91,6 +112,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
+        Some(Command::ApiKey(ApiKeyCommand::Create(args))) => create_api_key(args).await,
         Some(Command::Simulator(args)) => Ok(crate::anaf::simulator::run(args).await?),
     }
 }
@@ -149,5 +171,46 @@ async fn create_user(args: UserCreateArgs) -> Result<(), CliError> {
             args.email
         ))),
         Err(CreateUserError::Database(e)) => Err(CliError::Other(e.into())),
+    }
+}
+
+async fn create_api_key(args: ApiKeyCreateArgs) -> Result<(), CliError> {
+    let email = Email::parse(&args.email)
+        .map_err(|_| CliError::Usage(format!("--email: '{}' is not a valid email", args.email)))?;
+    let name = args.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > crate::db::models::api_keys::MAX_NAME_CHARS {
+        return Err(CliError::Usage(format!(
+            "--name: give 1 to {} characters",
+            crate::db::models::api_keys::MAX_NAME_CHARS
+        )));
+    }
+    let config = Config::from_args(args.settings)?;
+    let db = Db::connect(&config.database_url)?;
+    let created = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        db.migrate()?;
+        let mut conn = db.get_blocking()?;
+        let Some(user) = users::find_by_email(&mut conn, &email)? else {
+            return Ok(None);
+        };
+        if user.is_disabled() {
+            return Ok(Some(Err(user.email)));
+        }
+        let (_, key) = crate::db::models::api_keys::create(&mut conn, user.id, &name)?;
+        Ok(Some(Ok(key)))
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
+    match created {
+        Some(Ok(key)) => {
+            println!("{key}");
+            Ok(())
+        }
+        Some(Err(email)) => Err(CliError::Usage(format!(
+            "--email: the account {email} is disabled"
+        ))),
+        None => Err(CliError::Usage(format!(
+            "--email: no account with {}",
+            args.email
+        ))),
     }
 }

@@ -111,6 +111,10 @@ pub struct ServeArgs {
     /// How long a call to ANAF may take before it counts as failed.
     #[arg(long, env = "ANAF_HTTP_TIMEOUT", default_value = "15s")]
     pub anaf_http_timeout: String,
+
+    /// Requests each API key may make: `N` per minute, or `N/second`, `N/minute`, `N/hour`.
+    #[arg(long, env = "ANAF_PORTAL_API_RATE_LIMIT", default_value = "600/minute")]
+    pub api_rate_limit: String,
 }
 
 /// Whether anyone can open an account.
@@ -146,6 +150,13 @@ pub struct SessionSettings {
     pub absolute_timeout: Duration,
 }
 
+/// How many API requests one key may make per period (a token bucket that refills evenly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiRateLimit {
+    pub requests: u32,
+    pub period: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct LoginLimits {
     pub max_failures: u32,
@@ -166,6 +177,7 @@ pub struct Config {
     pub login_limits: LoginLimits,
     pub trust_proxy: bool,
     pub anaf: AnafSettings,
+    pub api_rate_limit: ApiRateLimit,
 }
 
 /// A setting that cannot be used, reported as one line: `VARIABLE: what is wrong`.
@@ -283,7 +295,9 @@ impl Config {
                 "is required when ANAF_CLIENT_ID is set (generate one with: openssl rand -base64 32)",
             ));
         }
+        let api_rate_limit = parse_rate_limit("ANAF_PORTAL_API_RATE_LIMIT", &args.api_rate_limit)?;
         Ok(Config {
+            api_rate_limit,
             bind,
             base_url,
             data_dir: args.data_dir,
@@ -400,6 +414,31 @@ fn parse_http_url(variable: &'static str, raw: &str) -> Result<Url, ConfigError>
         ));
     }
     Ok(url)
+}
+
+/// `600`, `600/minute`, `10/s`, `5000/hour`: a whole number above 0 per period (minute by default).
+fn parse_rate_limit(variable: &'static str, raw: &str) -> Result<ApiRateLimit, ConfigError> {
+    let bad = || {
+        invalid(
+            variable,
+            format!("'{raw}' is not a rate like 600/minute (N per second, minute or hour)"),
+        )
+    };
+    let text = raw.trim().to_ascii_lowercase();
+    let (count, unit) = text.split_once('/').unwrap_or((&text, "minute"));
+    let requests = count
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(bad)?;
+    let period = match unit.trim() {
+        "s" | "sec" | "second" => Duration::from_secs(1),
+        "m" | "min" | "minute" => Duration::from_secs(60),
+        "h" | "hour" => Duration::from_secs(3600),
+        _ => return Err(bad()),
+    };
+    Ok(ApiRateLimit { requests, period })
 }
 
 fn parse_bool(variable: &'static str, raw: &str) -> Result<bool, ConfigError> {

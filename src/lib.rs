@@ -1,6 +1,7 @@
 //! anaf-portal: connects Romanian companies to ANAF e-Factura and keeps their OAuth tokens alive.
 
 pub mod anaf;
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;

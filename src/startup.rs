@@ -89,6 +89,7 @@ impl Application {
             pkce: config.anaf.pkce,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
+        let api_context = web::Data::new(crate::api::ApiContext::new(config.api_rate_limit));
         let session_store = DbSessionStore::new(db.clone(), config.session.absolute_timeout);
         let idle = actix_web::cookie::time::Duration::seconds(
             config
@@ -127,6 +128,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(form_action.clone())
+                .app_data(api_context.clone())
                 .app_data(
                     web::FormConfig::default()
                         .limit(64 * 1024)
@@ -135,6 +137,7 @@ impl Application {
                                 .into()
                         }),
                 )
+                .configure(crate::api::routes)
                 .configure(crate::web::routes)
                 .configure(|cfg| {
                     // Mounted in sandbox mode only: with real credentials it does not exist.

@@ -120,10 +120,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(company_members -> companies (company_id));
 diesel::joinable!(company_members -> users (user_id));
 diesel::joinable!(anaf_tokens -> companies (company_id));
 diesel::joinable!(oauth_transactions -> companies (company_id));
+diesel::joinable!(api_keys -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -134,4 +148,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_transactions,
     audit_events,
     refresh_jobs,
+    api_keys,
 );

@@ -66,6 +66,7 @@ pub fn history_key(action: &str) -> &'static str {
         "job.refresh_expiring" => "history.job_started",
         "user.role_changed" | "user.disabled" | "user.enabled" => "history.user_changed",
         "audit.viewed" => "history.audit_viewed",
+        "token.saved_via_api" => "history.token_saved_via_api",
         _ => "history.other",
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod api_keys;
 pub mod assets;
 pub mod auth;
 pub mod companies;
@@ -56,6 +57,9 @@ routing::route_table! {
     post "/admin/users/{id}/disable" => admin::disable,
     post "/admin/users/{id}/enable" => admin::enable,
     get "/admin/audit" => admin::audit_log,
+    get "/settings/api-keys" => api_keys::index,
+    post "/settings/api-keys" => api_keys::create,
+    post "/settings/api-keys/{id}/revoke" => api_keys::revoke,
 }
 
 pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

@@ -28,7 +28,11 @@ pub async fn add(
          connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
          form-action {form_action}"
     );
-    if let Ok(value) = HeaderValue::from_str(&csp) {
+    // A handler may set its own policy (only the Swagger UI page does); every other response
+    // gets the strict one.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(value) = HeaderValue::from_str(&csp)
+    {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     headers.insert(

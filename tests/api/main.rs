@@ -5,6 +5,7 @@ mod browser;
 mod connect;
 mod helpers;
 mod roles;
+mod rest_api;
 mod security;
 mod settings;
 mod simulator;

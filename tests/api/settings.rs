@@ -51,6 +51,14 @@ fn each_bad_setting_is_named_in_one_line_with_exit_code_2() {
             "ANAF_PORTAL_LOGIN_MAX_FAILURES",
         ),
         (&[("ANAF_OAUTH_URL", "logincert")], "ANAF_OAUTH_URL"),
+        (
+            &[("ANAF_PORTAL_API_RATE_LIMIT", "lots")],
+            "ANAF_PORTAL_API_RATE_LIMIT",
+        ),
+        (
+            &[("ANAF_PORTAL_API_RATE_LIMIT", "0/minute")],
+            "ANAF_PORTAL_API_RATE_LIMIT",
+        ),
         (&[("ANAF_CLIENT_ID", "abc")], "ANAF_CLIENT_SECRET"),
         (
             &[("ANAF_CLIENT_ID", "abc"), ("ANAF_CLIENT_SECRET", "s3cret")],

@@ -352,6 +352,38 @@ pub fn list_for_user(
     ))
 }
 
+/// The companies `user_id` administers, by CIF, at most `limit` of them.
+pub fn administered_by(
+    conn: &mut DbConnection,
+    user_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Company>> {
+    companies::table
+        .inner_join(company_members::table)
+        .filter(company_members::user_id.eq(user_id))
+        .filter(company_members::role.eq(MemberRole::Admin.as_str()))
+        .order(companies::cif.asc())
+        .limit(limit)
+        .select(Company::as_select())
+        .load(conn)
+}
+
+/// The company with this CIF and the user's role in it, when the user is a member.
+pub fn find_by_cif_for_member(
+    conn: &mut DbConnection,
+    cif: &Cif,
+    user_id: i64,
+) -> QueryResult<Option<(Company, MemberRole)>> {
+    let found: Option<(Company, String)> = companies::table
+        .inner_join(company_members::table)
+        .filter(companies::cif.eq(cif.as_str()))
+        .filter(company_members::user_id.eq(user_id))
+        .select((Company::as_select(), company_members::role))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(company, role)| (company, MemberRole::from_column(&role))))
+}
+
 /// How many companies are in each status (for the dashboard's and support area's counters).
 pub fn status_counts(
     conn: &mut DbConnection,

@@ -307,3 +307,27 @@ pub fn record_rights(
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(anaf_tokens::table.find(id)).execute(conn)
 }
+
+/// Whether a token with this fingerprint (SHA-256 of the access token) is stored already.
+pub fn fingerprint_exists(conn: &mut DbConnection, fingerprint: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        anaf_tokens::table.filter(anaf_tokens::fingerprint.eq(fingerprint)),
+    ))
+    .get_result(conn)
+}
+
+/// The tokens of every company `user_id` is a member of, with the company, oldest token first.
+/// One query, whatever the number of tokens.
+pub fn list_for_member(
+    conn: &mut DbConnection,
+    user_id: i64,
+) -> QueryResult<Vec<(TokenMeta, crate::db::models::companies::Company)>> {
+    use crate::db::models::companies::Company;
+    use crate::db::schema::{companies, company_members};
+    anaf_tokens::table
+        .inner_join(companies::table.inner_join(company_members::table))
+        .filter(company_members::user_id.eq(user_id))
+        .order(anaf_tokens::id.asc())
+        .select((TokenMeta::as_select(), Company::as_select()))
+        .load(conn)
+}

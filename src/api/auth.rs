@@ -1,0 +1,120 @@
+//! `ApiCaller`: the user behind the request's `Authorization: Bearer <API key>`, after the key's
+//! rate limit. One database query per request (key, revocation and the user's state together).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+
+use crate::api::ApiContext;
+use crate::db::models::api_keys;
+use crate::db::models::now;
+use crate::db::models::users::User;
+use crate::error::AppError;
+use crate::secrets::sha256_hex;
+use crate::web::state::AppState;
+
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    pub user: User,
+    pub key_id: i64,
+}
+
+fn unauthenticated(detail: &str) -> AppError {
+    AppError::Unauthenticated {
+        detail: detail.to_owned(),
+    }
+}
+
+/// The key from `Authorization: Bearer <key>` (scheme case-insensitive).
+fn bearer(req: &HttpRequest) -> Result<&str, AppError> {
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        unauthenticated("an API key is required: Authorization: Bearer <API key>")
+    })?;
+    let malformed = || unauthenticated("malformed Authorization header: expected Bearer <API key>");
+    let text = value.to_str().map_err(|_| malformed())?;
+    let (scheme, key) = text.trim().split_once(' ').ok_or_else(malformed)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(malformed());
+    }
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(malformed());
+    }
+    Ok(key)
+}
+
+pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
+    if let Some(caller) = req.extensions().get::<ApiCaller>() {
+        return Ok(caller.clone());
+    }
+    let key = bearer(req)?;
+    let refused = || unauthenticated("the API key is unknown or revoked, or its user is disabled");
+    if !api_keys::is_well_formed(key) {
+        return Err(refused());
+    }
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
+    let context = req
+        .app_data::<web::Data<ApiContext>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ApiContext missing")))?;
+    let key_hash = sha256_hex(key);
+    let (presented, user) = state
+        .db
+        .run(move |conn| Ok(api_keys::authenticate(conn, &key_hash)?))
+        .await?
+        .ok_or_else(refused)?;
+    context
+        .rate_limiter
+        .check(presented.id)
+        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+
+    let at = now();
+    let stale = presented
+        .last_used_at
+        .is_none_or(|last| (at - last).to_std().unwrap_or_default() >= crate::api::TOUCH_INTERVAL);
+    if stale && context.due_for_touch(presented.id) {
+        let id = presented.id;
+        if let Err(e) = state
+            .db
+            .run(move |conn| Ok(api_keys::touch(conn, id, at)?))
+            .await
+        {
+            tracing::warn!(error = %e, key_id = id, "could not record the API key's use");
+        }
+    }
+    let caller = ApiCaller {
+        user,
+        key_id: presented.id,
+    };
+    req.extensions_mut().insert(caller.clone());
+    Ok(caller)
+}
+
+impl FromRequest for ApiCaller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
+    }
+}
+
+/// Middleware for `/api/v1`: every request there needs a key. Runs before the handler's
+/// extractors, so an unauthenticated request is refused before its body is read (401, not 415).
+pub async fn require_key(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    match authenticate(req.request()).await {
+        Ok(_) => Ok(next.call(req).await?.map_into_left_body()),
+        // An Ok response carrying the error, so `crate::error::render` gives it its body.
+        Err(error) => Ok(req.error_response(error).map_into_right_body()),
+    }
+}

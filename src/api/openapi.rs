@@ -1,0 +1,191 @@
+//! The OpenAPI 3.1 document (`/api/openapi.json`) and a Swagger UI (`/api/docs`) served from the
+//! binary: swagger-ui's files come from `utoipa-swagger-ui`'s vendored copy, the page and its
+//! start-up script are ours (the portal's CSP allows no inline script).
+
+use std::sync::{Arc, OnceLock};
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api::tokens;
+use crate::error::AppError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "anaf-portal API",
+        description = "Read and manage the ANAF e-Factura OAuth tokens of your companies.\n\n\
+            Authenticate with an API key from the portal's *API keys* page (or \
+            `anaf-portal api-key create`): `Authorization: Bearer anaf_…`. Each key may make \
+            `ANAF_PORTAL_API_RATE_LIMIT` requests (default 600 a minute); past it the answer is \
+            429 with `Retry-After`. Every error is an RFC 9457 problem detail \
+            (`application/problem+json`). Timestamps are ISO 8601 in UTC (`2026-03-16T10:30:00Z`).",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    paths(
+        tokens::list,
+        tokens::create,
+        tokens::show,
+        tokens::delete,
+        tokens::refresh,
+        tokens::access_token,
+    ),
+    components(schemas(
+        tokens::AnafTokenView,
+        tokens::CreateTokenRequest,
+        tokens::AccessTokenView,
+        tokens::Problem,
+    )),
+    modifiers(&BearerScheme),
+    tags((name = "ANAF tokens", description = "ANAF OAuth tokens for e-Factura")),
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("anaf_ API key")
+                        .description(Some(
+                            "An API key created in the portal (API keys page) or with \
+                             `anaf-portal api-key create`",
+                        ))
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+/// The document as pretty JSON, built once.
+pub fn document_json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    })
+}
+
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document_json())
+}
+
+const DOCS_PAGE: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>anaf-portal API</title>
+  <link rel="stylesheet" href="/api/docs/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/api/docs/swagger-ui-bundle.js"></script>
+  <script src="/api/docs/swagger-ui-standalone-preset.js"></script>
+  <script src="/api/docs/docs.js"></script>
+</body>
+</html>
+"#;
+
+const DOCS_SCRIPT: &str = r##"// Starts Swagger UI on the portal's own OpenAPI document; no request leaves the portal.
+window.addEventListener("load", function () {
+  window.ui = SwaggerUIBundle({
+    url: "/api/openapi.json",
+    dom_id: "#swagger-ui",
+    deepLinking: true,
+    validatorUrl: null,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+    plugins: [SwaggerUIBundle.plugins.DownloadUrl],
+    layout: "StandaloneLayout",
+  });
+});
+"##;
+
+/// Swagger UI's React components set `style` attributes, which `style-src 'self'` forbids; the
+/// docs page alone allows them (scripts stay `'self'` only).
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     frame-ancestors 'none'; form-action 'self'";
+
+fn with_docs_csp(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DOCS_CSP),
+    );
+    response
+}
+
+pub async fn docs_page() -> HttpResponse {
+    with_docs_csp(
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(DOCS_PAGE),
+    )
+}
+
+/// The files the page loads: swagger-ui's CSS and bundles, and our start-up script.
+const SWAGGER_FILES: &[&str] = &[
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "favicon-32x32.png",
+    "favicon-16x16.png",
+];
+
+pub async fn docs_asset(file: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let name = file.into_inner();
+    if name == "docs.js" {
+        return Ok(with_docs_csp(
+            HttpResponse::Ok()
+                .content_type("text/javascript; charset=utf-8")
+                .body(DOCS_SCRIPT),
+        ));
+    }
+    if !SWAGGER_FILES.contains(&name.as_str()) {
+        return Err(AppError::NotFound);
+    }
+    let config = Arc::new(utoipa_swagger_ui::Config::from("/api/openapi.json"));
+    let served = utoipa_swagger_ui::serve(&name, config)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("swagger-ui {name}: {e}")))?
+        .ok_or(AppError::NotFound)?;
+    Ok(with_docs_csp(
+        HttpResponse::Ok()
+            .content_type(served.content_type)
+            .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+            .body(served.bytes.into_owned()),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_is_openapi_3_1_with_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1."));
+        for path in [
+            "/api/v1/anaf/tokens",
+            "/api/v1/anaf/tokens/{id}",
+            "/api/v1/anaf/tokens/{id}/refresh",
+            "/api/v1/anaf/tokens/{id}/access-token",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path} documented");
+        }
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+    }
+}

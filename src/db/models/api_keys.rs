@@ -1,0 +1,142 @@
+//! API keys: `anaf_` + base64url of 32 random bytes, shown once at creation. The table keeps only
+//! the key's SHA-256 (hex) and a display prefix, so a copy of the database hands out no access.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::models::now;
+use crate::db::models::users::User;
+use crate::db::schema::{api_keys, users};
+use crate::secrets::{random_token, sha256_hex};
+
+/// Every key starts with this; a bearer value without it is refused before any lookup.
+pub const KEY_PREFIX: &str = "anaf_";
+/// Random bytes in a key.
+const KEY_BYTES: usize = 32;
+/// Length of a key: the prefix and 43 base64url characters.
+pub const KEY_LENGTH: usize = KEY_PREFIX.len() + 43;
+/// How many leading characters of a key are stored and shown.
+pub const DISPLAY_PREFIX_LENGTH: usize = 12;
+/// Longest name a key may have.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A key as its owner sees it in the list (never the key itself).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKey {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = api_keys)]
+struct NewApiKey<'a> {
+    user_id: i64,
+    name: &'a str,
+    prefix: &'a str,
+    key_hash: &'a str,
+    created_at: NaiveDateTime,
+}
+
+/// The key's shape: our prefix and exactly 43 base64url characters.
+pub fn is_well_formed(key: &str) -> bool {
+    key.len() == KEY_LENGTH
+        && key.starts_with(KEY_PREFIX)
+        && key[KEY_PREFIX.len()..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Creates a key for `user_id`; returns the row and the key, which is never available again.
+pub fn create(conn: &mut DbConnection, user_id: i64, name: &str) -> QueryResult<(ApiKey, String)> {
+    let key = format!("{KEY_PREFIX}{}", random_token(KEY_BYTES));
+    let id = diesel::insert_into(api_keys::table)
+        .values(NewApiKey {
+            user_id,
+            name,
+            prefix: &key[..DISPLAY_PREFIX_LENGTH],
+            key_hash: &sha256_hex(&key),
+            created_at: now(),
+        })
+        .returning(api_keys::id)
+        .get_result::<i64>(conn)?;
+    let row = api_keys::table
+        .find(id)
+        .select(ApiKey::as_select())
+        .first(conn)?;
+    Ok((row, key))
+}
+
+/// The user's keys that still work, newest first.
+pub fn list_active(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<ApiKey>> {
+    api_keys::table
+        .filter(api_keys::user_id.eq(user_id))
+        .filter(api_keys::revoked_at.is_null())
+        .order(api_keys::id.desc())
+        .select(ApiKey::as_select())
+        .load(conn)
+}
+
+/// Revokes one of the user's keys; 0 when it is not theirs or already revoked.
+pub fn revoke(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResult<usize> {
+    diesel::update(
+        api_keys::table
+            .find(id)
+            .filter(api_keys::user_id.eq(user_id))
+            .filter(api_keys::revoked_at.is_null()),
+    )
+    .set(api_keys::revoked_at.eq(Some(now())))
+    .execute(conn)
+}
+
+/// What authentication learns about the key that was presented.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+pub struct PresentedKey {
+    pub id: i64,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+/// The live key with this hash and its enabled user, in one query: a revoked key, an unknown key
+/// and a disabled user all come back `None`.
+pub fn authenticate(
+    conn: &mut DbConnection,
+    key_hash: &str,
+) -> QueryResult<Option<(PresentedKey, User)>> {
+    api_keys::table
+        .inner_join(users::table)
+        .filter(api_keys::key_hash.eq(key_hash))
+        .filter(api_keys::revoked_at.is_null())
+        .filter(users::disabled_at.is_null())
+        .select((PresentedKey::as_select(), User::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Records a use of the key (callers throttle this to about once a minute per key).
+pub fn touch(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(api_keys::table.find(id))
+        .set(api_keys::last_used_at.eq(Some(at)))
+        .execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_shape() {
+        let key = format!("{KEY_PREFIX}{}", random_token(KEY_BYTES));
+        assert_eq!(key.len(), KEY_LENGTH);
+        assert!(is_well_formed(&key));
+        assert!(!is_well_formed("anaf_short"));
+        assert!(!is_well_formed(&key.replace("anaf_", "xxxx_")));
+        assert!(!is_well_formed(&format!("{}!", &key[..KEY_LENGTH - 1])));
+    }
+}
