@@ -113,6 +113,14 @@ pub async fn require_key(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     match authenticate(req.request()).await {
+        // Support staff only look, through the API as everywhere else.
+        Ok(caller)
+            if caller.user.role() == crate::domain::Role::Support && !req.method().is_safe() =>
+        {
+            Ok(req
+                .error_response(AppError::Forbidden)
+                .map_into_right_body())
+        }
         Ok(_) => Ok(next.call(req).await?.map_into_left_body()),
         // An Ok response carrying the error, so `crate::error::render` gives it its body.
         Err(error) => Ok(req.error_response(error).map_into_right_body()),

@@ -60,6 +60,20 @@ impl ApiContext {
     }
 }
 
+/// Every (method, path) `routes` registers; the authorization matrix test checks this list against
+/// the OpenAPI document and calls each route as every kind of caller.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/openapi.json"),
+    ("get", "/api/docs"),
+    ("get", "/api/docs/{file}"),
+    ("get", "/api/v1/anaf/tokens"),
+    ("post", "/api/v1/anaf/tokens"),
+    ("get", "/api/v1/anaf/tokens/{id}"),
+    ("delete", "/api/v1/anaf/tokens/{id}"),
+    ("post", "/api/v1/anaf/tokens/{id}/refresh"),
+    ("get", "/api/v1/anaf/tokens/{id}/access-token"),
+];
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")

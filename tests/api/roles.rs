@@ -488,6 +488,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/admin/users/{id}/disable", "LFFFFO"),
     ("post", "/admin/users/{id}/enable", "LFFFFO"),
     ("get", "/admin/audit", "LFFFFO"),
+    ("get", "/settings/api-keys", "LOOOOO"),
+    ("post", "/settings/api-keys", "LOOOFO"),
+    ("post", "/settings/api-keys/{id}/revoke", "LNNOFN"),
     // Destructive: checked last for each caller.
     ("post", "/companies/{id}/members/{user_id}/remove", "LNFOFN"),
     ("post", "/tokens/{id}/delete", "LNFOFN"),
@@ -535,12 +538,16 @@ async fn authorization_matrix_covers_every_route_and_caller() {
     new_user(&app, "victim@altfirma.ro").await;
     let victim = user_id(&app, "victim@altfirma.ro").await;
     let anonymous = app.second_browser();
+    let admin_id = user_id(&company_admin, "firma@contabil.ro").await;
+    let (spare_key, _) = api_key(&app, admin_id).await;
 
     let concrete = |path: &str| {
         let with_id = if path.starts_with("/tokens/{id}") {
             path.replace("{id}", &token.to_string())
         } else if path.starts_with("/jobs/{id}") {
             job.clone()
+        } else if path.starts_with("/settings/api-keys/{id}") {
+            path.replace("{id}", &spare_key.to_string())
         } else if path.starts_with("/admin/users/{id}") {
             path.replace("{id}", &victim.to_string())
         } else {
@@ -602,4 +609,131 @@ async fn authorization_matrix_covers_every_route_and_caller() {
         "authorization matrix:\n{}",
         wrong.join("\n")
     );
+
+    // The REST API, called with each caller's API key (anonymous: none), on a fresh token (the
+    // HTML matrix deleted the first, and logged everyone out).
+    company_admin
+        .login("firma@contabil.ro", crate::helpers::STRONG_PASSWORD)
+        .await;
+    company_admin
+        .connect_with(company, &serial_with_rights())
+        .await;
+    let token = company_admin.token_id_of(company).await;
+    company_admin
+        .post_form(
+            &members,
+            &members,
+            &[("email", "viewer@contabil.ro"), ("role", "viewer")],
+        )
+        .await;
+    let api_registered: std::collections::BTreeSet<_> = anaf_portal::api::ROUTES
+        .iter()
+        .map(|(m, p)| (*m, *p))
+        .collect();
+    let api_listed: std::collections::BTreeSet<_> =
+        API_MATRIX.iter().map(|(m, p, _)| (*m, *p)).collect();
+    assert_eq!(
+        api_registered, api_listed,
+        "every API route needs a row in the API matrix"
+    );
+    let openapi: serde_json::Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let documented: std::collections::BTreeSet<(String, String)> = openapi["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.clone(), path.clone()))
+        })
+        .collect();
+    let versioned: std::collections::BTreeSet<(String, String)> = anaf_portal::api::ROUTES
+        .iter()
+        .filter(|(_, p)| p.starts_with("/api/v1/"))
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    assert_eq!(
+        documented, versioned,
+        "the OpenAPI document describes exactly the API routes"
+    );
+
+    let mut keys = vec![None];
+    for email in [
+        "strain@altfirma.ro",
+        "viewer@contabil.ro",
+        "firma@contabil.ro",
+        "suport@portal.ro",
+        "admin@portal.ro",
+    ] {
+        keys.push(Some(api_key(&app, user_id(&app, email).await).await.1));
+    }
+    let http = crate::helpers::client_with(std::sync::Arc::new(reqwest::cookie::Jar::default()));
+    let mut wrong = Vec::new();
+    // The company admin goes last: its DELETE removes the token.
+    for index in [0, 1, 2, 4, 5, 3] {
+        let key = &keys[index];
+        for (method, path, expected) in API_MATRIX {
+            let url = app.url(
+                &path
+                    .replace("{id}", &token.to_string())
+                    .replace("{file}", "swagger-ui.css"),
+            );
+            let mut request = match *method {
+                "get" => http.get(&url),
+                "delete" => http.delete(&url),
+                _ => http.post(&url).json(&json!({})),
+            };
+            if let Some(key) = key {
+                request = request.bearer_auth(key);
+            }
+            let response = request.send().await.unwrap();
+            let seen = classify(&response);
+            let want = match expected.as_bytes()[index] {
+                b'O' => Seen::Ok,
+                b'L' => Seen::Login,
+                b'F' => Seen::Forbidden,
+                _ => Seen::NotFound,
+            };
+            if seen != want {
+                wrong.push(format!(
+                    "caller {index}: {method} {path} gave {seen:?} ({}), expected {want:?}",
+                    response.status()
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "API authorization matrix:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// Every API route by caller, as `MATRIX` (`L` here is 401 for a missing key). As the API
+/// contract says, a token of a company the caller does not administer is 403, an unknown id 404.
+const API_MATRIX: &[(&str, &str, &str)] = &[
+    ("get", "/api/openapi.json", "OOOOOO"),
+    ("get", "/api/docs", "OOOOOO"),
+    ("get", "/api/docs/{file}", "OOOOOO"),
+    ("get", "/api/v1/anaf/tokens", "LOOOOO"),
+    ("post", "/api/v1/anaf/tokens", "LOOOFO"),
+    ("get", "/api/v1/anaf/tokens/{id}", "LFOOFF"),
+    ("post", "/api/v1/anaf/tokens/{id}/refresh", "LFFOFF"),
+    ("get", "/api/v1/anaf/tokens/{id}/access-token", "LFFOFF"),
+    // Destructive: last.
+    ("delete", "/api/v1/anaf/tokens/{id}", "LFFOFF"),
+];
+
+/// A new API key for the user: (id, the key itself).
+async fn api_key(app: &TestApp, user: i64) -> (i64, String) {
+    let db = app.db();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get_blocking().unwrap();
+        let (key, secret) =
+            anaf_portal::db::models::api_keys::create(&mut conn, user, "matrix").unwrap();
+        (key.id, secret)
+    })
+    .await
+    .unwrap()
 }
