@@ -31,10 +31,7 @@ pub async fn load(req: &HttpRequest) -> Result<Option<User>, AppError> {
             }
         }
     };
-    cell.0
-        .get_or_try_init(|| lookup(req))
-        .await
-        .cloned()
+    cell.0.get_or_try_init(|| lookup(req)).await.cloned()
 }
 
 #[derive(Clone, Default)]
