@@ -24,6 +24,48 @@ pub enum DbConnection {
     Postgres(PgConnection),
 }
 
+/// A transaction for work that writes. On SQLite it begins `IMMEDIATE`, taking the write lock up
+/// front: a plain (deferred) transaction that reads first and writes later cannot wait for another
+/// writer, SQLite fails its first write with "database is locked" at once whatever `busy_timeout`
+/// says, so two requests storing at the same moment (e.g. two Connect ANAF callbacks) would fail.
+/// An immediate transaction waits for the lock like any single statement. PostgreSQL: a plain
+/// transaction. Nested calls become savepoints, as with `Connection::transaction`.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let outermost_sqlite = match conn {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+                .transaction_depth()?
+                .is_none()
+        }
+        DbConnection::Postgres(_) => false,
+    };
+    if !outermost_sqlite {
+        return conn.transaction(work);
+    }
+    if let DbConnection::Sqlite(sqlite) = conn {
+        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    }
+    let result = work(conn);
+    let DbConnection::Sqlite(sqlite) = conn else {
+        unreachable!("checked above")
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            Err(e)
+        }
+    }
+}
+
 /// Where the data lives; the backend is chosen by the URL's prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {

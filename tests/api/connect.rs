@@ -741,3 +741,41 @@ async fn tokens_still_open_after_the_secret_key_is_rotated() {
     assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!r.text().await.unwrap().contains("eyJ"));
 }
+
+#[tokio::test]
+async fn callbacks_completing_at_the_same_moment_all_store_their_token() {
+    // Each callback stores its token in a read-then-write transaction; on SQLite a deferred one
+    // failed at once with "database is locked" when another callback was writing.
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    app.sim_post("settings", json!({"auto_approve": serial_with_rights()}))
+        .await;
+    let mut callbacks = Vec::new();
+    let mut stem = 2_000_000u32;
+    while callbacks.len() < 8 {
+        stem += 1;
+        let Some(cif) = (0..10)
+            .map(|check| format!("{stem}{check}"))
+            .find(|c| anaf_portal::domain::Cif::parse(c).is_ok())
+        else {
+            continue;
+        };
+        let company = app.add_company(&cif, &format!("Firma {stem}")).await;
+        let authorize = app.press_connect(company).await;
+        let response = app.client.get(&authorize).send().await.unwrap();
+        callbacks.push(location(&response));
+    }
+    let client = &app.client;
+    let statuses = futures_util::future::join_all(
+        callbacks
+            .iter()
+            .map(|callback| async move { client.get(callback).send().await.unwrap().status() }),
+    )
+    .await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::SEE_OTHER),
+        "every callback stored its token: {statuses:?}"
+    );
+    let table = app.get_html("/tokens").await;
+    assert_eq!(table.matches("data-status=").count(), 8);
+}

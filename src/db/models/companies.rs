@@ -2,10 +2,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::db::DbConnection;
 use crate::db::models::now;
 use crate::db::models::tokens::TokenMeta;
 use crate::db::schema::{anaf_tokens, companies, company_members};
+use crate::db::{DbConnection, write_transaction};
 use crate::domain::Cif;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -96,7 +96,7 @@ pub fn create_with_admin(
     name: Option<&str>,
     user_id: i64,
 ) -> Result<Company, CreateCompanyError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let at = now();
         let inserted = diesel::insert_into(companies::table)
             .values(NewCompany {
@@ -509,7 +509,7 @@ pub fn change_member(
     user_id: i64,
     role: Option<MemberRole>,
 ) -> Result<(), MembershipError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let target = company_members::table
             .filter(company_members::company_id.eq(company_id))
             .filter(company_members::user_id.eq(user_id));

@@ -5,9 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::db::DbConnection;
 use crate::db::models::now;
 use crate::db::schema::anaf_tokens;
+use crate::db::{DbConnection, write_transaction};
 
 /// Whether the token pair can still be used or only a new Connect ANAF helps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +138,7 @@ pub fn replace_for_company(
     source: &str,
     created_by: Option<i64>,
 ) -> Result<TokenMeta, StoreTokenError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let at = now();
         let duplicate: Option<i64> = anaf_tokens::table
             .filter(anaf_tokens::fingerprint.eq(&pair.fingerprint))

@@ -3,9 +3,9 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::db::DbConnection;
 use crate::db::models::now;
 use crate::db::schema::{sessions, users};
+use crate::db::{DbConnection, write_transaction};
 use crate::domain::{Email, Role};
 
 /// A user as every page sees it; the password hash is only read by `find_credentials`.
@@ -117,7 +117,7 @@ pub fn find_by_email(conn: &mut DbConnection, email: &Email) -> QueryResult<Opti
 
 /// Disables or enables an account; disabling ends every session of the user at once.
 pub fn set_disabled(conn: &mut DbConnection, id: i64, disabled: bool) -> QueryResult<usize> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let at = now();
         let changed = diesel::update(users::table.find(id))
             .set((
@@ -188,7 +188,7 @@ pub fn change_by_admin(
     role: Option<Role>,
     disabled: Option<bool>,
 ) -> Result<User, AdminChangeError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let user = find(conn, id)?.ok_or(AdminChangeError::NotFound)?;
         let stays_admin =
             role.unwrap_or(user.role()) == Role::Admin && !disabled.unwrap_or(user.is_disabled());
