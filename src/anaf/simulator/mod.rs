@@ -8,7 +8,7 @@
 //! * started in-process by tests on port 0 with [`serve`].
 //!
 //! Besides ANAF's paths it serves simulator-only control endpoints under `__sim/` (clock, faults,
-//! certificates, switches, call log, token minting, public key). See `docs/anaf-simulator.md`.
+//! certificates, switches, call log, token minting, public key). See the README section "ANAF simulator".
 
 mod cli;
 mod control;
