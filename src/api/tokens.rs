@@ -212,7 +212,7 @@ async fn token_of_caller(
     raw_id: &str,
 ) -> Result<(TokenMeta, Company, MemberRole), AppError> {
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    let user_id = caller.user.id;
+    let user_id = caller.user_id;
     let found = state
         .db
         .run(move |conn| {
@@ -294,7 +294,7 @@ pub async fn list(
     state: web::Data<AppState>,
     context: web::Data<ApiContext>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = caller.user.id;
+    let user_id = caller.user_id;
     let at = now();
     // Read before the query: a write that lands meanwhile makes this entry stale at once.
     let generation = state.tokens.generation();
@@ -365,7 +365,7 @@ async fn company_for_given_cif(
 ) -> Result<Company, AppError> {
     let cif = Cif::parse(raw)
         .map_err(|problem| AppError::Unprocessable(format!("cif: {}", problem.describe())))?;
-    let user_id = caller.user.id;
+    let user_id = caller.user_id;
     let lookup = cif.clone();
     let found = state
         .db
@@ -387,7 +387,7 @@ async fn company_by_rights(
     caller: &ApiCaller,
     access: &SecretString,
 ) -> Result<Company, AppError> {
-    let user_id = caller.user.id;
+    let user_id = caller.user_id;
     let limit = i64::try_from(MAX_RIGHTS_PROBES + 1).unwrap_or(i64::MAX);
     let candidates = state
         .db
@@ -560,7 +560,7 @@ pub async fn create(
                 &access,
                 refresh.as_ref(),
                 "api",
-                Some(caller.user.id),
+                Some(caller.user_id),
             )
             .await
     };
@@ -597,7 +597,7 @@ pub async fn create(
     }
     access::audit(
         &state,
-        access::actor(&req, &state, Some(caller.user.id)),
+        access::actor(&req, &state, Some(caller.user_id)),
         "token.saved_via_api",
         Some(company.id),
         Some(meta.id),
@@ -650,7 +650,7 @@ pub async fn delete(
     let revoked = state.tokens.delete(token.id).await?;
     access::audit(
         &state,
-        access::actor(&req, &state, Some(caller.user.id)),
+        access::actor(&req, &state, Some(caller.user_id)),
         "token.deleted",
         Some(company.id),
         Some(token.id),
@@ -686,7 +686,7 @@ async fn audit_refresh(
     };
     access::audit(
         state,
-        access::actor(req, state, Some(caller.user.id)),
+        access::actor(req, state, Some(caller.user_id)),
         action,
         Some(token.company_id),
         Some(token.id),
@@ -821,7 +821,7 @@ pub async fn access_token(
     let secret = state.tokens.reveal_access_token(token.id).await?;
     access::audit(
         &state,
-        access::actor(&req, &state, Some(caller.user.id)),
+        access::actor(&req, &state, Some(caller.user_id)),
         "token.revealed",
         Some(company.id),
         Some(token.id),
