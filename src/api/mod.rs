@@ -30,6 +30,70 @@ pub struct ApiContext {
     /// Serialises the store step of `POST /tokens` within this process (SQLite allows one writer;
     /// across instances PostgreSQL's unique indexes decide).
     pub store_lock: tokio::sync::Mutex<()>,
+    /// Recent `GET /tokens` bodies per user (see `ListCache`).
+    pub lists: ListCache,
+}
+
+/// How long a cached token list may be served when nothing in this process changed a token: the
+/// most another instance's (or a membership) change can take to show.
+pub const LIST_CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// The serialised token list per user. An entry is served only while (1) no token was written by
+/// this process since it was built (`TokenService::generation`), (2) it is younger than
+/// `LIST_CACHE_TTL`, and (3) no token in it has crossed a status boundary (expiring soon,
+/// expired). Polling integrations then cost one key lookup per request.
+#[derive(Default)]
+pub struct ListCache {
+    entries: Mutex<HashMap<i64, CachedList>>,
+}
+
+struct CachedList {
+    generation: u64,
+    built: Instant,
+    valid_until: chrono::NaiveDateTime,
+    body: web::Bytes,
+}
+
+/// Entries kept at most; past it the cache starts over.
+const LIST_CACHE_MAX_ENTRIES: usize = 10_000;
+
+impl ListCache {
+    pub fn get(
+        &self,
+        user_id: i64,
+        generation: u64,
+        now: chrono::NaiveDateTime,
+    ) -> Option<web::Bytes> {
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.get(&user_id)?;
+        (entry.generation == generation
+            && entry.built.elapsed() < LIST_CACHE_TTL
+            && now < entry.valid_until)
+            .then(|| entry.body.clone())
+    }
+
+    pub fn put(
+        &self,
+        user_id: i64,
+        generation: u64,
+        valid_until: chrono::NaiveDateTime,
+        body: web::Bytes,
+    ) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= LIST_CACHE_MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(
+                user_id,
+                CachedList {
+                    generation,
+                    built: Instant::now(),
+                    valid_until,
+                    body,
+                },
+            );
+        }
+    }
 }
 
 /// `last_used_at` is written at most this often per key.
@@ -41,6 +105,7 @@ impl ApiContext {
             rate_limiter: rate_limit::KeyRateLimiter::new(limit),
             touched: Mutex::new(HashMap::new()),
             store_lock: tokio::sync::Mutex::new(()),
+            lists: ListCache::default(),
         }
     }
 

@@ -13,7 +13,7 @@ use crate::api::{ApiCaller, ApiContext};
 use crate::db::models::audit::Outcome;
 use crate::db::models::companies::{self, Company, MemberRole};
 use crate::db::models::now;
-use crate::db::models::tokens::{self, Rights, TokenMeta, TokenState};
+use crate::db::models::tokens::{self, Rights, TokenMeta, TokenState, TokenSummary};
 use crate::domain::Cif;
 use crate::error::AppError;
 use crate::secrets::sha256_hex;
@@ -29,9 +29,27 @@ const PROBE_CONCURRENCY: usize = 8;
 /// `access-token` refreshes first when the access token expires within this many hours.
 pub const REFRESH_WITHIN_HOURS: i64 = 24;
 
-/// RFC 3339 in UTC with `Z` and whole seconds: `2026-03-16T10:30:00Z`.
+/// RFC 3339 in UTC with `Z` and whole seconds: `2026-03-16T10:30:00Z`. Written by hand: chrono's
+/// `format` re-parses its pattern on every call, which shows in the token list's profile.
 pub fn timestamp(at: NaiveDateTime) -> String {
-    at.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let mut out = String::with_capacity(20);
+    let year = at.year();
+    if (0..=9999).contains(&year) {
+        let _ = write!(
+            out,
+            "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        );
+    } else {
+        out = at.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    }
+    out
 }
 
 fn utc_timestamp(at: DateTime<Utc>) -> String {
@@ -93,6 +111,33 @@ impl AnafTokenView {
             created_at: timestamp(token.created_at),
             status: status.code(),
             company_name: company.name.clone().filter(|n| !n.is_empty()),
+            refresh_expires_at: token
+                .has_refresh_token
+                .then_some(token.refresh_expires_at)
+                .flatten()
+                .map(timestamp),
+            has_refresh_token: token.has_refresh_token,
+            rights: token.rights().as_str(),
+        }
+    }
+
+    /// The same object from a list row.
+    pub fn from_summary(
+        token: TokenSummary,
+        cif: String,
+        name: Option<String>,
+        at: NaiveDateTime,
+    ) -> AnafTokenView {
+        let status =
+            TokenStatus::from_parts(token.state(), token.access_expires_at, token.rights(), at);
+        AnafTokenView {
+            id: token.id,
+            cif,
+            expires_at: timestamp(token.access_expires_at),
+            is_valid: status.is_valid(),
+            created_at: timestamp(token.created_at),
+            status: status.code(),
+            company_name: name.filter(|n| !n.is_empty()),
             refresh_expires_at: token
                 .has_refresh_token
                 .then_some(token.refresh_expires_at)
@@ -167,7 +212,7 @@ async fn token_of_caller(
     raw_id: &str,
 ) -> Result<(TokenMeta, Company, MemberRole), AppError> {
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    let user_id = caller.user.id;
+    let user_id = caller.user_id;
     let found = state
         .db
         .run(move |conn| {
@@ -232,7 +277,9 @@ fn refresh_failure(why: &str) -> AppError {
     tag = "ANAF tokens",
     operation_id = "listTokens",
     summary = "List ANAF tokens",
-    description = "Every token of the companies the caller is a member of (admin or viewer), oldest first.",
+    description = "Every token of the companies the caller is a member of (admin or viewer), oldest first. \
+        Served from a per-user cache that this instance's own writes invalidate at once; a change \
+        made by another instance shows within one second.",
     responses(
         (status = 200, description = "The tokens", body = Vec<AnafTokenView>),
         (status = 401, description = "Missing, malformed, unknown or revoked API key, or a disabled user", body = Problem, content_type = "application/problem+json",
@@ -242,18 +289,45 @@ fn refresh_failure(why: &str) -> AppError {
     ),
     security(("bearer" = []))
 )]
-pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let user_id = caller.user.id;
+pub async fn list(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    context: web::Data<ApiContext>,
+) -> Result<HttpResponse, AppError> {
+    let user_id = caller.user_id;
+    let at = now();
+    // Read before the query: a write that lands meanwhile makes this entry stale at once.
+    let generation = state.tokens.generation();
+    if let Some(body) = context.lists.get(user_id, generation, at) {
+        return Ok(json_body(body));
+    }
     let rows = state
         .db
         .run(move |conn| Ok(tokens::list_for_member(conn, user_id)?))
         .await?;
-    let at = now();
-    let body: Vec<AnafTokenView> = rows
+    let soon = TimeDelta::days(crate::tokens::status::EXPIRING_SOON_DAYS);
+    let valid_until = rows
         .iter()
-        .map(|(token, company)| AnafTokenView::new(token, company, at))
+        .flat_map(|(t, _, _)| [t.access_expires_at - soon, t.access_expires_at])
+        .filter(|boundary| *boundary > at)
+        .min()
+        .unwrap_or(NaiveDateTime::MAX);
+    let body: Vec<AnafTokenView> = rows
+        .into_iter()
+        .map(|(token, cif, name)| AnafTokenView::from_summary(token, cif, name, at))
         .collect();
-    Ok(HttpResponse::Ok().json(body))
+    let body =
+        web::Bytes::from(serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.into()))?);
+    context
+        .lists
+        .put(user_id, generation, valid_until, body.clone());
+    Ok(json_body(body))
+}
+
+fn json_body(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body)
 }
 
 #[utoipa::path(
@@ -291,7 +365,7 @@ async fn company_for_given_cif(
 ) -> Result<Company, AppError> {
     let cif = Cif::parse(raw)
         .map_err(|problem| AppError::Unprocessable(format!("cif: {}", problem.describe())))?;
-    let user_id = caller.user.id;
+    let user_id = caller.user_id;
     let lookup = cif.clone();
     let found = state
         .db
@@ -313,7 +387,7 @@ async fn company_by_rights(
     caller: &ApiCaller,
     access: &SecretString,
 ) -> Result<Company, AppError> {
-    let user_id = caller.user.id;
+    let user_id = caller.user_id;
     let limit = i64::try_from(MAX_RIGHTS_PROBES + 1).unwrap_or(i64::MAX);
     let candidates = state
         .db
@@ -486,7 +560,7 @@ pub async fn create(
                 &access,
                 refresh.as_ref(),
                 "api",
-                Some(caller.user.id),
+                Some(caller.user_id),
             )
             .await
     };
@@ -509,10 +583,12 @@ pub async fn create(
     };
     if rights_known {
         let id = meta.id;
-        state
+        let written = state
             .db
             .run(move |conn| Ok(tokens::record_rights(conn, id, Rights::Granted, None)?))
-            .await?;
+            .await;
+        state.tokens.note_change();
+        written?;
     } else {
         let cif = Cif::parse(&company.cif).map_err(|_| {
             AppError::Internal(anyhow::anyhow!("stored CIF {} is invalid", company.cif))
@@ -521,7 +597,7 @@ pub async fn create(
     }
     access::audit(
         &state,
-        access::actor(&req, &state, Some(caller.user.id)),
+        access::actor(&req, &state, Some(caller.user_id)),
         "token.saved_via_api",
         Some(company.id),
         Some(meta.id),
@@ -574,7 +650,7 @@ pub async fn delete(
     let revoked = state.tokens.delete(token.id).await?;
     access::audit(
         &state,
-        access::actor(&req, &state, Some(caller.user.id)),
+        access::actor(&req, &state, Some(caller.user_id)),
         "token.deleted",
         Some(company.id),
         Some(token.id),
@@ -610,7 +686,7 @@ async fn audit_refresh(
     };
     access::audit(
         state,
-        access::actor(req, state, Some(caller.user.id)),
+        access::actor(req, state, Some(caller.user_id)),
         action,
         Some(token.company_id),
         Some(token.id),
@@ -745,7 +821,7 @@ pub async fn access_token(
     let secret = state.tokens.reveal_access_token(token.id).await?;
     access::audit(
         &state,
-        access::actor(&req, &state, Some(caller.user.id)),
+        access::actor(&req, &state, Some(caller.user_id)),
         "token.revealed",
         Some(company.id),
         Some(token.id),
@@ -757,4 +833,17 @@ pub async fn access_token(
         access_token: secret.expose_secret().to_owned(),
         expires_at: timestamp(token.access_expires_at),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_whole_seconds() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 16)
+            .and_then(|d| d.and_hms_micro_opt(10, 30, 0, 123_456))
+            .unwrap();
+        assert_eq!(timestamp(at), "2026-03-16T10:30:00Z");
+    }
 }

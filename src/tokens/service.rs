@@ -1,6 +1,7 @@
 //! Storing, refreshing, revealing and deleting token pairs: the only code that touches secrets.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
@@ -45,6 +46,8 @@ pub struct TokenService {
     vault: Arc<TokenVault>,
     anaf: Arc<AnafClient>,
     jwt: Arc<JwtReader>,
+    /// Bumped after every write to a token row made by this process (read caches compare it).
+    changes: AtomicU64,
 }
 
 fn naive(at: DateTime<Utc>) -> NaiveDateTime {
@@ -58,7 +61,18 @@ impl TokenService {
             vault,
             anaf,
             jwt,
+            changes: AtomicU64::new(0),
         }
+    }
+
+    /// How many token writes this process has made; a cache built at one value is stale at another.
+    pub fn generation(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    /// Records that a token row changed (every write here calls it; so must any other writer).
+    pub fn note_change(&self) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn anaf(&self) -> &AnafClient {
@@ -122,7 +136,9 @@ impl TokenService {
                     conn, company_id, &sealed, source, created_by,
                 ))
             })
-            .await?;
+            .await;
+        self.note_change();
+        let stored = stored?;
         match stored {
             Ok(meta) => Ok(meta),
             Err(StoreTokenError::Duplicate) => Err(StorePairError::Duplicate),
@@ -143,7 +159,8 @@ impl TokenService {
             RightsVerdict::Denied(text) => (Rights::Denied, Some(text.clone())),
             RightsVerdict::Unknown(text) => (Rights::Unknown, Some(text.clone())),
         };
-        self.db
+        let written = self
+            .db
             .run(move |conn| {
                 Ok(tokens::record_rights(
                     conn,
@@ -152,7 +169,9 @@ impl TokenService {
                     detail.as_deref(),
                 )?)
             })
-            .await?;
+            .await;
+        self.note_change();
+        written?;
         Ok(verdict)
     }
 
@@ -255,9 +274,12 @@ impl TokenService {
                 return Ok(RefreshOutcome::Failed(message));
             }
         };
-        self.db
+        let written = self
+            .db
             .run(move |conn| Ok(tokens::save_refreshed(conn, token_id, &sealed)?))
-            .await?;
+            .await;
+        self.note_change();
+        written?;
 
         let meta = self.meta(token_id).await?;
         if meta.rights() != Rights::Granted {
@@ -283,13 +305,16 @@ impl TokenService {
         reconnect: bool,
     ) -> Result<(), AppError> {
         let message = message.to_owned();
-        self.db
+        let written = self
+            .db
             .run(move |conn| {
                 Ok(tokens::record_refresh_failure(
                     conn, token_id, &message, reconnect,
                 )?)
             })
-            .await?;
+            .await;
+        self.note_change();
+        written?;
         Ok(())
     }
 
@@ -337,9 +362,12 @@ impl TokenService {
                 _ => RevokeOutcome::NotConfirmed,
             },
         };
-        self.db
+        let written = self
+            .db
             .run(move |conn| Ok(tokens::delete(conn, token_id)?))
-            .await?;
+            .await;
+        self.note_change();
+        written?;
         Ok(outcome)
     }
 }

@@ -23,16 +23,26 @@ impl TokenStatus {
         let Some(token) = token else {
             return TokenStatus::NotConnected;
         };
-        if token.state() == TokenState::ReconnectNeeded {
+        TokenStatus::from_parts(token.state(), token.access_expires_at, token.rights(), now)
+    }
+
+    /// The status of a stored token from the three columns it depends on.
+    pub fn from_parts(
+        state: TokenState,
+        access_expires_at: NaiveDateTime,
+        rights: Rights,
+        now: NaiveDateTime,
+    ) -> TokenStatus {
+        if state == TokenState::ReconnectNeeded {
             return TokenStatus::ReconnectNeeded;
         }
-        if token.access_expires_at <= now {
+        if access_expires_at <= now {
             return TokenStatus::Expired;
         }
-        if token.rights() == Rights::Denied {
+        if rights == Rights::Denied {
             return TokenStatus::NoRights;
         }
-        let days_left = (token.access_expires_at - now).num_days();
+        let days_left = (access_expires_at - now).num_days();
         if days_left < EXPIRING_SOON_DAYS {
             TokenStatus::ExpiringSoon { days_left }
         } else {

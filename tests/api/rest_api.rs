@@ -720,6 +720,9 @@ async fn cross_user_access_gets_403_or_404_never_data() {
     })
     .await
     .unwrap();
+    // A membership written behind the portal's back shows once the list cache's TTL has passed.
+    tokio::time::sleep(anaf_portal::api::LIST_CACHE_TTL + std::time::Duration::from_millis(100))
+        .await;
     let listed: Value = app
         .api_get(TOKENS, &stranger_key)
         .await
@@ -1049,4 +1052,45 @@ async fn openapi_document_matches_the_snapshot_and_swagger_ui_is_served_locally(
         .unwrap()
         .to_owned();
     assert!(csp.contains("style-src 'self';"), "{csp}");
+}
+
+#[tokio::test]
+async fn the_list_never_hides_this_instances_own_writes() {
+    let app = spawn_app().await;
+    app.register_logged_in("erp@firma.ro").await;
+    let company = app.add_company(CIF, "Firma SRL").await;
+    let key = app.key_from_page("ERP").await;
+    // Poll, write, poll again at once: every answer reflects the write before it.
+    let empty: Value = app.api_get(TOKENS, &key).await.json().await.unwrap();
+    assert_eq!(empty, json!([]));
+    let (token, _) = app.save_minted(&key, Some(CIF)).await;
+    let listed: Value = app.api_get(TOKENS, &key).await.json().await.unwrap();
+    assert_eq!(listed, json!([token.clone()]));
+    let id = token["id"].as_i64().unwrap();
+    // A refresh from the web UI (same process) shows at once too.
+    let page = format!("/companies/{company}");
+    let response = app
+        .post_form(&page, &format!("/tokens/{id}/refresh"), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let listed: Value = app.api_get(TOKENS, &key).await.json().await.unwrap();
+    assert_ne!(listed[0]["expiresAt"], Value::Null);
+    let shown: Value = app
+        .api_get(&format!("{TOKENS}/{id}"), &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed[0], shown,
+        "list and item agree right after the refresh"
+    );
+    let response = app
+        .api(Method::DELETE, &format!("{TOKENS}/{id}"), &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let listed: Value = app.api_get(TOKENS, &key).await.json().await.unwrap();
+    assert_eq!(listed, json!([]));
 }

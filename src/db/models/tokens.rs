@@ -316,18 +316,51 @@ pub fn fingerprint_exists(conn: &mut DbConnection, fingerprint: &str) -> QueryRe
     .get_result(conn)
 }
 
-/// The tokens of every company `user_id` is a member of, with the company, oldest token first.
-/// One query, whatever the number of tokens.
+/// What the API's token list needs of a token: no secrets, and only the timestamps it shows
+/// (reading a timestamp is the costly part of a row).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = anaf_tokens)]
+pub struct TokenSummary {
+    pub id: i64,
+    pub access_expires_at: NaiveDateTime,
+    pub refresh_expires_at: Option<NaiveDateTime>,
+    status: String,
+    rights: String,
+    pub created_at: NaiveDateTime,
+    #[diesel(select_expression = anaf_tokens::refresh_token_ciphertext.is_not_null())]
+    #[diesel(select_expression_type = diesel::dsl::IsNotNull<anaf_tokens::refresh_token_ciphertext>)]
+    pub has_refresh_token: bool,
+}
+
+impl TokenSummary {
+    pub fn state(&self) -> TokenState {
+        if self.status == "reconnect_needed" {
+            TokenState::ReconnectNeeded
+        } else {
+            TokenState::Active
+        }
+    }
+
+    pub fn rights(&self) -> Rights {
+        match self.rights.as_str() {
+            "granted" => Rights::Granted,
+            "denied" => Rights::Denied,
+            _ => Rights::Unknown,
+        }
+    }
+}
+
+/// The tokens of every company `user_id` is a member of, with the company's CIF and name, oldest
+/// token first. One query, whatever the number of tokens.
 pub fn list_for_member(
     conn: &mut DbConnection,
     user_id: i64,
-) -> QueryResult<Vec<(TokenMeta, crate::db::models::companies::Company)>> {
-    use crate::db::models::companies::Company;
+) -> QueryResult<Vec<(TokenSummary, String, Option<String>)>> {
     use crate::db::schema::{companies, company_members};
     anaf_tokens::table
         .inner_join(companies::table.inner_join(company_members::table))
         .filter(company_members::user_id.eq(user_id))
         .order(anaf_tokens::id.asc())
-        .select((TokenMeta::as_select(), Company::as_select()))
+        .select((TokenSummary::as_select(), companies::cif, companies::name))
         .load(conn)
 }
