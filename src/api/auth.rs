@@ -22,6 +22,8 @@ use crate::web::state::AppState;
 pub struct ApiCaller {
     pub user_id: i64,
     pub key_id: i64,
+    /// Support staff only look, through the API as everywhere else.
+    pub read_only: bool,
 }
 
 fn unauthenticated(detail: &str) -> AppError {
@@ -64,7 +66,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
         .app_data::<web::Data<ApiContext>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ApiContext missing")))?;
     let key_hash = sha256_hex(key);
-    let (key_id, user_id) = state
+    let (key_id, user_id, role) = state
         .db
         .run(move |conn| Ok(api_keys::authenticate(conn, &key_hash)?))
         .await?
@@ -85,7 +87,11 @@ pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
             tracing::warn!(error = %e, key_id, "could not record the API key's use");
         }
     }
-    let caller = ApiCaller { user_id, key_id };
+    let caller = ApiCaller {
+        user_id,
+        key_id,
+        read_only: role == crate::domain::Role::Support.as_str(),
+    };
     req.extensions_mut().insert(caller);
     Ok(caller)
 }
@@ -107,14 +113,9 @@ pub async fn require_key(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     match authenticate(req.request()).await {
-        // Support staff only look, through the API as everywhere else.
-        Ok(caller)
-            if caller.user.role() == crate::domain::Role::Support && !req.method().is_safe() =>
-        {
-            Ok(req
-                .error_response(AppError::Forbidden)
-                .map_into_right_body())
-        }
+        Ok(caller) if caller.read_only && !req.method().is_safe() => Ok(req
+            .error_response(AppError::Forbidden)
+            .map_into_right_body()),
         Ok(_) => Ok(next.call(req).await?.map_into_left_body()),
         // An Ok response carrying the error, so `crate::error::render` gives it its body.
         Err(error) => Ok(req.error_response(error).map_into_right_body()),

@@ -97,13 +97,17 @@ pub fn revoke(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResult<usi
 /// The live key with this hash: `(key id, user id)`, in one query. A revoked key, an unknown key
 /// and a key of a disabled user all come back `None`. No timestamp is read (decoding them is the
 /// costly part of a row, and this runs on every API request).
-pub fn authenticate(conn: &mut DbConnection, key_hash: &str) -> QueryResult<Option<(i64, i64)>> {
+/// The key's id, its user's id and platform role, for a live key of an enabled user.
+pub fn authenticate(
+    conn: &mut DbConnection,
+    key_hash: &str,
+) -> QueryResult<Option<(i64, i64, String)>> {
     api_keys::table
         .inner_join(users::table)
         .filter(api_keys::key_hash.eq(key_hash))
         .filter(api_keys::revoked_at.is_null())
         .filter(users::disabled_at.is_null())
-        .select((api_keys::id, api_keys::user_id))
+        .select((api_keys::id, api_keys::user_id, users::role))
         .first(conn)
         .optional()
 }
