@@ -1,0 +1,1 @@
+DROP INDEX anaf_tokens_listing;
