@@ -690,7 +690,7 @@ async fn the_token_table_costs_the_same_queries_for_one_row_or_a_full_page() {
         one_row, full_page,
         "queries must not grow with the rows shown"
     );
-    assert!(full_page <= 7, "{full_page} queries for one page");
+    assert!(full_page <= 6, "{full_page} queries for one page");
 }
 
 #[tokio::test]

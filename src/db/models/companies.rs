@@ -298,20 +298,16 @@ fn filtered(query: &CompanyQuery, at: NaiveDateTime) -> BoxedCompanies<'static> 
 /// A company and its token, if any.
 pub type CompanyWithToken = (Company, Option<TokenMeta>);
 
-/// A page of companies with their token, soonest-expiring first, and the total count: three
+/// A page of companies with their token, soonest-expiring first, and the total count: two
 /// queries whatever the page size.
-///
-/// The page is chosen by id first, from narrow columns the `anaf_tokens_listing` index covers,
-/// and only its rows are then read whole: a token row is wide (two ciphertexts), and sorting a
-/// user's thousand rows by reading them all cost milliseconds per page.
 pub fn list(
     conn: &mut DbConnection,
     query: &CompanyQuery,
 ) -> QueryResult<(Vec<CompanyWithToken>, i64)> {
     let at = now();
     let total: i64 = filtered(query, at).count().get_result(conn)?;
-    let page: Vec<i64> = filtered(query, at)
-        .select(companies::id)
+    let rows = filtered(query, at)
+        .select((Company::as_select(), Option::<TokenMeta>::as_select()))
         .order((
             anaf_tokens::id.is_null(),
             anaf_tokens::access_expires_at.asc(),
@@ -320,17 +316,10 @@ pub fn list(
         .offset(query.offset)
         .limit(query.limit)
         .load(conn)?;
-    let mut rows: Vec<CompanyWithToken> = companies::table
-        .left_join(anaf_tokens::table)
-        .filter(companies::id.eq_any(&page))
-        .select((Company::as_select(), Option::<TokenMeta>::as_select()))
-        .load(conn)?;
-    let position = |id: i64| page.iter().position(|p| *p == id).unwrap_or(usize::MAX);
-    rows.sort_by_key(|(company, _)| position(company.id));
     Ok((rows, total))
 }
 
-/// A page of the user's companies with the user's role in each: four queries.
+/// A page of the user's companies with the user's role in each: three queries.
 pub fn list_for_user(
     conn: &mut DbConnection,
     user_id: i64,

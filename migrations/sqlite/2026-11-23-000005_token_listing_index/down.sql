@@ -1,1 +1,0 @@
-DROP INDEX anaf_tokens_listing;
