@@ -282,10 +282,11 @@ impl TokenService {
         written?;
 
         let meta = self.meta(token_id).await?;
-        if meta.rights() != Rights::Granted {
-            self.check_rights(token_id, &response.access_token, cif)
-                .await?;
+        if meta.rights() == Rights::Granted {
+            return Ok(RefreshOutcome::Refreshed(Box::new(meta)));
         }
+        self.check_rights(token_id, &response.access_token, cif)
+            .await?;
         Ok(RefreshOutcome::Refreshed(Box::new(
             self.meta(token_id).await?,
         )))

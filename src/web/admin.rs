@@ -27,19 +27,13 @@ pub struct UsersQuery {
     page: Option<String>,
 }
 
-fn page_number(raw: Option<&str>) -> i64 {
-    raw.and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| (1..1_000_000).contains(p))
-        .unwrap_or(1)
-}
-
 pub async fn users(
     admin: PlatformAdmin,
     page: Page,
     state: web::Data<AppState>,
     query: web::Query<UsersQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let number = page_number(query.page.as_deref());
+    let number = Pagination::parse_page(query.page.as_deref());
     let search = query.q.clone();
     let (rows, total) = state
         .db
@@ -201,7 +195,7 @@ pub async fn audit_log(
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let number = page_number(query.page.as_deref());
+    let number = Pagination::parse_page(query.page.as_deref());
     let filter = AuditFilter {
         actor: Some(query.actor.clone()),
         company_cif: Some(query.company.clone()),

@@ -28,11 +28,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn page(&self) -> i64 {
-        self.page
-            .as_deref()
-            .and_then(|p| p.parse::<i64>().ok())
-            .filter(|p| *p >= 1 && *p < 1_000_000)
-            .unwrap_or(1)
+        Pagination::parse_page(self.page.as_deref())
     }
 
     pub fn status_filter(&self) -> Option<StatusFilter> {

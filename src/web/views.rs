@@ -146,6 +146,13 @@ impl Pagination {
         }
     }
 
+    /// A `?page=` value, or 1 when it is missing or not a sensible page number.
+    pub fn parse_page(raw: Option<&str>) -> i64 {
+        raw.and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| (1..1_000_000).contains(p))
+            .unwrap_or(1)
+    }
+
     pub fn offset(page: i64) -> i64 {
         (page.max(1) - 1) * PAGE_SIZE
     }

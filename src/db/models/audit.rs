@@ -119,11 +119,7 @@ pub struct AuditRow {
 }
 
 fn like_prefix(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("{escaped}%")
+    format!("{}%", crate::db::models::escape_like(text))
 }
 
 /// A page of events, newest first, and the total: two queries.

@@ -2,8 +2,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::db::models::now;
 use crate::db::models::tokens::TokenMeta;
+use crate::db::models::{escape_like, now};
 use crate::db::schema::{anaf_tokens, companies, company_members};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::Cif;
@@ -206,12 +206,6 @@ pub struct CompanyRow {
     pub company: Company,
     pub role: MemberRole,
     pub token: Option<TokenMeta>,
-}
-
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 type BoxedCompanies<'a> = diesel::dsl::IntoBoxed<

@@ -10,6 +10,13 @@ pub mod sessions;
 pub mod tokens;
 pub mod users;
 
+/// `text` made literal inside a LIKE pattern (used with `.escape('\\')`).
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Now, in UTC, as stored in every timestamp column.
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()

@@ -142,11 +142,7 @@ pub fn list(
     let filtered = || {
         let mut q = users::table.into_boxed();
         if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
-            let escaped = search
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
+            let escaped = crate::db::models::escape_like(&search.to_lowercase());
             q = q.filter(users::email.like(format!("%{escaped}%")).escape('\\'));
         }
         q
