@@ -86,11 +86,16 @@ impl Application {
             sandbox: config.is_sandbox(),
             trust_proxy: config.trust_proxy,
             tokens,
+            listings: Default::default(),
             pkce: config.anaf.pkce,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let api_context = web::Data::new(crate::api::ApiContext::new(config.api_rate_limit));
-        let session_store = DbSessionStore::new(db.clone(), config.session.absolute_timeout);
+        let session_store = DbSessionStore::new(
+            db.clone(),
+            config.session.absolute_timeout,
+            config.session.idle_timeout,
+        );
         let idle = actix_web::cookie::time::Duration::seconds(
             config
                 .session
@@ -122,7 +127,7 @@ impl Application {
                 .session_lifecycle(
                     BrowserSession::default()
                         .state_ttl(idle)
-                        .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
                 )
                 .build();
             App::new()

@@ -42,10 +42,15 @@ async fn lookup(req: &HttpRequest) -> Result<Option<User>, AppError> {
     let Some(id) = session.user_id() else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
-    let found = state.db.run(move |conn| Ok(users::find(conn, id)?)).await?;
+    let found = match session.loaded_user() {
+        Some(user) => Some(user),
+        None => {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
+            state.db.run(move |conn| Ok(users::find(conn, id)?)).await?
+        }
+    };
     match found {
         Some(user) if !user.is_disabled() => Ok(Some(user)),
         _ => {

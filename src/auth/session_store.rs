@@ -15,19 +15,37 @@ use crate::secrets::{random_token, sha256_hex};
 /// The key under which the session state records who is logged in.
 pub const USER_ID_KEY: &str = "user_id";
 
+/// Where `load` puts the session's user (read in the same query as the session) for
+/// `current_user`; never written to the database (`persisted` drops it).
+pub const SESSION_USER_KEY: &str = "\u{0}user";
+
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
     absolute_timeout: Duration,
+    idle_timeout: Duration,
 }
 
 impl DbSessionStore {
-    pub fn new(db: Db, absolute_timeout: Duration) -> Self {
+    pub fn new(db: Db, absolute_timeout: Duration, idle_timeout: Duration) -> Self {
         DbSessionStore {
             db,
             absolute_timeout,
+            idle_timeout,
         }
     }
+}
+
+/// The state as stored: without the user `load` attached.
+fn persisted(mut state: HashMap<String, String>) -> HashMap<String, String> {
+    state.remove(SESSION_USER_KEY);
+    state
+}
+
+/// How stale the idle deadline may get before a request pushes it out again: a tenth of the
+/// timeout, at most a minute (one write per active minute instead of one per request).
+fn extension_slack(idle: TimeDelta) -> TimeDelta {
+    (idle / 10).min(TimeDelta::minutes(1))
 }
 
 fn after(start: NaiveDateTime, ttl: &CookieDuration) -> NaiveDateTime {
@@ -49,24 +67,42 @@ impl SessionStore for DbSessionStore {
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
         let id = sha256_hex(session_key.as_ref());
         let absolute = to_chrono(self.absolute_timeout);
-        let state = self
+        let idle = to_chrono(self.idle_timeout);
+        // One round trip: the session, its user, and (at most once a minute) the idle deadline
+        // pushed out. The middleware's own per-request TTL update is off (`OnStateChanges`).
+        let live = self
             .db
             .run(move |conn| {
                 let at = now();
-                Ok(sessions::load_live(
+                let Some(live) = sessions::load_live(
                     conn,
                     &id,
                     at,
                     at.checked_sub_signed(absolute)
                         .unwrap_or(NaiveDateTime::MIN),
-                )?)
+                )?
+                else {
+                    return Ok(None);
+                };
+                let deadline = at + idle;
+                if live.expires_at < deadline - extension_slack(idle) {
+                    sessions::extend(conn, &id, deadline)?;
+                }
+                Ok(Some(live))
             })
             .await
             .map_err(LoadError::Other)?;
-        state
-            .map(|json| serde_json::from_str(&json))
-            .transpose()
-            .map_err(|e| LoadError::Deserialization(e.into()))
+        let Some(live) = live else {
+            return Ok(None);
+        };
+        let mut state: HashMap<String, String> =
+            serde_json::from_str(&live.state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        if let Some(user) = live.user {
+            let user =
+                serde_json::to_string(&user).map_err(|e| LoadError::Deserialization(e.into()))?;
+            state.insert(SESSION_USER_KEY.to_owned(), user);
+        }
+        Ok(Some(state))
     }
 
     async fn save(
@@ -74,6 +110,7 @@ impl SessionStore for DbSessionStore {
         session_state: HashMap<String, String>,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, SaveError> {
+        let session_state = persisted(session_state);
         let json = serde_json::to_string(&session_state)
             .map_err(|e| SaveError::Serialization(e.into()))?;
         let key = random_token(32);
@@ -106,6 +143,7 @@ impl SessionStore for DbSessionStore {
         session_state: HashMap<String, String>,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
+        let session_state = persisted(session_state);
         let json = serde_json::to_string(&session_state)
             .map_err(|e| UpdateError::Serialization(e.into()))?;
         let id = sha256_hex(session_key.as_ref());
@@ -145,17 +183,7 @@ impl SessionStore for DbSessionStore {
         let ttl = *ttl;
         self.db
             .run(move |conn| {
-                let at = now();
-                let expires_at = after(at, &ttl);
-                // Skip the write when the deadline moved within the last tenth of the TTL
-                // (at most a minute): one write per active minute instead of per request.
-                let slack = TimeDelta::milliseconds(
-                    (ttl.whole_milliseconds() / 10)
-                        .min(60_000)
-                        .try_into()
-                        .unwrap_or(60_000),
-                );
-                sessions::extend(conn, &id, expires_at, expires_at - slack)?;
+                sessions::extend(conn, &id, after(now(), &ttl))?;
                 Ok(())
             })
             .await

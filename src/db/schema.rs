@@ -10,6 +10,8 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Bumped by triggers whenever the user's company list changes (migration 000005).
+        listing_version -> BigInt,
     }
 }
 

@@ -9,8 +9,10 @@ use crate::auth::PortalSession;
 use crate::auth::session::FlashLevel;
 use crate::db::models::companies::{self, CompanyQuery, CreateCompanyError, StatusFilter};
 use crate::db::models::now;
+use crate::db::models::users::User;
 use crate::domain::Cif;
 use crate::error::AppError;
+use crate::web::listing;
 use crate::web::page::{Page, html, see_other};
 use crate::web::state::AppState;
 use crate::web::templates::DashboardPage;
@@ -47,11 +49,9 @@ impl ListQuery {
         query.finish()
     }
 
-    pub fn to_company_query(&self, member: Option<i64>, with_token_only: bool) -> CompanyQuery {
+    pub fn to_company_query(&self, with_token_only: bool) -> CompanyQuery {
         CompanyQuery {
-            member,
             search: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
-            search_member_emails: member.is_none(),
             status: self.status_filter(),
             with_token_only,
             offset: Pagination::offset(self.page()),
@@ -91,27 +91,25 @@ pub fn status_counts_view(
         .collect()
 }
 
-/// Loads one page of the user's companies as rows for a table.
+/// One page of the user's companies as rows for a table, and the status counts of all of them.
 pub async fn company_rows(
     state: &AppState,
-    user_id: i64,
+    user: &User,
     query: &ListQuery,
     with_token_only: bool,
     page: &Page,
-) -> Result<(Vec<TokenRowView>, Pagination), AppError> {
-    let filter = query.to_company_query(Some(user_id), with_token_only);
-    let (rows, total) = state
-        .db
-        .run(move |conn| Ok(companies::list_for_user(conn, user_id, &filter)?))
-        .await?;
+) -> Result<(Vec<TokenRowView>, Pagination, Vec<(StatusFilter, i64)>), AppError> {
+    let listing = state.listings.of(&state.db, user).await?;
     let at = now();
+    let (rows, total) = listing::select(&listing, &query.to_company_query(with_token_only), at);
     let views = rows
-        .iter()
+        .into_iter()
         .map(|row| TokenRowView::from_row(row, at, &page.t))
         .collect();
     Ok((
         views,
         Pagination::new(query.page(), total, query.base_query()),
+        listing::status_counts(&listing, at),
     ))
 }
 
@@ -121,12 +119,7 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (rows, pagination) = company_rows(&state, user.0.id, &query, false, &page).await?;
-    let user_id = user.0.id;
-    let counts = state
-        .db
-        .run(move |conn| Ok(companies::status_counts(conn, Some(user_id))?))
-        .await?;
+    let (rows, pagination, counts) = company_rows(&state, &user.0, &query, false, &page).await?;
     html(
         StatusCode::OK,
         &DashboardPage {
@@ -219,12 +212,12 @@ async fn rerender_with_error(
 ) -> Result<HttpResponse, AppError> {
     let page = Page::build(req).await?;
     let query = ListQuery::default();
-    let (rows, pagination) = company_rows(state, user.0.id, &query, false, &page).await?;
+    let (rows, pagination, counts) = company_rows(state, &user.0, &query, false, &page).await?;
     let cif_error = Some(page.t.get(error_key));
     html(
         StatusCode::UNPROCESSABLE_ENTITY,
         &DashboardPage {
-            counts: Vec::new(),
+            counts: status_counts_view(counts, None, &page.t),
             page,
             rows,
             pagination,
@@ -345,11 +338,7 @@ pub async fn add_companies_in_bulk(
         .await;
     }
     let query = ListQuery::default();
-    let (rows, pagination) = company_rows(&state, user_id, &query, false, &page).await?;
-    let counts = state
-        .db
-        .run(move |conn| Ok(companies::status_counts(conn, Some(user_id))?))
-        .await?;
+    let (rows, pagination, counts) = company_rows(&state, &user.0, &query, false, &page).await?;
     html(
         StatusCode::OK,
         &DashboardPage {

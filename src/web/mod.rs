@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod health;
 pub mod jobs;
 pub mod language;
+pub mod listing;
 pub mod members;
 pub mod page;
 pub mod request_log;

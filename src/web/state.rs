@@ -3,6 +3,7 @@ use crate::auth::login_limiter::LoginLimiter;
 use crate::config::Registration;
 use crate::db::Db;
 use crate::tokens::TokenService;
+use crate::web::listing::Listings;
 
 /// What every handler may need, shared by all workers.
 pub struct AppState {
@@ -16,6 +17,8 @@ pub struct AppState {
     pub sandbox: bool,
     pub trust_proxy: bool,
     pub tokens: TokenService,
+    /// Each user's company list, reused while it is current.
+    pub listings: Listings,
     /// Send a PKCE challenge with Connect ANAF.
     pub pkce: bool,
 }

@@ -22,12 +22,12 @@ pub async fn overview(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let filter = query.to_company_query(None, false);
+    let filter = query.to_company_query(false);
     let (rows, total, counts) = state
         .db
         .run(move |conn| {
             let (rows, total) = companies::list(conn, &filter)?;
-            Ok((rows, total, companies::status_counts(conn, None)?))
+            Ok((rows, total, companies::status_counts(conn)?))
         })
         .await?;
     let at = now();

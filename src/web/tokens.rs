@@ -25,7 +25,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (rows, pagination) = company_rows(&state, user.0.id, &query, true, &page).await?;
+    let (rows, pagination, _) = company_rows(&state, &user.0, &query, true, &page).await?;
     html(
         StatusCode::OK,
         &TokensPage {

@@ -665,22 +665,35 @@ async fn the_token_table_costs_the_same_queries_for_one_row_or_a_full_page() {
     }
     // The fewest statements over three requests: background work (session clean-up) can add
     // one to a single measurement, while an N+1 would add one per row to every measurement.
-    let count = |path: &'static str| {
-        let app = &app;
-        async move {
-            let mut fewest = u64::MAX;
-            let mut html = String::new();
-            for _ in 0..3 {
-                let before = app.app_db.queries_executed();
-                html = app.get_html(path).await;
-                fewest = fewest.min(app.app_db.queries_executed() - before);
+    // `change_first` adds a company before each request, so the list must be read again.
+    let mut spare_cifs = (2_000_000u32..)
+        .filter_map(|stem| {
+            (0..10)
+                .map(|check| format!("{stem}{check}"))
+                .find(|c| anaf_portal::domain::Cif::parse(c).is_ok())
+        })
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter();
+    let mut count = async |path: &str, change_first: bool| {
+        let mut fewest = u64::MAX;
+        let mut html = String::new();
+        for _ in 0..3 {
+            if change_first {
+                let cif = spare_cifs.next().expect("enough spare CIFs");
+                let company = app.add_company(&cif, "Firma noua").await;
+                // Shows (and so removes) the "company added" message, which is not measured.
+                app.get_html(&format!("/companies/{company}")).await;
             }
-            (fewest, html)
+            let before = app.app_db.queries_executed();
+            html = app.get_html(path).await;
+            fewest = fewest.min(app.app_db.queries_executed() - before);
         }
+        (fewest, html)
     };
-    let (one_row, html) = count("/tokens?q=Firma%2007").await;
+    let (one_row, html) = count("/tokens?q=Firma%2007", true).await;
     assert!(html.contains("Firma 07") && !html.contains("Firma 08"));
-    let (full_page, html) = count("/tokens").await;
+    let (full_page, html) = count("/tokens", true).await;
     assert_eq!(
         html.matches("data-status=").count(),
         25,
@@ -690,7 +703,69 @@ async fn the_token_table_costs_the_same_queries_for_one_row_or_a_full_page() {
         one_row, full_page,
         "queries must not grow with the rows shown"
     );
-    assert!(full_page <= 6, "{full_page} queries for one page");
+    // Session with its user, the list's version, the list.
+    assert_eq!(
+        full_page, 3,
+        "{full_page} queries for a page after a change"
+    );
+
+    // Nothing changed since: the session's query says so, and the list kept in memory is used.
+    let (unchanged, html) = count("/tokens?page=2", false).await;
+    assert_eq!(
+        html.matches("data-status=").count(),
+        5,
+        "30 tokens: 5 on page 2"
+    );
+    assert_eq!(unchanged, 1, "{unchanged} queries for an unchanged list");
+}
+
+#[tokio::test]
+async fn a_change_made_through_another_instance_shows_on_the_next_page_view() {
+    // Each instance keeps users' lists in memory; the version the database keeps for them must
+    // make the other instance see a change at once, not after some expiry.
+    let key = "ef".repeat(32);
+    let first = spawn_app_with(&["--secret-key", &key]).await;
+    first.register_logged_in("contabil@firma.ro").await;
+    let connected = first.add_company(CIF, "Firma Conectata SRL").await;
+    first.connect_with(connected, &serial_with_rights()).await;
+    let token = first.token_id_of(connected).await;
+    for _ in 0..2 {
+        assert!(
+            first
+                .get_html("/tokens")
+                .await
+                .contains("Firma Conectata SRL")
+        );
+    }
+    assert!(!first.get_html("/").await.contains("Firma Noua SRL"));
+
+    let second = crate::helpers::spawn_app_on(&first.database_url, &["--secret-key", &key]).await;
+    second
+        .login("contabil@firma.ro", crate::helpers::STRONG_PASSWORD)
+        .await;
+    let r = second
+        .post_form(
+            &format!("/tokens/{token}/delete"),
+            &format!("/tokens/{token}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    second.add_company("14399840", "Firma Noua SRL").await;
+
+    assert!(
+        !first
+            .get_html("/tokens")
+            .await
+            .contains("Firma Conectata SRL"),
+        "the token deleted through the other instance is gone"
+    );
+    let dashboard = first.get_html("/").await;
+    assert!(dashboard.contains("Firma Noua SRL"), "{dashboard}");
+    assert!(
+        dashboard.contains("Firma Conectata SRL"),
+        "the company stays, without its token"
+    );
 }
 
 #[tokio::test]

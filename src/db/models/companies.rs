@@ -182,22 +182,70 @@ impl StatusFilter {
     pub fn parse(code: &str) -> Option<StatusFilter> {
         StatusFilter::ALL.into_iter().find(|f| f.code() == code)
     }
+
+    /// How many of the tokens (`None`: a company without one) are in each status at `at`.
+    pub fn count<'a>(
+        tokens: impl Iterator<Item = Option<&'a TokenMeta>>,
+        at: NaiveDateTime,
+    ) -> Vec<(StatusFilter, i64)> {
+        let mut counts: Vec<(StatusFilter, i64)> =
+            StatusFilter::ALL.iter().map(|f| (*f, 0)).collect();
+        for token in tokens {
+            let code = crate::tokens::TokenStatus::of(token, at).code();
+            if let Some(entry) = counts.iter_mut().find(|(f, _)| f.code() == code) {
+                entry.1 += 1;
+            }
+        }
+        counts
+    }
 }
 
-/// Which companies to show.
+/// Which companies to show: of all companies (`list`, for support staff, where the search also
+/// matches members' emails) or of a user's own (`web::listing::select`).
 #[derive(Debug, Clone, Default)]
 pub struct CompanyQuery {
-    /// Only companies this user belongs to (`None`: every company, for support staff).
-    pub member: Option<i64>,
-    /// Matches the CIF's start or any part of the name, case-insensitively.
+    /// See `Search`.
     pub search: Option<String>,
-    /// Also match the email of any member (support search).
-    pub search_member_emails: bool,
     pub status: Option<StatusFilter>,
     /// Only companies that have a token (the "all my tokens" page).
     pub with_token_only: bool,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// What a list search matches: any part of the name (case-insensitively), or the start of the
+/// CIF (an `RO` prefix and spaces ignored).
+pub struct Search {
+    /// Lower-cased.
+    pub name_part: String,
+    pub cif_prefix: String,
+}
+
+impl Search {
+    /// `None` for a blank search (no filter).
+    pub fn parse(search: &str) -> Option<Search> {
+        let search = search.trim();
+        if search.is_empty() {
+            return None;
+        }
+        Some(Search {
+            name_part: search.to_lowercase(),
+            cif_prefix: search
+                .trim_start_matches(['R', 'r', 'O', 'o'])
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect(),
+        })
+    }
+
+    /// The same test as the SQL filter, on a loaded company.
+    pub fn matches(&self, company: &Company) -> bool {
+        company.cif.starts_with(&self.cif_prefix)
+            || company
+                .name
+                .as_deref()
+                .is_some_and(|name| name.to_lowercase().contains(&self.name_part))
+    }
 }
 
 /// One row of the dashboard or token table: the company, the caller's role, and the token's
@@ -217,44 +265,21 @@ type BoxedCompanies<'a> = diesel::dsl::IntoBoxed<
 fn filtered(query: &CompanyQuery, at: NaiveDateTime) -> BoxedCompanies<'static> {
     use crate::db::schema::users;
     let mut q = companies::table.left_join(anaf_tokens::table).into_boxed();
-    if let Some(user_id) = query.member {
-        q = q.filter(
-            companies::id.eq_any(
-                company_members::table
-                    .filter(company_members::user_id.eq(user_id))
-                    .select(company_members::company_id),
-            ),
-        );
-    }
-    if let Some(search) = query
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let digits: String = search
-            .trim_start_matches(['R', 'r', 'O', 'o'])
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
-        let cif_pattern = format!("{}%", escape_like(&digits));
+    if let Some(search) = query.search.as_deref().and_then(Search::parse) {
+        let pattern = format!("%{}%", escape_like(&search.name_part));
+        let cif_pattern = format!("{}%", escape_like(&search.cif_prefix));
         let by_company = lower(companies::name.assume_not_null())
             .like(pattern.clone())
             .escape('\\')
             .or(companies::cif.like(cif_pattern).escape('\\'));
-        if query.search_member_emails {
-            q = q.filter(
-                by_company.or(companies::id.eq_any(
-                    company_members::table
-                        .inner_join(users::table)
-                        .filter(users::email.like(pattern).escape('\\'))
-                        .select(company_members::company_id),
-                )),
-            );
-        } else {
-            q = q.filter(by_company);
-        }
+        q = q.filter(
+            by_company.or(companies::id.eq_any(
+                company_members::table
+                    .inner_join(users::table)
+                    .filter(users::email.like(pattern).escape('\\'))
+                    .select(company_members::company_id),
+            )),
+        );
     }
     if query.with_token_only {
         q = q.filter(anaf_tokens::id.is_not_null());
@@ -313,37 +338,39 @@ pub fn list(
     Ok((rows, total))
 }
 
-/// A page of the user's companies with the user's role in each: three queries.
-pub fn list_for_user(
-    conn: &mut DbConnection,
-    user_id: i64,
-    query: &CompanyQuery,
-) -> QueryResult<(Vec<CompanyRow>, i64)> {
-    let query = CompanyQuery {
-        member: Some(user_id),
-        ..query.clone()
-    };
-    let (rows, total) = list(conn, &query)?;
-    let ids: Vec<i64> = rows.iter().map(|(c, _)| c.id).collect();
-    let roles: std::collections::HashMap<i64, String> = company_members::table
+/// Every company of the user with the user's role and the token, soonest-expiring first, and
+/// the user's `listing_version` they correspond to (read first: a change committed between the
+/// two reads makes the rows newer than the version, never older, so a cache keyed by it stays
+/// safe). Two queries whatever the number of companies.
+pub fn listing(conn: &mut DbConnection, user_id: i64) -> QueryResult<(i64, Vec<CompanyRow>)> {
+    use crate::db::schema::users;
+    let version = users::table
+        .find(user_id)
+        .select(users::listing_version)
+        .first(conn)?;
+    let rows = companies::table
+        .inner_join(company_members::table)
+        .left_join(anaf_tokens::table)
         .filter(company_members::user_id.eq(user_id))
-        .filter(company_members::company_id.eq_any(ids))
-        .select((company_members::company_id, company_members::role))
-        .load::<(i64, String)>(conn)?
+        .order((
+            anaf_tokens::id.is_null(),
+            anaf_tokens::access_expires_at.asc(),
+            companies::cif.asc(),
+        ))
+        .select((
+            Company::as_select(),
+            company_members::role,
+            Option::<TokenMeta>::as_select(),
+        ))
+        .load::<(Company, String, Option<TokenMeta>)>(conn)?
         .into_iter()
+        .map(|(company, role, token)| CompanyRow {
+            company,
+            role: MemberRole::from_column(&role),
+            token,
+        })
         .collect();
-    Ok((
-        rows.into_iter()
-            .map(|(company, token)| CompanyRow {
-                role: roles
-                    .get(&company.id)
-                    .map_or(MemberRole::Viewer, |r| MemberRole::from_column(r)),
-                company,
-                token,
-            })
-            .collect(),
-        total,
-    ))
+    Ok((version, rows))
 }
 
 /// The companies `user_id` administers, by CIF, at most `limit` of them.
@@ -378,27 +405,16 @@ pub fn find_by_cif_for_member(
     Ok(found.map(|(company, role)| (company, MemberRole::from_column(&role))))
 }
 
-/// How many companies are in each status (for the dashboard's and support area's counters).
-pub fn status_counts(
-    conn: &mut DbConnection,
-    member: Option<i64>,
-) -> QueryResult<Vec<(StatusFilter, i64)>> {
-    let query = CompanyQuery {
-        member,
-        ..CompanyQuery::default()
-    };
+/// How many companies are in each status (the support area's counters).
+pub fn status_counts(conn: &mut DbConnection) -> QueryResult<Vec<(StatusFilter, i64)>> {
+    let query = CompanyQuery::default();
     let tokens: Vec<Option<TokenMeta>> = filtered(&query, now())
         .select(Option::<TokenMeta>::as_select())
         .load(conn)?;
-    let at = now();
-    let mut counts: Vec<(StatusFilter, i64)> = StatusFilter::ALL.iter().map(|f| (*f, 0)).collect();
-    for token in &tokens {
-        let code = crate::tokens::TokenStatus::of(token.as_ref(), at).code();
-        if let Some(entry) = counts.iter_mut().find(|(f, _)| f.code() == code) {
-            entry.1 += 1;
-        }
-    }
-    Ok(counts)
+    Ok(StatusFilter::count(
+        tokens.iter().map(Option::as_ref),
+        now(),
+    ))
 }
 
 /// The user's tokens (as company admin) whose access token expires before `before`, refreshable.

@@ -2,7 +2,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::sessions;
+use crate::db::models::users::User;
+use crate::db::schema::{sessions, users};
 
 #[derive(Insertable)]
 #[diesel(table_name = sessions)]
@@ -20,20 +21,40 @@ pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<
         .execute(conn)
 }
 
-/// The state of a session that is neither idle-expired nor older than `created_after`.
+/// A live session as a request needs it: its state, its idle deadline and its user.
+pub struct LiveSession {
+    pub state: String,
+    pub expires_at: NaiveDateTime,
+    pub user: Option<User>,
+}
+
+/// The session that is neither idle-expired nor older than `created_after`, with its user (one
+/// indexed query, so a page's session and user cost one round trip).
 pub fn load_live(
     conn: &mut DbConnection,
     id: &str,
     now: NaiveDateTime,
     created_after: NaiveDateTime,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<LiveSession>> {
     sessions::table
-        .find(id)
+        .left_join(users::table)
+        .filter(sessions::id.eq(id))
         .filter(sessions::expires_at.gt(now))
         .filter(sessions::created_at.gt(created_after))
-        .select(sessions::state)
-        .first(conn)
+        .select((
+            sessions::state,
+            sessions::expires_at,
+            Option::<User>::as_select(),
+        ))
+        .first::<(String, NaiveDateTime, Option<User>)>(conn)
         .optional()
+        .map(|found| {
+            found.map(|(state, expires_at, user)| LiveSession {
+                state,
+                expires_at,
+                user,
+            })
+        })
 }
 
 pub fn update_state(
@@ -52,20 +73,11 @@ pub fn update_state(
         .execute(conn)
 }
 
-/// Pushes the idle deadline out, skipping the write when it was pushed moments ago.
-pub fn extend(
-    conn: &mut DbConnection,
-    id: &str,
-    expires_at: NaiveDateTime,
-    unless_after: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(
-        sessions::table
-            .find(id)
-            .filter(sessions::expires_at.lt(unless_after)),
-    )
-    .set(sessions::expires_at.eq(expires_at))
-    .execute(conn)
+/// Pushes the idle deadline out.
+pub fn extend(conn: &mut DbConnection, id: &str, expires_at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::expires_at.eq(expires_at))
+        .execute(conn)
 }
 
 pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {

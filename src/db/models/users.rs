@@ -9,7 +9,8 @@ use crate::db::{DbConnection, write_transaction};
 use crate::domain::{Email, Role};
 
 /// A user as every page sees it; the password hash is only read by `find_credentials`.
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// (Serde: the session store hands it to `current_user` inside the request's session state.)
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: i64,
@@ -17,6 +18,8 @@ pub struct User {
     role: String,
     pub disabled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// Changes whenever anything in this user's company list changes (see `web::listing`).
+    pub listing_version: i64,
 }
 
 impl User {

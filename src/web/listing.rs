@@ -1,0 +1,123 @@
+//! Each user's company list (dashboard and "all my tokens"), kept in memory between requests.
+//!
+//! Listing a user's companies sorted by soonest expiry means reading every one of them, however
+//! small the page. So the whole list is read once and kept, keyed by the user's
+//! `listing_version`: database triggers bump it on every change to one of the user's companies,
+//! their tokens or the user's memberships, from any instance, and the request reads it with the
+//! session. A list is reused only while the version matches, so it is never stale; filtering,
+//! counting and paging then happen here, where the status (which depends on the clock) is
+//! computed for the moment of the request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::NaiveDateTime;
+
+use crate::db::Db;
+use crate::db::models::companies::{self, CompanyQuery, CompanyRow, Search, StatusFilter};
+use crate::db::models::users::User;
+use crate::error::AppError;
+use crate::tokens::TokenStatus;
+
+/// At most this many rows are kept over all users (about 0.5 KB each). A user with more
+/// companies than that is listed from the database on every request.
+const MAX_CACHED_ROWS: usize = 20_000;
+
+/// A user's companies, soonest-expiring token first, companies without a token last.
+pub type Listing = Arc<[CompanyRow]>;
+
+#[derive(Default)]
+pub struct Listings {
+    entries: Mutex<HashMap<i64, Entry>>,
+}
+
+struct Entry {
+    version: i64,
+    rows: Listing,
+    used: Instant,
+}
+
+impl Listings {
+    /// The user's list as of `user.listing_version` (read with the session) or newer.
+    pub async fn of(&self, db: &Db, user: &User) -> Result<Listing, AppError> {
+        if let Some(rows) = self.cached(user.id, user.listing_version) {
+            return Ok(rows);
+        }
+        let user_id = user.id;
+        let (version, rows) = db
+            .run(move |conn| Ok(companies::listing(conn, user_id)?))
+            .await?;
+        let rows: Listing = rows.into();
+        self.keep(user_id, version, rows.clone());
+        Ok(rows)
+    }
+
+    fn cached(&self, user_id: i64, version: i64) -> Option<Listing> {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = entries.get_mut(&user_id)?;
+        // A newer entry (kept by a request that started later) is as good: the version only grows.
+        if entry.version < version {
+            return None;
+        }
+        entry.used = Instant::now();
+        Some(entry.rows.clone())
+    }
+
+    fn keep(&self, user_id: i64, version: i64, rows: Listing) {
+        if rows.len() > MAX_CACHED_ROWS {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.get(&user_id).is_some_and(|e| e.version > version) {
+            return;
+        }
+        entries.insert(
+            user_id,
+            Entry {
+                version,
+                rows,
+                used: Instant::now(),
+            },
+        );
+        let mut total: usize = entries.values().map(|e| e.rows.len()).sum();
+        while total > MAX_CACHED_ROWS {
+            let Some((&oldest, _)) = entries.iter().min_by_key(|(_, e)| e.used) else {
+                break;
+            };
+            total -= entries.remove(&oldest).map_or(0, |e| e.rows.len());
+        }
+    }
+}
+
+/// The rows `query` selects (search, status, tokens only), and how many there are in all, with
+/// `offset` and `limit` applied to the first.
+pub fn select<'a>(
+    rows: &'a [CompanyRow],
+    query: &CompanyQuery,
+    at: NaiveDateTime,
+) -> (Vec<&'a CompanyRow>, i64) {
+    let search = query.search.as_deref().and_then(Search::parse);
+    let status = query.status.map(StatusFilter::code);
+    let mut total = 0;
+    let mut page = Vec::new();
+    let offset = usize::try_from(query.offset).unwrap_or(0);
+    let limit = usize::try_from(query.limit).unwrap_or(0);
+    for row in rows {
+        let wanted = (!query.with_token_only || row.token.is_some())
+            && search.as_ref().is_none_or(|s| s.matches(&row.company))
+            && status.is_none_or(|code| TokenStatus::of(row.token.as_ref(), at).code() == code);
+        if wanted {
+            if (offset..offset.saturating_add(limit)).contains(&total) {
+                page.push(row);
+            }
+            total += 1;
+        }
+    }
+    (page, i64::try_from(total).unwrap_or(i64::MAX))
+}
+
+/// How many of the rows are in each status.
+pub fn status_counts(rows: &[CompanyRow], at: NaiveDateTime) -> Vec<(StatusFilter, i64)> {
+    StatusFilter::count(rows.iter().map(|row| row.token.as_ref()), at)
+}
