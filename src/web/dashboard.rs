@@ -12,7 +12,7 @@ use crate::db::models::now;
 use crate::db::models::users::User;
 use crate::domain::Cif;
 use crate::error::AppError;
-use crate::web::listing;
+use crate::web::listing::{self, Listing};
 use crate::web::page::{Page, html, see_other};
 use crate::web::state::AppState;
 use crate::web::templates::DashboardPage;
@@ -91,26 +91,39 @@ pub fn status_counts_view(
         .collect()
 }
 
-/// One page of the user's companies as rows for a table, and the status counts of all of them.
-pub async fn company_rows(
-    state: &AppState,
-    user: &User,
-    query: &ListQuery,
-    with_token_only: bool,
-    page: &Page,
-) -> Result<(Vec<TokenRowView>, Pagination, Vec<(StatusFilter, i64)>), AppError> {
-    let listing = state.listings.of(&state.db, user).await?;
-    let at = now();
-    let (rows, total) = listing::select(&listing, &query.to_company_query(with_token_only), at);
-    let views = rows
-        .into_iter()
-        .map(|row| TokenRowView::from_row(row, at, &page.t))
-        .collect();
-    Ok((
-        views,
-        Pagination::new(query.page(), total, query.base_query()),
-        listing::status_counts(&listing, at),
-    ))
+/// One page of the user's companies as rows for a table, and the whole list it comes from.
+pub struct CompanyTable {
+    pub rows: Vec<TokenRowView>,
+    pub pagination: Pagination,
+    pub listing: Listing,
+}
+
+impl CompanyTable {
+    pub async fn load(
+        state: &AppState,
+        user: &User,
+        query: &ListQuery,
+        with_token_only: bool,
+        page: &Page,
+    ) -> Result<CompanyTable, AppError> {
+        let listing = state.listings.of(&state.db, user).await?;
+        let at = now();
+        let (rows, total) = listing::select(&listing, &query.to_company_query(with_token_only), at);
+        let rows = rows
+            .into_iter()
+            .map(|row| TokenRowView::from_row(row, at, &page.t))
+            .collect();
+        Ok(CompanyTable {
+            rows,
+            pagination: Pagination::new(query.page(), total, query.base_query()),
+            listing,
+        })
+    }
+
+    /// The dashboard's counters: every company of the user, whatever the filter.
+    pub fn status_counts(&self) -> Vec<(StatusFilter, i64)> {
+        listing::status_counts(&self.listing, now())
+    }
 }
 
 pub async fn show(
@@ -119,14 +132,14 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (rows, pagination, counts) = company_rows(&state, &user.0, &query, false, &page).await?;
+    let table = CompanyTable::load(&state, &user.0, &query, false, &page).await?;
     html(
         StatusCode::OK,
         &DashboardPage {
-            counts: status_counts_view(counts, query.status_filter(), &page.t),
+            counts: status_counts_view(table.status_counts(), query.status_filter(), &page.t),
             page,
-            rows,
-            pagination,
+            rows: table.rows,
+            pagination: table.pagination,
             search: query.q.clone(),
             status: query.status_filter().map(|s| s.code()).unwrap_or_default(),
             cif: String::new(),
@@ -212,15 +225,15 @@ async fn rerender_with_error(
 ) -> Result<HttpResponse, AppError> {
     let page = Page::build(req).await?;
     let query = ListQuery::default();
-    let (rows, pagination, counts) = company_rows(state, &user.0, &query, false, &page).await?;
+    let table = CompanyTable::load(state, &user.0, &query, false, &page).await?;
     let cif_error = Some(page.t.get(error_key));
     html(
         StatusCode::UNPROCESSABLE_ENTITY,
         &DashboardPage {
-            counts: status_counts_view(counts, None, &page.t),
+            counts: status_counts_view(table.status_counts(), None, &page.t),
             page,
-            rows,
-            pagination,
+            rows: table.rows,
+            pagination: table.pagination,
             search: String::new(),
             status: "",
             cif,
@@ -338,14 +351,14 @@ pub async fn add_companies_in_bulk(
         .await;
     }
     let query = ListQuery::default();
-    let (rows, pagination, counts) = company_rows(&state, &user.0, &query, false, &page).await?;
+    let table = CompanyTable::load(&state, &user.0, &query, false, &page).await?;
     html(
         StatusCode::OK,
         &DashboardPage {
-            counts: status_counts_view(counts, None, &page.t),
+            counts: status_counts_view(table.status_counts(), None, &page.t),
             page,
-            rows,
-            pagination,
+            rows: table.rows,
+            pagination: table.pagination,
             search: String::new(),
             status: "",
             cif: String::new(),

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::tokens::RefreshOutcome;
 use crate::web::access::{self, Need};
-use crate::web::dashboard::{ListQuery, company_rows};
+use crate::web::dashboard::{CompanyTable, ListQuery};
 use crate::web::page::{Page, html, see_other};
 use crate::web::state::AppState;
 use crate::web::templates::{DeleteTokenPage, RevealTokenPage, TokensPage};
@@ -25,13 +25,13 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (rows, pagination, _) = company_rows(&state, &user.0, &query, true, &page).await?;
+    let table = CompanyTable::load(&state, &user.0, &query, true, &page).await?;
     html(
         StatusCode::OK,
         &TokensPage {
             page,
-            rows,
-            pagination,
+            rows: table.rows,
+            pagination: table.pagination,
             search: query.q.clone(),
         },
     )

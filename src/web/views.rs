@@ -7,8 +7,21 @@ use crate::db::models::tokens::{Rights, TokenMeta};
 use crate::i18n::Catalog;
 use crate::tokens::TokenStatus;
 
+/// `2026-03-16 10:30 UTC`. Written by hand: chrono's `format` parses its pattern on every call,
+/// and a token table formats a hundred dates.
 pub fn date_time(at: NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    use chrono::{Datelike, Timelike};
+    if !(0..=9999).contains(&at.year()) {
+        return at.format("%Y-%m-%d %H:%M UTC").to_string();
+    }
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
 }
 
 fn optional_date(at: Option<NaiveDateTime>, t: &Catalog) -> String {

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::models::KeyLookup;
 use crate::db::models::now;
 use crate::db::schema::{api_keys, users};
 use crate::secrets::{random_token, sha256_hex};
@@ -94,10 +95,9 @@ pub fn revoke(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResult<usi
     .execute(conn)
 }
 
-/// The live key with this hash: `(key id, user id)`, in one query. A revoked key, an unknown key
-/// and a key of a disabled user all come back `None`. No timestamp is read (decoding them is the
-/// costly part of a row, and this runs on every API request).
-/// The key's id, its user's id and platform role, for a live key of an enabled user.
+/// The live key with this hash: `(key id, user id, user's platform role)`, in one query. A
+/// revoked key, an unknown key and a key of a disabled user all come back `None`. No timestamp is
+/// read (decoding them is the costly part of a row, and this runs on every API request).
 pub fn authenticate(
     conn: &mut DbConnection,
     key_hash: &str,
@@ -108,8 +108,7 @@ pub fn authenticate(
         .filter(api_keys::revoked_at.is_null())
         .filter(users::disabled_at.is_null())
         .select((api_keys::id, api_keys::user_id, users::role))
-        .first(conn)
-        .optional()
+        .get_optional(conn)
 }
 
 /// Records a use of the key (callers throttle this to about once a minute per key).

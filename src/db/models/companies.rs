@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::db::models::KeyLookup;
 use crate::db::models::tokens::TokenMeta;
 use crate::db::models::{escape_like, now};
 use crate::db::schema::{anaf_tokens, companies, company_members};
@@ -142,8 +143,7 @@ pub fn find_for_member(
         .filter(companies::id.eq(company_id))
         .filter(company_members::user_id.eq(user_id))
         .select((Company::as_select(), company_members::role))
-        .first(conn)
-        .optional()?;
+        .get_optional(conn)?;
     Ok(found.map(|(company, role)| (company, MemberRole::from_column(&role))))
 }
 
@@ -347,7 +347,8 @@ pub fn listing(conn: &mut DbConnection, user_id: i64) -> QueryResult<(i64, Vec<C
     let version = users::table
         .find(user_id)
         .select(users::listing_version)
-        .first(conn)?;
+        .get_optional(conn)?
+        .ok_or(diesel::result::Error::NotFound)?;
     let rows = companies::table
         .inner_join(company_members::table)
         .left_join(anaf_tokens::table)
@@ -440,8 +441,7 @@ pub fn find(conn: &mut DbConnection, company_id: i64) -> QueryResult<Option<Comp
     companies::table
         .find(company_id)
         .select(Company::as_select())
-        .first(conn)
-        .optional()
+        .get_optional(conn)
 }
 
 /// A member of a company, for the members page.

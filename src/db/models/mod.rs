@@ -10,6 +10,26 @@ pub mod sessions;
 pub mod tokens;
 pub mod users;
 
+use diesel::QueryResult;
+use diesel::query_dsl::{LoadQuery, RunQueryDsl};
+
+use crate::db::DbConnection;
+
+/// `first()` for a lookup by a key (at most one row can match), without its `LIMIT ?`. SQLite's
+/// planner reads the value bound to a LIMIT parameter, so every new binding re-prepares the
+/// statement: on the queries every request runs (session, API key) that cost more than the
+/// lookup itself. Only for queries whose filter is a primary or unique key.
+pub trait KeyLookup: RunQueryDsl<DbConnection> + Sized {
+    fn get_optional<'q, U>(self, conn: &mut DbConnection) -> QueryResult<Option<U>>
+    where
+        Self: LoadQuery<'q, DbConnection, U>,
+    {
+        Ok(self.load::<U>(conn)?.into_iter().next())
+    }
+}
+
+impl<Q: RunQueryDsl<DbConnection>> KeyLookup for Q {}
+
 /// `text` made literal inside a LIKE pattern (used with `.escape('\\')`).
 pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")

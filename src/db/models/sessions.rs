@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::models::KeyLookup;
 use crate::db::models::users::User;
 use crate::db::schema::{sessions, users};
 
@@ -46,8 +47,7 @@ pub fn load_live(
             sessions::expires_at,
             Option::<User>::as_select(),
         ))
-        .first::<(String, NaiveDateTime, Option<User>)>(conn)
-        .optional()
+        .get_optional::<(String, NaiveDateTime, Option<User>)>(conn)
         .map(|found| {
             found.map(|(state, expires_at, user)| LiveSession {
                 state,

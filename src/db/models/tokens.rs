@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::db::models::KeyLookup;
 use crate::db::models::now;
 use crate::db::schema::anaf_tokens;
 use crate::db::{DbConnection, write_transaction};
@@ -189,8 +190,7 @@ pub fn find_meta(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TokenMe
     anaf_tokens::table
         .find(id)
         .select(TokenMeta::as_select())
-        .first(conn)
-        .optional()
+        .get_optional(conn)
 }
 
 pub fn find_meta_for_company(
@@ -200,16 +200,14 @@ pub fn find_meta_for_company(
     anaf_tokens::table
         .filter(anaf_tokens::company_id.eq(company_id))
         .select(TokenMeta::as_select())
-        .first(conn)
-        .optional()
+        .get_optional(conn)
 }
 
 pub fn load_secrets(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TokenSecrets>> {
     anaf_tokens::table
         .find(id)
         .select(TokenSecrets::as_select())
-        .first(conn)
-        .optional()
+        .get_optional(conn)
 }
 
 /// Takes the refresh lease unless another refresh holds a live one; true when taken.
@@ -236,8 +234,7 @@ pub fn is_leased(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryRe
     let until: Option<Option<NaiveDateTime>> = anaf_tokens::table
         .find(id)
         .select(anaf_tokens::refreshing_until)
-        .first(conn)
-        .optional()?;
+        .get_optional(conn)?;
     Ok(until.flatten().is_some_and(|u| u > at))
 }
 

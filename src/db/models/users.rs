@@ -3,6 +3,7 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::db::models::KeyLookup;
 use crate::db::models::now;
 use crate::db::schema::{sessions, users};
 use crate::db::{DbConnection, write_transaction};
@@ -94,8 +95,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<User>> {
     users::table
         .find(id)
         .select(User::as_select())
-        .first(conn)
-        .optional()
+        .get_optional(conn)
 }
 
 /// The user and their password hash, for login only.
