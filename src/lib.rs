@@ -12,5 +12,6 @@ pub mod i18n;
 pub mod secrets;
 pub mod startup;
 pub mod telemetry;
+pub mod timestamps;
 pub mod tokens;
 pub mod web;

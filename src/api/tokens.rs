@@ -29,27 +29,9 @@ const PROBE_CONCURRENCY: usize = 8;
 /// `access-token` refreshes first when the access token expires within this many hours.
 pub const REFRESH_WITHIN_HOURS: i64 = 24;
 
-/// RFC 3339 in UTC with `Z` and whole seconds: `2026-03-16T10:30:00Z`. Written by hand: chrono's
-/// `format` re-parses its pattern on every call, which shows in the token list's profile.
+/// RFC 3339 in UTC with `Z` and whole seconds: `2026-03-16T10:30:00Z`.
 pub fn timestamp(at: NaiveDateTime) -> String {
-    use chrono::{Datelike, Timelike};
-    use std::fmt::Write;
-    let mut out = String::with_capacity(20);
-    let year = at.year();
-    if (0..=9999).contains(&year) {
-        let _ = write!(
-            out,
-            "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            at.month(),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second()
-        );
-    } else {
-        out = at.and_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    }
-    out
+    crate::timestamps::rfc3339_utc(at)
 }
 
 fn utc_timestamp(at: DateTime<Utc>) -> String {

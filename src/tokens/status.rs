@@ -81,16 +81,18 @@ impl TokenStatus {
         }
     }
 
-    pub fn label(self, t: &Catalog) -> String {
+    pub fn label(self, t: &Catalog) -> std::borrow::Cow<'static, str> {
         match self {
-            TokenStatus::NotConnected => t.get("status.not_connected").to_owned(),
-            TokenStatus::Connected { days_left } => t.format("status.connected", &[&days_left]),
-            TokenStatus::ExpiringSoon { days_left } => {
-                t.format("status.expiring_soon", &[&days_left])
+            TokenStatus::NotConnected => t.get("status.not_connected").into(),
+            TokenStatus::Connected { days_left } => {
+                t.format("status.connected", &[&days_left]).into()
             }
-            TokenStatus::Expired => t.get("status.expired").to_owned(),
-            TokenStatus::ReconnectNeeded => t.get("status.reconnect_needed").to_owned(),
-            TokenStatus::NoRights => t.get("status.no_rights").to_owned(),
+            TokenStatus::ExpiringSoon { days_left } => {
+                t.format("status.expiring_soon", &[&days_left]).into()
+            }
+            TokenStatus::Expired => t.get("status.expired").into(),
+            TokenStatus::ReconnectNeeded => t.get("status.reconnect_needed").into(),
+            TokenStatus::NoRights => t.get("status.no_rights").into(),
         }
     }
 }

@@ -12,11 +12,12 @@ use crate::db::models::now;
 use crate::db::models::users::User;
 use crate::domain::Cif;
 use crate::error::AppError;
-use crate::web::listing::{self, Listing};
+use crate::web::listing::Listing;
 use crate::web::page::{Page, html, see_other};
 use crate::web::state::AppState;
 use crate::web::templates::DashboardPage;
 use crate::web::views::{PAGE_SIZE, Pagination, TokenRowView};
+use std::sync::Arc;
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -95,7 +96,7 @@ pub fn status_counts_view(
 pub struct CompanyTable {
     pub rows: Vec<TokenRowView>,
     pub pagination: Pagination,
-    pub listing: Listing,
+    pub listing: Arc<Listing>,
 }
 
 impl CompanyTable {
@@ -108,7 +109,7 @@ impl CompanyTable {
     ) -> Result<CompanyTable, AppError> {
         let listing = state.listings.of(&state.db, user).await?;
         let at = now();
-        let (rows, total) = listing::select(&listing, &query.to_company_query(with_token_only), at);
+        let (rows, total) = listing.select(&query.to_company_query(with_token_only), at);
         let rows = rows
             .into_iter()
             .map(|row| TokenRowView::from_row(row, at, &page.t))
@@ -122,7 +123,7 @@ impl CompanyTable {
 
     /// The dashboard's counters: every company of the user, whatever the filter.
     pub fn status_counts(&self) -> Vec<(StatusFilter, i64)> {
-        listing::status_counts(&self.listing, now())
+        self.listing.status_counts(now())
     }
 }
 

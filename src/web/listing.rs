@@ -25,7 +25,62 @@ use crate::tokens::TokenStatus;
 const MAX_CACHED_ROWS: usize = 20_000;
 
 /// A user's companies, soonest-expiring token first, companies without a token last.
-pub type Listing = Arc<[CompanyRow]>;
+pub struct Listing {
+    rows: Vec<CompanyRow>,
+    /// Each row's company name in lower case, for searches (made once, not per request).
+    names_lowercase: Vec<Option<String>>,
+}
+
+impl Listing {
+    fn new(rows: Vec<CompanyRow>) -> Listing {
+        let names_lowercase = rows
+            .iter()
+            .map(|row| row.company.name.as_deref().map(str::to_lowercase))
+            .collect();
+        Listing {
+            rows,
+            names_lowercase,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows `query` selects (search, status, tokens only), and how many there are in all,
+    /// with `offset` and `limit` applied to the first.
+    pub fn select(&self, query: &CompanyQuery, at: NaiveDateTime) -> (Vec<&CompanyRow>, i64) {
+        let search = query.search.as_deref().and_then(Search::parse);
+        let status = query.status.map(StatusFilter::code);
+        let offset = usize::try_from(query.offset).unwrap_or(0);
+        let wanted_range = offset..offset.saturating_add(usize::try_from(query.limit).unwrap_or(0));
+        let mut total = 0;
+        let mut page = Vec::new();
+        for (row, name) in self.rows.iter().zip(&self.names_lowercase) {
+            let wanted = (!query.with_token_only || row.token.is_some())
+                && search
+                    .as_ref()
+                    .is_none_or(|s| s.matches(&row.company.cif, name.as_deref()))
+                && status.is_none_or(|code| TokenStatus::of(row.token.as_ref(), at).code() == code);
+            if wanted {
+                if wanted_range.contains(&total) {
+                    page.push(row);
+                }
+                total += 1;
+            }
+        }
+        (page, i64::try_from(total).unwrap_or(i64::MAX))
+    }
+
+    /// How many of the rows are in each status.
+    pub fn status_counts(&self, at: NaiveDateTime) -> Vec<(StatusFilter, i64)> {
+        StatusFilter::count(self.rows.iter().map(|row| row.token.as_ref()), at)
+    }
+}
 
 #[derive(Default)]
 pub struct Listings {
@@ -34,13 +89,13 @@ pub struct Listings {
 
 struct Entry {
     version: i64,
-    rows: Listing,
+    rows: Arc<Listing>,
     used: Instant,
 }
 
 impl Listings {
     /// The user's list as of `user.listing_version` (read with the session) or newer.
-    pub async fn of(&self, db: &Db, user: &User) -> Result<Listing, AppError> {
+    pub async fn of(&self, db: &Db, user: &User) -> Result<Arc<Listing>, AppError> {
         if let Some(rows) = self.cached(user.id, user.listing_version) {
             return Ok(rows);
         }
@@ -48,12 +103,12 @@ impl Listings {
         let (version, rows) = db
             .run(move |conn| Ok(companies::listing(conn, user_id)?))
             .await?;
-        let rows: Listing = rows.into();
+        let rows = Arc::new(Listing::new(rows));
         self.keep(user_id, version, rows.clone());
         Ok(rows)
     }
 
-    fn cached(&self, user_id: i64, version: i64) -> Option<Listing> {
+    fn cached(&self, user_id: i64, version: i64) -> Option<Arc<Listing>> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = entries.get_mut(&user_id)?;
         // A newer entry (kept by a request that started later) is as good: the version only grows.
@@ -64,7 +119,7 @@ impl Listings {
         Some(entry.rows.clone())
     }
 
-    fn keep(&self, user_id: i64, version: i64, rows: Listing) {
+    fn keep(&self, user_id: i64, version: i64, rows: Arc<Listing>) {
         if rows.len() > MAX_CACHED_ROWS {
             return;
         }
@@ -88,36 +143,4 @@ impl Listings {
             total -= entries.remove(&oldest).map_or(0, |e| e.rows.len());
         }
     }
-}
-
-/// The rows `query` selects (search, status, tokens only), and how many there are in all, with
-/// `offset` and `limit` applied to the first.
-pub fn select<'a>(
-    rows: &'a [CompanyRow],
-    query: &CompanyQuery,
-    at: NaiveDateTime,
-) -> (Vec<&'a CompanyRow>, i64) {
-    let search = query.search.as_deref().and_then(Search::parse);
-    let status = query.status.map(StatusFilter::code);
-    let mut total = 0;
-    let mut page = Vec::new();
-    let offset = usize::try_from(query.offset).unwrap_or(0);
-    let limit = usize::try_from(query.limit).unwrap_or(0);
-    for row in rows {
-        let wanted = (!query.with_token_only || row.token.is_some())
-            && search.as_ref().is_none_or(|s| s.matches(&row.company))
-            && status.is_none_or(|code| TokenStatus::of(row.token.as_ref(), at).code() == code);
-        if wanted {
-            if (offset..offset.saturating_add(limit)).contains(&total) {
-                page.push(row);
-            }
-            total += 1;
-        }
-    }
-    (page, i64::try_from(total).unwrap_or(i64::MAX))
-}
-
-/// How many of the rows are in each status.
-pub fn status_counts(rows: &[CompanyRow], at: NaiveDateTime) -> Vec<(StatusFilter, i64)> {
-    StatusFilter::count(rows.iter().map(|row| row.token.as_ref()), at)
 }

@@ -7,36 +7,30 @@ use crate::db::models::tokens::{Rights, TokenMeta};
 use crate::i18n::Catalog;
 use crate::tokens::TokenStatus;
 
-/// `2026-03-16 10:30 UTC`. Written by hand: chrono's `format` parses its pattern on every call,
-/// and a token table formats a hundred dates.
+/// `2026-03-16 10:30 UTC`.
 pub fn date_time(at: NaiveDateTime) -> String {
-    use chrono::{Datelike, Timelike};
-    if !(0..=9999).contains(&at.year()) {
-        return at.format("%Y-%m-%d %H:%M UTC").to_string();
-    }
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        at.year(),
-        at.month(),
-        at.day(),
-        at.hour(),
-        at.minute()
-    )
+    crate::timestamps::minutes_utc(at)
 }
 
-fn optional_date(at: Option<NaiveDateTime>, t: &Catalog) -> String {
-    at.map_or_else(|| t.get("common.dash").to_owned(), date_time)
+fn optional_date(at: Option<NaiveDateTime>, t: &Catalog) -> Text {
+    at.map_or(Text::Borrowed(t.get("common.dash")), |at| {
+        Text::Owned(date_time(at))
+    })
 }
 
 /// "in 12 days" / "3 days ago" / "today".
-pub fn relative_days(at: NaiveDateTime, now: NaiveDateTime, t: &Catalog) -> String {
+pub fn relative_days(at: NaiveDateTime, now: NaiveDateTime, t: &Catalog) -> Text {
     let days = (at - now).num_days();
     match days {
-        0 if at >= now => t.get("time.today").to_owned(),
-        d if d > 0 => t.format("time.in_days", &[&d]),
-        _ => t.format("time.days_ago", &[&(now - at).num_days().max(0)]),
+        0 if at >= now => Text::Borrowed(t.get("time.today")),
+        d if d > 0 => Text::Owned(t.format("time.in_days", &[&d])),
+        _ => Text::Owned(t.format("time.days_ago", &[&(now - at).num_days().max(0)])),
     }
 }
+
+/// A cell's text: a catalog entry as it is, or something written for this row (most cells of a
+/// table are catalog entries, which need no allocation).
+pub type Text = std::borrow::Cow<'static, str>;
 
 /// One row of a token table (or of the dashboard).
 pub struct TokenRowView {
@@ -45,15 +39,15 @@ pub struct TokenRowView {
     pub company_name: String,
     pub token_id: Option<i64>,
     pub status: TokenStatus,
-    pub status_label: String,
-    pub access_expires: String,
-    pub access_relative: String,
-    pub refresh_expires: String,
-    pub certificate_serial: String,
-    pub certificate_issuer: String,
-    pub created: String,
-    pub last_refreshed: String,
-    pub rights: String,
+    pub status_label: Text,
+    pub access_expires: Text,
+    pub access_relative: Text,
+    pub refresh_expires: Text,
+    pub certificate_serial: Text,
+    pub certificate_issuer: Text,
+    pub created: Text,
+    pub last_refreshed: Text,
+    pub rights: Text,
     pub rights_detail: Option<String>,
     pub last_error: Option<String>,
     pub has_refresh_token: bool,
@@ -69,7 +63,12 @@ impl TokenRowView {
         t: &Catalog,
     ) -> TokenRowView {
         let status = TokenStatus::of(token, now);
-        let dash = || t.get("common.dash").to_owned();
+        let dash = Text::Borrowed(t.get("common.dash"));
+        let text = |value: &Option<String>| {
+            value
+                .as_ref()
+                .map_or_else(|| dash.clone(), |v| Text::Owned(v.clone()))
+        };
         TokenRowView {
             company_id: company.id,
             cif: company.cif.clone(),
@@ -77,39 +76,40 @@ impl TokenRowView {
             token_id: token.map(|tk| tk.id),
             status,
             status_label: status.label(t),
-            access_expires: token.map_or_else(dash, |tk| date_time(tk.access_expires_at)),
+            access_expires: token.map_or_else(
+                || dash.clone(),
+                |tk| Text::Owned(date_time(tk.access_expires_at)),
+            ),
             access_relative: token
                 .map(|tk| relative_days(tk.access_expires_at, now, t))
                 .unwrap_or_default(),
-            refresh_expires: token
-                .map(|tk| {
+            refresh_expires: token.map_or_else(
+                || dash.clone(),
+                |tk| {
                     if tk.has_refresh_token {
                         optional_date(tk.refresh_expires_at, t)
                     } else {
-                        t.get("token.no_refresh_token").to_owned()
+                        Text::Borrowed(t.get("token.no_refresh_token"))
                     }
-                })
-                .unwrap_or_else(dash),
+                },
+            ),
             certificate_serial: token
-                .and_then(|tk| tk.certificate_serial.clone())
-                .unwrap_or_else(dash),
+                .map_or_else(|| dash.clone(), |tk| text(&tk.certificate_serial)),
             certificate_issuer: token
-                .and_then(|tk| tk.certificate_issuer.clone())
-                .unwrap_or_else(dash),
-            created: token.map_or_else(dash, |tk| date_time(tk.created_at)),
+                .map_or_else(|| dash.clone(), |tk| text(&tk.certificate_issuer)),
+            created: token.map_or_else(|| dash.clone(), |tk| Text::Owned(date_time(tk.created_at))),
             last_refreshed: token
-                .map(|tk| optional_date(tk.last_refreshed_at, t))
-                .unwrap_or_else(dash),
-            rights: token
-                .map(|tk| {
-                    t.get(match tk.rights() {
+                .map_or_else(|| dash.clone(), |tk| optional_date(tk.last_refreshed_at, t)),
+            rights: token.map_or_else(
+                || dash.clone(),
+                |tk| {
+                    Text::Borrowed(t.get(match tk.rights() {
                         Rights::Granted => "rights.granted",
                         Rights::Denied => "rights.denied",
                         Rights::Unknown => "rights.unknown",
-                    })
-                    .to_owned()
-                })
-                .unwrap_or_else(dash),
+                    }))
+                },
+            ),
             rights_detail: token.and_then(|tk| tk.rights_detail.clone()),
             last_error: token.and_then(|tk| tk.last_error.clone()),
             has_refresh_token: token.is_some_and(|tk| tk.has_refresh_token),

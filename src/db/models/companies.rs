@@ -238,13 +238,10 @@ impl Search {
         })
     }
 
-    /// The same test as the SQL filter, on a loaded company.
-    pub fn matches(&self, company: &Company) -> bool {
-        company.cif.starts_with(&self.cif_prefix)
-            || company
-                .name
-                .as_deref()
-                .is_some_and(|name| name.to_lowercase().contains(&self.name_part))
+    /// The same test as the SQL filter, on a loaded company (its name already lower-cased).
+    pub fn matches(&self, cif: &str, name_lowercase: Option<&str>) -> bool {
+        cif.starts_with(&self.cif_prefix)
+            || name_lowercase.is_some_and(|name| name.contains(&self.name_part))
     }
 }
 
