@@ -9,15 +9,14 @@ use crate::auth::PortalSession;
 use crate::auth::session::FlashLevel;
 use crate::db::models::companies::{self, CompanyQuery, CreateCompanyError, StatusFilter};
 use crate::db::models::now;
-use crate::db::models::users::User;
 use crate::domain::Cif;
 use crate::error::AppError;
+use crate::i18n::Catalog;
 use crate::web::listing::Listing;
 use crate::web::page::{Page, html, see_other};
 use crate::web::state::AppState;
 use crate::web::templates::DashboardPage;
 use crate::web::views::{PAGE_SIZE, Pagination, TokenRowView};
-use std::sync::Arc;
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -93,32 +92,29 @@ pub fn status_counts_view(
 }
 
 /// One page of the user's companies as rows for a table, and the whole list it comes from.
-pub struct CompanyTable {
-    pub rows: Vec<TokenRowView>,
+pub struct CompanyTable<'a> {
+    pub rows: Vec<TokenRowView<'a>>,
     pub pagination: Pagination,
-    pub listing: Arc<Listing>,
+    pub listing: &'a Listing,
 }
 
-impl CompanyTable {
-    pub async fn load(
-        state: &AppState,
-        user: &User,
+impl<'a> CompanyTable<'a> {
+    pub fn new(
+        listing: &'a Listing,
         query: &ListQuery,
         with_token_only: bool,
-        page: &Page,
-    ) -> Result<CompanyTable, AppError> {
-        let listing = state.listings.of(&state.db, user).await?;
+        t: &Catalog,
+    ) -> CompanyTable<'a> {
         let at = now();
         let (rows, total) = listing.select(&query.to_company_query(with_token_only), at);
-        let rows = rows
-            .into_iter()
-            .map(|row| TokenRowView::from_row(row, at, &page.t))
-            .collect();
-        Ok(CompanyTable {
-            rows,
+        CompanyTable {
+            rows: rows
+                .into_iter()
+                .map(|row| TokenRowView::from_row(row, at, t))
+                .collect(),
             pagination: Pagination::new(query.page(), total, query.base_query()),
             listing,
-        })
+        }
     }
 
     /// The dashboard's counters: every company of the user, whatever the filter.
@@ -133,7 +129,8 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let table = CompanyTable::load(&state, &user.0, &query, false, &page).await?;
+    let listing = state.listings.of(&state.db, &user.0).await?;
+    let table = CompanyTable::new(&listing, &query, false, &page.t);
     html(
         StatusCode::OK,
         &DashboardPage {
@@ -226,7 +223,8 @@ async fn rerender_with_error(
 ) -> Result<HttpResponse, AppError> {
     let page = Page::build(req).await?;
     let query = ListQuery::default();
-    let table = CompanyTable::load(state, &user.0, &query, false, &page).await?;
+    let listing = state.listings.of(&state.db, &user.0).await?;
+    let table = CompanyTable::new(&listing, &query, false, &page.t);
     let cif_error = Some(page.t.get(error_key));
     html(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -352,7 +350,8 @@ pub async fn add_companies_in_bulk(
         .await;
     }
     let query = ListQuery::default();
-    let table = CompanyTable::load(&state, &user.0, &query, false, &page).await?;
+    let listing = state.listings.of(&state.db, &user.0).await?;
+    let table = CompanyTable::new(&listing, &query, false, &page.t);
     html(
         StatusCode::OK,
         &DashboardPage {

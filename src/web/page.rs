@@ -92,8 +92,11 @@ pub fn html(
     status: StatusCode,
     template: &impl askama::Template,
 ) -> Result<HttpResponse, AppError> {
-    let body = template
-        .render()
+    // Room for a full token table up front (askama's own hint only counts the literal text,
+    // so a 25 KB page grew through four copies).
+    let mut body = String::with_capacity(32 * 1024);
+    template
+        .render_into(&mut body)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -42,10 +42,10 @@ pub struct RegisterPage {
 
 #[derive(Template)]
 #[template(path = "dashboard/index.html")]
-pub struct DashboardPage {
+pub struct DashboardPage<'a> {
     pub page: Page,
     pub counts: Vec<StatusCount>,
-    pub rows: Vec<TokenRowView>,
+    pub rows: Vec<TokenRowView<'a>>,
     pub pagination: Pagination,
     pub search: String,
     pub status: &'static str,
@@ -67,10 +67,10 @@ pub struct HistoryView {
 
 #[derive(Template)]
 #[template(path = "companies/show.html")]
-pub struct CompanyPage {
+pub struct CompanyPage<'a> {
     pub page: Page,
     pub company_name: String,
-    pub row: TokenRowView,
+    pub row: TokenRowView<'a>,
     pub history: Vec<HistoryView>,
 }
 
@@ -87,21 +87,21 @@ pub struct ConnectFailedPage {
 
 #[derive(Template)]
 #[template(path = "tokens/index.html")]
-pub struct TokensPage {
+pub struct TokensPage<'a> {
     pub page: Page,
-    pub rows: Vec<TokenRowView>,
+    pub rows: Vec<TokenRowView<'a>>,
     pub pagination: Pagination,
     pub search: String,
 }
 
 #[derive(Template)]
 #[template(path = "tokens/delete.html")]
-pub struct DeleteTokenPage {
+pub struct DeleteTokenPage<'a> {
     pub page: Page,
-    pub row: TokenRowView,
+    pub row: TokenRowView<'a>,
 }
 
-impl DeleteTokenPage {
+impl DeleteTokenPage<'_> {
     pub fn question(&self) -> String {
         self.page.t.format(
             "token.delete_question",
@@ -160,10 +160,10 @@ impl JobPage {
 
 #[derive(Template)]
 #[template(path = "support/index.html")]
-pub struct SupportPage {
+pub struct SupportPage<'a> {
     pub page: Page,
     pub counts: Vec<StatusCount>,
-    pub rows: Vec<TokenRowView>,
+    pub rows: Vec<TokenRowView<'a>>,
     pub pagination: Pagination,
     pub search: String,
     pub status: &'static str,
@@ -171,10 +171,10 @@ pub struct SupportPage {
 
 #[derive(Template)]
 #[template(path = "support/company.html")]
-pub struct SupportCompanyPage {
+pub struct SupportCompanyPage<'a> {
     pub page: Page,
     pub company_name: String,
-    pub row: TokenRowView,
+    pub row: TokenRowView<'a>,
     pub members: Vec<crate::db::models::companies::Member>,
     pub history: Vec<HistoryView>,
 }

@@ -25,7 +25,8 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let table = CompanyTable::load(&state, &user.0, &query, true, &page).await?;
+    let listing = state.listings.of(&state.db, &user.0).await?;
+    let table = CompanyTable::new(&listing, &query, true, &page.t);
     html(
         StatusCode::OK,
         &TokensPage {

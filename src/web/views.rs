@@ -12,14 +12,14 @@ pub fn date_time(at: NaiveDateTime) -> String {
     crate::timestamps::minutes_utc(at)
 }
 
-fn optional_date(at: Option<NaiveDateTime>, t: &Catalog) -> Text {
+fn optional_date(at: Option<NaiveDateTime>, t: &Catalog) -> Text<'static> {
     at.map_or(Text::Borrowed(t.get("common.dash")), |at| {
         Text::Owned(date_time(at))
     })
 }
 
 /// "in 12 days" / "3 days ago" / "today".
-pub fn relative_days(at: NaiveDateTime, now: NaiveDateTime, t: &Catalog) -> Text {
+pub fn relative_days(at: NaiveDateTime, now: NaiveDateTime, t: &Catalog) -> Text<'static> {
     let days = (at - now).num_days();
     match days {
         0 if at >= now => Text::Borrowed(t.get("time.today")),
@@ -28,51 +28,51 @@ pub fn relative_days(at: NaiveDateTime, now: NaiveDateTime, t: &Catalog) -> Text
     }
 }
 
-/// A cell's text: a catalog entry as it is, or something written for this row (most cells of a
-/// table are catalog entries, which need no allocation).
-pub type Text = std::borrow::Cow<'static, str>;
+/// A cell's text: a catalog entry or a value of the row as they are, or something written for
+/// this row (most cells need no allocation).
+pub type Text<'a> = std::borrow::Cow<'a, str>;
 
-/// One row of a token table (or of the dashboard).
-pub struct TokenRowView {
+/// One row of a token table (or of the dashboard), borrowing from the company and token it shows.
+pub struct TokenRowView<'a> {
     pub company_id: i64,
-    pub cif: String,
-    pub company_name: String,
+    pub cif: &'a str,
+    pub company_name: &'a str,
     pub token_id: Option<i64>,
     pub status: TokenStatus,
-    pub status_label: Text,
-    pub access_expires: Text,
-    pub access_relative: Text,
-    pub refresh_expires: Text,
-    pub certificate_serial: Text,
-    pub certificate_issuer: Text,
-    pub created: Text,
-    pub last_refreshed: Text,
-    pub rights: Text,
-    pub rights_detail: Option<String>,
-    pub last_error: Option<String>,
+    pub status_label: Text<'a>,
+    pub access_expires: Text<'a>,
+    pub access_relative: Text<'a>,
+    pub refresh_expires: Text<'a>,
+    pub certificate_serial: Text<'a>,
+    pub certificate_issuer: Text<'a>,
+    pub created: Text<'a>,
+    pub last_refreshed: Text<'a>,
+    pub rights: Text<'a>,
+    pub rights_detail: Option<&'a str>,
+    pub last_error: Option<&'a str>,
     pub has_refresh_token: bool,
     pub can_manage: bool,
 }
 
-impl TokenRowView {
+impl<'a> TokenRowView<'a> {
     pub fn new(
-        company: &Company,
+        company: &'a Company,
         role: MemberRole,
-        token: Option<&TokenMeta>,
+        token: Option<&'a TokenMeta>,
         now: NaiveDateTime,
         t: &Catalog,
-    ) -> TokenRowView {
+    ) -> TokenRowView<'a> {
         let status = TokenStatus::of(token, now);
         let dash = Text::Borrowed(t.get("common.dash"));
-        let text = |value: &Option<String>| {
+        let text = |value: &'a Option<String>| {
             value
-                .as_ref()
-                .map_or_else(|| dash.clone(), |v| Text::Owned(v.clone()))
+                .as_deref()
+                .map_or_else(|| dash.clone(), Text::Borrowed)
         };
         TokenRowView {
             company_id: company.id,
-            cif: company.cif.clone(),
-            company_name: company.display_name().to_owned(),
+            cif: &company.cif,
+            company_name: company.display_name(),
             token_id: token.map(|tk| tk.id),
             status,
             status_label: status.label(t),
@@ -110,14 +110,14 @@ impl TokenRowView {
                     }))
                 },
             ),
-            rights_detail: token.and_then(|tk| tk.rights_detail.clone()),
-            last_error: token.and_then(|tk| tk.last_error.clone()),
+            rights_detail: token.and_then(|tk| tk.rights_detail.as_deref()),
+            last_error: token.and_then(|tk| tk.last_error.as_deref()),
             has_refresh_token: token.is_some_and(|tk| tk.has_refresh_token),
             can_manage: role == MemberRole::Admin,
         }
     }
 
-    pub fn from_row(row: &CompanyRow, now: NaiveDateTime, t: &Catalog) -> TokenRowView {
+    pub fn from_row(row: &'a CompanyRow, now: NaiveDateTime, t: &Catalog) -> TokenRowView<'a> {
         TokenRowView::new(&row.company, row.role, row.token.as_ref(), now, t)
     }
 
