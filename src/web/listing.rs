@@ -27,6 +27,8 @@ const MAX_CACHED_ROWS: usize = 20_000;
 /// A user's companies, soonest-expiring token first, companies without a token last.
 pub struct Listing {
     rows: Vec<CompanyRow>,
+    /// How many rows have a token: they come first (see `companies::listing`'s order).
+    with_token: usize,
     /// Each row's company name in lower case, for searches (made once, not per request).
     names_lowercase: Vec<Option<String>>,
 }
@@ -38,6 +40,7 @@ impl Listing {
             .map(|row| row.company.name.as_deref().map(str::to_lowercase))
             .collect();
         Listing {
+            with_token: rows.iter().take_while(|row| row.token.is_some()).count(),
             rows,
             names_lowercase,
         }
@@ -57,7 +60,18 @@ impl Listing {
         let search = query.search.as_deref().and_then(Search::parse);
         let status = query.status.map(StatusFilter::code);
         let offset = usize::try_from(query.offset).unwrap_or(0);
-        let wanted_range = offset..offset.saturating_add(usize::try_from(query.limit).unwrap_or(0));
+        let limit = usize::try_from(query.limit).unwrap_or(0);
+        if search.is_none() && status.is_none() {
+            // Unfiltered: the page is a slice.
+            let rows = if query.with_token_only {
+                &self.rows[..self.with_token]
+            } else {
+                &self.rows[..]
+            };
+            let page = rows.iter().skip(offset).take(limit).collect();
+            return (page, i64::try_from(rows.len()).unwrap_or(i64::MAX));
+        }
+        let wanted_range = offset..offset.saturating_add(limit);
         let mut total = 0;
         let mut page = Vec::new();
         for (row, name) in self.rows.iter().zip(&self.names_lowercase) {
