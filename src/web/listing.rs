@@ -29,20 +29,15 @@ pub struct Listing {
     rows: Vec<CompanyRow>,
     /// How many rows have a token: they come first (see `companies::listing`'s order).
     with_token: usize,
-    /// Each row's company name in lower case, for searches (made once, not per request).
-    names_lowercase: Vec<Option<String>>,
+    search: SearchIndex,
 }
 
 impl Listing {
     fn new(rows: Vec<CompanyRow>) -> Listing {
-        let names_lowercase = rows
-            .iter()
-            .map(|row| row.company.name.as_deref().map(str::to_lowercase))
-            .collect();
         Listing {
             with_token: rows.iter().take_while(|row| row.token.is_some()).count(),
+            search: SearchIndex::new(&rows),
             rows,
-            names_lowercase,
         }
     }
 
@@ -71,14 +66,13 @@ impl Listing {
             let page = rows.iter().skip(offset).take(limit).collect();
             return (page, i64::try_from(rows.len()).unwrap_or(i64::MAX));
         }
+        let found = search.map(|search| self.search.matching(&search));
         let wanted_range = offset..offset.saturating_add(limit);
         let mut total = 0;
         let mut page = Vec::new();
-        for (row, name) in self.rows.iter().zip(&self.names_lowercase) {
+        for (index, row) in self.rows.iter().enumerate() {
             let wanted = (!query.with_token_only || row.token.is_some())
-                && search
-                    .as_ref()
-                    .is_none_or(|s| s.matches(&row.company.cif, name.as_deref()))
+                && found.as_ref().is_none_or(|found| found[index])
                 && status.is_none_or(|code| TokenStatus::of(row.token.as_ref(), at).code() == code);
             if wanted {
                 if wanted_range.contains(&total) {
@@ -156,5 +150,134 @@ impl Listings {
             };
             total -= entries.remove(&oldest).map_or(0, |e| e.rows.len());
         }
+    }
+}
+
+/// The rows' CIFs and lower-cased names, each joined into one string with a NUL before every
+/// row, so that a search is one SIMD substring scan per column instead of one per row.
+struct SearchIndex {
+    cifs: String,
+    cif_starts: Vec<usize>,
+    names: String,
+    name_starts: Vec<usize>,
+}
+
+const SEPARATOR: char = '\0';
+
+impl SearchIndex {
+    fn new(rows: &[CompanyRow]) -> SearchIndex {
+        let mut index = SearchIndex {
+            cifs: String::new(),
+            cif_starts: Vec::with_capacity(rows.len()),
+            names: String::new(),
+            name_starts: Vec::with_capacity(rows.len()),
+        };
+        for row in rows {
+            index.cifs.push(SEPARATOR);
+            index.cif_starts.push(index.cifs.len());
+            index.cifs.push_str(&row.company.cif);
+            index.names.push(SEPARATOR);
+            index.name_starts.push(index.names.len());
+            if let Some(name) = &row.company.name {
+                index
+                    .names
+                    .extend(name.to_lowercase().chars().filter(|c| *c != SEPARATOR));
+            }
+        }
+        index
+    }
+
+    /// For each row, whether `search` matches it (see `Search`).
+    fn matching(&self, search: &Search) -> Vec<bool> {
+        let mut found = vec![false; self.cif_starts.len()];
+        if search.cif_prefix.is_empty() {
+            found.fill(true);
+            return found;
+        }
+        // A CIF starts right after a separator; neither needle can span two rows, as neither
+        // holds a separator.
+        let cif_needle = format!("{SEPARATOR}{}", search.cif_prefix);
+        mark(&mut found, &self.cifs, &cif_needle, &self.cif_starts);
+        if !search.name_part.contains(SEPARATOR) {
+            mark(
+                &mut found,
+                &self.names,
+                &search.name_part,
+                &self.name_starts,
+            );
+        }
+        found
+    }
+}
+
+/// Marks the row of every occurrence of `needle` in `haystack`.
+fn mark(found: &mut [bool], haystack: &str, needle: &str, starts: &[usize]) {
+    // Matches come in order, so the row only moves forward.
+    let mut row = 0;
+    for at in memchr::memmem::find_iter(haystack.as_bytes(), needle.as_bytes()) {
+        // The row whose text (or the separator just before it) holds the match.
+        while starts.get(row + 1).is_some_and(|next| *next <= at + 1) {
+            row += 1;
+        }
+        if let Some(slot) = found.get_mut(row) {
+            *slot = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::models::companies::{Company, MemberRole};
+    use crate::db::models::now;
+
+    fn listing(companies: &[(&str, Option<&str>)]) -> Listing {
+        Listing::new(
+            companies
+                .iter()
+                .enumerate()
+                .map(|(id, (cif, name))| CompanyRow {
+                    company: Company {
+                        id: i64::try_from(id).unwrap_or_default(),
+                        cif: (*cif).to_owned(),
+                        name: name.map(str::to_owned),
+                        created_at: now(),
+                    },
+                    role: MemberRole::Admin,
+                    token: None,
+                })
+                .collect(),
+        )
+    }
+
+    fn cifs_found(listing: &Listing, search: &str) -> Vec<String> {
+        let query = CompanyQuery {
+            search: Some(search.to_owned()),
+            limit: 100,
+            ..CompanyQuery::default()
+        };
+        let (page, total) = listing.select(&query, now());
+        assert_eq!(usize::try_from(total).ok(), Some(page.len()));
+        page.iter().map(|row| row.company.cif.clone()).collect()
+    }
+
+    #[test]
+    fn a_search_matches_the_start_of_the_cif_or_any_part_of_the_name() {
+        let companies = listing(&[
+            ("18547290", Some("Școala Veche SRL")),
+            ("14399840", None),
+            ("31854729", Some("Firma 18547")),
+            ("10000008", Some("")),
+        ]);
+        assert_eq!(cifs_found(&companies, "RO 1854"), ["18547290"]);
+        assert_eq!(cifs_found(&companies, "1854"), ["18547290", "31854729"]);
+        assert_eq!(cifs_found(&companies, "ro14399840"), ["14399840"]);
+        assert_eq!(cifs_found(&companies, "ȘCOALA"), ["18547290"]);
+        assert_eq!(cifs_found(&companies, "veche srl"), ["18547290"]);
+        // Not the middle of a CIF, and never across two rows.
+        assert!(cifs_found(&companies, "4729").is_empty());
+        assert!(cifs_found(&companies, "srl1").is_empty());
+        assert!(cifs_found(&companies, "a\0b").is_empty());
+        assert_eq!(cifs_found(&companies, "RO").len(), 4);
     }
 }

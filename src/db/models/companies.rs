@@ -219,8 +219,6 @@ pub struct Search {
     /// Lower-cased.
     pub name_part: String,
     pub cif_prefix: String,
-    /// Finds `name_part` (SIMD; built once, used on every row of a list kept in memory).
-    name_finder: memchr::memmem::Finder<'static>,
 }
 
 impl Search {
@@ -230,22 +228,14 @@ impl Search {
         if search.is_empty() {
             return None;
         }
-        let name_part = search.to_lowercase();
         Some(Search {
-            name_finder: memchr::memmem::Finder::new(&name_part).into_owned(),
-            name_part,
+            name_part: search.to_lowercase(),
             cif_prefix: search
                 .trim_start_matches(['R', 'r', 'O', 'o'])
                 .chars()
                 .filter(|c| !c.is_whitespace())
                 .collect(),
         })
-    }
-
-    /// The same test as the SQL filter, on a loaded company (its name already lower-cased).
-    pub fn matches(&self, cif: &str, name_lowercase: Option<&str>) -> bool {
-        cif.starts_with(&self.cif_prefix)
-            || name_lowercase.is_some_and(|name| self.name_finder.find(name.as_bytes()).is_some())
     }
 }
 
