@@ -24,6 +24,8 @@ pub struct ApiCaller {
     pub key_id: i64,
     /// Support staff only look, through the API as everywhere else.
     pub read_only: bool,
+    /// The user's `listing_version` when the key was checked (keys the token list cache).
+    pub listing_version: i64,
 }
 
 fn unauthenticated(detail: &str) -> AppError {
@@ -66,11 +68,12 @@ pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
         .app_data::<web::Data<ApiContext>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ApiContext missing")))?;
     let key_hash = sha256_hex(key);
-    let (key_id, user_id, role) = state
+    let owner = state
         .db
         .run(move |conn| Ok(api_keys::authenticate(conn, &key_hash)?))
         .await?
         .ok_or_else(refused)?;
+    let key_id = owner.key_id;
     context
         .rate_limiter
         .check(key_id)
@@ -88,9 +91,10 @@ pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
         }
     }
     let caller = ApiCaller {
-        user_id,
+        user_id: owner.user_id,
         key_id,
-        read_only: role == crate::domain::Role::Support.as_str(),
+        read_only: owner.role == crate::domain::Role::Support.as_str(),
+        listing_version: owner.listing_version,
     };
     req.extensions_mut().insert(caller);
     Ok(caller)

@@ -34,22 +34,17 @@ pub struct ApiContext {
     pub lists: ListCache,
 }
 
-/// How long a cached token list may be served when nothing in this process changed a token: the
-/// most another instance's (or a membership) change can take to show.
-pub const LIST_CACHE_TTL: Duration = Duration::from_secs(1);
-
-/// The serialised token list per user. An entry is served only while (1) no token was written by
-/// this process since it was built (`TokenService::generation`), (2) it is younger than
-/// `LIST_CACHE_TTL`, and (3) no token in it has crossed a status boundary (expiring soon,
-/// expired). Polling integrations then cost one key lookup per request.
+/// The serialised token list per user, served while (1) the user's `listing_version` (read with
+/// the API key) is the one it was built at: database triggers change it with every token,
+/// company or membership change, from any instance; and (2) no token in it has crossed a status
+/// boundary (expiring soon, expired). Polling integrations then cost one key lookup per request.
 #[derive(Default)]
 pub struct ListCache {
     entries: Mutex<HashMap<i64, CachedList>>,
 }
 
 struct CachedList {
-    generation: u64,
-    built: Instant,
+    listing_version: i64,
     valid_until: chrono::NaiveDateTime,
     body: web::Bytes,
 }
@@ -61,21 +56,20 @@ impl ListCache {
     pub fn get(
         &self,
         user_id: i64,
-        generation: u64,
+        listing_version: i64,
         now: chrono::NaiveDateTime,
     ) -> Option<web::Bytes> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(&user_id)?;
-        (entry.generation == generation
-            && entry.built.elapsed() < LIST_CACHE_TTL
-            && now < entry.valid_until)
+        // A newer entry (kept by a request that started later) is as good: versions only grow.
+        (entry.listing_version >= listing_version && now < entry.valid_until)
             .then(|| entry.body.clone())
     }
 
     pub fn put(
         &self,
         user_id: i64,
-        generation: u64,
+        listing_version: i64,
         valid_until: chrono::NaiveDateTime,
         body: web::Bytes,
     ) {
@@ -83,11 +77,16 @@ impl ListCache {
             if entries.len() >= LIST_CACHE_MAX_ENTRIES {
                 entries.clear();
             }
+            if entries
+                .get(&user_id)
+                .is_some_and(|e| e.listing_version > listing_version)
+            {
+                return;
+            }
             entries.insert(
                 user_id,
                 CachedList {
-                    generation,
-                    built: Instant::now(),
+                    listing_version,
                     valid_until,
                     body,
                 },

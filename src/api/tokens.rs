@@ -260,8 +260,8 @@ fn refresh_failure(why: &str) -> AppError {
     operation_id = "listTokens",
     summary = "List ANAF tokens",
     description = "Every token of the companies the caller is a member of (admin or viewer), oldest first. \
-        Served from a per-user cache that this instance's own writes invalidate at once; a change \
-        made by another instance shows within one second.",
+        Served from a per-user cache that any change to the caller's tokens, companies or \
+        memberships invalidates at once, whichever instance makes it.",
     responses(
         (status = 200, description = "The tokens", body = Vec<AnafTokenView>),
         (status = 401, description = "Missing, malformed, unknown or revoked API key, or a disabled user", body = Problem, content_type = "application/problem+json",
@@ -278,11 +278,11 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let user_id = caller.user_id;
     let at = now();
-    // Read before the query: a write that lands meanwhile makes this entry stale at once.
-    let generation = state.tokens.generation();
-    if let Some(body) = context.lists.get(user_id, generation, at) {
+    if let Some(body) = context.lists.get(user_id, caller.listing_version, at) {
         return Ok(json_body(body));
     }
+    // The version was read with the key, before the rows: a write that lands in between makes the
+    // rows newer than the version they are kept under, never older.
     let rows = state
         .db
         .run(move |conn| Ok(tokens::list_for_member(conn, user_id)?))
@@ -302,7 +302,7 @@ pub async fn list(
         web::Bytes::from(serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.into()))?);
     context
         .lists
-        .put(user_id, generation, valid_until, body.clone());
+        .put(user_id, caller.listing_version, valid_until, body.clone());
     Ok(json_body(body))
 }
 
@@ -569,7 +569,6 @@ pub async fn create(
             .db
             .run(move |conn| Ok(tokens::record_rights(conn, id, Rights::Granted, None)?))
             .await;
-        state.tokens.note_change();
         written?;
     } else {
         let cif = Cif::parse(&company.cif).map_err(|_| {

@@ -1,7 +1,6 @@
 //! Storing, refreshing, revealing and deleting token pairs: the only code that touches secrets.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
@@ -46,8 +45,6 @@ pub struct TokenService {
     vault: Arc<TokenVault>,
     anaf: Arc<AnafClient>,
     jwt: Arc<JwtReader>,
-    /// Bumped after every write to a token row made by this process (read caches compare it).
-    changes: AtomicU64,
 }
 
 fn naive(at: DateTime<Utc>) -> NaiveDateTime {
@@ -61,18 +58,7 @@ impl TokenService {
             vault,
             anaf,
             jwt,
-            changes: AtomicU64::new(0),
         }
-    }
-
-    /// How many token writes this process has made; a cache built at one value is stale at another.
-    pub fn generation(&self) -> u64 {
-        self.changes.load(Ordering::Acquire)
-    }
-
-    /// Records that a token row changed (every write here calls it; so must any other writer).
-    pub fn note_change(&self) {
-        self.changes.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn anaf(&self) -> &AnafClient {
@@ -137,7 +123,6 @@ impl TokenService {
                 ))
             })
             .await;
-        self.note_change();
         let stored = stored?;
         match stored {
             Ok(meta) => Ok(meta),
@@ -170,7 +155,6 @@ impl TokenService {
                 )?)
             })
             .await;
-        self.note_change();
         written?;
         Ok(verdict)
     }
@@ -278,7 +262,6 @@ impl TokenService {
             .db
             .run(move |conn| Ok(tokens::save_refreshed(conn, token_id, &sealed)?))
             .await;
-        self.note_change();
         written?;
 
         let meta = self.meta(token_id).await?;
@@ -314,7 +297,6 @@ impl TokenService {
                 )?)
             })
             .await;
-        self.note_change();
         written?;
         Ok(())
     }
@@ -367,7 +349,6 @@ impl TokenService {
             .db
             .run(move |conn| Ok(tokens::delete(conn, token_id)?))
             .await;
-        self.note_change();
         written?;
         Ok(outcome)
     }

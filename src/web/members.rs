@@ -92,8 +92,6 @@ pub async fn add(
         .await?;
     match result {
         Ok(member_id) => {
-            // Who sees which token changed: the API's cached lists must not outlive it.
-            state.tokens.note_change();
             access::audit(
                 &state,
                 access::actor(&req, &state, Some(user.0.id)),
@@ -156,7 +154,6 @@ async fn change(
     let session = PortalSession::of(req);
     match result {
         Ok(()) => {
-            state.tokens.note_change();
             access::audit(
                 state,
                 access::actor(req, state, Some(user.0.id)),

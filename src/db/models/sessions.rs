@@ -1,9 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::models::users::User;
 use crate::db::schema::{sessions, users};
+use crate::db::{DbConnection, on_backend};
 
 #[derive(Insertable)]
 #[diesel(table_name = sessions)]
@@ -36,30 +36,20 @@ pub fn load_live(
     now: NaiveDateTime,
     created_after: NaiveDateTime,
 ) -> QueryResult<Option<LiveSession>> {
-    // Every request runs this, so it goes to the backend's own connection: through the
-    // MultiConnection each execution re-walks the query to write its SQL and decide whether it
-    // may be cached (6% of a page's server time in a profile); directly, the statement is
-    // found by its type.
-    macro_rules! query {
-        () => {
-            sessions::table
-                .left_join(users::table)
-                .filter(sessions::id.eq(id))
-                .filter(sessions::expires_at.gt(now))
-                .filter(sessions::created_at.gt(created_after))
-                .select((
-                    sessions::state,
-                    sessions::expires_at,
-                    Option::<User>::as_select(),
-                ))
-        };
-    }
-    type Row = (String, NaiveDateTime, Option<User>);
     // No `first()`: see `KeyLookup`.
-    let rows: Vec<Row> = match conn {
-        DbConnection::Sqlite(conn) => query!().load(conn)?,
-        DbConnection::Postgres(conn) => query!().load(conn)?,
-    };
+    let rows: Vec<(String, NaiveDateTime, Option<User>)> = on_backend!(conn, |conn| {
+        sessions::table
+            .left_join(users::table)
+            .filter(sessions::id.eq(id))
+            .filter(sessions::expires_at.gt(now))
+            .filter(sessions::created_at.gt(created_after))
+            .select((
+                sessions::state,
+                sessions::expires_at,
+                Option::<User>::as_select(),
+            ))
+            .load(conn)?
+    });
     Ok(rows
         .into_iter()
         .next()
