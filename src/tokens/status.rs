@@ -3,7 +3,6 @@
 use chrono::NaiveDateTime;
 
 use crate::db::models::tokens::{Rights, TokenMeta, TokenState};
-use crate::i18n::Catalog;
 
 /// Under this many days to expiry, a token is "expiring soon".
 pub const EXPIRING_SOON_DAYS: i64 = 14;
@@ -78,21 +77,6 @@ impl TokenStatus {
             TokenStatus::ExpiringSoon { .. } | TokenStatus::NoRights => "badge badge-warn",
             TokenStatus::Expired | TokenStatus::ReconnectNeeded => "badge badge-bad",
             TokenStatus::NotConnected => "badge badge-none",
-        }
-    }
-
-    pub fn label(self, t: &Catalog) -> std::borrow::Cow<'static, str> {
-        match self {
-            TokenStatus::NotConnected => t.get("status.not_connected").into(),
-            TokenStatus::Connected { days_left } => {
-                t.format("status.connected", &[&days_left]).into()
-            }
-            TokenStatus::ExpiringSoon { days_left } => {
-                t.format("status.expiring_soon", &[&days_left]).into()
-            }
-            TokenStatus::Expired => t.get("status.expired").into(),
-            TokenStatus::ReconnectNeeded => t.get("status.reconnect_needed").into(),
-            TokenStatus::NoRights => t.get("status.no_rights").into(),
         }
     }
 }

@@ -12,25 +12,64 @@ pub fn date_time(at: NaiveDateTime) -> String {
     crate::timestamps::minutes_utc(at)
 }
 
-fn optional_date(at: Option<NaiveDateTime>, t: &Catalog) -> Text<'static> {
-    at.map_or(Text::Borrowed(t.get("common.dash")), |at| {
-        Text::Owned(date_time(at))
-    })
-}
-
 /// "in 12 days" / "3 days ago" / "today".
-pub fn relative_days(at: NaiveDateTime, now: NaiveDateTime, t: &Catalog) -> Text<'static> {
+pub fn relative_days(at: NaiveDateTime, now: NaiveDateTime, t: &Catalog) -> Cell<'static> {
     let days = (at - now).num_days();
     match days {
-        0 if at >= now => Text::Borrowed(t.get("time.today")),
-        d if d > 0 => Text::Owned(t.format("time.in_days", &[&d])),
-        _ => Text::Owned(t.format("time.days_ago", &[&(now - at).num_days().max(0)])),
+        0 if at >= now => Cell::Text(t.get("time.today")),
+        d if d > 0 => Cell::Count(t.get("time.in_days"), d),
+        _ => Cell::Count(t.get("time.days_ago"), (now - at).num_days().max(0)),
     }
 }
 
-/// A cell's text: a catalog entry or a value of the row as they are, or something written for
-/// this row (most cells need no allocation).
-pub type Text<'a> = std::borrow::Cow<'a, str>;
+/// A table cell as the page writes it: text as it is, a time, or a catalog text with its number.
+/// Nothing is formatted into a string of its own first (a token table has a few hundred cells).
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    Text(&'a str),
+    /// `2026-03-16 10:30 UTC`.
+    Minute(NaiveDateTime),
+    /// A catalog text whose `{}` stands for the number.
+    Count(&'static str, i64),
+}
+
+impl Cell<'_> {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Cell::Text(text) if text.is_empty())
+    }
+}
+
+impl std::fmt::Display for Cell<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cell::Text(text) => f.write_str(text),
+            Cell::Minute(at) => crate::timestamps::write_minutes_utc(f, *at),
+            Cell::Count(text, n) => {
+                let mut pieces = text.split("{}");
+                f.write_str(pieces.next().unwrap_or_default())?;
+                for piece in pieces {
+                    write!(f, "{n}")?;
+                    f.write_str(piece)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The badge's text: "connected, expires in 80 days", "expired", ...
+fn status_label(status: TokenStatus, t: &Catalog) -> Cell<'static> {
+    match status {
+        TokenStatus::NotConnected => Cell::Text(t.get("status.not_connected")),
+        TokenStatus::Connected { days_left } => Cell::Count(t.get("status.connected"), days_left),
+        TokenStatus::ExpiringSoon { days_left } => {
+            Cell::Count(t.get("status.expiring_soon"), days_left)
+        }
+        TokenStatus::Expired => Cell::Text(t.get("status.expired")),
+        TokenStatus::ReconnectNeeded => Cell::Text(t.get("status.reconnect_needed")),
+        TokenStatus::NoRights => Cell::Text(t.get("status.no_rights")),
+    }
+}
 
 /// One row of a token table (or of the dashboard), borrowing from the company and token it shows.
 pub struct TokenRowView<'a> {
@@ -39,15 +78,15 @@ pub struct TokenRowView<'a> {
     pub company_name: &'a str,
     pub token_id: Option<i64>,
     pub status: TokenStatus,
-    pub status_label: Text<'a>,
-    pub access_expires: Text<'a>,
-    pub access_relative: Text<'a>,
-    pub refresh_expires: Text<'a>,
-    pub certificate_serial: Text<'a>,
-    pub certificate_issuer: Text<'a>,
-    pub created: Text<'a>,
-    pub last_refreshed: Text<'a>,
-    pub rights: Text<'a>,
+    pub status_label: Cell<'a>,
+    pub access_expires: Cell<'a>,
+    pub access_relative: Cell<'a>,
+    pub refresh_expires: Cell<'a>,
+    pub certificate_serial: Cell<'a>,
+    pub certificate_issuer: Cell<'a>,
+    pub created: Cell<'a>,
+    pub last_refreshed: Cell<'a>,
+    pub rights: Cell<'a>,
     pub rights_detail: Option<&'a str>,
     pub last_error: Option<&'a str>,
     pub has_refresh_token: bool,
@@ -63,53 +102,38 @@ impl<'a> TokenRowView<'a> {
         t: &Catalog,
     ) -> TokenRowView<'a> {
         let status = TokenStatus::of(token, now);
-        let dash = Text::Borrowed(t.get("common.dash"));
-        let text = |value: &'a Option<String>| {
-            value
-                .as_deref()
-                .map_or_else(|| dash.clone(), Text::Borrowed)
-        };
+        let dash = Cell::Text(t.get("common.dash"));
+        let text = |value: &'a Option<String>| value.as_deref().map_or(dash, Cell::Text);
+        let date = |at: Option<NaiveDateTime>| at.map_or(dash, Cell::Minute);
         TokenRowView {
             company_id: company.id,
             cif: &company.cif,
             company_name: company.display_name(),
             token_id: token.map(|tk| tk.id),
             status,
-            status_label: status.label(t),
-            access_expires: token.map_or_else(
-                || dash.clone(),
-                |tk| Text::Owned(date_time(tk.access_expires_at)),
-            ),
-            access_relative: token
-                .map(|tk| relative_days(tk.access_expires_at, now, t))
-                .unwrap_or_default(),
-            refresh_expires: token.map_or_else(
-                || dash.clone(),
-                |tk| {
-                    if tk.has_refresh_token {
-                        optional_date(tk.refresh_expires_at, t)
-                    } else {
-                        Text::Borrowed(t.get("token.no_refresh_token"))
-                    }
-                },
-            ),
-            certificate_serial: token
-                .map_or_else(|| dash.clone(), |tk| text(&tk.certificate_serial)),
-            certificate_issuer: token
-                .map_or_else(|| dash.clone(), |tk| text(&tk.certificate_issuer)),
-            created: token.map_or_else(|| dash.clone(), |tk| Text::Owned(date_time(tk.created_at))),
-            last_refreshed: token
-                .map_or_else(|| dash.clone(), |tk| optional_date(tk.last_refreshed_at, t)),
-            rights: token.map_or_else(
-                || dash.clone(),
-                |tk| {
-                    Text::Borrowed(t.get(match tk.rights() {
-                        Rights::Granted => "rights.granted",
-                        Rights::Denied => "rights.denied",
-                        Rights::Unknown => "rights.unknown",
-                    }))
-                },
-            ),
+            status_label: status_label(status, t),
+            access_expires: date(token.map(|tk| tk.access_expires_at)),
+            access_relative: token.map_or(Cell::Text(""), |tk| {
+                relative_days(tk.access_expires_at, now, t)
+            }),
+            refresh_expires: token.map_or(dash, |tk| {
+                if tk.has_refresh_token {
+                    date(tk.refresh_expires_at)
+                } else {
+                    Cell::Text(t.get("token.no_refresh_token"))
+                }
+            }),
+            certificate_serial: token.map_or(dash, |tk| text(&tk.certificate_serial)),
+            certificate_issuer: token.map_or(dash, |tk| text(&tk.certificate_issuer)),
+            created: date(token.map(|tk| tk.created_at)),
+            last_refreshed: token.map_or(dash, |tk| date(tk.last_refreshed_at)),
+            rights: token.map_or(dash, |tk| {
+                Cell::Text(t.get(match tk.rights() {
+                    Rights::Granted => "rights.granted",
+                    Rights::Denied => "rights.denied",
+                    Rights::Unknown => "rights.unknown",
+                }))
+            }),
             rights_detail: token.and_then(|tk| tk.rights_detail.as_deref()),
             last_error: token.and_then(|tk| tk.last_error.as_deref()),
             has_refresh_token: token.is_some_and(|tk| tk.has_refresh_token),
