@@ -6,7 +6,16 @@
 macro_rules! route_table {
     ($( $method:ident $path:literal => $handler:path ),* $(,)?) => {
         pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
-            $( cfg.route($path, actix_web::web::$method().to($handler)); )*
+            // Fixed paths first: the router tries routes in order and matches each `{param}`
+            // pattern with a regex, so a page like `/tokens` would otherwise pay for every
+            // pattern listed before it. (A route only claims a request of its method, so order
+            // decides nothing else.)
+            $( if !$path.contains('{') {
+                cfg.route($path, actix_web::web::$method().to($handler));
+            } )*
+            $( if $path.contains('{') {
+                cfg.route($path, actix_web::web::$method().to($handler));
+            } )*
         }
 
         /// Every (method, path) that `routes` registers.
