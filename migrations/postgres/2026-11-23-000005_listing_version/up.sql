@@ -4,12 +4,15 @@
 -- counter exact whichever instance, command or future code path writes.
 ALTER TABLE users ADD COLUMN listing_version BIGINT NOT NULL DEFAULT 0;
 
--- Rows are locked in id order so two transactions bumping the same members cannot deadlock.
+-- Rows are locked in id order so two transactions bumping the same members cannot deadlock. The
+-- lock is NO KEY UPDATE (what the UPDATE takes anyway): FOR UPDATE would also wait for the KEY
+-- SHARE locks that inserting a row referencing the user (`created_by`) takes, and two callbacks of
+-- one user storing tokens at once deadlocked on it.
 CREATE FUNCTION bump_listing_version_of_members(company BIGINT) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM users WHERE id IN (SELECT user_id FROM company_members WHERE company_id = company)
-        ORDER BY id FOR UPDATE;
+        ORDER BY id FOR NO KEY UPDATE;
     UPDATE users SET listing_version = listing_version + 1
     WHERE id IN (SELECT user_id FROM company_members WHERE company_id = company);
 END $$;
@@ -51,7 +54,7 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         UPDATE users SET listing_version = listing_version + 1 WHERE id = OLD.user_id;
     ELSE
-        PERFORM 1 FROM users WHERE id IN (OLD.user_id, NEW.user_id) ORDER BY id FOR UPDATE;
+        PERFORM 1 FROM users WHERE id IN (OLD.user_id, NEW.user_id) ORDER BY id FOR NO KEY UPDATE;
         UPDATE users SET listing_version = listing_version + 1 WHERE id IN (OLD.user_id, NEW.user_id);
     END IF;
     RETURN NULL;
