@@ -17,7 +17,11 @@ pub struct User {
     pub id: i64,
     pub email: String,
     role: String,
+    // As integers: this JSON is written and read on every request, and chrono's text forms are
+    // formatted and parsed through format strings.
+    #[serde(with = "chrono::naive::serde::ts_microseconds_option")]
     pub disabled_at: Option<NaiveDateTime>,
+    #[serde(with = "chrono::naive::serde::ts_microseconds")]
     pub created_at: NaiveDateTime,
     /// Changes whenever anything in this user's company list changes (see `web::listing`).
     pub listing_version: i64,
