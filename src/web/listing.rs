@@ -41,14 +41,6 @@ impl Listing {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// The rows `query` selects (search, status, tokens only), and how many there are in all,
     /// with `offset` and `limit` applied to the first.
     pub fn select(&self, query: &CompanyQuery, at: NaiveDateTime) -> (Vec<&CompanyRow>, i64) {
@@ -97,7 +89,7 @@ pub struct Listings {
 
 struct Entry {
     version: i64,
-    rows: Arc<Listing>,
+    listing: Arc<Listing>,
     used: Instant,
 }
 
@@ -108,12 +100,16 @@ impl Listings {
             return Ok(rows);
         }
         let user_id = user.id;
-        let (version, rows) = db
-            .run(move |conn| Ok(companies::listing(conn, user_id)?))
+        // Built on the blocking pool too: lower-casing and joining thousands of names is work the
+        // async workers should not do.
+        let (version, listing) = db
+            .run(move |conn| {
+                let (version, rows) = companies::listing(conn, user_id)?;
+                Ok((version, Arc::new(Listing::new(rows))))
+            })
             .await?;
-        let rows = Arc::new(Listing::new(rows));
-        self.keep(user_id, version, rows.clone());
-        Ok(rows)
+        self.keep(user_id, version, listing.clone());
+        Ok(listing)
     }
 
     fn cached(&self, user_id: i64, version: i64) -> Option<Arc<Listing>> {
@@ -124,11 +120,11 @@ impl Listings {
             return None;
         }
         entry.used = Instant::now();
-        Some(entry.rows.clone())
+        Some(entry.listing.clone())
     }
 
-    fn keep(&self, user_id: i64, version: i64, rows: Arc<Listing>) {
-        if rows.len() > MAX_CACHED_ROWS {
+    fn keep(&self, user_id: i64, version: i64, listing: Arc<Listing>) {
+        if listing.rows.len() > MAX_CACHED_ROWS {
             return;
         }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -139,16 +135,16 @@ impl Listings {
             user_id,
             Entry {
                 version,
-                rows,
+                listing,
                 used: Instant::now(),
             },
         );
-        let mut total: usize = entries.values().map(|e| e.rows.len()).sum();
+        let mut total: usize = entries.values().map(|e| e.listing.rows.len()).sum();
         while total > MAX_CACHED_ROWS {
             let Some((&oldest, _)) = entries.iter().min_by_key(|(_, e)| e.used) else {
                 break;
             };
-            total -= entries.remove(&oldest).map_or(0, |e| e.rows.len());
+            total -= entries.remove(&oldest).map_or(0, |e| e.listing.rows.len());
         }
     }
 }
