@@ -119,7 +119,7 @@ async fn run() -> anyhow::Result<bool> {
     let first = Browser::new(&server.base)?;
     first.register().await?;
     let http = plain_client()?;
-    let serial = anaf_portal::anaf::simulator::default_certificates()
+    let serial = anaf_simulator::default_certificates()
         .into_iter()
         .next()
         .context("the simulator has test certificates")?

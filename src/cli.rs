@@ -38,7 +38,8 @@ pub enum Command {
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
     /// Run the standalone ANAF simulator (ANAF's paths at the root).
-    Simulator(crate::anaf::simulator::SimulatorArgs),
+    #[cfg(feature = "sandbox")]
+    Simulator(anaf_simulator::SimulatorArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -113,7 +114,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
         Some(Command::ApiKey(ApiKeyCommand::Create(args))) => create_api_key(args).await,
-        Some(Command::Simulator(args)) => Ok(crate::anaf::simulator::run(args).await?),
+        #[cfg(feature = "sandbox")]
+        Some(Command::Simulator(args)) => Ok(anaf_simulator::run(args).await?),
     }
 }
 
@@ -160,9 +162,7 @@ async fn create_user(args: UserCreateArgs) -> Result<(), CliError> {
         Ok(user) => {
             println!(
                 "created user {} <{}> with role {}",
-                user.id,
-                user.email,
-                user.role()
+                user.id, user.email, user.role
             );
             Ok(())
         }

@@ -337,7 +337,15 @@ fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
                 "is missing while ANAF_CLIENT_SECRET is set",
             ));
         }
+        #[cfg(feature = "sandbox")]
         None => None,
+        #[cfg(not(feature = "sandbox"))]
+        None => {
+            return Err(invalid(
+                "ANAF_CLIENT_ID",
+                "is required: this build has no sandbox simulator (built without the `sandbox` feature)",
+            ));
+        }
         Some(client_id) => {
             let client_secret = args
                 .anaf_client_secret

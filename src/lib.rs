@@ -1,9 +1,16 @@
 //! anaf-portal: connects Romanian companies to ANAF e-Factura and keeps their OAuth tokens alive.
+//!
+//! Layers, each using only those below it: `domain` (parsed values) → `db` (rows and queries),
+//! `anaf` (the ANAF client) → services (`tokens`, `companies`, `audit`) → `app` (their bundle) →
+//! `auth` → the two front ends, `web` (HTML pages) and `api` (REST) → `startup` (wiring).
 
 pub mod anaf;
 pub mod api;
+pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod companies;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -12,6 +19,8 @@ pub mod i18n;
 pub mod secrets;
 pub mod startup;
 pub mod telemetry;
-pub mod timestamps;
 pub mod tokens;
 pub mod web;
+
+/// The largest request body the portal reads (a form or a JSON document): 64 KiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;

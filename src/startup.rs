@@ -14,12 +14,17 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+#[cfg(feature = "sandbox")]
+use anaf_simulator::{RegisteredClient, Simulator, SimulatorSettings};
+
 use crate::anaf::client::{AnafClient, AnafEndpoints};
 use crate::anaf::jwt::JwtReader;
-use crate::anaf::simulator::{RegisteredClient, Simulator, SimulatorSettings};
+use crate::app::AppState;
+use crate::audit::AuditLog;
 use crate::auth::Passwords;
 use crate::auth::login_limiter::LoginLimiter;
 use crate::auth::session_store::DbSessionStore;
+use crate::companies::CompanyService;
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::models::{login_failures, now, sessions};
@@ -27,7 +32,6 @@ use crate::secrets::MasterKey;
 use crate::tokens::TokenService;
 use crate::tokens::vault::TokenVault;
 use crate::web::security_headers::CspFormAction;
-use crate::web::state::AppState;
 
 pub struct Application {
     db: Db,
@@ -69,11 +73,13 @@ impl Application {
         let mut keyring: Vec<&MasterKey> = previous_keys.iter().collect();
         keyring.push(&master_key);
         let vault = Arc::new(TokenVault::new(&keyring));
+        let audit = AuditLog::new(db.clone());
         let tokens = TokenService::new(
             db.clone(),
             vault,
             Arc::new(AnafClient::new(anaf_endpoints)?),
             Arc::new(JwtReader::new(jwt_key.as_deref())?),
+            audit.clone(),
         );
 
         let state = web::Data::new(AppState {
@@ -86,7 +92,8 @@ impl Application {
             sandbox: config.is_sandbox(),
             trust_proxy: config.trust_proxy,
             tokens,
-            listings: Default::default(),
+            companies: CompanyService::new(db.clone(), audit.clone()),
+            audit,
             pkce: config.anaf.pkce,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
@@ -130,37 +137,42 @@ impl Application {
                         .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
                 )
                 .build();
-            App::new()
+            let app = App::new()
                 .app_data(state.clone())
                 .app_data(form_action.clone())
-                .app_data(api_context.clone())
-                .app_data(
-                    web::FormConfig::default()
-                        .limit(64 * 1024)
-                        .error_handler(|e, _| {
-                            crate::error::AppError::BadRequest(format!("malformed form: {e}"))
-                                .into()
-                        }),
+                .app_data(api_context.clone());
+            // Mounted in sandbox mode only: with real credentials it does not exist. The
+            // simulator speaks ANAF's formats; none of the portal's middleware wraps it.
+            #[cfg(feature = "sandbox")]
+            let app = app.configure(|cfg| {
+                if let Some(simulator) = &simulator {
+                    cfg.service(web::scope("/sandbox/anaf").configure(|c| simulator.configure(c)));
+                }
+            });
+            app.configure(crate::api::routes)
+                .service(
+                    web::scope("")
+                        .app_data(
+                            web::FormConfig::default()
+                                .limit(crate::MAX_BODY_BYTES)
+                                .error_handler(|e, _| {
+                                    crate::error::AppError::BadRequest(format!(
+                                        "malformed form: {e}"
+                                    ))
+                                    .into()
+                                }),
+                        )
+                        .configure(crate::web::routes)
+                        .default_service(web::to(crate::web::not_found))
+                        // Outermost last: errors are rendered after CSRF and sessions have had
+                        // their say.
+                        .wrap(from_fn(crate::auth::current_user::support_is_read_only))
+                        .wrap(from_fn(crate::auth::csrf::protect))
+                        .wrap(sessions)
+                        .wrap(from_fn(crate::web::errors::render)),
                 )
-                .configure(crate::api::routes)
-                .configure(crate::web::routes)
-                .configure(|cfg| {
-                    // Mounted in sandbox mode only: with real credentials it does not exist.
-                    if let Some(simulator) = &simulator {
-                        cfg.service(
-                            web::scope("/sandbox/anaf").configure(|c| simulator.configure(c)),
-                        );
-                    }
-                })
-                .default_service(web::to(crate::web::not_found))
-                // Outermost last: logging sees everything, errors are rendered after CSRF and
-                // sessions have had their say.
-                .wrap(from_fn(crate::auth::current_user::support_is_read_only))
-                .wrap(from_fn(crate::auth::csrf::protect))
-                .wrap(sessions)
-                .wrap(from_fn(crate::error::render))
                 .wrap(from_fn(crate::web::security_headers::add))
-                .wrap(from_fn(crate::web::request_log::log_requests))
+                .wrap(from_fn(crate::telemetry::log_requests))
         })
         .listen(listener)?
         .shutdown_timeout(10)
@@ -205,7 +217,7 @@ fn anaf_wiring(
     config: &Config,
     base_url: &Url,
     local: std::net::SocketAddr,
-) -> anyhow::Result<(AnafEndpoints, Option<String>, Option<Simulator>)> {
+) -> anyhow::Result<(AnafEndpoints, Option<String>, Option<Sandbox>)> {
     let redirect_uri = match &config.anaf.redirect_uri {
         Some(uri) => uri.clone(),
         None => base_url.join("anaf/callback")?,
@@ -234,6 +246,9 @@ fn anaf_wiring(
             config.anaf.jwt_public_key_pem.clone(),
             None,
         )),
+        #[cfg(not(feature = "sandbox"))]
+        None => anyhow::bail!("ANAF_CLIENT_ID: is required (this build has no sandbox simulator)"),
+        #[cfg(feature = "sandbox")]
         None => {
             let client_secret = crate::secrets::random_token(24);
             let simulator = Simulator::new(SimulatorSettings {
@@ -269,6 +284,12 @@ fn anaf_wiring(
         }
     }
 }
+
+/// What serves ANAF's paths in sandbox mode.
+#[cfg(feature = "sandbox")]
+type Sandbox = Simulator;
+#[cfg(not(feature = "sandbox"))]
+type Sandbox = std::convert::Infallible;
 
 /// The OAuth client the built-in simulator registers for the portal in sandbox mode.
 pub const SANDBOX_CLIENT_ID: &str = "anaf-portal-sandbox";

@@ -68,6 +68,8 @@ pub enum AnafError {
     InvalidRequest(String),
     #[error("ANAF's answer could not be understood")]
     Malformed,
+    #[error("ANAF's new token was unusable: {0}")]
+    UnusableToken(crate::anaf::jwt::JwtProblem),
 }
 
 impl AnafError {
@@ -80,6 +82,7 @@ impl AnafError {
                 | AnafError::Server(_)
                 | AnafError::RateLimited
                 | AnafError::Malformed
+                | AnafError::UnusableToken(_)
         )
     }
 }

@@ -1,5 +1,5 @@
-//! Everything that speaks ANAF: the OAuth and e-Factura client, JWT reading, and the simulator.
+//! Everything that speaks ANAF: the OAuth and e-Factura client and JWT reading. The simulator
+//! that stands in for ANAF in sandbox mode is its own crate, `anaf-simulator`.
 
 pub mod client;
 pub mod jwt;
-pub mod simulator;

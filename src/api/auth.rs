@@ -11,11 +11,11 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::api::ApiContext;
+use crate::app::AppState;
 use crate::db::models::api_keys;
 use crate::db::models::now;
 use crate::error::AppError;
 use crate::secrets::sha256_hex;
-use crate::web::state::AppState;
 
 /// Who is calling: the key and the (enabled) user it belongs to.
 #[derive(Debug, Clone, Copy)]
@@ -24,8 +24,16 @@ pub struct ApiCaller {
     pub key_id: i64,
     /// Support staff only look, through the API as everywhere else.
     pub read_only: bool,
-    /// The user's `listing_version` when the key was checked (keys the token list cache).
-    pub listing_version: i64,
+}
+
+impl ApiCaller {
+    /// Who is acting, for the audit log: the key's user, through the API.
+    pub fn actor(&self, req: &HttpRequest, state: &AppState) -> crate::domain::Actor {
+        crate::domain::Actor {
+            api_key_id: Some(self.key_id),
+            ..state.actor(req, Some(self.user_id))
+        }
+    }
 }
 
 fn unauthenticated(detail: &str) -> AppError {
@@ -93,8 +101,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
     let caller = ApiCaller {
         user_id: owner.user_id,
         key_id,
-        read_only: owner.role == crate::domain::Role::Support.as_str(),
-        listing_version: owner.listing_version,
+        read_only: owner.role == crate::domain::Role::Support,
     };
     req.extensions_mut().insert(caller);
     Ok(caller)

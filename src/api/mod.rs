@@ -1,8 +1,9 @@
 //! The REST API under `/api/`: Bearer API keys, JSON in and out, RFC 9457 problem details for
-//! every error (rendered by `crate::error::render`), an OpenAPI 3.1 document and a Swagger UI.
+//! every error (`problem`), an OpenAPI 3.1 document and a Swagger UI.
 
 pub mod auth;
 pub mod openapi;
+pub mod problem;
 pub mod rate_limit;
 pub mod tokens;
 
@@ -19,80 +20,12 @@ use crate::error::AppError;
 
 pub use auth::ApiCaller;
 
-/// Largest JSON body the API reads.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// What the API keeps between requests, shared by all workers.
+/// What the API keeps between requests, in each process.
 pub struct ApiContext {
+    /// Per key and per process: with several instances a key may make that many requests to each.
     pub rate_limiter: rate_limit::KeyRateLimiter,
     /// When each key's `last_used_at` was last written by this process.
     touched: Mutex<HashMap<i64, Instant>>,
-    /// Serialises the store step of `POST /tokens` within this process (SQLite allows one writer;
-    /// across instances PostgreSQL's unique indexes decide).
-    pub store_lock: tokio::sync::Mutex<()>,
-    /// Recent `GET /tokens` bodies per user (see `ListCache`).
-    pub lists: ListCache,
-}
-
-/// The serialised token list per user, served while (1) the user's `listing_version` (read with
-/// the API key) is the one it was built at: database triggers change it with every token,
-/// company or membership change, from any instance; and (2) no token in it has crossed a status
-/// boundary (expiring soon, expired). Polling integrations then cost one key lookup per request.
-#[derive(Default)]
-pub struct ListCache {
-    entries: Mutex<HashMap<i64, CachedList>>,
-}
-
-struct CachedList {
-    listing_version: i64,
-    valid_until: chrono::NaiveDateTime,
-    body: web::Bytes,
-}
-
-/// Entries kept at most; past it the cache starts over.
-const LIST_CACHE_MAX_ENTRIES: usize = 10_000;
-
-impl ListCache {
-    pub fn get(
-        &self,
-        user_id: i64,
-        listing_version: i64,
-        now: chrono::NaiveDateTime,
-    ) -> Option<web::Bytes> {
-        let entries = self.entries.lock().ok()?;
-        let entry = entries.get(&user_id)?;
-        // A newer entry (kept by a request that started later) is as good: versions only grow.
-        (entry.listing_version >= listing_version && now < entry.valid_until)
-            .then(|| entry.body.clone())
-    }
-
-    pub fn put(
-        &self,
-        user_id: i64,
-        listing_version: i64,
-        valid_until: chrono::NaiveDateTime,
-        body: web::Bytes,
-    ) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= LIST_CACHE_MAX_ENTRIES {
-                entries.clear();
-            }
-            if entries
-                .get(&user_id)
-                .is_some_and(|e| e.listing_version > listing_version)
-            {
-                return;
-            }
-            entries.insert(
-                user_id,
-                CachedList {
-                    listing_version,
-                    valid_until,
-                    body,
-                },
-            );
-        }
-    }
 }
 
 /// `last_used_at` is written at most this often per key.
@@ -103,8 +36,6 @@ impl ApiContext {
         ApiContext {
             rate_limiter: rate_limit::KeyRateLimiter::new(limit),
             touched: Mutex::new(HashMap::new()),
-            store_lock: tokio::sync::Mutex::new(()),
-            lists: ListCache::default(),
         }
     }
 
@@ -124,19 +55,48 @@ impl ApiContext {
     }
 }
 
-/// Every (method, path) `routes` registers; the authorization matrix test checks this list against
-/// the OpenAPI document and calls each route as every kind of caller.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("get", "/api/openapi.json"),
-    ("get", "/api/docs"),
-    ("get", "/api/docs/{file}"),
-    ("get", "/api/v1/anaf/tokens"),
-    ("post", "/api/v1/anaf/tokens"),
-    ("get", "/api/v1/anaf/tokens/{id}"),
-    ("delete", "/api/v1/anaf/tokens/{id}"),
-    ("post", "/api/v1/anaf/tokens/{id}/refresh"),
-    ("get", "/api/v1/anaf/tokens/{id}/access-token"),
-];
+/// The versioned routes, declared once: `routes` registers them (each resource answering 405 with
+/// `Allow` for other methods), `ROUTES` lists them for the authorization-matrix test, and
+/// `VersionedPaths` puts their `#[utoipa::path]` descriptions into the OpenAPI document.
+macro_rules! api_routes {
+    ($( $path:literal => { $( $method:ident : $handler:path ),+ $(,)? } ),* $(,)?) => {
+        fn versioned_routes(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource(concat!("/v1", $path))
+                        $( .route(web::$method().to($handler)) )+
+                        .default_service(web::to(|| async {
+                            Err::<actix_web::HttpResponse, _>(problem::method_not_allowed(
+                                &[$( stringify!($method) ),+],
+                            ))
+                        }))
+                        // Authenticate (and rate-limit) before any body is read.
+                        .wrap(from_fn(auth::require_key)),
+                );
+            )*
+        }
+
+        /// Every (method, path) the API registers, paths as the OpenAPI document writes them.
+        pub const ROUTES: &[(&str, &str)] = &[
+            ("get", "/api/openapi.json"),
+            ("get", "/api/docs"),
+            ("get", "/api/docs/{file}"),
+            $( $( (stringify!($method), concat!("/api/v1", $path)) ),+ ),*
+        ];
+
+        /// The `#[utoipa::path]` of every versioned route.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($( $( $handler ),+ ),*))]
+        pub struct VersionedPaths;
+    };
+}
+
+api_routes! {
+    "/anaf/tokens" => { get: tokens::list, post: tokens::create },
+    "/anaf/tokens/{id}" => { get: tokens::show, delete: tokens::delete },
+    "/anaf/tokens/{id}/refresh" => { post: tokens::refresh },
+    "/anaf/tokens/{id}/access-token" => { get: tokens::access_token },
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -145,54 +105,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/openapi.json", web::get().to(openapi::document))
             .route("/docs", web::get().to(openapi::docs_page))
             .route("/docs/{file}", web::get().to(openapi::docs_asset))
-            .service(
-                web::scope("/v1/anaf/tokens")
-                    // Authenticate (and rate-limit) before any body is read.
-                    .wrap(from_fn(auth::require_key))
-                    .service(
-                        web::resource("")
-                            .get(tokens::list)
-                            .post(tokens::create)
-                            .default_service(allowing("GET, POST")),
-                    )
-                    .service(
-                        web::resource("/{id}")
-                            .get(tokens::show)
-                            .delete(tokens::delete)
-                            .default_service(allowing("GET, DELETE")),
-                    )
-                    .service(
-                        web::resource("/{id}/refresh")
-                            .post(tokens::refresh)
-                            .default_service(allowing("POST")),
-                    )
-                    .service(
-                        web::resource("/{id}/access-token")
-                            .get(tokens::access_token)
-                            .default_service(allowing("GET")),
-                    ),
-            ),
+            .configure(versioned_routes)
+            .default_service(web::to(problem::not_found))
+            .wrap(from_fn(problem::render)),
     );
 }
 
-/// 405 with `Allow`, as a problem detail (an error the renderer sees).
-fn allowing(allow: &'static str) -> actix_web::Route {
-    web::to(move || async move {
-        let response = actix_web::HttpResponse::MethodNotAllowed()
-            .insert_header((actix_web::http::header::ALLOW, allow))
-            .finish();
-        Err::<actix_web::HttpResponse, _>(actix_web::error::InternalError::from_response(
-            format!("this resource allows {allow}"),
-            response,
-        ))
-    })
-}
-
-/// JSON bodies: at most 64 KiB, `application/json` (or `+json`) required; every failure becomes
-/// a problem detail that never repeats the body (it may hold a token).
+/// JSON bodies: at most `MAX_BODY_BYTES`, `application/json` (or `+json`) required; every failure
+/// becomes a problem detail that never repeats the body (it may hold a token).
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(MAX_BODY_BYTES)
+        .limit(crate::MAX_BODY_BYTES)
         .content_type_required(true)
         .error_handler(|error, _| json_error(error).into())
 }

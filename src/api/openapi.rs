@@ -9,7 +9,8 @@ use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::tokens;
+use crate::api::problem::Problem;
+use crate::api::{VersionedPaths, tokens};
 use crate::error::AppError;
 
 #[derive(OpenApi)]
@@ -24,19 +25,11 @@ use crate::error::AppError;
             (`application/problem+json`). Timestamps are ISO 8601 in UTC (`2026-03-16T10:30:00Z`).",
         license(name = "MIT", identifier = "MIT"),
     ),
-    paths(
-        tokens::list,
-        tokens::create,
-        tokens::show,
-        tokens::delete,
-        tokens::refresh,
-        tokens::access_token,
-    ),
     components(schemas(
         tokens::AnafTokenView,
         tokens::CreateTokenRequest,
         tokens::AccessTokenView,
-        tokens::Problem,
+        Problem,
     )),
     modifiers(&BearerScheme),
     tags((name = "ANAF tokens", description = "ANAF OAuth tokens for e-Factura")),
@@ -69,7 +62,9 @@ impl Modify for BearerScheme {
 pub fn document_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
     JSON.get_or_init(|| {
-        ApiDoc::openapi()
+        let mut document = ApiDoc::openapi();
+        document.merge(VersionedPaths::openapi());
+        document
             .to_pretty_json()
             .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     })

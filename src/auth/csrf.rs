@@ -1,7 +1,7 @@
 //! CSRF protection for the HTML routes: a synchronizer token kept in the session and sent back in
 //! every form's `csrf_token` field (or an `X-CSRF-Token` header), plus an `Origin` /
-//! `Sec-Fetch-Site` check. `/api/` (Bearer keys, no cookies) and the sandbox simulator (called by
-//! the portal's own server-side client) are outside it.
+//! `Sec-Fetch-Site` check. It wraps the portal's pages only: the REST API (Bearer keys, no cookies)
+//! and the sandbox simulator are separate scopes.
 
 use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
@@ -10,22 +10,21 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 
+use crate::app::AppState;
 use crate::auth::PortalSession;
-use crate::error::{AppError, is_api_path};
+use crate::error::AppError;
 use crate::secrets::constant_time_eq;
-use crate::web::state::AppState;
 
 pub const FIELD: &str = "csrf_token";
 const HEADER: &str = "x-csrf-token";
 /// Forms are small; a bigger urlencoded body is refused before it is buffered.
-const MAX_FORM_BYTES: usize = 64 * 1024;
+const MAX_FORM_BYTES: usize = crate::MAX_BODY_BYTES;
 
 pub async fn protect(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let path = req.path();
-    if req.method().is_safe() || is_api_path(path) || path.starts_with("/sandbox/") {
+    if req.method().is_safe() {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     match check(&mut req).await {

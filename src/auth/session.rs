@@ -7,8 +7,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::session_store::{SESSION_USER_KEY, USER_ID_KEY};
-use crate::db::models::users::User;
+use crate::auth::session_store::USER_ID_KEY;
 use crate::error::AppError;
 use crate::secrets::random_token;
 
@@ -49,13 +48,6 @@ impl PortalSession {
 
     pub fn user_id(&self) -> Option<i64> {
         self.0.get::<i64>(USER_ID_KEY).ok().flatten()
-    }
-
-    /// The logged-in user as the session store read it with the session (absent in the request
-    /// that logged in, and for anonymous sessions).
-    pub fn loaded_user(&self) -> Option<User> {
-        let user = self.0.get::<User>(SESSION_USER_KEY).ok().flatten()?;
-        (Some(user.id) == self.user_id()).then_some(user)
     }
 
     /// Starts an authenticated session under a new id (no session fixation) with a new CSRF token.

@@ -15,10 +15,6 @@ use crate::secrets::{random_token, sha256_hex};
 /// The key under which the session state records who is logged in.
 pub const USER_ID_KEY: &str = "user_id";
 
-/// Where `load` puts the session's user (read in the same query as the session) for
-/// `current_user`; never written to the database (`persisted` drops it).
-pub const SESSION_USER_KEY: &str = "\u{0}user";
-
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
@@ -34,12 +30,6 @@ impl DbSessionStore {
             idle_timeout,
         }
     }
-}
-
-/// The state as stored: without the user `load` attached.
-fn persisted(mut state: HashMap<String, String>) -> HashMap<String, String> {
-    state.remove(SESSION_USER_KEY);
-    state
 }
 
 /// How stale the idle deadline may get before a request pushes it out again: a tenth of the
@@ -68,8 +58,8 @@ impl SessionStore for DbSessionStore {
         let id = sha256_hex(session_key.as_ref());
         let absolute = to_chrono(self.absolute_timeout);
         let idle = to_chrono(self.idle_timeout);
-        // One round trip: the session, its user, and (at most once a minute) the idle deadline
-        // pushed out. The middleware's own per-request TTL update is off (`OnStateChanges`).
+        // The session and (at most once a minute) its idle deadline pushed out: the middleware's
+        // own per-request TTL update is off (`OnStateChanges`).
         let live = self
             .db
             .run(move |conn| {
@@ -95,13 +85,8 @@ impl SessionStore for DbSessionStore {
         let Some(live) = live else {
             return Ok(None);
         };
-        let mut state: HashMap<String, String> =
+        let state: HashMap<String, String> =
             serde_json::from_str(&live.state).map_err(|e| LoadError::Deserialization(e.into()))?;
-        if let Some(user) = live.user {
-            let user =
-                serde_json::to_string(&user).map_err(|e| LoadError::Deserialization(e.into()))?;
-            state.insert(SESSION_USER_KEY.to_owned(), user);
-        }
         Ok(Some(state))
     }
 
@@ -110,7 +95,6 @@ impl SessionStore for DbSessionStore {
         session_state: HashMap<String, String>,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, SaveError> {
-        let session_state = persisted(session_state);
         let json = serde_json::to_string(&session_state)
             .map_err(|e| SaveError::Serialization(e.into()))?;
         let key = random_token(32);
@@ -143,7 +127,6 @@ impl SessionStore for DbSessionStore {
         session_state: HashMap<String, String>,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
-        let session_state = persisted(session_state);
         let json = serde_json::to_string(&session_state)
             .map_err(|e| UpdateError::Serialization(e.into()))?;
         let id = sha256_hex(session_key.as_ref());

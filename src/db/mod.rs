@@ -3,6 +3,7 @@
 
 pub mod models;
 pub mod schema;
+mod text_column;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,20 +24,6 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
     Postgres(PgConnection),
 }
-
-/// Runs `$body` with `$conn` bound to the backend's own connection, for the queries every
-/// request runs (session, API key): through the MultiConnection each execution re-walks the query
-/// to write its SQL and decide whether it may be cached (6% of a page's server time in a
-/// profile); on the backend's connection a cached statement is found by its type.
-macro_rules! on_backend {
-    ($db:expr, |$conn:ident| $body:expr) => {
-        match $db {
-            $crate::db::DbConnection::Sqlite($conn) => $body,
-            $crate::db::DbConnection::Postgres($conn) => $body,
-        }
-    };
-}
-pub(crate) use on_backend;
 
 /// A transaction for work that writes. On SQLite it begins `IMMEDIATE`, taking the write lock up
 /// front: a plain (deferred) transaction that reads first and writes later cannot wait for another

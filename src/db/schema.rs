@@ -10,8 +10,6 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
-        /// Bumped by triggers whenever the user's company list changes (migration 000005).
-        listing_version -> BigInt,
     }
 }
 
@@ -58,9 +56,6 @@ diesel::table! {
     anaf_tokens (id) {
         id -> BigInt,
         company_id -> BigInt,
-        key_version -> Integer,
-        access_token_ciphertext -> Text,
-        refresh_token_ciphertext -> Nullable<Text>,
         fingerprint -> Text,
         access_expires_at -> Timestamp,
         refresh_expires_at -> Nullable<Timestamp>,
@@ -79,6 +74,17 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        has_refresh_token -> Bool,
+    }
+}
+
+diesel::table! {
+    /// The encrypted pair of each token, read only by the token service.
+    anaf_token_secrets (token_id) {
+        token_id -> BigInt,
+        key_version -> Integer,
+        access_token_ciphertext -> Text,
+        refresh_token_ciphertext -> Nullable<Text>,
     }
 }
 
@@ -138,6 +144,7 @@ diesel::table! {
 diesel::joinable!(company_members -> companies (company_id));
 diesel::joinable!(company_members -> users (user_id));
 diesel::joinable!(anaf_tokens -> companies (company_id));
+diesel::joinable!(anaf_token_secrets -> anaf_tokens (token_id));
 diesel::joinable!(oauth_transactions -> companies (company_id));
 diesel::joinable!(api_keys -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -147,6 +154,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     companies,
     company_members,
     anaf_tokens,
+    anaf_token_secrets,
     oauth_transactions,
     audit_events,
     refresh_jobs,

@@ -1,39 +1,46 @@
 use std::fmt;
+use std::str::FromStr;
 
 /// A Romanian fiscal code (CIF/CUI) with a valid check digit, stored as digits only.
 ///
 /// Accepts what people type: an optional `RO` prefix (any case), spaces. The check digit: the other
 /// digits, left-padded to 9, are weighted by 753217532; (sum × 10) mod 11, with 10 counting as 0,
 /// must equal the last digit.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+    serde::Serialize,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub struct Cif(String);
 
 /// Why a CIF was refused; each maps to one catalog message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CifProblem {
+    #[error("the CIF is empty")]
     Missing,
+    #[error("a CIF is digits only, optionally after an RO prefix")]
     NotDigits,
+    #[error("a CIF has 2 to 10 digits")]
     Length,
+    #[error("the CIF's check digit is wrong")]
     CheckDigit,
 }
 
 impl CifProblem {
     pub fn message_key(self) -> &'static str {
         match self {
-            CifProblem::Missing => "cif.missing",
-            CifProblem::NotDigits => "cif.not_digits",
-            CifProblem::Length => "cif.length",
-            CifProblem::CheckDigit => "cif.check_digit",
-        }
-    }
-
-    /// English, for the API's problem details.
-    pub fn describe(self) -> &'static str {
-        match self {
-            CifProblem::Missing => "the CIF is empty",
-            CifProblem::NotDigits => "a CIF is digits only, optionally after an RO prefix",
-            CifProblem::Length => "a CIF has 2 to 10 digits",
-            CifProblem::CheckDigit => "the CIF's check digit is wrong",
+            CifProblem::Missing => "cif-missing",
+            CifProblem::NotDigits => "cif-not_digits",
+            CifProblem::Length => "cif-length",
+            CifProblem::CheckDigit => "cif-check_digit",
         }
     }
 }
@@ -73,6 +80,13 @@ impl Cif {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl FromStr for Cif {
+    type Err = CifProblem;
+    fn from_str(raw: &str) -> Result<Cif, CifProblem> {
+        Cif::parse(raw)
     }
 }
 

@@ -8,13 +8,13 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Email, &'static str> {
         let email = raw.trim().to_lowercase();
         if email.is_empty() {
-            return Err("email.missing");
+            return Err("email-missing");
         }
         if email.len() > 254 {
-            return Err("email.too_long");
+            return Err("email-too_long");
         }
         let Some((local, domain)) = email.rsplit_once('@') else {
-            return Err("email.invalid");
+            return Err("email-invalid");
         };
         let well_formed = !local.is_empty()
             && domain.contains('.')
@@ -23,7 +23,7 @@ impl Email {
             && !email.chars().any(|c| c.is_whitespace() || c.is_control())
             && !local.contains('@');
         if !well_formed {
-            return Err("email.invalid");
+            return Err("email-invalid");
         }
         Ok(Email(email))
     }

@@ -29,9 +29,9 @@ pub enum PasswordProblem {
 impl PasswordProblem {
     pub fn message_key(self) -> &'static str {
         match self {
-            PasswordProblem::TooShort => "password.too_short",
-            PasswordProblem::TooLong => "password.too_long",
-            PasswordProblem::TooCommon => "password.too_common",
+            PasswordProblem::TooShort => "password-too_short",
+            PasswordProblem::TooLong => "password-too_long",
+            PasswordProblem::TooCommon => "password-too_common",
         }
     }
 }

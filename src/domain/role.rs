@@ -2,8 +2,16 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A person's role on the whole platform (company roles are separate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Role {
     /// Manages users and sees the audit log.
     Admin,
@@ -38,5 +46,43 @@ impl FromStr for Role {
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A person's role within one company.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum MemberRole {
+    /// Connects, refreshes, deletes and reveals tokens; manages members.
+    Admin,
+    /// Sees status and expiry only.
+    Viewer,
+}
+
+impl MemberRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Admin => "admin",
+            MemberRole::Viewer => "viewer",
+        }
+    }
+}
+
+impl FromStr for MemberRole {
+    type Err = String;
+    fn from_str(s: &str) -> Result<MemberRole, String> {
+        match s.trim() {
+            "admin" => Ok(MemberRole::Admin),
+            "viewer" => Ok(MemberRole::Viewer),
+            other => Err(format!("'{other}' is not a company role (admin or viewer)")),
+        }
     }
 }

@@ -1,18 +1,31 @@
-//! Every user-facing sentence, in Romanian and English, from one catalog (`catalog.rs`).
+//! Every user-facing sentence, in Romanian and English: Fluent messages in
+//! `locales/{ro,en}/portal.ftl`, compiled into the binary. Plurals follow CLDR (Romanian: `1 zi`,
+//! `2 zile`, `20 de zile`).
 //!
 //! The language comes from the `lang` cookie (set by the switcher) or else `Accept-Language`;
 //! Romanian when neither says.
 
-mod catalog;
-
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::OnceLock;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
+pub use fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
 
 pub const LANG_COOKIE: &str = "lang";
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "ro",
+        // No Unicode isolation marks around values: the pages are left-to-right only.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static RO: LanguageIdentifier = langid!("ro");
+static EN: LanguageIdentifier = langid!("en");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -69,46 +82,16 @@ impl Lang {
     pub fn catalog(self) -> Catalog {
         Catalog(self)
     }
-}
 
-/// Keyed by a hash of the key's length and its first and last eight bytes: a page looks up a
-/// few hundred short literal keys, and hashing every byte (SipHash, then FNV) showed in profiles.
-/// Keys sharing both ends and the length only share a bucket; lookups still compare whole keys.
-type Table = HashMap<&'static str, (&'static str, &'static str), BuildHasherDefault<KeyHasher>>;
-
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let word = |part: &[u8]| {
-            let mut buf = [0u8; 8];
-            buf[..part.len()].copy_from_slice(part);
-            u64::from_le_bytes(buf)
-        };
-        let head = word(&bytes[..bytes.len().min(8)]);
-        let tail = word(&bytes[bytes.len().saturating_sub(8)..]);
-        let mixed = (self.0 ^ head ^ tail.rotate_left(29) ^ bytes.len() as u64)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = mixed ^ (mixed >> 32);
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Lang::Ro => &RO,
+            Lang::En => &EN,
+        }
     }
 }
 
-fn table() -> &'static Table {
-    static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        catalog::MESSAGES
-            .iter()
-            .map(|(key, en, ro)| (*key, (*en, *ro)))
-            .collect()
-    })
-}
-
-/// The catalog in one language; templates call `t.get("key")`.
+/// The messages in one language; templates call `t.get("message-id")`.
 #[derive(Debug, Clone, Copy)]
 pub struct Catalog(Lang);
 
@@ -117,35 +100,33 @@ impl Catalog {
         self.0
     }
 
-    pub fn get(&self, key: &str) -> &'static str {
-        match table().get(key) {
-            Some((en, ro)) => match self.0 {
-                Lang::En => en,
-                Lang::Ro => ro,
-            },
-            None => {
-                tracing::warn!(key, "missing catalog entry");
-                "⚠ missing text"
-            }
-        }
+    /// A message without variables.
+    pub fn get(&self, id: &str) -> String {
+        self.lookup(id, None)
     }
 
-    /// A message with `{}` placeholders filled in order.
-    pub fn format(&self, key: &str, args: &[&dyn std::fmt::Display]) -> String {
-        use std::fmt::Write;
-        let text = self.get(key);
-        let mut out = String::with_capacity(text.len() + 16);
-        let mut args = args.iter();
-        let mut pieces = text.split("{}").peekable();
-        while let Some(piece) = pieces.next() {
-            out.push_str(piece);
-            if pieces.peek().is_some()
-                && let Some(arg) = args.next()
-            {
-                let _ = write!(out, "{arg}");
+    /// A message with its variables, e.g. `t.format("time-in_days", &[("days", 3.into())])`.
+    pub fn format(&self, id: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(name, value)| (Cow::Borrowed(*name), value.clone()))
+            .collect();
+        self.lookup(id, Some(&args))
+    }
+
+    /// A message whose one variable is a number (plural forms choose by it).
+    pub fn count(&self, id: &str, name: &'static str, n: i64) -> String {
+        self.format(id, &[(name, n.into())])
+    }
+
+    fn lookup(&self, id: &str, args: Option<&HashMap<Cow<'static, str>, FluentValue>>) -> String {
+        match LOCALES.try_lookup_complete(self.0.id(), id, args) {
+            Some(text) => text,
+            None => {
+                tracing::warn!(id, "missing message");
+                "⚠ missing text".to_owned()
             }
         }
-        out
     }
 }
 
@@ -168,25 +149,48 @@ mod tests {
     }
 
     #[test]
-    fn catalog_keys_are_unique_and_complete() {
-        let mut seen = std::collections::HashSet::new();
-        for (key, en, ro) in catalog::MESSAGES {
-            assert!(seen.insert(*key), "duplicate key {key}");
-            assert!(
-                !en.is_empty() && !ro.is_empty(),
-                "{key} lacks a translation"
-            );
-            assert_eq!(
-                en.matches("{}").count(),
-                ro.matches("{}").count(),
-                "{key} placeholders"
-            );
-        }
+    fn plurals_follow_cldr() {
+        let ro = Lang::Ro.catalog();
+        let days = |n| ro.count("time-in_days", "days", n);
+        assert_eq!(days(1), "peste o zi");
+        assert_eq!(days(2), "peste 2 zile");
+        assert_eq!(days(19), "peste 19 zile");
+        assert_eq!(days(20), "peste 20 de zile");
+        let en = Lang::En.catalog();
+        assert_eq!(en.count("time-in_days", "days", 1), "in 1 day");
+        assert_eq!(en.count("time-in_days", "days", 2), "in 2 days");
     }
 
-    /// Every `t.get("…")` / `t.format("…"` in templates and source names a catalog entry.
+    fn ftl_ids(lang: &str) -> std::collections::BTreeSet<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang)
+            .join("portal.ftl");
+        std::fs::read_to_string(path)
+            .expect("ftl file")
+            .lines()
+            .filter_map(|line| {
+                let (id, _) = line.split_once(" =")?;
+                id.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    .then(|| id.to_owned())
+            })
+            .collect()
+    }
+
     #[test]
-    fn every_used_key_exists() {
+    fn both_languages_have_the_same_messages() {
+        let ro = ftl_ids("ro");
+        assert!(
+            ro.len() > 100,
+            "the scan found too few messages to be working"
+        );
+        assert_eq!(ro, ftl_ids("en"));
+    }
+
+    /// Every `t.get("…")` / `t.format("…"` / `t.count("…"` in templates and source names a message.
+    #[test]
+    fn every_used_message_exists() {
         fn scan(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
@@ -195,7 +199,7 @@ mod tests {
                 } else if path.ends_with("i18n/mod.rs") {
                     continue;
                 } else if let Ok(text) = std::fs::read_to_string(&path) {
-                    for marker in ["t.get(\"", "t.format(\"", "msg(\""] {
+                    for marker in ["t.get(\"", "t.format(\"", "t.count(\"", "msg(\""] {
                         for (i, _) in text.match_indices(marker) {
                             // `created_at.format("%Y")` is not a catalog call.
                             let before = text[..i].chars().next_back();
@@ -215,24 +219,21 @@ mod tests {
         let mut found = Vec::new();
         scan(&root.join("templates"), &mut found);
         scan(&root.join("src"), &mut found);
-        assert!(
-            found.len() > 20,
-            "the scan found too few keys to be working"
-        );
+        assert!(found.len() > 20, "the scan found too few ids to be working");
+        let ids = ftl_ids("ro");
         let missing: Vec<_> = found
             .iter()
-            .filter(|(_, key)| {
-                // Catalog keys are dotted lower-case names; anything else is another `format`.
-                let is_key = !key.is_empty()
-                    && key.chars().all(|c| {
-                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'
+            .filter(|(_, id)| {
+                // Message ids are lower-case words joined by `-` and `_`; anything else is
+                // another `format`.
+                let is_id = !id.is_empty()
+                    && id.contains('-')
+                    && id.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
                     });
-                is_key && !table().contains_key(key.as_str())
+                is_id && !ids.contains(id.as_str())
             })
             .collect();
-        assert!(
-            missing.is_empty(),
-            "keys missing from the catalog: {missing:?}"
-        );
+        assert!(missing.is_empty(), "messages missing: {missing:?}");
     }
 }

@@ -1,9 +1,9 @@
-//! The token vault: encryption at rest, token status, and the service that stores, refreshes,
-//! reveals and deletes token pairs.
+//! The token vault: encryption at rest and the service that stores, refreshes, reveals, imports
+//! and deletes token pairs.
 
+pub mod import;
 pub mod service;
-pub mod status;
 pub mod vault;
 
-pub use service::{RefreshOutcome, TokenService};
-pub use status::TokenStatus;
+pub use import::{ImportError, ImportRequest};
+pub use service::{ConnectError, RefreshOutcome, StorePairError, TokenError, TokenService};

@@ -1,4 +1,5 @@
 //! Storing, refreshing, revealing and deleting token pairs: the only code that touches secrets.
+//! Every action it performs is recorded in the audit log here, once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,26 +9,60 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::anaf::client::{AnafClient, AnafError, RevokeOutcome, RightsVerdict, TokenResponse};
 use crate::anaf::jwt::{JwtProblem, JwtReader};
+use crate::audit::AuditLog;
 use crate::db::Db;
+use crate::db::models::companies::{self, Company};
 use crate::db::models::now;
-use crate::db::models::tokens::{self, Rights, SealedPair, StoreTokenError, TokenMeta, TokenState};
-use crate::domain::Cif;
-use crate::error::AppError;
+use crate::db::models::tokens::{self, SealedPair, StoreTokenError, TokenMeta, TokenSecrets};
+use crate::domain::{Actor, AuditAction, AuditEvent, Cif, Rights, TokenState};
 use crate::secrets::sha256_hex;
-use crate::tokens::vault::{TokenField, TokenVault};
+use crate::tokens::vault::{TokenField, TokenVault, VaultError};
+
+/// What went wrong inside the portal (not at ANAF) while handling a token.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("no such token")]
+    NotFound,
+    #[error("stored token {token_id} cannot be decrypted: {source}")]
+    Unreadable { token_id: i64, source: VaultError },
+    #[error(transparent)]
+    Storage(#[from] anyhow::Error),
+}
 
 /// How a refresh ended, for the person or program that asked.
 #[derive(Debug, Clone)]
 pub enum RefreshOutcome {
     Refreshed(Box<TokenMeta>),
-    /// ANAF refused the refresh token for good: only a new Connect ANAF helps.
-    ReconnectNeeded(String),
-    /// A temporary failure (ANAF down, slow, limiting); the token is unchanged.
-    Failed(String),
+    /// ANAF refused the refresh token for good (`invalid_grant`): only a new Connect ANAF helps.
+    ReconnectNeeded(AnafError),
+    /// A temporary failure (ANAF down, slow, limiting, an unusable answer); the token is unchanged.
+    Failed(AnafError),
+    /// Another refresh of the same token, running at the same time, failed with this message.
+    FailedElsewhere(String),
     /// Saved without a refresh token (through the API): it cannot be refreshed.
     NoRefreshToken,
 }
 
+impl RefreshOutcome {
+    /// The audit log's entry for this outcome of a refresh of `token` (of `company_id`).
+    pub fn audit_event(&self, token_id: i64, company_id: i64) -> AuditEvent {
+        let event = match self {
+            RefreshOutcome::Refreshed(_) => AuditEvent::success(AuditAction::TokenRefreshed),
+            RefreshOutcome::ReconnectNeeded(error) | RefreshOutcome::Failed(error) => {
+                AuditEvent::failure(AuditAction::TokenRefreshFailed).detail(error.to_string())
+            }
+            RefreshOutcome::FailedElsewhere(why) => {
+                AuditEvent::failure(AuditAction::TokenRefreshFailed).detail(why.clone())
+            }
+            RefreshOutcome::NoRefreshToken => {
+                AuditEvent::failure(AuditAction::TokenRefreshFailed).detail("no refresh token")
+            }
+        };
+        event.company(company_id).token(token_id)
+    }
+}
+
+/// Why a new pair could not be stored.
 #[derive(Debug, thiserror::Error)]
 pub enum StorePairError {
     #[error("{0}")]
@@ -37,7 +72,16 @@ pub enum StorePairError {
     #[error("this token is already stored")]
     Duplicate,
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Storage(#[from] anyhow::Error),
+}
+
+/// Why a Connect ANAF callback did not end with a stored token.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Anaf(AnafError),
+    #[error(transparent)]
+    Store(#[from] StorePairError),
 }
 
 pub struct TokenService {
@@ -45,6 +89,7 @@ pub struct TokenService {
     vault: Arc<TokenVault>,
     anaf: Arc<AnafClient>,
     jwt: Arc<JwtReader>,
+    audit: AuditLog,
 }
 
 fn naive(at: DateTime<Utc>) -> NaiveDateTime {
@@ -52,12 +97,19 @@ fn naive(at: DateTime<Utc>) -> NaiveDateTime {
 }
 
 impl TokenService {
-    pub fn new(db: Db, vault: Arc<TokenVault>, anaf: Arc<AnafClient>, jwt: Arc<JwtReader>) -> Self {
+    pub fn new(
+        db: Db,
+        vault: Arc<TokenVault>,
+        anaf: Arc<AnafClient>,
+        jwt: Arc<JwtReader>,
+        audit: AuditLog,
+    ) -> Self {
         TokenService {
             db,
             vault,
             anaf,
             jwt,
+            audit,
         }
     }
 
@@ -69,8 +121,16 @@ impl TokenService {
         &self.jwt
     }
 
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub(crate) fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
     /// Reads the claims and encrypts both tokens for `company_id`'s row.
-    pub fn seal(
+    fn seal(
         &self,
         company_id: i64,
         access: &SecretString,
@@ -87,7 +147,7 @@ impl TokenService {
         let seal = |field, value: &SecretString| {
             self.vault
                 .seal(company_id, field, value)
-                .map_err(|e| StorePairError::Other(e.into()))
+                .map_err(|e| StorePairError::Storage(e.into()))
         };
         Ok(SealedPair {
             key_version: self.vault.current_version(),
@@ -103,7 +163,7 @@ impl TokenService {
     }
 
     /// Stores a new pair as the company's token (replacing an earlier one).
-    pub async fn store(
+    pub(crate) async fn store(
         &self,
         company_id: i64,
         access: &SecretString,
@@ -122,30 +182,91 @@ impl TokenService {
                     conn, company_id, &sealed, source, created_by,
                 ))
             })
-            .await;
-        let stored = stored?;
+            .await?;
         match stored {
             Ok(meta) => Ok(meta),
             Err(StoreTokenError::Duplicate) => Err(StorePairError::Duplicate),
-            Err(StoreTokenError::Database(e)) => Err(StorePairError::Other(e.into())),
+            Err(StoreTokenError::Database(e)) => Err(StorePairError::Storage(e.into())),
         }
     }
 
+    /// Completes a Connect ANAF: exchanges the code, stores the pair for `company` and probes its
+    /// SPV rights on the company's CIF. Audited either way.
+    pub async fn connect(
+        &self,
+        actor: &Actor,
+        company: &Company,
+        code: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<(TokenMeta, RightsVerdict), ConnectError> {
+        let result = self
+            .exchange_and_store(actor, company, code, code_verifier)
+            .await;
+        let event = match &result {
+            Ok((meta, verdict)) => AuditEvent::success(AuditAction::ConnectSucceeded)
+                .token(meta.id)
+                .detail(match verdict {
+                    RightsVerdict::Granted => "SPV rights confirmed".to_owned(),
+                    RightsVerdict::Denied(text) => format!("no SPV rights: {text}"),
+                    RightsVerdict::Unknown(text) => format!("rights unknown: {text}"),
+                }),
+            Err(error) => AuditEvent::failure(AuditAction::ConnectFailed).detail(error.to_string()),
+        };
+        self.audit.record(actor, event.company(company.id)).await;
+        result
+    }
+
+    async fn exchange_and_store(
+        &self,
+        actor: &Actor,
+        company: &Company,
+        code: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<(TokenMeta, RightsVerdict), ConnectError> {
+        let pair = self
+            .anaf
+            .exchange_code(code, code_verifier)
+            .await
+            .map_err(ConnectError::Anaf)?;
+        let meta = self
+            .store(
+                company.id,
+                &pair.access_token,
+                pair.refresh_token.as_ref(),
+                "oauth",
+                actor.user_id,
+            )
+            .await?;
+        let verdict = self
+            .check_rights(meta.id, &pair.access_token, &company.cif)
+            .await
+            .map_err(StorePairError::Storage)?;
+        Ok((meta, verdict))
+    }
+
     /// Probes ANAF for the token's SPV rights on `cif` and records the verdict.
-    pub async fn check_rights(
+    pub(crate) async fn check_rights(
         &self,
         token_id: i64,
         access: &SecretString,
         cif: &Cif,
-    ) -> Result<RightsVerdict, AppError> {
+    ) -> Result<RightsVerdict, anyhow::Error> {
         let verdict = self.anaf.probe_rights(access, cif).await;
-        let (rights, detail) = match &verdict {
+        self.record_rights(token_id, &verdict).await?;
+        Ok(verdict)
+    }
+
+    pub(crate) async fn record_rights(
+        &self,
+        token_id: i64,
+        verdict: &RightsVerdict,
+    ) -> Result<(), anyhow::Error> {
+        let (rights, detail) = match verdict {
             RightsVerdict::Granted => (Rights::Granted, None),
             RightsVerdict::Denied(text) => (Rights::Denied, Some(text.clone())),
             RightsVerdict::Unknown(text) => (Rights::Unknown, Some(text.clone())),
         };
-        let written = self
-            .db
+        self.db
             .run(move |conn| {
                 Ok(tokens::record_rights(
                     conn,
@@ -154,16 +275,15 @@ impl TokenService {
                     detail.as_deref(),
                 )?)
             })
-            .await;
-        written?;
-        Ok(verdict)
+            .await?;
+        Ok(())
     }
 
     fn open(
         &self,
-        secrets: &tokens::TokenSecrets,
+        secrets: &TokenSecrets,
         field: TokenField,
-    ) -> Result<Option<SecretString>, AppError> {
+    ) -> Result<Option<SecretString>, TokenError> {
         let sealed = match field {
             TokenField::Access => Some(&secrets.access_token_ciphertext),
             TokenField::Refresh => secrets.refresh_token_ciphertext.as_ref(),
@@ -174,27 +294,61 @@ impl TokenService {
                     .open(secrets.key_version, secrets.company_id, field, s)
             })
             .transpose()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("token {}: {e}", secrets.id)))
+            .map_err(|source| TokenError::Unreadable {
+                token_id: secrets.id,
+                source,
+            })
     }
 
-    async fn secrets(&self, token_id: i64) -> Result<tokens::TokenSecrets, AppError> {
+    async fn secrets(&self, token_id: i64) -> Result<TokenSecrets, TokenError> {
         self.db
             .run(move |conn| Ok(tokens::load_secrets(conn, token_id)?))
             .await?
-            .ok_or(AppError::NotFound)
+            .ok_or(TokenError::NotFound)
     }
 
-    /// The decrypted access token, for a company admin who asked to see it.
-    pub async fn reveal_access_token(&self, token_id: i64) -> Result<SecretString, AppError> {
+    /// The decrypted access token, for a company admin who asked to see it; audited.
+    pub async fn reveal_access_token(
+        &self,
+        actor: &Actor,
+        token_id: i64,
+    ) -> Result<SecretString, TokenError> {
         let secrets = self.secrets(token_id).await?;
-        self.open(&secrets, TokenField::Access)?
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("token without access value")))
+        let token = self
+            .open(&secrets, TokenField::Access)?
+            .ok_or(TokenError::NotFound)?;
+        self.audit
+            .record(
+                actor,
+                AuditEvent::success(AuditAction::TokenRevealed)
+                    .company(secrets.company_id)
+                    .token(token_id),
+            )
+            .await;
+        Ok(token)
     }
 
-    /// Refreshes a token. At most one refresh of a token runs at a time, across every instance:
-    /// a database lease decides; whoever finds it taken waits and reports the holder's result
-    /// instead of calling ANAF a second time.
-    pub async fn refresh(&self, token_id: i64, cif: &Cif) -> Result<RefreshOutcome, AppError> {
+    /// Refreshes a token; audited. At most one refresh of a token runs at a time, across every
+    /// instance: a database lease decides; whoever finds it taken waits and reports the holder's
+    /// result instead of calling ANAF a second time.
+    pub async fn refresh(
+        &self,
+        actor: &Actor,
+        token_id: i64,
+    ) -> Result<RefreshOutcome, TokenError> {
+        let (token, company) = self
+            .db
+            .run(move |conn| Ok(tokens::find_with_company(conn, token_id)?))
+            .await?
+            .ok_or(TokenError::NotFound)?;
+        let outcome = self.refresh_once(token_id, &company.cif).await?;
+        self.audit
+            .record(actor, outcome.audit_event(token.id, company.id))
+            .await;
+        Ok(outcome)
+    }
+
+    async fn refresh_once(&self, token_id: i64, cif: &Cif) -> Result<RefreshOutcome, TokenError> {
         let lease = self.anaf.endpoints().timeout * 2 + Duration::from_secs(5);
         let lease_delta = TimeDelta::from_std(lease).unwrap_or(TimeDelta::seconds(60));
         let started = now();
@@ -232,13 +386,12 @@ impl TokenService {
             Ok(response) => response,
             Err(error) => {
                 let reconnect = matches!(error, AnafError::InvalidGrant(_));
-                let message = error.to_string();
-                self.release_with_failure(token_id, &message, reconnect)
+                self.release_with_failure(token_id, &error.to_string(), reconnect)
                     .await?;
                 return Ok(if reconnect {
-                    RefreshOutcome::ReconnectNeeded(message)
+                    RefreshOutcome::ReconnectNeeded(error)
                 } else {
-                    RefreshOutcome::Failed(message)
+                    RefreshOutcome::Failed(error)
                 });
             }
         };
@@ -252,34 +405,34 @@ impl TokenService {
             Some(new_refresh),
         ) {
             Ok(sealed) => sealed,
-            Err(problem) => {
-                let message = format!("ANAF's new token was unusable: {problem}");
-                self.release_with_failure(token_id, &message, false).await?;
-                return Ok(RefreshOutcome::Failed(message));
+            Err(StorePairError::Jwt(problem)) => {
+                let error = AnafError::UnusableToken(problem);
+                self.release_with_failure(token_id, &error.to_string(), false)
+                    .await?;
+                return Ok(RefreshOutcome::Failed(error));
             }
+            Err(other) => return Err(TokenError::Storage(other.into())),
         };
-        let written = self
-            .db
+        self.db
             .run(move |conn| Ok(tokens::save_refreshed(conn, token_id, &sealed)?))
-            .await;
-        written?;
+            .await?;
 
         let meta = self.meta(token_id).await?;
-        if meta.rights() == Rights::Granted {
-            return Ok(RefreshOutcome::Refreshed(Box::new(meta)));
+        if meta.rights != Rights::Granted {
+            self.check_rights(token_id, &response.access_token, cif)
+                .await?;
+            return Ok(RefreshOutcome::Refreshed(Box::new(
+                self.meta(token_id).await?,
+            )));
         }
-        self.check_rights(token_id, &response.access_token, cif)
-            .await?;
-        Ok(RefreshOutcome::Refreshed(Box::new(
-            self.meta(token_id).await?,
-        )))
+        Ok(RefreshOutcome::Refreshed(Box::new(meta)))
     }
 
-    async fn meta(&self, token_id: i64) -> Result<TokenMeta, AppError> {
+    async fn meta(&self, token_id: i64) -> Result<TokenMeta, TokenError> {
         self.db
             .run(move |conn| Ok(tokens::find_meta(conn, token_id)?))
             .await?
-            .ok_or(AppError::NotFound)
+            .ok_or(TokenError::NotFound)
     }
 
     async fn release_with_failure(
@@ -287,17 +440,15 @@ impl TokenService {
         token_id: i64,
         message: &str,
         reconnect: bool,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), TokenError> {
         let message = message.to_owned();
-        let written = self
-            .db
+        self.db
             .run(move |conn| {
                 Ok(tokens::record_refresh_failure(
                     conn, token_id, &message, reconnect,
                 )?)
             })
-            .await;
-        written?;
+            .await?;
         Ok(())
     }
 
@@ -306,7 +457,7 @@ impl TokenService {
         token_id: i64,
         started: NaiveDateTime,
         lease: Duration,
-    ) -> Result<RefreshOutcome, AppError> {
+    ) -> Result<RefreshOutcome, TokenError> {
         let deadline = tokio::time::Instant::now() + lease;
         while tokio::time::Instant::now() < deadline {
             let leased = self
@@ -325,18 +476,22 @@ impl TokenService {
         let failed = meta
             .last_error_at
             .is_some_and(|at| at >= started - TimeDelta::seconds(1));
-        Ok(match (refreshed, failed, meta.state()) {
+        let why = meta.last_error.clone().unwrap_or_default();
+        Ok(match (refreshed, failed, meta.state) {
             (true, _, _) => RefreshOutcome::Refreshed(Box::new(meta)),
             (_, true, TokenState::ReconnectNeeded) => {
-                RefreshOutcome::ReconnectNeeded(meta.last_error.unwrap_or_default())
+                RefreshOutcome::ReconnectNeeded(AnafError::InvalidGrant(why))
             }
-            (_, true, _) => RefreshOutcome::Failed(meta.last_error.unwrap_or_default()),
-            _ => RefreshOutcome::Failed("another refresh of this token did not finish".to_owned()),
+            (_, true, _) => RefreshOutcome::FailedElsewhere(why),
+            _ => RefreshOutcome::FailedElsewhere(
+                "another refresh of this token did not finish".to_owned(),
+            ),
         })
     }
 
-    /// Best-effort revocation at ANAF, then the local delete (which never depends on ANAF).
-    pub async fn delete(&self, token_id: i64) -> Result<RevokeOutcome, AppError> {
+    /// Best-effort revocation at ANAF, then the local delete (which never depends on ANAF);
+    /// audited.
+    pub async fn delete(&self, actor: &Actor, token_id: i64) -> Result<RevokeOutcome, TokenError> {
         let secrets = self.secrets(token_id).await?;
         let outcome = match self.open(&secrets, TokenField::Refresh) {
             Ok(Some(refresh)) => self.anaf.revoke(&refresh, "refresh_token").await,
@@ -345,11 +500,34 @@ impl TokenService {
                 _ => RevokeOutcome::NotConfirmed,
             },
         };
-        let written = self
-            .db
+        self.db
             .run(move |conn| Ok(tokens::delete(conn, token_id)?))
+            .await?;
+        self.audit
+            .record(
+                actor,
+                AuditEvent::success(AuditAction::TokenDeleted)
+                    .company(secrets.company_id)
+                    .token(token_id)
+                    .detail(match outcome {
+                        RevokeOutcome::Confirmed => "revoked at ANAF",
+                        RevokeOutcome::NotConfirmed => "ANAF did not confirm revocation",
+                    }),
+            )
             .await;
-        written?;
         Ok(outcome)
+    }
+
+    /// The user's company admin role is checked by the caller; this lists the refreshable tokens
+    /// of `user_id`'s companies that expire before `before`.
+    pub async fn refreshable_expiring(
+        &self,
+        user_id: i64,
+        before: NaiveDateTime,
+    ) -> Result<Vec<(i64, i64, Cif)>, TokenError> {
+        Ok(self
+            .db
+            .run(move |conn| Ok(companies::refreshable_expiring(conn, user_id, before)?))
+            .await?)
     }
 }

@@ -5,17 +5,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{PlatformAdmin, PortalSession};
-use crate::db::models::audit::{self, AuditFilter, Outcome};
+use crate::db::models::audit::{self, AuditFilter};
 use crate::db::models::users::{self, AdminChangeError};
-use crate::domain::Role;
+use crate::domain::{AuditAction, AuditEvent, Outcome, Role};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::web::access;
 use crate::web::companies::history_key;
 use crate::web::page::{Page, html, see_other};
-use crate::web::state::AppState;
 use crate::web::templates::{AuditLogPage, AuditView, UserView, UsersPage};
 use crate::web::views::{PAGE_SIZE, Pagination, date_time};
 
@@ -58,7 +57,7 @@ pub async fn users(
         .map(|u| UserView {
             is_me: u.id == admin.0.id,
             id: u.id,
-            role: u.role().as_str(),
+            role: u.role.as_str(),
             disabled: u.is_disabled(),
             created: date_time(u.created_at),
             email: u.email,
@@ -125,38 +124,35 @@ async fn apply(
     let t = Lang::from_request(req).catalog();
     let session = PortalSession::of(req);
     let action = match (role, disabled) {
-        (Some(_), _) => "user.role_changed",
-        (None, Some(true)) => "user.disabled",
-        _ => "user.enabled",
+        (Some(_), _) => AuditAction::UserRoleChanged,
+        (None, Some(true)) => AuditAction::UserDisabled,
+        _ => AuditAction::UserEnabled,
     };
     match result {
         Ok(user) => {
-            access::audit(
-                state,
-                access::actor(req, state, Some(admin.0.id)),
-                action,
-                None,
-                None,
-                Outcome::Success,
-                Some(format!(
-                    "{} ({}, {})",
-                    user.email,
-                    user.role(),
-                    if user.is_disabled() {
-                        "disabled"
-                    } else {
-                        "enabled"
-                    }
-                )),
-            )
-            .await;
+            state
+                .audit
+                .record(
+                    &state.actor(req, Some(admin.0.id)),
+                    AuditEvent::success(action).detail(format!(
+                        "{} ({}, {})",
+                        user.email,
+                        user.role,
+                        if user.is_disabled() {
+                            "disabled"
+                        } else {
+                            "enabled"
+                        }
+                    )),
+                )
+                .await;
             session.flash(
                 FlashLevel::Success,
-                t.format("admin.user_changed", &[&user.email]),
+                t.format("admin-user_changed", &[("email", user.email.into())]),
             );
         }
         Err(AdminChangeError::LastAdmin) => {
-            session.flash(FlashLevel::Error, t.get("admin.last_admin"));
+            session.flash(FlashLevel::Error, t.get("admin-last_admin"));
         }
         Err(AdminChangeError::NotFound) => return Err(AppError::NotFound),
         Err(AdminChangeError::Database(e)) => return Err(e.into()),
@@ -216,16 +212,13 @@ pub async fn audit_log(
         .run(move |conn| Ok(audit::search(conn, &filter)?))
         .await?;
     // Looking at the audit log is itself audited.
-    access::audit(
-        &state,
-        access::actor(&req, &state, Some(admin.0.id)),
-        "audit.viewed",
-        None,
-        None,
-        Outcome::Success,
-        None,
-    )
-    .await;
+    state
+        .audit
+        .record(
+            &state.actor(&req, Some(admin.0.id)),
+            AuditEvent::success(AuditAction::AuditViewed),
+        )
+        .await;
     let mut base = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in [
         ("actor", &query.actor),
@@ -245,7 +238,7 @@ pub async fn audit_log(
             at: date_time(r.event.at),
             actor: r.actor_email.unwrap_or_else(|| "—".to_owned()),
             action: r.event.action.clone(),
-            label: page.t.get(history_key(&r.event.action)).to_owned(),
+            label: page.t.get(history_key(&r.event.action)),
             company_id: r.event.company_id,
             token_id: r.event.token_id,
             success: r.event.outcome == "success",

@@ -6,15 +6,14 @@ use askama::Template;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession};
 use crate::db::models::api_keys::{self, ApiKey, MAX_NAME_CHARS};
-use crate::db::models::audit::Outcome;
+use crate::domain::{AuditAction, AuditEvent};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::web::access;
 use crate::web::page::{Page, html, see_other};
-use crate::web::state::AppState;
 use crate::web::views::date_time;
 
 pub const PATH: &str = "/settings/api-keys";
@@ -46,7 +45,7 @@ pub struct ApiKeysPage {
     pub keys: Vec<ApiKeyRow>,
     pub new_key: Option<NewKey>,
     pub name: String,
-    pub name_error: Option<&'static str>,
+    pub name_error: Option<String>,
 }
 
 async fn rows(state: &AppState, user_id: i64, page: &Page) -> Result<Vec<ApiKeyRow>, AppError> {
@@ -63,7 +62,7 @@ async fn rows(state: &AppState, user_id: i64, page: &Page) -> Result<Vec<ApiKeyR
             created: date_time(k.created_at),
             last_used: k
                 .last_used_at
-                .map_or_else(|| page.t.get("api_keys.never").to_owned(), date_time),
+                .map_or_else(|| page.t.get("api_keys-never"), date_time),
         })
         .collect())
 }
@@ -101,9 +100,9 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let name = form.into_inner().name.trim().to_owned();
     let name_error = if name.is_empty() {
-        Some("api_keys.name_missing")
+        Some("api_keys-name_missing")
     } else if name.chars().count() > MAX_NAME_CHARS {
-        Some("api_keys.name_too_long")
+        Some("api_keys-name_too_long")
     } else {
         None
     };
@@ -127,16 +126,14 @@ pub async fn create(
         .db
         .run(move |conn| Ok(api_keys::create(conn, user_id, &key_name)?))
         .await?;
-    access::audit(
-        &state,
-        access::actor(&req, &state, Some(user_id)),
-        "api_key.created",
-        None,
-        None,
-        Outcome::Success,
-        Some(format!("key {} ({})", created.id, created.prefix)),
-    )
-    .await;
+    state
+        .audit
+        .record(
+            &state.actor(&req, Some(user_id)),
+            AuditEvent::success(AuditAction::ApiKeyCreated)
+                .detail(format!("key {} ({})", created.id, created.prefix)),
+        )
+        .await;
     let keys = rows(&state, user_id, &page).await?;
     html(
         StatusCode::OK,
@@ -168,17 +165,14 @@ pub async fn revoke(
     if revoked == 0 {
         return Err(AppError::NotFound);
     }
-    access::audit(
-        &state,
-        access::actor(&req, &state, Some(user_id)),
-        "api_key.revoked",
-        None,
-        None,
-        Outcome::Success,
-        Some(format!("key {id}")),
-    )
-    .await;
+    state
+        .audit
+        .record(
+            &state.actor(&req, Some(user_id)),
+            AuditEvent::success(AuditAction::ApiKeyRevoked).detail(format!("key {id}")),
+        )
+        .await;
     let t = Lang::from_request(&req).catalog();
-    PortalSession::of(&req).flash(FlashLevel::Success, t.get("api_keys.revoked"));
+    PortalSession::of(&req).flash(FlashLevel::Success, t.get("api_keys-revoked"));
     Ok(see_other(PATH))
 }

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::auth::PortalSession;
 use crate::auth::login_limiter::Subjects;
 use crate::auth::session::FlashLevel;
@@ -12,9 +13,7 @@ use crate::config::Registration;
 use crate::db::models::users::{self, CreateUserError};
 use crate::domain::{Email, Password, Role};
 use crate::error::AppError;
-use crate::web::access::client_ip;
 use crate::web::page::{Page, html, safe_next, see_other};
-use crate::web::state::AppState;
 use crate::web::templates::{LoginPage, RegisterPage};
 
 #[derive(Deserialize)]
@@ -34,8 +33,8 @@ pub async fn login_form(
         return Ok(see_other(safe_next(&query.next)));
     }
     let notice = match query.ended.as_deref() {
-        Some("logout") => Some(page.t.get("logout.done")),
-        Some(_) => Some(page.t.get("login.session_ended")),
+        Some("logout") => Some(page.t.get("logout-done")),
+        Some(_) => Some(page.t.get("login-session_ended")),
         None => None,
     };
     html(
@@ -70,7 +69,7 @@ pub async fn login(
     // A malformed address cannot match an account but is still counted and timed like one.
     let email = Email::parse(&form.email).ok();
     let subjects = Subjects::new(
-        &client_ip(&req, state.trust_proxy),
+        &state.client_ip(&req),
         email.as_ref().map_or(form.email.trim(), Email::as_str),
     );
 
@@ -115,7 +114,7 @@ pub async fn login(
             session.log_in(user.id)?;
             tracing::info!(user_id = user.id, "login succeeded");
             let page_lang = crate::i18n::Lang::from_request(&req).catalog();
-            session.flash(FlashLevel::Success, page_lang.get("login.welcome"));
+            session.flash(FlashLevel::Success, page_lang.get("login-welcome"));
             Ok(see_other(safe_next(&form.next)))
         }
         None => {
@@ -125,7 +124,7 @@ pub async fn login(
                 .await?;
             tracing::info!("login failed");
             let page = Page::build(&req).await?;
-            let error = Some(page.t.get("login.failed").to_owned());
+            let error = Some(page.t.get("login-failed"));
             html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &LoginPage {
@@ -191,7 +190,7 @@ pub async fn register(
     }
     let form = form.into_inner();
     let email = Email::parse(&form.email);
-    let confirm_error = (form.password != form.password_confirm).then_some("register.mismatch");
+    let confirm_error = (form.password != form.password_confirm).then_some("register-mismatch");
     let password = Password::parse(SecretString::from(form.password));
 
     let (email, password) = match (email, password, confirm_error) {
@@ -220,7 +219,7 @@ pub async fn register(
             return render_register_errors(
                 &req,
                 form.email,
-                Some("register.email_taken"),
+                Some("register-email_taken"),
                 None,
                 None,
             )
@@ -228,14 +227,14 @@ pub async fn register(
         }
         Err(CreateUserError::Database(e)) => return Err(e.into()),
     };
-    tracing::info!(user_id = user.id, role = %user.role(), "account registered");
+    tracing::info!(user_id = user.id, role = %user.role, "account registered");
     let session = PortalSession::of(&req);
     session.log_in(user.id)?;
     let t = crate::i18n::Lang::from_request(&req).catalog();
-    let message = if user.role() == Role::Admin {
-        "register.done_admin"
+    let message = if user.role == Role::Admin {
+        "register-done_admin"
     } else {
-        "register.done"
+        "register-done"
     };
     session.flash(FlashLevel::Success, t.get(message));
     Ok(see_other("/"))

@@ -10,20 +10,19 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::anaf::client::{AnafError, RightsVerdict};
+use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession, current_user};
-use crate::db::models::audit::Outcome;
 use crate::db::models::companies::{self, Company};
 use crate::db::models::now;
 use crate::db::models::oauth_transactions::{self, NewTransaction, Transaction};
-use crate::domain::Cif;
+use crate::domain::{AuditAction, AuditEvent};
 use crate::error::AppError;
 use crate::i18n::{Catalog, Lang};
 use crate::secrets::{random_token, sha256_hex};
-use crate::tokens::service::StorePairError;
+use crate::tokens::{ConnectError, StorePairError};
 use crate::web::access::{self, Need};
 use crate::web::page::{Page, html, see_other};
-use crate::web::state::AppState;
 use crate::web::templates::ConnectFailedPage;
 
 /// How long a started Connect ANAF may take to come back.
@@ -71,16 +70,13 @@ pub async fn start(
             Ok(())
         })
         .await?;
-    access::audit(
-        &state,
-        access::actor(&req, &state, Some(user_id)),
-        "connect.started",
-        Some(company_id),
-        None,
-        Outcome::Success,
-        None,
-    )
-    .await;
+    state
+        .audit
+        .record(
+            &state.actor(&req, Some(user_id)),
+            AuditEvent::success(AuditAction::ConnectStarted).company(company_id),
+        )
+        .await;
     let url = state
         .tokens
         .anaf()
@@ -135,50 +131,55 @@ pub async fn callback(
         .await?
         .map(|(company, _)| company)
         .ok_or(AppError::NotFound)?;
-    let actor = access::actor(&req, &state, Some(user.id));
-
-    let outcome = exchange_and_store(&state, &company, &transaction, &query, user.id).await;
-    match outcome {
-        Ok((token_id, verdict)) => {
+    let actor = state.actor(&req, Some(user.id));
+    let code = match parse_answer(&query) {
+        Ok(code) => code,
+        Err(failure) => {
+            state
+                .audit
+                .record(
+                    &actor,
+                    AuditEvent::failure(AuditAction::ConnectFailed)
+                        .company(company.id)
+                        .detail(failure_code(&failure)),
+                )
+                .await;
+            return failure_page(&req, failure, Some(&company)).await;
+        }
+    };
+    let connected = state
+        .tokens
+        .connect(&actor, &company, code, transaction.pkce_verifier.as_deref())
+        .await;
+    match connected {
+        Ok((_, verdict)) => {
             let t = Lang::from_request(&req).catalog();
             let (level, message) = match &verdict {
-                RightsVerdict::Granted => (FlashLevel::Success, t.get("connect.done")),
-                RightsVerdict::Denied(_) => (FlashLevel::Error, t.get("connect.done_no_rights")),
+                RightsVerdict::Granted => (FlashLevel::Success, t.get("connect-done")),
+                RightsVerdict::Denied(_) => (FlashLevel::Error, t.get("connect-done_no_rights")),
                 RightsVerdict::Unknown(_) => {
-                    (FlashLevel::Info, t.get("connect.done_rights_unknown"))
+                    (FlashLevel::Info, t.get("connect-done_rights_unknown"))
                 }
             };
             PortalSession::of(&req).flash(level, message);
-            access::audit(
-                &state,
-                actor,
-                "connect.succeeded",
-                Some(company.id),
-                Some(token_id),
-                Outcome::Success,
-                Some(match verdict {
-                    RightsVerdict::Granted => "SPV rights confirmed".to_owned(),
-                    RightsVerdict::Denied(text) => format!("no SPV rights: {text}"),
-                    RightsVerdict::Unknown(text) => format!("rights unknown: {text}"),
-                }),
-            )
-            .await;
             let mut response = see_other(&format!("/companies/{}", company.id));
             no_referrer(&mut response);
             Ok(response)
         }
-        Err(failure) => {
-            access::audit(
-                &state,
-                actor,
-                "connect.failed",
-                Some(company.id),
-                None,
-                Outcome::Failure,
-                Some(failure_code(&failure)),
-            )
-            .await;
-            failure_page(&req, failure, Some(&company)).await
+        Err(error) => failure_page(&req, Failure::from(error), Some(&company)).await,
+    }
+}
+
+impl From<ConnectError> for Failure {
+    fn from(error: ConnectError) -> Failure {
+        match error {
+            ConnectError::Anaf(error) => Failure::Anaf(error),
+            ConnectError::Store(StorePairError::Duplicate) => Failure::AlreadyStored,
+            ConnectError::Store(StorePairError::Storage(e)) => {
+                tracing::error!(error = %e, "storing a token failed");
+                Failure::TokenUnusable("storage failed".to_owned())
+            }
+            ConnectError::Store(other) => Failure::TokenUnusable(other.to_string()),
         }
     }
 }
@@ -221,13 +222,8 @@ async fn claim_transaction(
     Ok(claimed)
 }
 
-async fn exchange_and_store(
-    state: &AppState,
-    company: &Company,
-    transaction: &Transaction,
-    query: &CallbackQuery,
-    user_id: i64,
-) -> Result<(i64, RightsVerdict), Failure> {
+/// The code ANAF sent back, or why there is none.
+fn parse_answer(query: &CallbackQuery) -> Result<&str, Failure> {
     match query.error.as_deref() {
         Some("access_denied") => return Err(Failure::AccessDenied),
         Some(other) => {
@@ -235,43 +231,11 @@ async fn exchange_and_store(
         }
         None => {}
     }
-    let code = query
+    query
         .code
         .as_deref()
         .filter(|c| !c.is_empty())
-        .ok_or(Failure::CodeMissing)?;
-    let pair = state
-        .tokens
-        .anaf()
-        .exchange_code(code, transaction.pkce_verifier.as_deref())
-        .await
-        .map_err(Failure::Anaf)?;
-    let stored = state
-        .tokens
-        .store(
-            company.id,
-            &pair.access_token,
-            pair.refresh_token.as_ref(),
-            "oauth",
-            Some(user_id),
-        )
-        .await;
-    let meta = match stored {
-        Ok(meta) => meta,
-        Err(StorePairError::Duplicate) => return Err(Failure::AlreadyStored),
-        Err(StorePairError::Other(e)) => {
-            tracing::error!(error = %e, "storing a token failed");
-            return Err(Failure::TokenUnusable("storage failed".to_owned()));
-        }
-        Err(other) => return Err(Failure::TokenUnusable(other.to_string())),
-    };
-    let cif = Cif::parse(&company.cif).map_err(|_| Failure::TokenUnusable("bad CIF".into()))?;
-    let verdict = state
-        .tokens
-        .check_rights(meta.id, &pair.access_token, &cif)
-        .await
-        .unwrap_or_else(|e| RightsVerdict::Unknown(e.to_string()));
-    Ok((meta.id, verdict))
+        .ok_or(Failure::CodeMissing)
 }
 
 fn failure_code(failure: &Failure) -> String {
@@ -295,76 +259,76 @@ fn explain(
     failure: &Failure,
     t: &Catalog,
 ) -> (StatusCode, &'static str, String, Vec<&'static str>) {
-    let text = |key| t.get(key).to_owned();
+    let text = |id| t.get(id);
     match failure {
         Failure::SessionEnded => (
             StatusCode::UNAUTHORIZED,
-            "connect.failed.title",
-            text("connect.session_ended"),
+            "connect-failed-title",
+            text("connect-session_ended"),
             vec![],
         ),
         Failure::StateMissing | Failure::StateUnknown => (
             StatusCode::BAD_REQUEST,
-            "connect.failed.title",
-            text("connect.state_unknown"),
+            "connect-failed-title",
+            text("connect-state_unknown"),
             vec![],
         ),
         Failure::StateExpired => (
             StatusCode::BAD_REQUEST,
-            "connect.failed.title",
-            text("connect.state_expired"),
+            "connect-failed-title",
+            text("connect-state_expired"),
             vec![],
         ),
         Failure::StateReused => (
             StatusCode::BAD_REQUEST,
-            "connect.failed.title",
-            text("connect.state_reused"),
+            "connect-failed-title",
+            text("connect-state_reused"),
             vec![],
         ),
         Failure::StateForeign => (
             StatusCode::BAD_REQUEST,
-            "connect.failed.title",
-            text("connect.state_foreign"),
+            "connect-failed-title",
+            text("connect-state_foreign"),
             vec![],
         ),
         Failure::AccessDenied => (
             StatusCode::OK,
-            "connect.denied.title",
-            text("connect.denied.message"),
+            "connect-denied-title",
+            text("connect-denied-message"),
             vec![
-                "connect.denied.hint_token",
-                "connect.denied.hint_restart",
-                "connect.denied.hint_rights",
+                "connect-denied-hint_token",
+                "connect-denied-hint_restart",
+                "connect-denied-hint_rights",
             ],
         ),
         Failure::AnafError(code) => (
             StatusCode::BAD_GATEWAY,
-            "connect.failed.title",
-            t.format("connect.anaf_error", &[code]),
+            "connect-failed-title",
+            t.format("connect-anaf_error", &[("error_code", code.clone().into())]),
             vec![],
         ),
         Failure::CodeMissing => (
             StatusCode::BAD_REQUEST,
-            "connect.failed.title",
-            text("connect.code_missing"),
+            "connect-failed-title",
+            text("connect-code_missing"),
             vec![],
         ),
         Failure::Anaf(AnafError::InvalidGrant(_)) => (
             StatusCode::BAD_REQUEST,
-            "connect.failed.title",
-            text("connect.code_expired"),
+            "connect-failed-title",
+            text("connect-code_expired"),
             vec![],
         ),
         Failure::Anaf(AnafError::InvalidClient) => (
             StatusCode::BAD_GATEWAY,
-            "connect.failed.title",
-            text("connect.invalid_client"),
+            "connect-failed-title",
+            text("connect-invalid_client"),
             vec![],
         ),
         Failure::Anaf(AnafError::InvalidRequest(_)) => (
             StatusCode::BAD_GATEWAY,
-            "connect.failed.title",
-            text("connect.invalid_request"),
+            "connect-failed-title",
+            text("connect-invalid_request"),
             vec![],
         ),
         Failure::Anaf(error) => (
@@ -373,20 +337,23 @@ fn explain(
             } else {
                 StatusCode::BAD_GATEWAY
             },
-            "connect.failed.title",
-            t.format("connect.anaf_unavailable", &[&error_text(error, t)]),
+            "connect-failed-title",
+            t.format(
+                "connect-anaf_unavailable",
+                &[("error", error_text(error, t).into())],
+            ),
             vec![],
         ),
         Failure::TokenUnusable(why) => (
             StatusCode::BAD_GATEWAY,
-            "connect.failed.title",
-            t.format("connect.token_unusable", &[why]),
+            "connect-failed-title",
+            t.format("connect-token_unusable", &[("reason", why.clone().into())]),
             vec![],
         ),
         Failure::AlreadyStored => (
             StatusCode::CONFLICT,
-            "connect.failed.title",
-            text("connect.already_stored"),
+            "connect-failed-title",
+            text("connect-already_stored"),
             vec![],
         ),
     }
@@ -395,11 +362,11 @@ fn explain(
 /// ANAF's failure in the reader's words.
 pub fn error_text(error: &AnafError, t: &Catalog) -> String {
     match error {
-        AnafError::Unreachable => t.get("anaf.unreachable").to_owned(),
-        AnafError::Timeout => t.get("anaf.timeout").to_owned(),
-        AnafError::Server(status) => t.format("anaf.server", &[status]),
-        AnafError::RateLimited => t.get("anaf.rate_limited").to_owned(),
-        AnafError::Malformed => t.get("anaf.malformed").to_owned(),
+        AnafError::Unreachable => t.get("anaf-unreachable"),
+        AnafError::Timeout => t.get("anaf-timeout"),
+        AnafError::Server(status) => t.count("anaf-server", "status", i64::from(*status)),
+        AnafError::RateLimited => t.get("anaf-rate_limited"),
+        AnafError::Malformed => t.get("anaf-malformed"),
         other => other.to_string(),
     }
 }
@@ -422,7 +389,7 @@ async fn failure_page(
         status,
         &ConnectFailedPage {
             title: page.t.get(title_key),
-            hints: hint_keys.into_iter().map(|k| page.t.get(k)).collect(),
+            hints: hint_keys.into_iter().map(|id| page.t.get(id)).collect(),
             message,
             retry_company_id,
             company_name: company.map(|c| c.display_name().to_owned()),

@@ -4,17 +4,19 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::PortalSession;
 use crate::auth::session::FlashLevel;
-use crate::db::models::companies::{self, CompanyQuery, CreateCompanyError, StatusFilter};
+use crate::companies::{BulkError, BulkReport, LineVerdict};
+use crate::db::models::companies::{
+    self, CompanyQuery, CompanyRow, CreateCompanyError, StatusCounts, StatusFilter,
+};
 use crate::db::models::now;
 use crate::domain::Cif;
 use crate::error::AppError;
 use crate::i18n::Catalog;
-use crate::web::listing::Listing;
 use crate::web::page::{Page, html, see_other};
-use crate::web::state::AppState;
 use crate::web::templates::DashboardPage;
 use crate::web::views::{PAGE_SIZE, Pagination, TokenRowView};
 
@@ -63,27 +65,27 @@ impl ListQuery {
 /// The status counters above a list, each a link that filters by it.
 pub struct StatusCount {
     pub code: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub count: i64,
     pub active: bool,
 }
 
 pub fn status_counts_view(
-    counts: Vec<(StatusFilter, i64)>,
+    counts: StatusCounts,
     current: Option<StatusFilter>,
-    t: &crate::i18n::Catalog,
+    t: &Catalog,
 ) -> Vec<StatusCount> {
     counts
         .into_iter()
         .map(|(filter, count)| StatusCount {
             code: filter.code(),
             label: t.get(match filter {
-                StatusFilter::NotConnected => "filter.not_connected",
-                StatusFilter::Connected => "filter.connected",
-                StatusFilter::ExpiringSoon => "filter.expiring_soon",
-                StatusFilter::Expired => "filter.expired",
-                StatusFilter::ReconnectNeeded => "filter.reconnect_needed",
-                StatusFilter::NoRights => "filter.no_rights",
+                StatusFilter::NotConnected => "filter-not_connected",
+                StatusFilter::Connected => "filter-connected",
+                StatusFilter::ExpiringSoon => "filter-expiring_soon",
+                StatusFilter::Expired => "filter-expired",
+                StatusFilter::ReconnectNeeded => "filter-reconnect_needed",
+                StatusFilter::NoRights => "filter-no_rights",
             }),
             count,
             active: current == Some(filter),
@@ -91,36 +93,95 @@ pub fn status_counts_view(
         .collect()
 }
 
-/// One page of the user's companies as rows for a table, and the whole list it comes from.
-pub struct CompanyTable<'a> {
-    pub rows: Vec<TokenRowView<'a>>,
-    pub pagination: Pagination,
-    pub listing: &'a Listing,
+/// Which list of the user's companies a page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberList {
+    /// Every company, with the status counters.
+    Dashboard,
+    /// Only companies with a token ("all my tokens").
+    TokenTable,
 }
 
-impl<'a> CompanyTable<'a> {
-    pub fn new(
-        listing: &'a Listing,
+/// One page of the user's companies, as the dashboard and the token table read it.
+pub struct MemberPage {
+    pub rows: Vec<CompanyRow>,
+    pub total: i64,
+    /// Every company of the user, whatever the filter (the dashboard's counters).
+    pub counts: StatusCounts,
+}
+
+impl MemberPage {
+    /// Two indexed queries (three with the dashboard's counters), whatever the number of
+    /// companies or the page.
+    pub async fn load(
+        state: &AppState,
+        user_id: i64,
         query: &ListQuery,
-        with_token_only: bool,
-        t: &Catalog,
-    ) -> CompanyTable<'a> {
-        let at = now();
-        let (rows, total) = listing.select(&query.to_company_query(with_token_only), at);
-        CompanyTable {
-            rows: rows
-                .into_iter()
-                .map(|row| TokenRowView::from_row(row, at, t))
-                .collect(),
-            pagination: Pagination::new(query.page(), total, query.base_query()),
-            listing,
-        }
+        list: MemberList,
+    ) -> Result<MemberPage, AppError> {
+        let filter = query.to_company_query(list == MemberList::TokenTable);
+        Ok(state
+            .db
+            .run(move |conn| {
+                let (rows, total) = companies::page_for_member(conn, user_id, &filter)?;
+                let counts = match list {
+                    MemberList::Dashboard => companies::status_counts_for_member(conn, user_id)?,
+                    MemberList::TokenTable => StatusCounts::new(),
+                };
+                Ok(MemberPage {
+                    rows,
+                    total,
+                    counts,
+                })
+            })
+            .await?)
     }
 
-    /// The dashboard's counters: every company of the user, whatever the filter.
-    pub fn status_counts(&self) -> Vec<(StatusFilter, i64)> {
-        self.listing.status_counts(now())
+    pub fn rows<'a>(&'a self, t: &Catalog) -> Vec<TokenRowView<'a>> {
+        let at = now();
+        self.rows
+            .iter()
+            .map(|row| TokenRowView::from_row(row, at, t))
+            .collect()
     }
+}
+
+/// What the dashboard's forms show besides the list: the add-company form refilled after an
+/// error, and the verdicts of a paste.
+#[derive(Default)]
+struct Forms {
+    cif: String,
+    name: String,
+    cif_error: Option<String>,
+    bulk: String,
+    bulk_results: Vec<BulkLineView>,
+}
+
+async fn dashboard(
+    page: Page,
+    state: &AppState,
+    user_id: i64,
+    query: &ListQuery,
+    status: StatusCode,
+    forms: Forms,
+) -> Result<HttpResponse, AppError> {
+    let list = MemberPage::load(state, user_id, query, MemberList::Dashboard).await?;
+    html(
+        status,
+        &DashboardPage {
+            counts: status_counts_view(list.counts.clone(), query.status_filter(), &page.t),
+            rows: list.rows(&page.t),
+            pagination: Pagination::new(query.page(), list.total, query.base_query()),
+            search: query.q.clone(),
+            status: query.status_filter().map(|s| s.code()).unwrap_or_default(),
+            cif: forms.cif,
+            name: forms.name,
+            cif_error: forms.cif_error,
+            bulk: forms.bulk,
+            bulk_results: forms.bulk_results,
+            page,
+        },
+    )
 }
 
 pub async fn show(
@@ -129,24 +190,15 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let listing = state.listings.of(&state.db, &user.0).await?;
-    let table = CompanyTable::new(&listing, &query, false, &page.t);
-    html(
+    dashboard(
+        page,
+        &state,
+        user.0.id,
+        &query,
         StatusCode::OK,
-        &DashboardPage {
-            counts: status_counts_view(table.status_counts(), query.status_filter(), &page.t),
-            page,
-            rows: table.rows,
-            pagination: table.pagination,
-            search: query.q.clone(),
-            status: query.status_filter().map(|s| s.code()).unwrap_or_default(),
-            cif: String::new(),
-            name: String::new(),
-            cif_error: None,
-            bulk: String::new(),
-            bulk_results: Vec::new(),
-        },
+        Forms::default(),
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -164,84 +216,57 @@ pub async fn add_company(
     form: web::Form<AddCompanyForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let name = form.name.trim().chars().take(200).collect::<String>();
+    let refill = |error_id: &str, page: &Page| Forms {
+        cif_error: Some(page.t.get(error_id)),
+        cif: form.cif.clone(),
+        name: form.name.clone(),
+        ..Forms::default()
+    };
     let cif = match Cif::parse(&form.cif) {
         Ok(cif) => cif,
         Err(problem) => {
-            return rerender_with_error(&req, &state, &user, form.cif, name, problem.message_key())
-                .await;
-        }
-    };
-    let user_id = user.0.id;
-    let new_cif = cif.clone();
-    let new_name = Some(name.clone()).filter(|n| !n.is_empty());
-    let created = state
-        .db
-        .run(move |conn| {
-            Ok(companies::create_with_admin(
-                conn,
-                &new_cif,
-                new_name.as_deref(),
-                user_id,
-            ))
-        })
-        .await?;
-    match created {
-        Ok(company) => {
-            let session = PortalSession::of(&req);
-            let t = crate::i18n::Lang::from_request(&req).catalog();
-            session.flash(
-                FlashLevel::Success,
-                t.format("company.added", &[&company.cif]),
-            );
-            crate::web::access::audit(
+            let page = Page::build(&req).await?;
+            let forms = refill(problem.message_key(), &page);
+            return dashboard(
+                page,
                 &state,
-                crate::web::access::actor(&req, &state, Some(user_id)),
-                "company.created",
-                Some(company.id),
-                None,
-                crate::db::models::audit::Outcome::Success,
-                Some(format!("CIF {}", company.cif)),
+                user.0.id,
+                &ListQuery::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                forms,
             )
             .await;
+        }
+    };
+    let actor = state.actor(&req, Some(user.0.id));
+    match state
+        .companies
+        .create(&actor, user.0.id, cif, &form.name)
+        .await?
+    {
+        Ok(company) => {
+            let t = crate::i18n::Lang::from_request(&req).catalog();
+            PortalSession::of(&req).flash(
+                FlashLevel::Success,
+                t.format("company-added", &[("cif", company.cif.to_string().into())]),
+            );
             Ok(see_other(&format!("/companies/{}", company.id)))
         }
         Err(CreateCompanyError::CifTaken) => {
-            rerender_with_error(&req, &state, &user, form.cif, name, "company.cif_taken").await
+            let page = Page::build(&req).await?;
+            let forms = refill("company-cif_taken", &page);
+            dashboard(
+                page,
+                &state,
+                user.0.id,
+                &ListQuery::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                forms,
+            )
+            .await
         }
         Err(CreateCompanyError::Database(e)) => Err(e.into()),
     }
-}
-
-async fn rerender_with_error(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &CurrentUser,
-    cif: String,
-    name: String,
-    error_key: &'static str,
-) -> Result<HttpResponse, AppError> {
-    let page = Page::build(req).await?;
-    let query = ListQuery::default();
-    let listing = state.listings.of(&state.db, &user.0).await?;
-    let table = CompanyTable::new(&listing, &query, false, &page.t);
-    let cif_error = Some(page.t.get(error_key));
-    html(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &DashboardPage {
-            counts: status_counts_view(table.status_counts(), None, &page.t),
-            page,
-            rows: table.rows,
-            pagination: table.pagination,
-            search: String::new(),
-            status: "",
-            cif,
-            name,
-            cif_error,
-            bulk: String::new(),
-            bulk_results: Vec::new(),
-        },
-    )
 }
 
 #[derive(Deserialize)]
@@ -250,15 +275,35 @@ pub struct BulkForm {
     cifs: String,
 }
 
-/// What happened to one pasted line.
-pub struct BulkLine {
+/// One pasted line as the page shows it.
+pub struct BulkLineView {
     pub input: String,
     pub verdict: String,
     pub ok: bool,
 }
 
-/// At most this many lines per paste, so one request stays quick.
-const BULK_LIMIT: usize = 500;
+fn bulk_lines(report: BulkReport, t: &Catalog) -> Vec<BulkLineView> {
+    report
+        .lines
+        .into_iter()
+        .map(|line| {
+            let (verdict, ok) = match &line.verdict {
+                LineVerdict::Added(cif) => (
+                    t.format("bulk-added", &[("cif", cif.to_string().into())]),
+                    true,
+                ),
+                LineVerdict::Invalid(problem) => (t.get(problem.message_key()), false),
+                LineVerdict::DuplicateLine(_) => (t.get("bulk-duplicate_line"), false),
+                LineVerdict::AlreadyRegistered(_) => (t.get("bulk-already_there"), false),
+            };
+            BulkLineView {
+                input: line.input,
+                verdict,
+                ok,
+            }
+        })
+        .collect()
+}
 
 /// Adds the companies pasted one CIF per line (an optional name may follow after a comma, a
 /// semicolon or a tab); every line gets its own verdict.
@@ -268,104 +313,31 @@ pub async fn add_companies_in_bulk(
     state: web::Data<AppState>,
     form: web::Form<BulkForm>,
 ) -> Result<HttpResponse, AppError> {
+    let actor = state.actor(&req, Some(user.0.id));
+    let report = match state
+        .companies
+        .bulk_import(&actor, user.0.id, &form.cifs)
+        .await
+    {
+        Ok(report) => report,
+        Err(error @ BulkError::TooManyLines) => {
+            return Err(AppError::BadRequest(error.to_string()));
+        }
+        Err(BulkError::Storage(e)) => return Err(AppError::Internal(e)),
+    };
     let page = Page::build(&req).await?;
-    let lines: Vec<String> = form
-        .cifs
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if lines.len() > BULK_LIMIT {
-        return Err(AppError::BadRequest(format!(
-            "at most {BULK_LIMIT} lines at once"
-        )));
-    }
-    let parsed: Vec<(String, Result<Cif, &'static str>, Option<String>)> = lines
-        .into_iter()
-        .map(|line| {
-            let (cif_part, name) = match line.split_once([',', ';', '\t']) {
-                Some((cif, name)) => (cif.trim().to_owned(), Some(name.trim().to_owned())),
-                None => (line.clone(), None),
-            };
-            let cif = Cif::parse(&cif_part).map_err(|p| p.message_key());
-            (line, cif, name.filter(|n| !n.is_empty()))
-        })
-        .collect();
-    let user_id = user.0.id;
-    let to_create: Vec<(usize, Cif, Option<String>)> = parsed
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (_, cif, name))| cif.clone().ok().map(|c| (i, c, name.clone())))
-        .collect();
-    let created = state
-        .db
-        .run(move |conn| {
-            let mut outcomes = Vec::new();
-            for (i, cif, name) in to_create {
-                let outcome =
-                    match companies::create_with_admin(conn, &cif, name.as_deref(), user_id) {
-                        Ok(_) => Ok(()),
-                        Err(CreateCompanyError::CifTaken) => Err("bulk.already_there"),
-                        Err(CreateCompanyError::Database(e)) => return Err(e.into()),
-                    };
-                outcomes.push((i, outcome));
-            }
-            Ok(outcomes)
-        })
-        .await?;
-    let mut added = 0;
-    let bulk_results: Vec<BulkLine> = parsed
-        .iter()
-        .enumerate()
-        .map(|(i, (input, cif, _))| {
-            let (verdict, ok) = match cif {
-                Err(key) => (page.t.get(key).to_owned(), false),
-                Ok(cif) => match created.iter().find(|(j, _)| *j == i).map(|(_, o)| o) {
-                    Some(Ok(())) => {
-                        added += 1;
-                        (page.t.format("bulk.added", &[cif]), true)
-                    }
-                    Some(Err(key)) => (page.t.get(key).to_owned(), false),
-                    None => (page.t.get("bulk.duplicate_line").to_owned(), false),
-                },
-            };
-            BulkLine {
-                input: input.clone(),
-                verdict,
-                ok,
-            }
-        })
-        .collect();
-    if added > 0 {
-        crate::web::access::audit(
-            &state,
-            crate::web::access::actor(&req, &state, Some(user_id)),
-            "company.bulk_created",
-            None,
-            None,
-            crate::db::models::audit::Outcome::Success,
-            Some(format!("{added} companies added")),
-        )
-        .await;
-    }
-    let query = ListQuery::default();
-    let listing = state.listings.of(&state.db, &user.0).await?;
-    let table = CompanyTable::new(&listing, &query, false, &page.t);
-    html(
+    let forms = Forms {
+        bulk: form.into_inner().cifs,
+        bulk_results: bulk_lines(report, &page.t),
+        ..Forms::default()
+    };
+    dashboard(
+        page,
+        &state,
+        user.0.id,
+        &ListQuery::default(),
         StatusCode::OK,
-        &DashboardPage {
-            counts: status_counts_view(table.status_counts(), None, &page.t),
-            page,
-            rows: table.rows,
-            pagination: table.pagination,
-            search: String::new(),
-            status: "",
-            cif: String::new(),
-            name: String::new(),
-            cif_error: None,
-            bulk: form.into_inner().cifs,
-            bulk_results,
-        },
+        forms,
     )
+    .await
 }

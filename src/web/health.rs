@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
 
-use crate::web::state::AppState;
+use crate::app::AppState;
 
 /// 200 when the database answers a query, 503 otherwise (for load balancers and monitors).
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {

@@ -5,17 +5,16 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession};
-use crate::db::models::audit::Outcome;
-use crate::db::models::companies::{self, MemberRole, MembershipError};
-use crate::db::models::users;
-use crate::domain::Email;
+use crate::companies::AddMemberError;
+use crate::db::models::companies::{self, MembershipError};
+use crate::domain::{Email, MemberRole};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::access::{self, Need};
 use crate::web::page::{Page, html, see_other};
-use crate::web::state::AppState;
 use crate::web::templates::MembersPage;
 
 pub async fn list(
@@ -52,8 +51,8 @@ pub struct AddMemberForm {
 }
 
 fn parse_role(raw: &str) -> Result<MemberRole, AppError> {
-    MemberRole::parse(raw.trim())
-        .ok_or_else(|| AppError::BadRequest(format!("'{raw}' is not a company role")))
+    raw.parse()
+        .map_err(|_| AppError::BadRequest(format!("'{raw}' is not a company role")))
 }
 
 pub async fn add(
@@ -69,42 +68,33 @@ pub async fn add(
     let session = PortalSession::of(&req);
     let back = format!("/companies/{}/members", company.id);
     let Ok(email) = Email::parse(&form.email) else {
-        session.flash(FlashLevel::Error, t.get("email.invalid"));
+        session.flash(FlashLevel::Error, t.get("email-invalid"));
         return Ok(see_other(&back));
     };
-    let company_id = company.id;
-    let lookup = email.clone();
-    let result = state
-        .db
-        .run(move |conn| {
-            let Some(member) = users::find_by_email(conn, &lookup)? else {
-                return Ok(Err("members.no_such_user"));
-            };
-            Ok(
-                match companies::add_member(conn, company_id, member.id, role) {
-                    Ok(()) => Ok(member.id),
-                    Err(MembershipError::AlreadyMember) => Err("members.already_member"),
-                    Err(MembershipError::Database(e)) => return Err(e.into()),
-                    Err(_) => Err("members.no_such_user"),
-                },
-            )
-        })
-        .await?;
-    match result {
-        Ok(member_id) => {
-            access::audit(
-                &state,
-                access::actor(&req, &state, Some(user.0.id)),
-                "member.added",
-                Some(company_id),
-                None,
-                Outcome::Success,
-                Some(format!("user {member_id} as {}", role.as_str())),
-            )
-            .await;
-            session.flash(FlashLevel::Success, t.format("members.added", &[&email]));
+    let added = state
+        .companies
+        .add_member(
+            &state.actor(&req, Some(user.0.id)),
+            company.id,
+            email.clone(),
+            role,
+        )
+        .await;
+    match added {
+        Ok(_) => session.flash(
+            FlashLevel::Success,
+            t.format(
+                "members-added",
+                &[("email", email.as_str().to_owned().into())],
+            ),
+        ),
+        Err(AddMemberError::NoSuchUser) => {
+            session.flash(FlashLevel::Error, t.get("members-no_such_user"))
         }
-        Err(key) => session.flash(FlashLevel::Error, t.get(key)),
+        Err(AddMemberError::AlreadyMember) => {
+            session.flash(FlashLevel::Error, t.get("members-already_member"))
+        }
+        Err(AddMemberError::Storage(e)) => return Err(AppError::Internal(e)),
     }
     Ok(see_other(&back))
 }
@@ -147,34 +137,20 @@ async fn change(
 ) -> Result<HttpResponse, AppError> {
     let (company, _) = access::company(state, &user.0, company_id, Need::Admin).await?;
     let result = state
-        .db
-        .run(move |conn| Ok(companies::change_member(conn, company_id, member_id, role)))
+        .companies
+        .change_member(
+            &state.actor(req, Some(user.0.id)),
+            company.id,
+            member_id,
+            role,
+        )
         .await?;
     let t = Lang::from_request(req).catalog();
     let session = PortalSession::of(req);
     match result {
-        Ok(()) => {
-            access::audit(
-                state,
-                access::actor(req, state, Some(user.0.id)),
-                if role.is_some() {
-                    "member.role_changed"
-                } else {
-                    "member.removed"
-                },
-                Some(company.id),
-                None,
-                Outcome::Success,
-                Some(match role {
-                    Some(role) => format!("user {member_id} is now {}", role.as_str()),
-                    None => format!("user {member_id} removed"),
-                }),
-            )
-            .await;
-            session.flash(FlashLevel::Success, t.get("members.changed"));
-        }
+        Ok(()) => session.flash(FlashLevel::Success, t.get("members-changed")),
         Err(MembershipError::LastAdmin) => {
-            session.flash(FlashLevel::Error, t.get("members.last_admin"));
+            session.flash(FlashLevel::Error, t.get("members-last_admin"));
         }
         Err(MembershipError::NotMember) => return Err(AppError::NotFound),
         Err(MembershipError::AlreadyMember) => {}

@@ -7,13 +7,13 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
+use crate::app::AppState;
 use crate::auth::PortalSession;
 use crate::auth::current_user;
 use crate::auth::session::Flash;
 use crate::db::models::users::User;
 use crate::error::AppError;
 use crate::i18n::{Catalog, Lang};
-use crate::web::state::AppState;
 
 pub struct Page {
     pub t: Catalog,
@@ -52,27 +52,27 @@ impl Page {
     pub fn is_admin(&self) -> bool {
         self.user
             .as_ref()
-            .is_some_and(|u| u.role() == crate::domain::Role::Admin)
+            .is_some_and(|u| u.role == crate::domain::Role::Admin)
     }
 
     /// Support staff and platform admins see the support area.
     pub fn is_support(&self) -> bool {
         self.user.as_ref().is_some_and(|u| {
             matches!(
-                u.role(),
+                u.role,
                 crate::domain::Role::Support | crate::domain::Role::Admin
             )
         })
     }
 
-    pub fn role_label(&self) -> &'static str {
+    pub fn role_label(&self) -> String {
         match &self.user {
-            Some(user) => self.t.get(match user.role() {
-                crate::domain::Role::Admin => "role.admin",
-                crate::domain::Role::Support => "role.support",
-                crate::domain::Role::User => "role.user",
+            Some(user) => self.t.get(match user.role {
+                crate::domain::Role::Admin => "role-admin",
+                crate::domain::Role::Support => "role-support",
+                crate::domain::Role::User => "role-user",
             }),
-            None => "",
+            None => String::new(),
         }
     }
 }
@@ -92,11 +92,8 @@ pub fn html(
     status: StatusCode,
     template: &impl askama::Template,
 ) -> Result<HttpResponse, AppError> {
-    // Room for a full token table up front (askama's own hint only counts the literal text,
-    // so a 25 KB page grew through four copies).
-    let mut body = String::with_capacity(32 * 1024);
-    template
-        .render_into(&mut body)
+    let body = template
+        .render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -7,7 +7,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use crate::web::state::AppState;
+use crate::app::AppState;
 
 pub async fn add(
     req: ServiceRequest,

@@ -4,15 +4,16 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
+use crate::app::AppState;
 use crate::auth::SupportStaff;
 use crate::db::models::audit::{self, AuditFilter};
-use crate::db::models::companies::{self, MemberRole};
+use crate::db::models::companies;
 use crate::db::models::{now, tokens};
+use crate::domain::MemberRole;
 use crate::error::AppError;
 use crate::web::companies::history_key;
 use crate::web::dashboard::{ListQuery, status_counts_view};
 use crate::web::page::{Page, html};
-use crate::web::state::AppState;
 use crate::web::templates::{HistoryView, SupportCompanyPage, SupportPage};
 use crate::web::views::{Pagination, TokenRowView, date_time};
 

@@ -3,7 +3,7 @@
 use askama::Template;
 
 use crate::i18n::Catalog;
-use crate::web::dashboard::{BulkLine, StatusCount};
+use crate::web::dashboard::{BulkLineView, StatusCount};
 use crate::web::page::Page;
 use crate::web::views::{Pagination, TokenRowView};
 use secrecy::{ExposeSecret, SecretString};
@@ -13,8 +13,8 @@ use secrecy::{ExposeSecret, SecretString};
 pub struct ErrorPage<'a> {
     pub t: Catalog,
     pub status: u16,
-    pub title: &'a str,
-    pub message: &'a str,
+    pub title: String,
+    pub message: String,
     pub request_id: Option<&'a str>,
 }
 
@@ -25,7 +25,7 @@ pub struct LoginPage {
     pub email: String,
     pub next: String,
     pub error: Option<String>,
-    pub notice: Option<&'static str>,
+    pub notice: Option<String>,
     pub registration_open: bool,
 }
 
@@ -35,9 +35,9 @@ pub struct RegisterPage {
     pub page: Page,
     pub open: bool,
     pub email: String,
-    pub email_error: Option<&'static str>,
-    pub password_error: Option<&'static str>,
-    pub confirm_error: Option<&'static str>,
+    pub email_error: Option<String>,
+    pub password_error: Option<String>,
+    pub confirm_error: Option<String>,
 }
 
 #[derive(Template)]
@@ -51,11 +51,11 @@ pub struct DashboardPage<'a> {
     pub status: &'static str,
     /// The bulk form, refilled with its per-line verdicts.
     pub bulk: String,
-    pub bulk_results: Vec<BulkLine>,
+    pub bulk_results: Vec<BulkLineView>,
     /// The add-company form, refilled after an error.
     pub cif: String,
     pub name: String,
-    pub cif_error: Option<&'static str>,
+    pub cif_error: Option<String>,
 }
 
 pub struct HistoryView {
@@ -78,9 +78,9 @@ pub struct CompanyPage<'a> {
 #[template(path = "connect/failed.html")]
 pub struct ConnectFailedPage {
     pub page: Page,
-    pub title: &'static str,
+    pub title: String,
     pub message: String,
-    pub hints: Vec<&'static str>,
+    pub hints: Vec<String>,
     pub retry_company_id: Option<i64>,
     pub company_name: Option<String>,
 }
@@ -104,8 +104,11 @@ pub struct DeleteTokenPage<'a> {
 impl DeleteTokenPage<'_> {
     pub fn question(&self) -> String {
         self.page.t.format(
-            "token.delete_question",
-            &[&self.row.company_name, &self.row.cif],
+            "token-delete_question",
+            &[
+                ("company_name", self.row.company_name.to_owned().into()),
+                ("cif", self.row.cif.to_owned().into()),
+            ],
         )
     }
 }
@@ -146,13 +149,14 @@ pub struct JobPage {
 
 impl JobPage {
     pub fn progress(&self) -> String {
+        let number = |n: i32| i64::from(n).into();
         self.page.t.format(
-            "jobs.progress",
+            "jobs-progress",
             &[
-                &(self.job.succeeded + self.job.failed),
-                &self.job.total,
-                &self.job.succeeded,
-                &self.job.failed,
+                ("done", number(self.job.succeeded + self.job.failed)),
+                ("total", number(self.job.total)),
+                ("refreshed", number(self.job.succeeded)),
+                ("failed", number(self.job.failed)),
             ],
         )
     }

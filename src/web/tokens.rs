@@ -4,20 +4,19 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::anaf::client::RevokeOutcome;
+use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession};
-use crate::db::models::audit::Outcome;
 use crate::db::models::now;
-use crate::domain::Cif;
 use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::i18n::{Catalog, Lang};
 use crate::tokens::RefreshOutcome;
 use crate::web::access::{self, Need};
-use crate::web::dashboard::{CompanyTable, ListQuery};
+use crate::web::connect::error_text;
+use crate::web::dashboard::{ListQuery, MemberList, MemberPage};
 use crate::web::page::{Page, html, see_other};
-use crate::web::state::AppState;
 use crate::web::templates::{DeleteTokenPage, RevealTokenPage, TokensPage};
-use crate::web::views::TokenRowView;
+use crate::web::views::{Pagination, TokenRowView};
 
 pub async fn list(
     user: CurrentUser,
@@ -25,17 +24,36 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let listing = state.listings.of(&state.db, &user.0).await?;
-    let table = CompanyTable::new(&listing, &query, true, &page.t);
+    let list = MemberPage::load(&state, user.0.id, &query, MemberList::TokenTable).await?;
     html(
         StatusCode::OK,
         &TokensPage {
-            page,
-            rows: table.rows,
-            pagination: table.pagination,
+            rows: list.rows(&page.t),
+            pagination: Pagination::new(query.page(), list.total, query.base_query()),
             search: query.q.clone(),
+            page,
         },
     )
+}
+
+/// What the person reads after a refresh they asked for.
+fn refresh_message(outcome: &RefreshOutcome, t: &Catalog) -> (FlashLevel, String) {
+    match outcome {
+        RefreshOutcome::Refreshed(_) => (FlashLevel::Success, t.get("token-refreshed")),
+        RefreshOutcome::ReconnectNeeded(_) => (FlashLevel::Error, t.get("token-refresh_reconnect")),
+        RefreshOutcome::Failed(error) => (
+            FlashLevel::Error,
+            t.format(
+                "token-refresh_failed",
+                &[("reason", error_text(error, t).into())],
+            ),
+        ),
+        RefreshOutcome::FailedElsewhere(why) => (
+            FlashLevel::Error,
+            t.format("token-refresh_failed", &[("reason", why.clone().into())]),
+        ),
+        RefreshOutcome::NoRefreshToken => (FlashLevel::Error, t.get("token-no_refresh_token_long")),
+    }
 }
 
 pub async fn refresh(
@@ -46,51 +64,11 @@ pub async fn refresh(
 ) -> Result<HttpResponse, AppError> {
     let (token, company, _) =
         access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
-    let cif = Cif::parse(&company.cif).map_err(|_| {
-        AppError::Internal(anyhow::anyhow!("stored CIF {} is invalid", company.cif))
-    })?;
-    let outcome = state.tokens.refresh(token.id, &cif).await?;
-    let t = Lang::from_request(&req).catalog();
-    let (level, message, action, audit_outcome, detail) = match &outcome {
-        RefreshOutcome::Refreshed(_) => (
-            FlashLevel::Success,
-            t.get("token.refreshed").to_owned(),
-            "token.refreshed",
-            Outcome::Success,
-            None,
-        ),
-        RefreshOutcome::ReconnectNeeded(why) => (
-            FlashLevel::Error,
-            t.get("token.refresh_reconnect").to_owned(),
-            "token.refresh_failed",
-            Outcome::Failure,
-            Some(why.clone()),
-        ),
-        RefreshOutcome::Failed(why) => (
-            FlashLevel::Error,
-            t.format("token.refresh_failed", &[why]),
-            "token.refresh_failed",
-            Outcome::Failure,
-            Some(why.clone()),
-        ),
-        RefreshOutcome::NoRefreshToken => (
-            FlashLevel::Error,
-            t.get("token.no_refresh_token_long").to_owned(),
-            "token.refresh_failed",
-            Outcome::Failure,
-            Some("no refresh token".to_owned()),
-        ),
-    };
-    access::audit(
-        &state,
-        access::actor(&req, &state, Some(user.0.id)),
-        action,
-        Some(company.id),
-        Some(token.id),
-        audit_outcome,
-        detail,
-    )
-    .await;
+    let outcome = state
+        .tokens
+        .refresh(&state.actor(&req, Some(user.0.id)), token.id)
+        .await?;
+    let (level, message) = refresh_message(&outcome, &Lang::from_request(&req).catalog());
     PortalSession::of(&req).flash(level, message);
     Ok(see_other(&back_to(&req, company.id)))
 }
@@ -130,26 +108,16 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let (token, company, _) =
         access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
-    let revoked = state.tokens.delete(token.id).await?;
+    let revoked = state
+        .tokens
+        .delete(&state.actor(&req, Some(user.0.id)), token.id)
+        .await?;
     let t = Lang::from_request(&req).catalog();
-    let message = match revoked {
-        RevokeOutcome::Confirmed => t.get("token.deleted_revoked"),
-        RevokeOutcome::NotConfirmed => t.get("token.deleted_not_revoked"),
+    let (level, message) = match revoked {
+        RevokeOutcome::Confirmed => (FlashLevel::Success, t.get("token-deleted_revoked")),
+        RevokeOutcome::NotConfirmed => (FlashLevel::Info, t.get("token-deleted_not_revoked")),
     };
-    access::audit(
-        &state,
-        access::actor(&req, &state, Some(user.0.id)),
-        "token.deleted",
-        Some(company.id),
-        Some(token.id),
-        Outcome::Success,
-        Some(match revoked {
-            RevokeOutcome::Confirmed => "revoked at ANAF".to_owned(),
-            RevokeOutcome::NotConfirmed => "ANAF did not confirm revocation".to_owned(),
-        }),
-    )
-    .await;
-    PortalSession::of(&req).flash(FlashLevel::Success, message);
+    PortalSession::of(&req).flash(level, message);
     Ok(see_other(&format!("/companies/{}", company.id)))
 }
 
@@ -163,17 +131,10 @@ pub async fn reveal(
 ) -> Result<HttpResponse, AppError> {
     let (token, company, _) =
         access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
-    let access_token = state.tokens.reveal_access_token(token.id).await?;
-    access::audit(
-        &state,
-        access::actor(&req, &state, Some(user.0.id)),
-        "token.revealed",
-        Some(company.id),
-        Some(token.id),
-        Outcome::Success,
-        None,
-    )
-    .await;
+    let access_token = state
+        .tokens
+        .reveal_access_token(&state.actor(&req, Some(user.0.id)), token.id)
+        .await?;
     html(
         StatusCode::OK,
         &RevealTokenPage {

@@ -2,72 +2,37 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::models::companies::{Company, CompanyRow, MemberRole};
-use crate::db::models::tokens::{Rights, TokenMeta};
+use crate::db::models::companies::{Company, CompanyRow};
+use crate::db::models::tokens::TokenMeta;
+use crate::domain::{MemberRole, Rights, TokenStatus};
 use crate::i18n::Catalog;
-use crate::tokens::TokenStatus;
 
 /// `2026-03-16 10:30 UTC`.
 pub fn date_time(at: NaiveDateTime) -> String {
-    crate::timestamps::minutes_utc(at)
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// "in 12 days" / "3 days ago" / "today".
-pub fn relative_days(at: NaiveDateTime, now: NaiveDateTime, t: &Catalog) -> Cell<'static> {
+pub fn relative_days(at: NaiveDateTime, now: NaiveDateTime, t: &Catalog) -> String {
     let days = (at - now).num_days();
     match days {
-        0 if at >= now => Cell::Text(t.get("time.today")),
-        d if d > 0 => Cell::Count(t.get("time.in_days"), d),
-        _ => Cell::Count(t.get("time.days_ago"), (now - at).num_days().max(0)),
-    }
-}
-
-/// A table cell as the page writes it: text as it is, a time, or a catalog text with its number.
-/// Nothing is formatted into a string of its own first (a token table has a few hundred cells).
-#[derive(Debug, Clone, Copy)]
-pub enum Cell<'a> {
-    Text(&'a str),
-    /// `2026-03-16 10:30 UTC`.
-    Minute(NaiveDateTime),
-    /// A catalog text whose `{}` stands for the number.
-    Count(&'static str, i64),
-}
-
-impl Cell<'_> {
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Cell::Text(text) if text.is_empty())
-    }
-}
-
-impl std::fmt::Display for Cell<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Cell::Text(text) => f.write_str(text),
-            Cell::Minute(at) => crate::timestamps::write_minutes_utc(f, *at),
-            Cell::Count(text, n) => {
-                let mut pieces = text.split("{}");
-                f.write_str(pieces.next().unwrap_or_default())?;
-                for piece in pieces {
-                    write!(f, "{n}")?;
-                    f.write_str(piece)?;
-                }
-                Ok(())
-            }
-        }
+        0 if at >= now => t.get("time-today"),
+        d if d > 0 => t.count("time-in_days", "days", d),
+        _ => t.count("time-days_ago", "days", (now - at).num_days().max(0)),
     }
 }
 
 /// The badge's text: "connected, expires in 80 days", "expired", ...
-fn status_label(status: TokenStatus, t: &Catalog) -> Cell<'static> {
+pub fn status_label(status: TokenStatus, t: &Catalog) -> String {
     match status {
-        TokenStatus::NotConnected => Cell::Text(t.get("status.not_connected")),
-        TokenStatus::Connected { days_left } => Cell::Count(t.get("status.connected"), days_left),
+        TokenStatus::NotConnected => t.get("status-not_connected"),
+        TokenStatus::Connected { days_left } => t.count("status-connected", "days", days_left),
         TokenStatus::ExpiringSoon { days_left } => {
-            Cell::Count(t.get("status.expiring_soon"), days_left)
+            t.count("status-expiring_soon", "days", days_left)
         }
-        TokenStatus::Expired => Cell::Text(t.get("status.expired")),
-        TokenStatus::ReconnectNeeded => Cell::Text(t.get("status.reconnect_needed")),
-        TokenStatus::NoRights => Cell::Text(t.get("status.no_rights")),
+        TokenStatus::Expired => t.get("status-expired"),
+        TokenStatus::ReconnectNeeded => t.get("status-reconnect_needed"),
+        TokenStatus::NoRights => t.get("status-no_rights"),
     }
 }
 
@@ -78,15 +43,15 @@ pub struct TokenRowView<'a> {
     pub company_name: &'a str,
     pub token_id: Option<i64>,
     pub status: TokenStatus,
-    pub status_label: Cell<'a>,
-    pub access_expires: Cell<'a>,
-    pub access_relative: Cell<'a>,
-    pub refresh_expires: Cell<'a>,
-    pub certificate_serial: Cell<'a>,
-    pub certificate_issuer: Cell<'a>,
-    pub created: Cell<'a>,
-    pub last_refreshed: Cell<'a>,
-    pub rights: Cell<'a>,
+    pub status_label: String,
+    pub access_expires: String,
+    pub access_relative: String,
+    pub refresh_expires: String,
+    pub certificate_serial: String,
+    pub certificate_issuer: String,
+    pub created: String,
+    pub last_refreshed: String,
+    pub rights: String,
     pub rights_detail: Option<&'a str>,
     pub last_error: Option<&'a str>,
     pub has_refresh_token: bool,
@@ -101,38 +66,40 @@ impl<'a> TokenRowView<'a> {
         now: NaiveDateTime,
         t: &Catalog,
     ) -> TokenRowView<'a> {
-        let status = TokenStatus::of(token, now);
-        let dash = Cell::Text(t.get("common.dash"));
-        let text = |value: &'a Option<String>| value.as_deref().map_or(dash, Cell::Text);
-        let date = |at: Option<NaiveDateTime>| at.map_or(dash, Cell::Minute);
+        let status = token.map_or(TokenStatus::NotConnected, |tk| {
+            TokenStatus::of(tk.state, tk.access_expires_at, tk.rights, now)
+        });
+        let dash = || t.get("common-dash");
+        let text = |value: &Option<String>| value.clone().unwrap_or_else(dash);
+        let date = |at: Option<NaiveDateTime>| at.map_or_else(dash, date_time);
         TokenRowView {
             company_id: company.id,
-            cif: &company.cif,
+            cif: company.cif.as_str(),
             company_name: company.display_name(),
             token_id: token.map(|tk| tk.id),
             status,
             status_label: status_label(status, t),
             access_expires: date(token.map(|tk| tk.access_expires_at)),
-            access_relative: token.map_or(Cell::Text(""), |tk| {
+            access_relative: token.map_or_else(String::new, |tk| {
                 relative_days(tk.access_expires_at, now, t)
             }),
-            refresh_expires: token.map_or(dash, |tk| {
+            refresh_expires: token.map_or_else(dash, |tk| {
                 if tk.has_refresh_token {
                     date(tk.refresh_expires_at)
                 } else {
-                    Cell::Text(t.get("token.no_refresh_token"))
+                    t.get("token-no_refresh_token")
                 }
             }),
-            certificate_serial: token.map_or(dash, |tk| text(&tk.certificate_serial)),
-            certificate_issuer: token.map_or(dash, |tk| text(&tk.certificate_issuer)),
+            certificate_serial: token.map_or_else(dash, |tk| text(&tk.certificate_serial)),
+            certificate_issuer: token.map_or_else(dash, |tk| text(&tk.certificate_issuer)),
             created: date(token.map(|tk| tk.created_at)),
-            last_refreshed: token.map_or(dash, |tk| date(tk.last_refreshed_at)),
-            rights: token.map_or(dash, |tk| {
-                Cell::Text(t.get(match tk.rights() {
-                    Rights::Granted => "rights.granted",
-                    Rights::Denied => "rights.denied",
-                    Rights::Unknown => "rights.unknown",
-                }))
+            last_refreshed: token.map_or_else(dash, |tk| date(tk.last_refreshed_at)),
+            rights: token.map_or_else(dash, |tk| {
+                t.get(match tk.rights {
+                    Rights::Granted => "rights-granted",
+                    Rights::Denied => "rights-denied",
+                    Rights::Unknown => "rights-unknown",
+                })
             }),
             rights_detail: token.and_then(|tk| tk.rights_detail.as_deref()),
             last_error: token.and_then(|tk| tk.last_error.as_deref()),
@@ -211,7 +178,10 @@ impl Pagination {
     }
 
     pub fn page_of(&self, t: &Catalog) -> String {
-        t.format("list.page_of", &[&self.page, &self.pages])
+        t.format(
+            "list-page_of",
+            &[("page", self.page.into()), ("pages", self.pages.into())],
+        )
     }
 
     pub fn previous_link(&self) -> String {

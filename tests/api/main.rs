@@ -8,4 +8,3 @@ mod rest_api;
 mod roles;
 mod security;
 mod settings;
-mod simulator;

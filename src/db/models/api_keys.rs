@@ -4,9 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::models::now;
+use crate::db::DbConnection;
+use crate::db::models::{KeyLookup, now};
 use crate::db::schema::{api_keys, users};
-use crate::db::{DbConnection, on_backend};
+use crate::domain::Role;
 use crate::secrets::{random_token, sha256_hex};
 
 /// Every key starts with this; a bearer value without it is refused before any lookup.
@@ -95,42 +96,23 @@ pub fn revoke(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResult<usi
 }
 
 /// What a live key of an enabled user says about its caller.
+#[derive(Debug, Clone, Copy, Queryable)]
 pub struct KeyOwner {
     pub key_id: i64,
     pub user_id: i64,
-    pub role: String,
-    /// See `users.listing_version`.
-    pub listing_version: i64,
+    pub role: Role,
 }
 
 /// The live key with this hash and its user, in one query. A revoked key, an unknown key and a
-/// key of a disabled user all come back `None`. No timestamp is read (decoding them is the
-/// costly part of a row, and this runs on every API request).
+/// key of a disabled user all come back `None`.
 pub fn authenticate(conn: &mut DbConnection, key_hash: &str) -> QueryResult<Option<KeyOwner>> {
-    // No `first()`: see `KeyLookup`; on the backend's connection: see `on_backend`.
-    let rows: Vec<(i64, i64, String, i64)> = on_backend!(conn, |conn| {
-        api_keys::table
-            .inner_join(users::table)
-            .filter(api_keys::key_hash.eq(key_hash))
-            .filter(api_keys::revoked_at.is_null())
-            .filter(users::disabled_at.is_null())
-            .select((
-                api_keys::id,
-                api_keys::user_id,
-                users::role,
-                users::listing_version,
-            ))
-            .load(conn)?
-    });
-    Ok(rows
-        .into_iter()
-        .next()
-        .map(|(key_id, user_id, role, listing_version)| KeyOwner {
-            key_id,
-            user_id,
-            role,
-            listing_version,
-        }))
+    api_keys::table
+        .inner_join(users::table)
+        .filter(api_keys::key_hash.eq(key_hash))
+        .filter(api_keys::revoked_at.is_null())
+        .filter(users::disabled_at.is_null())
+        .select((api_keys::id, api_keys::user_id, users::role))
+        .get_optional(conn)
 }
 
 /// Records a use of the key (callers throttle this to about once a minute per key).

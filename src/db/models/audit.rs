@@ -4,29 +4,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::models::now;
 use crate::db::schema::audit_events;
-
-/// Who acted, from where: captured from the request by the handler.
-#[derive(Debug, Clone, Default)]
-pub struct Actor {
-    pub user_id: Option<i64>,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Success,
-    Failure,
-}
-
-/// One audited action; `detail` must never hold a secret.
-pub struct Event<'a> {
-    pub action: &'a str,
-    pub company_id: Option<i64>,
-    pub token_id: Option<i64>,
-    pub outcome: Outcome,
-    pub detail: Option<&'a str>,
-}
+use crate::domain::{Actor, AuditEvent, Outcome};
 
 #[derive(Insertable)]
 #[diesel(table_name = audit_events)]
@@ -44,7 +22,7 @@ struct NewAuditEvent<'a> {
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_events)]
-pub struct AuditEvent {
+pub struct AuditRecord {
     pub id: i64,
     pub at: NaiveDateTime,
     pub actor_user_id: Option<i64>,
@@ -57,25 +35,29 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
-pub fn record(conn: &mut DbConnection, actor: &Actor, event: &Event<'_>) -> QueryResult<usize> {
+pub fn record(conn: &mut DbConnection, actor: &Actor, event: &AuditEvent) -> QueryResult<usize> {
     let user_agent: Option<String> = actor
         .user_agent
         .as_deref()
         .map(|ua| ua.chars().take(300).collect());
+    let through_api = actor
+        .api_key_id
+        .map(|key| format!("through the API (key {key})"));
+    let detail = match (event.detail.as_deref(), through_api) {
+        (Some(detail), Some(api)) => Some(format!("{detail}; {api}")),
+        (detail, api) => detail.map(str::to_owned).or(api),
+    };
     diesel::insert_into(audit_events::table)
         .values(NewAuditEvent {
             at: now(),
             actor_user_id: actor.user_id,
-            action: event.action,
+            action: event.action.as_str(),
             company_id: event.company_id,
             token_id: event.token_id,
-            outcome: match event.outcome {
-                Outcome::Success => "success",
-                Outcome::Failure => "failure",
-            },
+            outcome: event.outcome.as_str(),
             ip: actor.ip.as_deref(),
             user_agent: user_agent.as_deref(),
-            detail: event.detail,
+            detail: detail.as_deref(),
         })
         .execute(conn)
 }
@@ -85,12 +67,12 @@ pub fn for_company(
     conn: &mut DbConnection,
     company_id: i64,
     limit: i64,
-) -> QueryResult<Vec<AuditEvent>> {
+) -> QueryResult<Vec<AuditRecord>> {
     audit_events::table
         .filter(audit_events::company_id.eq(company_id))
         .order((audit_events::at.desc(), audit_events::id.desc()))
         .limit(limit)
-        .select(AuditEvent::as_select())
+        .select(AuditRecord::as_select())
         .load(conn)
 }
 
@@ -114,7 +96,7 @@ pub struct AuditFilter {
 
 /// An event with the actor's email, for the audit log page.
 pub struct AuditRow {
-    pub event: AuditEvent,
+    pub event: AuditRecord,
     pub actor_email: Option<String>,
 }
 
@@ -160,10 +142,7 @@ pub fn search(conn: &mut DbConnection, filter: &AuditFilter) -> QueryResult<(Vec
             );
         }
         if let Some(outcome) = filter.outcome {
-            q = q.filter(audit_events::outcome.eq(match outcome {
-                Outcome::Success => "success",
-                Outcome::Failure => "failure",
-            }));
+            q = q.filter(audit_events::outcome.eq(outcome.as_str()));
         }
         if let Some(from) = filter.from {
             q = q.filter(audit_events::at.ge(from));
@@ -180,11 +159,11 @@ pub fn search(conn: &mut DbConnection, filter: &AuditFilter) -> QueryResult<(Vec
         q
     };
     let total = filtered().count().get_result(conn)?;
-    let rows: Vec<(AuditEvent, Option<String>)> = filtered()
+    let rows: Vec<(AuditRecord, Option<String>)> = filtered()
         .order((audit_events::at.desc(), audit_events::id.desc()))
         .offset(filter.offset)
         .limit(filter.limit)
-        .select((AuditEvent::as_select(), users::email.nullable()))
+        .select((AuditRecord::as_select(), users::email.nullable()))
         .load(conn)?;
     Ok((
         rows.into_iter()

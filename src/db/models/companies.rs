@@ -1,3 +1,5 @@
+//! Companies, their members, and the lists of them that pages show.
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -5,9 +7,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use crate::db::models::KeyLookup;
 use crate::db::models::tokens::TokenMeta;
 use crate::db::models::{escape_like, now};
-use crate::db::schema::{anaf_tokens, companies, company_members};
+use crate::db::schema::{anaf_tokens, companies, company_members, users};
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::Cif;
+use crate::domain::{Cif, EXPIRING_SOON_DAYS, MemberRole, Rights, TokenState, TokenStatus};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -15,7 +17,7 @@ diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql
 #[diesel(table_name = companies)]
 pub struct Company {
     pub id: i64,
-    pub cif: String,
+    pub cif: Cif,
     pub name: Option<String>,
     pub created_at: NaiveDateTime,
 }
@@ -26,48 +28,14 @@ impl Company {
         self.name
             .as_deref()
             .filter(|n| !n.is_empty())
-            .unwrap_or(&self.cif)
-    }
-}
-
-/// A person's role within one company.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemberRole {
-    /// Connects, refreshes, deletes and reveals tokens; manages members.
-    Admin,
-    /// Sees status and expiry only.
-    Viewer,
-}
-
-impl MemberRole {
-    pub fn parse(value: &str) -> Option<MemberRole> {
-        match value {
-            "admin" => Some(MemberRole::Admin),
-            "viewer" => Some(MemberRole::Viewer),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberRole::Admin => "admin",
-            MemberRole::Viewer => "viewer",
-        }
-    }
-
-    pub fn from_column(value: &str) -> MemberRole {
-        if value == "admin" {
-            MemberRole::Admin
-        } else {
-            MemberRole::Viewer
-        }
+            .unwrap_or(self.cif.as_str())
     }
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = companies)]
 struct NewCompany<'a> {
-    cif: &'a str,
+    cif: &'a Cif,
     name: Option<&'a str>,
     created_by: Option<i64>,
     created_at: NaiveDateTime,
@@ -75,10 +43,10 @@ struct NewCompany<'a> {
 
 #[derive(Insertable)]
 #[diesel(table_name = company_members)]
-struct NewMember<'a> {
+struct NewMember {
     company_id: i64,
     user_id: i64,
-    role: &'a str,
+    role: MemberRole,
     created_at: NaiveDateTime,
 }
 
@@ -101,7 +69,7 @@ pub fn create_with_admin(
         let at = now();
         let inserted = diesel::insert_into(companies::table)
             .values(NewCompany {
-                cif: cif.as_str(),
+                cif,
                 name,
                 created_by: Some(user_id),
                 created_at: at,
@@ -124,7 +92,7 @@ pub fn create_with_admin(
             .values(NewMember {
                 company_id: company.id,
                 user_id,
-                role: MemberRole::Admin.as_str(),
+                role: MemberRole::Admin,
                 created_at: at,
             })
             .execute(conn)?;
@@ -138,13 +106,12 @@ pub fn find_for_member(
     company_id: i64,
     user_id: i64,
 ) -> QueryResult<Option<(Company, MemberRole)>> {
-    let found: Option<(Company, String)> = companies::table
+    companies::table
         .inner_join(company_members::table)
         .filter(companies::id.eq(company_id))
         .filter(company_members::user_id.eq(user_id))
         .select((Company::as_select(), company_members::role))
-        .get_optional(conn)?;
-    Ok(found.map(|(company, role)| (company, MemberRole::from_column(&role))))
+        .get_optional(conn)
 }
 
 /// The status filters of the dashboard and the support area (see `TokenStatus`).
@@ -183,25 +150,44 @@ impl StatusFilter {
         StatusFilter::ALL.into_iter().find(|f| f.code() == code)
     }
 
-    /// How many of the tokens (`None`: a company without one) are in each status at `at`.
-    pub fn count<'a>(
-        tokens: impl Iterator<Item = Option<&'a TokenMeta>>,
-        at: NaiveDateTime,
-    ) -> Vec<(StatusFilter, i64)> {
-        let mut counts: Vec<(StatusFilter, i64)> =
-            StatusFilter::ALL.iter().map(|f| (*f, 0)).collect();
-        for token in tokens {
-            let code = crate::tokens::TokenStatus::of(token, at).code();
-            if let Some(entry) = counts.iter_mut().find(|(f, _)| f.code() == code) {
-                entry.1 += 1;
-            }
+    fn of(status: TokenStatus) -> StatusFilter {
+        match status {
+            TokenStatus::NotConnected => StatusFilter::NotConnected,
+            TokenStatus::Connected { .. } => StatusFilter::Connected,
+            TokenStatus::ExpiringSoon { .. } => StatusFilter::ExpiringSoon,
+            TokenStatus::Expired => StatusFilter::Expired,
+            TokenStatus::ReconnectNeeded => StatusFilter::ReconnectNeeded,
+            TokenStatus::NoRights => StatusFilter::NoRights,
         }
-        counts
     }
 }
 
-/// Which companies to show: of all companies (`list`, for support staff, where the search also
-/// matches members' emails) or of a user's own (`web::listing::select`).
+/// How many companies are in each status, in `StatusFilter::ALL`'s order.
+pub type StatusCounts = Vec<(StatusFilter, i64)>;
+
+/// Counts what `load_status_columns` read; the status itself comes from `TokenStatus`, the one
+/// place that defines it.
+fn count_statuses(tokens: Vec<StatusColumns>, at: NaiveDateTime) -> StatusCounts {
+    let mut counts: StatusCounts = StatusFilter::ALL.iter().map(|f| (*f, 0)).collect();
+    for columns in tokens {
+        let status = match columns {
+            (Some(state), Some(rights), Some(expires)) => {
+                TokenStatus::of(state, expires, rights, at)
+            }
+            _ => TokenStatus::NotConnected,
+        };
+        let filter = StatusFilter::of(status);
+        if let Some(entry) = counts.iter_mut().find(|(f, _)| *f == filter) {
+            entry.1 += 1;
+        }
+    }
+    counts
+}
+
+/// A company's token columns that its status depends on (all `None`: no token).
+type StatusColumns = (Option<TokenState>, Option<Rights>, Option<NaiveDateTime>);
+
+/// Which companies a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct CompanyQuery {
     /// See `Search`.
@@ -214,7 +200,7 @@ pub struct CompanyQuery {
 }
 
 /// What a list search matches: any part of the name (case-insensitively), or the start of the
-/// CIF (an `RO` prefix and spaces ignored).
+/// CIF (an `RO` prefix and spaces ignored). The support area's search also matches members' emails.
 pub struct Search {
     /// Lower-cased.
     pub name_part: String,
@@ -237,6 +223,14 @@ impl Search {
                 .collect(),
         })
     }
+
+    fn name_pattern(&self) -> String {
+        format!("%{}%", escape_like(&self.name_part))
+    }
+
+    fn cif_pattern(&self) -> String {
+        format!("{}%", escape_like(&self.cif_prefix))
+    }
 }
 
 /// One row of the dashboard or token table: the company, the caller's role, and the token's
@@ -247,76 +241,153 @@ pub struct CompanyRow {
     pub token: Option<TokenMeta>,
 }
 
-type BoxedCompanies<'a> = diesel::dsl::IntoBoxed<
-    'a,
-    diesel::dsl::LeftJoin<companies::table, anaf_tokens::table>,
-    crate::db::MultiBackend,
->;
+/// Adds `CompanyQuery`'s search (name or CIF), status and token-only filters to a boxed query over
+/// `companies` left-joined with `anaf_tokens` (with or without the memberships joined in).
+macro_rules! filter_companies {
+    ($q:expr, $query:expr, $at:expr) => {{
+        let mut q = $q;
+        let query: &CompanyQuery = $query;
+        let at: NaiveDateTime = $at;
+        if let Some(search) = query.search.as_deref().and_then(Search::parse) {
+            q = q.filter(
+                lower(companies::name.assume_not_null())
+                    .like(search.name_pattern())
+                    .escape('\\')
+                    .or(companies::cif.like(search.cif_pattern()).escape('\\')),
+            );
+        }
+        if query.with_token_only {
+            q = q.filter(anaf_tokens::id.is_not_null());
+        }
+        let soon = at + chrono::TimeDelta::days(EXPIRING_SOON_DAYS);
+        let active = || anaf_tokens::status.eq(TokenState::Active);
+        q = match query.status {
+            None => q,
+            Some(StatusFilter::NotConnected) => q.filter(anaf_tokens::id.is_null()),
+            Some(StatusFilter::ReconnectNeeded) => {
+                q.filter(anaf_tokens::status.eq(TokenState::ReconnectNeeded))
+            }
+            Some(StatusFilter::Expired) => {
+                q.filter(active().and(anaf_tokens::access_expires_at.le(at)))
+            }
+            Some(StatusFilter::NoRights) => q.filter(
+                active()
+                    .and(anaf_tokens::access_expires_at.gt(at))
+                    .and(anaf_tokens::rights.eq(Rights::Denied)),
+            ),
+            Some(StatusFilter::ExpiringSoon) => q.filter(
+                active()
+                    .and(anaf_tokens::access_expires_at.gt(at))
+                    .and(anaf_tokens::access_expires_at.lt(soon))
+                    .and(anaf_tokens::rights.ne(Rights::Denied)),
+            ),
+            Some(StatusFilter::Connected) => q.filter(
+                active()
+                    .and(anaf_tokens::access_expires_at.ge(soon))
+                    .and(anaf_tokens::rights.ne(Rights::Denied)),
+            ),
+        };
+        q
+    }};
+}
 
-fn filtered(query: &CompanyQuery, at: NaiveDateTime) -> BoxedCompanies<'static> {
-    use crate::db::schema::users;
-    let mut q = companies::table.left_join(anaf_tokens::table).into_boxed();
-    if let Some(search) = query.search.as_deref().and_then(Search::parse) {
-        let pattern = format!("%{}%", escape_like(&search.name_part));
-        let cif_pattern = format!("{}%", escape_like(&search.cif_prefix));
-        let by_company = lower(companies::name.assume_not_null())
-            .like(pattern.clone())
-            .escape('\\')
-            .or(companies::cif.like(cif_pattern).escape('\\'));
-        q = q.filter(
-            by_company.or(companies::id.eq_any(
-                company_members::table
-                    .inner_join(users::table)
-                    .filter(users::email.like(pattern).escape('\\'))
-                    .select(company_members::company_id),
-            )),
-        );
-    }
-    if query.with_token_only {
-        q = q.filter(anaf_tokens::id.is_not_null());
-    }
-    let soon = at + chrono::TimeDelta::days(crate::tokens::status::EXPIRING_SOON_DAYS);
-    let active = anaf_tokens::status.eq("active");
-    let live = active.and(anaf_tokens::access_expires_at.gt(at));
-    q = match query.status {
-        None => q,
-        Some(StatusFilter::NotConnected) => q.filter(anaf_tokens::id.is_null()),
-        Some(StatusFilter::ReconnectNeeded) => q.filter(anaf_tokens::status.eq("reconnect_needed")),
-        Some(StatusFilter::Expired) => q.filter(
-            anaf_tokens::status
-                .eq("active")
-                .and(anaf_tokens::access_expires_at.le(at)),
-        ),
-        Some(StatusFilter::NoRights) => q.filter(live.and(anaf_tokens::rights.eq("denied"))),
-        Some(StatusFilter::ExpiringSoon) => q.filter(
-            anaf_tokens::status
-                .eq("active")
-                .and(anaf_tokens::access_expires_at.gt(at))
-                .and(anaf_tokens::access_expires_at.lt(soon))
-                .and(anaf_tokens::rights.ne("denied")),
-        ),
-        Some(StatusFilter::Connected) => q.filter(
-            anaf_tokens::status
-                .eq("active")
-                .and(anaf_tokens::access_expires_at.ge(soon))
-                .and(anaf_tokens::rights.ne("denied")),
-        ),
+/// A page of the companies `user_id` is a member of, soonest-expiring token first and companies
+/// without a token last, and how many match in all: two indexed queries whatever the number of
+/// companies or the page.
+pub fn page_for_member(
+    conn: &mut DbConnection,
+    user_id: i64,
+    query: &CompanyQuery,
+) -> QueryResult<(Vec<CompanyRow>, i64)> {
+    let at = now();
+    let base = || {
+        companies::table
+            .inner_join(company_members::table)
+            .left_join(anaf_tokens::table)
+            .filter(company_members::user_id.eq(user_id))
+            .into_boxed()
     };
-    q
+    let total: i64 = filter_companies!(base(), query, at)
+        .count()
+        .get_result(conn)?;
+    let rows = filter_companies!(base(), query, at)
+        .order((
+            anaf_tokens::id.is_null(),
+            anaf_tokens::access_expires_at.asc(),
+            companies::cif.asc(),
+        ))
+        .offset(query.offset)
+        .limit(query.limit)
+        .select((
+            Company::as_select(),
+            company_members::role,
+            Option::<TokenMeta>::as_select(),
+        ))
+        .load::<(Company, MemberRole, Option<TokenMeta>)>(conn)?
+        .into_iter()
+        .map(|(company, role, token)| CompanyRow {
+            company,
+            role,
+            token,
+        })
+        .collect();
+    Ok((rows, total))
+}
+
+/// How many of `user_id`'s companies are in each status: one index-only query.
+pub fn status_counts_for_member(
+    conn: &mut DbConnection,
+    user_id: i64,
+) -> QueryResult<StatusCounts> {
+    let columns: Vec<StatusColumns> = company_members::table
+        .left_join(anaf_tokens::table.on(anaf_tokens::company_id.eq(company_members::company_id)))
+        .filter(company_members::user_id.eq(user_id))
+        .select((
+            anaf_tokens::status.nullable(),
+            anaf_tokens::rights.nullable(),
+            anaf_tokens::access_expires_at.nullable(),
+        ))
+        .load(conn)?;
+    Ok(count_statuses(columns, now()))
 }
 
 /// A company and its token, if any.
 pub type CompanyWithToken = (Company, Option<TokenMeta>);
 
-/// A page of companies with their token, soonest-expiring first, and the total count: two
-/// queries whatever the page size.
+/// A page of every company on the platform with its token (the support area, where the search
+/// also matches members' emails), soonest-expiring first, and the total count.
 pub fn list(
     conn: &mut DbConnection,
     query: &CompanyQuery,
 ) -> QueryResult<(Vec<CompanyWithToken>, i64)> {
     let at = now();
-    let total: i64 = filtered(query, at).count().get_result(conn)?;
-    let rows = filtered(query, at)
+    // The search (name, CIF or a member's email) is applied here; `filter_companies!` adds the rest.
+    let search = query.search.as_deref().and_then(Search::parse);
+    let rest = CompanyQuery {
+        search: None,
+        ..query.clone()
+    };
+    let base = || {
+        let mut q = companies::table.left_join(anaf_tokens::table).into_boxed();
+        if let Some(search) = &search {
+            let by_member = companies::id.eq_any(
+                company_members::table
+                    .inner_join(users::table)
+                    .filter(users::email.like(search.name_pattern()).escape('\\'))
+                    .select(company_members::company_id),
+            );
+            q = q.filter(
+                lower(companies::name.assume_not_null())
+                    .like(search.name_pattern())
+                    .escape('\\')
+                    .or(companies::cif.like(search.cif_pattern()).escape('\\'))
+                    .or(by_member),
+            );
+        }
+        filter_companies!(q, &rest, at)
+    };
+    let total: i64 = base().count().get_result(conn)?;
+    let rows = base()
         .select((Company::as_select(), Option::<TokenMeta>::as_select()))
         .order((
             anaf_tokens::id.is_null(),
@@ -329,40 +400,17 @@ pub fn list(
     Ok((rows, total))
 }
 
-/// Every company of the user with the user's role and the token, soonest-expiring first, and
-/// the user's `listing_version` they correspond to (read first: a change committed between the
-/// two reads makes the rows newer than the version, never older, so a cache keyed by it stays
-/// safe). Two queries whatever the number of companies.
-pub fn listing(conn: &mut DbConnection, user_id: i64) -> QueryResult<(i64, Vec<CompanyRow>)> {
-    use crate::db::schema::users;
-    let version = users::table
-        .find(user_id)
-        .select(users::listing_version)
-        .get_optional(conn)?
-        .ok_or(diesel::result::Error::NotFound)?;
-    let rows = companies::table
-        .inner_join(company_members::table)
+/// How many companies on the platform are in each status (the support area's counters).
+pub fn status_counts(conn: &mut DbConnection) -> QueryResult<StatusCounts> {
+    let columns: Vec<StatusColumns> = companies::table
         .left_join(anaf_tokens::table)
-        .filter(company_members::user_id.eq(user_id))
-        .order((
-            anaf_tokens::id.is_null(),
-            anaf_tokens::access_expires_at.asc(),
-            companies::cif.asc(),
-        ))
         .select((
-            Company::as_select(),
-            company_members::role,
-            Option::<TokenMeta>::as_select(),
+            anaf_tokens::status.nullable(),
+            anaf_tokens::rights.nullable(),
+            anaf_tokens::access_expires_at.nullable(),
         ))
-        .load::<(Company, String, Option<TokenMeta>)>(conn)?
-        .into_iter()
-        .map(|(company, role, token)| CompanyRow {
-            company,
-            role: MemberRole::from_column(&role),
-            token,
-        })
-        .collect();
-    Ok((version, rows))
+        .load(conn)?;
+    Ok(count_statuses(columns, now()))
 }
 
 /// The companies `user_id` administers, by CIF, at most `limit` of them.
@@ -374,7 +422,7 @@ pub fn administered_by(
     companies::table
         .inner_join(company_members::table)
         .filter(company_members::user_id.eq(user_id))
-        .filter(company_members::role.eq(MemberRole::Admin.as_str()))
+        .filter(company_members::role.eq(MemberRole::Admin))
         .order(companies::cif.asc())
         .limit(limit)
         .select(Company::as_select())
@@ -387,26 +435,12 @@ pub fn find_by_cif_for_member(
     cif: &Cif,
     user_id: i64,
 ) -> QueryResult<Option<(Company, MemberRole)>> {
-    let found: Option<(Company, String)> = companies::table
+    companies::table
         .inner_join(company_members::table)
-        .filter(companies::cif.eq(cif.as_str()))
+        .filter(companies::cif.eq(cif))
         .filter(company_members::user_id.eq(user_id))
         .select((Company::as_select(), company_members::role))
-        .first(conn)
-        .optional()?;
-    Ok(found.map(|(company, role)| (company, MemberRole::from_column(&role))))
-}
-
-/// How many companies are in each status (the support area's counters).
-pub fn status_counts(conn: &mut DbConnection) -> QueryResult<Vec<(StatusFilter, i64)>> {
-    let query = CompanyQuery::default();
-    let tokens: Vec<Option<TokenMeta>> = filtered(&query, now())
-        .select(Option::<TokenMeta>::as_select())
-        .load(conn)?;
-    Ok(StatusFilter::count(
-        tokens.iter().map(Option::as_ref),
-        now(),
-    ))
+        .get_optional(conn)
 }
 
 /// The user's tokens (as company admin) whose access token expires before `before`, refreshable.
@@ -414,13 +448,13 @@ pub fn refreshable_expiring(
     conn: &mut DbConnection,
     user_id: i64,
     before: NaiveDateTime,
-) -> QueryResult<Vec<(i64, i64, String)>> {
+) -> QueryResult<Vec<(i64, i64, Cif)>> {
     anaf_tokens::table
         .inner_join(companies::table.inner_join(company_members::table))
         .filter(company_members::user_id.eq(user_id))
-        .filter(company_members::role.eq(MemberRole::Admin.as_str()))
-        .filter(anaf_tokens::status.eq("active"))
-        .filter(anaf_tokens::refresh_token_ciphertext.is_not_null())
+        .filter(company_members::role.eq(MemberRole::Admin))
+        .filter(anaf_tokens::status.eq(TokenState::Active))
+        .filter(anaf_tokens::has_refresh_token)
         .filter(anaf_tokens::access_expires_at.lt(before))
         .select((anaf_tokens::id, companies::id, companies::cif))
         .order(anaf_tokens::access_expires_at.asc())
@@ -436,6 +470,7 @@ pub fn find(conn: &mut DbConnection, company_id: i64) -> QueryResult<Option<Comp
 }
 
 /// A member of a company, for the members page.
+#[derive(Debug, Clone, Queryable)]
 pub struct Member {
     pub user_id: i64,
     pub email: String,
@@ -443,20 +478,12 @@ pub struct Member {
 }
 
 pub fn members(conn: &mut DbConnection, company_id: i64) -> QueryResult<Vec<Member>> {
-    use crate::db::schema::users;
-    Ok(company_members::table
+    company_members::table
         .inner_join(users::table)
         .filter(company_members::company_id.eq(company_id))
         .order(users::email.asc())
         .select((users::id, users::email, company_members::role))
-        .load::<(i64, String, String)>(conn)?
-        .into_iter()
-        .map(|(user_id, email, role)| Member {
-            user_id,
-            email,
-            role: MemberRole::from_column(&role),
-        })
-        .collect())
+        .load(conn)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -481,7 +508,7 @@ pub fn add_member(
         .values(NewMember {
             company_id,
             user_id,
-            role: role.as_str(),
+            role,
             created_at: now(),
         })
         .execute(conn);
@@ -497,7 +524,7 @@ pub fn add_member(
 fn admin_count(conn: &mut DbConnection, company_id: i64) -> QueryResult<i64> {
     company_members::table
         .filter(company_members::company_id.eq(company_id))
-        .filter(company_members::role.eq(MemberRole::Admin.as_str()))
+        .filter(company_members::role.eq(MemberRole::Admin))
         .count()
         .get_result(conn)
 }
@@ -514,22 +541,21 @@ pub fn change_member(
         let target = company_members::table
             .filter(company_members::company_id.eq(company_id))
             .filter(company_members::user_id.eq(user_id));
-        let current: Option<String> = target
+        let current: Option<MemberRole> = target
             .select(company_members::role)
             .first(conn)
             .optional()?;
         let Some(current) = current else {
             return Err(MembershipError::NotMember);
         };
-        let losing_admin = MemberRole::from_column(&current) == MemberRole::Admin
-            && role != Some(MemberRole::Admin);
+        let losing_admin = current == MemberRole::Admin && role != Some(MemberRole::Admin);
         if losing_admin && admin_count(conn, company_id)? <= 1 {
             return Err(MembershipError::LastAdmin);
         }
         match role {
             Some(role) => {
                 diesel::update(target)
-                    .set(company_members::role.eq(role.as_str()))
+                    .set(company_members::role.eq(role))
                     .execute(conn)?;
             }
             None => {

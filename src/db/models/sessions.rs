@@ -1,9 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::models::users::User;
-use crate::db::schema::{sessions, users};
-use crate::db::{DbConnection, on_backend};
+use crate::db::DbConnection;
+use crate::db::models::KeyLookup;
+use crate::db::schema::sessions;
 
 #[derive(Insertable)]
 #[diesel(table_name = sessions)]
@@ -21,43 +21,26 @@ pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<
         .execute(conn)
 }
 
-/// A live session as a request needs it: its state, its idle deadline and its user.
+/// A live session: its state and its idle deadline.
+#[derive(Debug, Queryable)]
 pub struct LiveSession {
     pub state: String,
     pub expires_at: NaiveDateTime,
-    pub user: Option<User>,
 }
 
-/// The session that is neither idle-expired nor older than `created_after`, with its user (one
-/// indexed query, so a page's session and user cost one round trip).
+/// The session that is neither idle-expired nor older than `created_after`.
 pub fn load_live(
     conn: &mut DbConnection,
     id: &str,
     now: NaiveDateTime,
     created_after: NaiveDateTime,
 ) -> QueryResult<Option<LiveSession>> {
-    // No `first()`: see `KeyLookup`.
-    let rows: Vec<(String, NaiveDateTime, Option<User>)> = on_backend!(conn, |conn| {
-        sessions::table
-            .left_join(users::table)
-            .filter(sessions::id.eq(id))
-            .filter(sessions::expires_at.gt(now))
-            .filter(sessions::created_at.gt(created_after))
-            .select((
-                sessions::state,
-                sessions::expires_at,
-                Option::<User>::as_select(),
-            ))
-            .load(conn)?
-    });
-    Ok(rows
-        .into_iter()
-        .next()
-        .map(|(state, expires_at, user)| LiveSession {
-            state,
-            expires_at,
-            user,
-        }))
+    sessions::table
+        .filter(sessions::id.eq(id))
+        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::created_at.gt(created_after))
+        .select((sessions::state, sessions::expires_at))
+        .get_optional(conn)
 }
 
 pub fn update_state(

@@ -1,39 +1,16 @@
-//! ANAF token rows. Pages and lists read `TokenMeta`, which cannot select a ciphertext column;
-//! only the token service reads `TokenSecrets`.
+//! ANAF token rows. `anaf_tokens` holds what pages and lists show (`TokenMeta`); the encrypted
+//! pair lives in `anaf_token_secrets`, which only the token service reads (`TokenSecrets`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::models::KeyLookup;
+use crate::db::models::companies::Company;
 use crate::db::models::now;
-use crate::db::schema::anaf_tokens;
+use crate::db::schema::{anaf_token_secrets, anaf_tokens, companies, company_members};
 use crate::db::{DbConnection, write_transaction};
-
-/// Whether the token pair can still be used or only a new Connect ANAF helps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenState {
-    Active,
-    ReconnectNeeded,
-}
-
-/// The last word of the `listaMesajeFactura` probe for the company's CIF.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rights {
-    Unknown,
-    Granted,
-    Denied,
-}
-
-impl Rights {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rights::Unknown => "unknown",
-            Rights::Granted => "granted",
-            Rights::Denied => "denied",
-        }
-    }
-}
+use crate::domain::{Cif, Rights, TokenState};
 
 /// Everything about a token except its secrets.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -46,8 +23,9 @@ pub struct TokenMeta {
     pub issued_at: Option<NaiveDateTime>,
     pub certificate_serial: Option<String>,
     pub certificate_issuer: Option<String>,
-    status: String,
-    rights: String,
+    #[diesel(column_name = status)]
+    pub state: TokenState,
+    pub rights: Rights,
     pub rights_detail: Option<String>,
     pub rights_checked_at: Option<NaiveDateTime>,
     pub last_refreshed_at: Option<NaiveDateTime>,
@@ -55,32 +33,12 @@ pub struct TokenMeta {
     pub last_error_at: Option<NaiveDateTime>,
     pub source: String,
     pub created_at: NaiveDateTime,
-    #[diesel(select_expression = anaf_tokens::refresh_token_ciphertext.is_not_null())]
-    #[diesel(select_expression_type = diesel::dsl::IsNotNull<anaf_tokens::refresh_token_ciphertext>)]
     pub has_refresh_token: bool,
 }
 
-impl TokenMeta {
-    pub fn state(&self) -> TokenState {
-        if self.status == "reconnect_needed" {
-            TokenState::ReconnectNeeded
-        } else {
-            TokenState::Active
-        }
-    }
-
-    pub fn rights(&self) -> Rights {
-        match self.rights.as_str() {
-            "granted" => Rights::Granted,
-            "denied" => Rights::Denied,
-            _ => Rights::Unknown,
-        }
-    }
-}
-
-/// The encrypted values, for the token service only.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = anaf_tokens)]
+/// The encrypted values, for the token service only. `company_id` is part of what each
+/// ciphertext is bound to.
+#[derive(Debug, Clone)]
 pub struct TokenSecrets {
     pub id: i64,
     pub company_id: i64,
@@ -106,21 +64,40 @@ pub struct SealedPair {
 #[diesel(table_name = anaf_tokens)]
 struct NewToken<'a> {
     company_id: i64,
-    key_version: i32,
-    access_token_ciphertext: &'a str,
-    refresh_token_ciphertext: Option<&'a str>,
     fingerprint: &'a str,
     access_expires_at: NaiveDateTime,
     refresh_expires_at: Option<NaiveDateTime>,
     issued_at: Option<NaiveDateTime>,
     certificate_serial: Option<&'a str>,
     certificate_issuer: Option<&'a str>,
-    status: &'a str,
-    rights: &'a str,
+    status: TokenState,
+    rights: Rights,
     source: &'a str,
     created_by: Option<i64>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    has_refresh_token: bool,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = anaf_token_secrets)]
+#[diesel(treat_none_as_null = true)]
+struct SecretsRow<'a> {
+    token_id: i64,
+    key_version: i32,
+    access_token_ciphertext: &'a str,
+    refresh_token_ciphertext: Option<&'a str>,
+}
+
+impl SealedPair {
+    fn secrets_row(&self, token_id: i64) -> SecretsRow<'_> {
+        SecretsRow {
+            token_id,
+            key_version: self.key_version,
+            access_token_ciphertext: &self.access_token_ciphertext,
+            refresh_token_ciphertext: self.refresh_token_ciphertext.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,12 +118,7 @@ pub fn replace_for_company(
 ) -> Result<TokenMeta, StoreTokenError> {
     write_transaction(conn, |conn| {
         let at = now();
-        let duplicate: Option<i64> = anaf_tokens::table
-            .filter(anaf_tokens::fingerprint.eq(&pair.fingerprint))
-            .select(anaf_tokens::id)
-            .first(conn)
-            .optional()?;
-        if duplicate.is_some() {
+        if fingerprint_exists(conn, &pair.fingerprint)? {
             return Err(StoreTokenError::Duplicate);
         }
         diesel::delete(anaf_tokens::table.filter(anaf_tokens::company_id.eq(company_id)))
@@ -154,35 +126,37 @@ pub fn replace_for_company(
         let inserted = diesel::insert_into(anaf_tokens::table)
             .values(NewToken {
                 company_id,
-                key_version: pair.key_version,
-                access_token_ciphertext: &pair.access_token_ciphertext,
-                refresh_token_ciphertext: pair.refresh_token_ciphertext.as_deref(),
                 fingerprint: &pair.fingerprint,
                 access_expires_at: pair.access_expires_at,
                 refresh_expires_at: pair.refresh_expires_at,
                 issued_at: pair.issued_at,
                 certificate_serial: pair.certificate_serial.as_deref(),
                 certificate_issuer: pair.certificate_issuer.as_deref(),
-                status: "active",
-                rights: Rights::Unknown.as_str(),
+                status: TokenState::Active,
+                rights: Rights::Unknown,
                 source,
                 created_by,
                 created_at: at,
                 updated_at: at,
+                has_refresh_token: pair.refresh_token_ciphertext.is_some(),
             })
             .returning(anaf_tokens::id)
             .get_result::<i64>(conn);
-        match inserted {
-            Ok(id) => Ok(anaf_tokens::table
-                .find(id)
-                .select(TokenMeta::as_select())
-                .first(conn)?),
+        let id = match inserted {
+            Ok(id) => id,
             // Two identical saves at once: the loser of the race sees the unique index.
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                Err(StoreTokenError::Duplicate)
+                return Err(StoreTokenError::Duplicate);
             }
-            Err(e) => Err(e.into()),
-        }
+            Err(e) => return Err(e.into()),
+        };
+        diesel::insert_into(anaf_token_secrets::table)
+            .values(pair.secrets_row(id))
+            .execute(conn)?;
+        Ok(anaf_tokens::table
+            .find(id)
+            .select(TokenMeta::as_select())
+            .first(conn)?)
     })
 }
 
@@ -203,11 +177,39 @@ pub fn find_meta_for_company(
         .get_optional(conn)
 }
 
-pub fn load_secrets(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TokenSecrets>> {
+/// The token and its company.
+pub fn find_with_company(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Option<(TokenMeta, Company)>> {
     anaf_tokens::table
-        .find(id)
-        .select(TokenSecrets::as_select())
+        .inner_join(companies::table)
+        .filter(anaf_tokens::id.eq(id))
+        .select((TokenMeta::as_select(), Company::as_select()))
         .get_optional(conn)
+}
+
+pub fn load_secrets(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TokenSecrets>> {
+    let row: Option<(i64, i64, i32, String, Option<String>)> = anaf_token_secrets::table
+        .inner_join(anaf_tokens::table)
+        .filter(anaf_token_secrets::token_id.eq(id))
+        .select((
+            anaf_tokens::id,
+            anaf_tokens::company_id,
+            anaf_token_secrets::key_version,
+            anaf_token_secrets::access_token_ciphertext,
+            anaf_token_secrets::refresh_token_ciphertext,
+        ))
+        .get_optional(conn)?;
+    Ok(row.map(
+        |(id, company_id, key_version, access, refresh)| TokenSecrets {
+            id,
+            company_id,
+            key_version,
+            access_token_ciphertext: access,
+            refresh_token_ciphertext: refresh,
+        },
+    ))
 }
 
 /// Takes the refresh lease unless another refresh holds a live one; true when taken.
@@ -238,26 +240,30 @@ pub fn is_leased(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryRe
     Ok(until.flatten().is_some_and(|u| u > at))
 }
 
-/// Saves a refreshed pair and releases the lease, in one statement.
+/// Saves a refreshed pair and releases the lease, in one transaction.
 pub fn save_refreshed(conn: &mut DbConnection, id: i64, pair: &SealedPair) -> QueryResult<usize> {
-    let at = now();
-    diesel::update(anaf_tokens::table.find(id))
-        .set((
-            anaf_tokens::key_version.eq(pair.key_version),
-            anaf_tokens::access_token_ciphertext.eq(&pair.access_token_ciphertext),
-            anaf_tokens::refresh_token_ciphertext.eq(pair.refresh_token_ciphertext.as_deref()),
-            anaf_tokens::fingerprint.eq(&pair.fingerprint),
-            anaf_tokens::access_expires_at.eq(pair.access_expires_at),
-            anaf_tokens::refresh_expires_at.eq(pair.refresh_expires_at),
-            anaf_tokens::issued_at.eq(pair.issued_at),
-            anaf_tokens::status.eq("active"),
-            anaf_tokens::last_refreshed_at.eq(Some(at)),
-            anaf_tokens::last_error.eq(None::<String>),
-            anaf_tokens::last_error_at.eq(None::<NaiveDateTime>),
-            anaf_tokens::refreshing_until.eq(None::<NaiveDateTime>),
-            anaf_tokens::updated_at.eq(at),
-        ))
-        .execute(conn)
+    write_transaction(conn, |conn| {
+        let at = now();
+        let updated = diesel::update(anaf_tokens::table.find(id))
+            .set((
+                anaf_tokens::fingerprint.eq(&pair.fingerprint),
+                anaf_tokens::access_expires_at.eq(pair.access_expires_at),
+                anaf_tokens::refresh_expires_at.eq(pair.refresh_expires_at),
+                anaf_tokens::issued_at.eq(pair.issued_at),
+                anaf_tokens::has_refresh_token.eq(pair.refresh_token_ciphertext.is_some()),
+                anaf_tokens::status.eq(TokenState::Active),
+                anaf_tokens::last_refreshed_at.eq(Some(at)),
+                anaf_tokens::last_error.eq(None::<String>),
+                anaf_tokens::last_error_at.eq(None::<NaiveDateTime>),
+                anaf_tokens::refreshing_until.eq(None::<NaiveDateTime>),
+                anaf_tokens::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        diesel::update(anaf_token_secrets::table.find(id))
+            .set(pair.secrets_row(id))
+            .execute(conn)?;
+        Ok(updated)
+    })
 }
 
 /// Records a failed refresh and releases the lease; `reconnect_needed` when ANAF's refusal is final.
@@ -277,7 +283,7 @@ pub fn record_refresh_failure(
     );
     if reconnect_needed {
         diesel::update(target)
-            .set((common, anaf_tokens::status.eq("reconnect_needed")))
+            .set((common, anaf_tokens::status.eq(TokenState::ReconnectNeeded)))
             .execute(conn)
     } else {
         diesel::update(target).set(common).execute(conn)
@@ -293,7 +299,7 @@ pub fn record_rights(
     let at = now();
     diesel::update(anaf_tokens::table.find(id))
         .set((
-            anaf_tokens::rights.eq(rights.as_str()),
+            anaf_tokens::rights.eq(rights),
             anaf_tokens::rights_detail.eq(detail),
             anaf_tokens::rights_checked_at.eq(Some(at)),
             anaf_tokens::updated_at.eq(at),
@@ -301,6 +307,7 @@ pub fn record_rights(
         .execute(conn)
 }
 
+/// Deletes the token (its secrets go with it); 0 when it was already gone.
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::delete(anaf_tokens::table.find(id)).execute(conn)
 }
@@ -313,51 +320,16 @@ pub fn fingerprint_exists(conn: &mut DbConnection, fingerprint: &str) -> QueryRe
     .get_result(conn)
 }
 
-/// What the API's token list needs of a token: no secrets, and only the timestamps it shows
-/// (reading a timestamp is the costly part of a row).
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = anaf_tokens)]
-pub struct TokenSummary {
-    pub id: i64,
-    pub access_expires_at: NaiveDateTime,
-    pub refresh_expires_at: Option<NaiveDateTime>,
-    status: String,
-    rights: String,
-    pub created_at: NaiveDateTime,
-    #[diesel(select_expression = anaf_tokens::refresh_token_ciphertext.is_not_null())]
-    #[diesel(select_expression_type = diesel::dsl::IsNotNull<anaf_tokens::refresh_token_ciphertext>)]
-    pub has_refresh_token: bool,
-}
-
-impl TokenSummary {
-    pub fn state(&self) -> TokenState {
-        if self.status == "reconnect_needed" {
-            TokenState::ReconnectNeeded
-        } else {
-            TokenState::Active
-        }
-    }
-
-    pub fn rights(&self) -> Rights {
-        match self.rights.as_str() {
-            "granted" => Rights::Granted,
-            "denied" => Rights::Denied,
-            _ => Rights::Unknown,
-        }
-    }
-}
-
 /// The tokens of every company `user_id` is a member of, with the company's CIF and name, oldest
 /// token first. One query, whatever the number of tokens.
 pub fn list_for_member(
     conn: &mut DbConnection,
     user_id: i64,
-) -> QueryResult<Vec<(TokenSummary, String, Option<String>)>> {
-    use crate::db::schema::{companies, company_members};
+) -> QueryResult<Vec<(TokenMeta, Cif, Option<String>)>> {
     anaf_tokens::table
         .inner_join(companies::table.inner_join(company_members::table))
         .filter(company_members::user_id.eq(user_id))
         .order(anaf_tokens::id.asc())
-        .select((TokenSummary::as_select(), companies::cif, companies::name))
+        .select((TokenMeta::as_select(), companies::cif, companies::name))
         .load(conn)
 }

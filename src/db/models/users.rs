@@ -10,29 +10,17 @@ use crate::db::{DbConnection, write_transaction};
 use crate::domain::{Email, Role};
 
 /// A user as every page sees it; the password hash is only read by `find_credentials`.
-/// (Serde: the session store hands it to `current_user` inside the request's session state.)
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: i64,
     pub email: String,
-    role: String,
-    // As integers: this JSON is written and read on every request, and chrono's text forms are
-    // formatted and parsed through format strings.
-    #[serde(with = "chrono::naive::serde::ts_microseconds_option")]
+    pub role: Role,
     pub disabled_at: Option<NaiveDateTime>,
-    #[serde(with = "chrono::naive::serde::ts_microseconds")]
     pub created_at: NaiveDateTime,
-    /// Changes whenever anything in this user's company list changes (see `web::listing`).
-    pub listing_version: i64,
 }
 
 impl User {
-    pub fn role(&self) -> Role {
-        // The CHECK constraint keeps the column to known roles; fall back to the least privilege.
-        self.role.parse().unwrap_or(Role::User)
-    }
-
     pub fn is_disabled(&self) -> bool {
         self.disabled_at.is_some()
     }
@@ -43,7 +31,7 @@ impl User {
 struct NewUser<'a> {
     email: &'a str,
     password_hash: &'a str,
-    role: &'a str,
+    role: Role,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
@@ -69,7 +57,7 @@ pub fn create(
         .values(NewUser {
             email: email.as_str(),
             password_hash,
-            role: role.unwrap_or(Role::User).as_str(),
+            role: role.unwrap_or(Role::User),
             created_at: at,
             updated_at: at,
         })
@@ -86,7 +74,7 @@ pub fn create(
         let earlier = diesel::alias!(users as earlier);
         diesel::update(users::table.filter(users::id.eq(id)))
             .filter(not(exists(earlier.filter(earlier.field(users::id).lt(id)))))
-            .set(users::role.eq(Role::Admin.as_str()))
+            .set(users::role.eq(Role::Admin))
             .execute(conn)?;
     }
     Ok(users::table
@@ -176,7 +164,7 @@ pub enum AdminChangeError {
 
 fn other_active_admins(conn: &mut DbConnection, id: i64) -> QueryResult<i64> {
     users::table
-        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::role.eq(Role::Admin))
         .filter(users::disabled_at.is_null())
         .filter(users::id.ne(id))
         .count()
@@ -194,8 +182,8 @@ pub fn change_by_admin(
     write_transaction(conn, |conn| {
         let user = find(conn, id)?.ok_or(AdminChangeError::NotFound)?;
         let stays_admin =
-            role.unwrap_or(user.role()) == Role::Admin && !disabled.unwrap_or(user.is_disabled());
-        if user.role() == Role::Admin
+            role.unwrap_or(user.role) == Role::Admin && !disabled.unwrap_or(user.is_disabled());
+        if user.role == Role::Admin
             && !user.is_disabled()
             && !stays_admin
             && other_active_admins(conn, id)? == 0
@@ -204,7 +192,7 @@ pub fn change_by_admin(
         }
         if let Some(role) = role {
             diesel::update(users::table.find(id))
-                .set((users::role.eq(role.as_str()), users::updated_at.eq(now())))
+                .set((users::role.eq(role), users::updated_at.eq(now())))
                 .execute(conn)?;
         }
         if let Some(disabled) = disabled {

@@ -1,8 +1,70 @@
-//! The one status a company's token shows, derived from its row and the clock.
+//! What is known of a stored token, and the one status it shows, derived from that and the clock.
+
+use std::fmt;
+use std::str::FromStr;
 
 use chrono::NaiveDateTime;
 
-use crate::db::models::tokens::{Rights, TokenMeta, TokenState};
+/// Whether the token pair can still be used or only a new Connect ANAF helps.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum TokenState {
+    Active,
+    ReconnectNeeded,
+}
+
+/// The last word of ANAF's rights probe (`listaMesajeFactura`) for the company's CIF.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum Rights {
+    Unknown,
+    Granted,
+    Denied,
+}
+
+/// Names as stored in the database and shown by the API.
+macro_rules! named_variants {
+    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $name),* }
+            }
+        }
+        impl FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<$ty, String> {
+                match s {
+                    $($name => Ok($ty::$variant),)*
+                    other => Err(format!("unknown {} '{other}'", stringify!($ty))),
+                }
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_variants!(TokenState { Active => "active", ReconnectNeeded => "reconnect_needed" });
+named_variants!(Rights { Unknown => "unknown", Granted => "granted", Denied => "denied" });
 
 /// Under this many days to expiry, a token is "expiring soon".
 pub const EXPIRING_SOON_DAYS: i64 = 14;
@@ -18,15 +80,8 @@ pub enum TokenStatus {
 }
 
 impl TokenStatus {
-    pub fn of(token: Option<&TokenMeta>, now: NaiveDateTime) -> TokenStatus {
-        let Some(token) = token else {
-            return TokenStatus::NotConnected;
-        };
-        TokenStatus::from_parts(token.state(), token.access_expires_at, token.rights(), now)
-    }
-
-    /// The status of a stored token from the three columns it depends on.
-    pub fn from_parts(
+    /// The status of a stored token from the three things it depends on.
+    pub fn of(
         state: TokenState,
         access_expires_at: NaiveDateTime,
         rights: Rights,

@@ -32,7 +32,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 // authorize
 
 #[derive(Template)]
-#[template(path = "simulator/authorize.html")]
+#[template(path = "authorize.html")]
 struct AuthorizePage<'a> {
     client_id: &'a str,
     redirect_uri: &'a str,

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use anaf_portal::anaf::simulator::{
+use anaf_simulator::{
     ClientAuthStyle, RecordedCall, RefreshMode, RegisteredClient, RevokeMode, SimEndpoint,
     Simulator, SimulatorSettings, TokenPair, default_certificates, serve,
 };
@@ -1498,7 +1498,7 @@ async fn mint_issues_a_jwt_pair_without_a_browser() {
 #[tokio::test]
 async fn certificates_and_their_rights_can_be_replaced_at_runtime() {
     let t = spawn_sim().await;
-    let listed: Vec<anaf_portal::anaf::simulator::TestCertificate> = serde_json::from_value(
+    let listed: Vec<anaf_simulator::TestCertificate> = serde_json::from_value(
         t.control(reqwest::Method::GET, "/__sim/certificates", json!({}))
             .await,
     )

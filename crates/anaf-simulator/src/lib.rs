@@ -1,5 +1,6 @@
 //! The ANAF simulator: a stand-in for ANAF's OAuth server (`logincert.anaf.ro/anaf-oauth2/v1`) and the
-//! e-Factura resource side (`api.anaf.ro`), faithful to `reference/anaf-protocol.md`.
+//! e-Factura resource side (`api.anaf.ro`), faithful to what is known of ANAF's real behaviour (the
+//! project's `../shared/reference/anaf-protocol.md`; summarised in this crate's README).
 //!
 //! Usable three ways:
 //! * standalone: `anaf-portal simulator --bind ADDR --client-id ID --client-secret S --redirect-uri URI`
@@ -8,7 +9,7 @@
 //! * started in-process by tests on port 0 with [`serve`].
 //!
 //! Besides ANAF's paths it serves simulator-only control endpoints under `__sim/` (clock, faults,
-//! certificates, switches, call log, token minting, public key). See the README section "ANAF simulator".
+//! certificates, switches, call log, token minting, public key). See this crate's README.
 
 mod cli;
 mod control;

@@ -1,0 +1,334 @@
+### anaf-portal: English messages.
+### Generated from src/i18n/catalog.rs; ids are the old keys with "." replaced by "-".
+
+## Layout
+
+app-name = ANAF Portal
+app-tagline = e-Factura tokens, connected and kept alive
+nav-dashboard = Dashboard
+nav-api_keys = API keys
+nav-logout = Log out
+nav-login = Log in
+nav-register = Create account
+nav-signed_in_as = Signed in as
+nav-main = Main menu
+lang-switch = Language
+lang-ro = Română
+lang-en = English
+sandbox-banner = Sandbox mode: ANAF is simulated. No real tokens are issued; configure ANAF_CLIENT_ID to connect to ANAF.
+footer-text = Tokens are stored encrypted. Never share them by email.
+role-admin = platform administrator
+role-support = support staff
+role-user = user
+
+## Login
+
+login-title = Log in
+login-intro = Log in to manage your companies' ANAF e-Factura tokens.
+login-email = Email
+login-password = Password
+login-submit = Log in
+login-no_account = No account yet?
+login-failed = Wrong email or password.
+login-rate_limited = Too many failed attempts. Try again in { $minutes ->
+         [one] 1 minute
+        *[other] { $minutes } minutes
+    }.
+login-welcome = Welcome back.
+login-session_ended = Your session has ended. Please log in again.
+logout-done = You have been logged out.
+
+## Registration
+
+register-title = Create an account
+register-intro = Accountants and company staff: one account for all the companies you look after.
+register-email = Email
+register-password = Password
+register-password_hint = 8 to 128 characters. A passphrase of several words is easiest to remember.
+register-confirm = Confirm password
+register-submit = Create account
+register-have_account = Already have an account?
+register-closed = Registration is closed on this portal. Ask an administrator for an account.
+register-mismatch = The two passwords differ.
+register-email_taken = An account with this email already exists.
+register-done = Your account is ready.
+register-done_admin = Your account is ready. As the first user you are the platform administrator.
+email-missing = Enter your email address.
+email-too_long = The email address is too long.
+email-invalid = This is not a valid email address.
+password-too_short = The password must have at least 8 characters.
+password-too_long = The password must have at most 128 characters.
+password-too_common = This password is among the most common ones and easy to guess. Choose another.
+
+## Dashboard
+
+dashboard-title = Dashboard
+dashboard-account = Your account
+dashboard-email = Email
+dashboard-role = Role
+dashboard-member_since = Member since
+dashboard-next_title = How it works
+dashboard-next_1 = Add a company by its CIF.
+dashboard-next_2 = Press Connect ANAF: the certificate holder authenticates at ANAF with the qualified certificate.
+dashboard-next_3 = The portal stores the tokens encrypted, checks the SPV rights and refreshes them before they expire.
+
+## Common
+
+common-dash = —
+common-cancel = Cancel
+common-back = Back
+nav-tokens = Tokens
+list-pages = Pages
+list-previous = Previous
+list-next = Next
+list-page_of = Page { $page } of { $pages }
+list-search_label = Search
+list-search_placeholder = CIF or company name
+list-search = Search
+list-no_match = Nothing matches this search.
+time-today = today
+time-in_days = in { $days ->
+         [one] 1 day
+        *[other] { $days } days
+    }
+time-days_ago = { $days ->
+         [one] 1 day ago
+        *[other] { $days } days ago
+    }
+
+## CIF
+
+cif-missing = Enter the company's CIF.
+cif-not_digits = A CIF has only digits, optionally after RO.
+cif-length = A CIF has 2 to 10 digits.
+cif-check_digit = The CIF's check digit is wrong: check for a typo.
+
+## Companies
+
+dashboard-companies = My companies
+dashboard-empty = No companies yet. Add one by its CIF above.
+company-add_title = Add a company
+company-cif = CIF
+company-name = Company
+company-name_optional = Name (optional)
+company-add = Add company
+company-added = Company { $cif } added. Now connect it to ANAF.
+company-cif_taken = A company with this CIF is already registered on the portal. Ask its administrator to add you.
+company-anaf_connection = ANAF connection
+company-connect = Connect ANAF
+company-reconnect = Reconnect ANAF
+company-connect_hint = Connect ANAF opens ANAF's login page: it needs the computer where the qualified certificate (USB token) of a person with SPV rights for this CIF is plugged in.
+company-not_connected_explained = This company has no ANAF token yet. Press Connect ANAF to obtain one.
+company-no_rights_explained = The token works, but its certificate has no SPV rights for this CIF. Ask the company's legal representative to grant SPV rights to the certificate holder (form 150/270 at ANAF), wait about 24 hours, then refresh or reconnect.
+company-reconnect_explained = ANAF no longer accepts this token. Reconnect with the certificate to obtain a new one.
+company-history = History
+company-history_empty = Nothing has happened yet.
+history-company_created = Company added
+history-connect_started = Connect ANAF started
+history-connect_succeeded = Connected to ANAF
+history-connect_failed = Connect ANAF failed
+history-token_refreshed = Token refreshed
+history-token_refresh_failed = Token refresh failed
+history-token_deleted = Token deleted
+history-token_revealed = Access token revealed
+history-members_changed = Members changed
+history-job_started = Bulk refresh started
+history-user_changed = User account changed
+history-audit_viewed = Audit log viewed
+history-token_saved_via_api = Token saved through the API
+history-other = Other action
+
+## API keys
+
+api_keys-title = API keys
+api_keys-intro = Other software (an ERP, an invoicing job) reads and manages your companies' tokens through the REST API with one of these keys, sent as Authorization: Bearer. A key acts with your rights.
+api_keys-docs = API documentation
+api_keys-create_title = Create a key
+api_keys-name = Name
+api_keys-name_placeholder = e.g. ERP production
+api_keys-create = Create key
+api_keys-new_key = Your new API key
+api_keys-shown_once = Copy the key now: it is shown only this once. The portal keeps only a fingerprint of it.
+api_keys-list_title = Your keys
+api_keys-empty = You have no API keys.
+api_keys-prefix = Key starts with
+api_keys-created = Created
+api_keys-last_used = Last used
+api_keys-never = never
+api_keys-actions = Actions
+api_keys-revoke = Revoke
+api_keys-revoke_confirm = Revoke this key? Programs using it will stop working at once.
+api_keys-revoked = The key was revoked.
+api_keys-name_missing = Give the key a name, so you know where it is used.
+api_keys-name_too_long = The name may have at most 100 characters.
+
+## Token status
+
+status-not_connected = not connected
+status-connected = connected, expires in { $days ->
+         [one] 1 day
+        *[other] { $days } days
+    }
+status-expiring_soon = expiring soon: { $days ->
+         [one] 1 day left
+        *[other] { $days } days left
+    }
+status-expired = expired
+status-reconnect_needed = reconnect needed
+status-no_rights = no SPV rights for this CIF
+rights-granted = SPV rights confirmed
+rights-denied = no SPV rights
+rights-unknown = not checked yet (retried at the next refresh)
+
+## Tokens
+
+tokens-title = All my tokens
+tokens-empty = No company is connected to ANAF yet.
+token-status = Status
+token-access_expires = Access token expires
+token-refresh_expires = Refresh token expires
+token-certificate = Certificate
+token-certificate_serial = Certificate serial
+token-certificate_issuer = Certificate issuer
+token-created = Created
+token-last_refreshed = Last refreshed
+token-rights = SPV rights
+token-actions = Actions
+token-last_error = Last error
+token-refresh = Refresh
+token-delete = Delete
+token-reveal = Show access token
+token-no_refresh_token = none (cannot be refreshed)
+token-no_refresh_token_long = This token was saved without a refresh token, so it cannot be refreshed: reconnect before it expires.
+token-refreshed = Token refreshed: a new access token is stored.
+token-refresh_reconnect = ANAF refused the refresh token for good. Reconnect with the certificate.
+token-refresh_failed = The refresh did not complete ({ $reason }). The token is unchanged; try again later.
+token-delete_title = Delete the token?
+token-delete_question = Delete the ANAF token of { $company_name } (CIF { $cif })?
+token-delete_explained = The portal asks ANAF to revoke it, then deletes it here. e-Factura synchronisation for this company stops until you connect again.
+token-delete_confirm = Yes, delete the token
+token-deleted_revoked = Token deleted. ANAF confirmed the revocation.
+token-deleted_not_revoked = Token deleted here. ANAF did not confirm the revocation: if it may be compromised, send it to ANAF to be blocked.
+token-reveal_title = Access token
+token-access_token = Access token (JWT)
+token-reveal_warning = Anyone holding this token can act in SPV for the company until it expires. Paste it only into software you trust; never send it by email. This viewing is recorded.
+token-copy = Copy
+token-copied = Copied
+
+## Connect ANAF
+
+connect-done = Connected to ANAF. The token is stored encrypted and has SPV rights for this CIF.
+connect-done_no_rights = Connected to ANAF, but this certificate has no SPV rights for this CIF. See the guidance below.
+connect-done_rights_unknown = Connected to ANAF. The SPV rights could not be checked now; they are checked again at the next refresh.
+connect-failed-title = The ANAF connection did not complete
+connect-denied-title = ANAF did not receive a certificate
+connect-denied-message = The authentication at ANAF was cancelled or no qualified certificate was presented.
+connect-denied-hint_token = Plug in the USB token with the qualified certificate and make sure its driver is installed.
+connect-denied-hint_restart = Browsers remember the certificate choice: close every browser window and start again to see the certificate prompt.
+connect-denied-hint_rights = The certificate's holder must be enrolled in SPV for this company.
+connect-session_ended = Your portal session ended while you were at ANAF. Log in and press Connect ANAF again.
+connect-state_unknown = This ANAF answer does not belong to any connection started here. Start again from the company's page.
+connect-state_expired = The connection took longer than 10 minutes and expired. Start again.
+connect-state_reused = This ANAF answer was already used. Each connection can complete only once.
+connect-state_foreign = This connection was started from another session or by another user. Start again here.
+connect-anaf_error = ANAF answered with the error “{ $error_code }”.
+connect-code_missing = ANAF's answer carried no authorization code.
+connect-code_expired = ANAF's authorization code expired or was already used (it is valid for about a minute). Try again.
+connect-invalid_client = ANAF refused the portal's client credentials: the operator's ANAF settings (client id, secret or callback URL) are wrong. Contact the portal's administrator.
+connect-invalid_request = ANAF refused the request. Contact the portal's administrator if this repeats.
+connect-anaf_unavailable = ANAF could not complete the connection: { $error }. Nothing was stored; try again in a few minutes.
+connect-token_unusable = ANAF's token could not be used: { $reason }.
+connect-already_stored = This token is already stored.
+connect-retry = Try Connect ANAF again
+connect-back_to_company = Back to the company
+anaf-unreachable = ANAF could not be reached
+anaf-timeout = ANAF did not answer in time
+anaf-server = ANAF answered with an error (HTTP { $status })
+anaf-rate_limited = ANAF is limiting requests
+anaf-malformed = ANAF's answer could not be understood
+
+## Roles, members, bulk, jobs, support, admin
+
+nav-support = Support
+nav-users = Users
+nav-audit = Audit log
+filter-all = All
+filter-by_status = Filter by status
+filter-not_connected = Not connected
+filter-connected = Connected
+filter-expiring_soon = Expiring soon
+filter-expired = Expired
+filter-reconnect_needed = Reconnect needed
+filter-no_rights = No SPV rights
+bulk-title = Add many companies at once
+bulk-label = CIFs, one per line
+bulk-hint = Optionally a name after a comma: RO18547290, Firma SRL. At most 500 lines.
+bulk-submit = Add all
+bulk-added = added (CIF { $cif })
+bulk-already_there = already registered on the portal
+bulk-duplicate_line = repeated in this list
+jobs-refresh_expiring = Refresh all that expire within 14 days
+jobs-title = Refreshing tokens
+jobs-running = Running: one ANAF call per token, paced to stay within ANAF's limits. This page updates itself.
+jobs-finished = Finished.
+jobs-progress = { $done } of { $total } done: { $refreshed } refreshed, { $failed } failed.
+jobs-nothing_to_do = No refreshable token expires within 14 days.
+members-title = Members
+members-role = Role in the company
+members-role_admin = company admin
+members-role_viewer = viewer
+members-you = you
+members-make_admin = Make admin
+members-make_viewer = Make viewer
+members-remove = Remove
+members-add_title = Add a member
+members-add = Add member
+members-add_hint = The person needs an account on this portal. Viewers see status and expiry; admins connect, refresh, delete and reveal tokens and manage members.
+members-added = { $email } was added.
+members-changed = Membership updated.
+members-last_admin = A company keeps at least one admin: make someone else admin first.
+members-no_such_user = No account with this email. Ask the person to register first.
+members-already_member = This person is already a member.
+support-title = Support: all companies
+support-intro = Read-only view of every company's token status. Secrets are never shown here.
+support-search_placeholder = CIF, company name or user email
+admin-users_title = Users
+admin-search_placeholder = Part of an email
+admin-state = State
+admin-enabled = active
+admin-disabled = disabled
+admin-enable = Enable
+admin-disable = Disable
+admin-save_role = Save
+admin-user_changed = { $email } was updated.
+admin-last_admin = The last active administrator cannot be demoted or disabled.
+admin-audit_title = Audit log
+admin-when = When
+admin-filter_actor = Actor (email)
+admin-filter_company = Company (CIF)
+admin-filter_action = Action
+admin-filter_outcome = Outcome
+admin-filter_from = From
+admin-filter_until = Until
+admin-success = success
+admin-failure = failure
+admin-detail = Detail
+
+## Errors
+
+error-back_home = Back to the start page
+error-request_id = Request id (quote it to support)
+error-400-title = The request could not be understood
+error-400-message = Something in the request was malformed. Go back and try again.
+error-403-title = Not allowed
+error-403-message = You may not do this, or the form had expired. Reload the page and try again.
+error-404-title = Page not found
+error-404-message = There is nothing at this address.
+error-405-title = Method not allowed
+error-405-message = This address does not accept this kind of request.
+error-413-title = Too large
+error-413-message = What you sent is larger than the portal accepts.
+error-429-title = Too many requests
+error-429-message = Too many attempts in a short time. Wait a few minutes, then try again.
+error-500-title = Something went wrong
+error-500-message = The portal could not complete the request. Nothing was changed; please try again.

@@ -1,0 +1,348 @@
+### anaf-portal: mesaje în limba română.
+### Generated from src/i18n/catalog.rs; ids are the old keys with "." replaced by "-".
+
+## Layout
+
+app-name = Portal ANAF
+app-tagline = Token-uri e-Factura, conectate și mereu valabile
+nav-dashboard = Panou
+nav-api_keys = Chei API
+nav-logout = Deconectare
+nav-login = Autentificare
+nav-register = Creează cont
+nav-signed_in_as = Conectat ca
+nav-main = Meniu principal
+lang-switch = Limba
+lang-ro = Română
+lang-en = English
+sandbox-banner = Mod sandbox: ANAF este simulat. Nu se emit token-uri reale; configurați ANAF_CLIENT_ID pentru conectarea la ANAF.
+footer-text = Token-urile sunt stocate criptat. Nu le trimiteți niciodată pe email.
+role-admin = administrator platformă
+role-support = suport
+role-user = utilizator
+
+## Login
+
+login-title = Autentificare
+login-intro = Autentificați-vă pentru a gestiona token-urile ANAF e-Factura ale firmelor dumneavoastră.
+login-email = Email
+login-password = Parolă
+login-submit = Autentificare
+login-no_account = Nu aveți cont?
+login-failed = Email sau parolă greșită.
+login-rate_limited = Prea multe încercări eșuate. Încercați din nou peste { $minutes ->
+         [one] un minut
+         [few] { $minutes } minute
+        *[other] { $minutes } de minute
+    }.
+login-welcome = Bine ați revenit.
+login-session_ended = Sesiunea a expirat. Vă rugăm să vă autentificați din nou.
+logout-done = Ați fost deconectat.
+
+## Registration
+
+register-title = Creează un cont
+register-intro = Contabili și angajați: un singur cont pentru toate firmele de care vă ocupați.
+register-email = Email
+register-password = Parolă
+register-password_hint = Între 8 și 128 de caractere. O frază din mai multe cuvinte se reține cel mai ușor.
+register-confirm = Confirmă parola
+register-submit = Creează cont
+register-have_account = Aveți deja cont?
+register-closed = Înregistrarea este închisă pe acest portal. Cereți un cont unui administrator.
+register-mismatch = Cele două parole diferă.
+register-email_taken = Există deja un cont cu acest email.
+register-done = Contul dumneavoastră este gata.
+register-done_admin = Contul dumneavoastră este gata. Fiind primul utilizator, sunteți administratorul platformei.
+email-missing = Introduceți adresa de email.
+email-too_long = Adresa de email este prea lungă.
+email-invalid = Aceasta nu este o adresă de email validă.
+password-too_short = Parola trebuie să aibă cel puțin 8 caractere.
+password-too_long = Parola poate avea cel mult 128 de caractere.
+password-too_common = Această parolă este printre cele mai folosite și ușor de ghicit. Alegeți alta.
+
+## Dashboard
+
+dashboard-title = Panou
+dashboard-account = Contul dumneavoastră
+dashboard-email = Email
+dashboard-role = Rol
+dashboard-member_since = Membru din
+dashboard-next_title = Cum funcționează
+dashboard-next_1 = Adăugați o firmă după CIF.
+dashboard-next_2 = Apăsați Conectare ANAF: titularul certificatului se autentifică la ANAF cu certificatul calificat.
+dashboard-next_3 = Portalul stochează token-urile criptat, verifică drepturile SPV și le reîmprospătează înainte de expirare.
+
+## Common
+
+common-dash = —
+common-cancel = Renunță
+common-back = Înapoi
+nav-tokens = Token-uri
+list-pages = Pagini
+list-previous = Înapoi
+list-next = Înainte
+list-page_of = Pagina { $page } din { $pages }
+list-search_label = Caută
+list-search_placeholder = CIF sau denumire
+list-search = Caută
+list-no_match = Nimic nu corespunde căutării.
+time-today = astăzi
+time-in_days = peste { $days ->
+         [one] o zi
+         [few] { $days } zile
+        *[other] { $days } de zile
+    }
+time-days_ago = acum { $days ->
+         [one] o zi
+         [few] { $days } zile
+        *[other] { $days } de zile
+    }
+
+## CIF
+
+cif-missing = Introduceți CIF-ul firmei.
+cif-not_digits = CIF-ul conține doar cifre, opțional precedate de RO.
+cif-length = CIF-ul are între 2 și 10 cifre.
+cif-check_digit = Cifra de control a CIF-ului este greșită: verificați dacă ați tastat corect.
+
+## Companies
+
+dashboard-companies = Firmele mele
+dashboard-empty = Nicio firmă încă. Adăugați una după CIF, mai sus.
+company-add_title = Adaugă o firmă
+company-cif = CIF
+company-name = Firmă
+company-name_optional = Denumire (opțional)
+company-add = Adaugă firma
+company-added = Firma { $cif } a fost adăugată. Acum conectați-o la ANAF.
+company-cif_taken = O firmă cu acest CIF este deja înregistrată în portal. Cereți administratorului ei să vă adauge.
+company-anaf_connection = Conexiunea ANAF
+company-connect = Conectare ANAF
+company-reconnect = Reconectare ANAF
+company-connect_hint = Conectare ANAF deschide pagina de autentificare ANAF: este nevoie de calculatorul în care este conectat certificatul calificat (token USB) al unei persoane cu drepturi SPV pentru acest CIF.
+company-not_connected_explained = Firma nu are încă un token ANAF. Apăsați Conectare ANAF pentru a obține unul.
+company-no_rights_explained = Token-ul funcționează, dar certificatul nu are drepturi SPV pentru acest CIF. Cereți reprezentantului legal al firmei să acorde drepturi SPV titularului certificatului (formular la ANAF), așteptați circa 24 de ore, apoi reîmprospătați sau reconectați.
+company-reconnect_explained = ANAF nu mai acceptă acest token. Reconectați-vă cu certificatul pentru a obține unul nou.
+company-history = Istoric
+company-history_empty = Nu s-a întâmplat nimic încă.
+history-company_created = Firmă adăugată
+history-connect_started = Conectare ANAF începută
+history-connect_succeeded = Conectat la ANAF
+history-connect_failed = Conectare ANAF eșuată
+history-token_refreshed = Token reîmprospătat
+history-token_refresh_failed = Reîmprospătare eșuată
+history-token_deleted = Token șters
+history-token_revealed = Token de acces afișat
+history-members_changed = Membri modificați
+history-job_started = Reîmprospătare în masă pornită
+history-user_changed = Cont de utilizator modificat
+history-audit_viewed = Jurnal de audit consultat
+history-token_saved_via_api = Token salvat prin API
+history-other = Altă acțiune
+
+## API keys
+
+api_keys-title = Chei API
+api_keys-intro = Alte programe (un ERP, un job de facturare) citesc și gestionează token-urile firmelor dumneavoastră prin API-ul REST cu una dintre aceste chei, trimisă ca Authorization: Bearer. O cheie acționează cu drepturile dumneavoastră.
+api_keys-docs = Documentația API
+api_keys-create_title = Creează o cheie
+api_keys-name = Nume
+api_keys-name_placeholder = de ex. ERP producție
+api_keys-create = Creează cheia
+api_keys-new_key = Noua cheie API
+api_keys-shown_once = Copiați cheia acum: este afișată doar de această dată. Portalul păstrează doar o amprentă a ei.
+api_keys-list_title = Cheile dumneavoastră
+api_keys-empty = Nu aveți nicio cheie API.
+api_keys-prefix = Cheia începe cu
+api_keys-created = Creată
+api_keys-last_used = Ultima utilizare
+api_keys-never = niciodată
+api_keys-actions = Acțiuni
+api_keys-revoke = Revocă
+api_keys-revoke_confirm = Revocați această cheie? Programele care o folosesc se vor opri imediat.
+api_keys-revoked = Cheia a fost revocată.
+api_keys-name_missing = Dați cheii un nume, ca să știți unde este folosită.
+api_keys-name_too_long = Numele poate avea cel mult 100 de caractere.
+
+## Token status
+
+status-not_connected = neconectat
+status-connected = conectat, expiră în { $days ->
+         [one] 1 zi
+         [few] { $days } zile
+        *[other] { $days } de zile
+    }
+status-expiring_soon = expiră curând: { $days ->
+         [one] o zi rămasă
+         [few] { $days } zile rămase
+        *[other] { $days } de zile rămase
+    }
+status-expired = expirat
+status-reconnect_needed = necesită reconectare
+status-no_rights = fără drepturi SPV pentru acest CIF
+rights-granted = drepturi SPV confirmate
+rights-denied = fără drepturi SPV
+rights-unknown = neverificat încă (se reîncearcă la următoarea reîmprospătare)
+
+## Tokens
+
+tokens-title = Toate token-urile mele
+tokens-empty = Nicio firmă nu este încă conectată la ANAF.
+token-status = Stare
+token-access_expires = Token de acces expiră
+token-refresh_expires = Token de reîmprospătare expiră
+token-certificate = Certificat
+token-certificate_serial = Serie certificat
+token-certificate_issuer = Emitent certificat
+token-created = Creat
+token-last_refreshed = Ultima reîmprospătare
+token-rights = Drepturi SPV
+token-actions = Acțiuni
+token-last_error = Ultima eroare
+token-refresh = Reîmprospătează
+token-delete = Șterge
+token-reveal = Afișează token-ul de acces
+token-no_refresh_token = niciunul (nu poate fi reîmprospătat)
+token-no_refresh_token_long = Token-ul a fost salvat fără token de reîmprospătare, deci nu poate fi reîmprospătat: reconectați-vă înainte să expire.
+token-refreshed = Token reîmprospătat: un nou token de acces a fost salvat.
+token-refresh_reconnect = ANAF a refuzat definitiv token-ul de reîmprospătare. Reconectați-vă cu certificatul.
+token-refresh_failed = Reîmprospătarea nu s-a finalizat ({ $reason }). Token-ul este neschimbat; încercați din nou mai târziu.
+token-delete_title = Ștergeți token-ul?
+token-delete_question = Ștergeți token-ul ANAF al firmei { $company_name } (CIF { $cif })?
+token-delete_explained = Portalul cere ANAF revocarea lui, apoi îl șterge aici. Sincronizarea e-Factura pentru această firmă se oprește până la o nouă conectare.
+token-delete_confirm = Da, șterge token-ul
+token-deleted_revoked = Token șters. ANAF a confirmat revocarea.
+token-deleted_not_revoked = Token șters aici. ANAF nu a confirmat revocarea: dacă poate fi compromis, trimiteți-l la ANAF pentru blocare.
+token-reveal_title = Token de acces
+token-access_token = Token de acces (JWT)
+token-reveal_warning = Oricine deține acest token poate acționa în SPV pentru firmă până la expirare. Lipiți-l doar în programe de încredere; nu îl trimiteți pe email. Afișarea este înregistrată.
+token-copy = Copiază
+token-copied = Copiat
+
+## Connect ANAF
+
+connect-done = Conectat la ANAF. Token-ul este stocat criptat și are drepturi SPV pentru acest CIF.
+connect-done_no_rights = Conectat la ANAF, dar acest certificat nu are drepturi SPV pentru acest CIF. Vedeți indicațiile de mai jos.
+connect-done_rights_unknown = Conectat la ANAF. Drepturile SPV nu au putut fi verificate acum; se verifică din nou la următoarea reîmprospătare.
+connect-failed-title = Conectarea la ANAF nu s-a finalizat
+connect-denied-title = ANAF nu a primit niciun certificat
+connect-denied-message = Autentificarea la ANAF a fost anulată sau nu a fost prezentat niciun certificat calificat.
+connect-denied-hint_token = Conectați token-ul USB cu certificatul calificat și verificați că driverul este instalat.
+connect-denied-hint_restart = Browserele rețin alegerea certificatului: închideți toate ferestrele browserului și reporniți pentru a vedea din nou cererea de certificat.
+connect-denied-hint_rights = Titularul certificatului trebuie să fie înrolat în SPV pentru această firmă.
+connect-session_ended = Sesiunea în portal s-a încheiat cât timp erați la ANAF. Autentificați-vă și apăsați din nou Conectare ANAF.
+connect-state_unknown = Acest răspuns ANAF nu aparține niciunei conectări începute aici. Reîncepeți de pe pagina firmei.
+connect-state_expired = Conectarea a durat mai mult de 10 minute și a expirat. Reîncepeți.
+connect-state_reused = Acest răspuns ANAF a fost deja folosit. Fiecare conectare se poate finaliza o singură dată.
+connect-state_foreign = Această conectare a fost începută din altă sesiune sau de alt utilizator. Reîncepeți aici.
+connect-anaf_error = ANAF a răspuns cu eroarea „{ $error_code }”.
+connect-code_missing = Răspunsul ANAF nu conține un cod de autorizare.
+connect-code_expired = Codul de autorizare ANAF a expirat sau a fost deja folosit (este valabil circa un minut). Încercați din nou.
+connect-invalid_client = ANAF a refuzat datele de client ale portalului: setările ANAF ale operatorului (client id, secret sau callback URL) sunt greșite. Contactați administratorul portalului.
+connect-invalid_request = ANAF a refuzat cererea. Contactați administratorul portalului dacă se repetă.
+connect-anaf_unavailable = ANAF nu a putut finaliza conectarea: { $error }. Nu s-a salvat nimic; încercați din nou peste câteva minute.
+connect-token_unusable = Token-ul primit de la ANAF nu poate fi folosit: { $reason }.
+connect-already_stored = Acest token este deja salvat.
+connect-retry = Reîncercați Conectare ANAF
+connect-back_to_company = Înapoi la firmă
+anaf-unreachable = ANAF nu a putut fi contactat
+anaf-timeout = ANAF nu a răspuns la timp
+anaf-server = ANAF a răspuns cu o eroare (HTTP { $status })
+anaf-rate_limited = ANAF limitează cererile
+anaf-malformed = Răspunsul ANAF nu a putut fi interpretat
+
+## Roles, members, bulk, jobs, support, admin
+
+nav-support = Suport
+nav-users = Utilizatori
+nav-audit = Jurnal de audit
+filter-all = Toate
+filter-by_status = Filtrează după stare
+filter-not_connected = Neconectate
+filter-connected = Conectate
+filter-expiring_soon = Expiră curând
+filter-expired = Expirate
+filter-reconnect_needed = Necesită reconectare
+filter-no_rights = Fără drepturi SPV
+bulk-title = Adaugă mai multe firme deodată
+bulk-label = CIF-uri, câte unul pe rând
+bulk-hint = Opțional o denumire după virgulă: RO18547290, Firma SRL. Cel mult 500 de rânduri.
+bulk-submit = Adaugă toate
+bulk-added = adăugată (CIF { $cif })
+bulk-already_there = deja înregistrată în portal
+bulk-duplicate_line = repetată în această listă
+jobs-refresh_expiring = Reîmprospătează toate cele care expiră în 14 zile
+jobs-title = Reîmprospătare token-uri
+jobs-running = În curs: un apel ANAF per token, ritmat pentru a respecta limitele ANAF. Pagina se actualizează singură.
+jobs-finished = Finalizat.
+jobs-progress = { $done ->
+         [one] { $done } din { $total } procesat
+        *[other] { $done } din { $total } procesate
+    }: { $refreshed ->
+         [one] { $refreshed } reîmprospătat
+        *[other] { $refreshed } reîmprospătate
+    }, { $failed ->
+         [one] { $failed } eșuat
+        *[other] { $failed } eșuate
+    }.
+jobs-nothing_to_do = Niciun token reîmprospătabil nu expiră în următoarele 14 zile.
+members-title = Membri
+members-role = Rol în firmă
+members-role_admin = administrator firmă
+members-role_viewer = vizualizare
+members-you = dumneavoastră
+members-make_admin = Fă administrator
+members-make_viewer = Doar vizualizare
+members-remove = Elimină
+members-add_title = Adaugă un membru
+members-add = Adaugă membrul
+members-add_hint = Persoana are nevoie de un cont în acest portal. Cei cu vizualizare văd starea și expirarea; administratorii conectează, reîmprospătează, șterg și afișează token-uri și gestionează membrii.
+members-added = { $email } a fost adăugat.
+members-changed = Membrii au fost actualizați.
+members-last_admin = O firmă păstrează cel puțin un administrator: numiți mai întâi pe altcineva administrator.
+members-no_such_user = Nu există un cont cu acest email. Rugați persoana să se înregistreze mai întâi.
+members-already_member = Această persoană este deja membru.
+support-title = Suport: toate firmele
+support-intro = Vizualizare doar în citire a stării token-urilor tuturor firmelor. Secretele nu sunt afișate niciodată aici.
+support-search_placeholder = CIF, denumire sau email utilizator
+admin-users_title = Utilizatori
+admin-search_placeholder = Parte dintr-un email
+admin-state = Stare
+admin-enabled = activ
+admin-disabled = dezactivat
+admin-enable = Activează
+admin-disable = Dezactivează
+admin-save_role = Salvează
+admin-user_changed = { $email } a fost actualizat.
+admin-last_admin = Ultimul administrator activ nu poate fi retrogradat sau dezactivat.
+admin-audit_title = Jurnal de audit
+admin-when = Când
+admin-filter_actor = Autor (email)
+admin-filter_company = Firmă (CIF)
+admin-filter_action = Acțiune
+admin-filter_outcome = Rezultat
+admin-filter_from = De la
+admin-filter_until = Până la
+admin-success = reușit
+admin-failure = eșuat
+admin-detail = Detalii
+
+## Errors
+
+error-back_home = Înapoi la pagina de start
+error-request_id = Cod cerere (menționați-l la suport)
+error-400-title = Cererea nu a putut fi înțeleasă
+error-400-message = Ceva din cerere era greșit. Reveniți și încercați din nou.
+error-403-title = Acces interzis
+error-403-message = Nu aveți dreptul să faceți acest lucru sau formularul a expirat. Reîncărcați pagina și încercați din nou.
+error-404-title = Pagina nu există
+error-404-message = Nu există nimic la această adresă.
+error-405-title = Metodă nepermisă
+error-405-message = Această adresă nu acceptă acest tip de cerere.
+error-413-title = Prea mare
+error-413-message = Ce ați trimis depășește limita acceptată de portal.
+error-429-title = Prea multe cereri
+error-429-message = Prea multe încercări într-un timp scurt. Așteptați câteva minute, apoi încercați din nou.
+error-500-title = A apărut o eroare
+error-500-message = Portalul nu a putut finaliza cererea. Nu s-a modificat nimic; încercați din nou.

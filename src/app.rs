@@ -1,0 +1,58 @@
+//! What every request handler may use, shared by all workers: the services and the settings
+//! pages need. Built once by `startup`.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+
+use crate::audit::AuditLog;
+use crate::auth::Passwords;
+use crate::auth::login_limiter::LoginLimiter;
+use crate::companies::CompanyService;
+use crate::config::Registration;
+use crate::db::Db;
+use crate::domain::Actor;
+use crate::tokens::TokenService;
+
+pub struct AppState {
+    pub db: Db,
+    pub passwords: Passwords,
+    pub login_limiter: LoginLimiter,
+    pub registration: Registration,
+    /// `scheme://host[:port]` of the public base URL, for the Origin check.
+    pub origin: String,
+    pub base_url: url::Url,
+    pub sandbox: bool,
+    pub trust_proxy: bool,
+    pub tokens: TokenService,
+    pub companies: CompanyService,
+    pub audit: AuditLog,
+    /// Send a PKCE challenge with Connect ANAF.
+    pub pkce: bool,
+}
+
+impl AppState {
+    /// The client's address: the peer, or the proxy's `X-Forwarded-For` when it is trusted.
+    pub fn client_ip(&self, req: &HttpRequest) -> String {
+        let info = req.connection_info();
+        let address = if self.trust_proxy {
+            info.realip_remote_addr()
+        } else {
+            info.peer_addr()
+        };
+        address.unwrap_or("unknown").to_owned()
+    }
+
+    /// Who is acting in this request, for the audit log.
+    pub fn actor(&self, req: &HttpRequest, user_id: Option<i64>) -> Actor {
+        Actor {
+            user_id,
+            ip: Some(self.client_ip(req)),
+            user_agent: req
+                .headers()
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            api_key_id: None,
+        }
+    }
+}

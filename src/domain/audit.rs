@@ -1,0 +1,158 @@
+//! What the audit log records: who acted (`Actor`), what they did (`AuditAction`) and how it went.
+
+/// Who acted, from where: captured from the request by the handler.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// Set when the action came through the REST API with this key.
+    pub api_key_id: Option<i64>,
+}
+
+impl Actor {
+    /// The portal itself (background work), acting for nobody in particular.
+    pub fn system() -> Actor {
+        Actor::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+        }
+    }
+}
+
+/// Every action the audit log records. The names are stored; the audit log's action filter
+/// matches their start (`token.`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    CompanyCreated,
+    CompaniesBulkCreated,
+    ConnectStarted,
+    ConnectSucceeded,
+    ConnectFailed,
+    TokenSavedViaApi,
+    TokenRefreshed,
+    TokenRefreshFailed,
+    TokenRevealed,
+    TokenDeleted,
+    RefreshJobStarted,
+    MemberAdded,
+    MemberRoleChanged,
+    MemberRemoved,
+    UserRoleChanged,
+    UserDisabled,
+    UserEnabled,
+    AuditViewed,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 20] = [
+        AuditAction::CompanyCreated,
+        AuditAction::CompaniesBulkCreated,
+        AuditAction::ConnectStarted,
+        AuditAction::ConnectSucceeded,
+        AuditAction::ConnectFailed,
+        AuditAction::TokenSavedViaApi,
+        AuditAction::TokenRefreshed,
+        AuditAction::TokenRefreshFailed,
+        AuditAction::TokenRevealed,
+        AuditAction::TokenDeleted,
+        AuditAction::RefreshJobStarted,
+        AuditAction::MemberAdded,
+        AuditAction::MemberRoleChanged,
+        AuditAction::MemberRemoved,
+        AuditAction::UserRoleChanged,
+        AuditAction::UserDisabled,
+        AuditAction::UserEnabled,
+        AuditAction::AuditViewed,
+        AuditAction::ApiKeyCreated,
+        AuditAction::ApiKeyRevoked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::CompanyCreated => "company.created",
+            AuditAction::CompaniesBulkCreated => "company.bulk_created",
+            AuditAction::ConnectStarted => "connect.started",
+            AuditAction::ConnectSucceeded => "connect.succeeded",
+            AuditAction::ConnectFailed => "connect.failed",
+            AuditAction::TokenSavedViaApi => "token.saved_via_api",
+            AuditAction::TokenRefreshed => "token.refreshed",
+            AuditAction::TokenRefreshFailed => "token.refresh_failed",
+            AuditAction::TokenRevealed => "token.revealed",
+            AuditAction::TokenDeleted => "token.deleted",
+            AuditAction::RefreshJobStarted => "job.refresh_expiring",
+            AuditAction::MemberAdded => "member.added",
+            AuditAction::MemberRoleChanged => "member.role_changed",
+            AuditAction::MemberRemoved => "member.removed",
+            AuditAction::UserRoleChanged => "user.role_changed",
+            AuditAction::UserDisabled => "user.disabled",
+            AuditAction::UserEnabled => "user.enabled",
+            AuditAction::AuditViewed => "audit.viewed",
+            AuditAction::ApiKeyCreated => "api_key.created",
+            AuditAction::ApiKeyRevoked => "api_key.revoked",
+        }
+    }
+
+    /// The action a stored name stands for (`None` for a name this version does not know).
+    pub fn parse(name: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+/// One audited action; `detail` must never hold a secret.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub action: AuditAction,
+    pub company_id: Option<i64>,
+    pub token_id: Option<i64>,
+    pub outcome: Outcome,
+    pub detail: Option<String>,
+}
+
+impl AuditEvent {
+    pub fn success(action: AuditAction) -> AuditEvent {
+        AuditEvent {
+            action,
+            company_id: None,
+            token_id: None,
+            outcome: Outcome::Success,
+            detail: None,
+        }
+    }
+
+    pub fn failure(action: AuditAction) -> AuditEvent {
+        AuditEvent {
+            outcome: Outcome::Failure,
+            ..AuditEvent::success(action)
+        }
+    }
+
+    pub fn company(mut self, company_id: i64) -> AuditEvent {
+        self.company_id = Some(company_id);
+        self
+    }
+
+    pub fn token(mut self, token_id: i64) -> AuditEvent {
+        self.token_id = Some(token_id);
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> AuditEvent {
+        self.detail = Some(detail.into());
+        self
+    }
+}
