@@ -250,10 +250,11 @@ async fn https_base_url_gives_a_secure_host_prefixed_cookie_and_hsts() {
 
 #[tokio::test]
 async fn an_idle_session_expires() {
-    let app = spawn_app_with(&["--session-idle-timeout", "2s"]).await;
+    // Margins of a second or more each way: a busy CI machine can stall a request for a while.
+    let app = spawn_app_with(&["--session-idle-timeout", "3s"]).await;
     app.register_logged_in("ana@firma.ro").await;
     assert_eq!(app.get("/").await.status(), StatusCode::OK);
-    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(4000)).await;
     assert!(is_login_redirect(&app.get("/").await));
 }
 
@@ -261,18 +262,19 @@ async fn an_idle_session_expires() {
 async fn an_active_session_still_ends_at_the_absolute_timeout() {
     let app = spawn_app_with(&[
         "--session-idle-timeout",
-        "2s",
+        "3s",
         "--session-absolute-timeout",
-        "4s",
+        "6s",
     ])
     .await;
     app.register_logged_in("ana@firma.ro").await;
-    // Active every second: the idle timeout never fires, the absolute one does.
-    for _ in 0..3 {
+    // Active every second: the idle timeout (2 s of margin per gap) never fires; the absolute one
+    // does (about 2 s after the last request, then 3 s more).
+    for _ in 0..4 {
         tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
         assert_eq!(app.get("/").await.status(), StatusCode::OK);
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3000)).await;
     assert!(is_login_redirect(&app.get("/").await));
 }
 

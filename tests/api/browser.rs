@@ -2,7 +2,8 @@
 //! `chromium-driver`): register, add a company, Connect ANAF, choose a certificate on the sandbox
 //! page, see the token, refresh it, delete it.
 //!
-//! Without `chromedriver` on the PATH the test says so and passes, unless
+//! Without `chromedriver` on the PATH the test cannot run: it prints a SKIPPED line that
+//! `cargo test` shows (written past libtest's output capture) and ends, unless
 //! `ANAF_PORTAL_BROWSER_TESTS=required` (set by `.ci/run`), where a missing browser fails it.
 
 use std::process::{Child, Command, Stdio};
@@ -40,7 +41,14 @@ async fn start_driver() -> Option<Driver> {
             !required,
             "chromedriver is not installed but browser tests are required"
         );
-        eprintln!("SKIPPED: chromedriver not found (apt-get install chromium chromium-driver)");
+        // Straight to the process's stderr: libtest captures `eprintln!` and shows it only for
+        // failed tests, and a skip must not pass for a run.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "\nSKIPPED: the Chromium journey did not run: chromedriver not found \
+             (apt-get install chromium chromium-driver)"
+        );
         return None;
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -396,7 +396,8 @@ async fn refresh_saves_a_new_pair_and_concurrent_refreshes_call_anaf_once() {
     assert_eq!(refreshes.len(), 1);
     assert_eq!(refreshes[0]["client_auth"], "basic");
 
-    // Two at once while ANAF is slow: one ANAF call, both see the result.
+    // Two at once while ANAF is slow (2 s: both requests start long before the first ends, even
+    // on a busy machine): one ANAF call, both see the result.
     app.client
         .delete(app.sim_url("calls"))
         .send()
@@ -404,7 +405,7 @@ async fn refresh_saves_a_new_pair_and_concurrent_refreshes_call_anaf_once() {
         .unwrap();
     app.sim_post(
         "faults",
-        json!({"endpoint": "token", "kind": "latency", "ms": 800}),
+        json!({"endpoint": "token", "kind": "latency", "ms": 2000}),
     )
     .await;
     let token_field = csrf_token(&app.get_html(&format!("/companies/{company}")).await);

@@ -1203,9 +1203,10 @@ async fn faults_latency_status_and_count() {
     let t = spawn_sim().await;
     let pair = t.tokens_for(&cert_with_rights()).await;
 
+    // 1.5 s: far above what an unslowed call takes even on a busy machine.
     t.post(
         "/__sim/faults",
-        json!({"endpoint": "hello", "kind": "latency", "ms": 400}),
+        json!({"endpoint": "hello", "kind": "latency", "ms": 1500}),
     )
     .await;
     let started = Instant::now();
@@ -1213,14 +1214,14 @@ async fn faults_latency_status_and_count() {
         t.hello(Some(&pair.access_token)).await.status(),
         StatusCode::OK
     );
-    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert!(started.elapsed() >= Duration::from_millis(1500));
     let started = Instant::now();
     assert_eq!(
         t.hello(Some(&pair.access_token)).await.status(),
         StatusCode::OK
     );
     assert!(
-        started.elapsed() < Duration::from_millis(400),
+        started.elapsed() < Duration::from_millis(1500),
         "only the next call"
     );
 
@@ -1320,7 +1321,7 @@ async fn fault_timeout_makes_the_client_time_out() {
             ("grant_type", "refresh_token"),
             ("refresh_token", &pair.refresh_token),
         ])
-        .timeout(Duration::from_millis(500))
+        .timeout(Duration::from_secs(2))
         .send()
         .await;
     let err = result.expect_err("the simulator sleeps 60 s");
