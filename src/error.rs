@@ -7,10 +7,11 @@
 //! below say which status each deserves. Internal details are logged with the request id and never
 //! shown.
 
-use actix_web::body::BoxBody;
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 use crate::tokens::TokenError;
 
@@ -112,15 +113,51 @@ impl ResponseError for AppError {
     }
 }
 
-/// The headers an error response keeps when a renderer replaces its body.
-pub const KEPT_HEADERS: [header::HeaderName; 3] =
-    [header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::ALLOW];
+/// What a scope's error renderer is given: the failed request, its status and error, and the
+/// request id to quote.
+pub struct FailedRequest<'a> {
+    pub request: &'a HttpRequest,
+    pub status: StatusCode,
+    pub error: Option<&'a actix_web::Error>,
+    pub request_id: &'a str,
+}
 
-/// Logs a server error's cause with the request id (the client only sees the id).
-pub fn log_server_error(status: StatusCode, error: Option<&actix_web::Error>, request_id: &str) {
+impl FailedRequest<'_> {
+    /// Our own error, when the response came from one (not from an extractor or the router).
+    pub fn app_error(&self) -> Option<&AppError> {
+        self.error.and_then(|e| e.as_error::<AppError>())
+    }
+}
+
+/// Gives an error response the body `render` makes for it (the portal's pages and the API each
+/// have their own), keeping the headers that say how to retry or authenticate. Responses that
+/// are not errors, or that a handler rendered on purpose (a form with its messages, 422), pass
+/// through. A server error's cause is logged with the request id; the client only sees the id.
+pub fn render_errors<B>(
+    res: ServiceResponse<B>,
+    render: impl FnOnce(&FailedRequest<'_>) -> HttpResponse,
+) -> ServiceResponse<EitherBody<B>> {
+    let status = res.status();
+    if status.as_u16() < 400 || res.response().error().is_none() {
+        return res.map_into_left_body();
+    }
+    let (request, response) = res.into_parts();
+    let request_id = crate::telemetry::request_id(&request);
     if status.is_server_error()
-        && let Some(error) = error
+        && let Some(error) = response.error()
     {
         tracing::error!(request_id = %request_id, error = %error, "request failed");
     }
+    let mut rendered = render(&FailedRequest {
+        request: &request,
+        status,
+        error: response.error(),
+        request_id: &request_id,
+    });
+    for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::ALLOW] {
+        if let Some(value) = response.headers().get(&name) {
+            rendered.headers_mut().insert(name, value.clone());
+        }
+    }
+    ServiceResponse::new(request, rendered).map_into_right_body()
 }

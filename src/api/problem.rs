@@ -9,7 +9,7 @@ use actix_web::middleware::Next;
 use serde::Serialize;
 use utoipa::{IntoResponses, ToSchema};
 
-use crate::error::{AppError, KEPT_HEADERS, log_server_error};
+use crate::error::{AppError, render_errors};
 
 /// An RFC 9457 problem detail, as every API error is rendered (`application/problem+json`).
 #[derive(Serialize, ToSchema)]
@@ -50,35 +50,28 @@ pub async fn render(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let res = next.call(req).await?;
-    let status = res.status();
-    if status.as_u16() < 400 || res.response().error().is_none() {
-        return Ok(res.map_into_left_body());
-    }
-    let (request, response) = res.into_parts();
-    let request_id = crate::telemetry::request_id(&request);
-    log_server_error(status, response.error(), &request_id);
-    let detail = match response.error().and_then(|e| e.as_error::<AppError>()) {
-        Some(e) => e.public_detail(),
-        // Extractor errors (bad JSON, wrong path parameter) describe the client's mistake only.
-        None if status.is_client_error() => response.error().map(|e| e.to_string()),
-        None => None,
-    }
-    .unwrap_or_else(|| {
-        if status.is_server_error() {
-            format!("Internal error; quote request id {request_id} to support.")
-        } else {
-            status.canonical_reason().unwrap_or("Error").to_owned()
+    Ok(render_errors(res, |failed| {
+        let status = failed.status;
+        let detail = match failed.app_error() {
+            Some(e) => e.public_detail(),
+            // Extractor errors (bad JSON, wrong path parameter) describe the client's mistake only.
+            None if status.is_client_error() => failed.error.map(|e| e.to_string()),
+            None => None,
         }
-    });
-    let mut rendered = HttpResponse::build(status)
-        .content_type("application/problem+json")
-        .json(Problem::new(status, detail, request_id));
-    for name in KEPT_HEADERS {
-        if let Some(value) = response.headers().get(&name) {
-            rendered.headers_mut().insert(name, value.clone());
-        }
-    }
-    Ok(ServiceResponse::new(request, rendered).map_into_right_body())
+        .unwrap_or_else(|| {
+            if status.is_server_error() {
+                format!(
+                    "Internal error; quote request id {} to support.",
+                    failed.request_id
+                )
+            } else {
+                status.canonical_reason().unwrap_or("Error").to_owned()
+            }
+        });
+        HttpResponse::build(status)
+            .content_type("application/problem+json")
+            .json(Problem::new(status, detail, failed.request_id.to_owned()))
+    }))
 }
 
 /// The default answer of the API scope: 404 as a problem detail.

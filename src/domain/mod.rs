@@ -1,6 +1,32 @@
 //! Parsed values: once a value of these types exists, it is valid. Those stored in the database
 //! map to a TEXT column through their `as_str` and `FromStr` (`crate::db::text_column`).
 
+/// `as_str`, `FromStr` and `Display` for an enum from its variants' stored names (the names
+/// the database holds and the API shows).
+macro_rules! named_variants {
+    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $name),* }
+            }
+        }
+        impl std::str::FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<$ty, String> {
+                match s {
+                    $($name => Ok($ty::$variant),)*
+                    other => Err(format!("unknown {} '{other}'", stringify!($ty))),
+                }
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 mod audit;
 mod cif;
 mod email;

@@ -1,6 +1,3 @@
-use std::fmt;
-use std::str::FromStr;
-
 /// A person's role on the whole platform (company roles are separate).
 #[derive(
     Debug,
@@ -21,33 +18,7 @@ pub enum Role {
     User,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Support => "support",
-            Role::User => "user",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Role, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "admin" => Ok(Role::Admin),
-            "support" => Ok(Role::Support),
-            "user" => Ok(Role::User),
-            other => Err(format!("'{other}' is not a role (admin, support or user)")),
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+named_variants!(Role { Admin => "admin", Support => "support", User => "user" });
 
 /// A person's role within one company.
 #[derive(
@@ -67,22 +38,4 @@ pub enum MemberRole {
     Viewer,
 }
 
-impl MemberRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberRole::Admin => "admin",
-            MemberRole::Viewer => "viewer",
-        }
-    }
-}
-
-impl FromStr for MemberRole {
-    type Err = String;
-    fn from_str(s: &str) -> Result<MemberRole, String> {
-        match s.trim() {
-            "admin" => Ok(MemberRole::Admin),
-            "viewer" => Ok(MemberRole::Viewer),
-            other => Err(format!("'{other}' is not a company role (admin or viewer)")),
-        }
-    }
-}
+named_variants!(MemberRole { Admin => "admin", Viewer => "viewer" });

@@ -1,8 +1,5 @@
 //! What is known of a stored token, and the one status it shows, derived from that and the clock.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::NaiveDateTime;
 
 /// Whether the token pair can still be used or only a new Connect ANAF helps.
@@ -36,31 +33,6 @@ pub enum Rights {
     Unknown,
     Granted,
     Denied,
-}
-
-/// Names as stored in the database and shown by the API.
-macro_rules! named_variants {
-    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
-        impl $ty {
-            pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $name),* }
-            }
-        }
-        impl FromStr for $ty {
-            type Err = String;
-            fn from_str(s: &str) -> Result<$ty, String> {
-                match s {
-                    $($name => Ok($ty::$variant),)*
-                    other => Err(format!("unknown {} '{other}'", stringify!($ty))),
-                }
-            }
-        }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
 }
 
 named_variants!(TokenState { Active => "active", ReconnectNeeded => "reconnect_needed" });

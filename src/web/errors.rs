@@ -9,7 +9,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::error::{AppError, KEPT_HEADERS, log_server_error};
+use crate::error::{AppError, render_errors};
 use crate::i18n::Lang;
 
 /// Middleware for the portal's scope (see the module comment).
@@ -18,30 +18,13 @@ pub async fn render(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let res = next.call(req).await?;
-    let status = res.status();
-    // Only errors get a body here: a page a handler rendered on purpose (a form with its
-    // messages, 422) passes through.
-    if status.as_u16() < 400 || res.response().error().is_none() {
-        return Ok(res.map_into_left_body());
-    }
-    let (request, response) = res.into_parts();
-    let request_id = crate::telemetry::request_id(&request);
-    log_server_error(status, response.error(), &request_id);
-    let login_required = response
-        .error()
-        .and_then(|e| e.as_error::<AppError>())
-        .is_some_and(|e| matches!(e, AppError::LoginRequired));
-    let mut rendered = if login_required {
-        redirect_to_login(&request)
-    } else {
-        error_page(&request, status, &request_id)
-    };
-    for name in KEPT_HEADERS {
-        if let Some(value) = response.headers().get(&name) {
-            rendered.headers_mut().insert(name, value.clone());
+    Ok(render_errors(res, |failed| {
+        if matches!(failed.app_error(), Some(AppError::LoginRequired)) {
+            redirect_to_login(failed.request)
+        } else {
+            error_page(failed.request, failed.status, failed.request_id)
         }
-    }
-    Ok(ServiceResponse::new(request, rendered).map_into_right_body())
+    }))
 }
 
 fn redirect_to_login(request: &HttpRequest) -> HttpResponse {
