@@ -5,12 +5,14 @@
 //!
 //! Run with `cargo bench --bench api` (about 30 s once built). Cargo builds the `anaf-portal`
 //! binary with the same (release) profile and hands its path over in `CARGO_BIN_EXE_anaf-portal`.
-//! The portal runs in sandbox mode on 127.0.0.1; the 50 tokens are minted by its simulator and
-//! saved through `POST /api/v1/anaf/tokens`. The per-key rate limit is raised for the run (it is
-//! still checked on every request). The exit code is 1 when the target is missed.
+//! The portal runs in sandbox mode on 127.0.0.1 (started by `common::Server`); the user and the key
+//! are created with the portal's command line, the 50 tokens are minted by its simulator and saved
+//! through `POST /api/v1/anaf/tokens`. The per-key rate limit is raised for the run (it is still
+//! checked on every request). The exit code is 1 when the target is missed, 2 when the benchmark
+//! itself could not run.
 
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -18,9 +20,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_anaf-portal");
+use common::Server;
+
 const EMAIL: &str = "bench-api@example.com";
-const PASSWORD: &str = "verde-munte-cafea-2026";
 const TOKENS: usize = 50;
 const CONNECTIONS: usize = 32;
 const WARMUP: Duration = Duration::from_secs(2);
@@ -31,112 +33,17 @@ const CERTIFICATE: &str = "34:00:00:25:69:a1:b2:c3:d4:e5:f6:00:00:00:00:01";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    match run().await {
-        Ok(true) => {}
-        Ok(false) => std::process::exit(1),
-        Err(error) => {
-            eprintln!("benchmark error: {error:#}");
-            std::process::exit(2);
-        }
-    }
-}
-
-struct Portal {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-    dir_path: std::path::PathBuf,
-}
-
-impl Drop for Portal {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-fn portal_command(dir: &std::path::Path) -> Command {
-    let mut command = Command::new(BINARY);
-    command
-        .env("ANAF_PORTAL_DATA_DIR", dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("ANAF_CLIENT_ID")
-        .env_remove("ANAF_CLIENT_SECRET")
-        .env_remove("ANAF_PORTAL_SECRET_KEY")
-        .env("RUST_LOG", "warn");
-    command
-}
-
-async fn start_portal() -> anyhow::Result<Portal> {
-    let dir = tempfile::tempdir()?;
-    let port = free_port()?;
-    let child = portal_command(dir.path())
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env("ANAF_PORTAL_API_RATE_LIMIT", "100000000/minute")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting the portal")?;
-    let portal = Portal {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        dir_path: dir.path().to_owned(),
-        _dir: dir,
-    };
-    let client = reqwest::Client::new();
-    let started = Instant::now();
-    loop {
-        if let Ok(r) = client.get(format!("{}/healthz", portal.base)).send().await
-            && r.status().is_success()
-        {
-            return Ok(portal);
-        }
-        if started.elapsed() > Duration::from_secs(20) {
-            bail!("the portal did not answer /healthz within 20 s");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::finish(run().await);
 }
 
 /// A user (CLI), 50 companies where they are admin (database), a key (CLI), and 50 tokens minted
 /// by the simulator and saved through the API.
-async fn arrange(portal: &Portal) -> anyhow::Result<String> {
-    let mut user = portal_command(&portal.dir_path)
-        .args(["user", "create", "--email", EMAIL, "--role", "user"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    user.stdin
-        .take()
-        .context("stdin")?
-        .write_all(format!("{PASSWORD}\n").as_bytes())?;
-    let output = user.wait_with_output()?;
-    if !output.status.success() {
-        bail!(
-            "user create: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let output = portal_command(&portal.dir_path)
-        .args(["api-key", "create", "--email", EMAIL, "--name", "bench"])
-        .output()?;
-    if !output.status.success() {
-        bail!(
-            "api-key create: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let key = String::from_utf8(output.stdout)?.trim().to_owned();
+async fn arrange(portal: &Server) -> anyhow::Result<String> {
+    common::create_user(portal.data_dir(), EMAIL, common::PASSWORD)?;
+    let key = common::create_api_key(portal.data_dir(), EMAIL, "bench")?;
 
-    let cifs = valid_cifs(TOKENS);
-    let db_path = portal.dir_path.join("anaf-portal.sqlite3");
+    let cifs = common::valid_cifs(TOKENS);
+    let db_path = portal.database();
     let company_cifs = cifs.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         use anaf_portal::db::models::{companies, users};
@@ -147,7 +54,9 @@ async fn arrange(portal: &Portal) -> anyhow::Result<String> {
             anaf_portal::domain::Email::parse(EMAIL).map_err(|_| anyhow::anyhow!("email"))?;
         let user = users::find_by_email(&mut conn, &email)?.context("bench user")?;
         for cif in &company_cifs {
-            companies::create_with_admin(&mut conn, cif, Some("Firma Bench SRL"), user.id)?;
+            let cif = anaf_portal::domain::Cif::parse(cif)
+                .map_err(|_| anyhow::anyhow!("invalid CIF {cif}"))?;
+            companies::create_with_admin(&mut conn, &cif, Some("Firma Bench SRL"), user.id)?;
         }
         Ok(())
     })
@@ -156,19 +65,19 @@ async fn arrange(portal: &Portal) -> anyhow::Result<String> {
     let client = reqwest::Client::new();
     for cif in &cifs {
         let minted: Value = client
-            .post(format!("{}/sandbox/anaf/__sim/mint", portal.base))
+            .post(portal.url("/sandbox/anaf/__sim/mint"))
             .json(&json!({"certificate_serial": CERTIFICATE, "client_id": "anaf-portal-sandbox"}))
             .send()
             .await?
             .json()
             .await?;
         let response = client
-            .post(format!("{}/api/v1/anaf/tokens", portal.base))
+            .post(portal.url("/api/v1/anaf/tokens"))
             .bearer_auth(&key)
             .json(&json!({
                 "token": minted["access_token"],
                 "refreshToken": minted["refresh_token"],
-                "cif": cif.as_str(),
+                "cif": cif,
             }))
             .send()
             .await?;
@@ -177,7 +86,7 @@ async fn arrange(portal: &Portal) -> anyhow::Result<String> {
         }
     }
     let listed: Vec<Value> = client
-        .get(format!("{}/api/v1/anaf/tokens", portal.base))
+        .get(portal.url("/api/v1/anaf/tokens"))
         .bearer_auth(&key)
         .send()
         .await?
@@ -187,17 +96,6 @@ async fn arrange(portal: &Portal) -> anyhow::Result<String> {
         bail!("the key's user has {} tokens, not {TOKENS}", listed.len());
     }
     Ok(key)
-}
-
-/// `count` CIFs with valid check digits.
-fn valid_cifs(count: usize) -> Vec<anaf_portal::domain::Cif> {
-    (1_000_000u32..)
-        .filter_map(|body| {
-            (0..10)
-                .find_map(|check| anaf_portal::domain::Cif::parse(&format!("{body}{check}")).ok())
-        })
-        .take(count)
-        .collect()
 }
 
 struct Load {
@@ -274,12 +172,17 @@ async fn hammer(url: String, key: Option<String>) -> anyhow::Result<Load> {
 }
 
 async fn run() -> anyhow::Result<bool> {
-    anaf_portal::startup::install_crypto_provider();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("anaf-portal REST API benchmark");
-    println!("  binary:  {BINARY}");
-    println!("  machine: {cores} cores; load generator in this process, portal in its own");
-    let portal = start_portal().await?;
+    common::begin(
+        "anaf-portal REST API benchmark",
+        &["load generator in this process, portal in its own"],
+    );
+    // The per-key rate limit raised for the run (still checked on every request); warnings only
+    // in the log, as a busy deployment would run.
+    let portal = Server::start(&[
+        ("ANAF_PORTAL_API_RATE_LIMIT", "100000000/minute"),
+        ("RUST_LOG", "warn"),
+    ])
+    .await?;
     let key = arrange(&portal).await?;
     println!(
         "  arranged: 1 user, {TOKENS} companies, {TOKENS} tokens saved through the API (SQLite)"
@@ -290,8 +193,8 @@ async fn run() -> anyhow::Result<bool> {
         WINDOW.as_secs()
     );
 
-    let health = hammer(format!("{}/healthz", portal.base), None).await?;
-    let api = hammer(format!("{}/api/v1/anaf/tokens", portal.base), Some(key)).await?;
+    let health = hammer(portal.url("/healthz"), None).await?;
+    let api = hammer(portal.url("/api/v1/anaf/tokens"), Some(key)).await?;
     let ratio = api.rate() / health.rate();
     let pass = ratio >= TARGET_RATIO && api.errors == 0 && health.errors == 0;
 

@@ -7,22 +7,24 @@
 //!
 //! Run with `cargo bench --bench foundation` (about 15 s once built). Cargo builds the `anaf-portal`
 //! binary with the same (release) profile and hands its path over in `CARGO_BIN_EXE_anaf-portal`.
-//! Everything talks to 127.0.0.1 only. The exit code is 1 when a target is missed.
+//! Everything talks to 127.0.0.1 only (the portal started by `common::Server`, sandbox mode, a
+//! fresh temporary data directory each time). The exit code is 1 when a target is missed, 2 when
+//! the benchmark itself could not run.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use reqwest::StatusCode;
 use reqwest::header::{COOKIE, SET_COOKIE};
-use reqwest::{StatusCode, redirect};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_anaf-portal");
+use common::{PASSWORD, Row, Server, ms, percentile, plain_client};
+
 const SESSION_COOKIE: &str = "anaf_portal_session";
 const EMAIL: &str = "bench@example.com";
-const PASSWORD: &str = "verde-munte-cafea-2026";
 
 const STARTUP_RUNS: usize = 5;
 const STARTUP_TARGET: Duration = Duration::from_secs(1);
@@ -41,53 +43,19 @@ const LATENCY_RATIO_TARGET: f64 = 5.0;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    match run().await {
-        Ok(true) => {}
-        Ok(false) => std::process::exit(1),
-        Err(error) => {
-            eprintln!("benchmark error: {error:#}");
-            std::process::exit(2);
-        }
-    }
-}
-
-/// A row of the summary table.
-struct Row {
-    metric: String,
-    value: String,
-    target: String,
-    pass: Option<bool>,
-}
-
-impl Row {
-    fn new(metric: &str, value: String, target: &str, pass: Option<bool>) -> Row {
-        Row {
-            metric: metric.to_owned(),
-            value,
-            target: target.to_owned(),
-            pass,
-        }
-    }
+    common::finish(run().await);
 }
 
 async fn run() -> anyhow::Result<bool> {
-    anaf_portal::startup::install_crypto_provider();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("anaf-portal foundation benchmark");
-    println!("  binary:  {BINARY}");
-    println!(
-        "  machine: {cores} cores ({}), load average before: {}",
-        cpu_model(),
-        load_average()
-    );
-    println!("  database: SQLite in a fresh temporary directory; all traffic on 127.0.0.1\n");
+    common::begin("anaf-portal foundation benchmark", &[]);
+    let cores = common::cores();
     let mut rows = Vec::new();
 
     // 1. Start-up: spawn until the first 200 from /healthz, on an empty data directory.
     let mut times = Vec::new();
     let mut server = None;
     for run in 1..=STARTUP_RUNS {
-        let started = Server::start().await?;
+        let started = Server::start(&[]).await?;
         println!(
             "start-up run {run}: {:.1} ms",
             started.startup.as_secs_f64() * 1000.0
@@ -119,7 +87,7 @@ async fn run() -> anyhow::Result<bool> {
         }
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss = server.rss_bytes()?;
+    let rss = rss_bytes(server.pid())?;
     println!("\nidle VmRSS after start-up and 20 requests: {}", mb(rss));
     rows.push(Row::new(
         "Idle resident memory (VmRSS) after start-up and 20 requests",
@@ -129,16 +97,16 @@ async fn run() -> anyhow::Result<bool> {
     ));
 
     // 3. Health latency, idle and while 16 logins hash at once.
-    register(&client, &server).await?;
-    let login = login_once(&client, &server).await?;
+    register(&client, &server.base).await?;
+    let login = login_once(&client, &server.base).await?;
     println!(
         "one login on the idle server: {:.1} ms",
         login.as_secs_f64() * 1000.0
     );
 
-    let idle_cpu_before = CpuSample::take(server.child.id())?;
+    let idle_cpu_before = CpuSample::take(server.pid())?;
     let idle = probe(&server.url("/healthz")).await?;
-    let idle_cpu = CpuSample::take(server.child.id())?.since(&idle_cpu_before);
+    let idle_cpu = CpuSample::take(server.pid())?.since(&idle_cpu_before);
     println!(
         "\nGET /healthz, idle server: {} requests over {PROBE_CONNECTIONS} connections",
         idle.len()
@@ -150,13 +118,12 @@ async fn run() -> anyhow::Result<bool> {
     let mut loops = Vec::new();
     for _ in 0..CONCURRENT_LOGINS {
         let client = plain_client()?;
-        let base = server.url("");
+        let base = server.base.clone();
         let (stop, completed, latencies) =
             (stop.clone(), completed.clone(), login_latencies.clone());
         loops.push(tokio::spawn(async move {
-            let server = Target { base };
             while !stop.load(Ordering::Relaxed) {
-                let took = login_once(&client, &server).await?;
+                let took = login_once(&client, &base).await?;
                 completed.fetch_add(1, Ordering::Relaxed);
                 latencies.lock().expect("not poisoned").push(took);
             }
@@ -166,11 +133,11 @@ async fn run() -> anyhow::Result<bool> {
     tokio::time::sleep(LOAD_WARMUP).await;
     login_latencies.lock().expect("not poisoned").clear();
     let before = completed.load(Ordering::Relaxed);
-    let cpu_before = CpuSample::take(server.child.id())?;
+    let cpu_before = CpuSample::take(server.pid())?;
     let window_start = Instant::now();
     let loaded = probe(&server.url("/healthz")).await?;
     let window = window_start.elapsed();
-    let cpu = CpuSample::take(server.child.id())?.since(&cpu_before);
+    let cpu = CpuSample::take(server.pid())?.since(&cpu_before);
     let logins_in_window = completed.load(Ordering::Relaxed) - before;
     let mut logins = std::mem::take(&mut *login_latencies.lock().expect("not poisoned"));
     stop.store(true, Ordering::Relaxed);
@@ -251,181 +218,44 @@ async fn run() -> anyhow::Result<bool> {
 
     // The same process once the logins are over: what argon2's buffers leave behind.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let rss_after = server.rss_bytes()?;
+    let rss_after = rss_bytes(server.pid())?;
     rows.push(Row::new(
         "Idle resident memory (VmRSS) after the login load, 2 s quiet",
         mb(rss_after),
         "< 30 MB",
         Some(rss_after < RSS_TARGET_BYTES),
     ));
-    if let Some(path) = std::env::var_os("ANAF_BENCH_SERVER_LOG") {
-        std::fs::copy(server.data_dir.path().join("server.log"), &path)?;
-        println!(
-            "server log of the latency run copied to {}",
-            Path::new(&path).display()
-        );
-    }
+    // `ANAF_BENCH_SERVER_LOG=<file>`: the log of the latency run is the last one copied there.
     drop(server);
 
-    println!("\nload average after: {}\n", load_average());
-    println!("| Measurement | Value | Target | Result |");
-    println!("|---|---|---|---|");
-    for row in &rows {
-        let result = match row.pass {
-            Some(true) => "PASS",
-            Some(false) => "FAIL",
-            None => "",
-        };
-        println!(
-            "| {} | {} | {} | {result} |",
-            row.metric, row.value, row.target
-        );
-    }
-    Ok(rows.iter().all(|row| row.pass != Some(false)))
+    println!("\nload average after: {}\n", common::load_average());
+    Ok(common::print_table(&rows))
 }
 
-/// The portal as a child process on a free port with an empty data directory.
-struct Server {
-    child: Child,
-    target: Target,
-    startup: Duration,
-    /// Holds the database and `server.log`; removed when the server is dropped, after the
-    /// process is gone.
-    data_dir: tempfile::TempDir,
-}
-
-/// Where a server answers.
-struct Target {
-    base: String,
-}
-
-trait Url {
-    fn url(&self, path: &str) -> String;
-}
-
-impl Url for Target {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-}
-
-impl Url for Server {
-    fn url(&self, path: &str) -> String {
-        self.target.url(path)
-    }
-}
-
-impl Server {
-    async fn start() -> anyhow::Result<Server> {
-        let data_dir = tempfile::tempdir()?;
-        let port = free_port()?;
-        let log = std::fs::File::create(data_dir.path().join("server.log"))?;
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(2))
-            .build()?;
-        let health = format!("http://127.0.0.1:{port}/healthz");
-
-        let began = Instant::now();
-        let mut command = Command::new(BINARY);
-        // Only our settings reach the portal; the rest of the environment (e.g. glibc's MALLOC_*
-        // tunables) passes through, as it would in a deployment.
-        for (name, _) in std::env::vars_os() {
-            let name_str = name.to_string_lossy();
-            if name_str.starts_with("ANAF_") || name_str == "DATABASE_URL" || name_str == "RUST_LOG"
-            {
-                command.env_remove(&name);
-            }
-        }
-        let mut child = command
-            .env("ANAF_PORTAL_BIND", format!("127.0.0.1:{port}"))
-            .env("ANAF_PORTAL_DATA_DIR", data_dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("spawning {BINARY}"))?;
-        let startup = loop {
-            if let Ok(response) = client.get(&health).send().await
-                && response.status() == StatusCode::OK
-            {
-                break began.elapsed();
-            }
-            if let Some(status) = child.try_wait()? {
-                bail!(
-                    "the server exited with {status} during start-up:\n{}",
-                    server_log(data_dir.path())
-                );
-            }
-            if began.elapsed() > Duration::from_secs(20) {
-                let _ = child.kill();
-                bail!(
-                    "no 200 from /healthz within 20 s:\n{}",
-                    server_log(data_dir.path())
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        };
-        Ok(Server {
-            child,
-            target: Target {
-                base: format!("http://127.0.0.1:{port}"),
-            },
-            startup,
-            data_dir,
+/// VmRSS of a process.
+fn rss_bytes(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
         })
-    }
-
-    fn rss_bytes(&self) -> anyhow::Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        let kib = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .context("no VmRSS line in /proc/<pid>/status")?;
-        Ok(kib * 1024)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn server_log(data_dir: &Path) -> String {
-    std::fs::read_to_string(data_dir.join("server.log")).unwrap_or_default()
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-/// No cookie store, no redirects, no proxy: each login carries its own session cookie by hand.
-fn plain_client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .no_proxy()
-        .redirect(redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()?)
+        .context("no VmRSS line in /proc/<pid>/status")?;
+    Ok(kib * 1024)
 }
 
 /// Opens a form page as a new visitor: the session cookie to send back and the form's CSRF token.
 async fn open_form(
     client: &reqwest::Client,
-    server: &impl Url,
+    base: &str,
     path: &str,
 ) -> anyhow::Result<(String, String)> {
-    let response = client.get(server.url(path)).send().await?;
+    let response = client.get(format!("{base}{path}")).send().await?;
     let cookie = response
         .headers()
         .get_all(SET_COOKIE)
@@ -436,19 +266,14 @@ async fn open_form(
         .map(str::to_owned)
         .with_context(|| format!("GET {path} set no session cookie"))?;
     let html = response.text().await?;
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html
-        .find(marker)
-        .with_context(|| format!("GET {path} has no csrf_token field"))?
-        + marker.len();
-    let end = html[start..].find('"').context("unterminated csrf_token")?;
-    Ok((cookie, html[start..start + end].to_owned()))
+    let token = common::csrf_token(&html).with_context(|| format!("GET {path}"))?;
+    Ok((cookie, token))
 }
 
-async fn register(client: &reqwest::Client, server: &impl Url) -> anyhow::Result<()> {
-    let (cookie, token) = open_form(client, server, "/register").await?;
+async fn register(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    let (cookie, token) = open_form(client, base, "/register").await?;
     let response = client
-        .post(server.url("/register"))
+        .post(format!("{base}/register"))
         .header(COOKIE, cookie)
         .form(&[
             ("email", EMAIL),
@@ -467,11 +292,11 @@ async fn register(client: &reqwest::Client, server: &impl Url) -> anyhow::Result
 /// One complete login with the right password (so no failure limiter is involved): the login
 /// page for a fresh session and CSRF token, then the form post, which runs one argon2 verify.
 /// Returns the time the post took.
-async fn login_once(client: &reqwest::Client, server: &impl Url) -> anyhow::Result<Duration> {
-    let (cookie, token) = open_form(client, server, "/login").await?;
+async fn login_once(client: &reqwest::Client, base: &str) -> anyhow::Result<Duration> {
+    let (cookie, token) = open_form(client, base, "/login").await?;
     let began = Instant::now();
     let response = client
-        .post(server.url("/login"))
+        .post(format!("{base}/login"))
         .header(COOKIE, cookie)
         .form(&[
             ("email", EMAIL),
@@ -524,16 +349,6 @@ async fn probe(url: &str) -> anyhow::Result<Vec<Duration>> {
     }
     all.sort();
     Ok(all)
-}
-
-/// Nearest-rank percentile of sorted samples.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn mb(bytes: u64) -> String {
@@ -606,21 +421,4 @@ fn process_ticks(pid: &str) -> anyhow::Result<u64> {
             .unwrap_or(0)
     };
     Ok(ticks(11) + ticks(12))
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|line| line.strip_prefix("model name"))
-                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned())
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned())
 }
