@@ -92,6 +92,15 @@ pub struct ServeArgs {
     )]
     pub anaf_oauth_url: String,
 
+    /// The OAuth server's issuer identifier: a Connect ANAF answer that names another (`iss`,
+    /// RFC 9207) is refused.
+    #[arg(
+        long,
+        env = "ANAF_OAUTH_ISSUER",
+        default_value = "https://logincert.anaf.ro"
+    )]
+    pub anaf_oauth_issuer: String,
+
     /// ANAF API server (the hello service and e-Factura).
     #[arg(long, env = "ANAF_API_URL", default_value = "https://api.anaf.ro")]
     pub anaf_api_url: String,
@@ -137,6 +146,7 @@ pub struct AnafSettings {
     pub credentials: Option<AnafCredentials>,
     pub redirect_uri: Option<Url>,
     pub oauth_url: Url,
+    pub issuer: String,
     pub api_url: Url,
     pub environment: EfacturaEnvironment,
     pub jwt_public_key_pem: Option<String>,
@@ -387,6 +397,7 @@ fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
         credentials,
         redirect_uri,
         oauth_url,
+        issuer: args.anaf_oauth_issuer.trim().to_owned(),
         api_url,
         environment,
         jwt_public_key_pem,

@@ -43,15 +43,45 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("{0}")]
     BadGateway(String),
-    #[error("{0}")]
-    ServiceUnavailable(String),
+    /// Try again later (ANAF down or limiting), after `retry_after_secs` when known.
+    #[error("{detail}")]
+    ServiceUnavailable {
+        detail: String,
+        retry_after_secs: Option<u64>,
+    },
+    /// The database cannot be reached: an outage of the whole portal, not a bug.
+    #[error("the database is unavailable")]
+    DatabaseUnavailable,
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+/// How long a client should wait before retrying during a database outage.
+pub const OUTAGE_RETRY_AFTER_SECS: u64 = 30;
+
+impl AppError {
+    pub fn unavailable(detail: impl Into<String>) -> AppError {
+        AppError::ServiceUnavailable {
+            detail: detail.into(),
+            retry_after_secs: None,
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        if crate::db::is_unavailable(&e) {
+            tracing::error!(error = %e, "database unavailable");
+            AppError::DatabaseUnavailable
+        } else {
+            AppError::Internal(e)
+        }
+    }
 }
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        AppError::Internal(e.into())
+        anyhow::Error::from(e).into()
     }
 }
 
@@ -59,7 +89,11 @@ impl From<TokenError> for AppError {
     fn from(e: TokenError) -> Self {
         match e {
             TokenError::NotFound => AppError::NotFound,
-            other => AppError::Internal(other.into()),
+            TokenError::Storage(cause) if crate::db::is_unavailable(&cause) => {
+                tracing::error!(error = %cause, "database unavailable");
+                AppError::DatabaseUnavailable
+            }
+            other => AppError::Internal(anyhow::Error::new(other)),
         }
     }
 }
@@ -72,8 +106,11 @@ impl AppError {
             | AppError::Unprocessable(d)
             | AppError::Conflict(d)
             | AppError::BadGateway(d)
-            | AppError::ServiceUnavailable(d)
+            | AppError::ServiceUnavailable { detail: d, .. }
             | AppError::Unauthenticated { detail: d } => Some(d.clone()),
+            AppError::DatabaseUnavailable => {
+                Some("the portal's database is unavailable; try again in a little while".to_owned())
+            }
             AppError::Internal(_) => None,
             other => Some(other.to_string()),
         }
@@ -93,7 +130,9 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
-            AppError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::ServiceUnavailable { .. } | AppError::DatabaseUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,8 +140,15 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut response = HttpResponse::build(self.status_code());
         match self {
-            AppError::TooManyRequests { retry_after_secs } => {
+            AppError::TooManyRequests { retry_after_secs }
+            | AppError::ServiceUnavailable {
+                retry_after_secs: Some(retry_after_secs),
+                ..
+            } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::DatabaseUnavailable => {
+                response.insert_header((header::RETRY_AFTER, OUTAGE_RETRY_AFTER_SECS.to_string()));
             }
             AppError::Unauthenticated { .. } => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

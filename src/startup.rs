@@ -30,11 +30,13 @@ use crate::db::Db;
 use crate::db::models::{login_failures, now, sessions};
 use crate::secrets::MasterKey;
 use crate::tokens::TokenService;
+use crate::tokens::spool::RecoverySpool;
 use crate::tokens::vault::TokenVault;
 use crate::web::security_headers::CspFormAction;
 
 pub struct Application {
     db: Db,
+    tokens: TokenService,
     port: u16,
     base_url: Url,
     server: Server,
@@ -80,7 +82,13 @@ impl Application {
             Arc::new(AnafClient::new(anaf_endpoints)?),
             Arc::new(JwtReader::new(jwt_key.as_deref())?),
             audit.clone(),
+            RecoverySpool::new(&config.data_dir),
         );
+        // Pairs ANAF issued that the database would not take last time are saved first.
+        let recovered = tokens.replay_spool().await?;
+        if recovered > 0 {
+            tracing::info!(recovered, "saved refreshed pairs from the recovery spool");
+        }
 
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -91,7 +99,7 @@ impl Application {
             base_url: base_url.clone(),
             sandbox: config.is_sandbox(),
             trust_proxy: config.trust_proxy,
-            tokens,
+            tokens: tokens.clone(),
             companies: CompanyService::new(db.clone(), audit.clone()),
             audit,
             pkce: config.anaf.pkce,
@@ -150,6 +158,7 @@ impl Application {
                 }
             });
             app.configure(crate::api::routes)
+                .configure(crate::web::routes_outside_sessions)
                 .service(
                     web::scope("")
                         .app_data(
@@ -187,6 +196,7 @@ impl Application {
         );
         Ok(Application {
             db,
+            tokens,
             port: local.port(),
             base_url,
             server,
@@ -206,8 +216,15 @@ impl Application {
         &self.base_url
     }
 
+    /// Serves until SIGTERM or Ctrl-C: then stops taking requests, lets those in flight finish
+    /// (10 s at most), and waits for refreshes in flight (their own timeout at most), so that no
+    /// pair ANAF has issued is dropped on the floor.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.tokens
+            .drain(crate::anaf::client::REFRESH_TIMEOUT + Duration::from_secs(5))
+            .await;
+        served
     }
 }
 
@@ -230,6 +247,7 @@ fn anaf_wiring(
             client_id,
             client_secret,
             redirect_uri: redirect_uri.clone(),
+            issuer: config.anaf.issuer.clone(),
             environment: config.anaf.environment,
             pkce: config.anaf.pkce,
             timeout: config.anaf.timeout,

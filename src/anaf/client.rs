@@ -39,6 +39,8 @@ pub struct AnafEndpoints {
     pub client_id: String,
     pub client_secret: SecretString,
     pub redirect_uri: Url,
+    /// The authorization server's identifier: a callback's `iss`, when present, must equal it.
+    pub issuer: String,
     pub environment: EfacturaEnvironment,
     pub pkce: bool,
     pub timeout: Duration,
@@ -48,18 +50,30 @@ pub struct AnafEndpoints {
 pub struct TokenResponse {
     pub access_token: SecretString,
     pub refresh_token: Option<SecretString>,
+    /// The access token's lifetime as the server states it (`expires_in`), for opaque tokens.
+    pub expires_in: Option<chrono::TimeDelta>,
 }
+
+/// How long a refresh may wait for ANAF's answer. Generous: ANAF is sometimes slow, and giving up
+/// early does not undo a refresh ANAF completes.
+pub const REFRESH_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnafError {
+    /// No connection could be made: the request was never sent.
     #[error("ANAF could not be reached")]
     Unreachable,
+    /// Sent, but no answer came in time: ANAF may have acted on it.
     #[error("ANAF did not answer in time")]
     Timeout,
+    /// Sent, but the connection closed before the answer: ANAF may have acted on it.
+    #[error("the connection to ANAF closed before its answer")]
+    Dropped,
     #[error("ANAF answered with HTTP {0}")]
     Server(u16),
+    /// HTTP 429, with ANAF's `Retry-After` in seconds when it sent one.
     #[error("ANAF is limiting requests (HTTP 429)")]
-    RateLimited,
+    RateLimited(Option<u64>),
     #[error("ANAF refused the grant: {0}")]
     InvalidGrant(String),
     #[error("ANAF refused the portal's client credentials")]
@@ -79,11 +93,17 @@ impl AnafError {
             self,
             AnafError::Unreachable
                 | AnafError::Timeout
+                | AnafError::Dropped
                 | AnafError::Server(_)
-                | AnafError::RateLimited
+                | AnafError::RateLimited(_)
                 | AnafError::Malformed
                 | AnafError::UnusableToken(_)
         )
+    }
+
+    /// Whether ANAF may have acted on the request although its answer was not received.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, AnafError::Timeout | AnafError::Dropped)
     }
 }
 
@@ -105,6 +125,8 @@ pub enum RevokeOutcome {
 struct TokenBody {
     access_token: Option<String>,
     refresh_token: Option<String>,
+    /// A number, or (some servers) a number in a string.
+    expires_in: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -136,13 +158,26 @@ fn join(base: &Url, path: &str) -> Url {
 }
 
 fn transport_error(error: &reqwest::Error) -> AnafError {
-    if error.is_timeout() {
+    if error.is_connect() {
+        AnafError::Unreachable
+    } else if error.is_timeout() {
         AnafError::Timeout
-    } else if error.is_decode() || error.is_body() {
+    } else if error.is_decode() {
         AnafError::Malformed
     } else {
-        AnafError::Unreachable
+        AnafError::Dropped
     }
+}
+
+/// `Retry-After` in seconds (the delay form; a date is read as "unknown").
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 impl AnafClient {
@@ -195,19 +230,27 @@ impl AnafClient {
         if let Some(verifier) = code_verifier {
             form.push(("code_verifier", verifier));
         }
-        self.token_request(&form).await
+        self.token_request(&form, self.endpoints.timeout).await
     }
 
+    /// Exchanges a refresh token for a new pair, waiting up to `REFRESH_TIMEOUT` for the answer.
     pub async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenResponse, AnafError> {
-        self.token_request(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token.expose_secret()),
-            ("token_content_type", "jwt"),
-        ])
+        self.token_request(
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.expose_secret()),
+                ("token_content_type", "jwt"),
+            ],
+            REFRESH_TIMEOUT,
+        )
         .await
     }
 
-    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, AnafError> {
+    async fn token_request(
+        &self,
+        form: &[(&str, &str)],
+        timeout: Duration,
+    ) -> Result<TokenResponse, AnafError> {
         let response = self
             .http
             .post(join(&self.endpoints.server_oauth_url, "token"))
@@ -215,11 +258,13 @@ impl AnafClient {
                 &self.endpoints.client_id,
                 Some(self.endpoints.client_secret.expose_secret()),
             )
+            .timeout(timeout)
             .form(form)
             .send()
             .await
             .map_err(|e| transport_error(&e))?;
         let status = response.status();
+        let wait = retry_after(response.headers());
         let body = response.bytes().await.map_err(|e| transport_error(&e))?;
         if status.is_success() {
             let parsed: TokenBody =
@@ -228,15 +273,21 @@ impl AnafClient {
                 .access_token
                 .filter(|t| !t.is_empty())
                 .ok_or(AnafError::Malformed)?;
+            let expires_in = parsed
+                .expires_in
+                .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()))
+                .filter(|seconds| *seconds > 0)
+                .map(chrono::TimeDelta::seconds);
             return Ok(TokenResponse {
                 access_token: SecretString::from(access_token),
                 refresh_token: parsed
                     .refresh_token
                     .filter(|t| !t.is_empty())
                     .map(SecretString::from),
+                expires_in,
             });
         }
-        Err(classify_error(status, &body))
+        Err(classify_error(status, wait, &body))
     }
 
     /// Best effort, RFC 7009 style. Anything but a 2xx (ANAF reportedly redirects to a login
@@ -283,7 +334,9 @@ impl AnafClient {
         match response.status() {
             s if s.is_success() => Ok(true),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(false),
-            StatusCode::TOO_MANY_REQUESTS => Err(AnafError::RateLimited),
+            StatusCode::TOO_MANY_REQUESTS => {
+                Err(AnafError::RateLimited(retry_after(response.headers())))
+            }
             s => Err(AnafError::Server(s.as_u16())),
         }
     }
@@ -313,7 +366,9 @@ impl AnafClient {
         let status = response.status();
         if !status.is_success() {
             let error = match status {
-                StatusCode::TOO_MANY_REQUESTS => AnafError::RateLimited,
+                StatusCode::TOO_MANY_REQUESTS => {
+                    AnafError::RateLimited(retry_after(response.headers()))
+                }
                 StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                     return RightsVerdict::Unknown(format!(
                         "ANAF refused the token for e-Factura (HTTP {})",
@@ -351,9 +406,9 @@ fn verdict_from(body: ListaBody) -> RightsVerdict {
     }
 }
 
-fn classify_error(status: StatusCode, body: &[u8]) -> AnafError {
+fn classify_error(status: StatusCode, retry_after: Option<u64>, body: &[u8]) -> AnafError {
     if status == StatusCode::TOO_MANY_REQUESTS {
-        return AnafError::RateLimited;
+        return AnafError::RateLimited(retry_after);
     }
     if status.is_server_error() {
         return AnafError::Server(status.as_u16());
@@ -418,7 +473,7 @@ mod tests {
     #[test]
     fn token_errors_are_classified() {
         let e = |status: u16, body: &str| {
-            classify_error(StatusCode::from_u16(status).unwrap(), body.as_bytes())
+            classify_error(StatusCode::from_u16(status).unwrap(), None, body.as_bytes())
         };
         assert!(matches!(
             e(400, r#"{"error":"invalid_grant","error_description":"x"}"#),
@@ -435,7 +490,7 @@ mod tests {
             e(401, r#"{"error":"invalid_client"}"#),
             AnafError::InvalidClient
         );
-        assert_eq!(e(429, ""), AnafError::RateLimited);
+        assert_eq!(e(429, ""), AnafError::RateLimited(None));
         assert_eq!(e(503, "<html>"), AnafError::Server(503));
     }
 }

@@ -1,6 +1,8 @@
 //! Reading ANAF's JWTs: the claims the portal keeps (expiry, issue time, certificate serial and
-//! issuer), and the RS512 signature when ANAF's public key is known (always in sandbox mode, where
-//! the simulator's key is used; in production when `ANAF_JWT_PUBLIC_KEY` is set).
+//! issuer), and the signature when the server's RSA public key is known (always in sandbox mode,
+//! where the simulator's key is used; in production when `ANAF_JWT_PUBLIC_KEY` is set). ANAF signs
+//! RS512; every RSA algorithm (RS256/384/512, PS256/384/512) is accepted, so a standard OAuth
+//! server's tokens verify too. Opaque (non-JWT) tokens are told apart with `JwtProblem::NotAJwt`.
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -67,6 +69,14 @@ impl JwtReader {
         let raw: RawClaims = match &self.key {
             Some(key) => {
                 let mut validation = Validation::new(Algorithm::RS512);
+                validation.algorithms = vec![
+                    Algorithm::RS256,
+                    Algorithm::RS384,
+                    Algorithm::RS512,
+                    Algorithm::PS256,
+                    Algorithm::PS384,
+                    Algorithm::PS512,
+                ];
                 validation.validate_exp = false;
                 validation.validate_nbf = false;
                 validation.validate_aud = false;

@@ -29,6 +29,7 @@ use crate::error::AppError;
         tokens::AnafTokenView,
         tokens::CreateTokenRequest,
         tokens::AccessTokenView,
+        tokens::RefreshPending,
         Problem,
     )),
     modifiers(&BearerScheme),

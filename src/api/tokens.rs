@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{NaiveDateTime, SecondsFormat, TimeDelta};
+use chrono::{NaiveDateTime, SecondsFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,12 +15,9 @@ use crate::app::AppState;
 use crate::db::models::companies::{self, Company};
 use crate::db::models::now;
 use crate::db::models::tokens::{self, TokenMeta};
-use crate::domain::{Cif, MemberRole, TokenState, TokenStatus};
+use crate::domain::{Cif, MemberRole, TokenState};
 use crate::error::AppError;
-use crate::tokens::{ImportError, ImportRequest, RefreshOutcome};
-
-/// `access-token` refreshes first when the access token expires within this many hours.
-pub const REFRESH_WITHIN_HOURS: i64 = 24;
+use crate::tokens::{ImportError, ImportRequest, RefreshOutcome, RefreshRequest};
 
 /// RFC 3339 in UTC with `Z` and whole seconds: `2026-03-16T10:30:00Z`.
 pub fn timestamp(at: NaiveDateTime) -> String {
@@ -35,7 +32,8 @@ pub fn timestamp(at: NaiveDateTime) -> String {
     example = json!({
         "id": 123, "cif": "18547290", "expiresAt": "2026-03-16T10:30:00Z", "isValid": true,
         "createdAt": "2026-01-15T09:00:00Z", "status": "connected", "companyName": "Firma Test SRL",
-        "refreshExpiresAt": "2027-01-15T09:00:00Z", "hasRefreshToken": true, "rights": "granted"
+        "refreshExpiresAt": "2027-01-15T09:00:00Z", "hasRefreshToken": true, "refreshable": true,
+        "rights": "granted"
     })
 )]
 pub struct AnafTokenView {
@@ -47,14 +45,16 @@ pub struct AnafTokenView {
     /// When the access token expires (ISO 8601, UTC).
     #[schema(format = DateTime, example = "2026-03-16T10:30:00Z")]
     pub expires_at: String,
-    /// Usable right now: not expired, not revoked, and not in "reconnect needed".
+    /// The access token works right now: not expired, and ANAF has not refused its refresh
+    /// token ("reconnect needed").
     pub is_valid: bool,
     /// When the token was saved (ISO 8601, UTC).
     #[schema(format = DateTime, example = "2026-01-15T09:00:00Z")]
     pub created_at: String,
-    /// The portal's status: `connected`, `expiring_soon` (under 14 days left), `expired`,
-    /// `reconnect_needed` (ANAF refused the refresh token for good) or `no_rights` (valid, but
-    /// ANAF says the certificate has no SPV rights for this CIF).
+    /// The portal's status: `connected`, `expiring_soon` (due for a refresh: within a fifth of its
+    /// lifetime of expiry, at most 14 days; or expired while a refresh can still renew it),
+    /// `expired` (nothing stored can renew it), `reconnect_needed` (ANAF refused the refresh token
+    /// for good) or `no_rights` (ANAF says the certificate has no SPV rights for this CIF).
     #[schema(value_type = String, example = "connected",
         pattern = "^(connected|expiring_soon|expired|reconnect_needed|no_rights)$")]
     pub status: &'static str,
@@ -66,6 +66,10 @@ pub struct AnafTokenView {
     /// Whether a refresh token is stored (tokens saved through the API without `refreshToken`
     /// cannot be refreshed).
     pub has_refresh_token: bool,
+    /// Whether a refresh can renew the pair now: a refresh token is stored, ANAF has not refused
+    /// it, and it has not expired as far as is known. An expired access token with `refreshable`
+    /// true comes back to life with `POST …/refresh` or `GET …/access-token`.
+    pub refreshable: bool,
     /// The last verdict of ANAF's SPV-rights check for this CIF: `granted`, `denied`, `unknown`.
     #[schema(value_type = String, example = "granted", pattern = "^(granted|denied|unknown)$")]
     pub rights: &'static str,
@@ -73,14 +77,14 @@ pub struct AnafTokenView {
 
 impl AnafTokenView {
     pub fn new(token: &TokenMeta, cif: Cif, name: Option<&str>, at: NaiveDateTime) -> Self {
-        let status = TokenStatus::of(token.state, token.access_expires_at, token.rights, at);
+        let facts = token.facts();
         AnafTokenView {
             id: token.id,
             cif,
             expires_at: timestamp(token.access_expires_at),
-            is_valid: status.is_valid(),
+            is_valid: facts.is_valid(at),
             created_at: timestamp(token.created_at),
-            status: status.code(),
+            status: facts.status(at).code(),
             company_name: name.filter(|n| !n.is_empty()).map(str::to_owned),
             refresh_expires_at: token
                 .has_refresh_token
@@ -88,6 +92,7 @@ impl AnafTokenView {
                 .flatten()
                 .map(timestamp),
             has_refresh_token: token.has_refresh_token,
+            refreshable: facts.refreshable(at),
             rights: token.rights.as_str(),
         }
     }
@@ -153,11 +158,16 @@ async fn token_of_caller(
     }
 }
 
-/// ANAF did not give a usable answer: 503 when it could not be reached or is limiting, else 502.
+/// ANAF did not give a usable answer: 503 (with `Retry-After` when ANAF sent one) when it could
+/// not be reached, did not answer, failed (5xx) or is limiting; 502 when its answer was unusable.
 fn anaf_unavailable(error: &AnafError, detail: String) -> AppError {
     match error {
-        AnafError::Unreachable | AnafError::Timeout | AnafError::RateLimited => {
-            AppError::ServiceUnavailable(detail)
+        AnafError::RateLimited(retry_after_secs) => AppError::ServiceUnavailable {
+            detail,
+            retry_after_secs: *retry_after_secs,
+        },
+        AnafError::Unreachable | AnafError::Timeout | AnafError::Dropped | AnafError::Server(_) => {
+            AppError::unavailable(detail)
         }
         _ => AppError::BadGateway(detail),
     }
@@ -179,9 +189,9 @@ impl From<ImportError> for AppError {
             | ImportError::NoRightsAnywhere(_)
             | ImportError::SeveralCompanies(_) => AppError::Unprocessable(detail),
             ImportError::ViewerOnly => AppError::Forbidden,
-            ImportError::RightsUnconfirmed(_) => AppError::ServiceUnavailable(detail),
+            ImportError::RightsUnconfirmed(_) => AppError::unavailable(detail),
             ImportError::Anaf(error) => anaf_unavailable(&error, detail),
-            ImportError::Storage(e) => AppError::Internal(e),
+            ImportError::Storage(e) => e.into(),
         }
     }
 }
@@ -191,20 +201,67 @@ const RECONNECT: &str = "ANAF refused this token's refresh token for good: the c
 const NO_REFRESH: &str = "this token was saved without a refresh token and cannot be refreshed: \
                           save it again with `refreshToken`, or reconnect the company";
 
-/// The error a refresh that did not succeed answers with.
+/// The answer to a refresh that did not end with a saved pair (`Ok`: still going, see `pending`).
 fn refresh_error(outcome: RefreshOutcome) -> AppError {
     match outcome {
-        RefreshOutcome::Refreshed(_) => AppError::Internal(anyhow::anyhow!("not an error")),
-        RefreshOutcome::ReconnectNeeded(_) => AppError::Conflict(RECONNECT.to_owned()),
+        RefreshOutcome::Refreshed(_) | RefreshOutcome::InProgress | RefreshOutcome::Spooled => {
+            AppError::Internal(anyhow::anyhow!("not an error"))
+        }
+        RefreshOutcome::ReconnectNeeded {
+            interrupted_at: Some(at),
+            ..
+        } => AppError::Conflict(format!(
+            "a refresh of this token was interrupted at {} and ANAF has already replaced it; \
+             {RECONNECT}",
+            timestamp(at)
+        )),
+        RefreshOutcome::ReconnectNeeded { .. } => AppError::Conflict(RECONNECT.to_owned()),
         RefreshOutcome::NoRefreshToken => AppError::Conflict(NO_REFRESH.to_owned()),
         RefreshOutcome::Failed(error) => anaf_unavailable(
             &error,
             format!("the refresh failed: {error}; the token is unchanged"),
         ),
-        RefreshOutcome::FailedElsewhere(why) => AppError::ServiceUnavailable(format!(
+        RefreshOutcome::Unknown(error) => anaf_unavailable(
+            &error,
+            format!(
+                "the refresh failed: {error}; ANAF may have replaced the token all the same: \
+                 refresh again in a few minutes to learn which"
+            ),
+        ),
+        RefreshOutcome::FailedElsewhere(why) => AppError::unavailable(format!(
             "a refresh of this token running at the same time failed: {why}; the token is unchanged"
         )),
     }
+}
+
+/// A refresh that goes on after the answer (`202 Accepted`): where to look for its result.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshPending {
+    /// The token id.
+    pub id: i64,
+    /// `in_progress` (ANAF has not answered yet) or `saving` (ANAF answered; the new pair is kept
+    /// safe and saved as soon as the database is available again).
+    #[schema(value_type = String, pattern = "^(in_progress|saving)$")]
+    pub refresh: &'static str,
+    /// What to do: read the token (`Location`) again in a little while.
+    pub detail: &'static str,
+}
+
+fn pending(token_id: i64, refresh: &'static str) -> HttpResponse {
+    HttpResponse::Accepted()
+        .insert_header((header::LOCATION, format!("/api/v1/anaf/tokens/{token_id}")))
+        .json(RefreshPending {
+            id: token_id,
+            refresh,
+            detail: "the refresh goes on and its result will be saved; read the token again \
+                     in a little while",
+        })
+}
+
+/// How long an API call waits for a refresh before answering 202.
+fn api_wait(state: &AppState) -> std::time::Duration {
+    state.tokens.anaf().endpoints().timeout
 }
 
 #[utoipa::path(
@@ -275,8 +332,9 @@ pub async fn show(
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Content-Type is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The token is already stored; `cif` is invalid or not one of the caller's companies; or without `cif`, the token has rights for none or several of the caller's companies", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "ANAF gave an unusable answer", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "ANAF could not be reached or is limiting requests", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "ANAF's answer could not be used", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "ANAF could not be reached, failed (5xx) or is limiting requests (with `Retry-After` when ANAF sent one)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait, when ANAF said"))),
         CallerErrors,
     ),
     security(("bearer" = []))
@@ -340,21 +398,37 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// `POST …/refresh?force=true`.
+#[derive(Deserialize)]
+pub struct RefreshQuery {
+    #[serde(default)]
+    force: bool,
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/anaf/tokens/{id}/refresh",
     tag = "ANAF tokens",
     operation_id = "refreshToken",
     summary = "Refresh an ANAF token now",
-    description = "Exchanges the stored refresh token at ANAF for a new pair. At most one refresh \
-        of a token runs at a time across every instance; a concurrent caller gets the same result. \
-        Company admins only; audited.",
-    params(("id" = i64, Path, description = "The token id")),
+    description = "Exchanges the stored refresh token at ANAF for a new pair. One refresh means one \
+        ANAF call: a refresh asked for while another of the token runs (on any instance) gets that \
+        one's result, and so does one asked for within 60 s of a successful refresh. The refresh \
+        runs on its own with a 60 s wait for ANAF and its answer is saved whenever it arrives: \
+        after `ANAF_HTTP_TIMEOUT` the call answers 202 and the refresh goes on. Company admins \
+        only; audited.",
+    params(
+        ("id" = i64, Path, description = "The token id"),
+        ("force" = Option<bool>, Query, description = "`true`: call ANAF even when the token was refreshed in the last 60 s"),
+    ),
     responses(
         (status = 200, description = "Refreshed", body = AnafTokenView),
-        (status = 409, description = "Reconnect needed (ANAF refused the refresh token for good), or no refresh token is stored", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "ANAF gave an unusable answer; the token is unchanged", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "ANAF could not be reached or is limiting requests; the token is unchanged", body = Problem, content_type = "application/problem+json"),
+        (status = 202, description = "Still in progress (or, while the database is down, saved as soon as it is back); read the token at `Location` again later", body = RefreshPending,
+            headers(("Location" = String, description = "The token's URL"))),
+        (status = 409, description = "Reconnect needed (ANAF refused the refresh token for good; the detail says when an interrupted refresh is why), or no refresh token is stored", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "ANAF's answer could not be used; the token is unchanged", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "ANAF could not be reached, failed (5xx), is limiting (then with `Retry-After` when ANAF sent one), or did not answer in time (the detail says whether ANAF may have replaced the token)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait, when ANAF said"))),
         TokenErrors,
     ),
     security(("bearer" = []))
@@ -364,19 +438,26 @@ pub async fn refresh(
     caller: ApiCaller,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: web::Query<RefreshQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (token, company) = token_of_caller(&state, &caller, &path, true).await?;
     if token.state == TokenState::ReconnectNeeded {
         return Err(AppError::Conflict(RECONNECT.to_owned()));
     }
+    let request = RefreshRequest {
+        wait: api_wait(&state),
+        force: query.force,
+    };
     match state
         .tokens
-        .refresh(&caller.actor(&req, &state), token.id)
+        .refresh(&caller.actor(&req, &state), token.id, request)
         .await?
     {
         RefreshOutcome::Refreshed(meta) => {
             Ok(HttpResponse::Ok().json(AnafTokenView::of(&meta, &company)))
         }
+        RefreshOutcome::InProgress => Ok(pending(token.id, "in_progress")),
+        RefreshOutcome::Spooled => Ok(pending(token.id, "saving")),
         other => Err(refresh_error(other)),
     }
 }
@@ -387,15 +468,19 @@ pub async fn refresh(
     tag = "ANAF tokens",
     operation_id = "getAccessToken",
     summary = "The decrypted access token, for calling ANAF",
-    description = "Refreshes the token first when it expires within 24 hours (single-flight, as \
-        in the portal); when that refresh fails but the current token is still unexpired, the \
-        current token is returned. Company admins only; every call is audited.",
+    description = "Refreshes the token first when it is due (within a fifth of its lifetime of \
+        expiry, at most 14 days; one ANAF call as for `…/refresh`); when that refresh fails but \
+        the current token is still unexpired, the current token is returned. Company admins only; \
+        every call is audited.",
     params(("id" = i64, Path, description = "The token id")),
     responses(
         (status = 200, description = "The access token", body = AccessTokenView),
+        (status = 202, description = "The access token has expired and its refresh is still in progress; ask again later", body = RefreshPending,
+            headers(("Location" = String, description = "The token's URL"))),
         (status = 409, description = "The access token has expired and cannot be refreshed (reconnect needed or no refresh token)", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "The token has expired and ANAF gave an unusable answer to the refresh", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The token has expired and ANAF could not be reached to refresh it", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The token has expired and ANAF's answer to the refresh could not be used", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The token has expired and ANAF could not be reached, failed or is limiting", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait, when ANAF said"))),
         TokenErrors,
     ),
     security(("bearer" = []))
@@ -408,13 +493,18 @@ pub async fn access_token(
 ) -> Result<HttpResponse, AppError> {
     let (mut token, _) = token_of_caller(&state, &caller, &path, true).await?;
     let actor = caller.actor(&req, &state);
-    let due = now() + TimeDelta::hours(REFRESH_WITHIN_HOURS);
-    if token.access_expires_at <= due
-        && token.has_refresh_token
-        && token.state != TokenState::ReconnectNeeded
-    {
-        match state.tokens.refresh(&actor, token.id).await? {
+    if token.refresh_due_at <= now() && token.facts().refreshable(now()) {
+        let request = RefreshRequest {
+            wait: api_wait(&state),
+            force: false,
+        };
+        match state.tokens.refresh(&actor, token.id, request).await? {
             RefreshOutcome::Refreshed(meta) => token = *meta,
+            RefreshOutcome::InProgress | RefreshOutcome::Spooled
+                if token.access_expires_at <= now() =>
+            {
+                return Ok(pending(token.id, "in_progress"));
+            }
             other if token.access_expires_at <= now() => return Err(refresh_error(other)),
             _ => {}
         }

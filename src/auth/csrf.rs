@@ -27,6 +27,9 @@ pub async fn protect(
     if req.method().is_safe() {
         return Ok(next.call(req).await?.map_into_left_body());
     }
+    if let Err(outage) = PortalSession::of(req.request()).check_available() {
+        return Ok(req.error_response(outage).map_into_right_body());
+    }
     match check(&mut req).await {
         Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
         Err(error) => {

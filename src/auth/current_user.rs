@@ -39,6 +39,7 @@ struct UserCell(Rc<tokio::sync::OnceCell<Option<User>>>);
 
 async fn lookup(req: &HttpRequest) -> Result<Option<User>, AppError> {
     let session = PortalSession::of(req);
+    session.check_available()?;
     let Some(id) = session.user_id() else {
         return Ok(None);
     };

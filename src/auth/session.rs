@@ -7,7 +7,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::session_store::USER_ID_KEY;
+use crate::auth::session_store::{DATABASE_UNAVAILABLE_KEY, USER_ID_KEY};
 use crate::error::AppError;
 use crate::secrets::random_token;
 
@@ -44,6 +44,20 @@ pub struct PortalSession(Session);
 impl PortalSession {
     pub fn of(req: &HttpRequest) -> PortalSession {
         PortalSession(req.get_session())
+    }
+
+    /// The session could not be read: the database is unreachable (see `DbSessionStore::load`).
+    pub fn database_unavailable(&self) -> bool {
+        self.0.contains_key(DATABASE_UNAVAILABLE_KEY)
+    }
+
+    /// `Err(DatabaseUnavailable)` when the session could not be read.
+    pub fn check_available(&self) -> Result<(), AppError> {
+        if self.database_unavailable() {
+            Err(AppError::DatabaseUnavailable)
+        } else {
+            Ok(())
+        }
     }
 
     pub fn user_id(&self) -> Option<i64> {

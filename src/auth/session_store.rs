@@ -15,6 +15,17 @@ use crate::secrets::{random_token, sha256_hex};
 /// The key under which the session state records who is logged in.
 pub const USER_ID_KEY: &str = "user_id";
 
+/// Set (never stored) when the session could not be read because the database is unreachable:
+/// the request then ends in the branded 503 page (`PortalSession::database_unavailable`) instead
+/// of the session middleware's bare 500.
+pub const DATABASE_UNAVAILABLE_KEY: &str = "\u{0}database_unavailable";
+
+/// The state as stored: never the outage marker.
+fn persisted(mut state: HashMap<String, String>) -> HashMap<String, String> {
+    state.remove(DATABASE_UNAVAILABLE_KEY);
+    state
+}
+
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
@@ -80,8 +91,17 @@ impl SessionStore for DbSessionStore {
                 }
                 Ok(Some(live))
             })
-            .await
-            .map_err(LoadError::Other)?;
+            .await;
+        let live = match live {
+            Ok(live) => live,
+            Err(e) if crate::db::is_unavailable(&e) => {
+                tracing::error!(error = %e, "sessions cannot be read: the database is unavailable");
+                let marker =
+                    HashMap::from([(DATABASE_UNAVAILABLE_KEY.to_owned(), "true".to_owned())]);
+                return Ok(Some(marker));
+            }
+            Err(e) => return Err(LoadError::Other(e)),
+        };
         let Some(live) = live else {
             return Ok(None);
         };
@@ -95,6 +115,7 @@ impl SessionStore for DbSessionStore {
         session_state: HashMap<String, String>,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, SaveError> {
+        let session_state = persisted(session_state);
         let json = serde_json::to_string(&session_state)
             .map_err(|e| SaveError::Serialization(e.into()))?;
         let key = random_token(32);
@@ -127,6 +148,7 @@ impl SessionStore for DbSessionStore {
         session_state: HashMap<String, String>,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
+        let session_state = persisted(session_state);
         let json = serde_json::to_string(&session_state)
             .map_err(|e| UpdateError::Serialization(e.into()))?;
         let id = sha256_hex(session_key.as_ref());

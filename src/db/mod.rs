@@ -7,12 +7,12 @@ mod text_column;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::{Connection, InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -98,13 +98,6 @@ impl DatabaseUrl {
         Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
     }
 
-    fn connection_string(&self) -> String {
-        match self {
-            DatabaseUrl::Sqlite(path) => path.to_string_lossy().into_owned(),
-            DatabaseUrl::Postgres(url) => url.clone(),
-        }
-    }
-
     pub fn backend_name(&self) -> &'static str {
         match self {
             DatabaseUrl::Sqlite(_) => "sqlite",
@@ -140,13 +133,89 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup 
     }
 }
 
-pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
+/// Opens connections of the backend the URL names. (Diesel's own manager tries every backend of
+/// the MultiConnection in turn and, when the database is down, reports only "Invalid connection
+/// url for multiconnection"; this one reports the real cause.)
+#[derive(Debug)]
+pub struct Connector {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Connector {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                SqliteConnection::establish(&path.to_string_lossy()).map(DbConnection::Sqlite)
+            }
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConnection::Postgres),
+        }
+        .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Whether `error` says the database cannot be reached (not that a query was wrong): no
+/// connection could be made or checked out, or the server closed the connection.
+pub fn is_unavailable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        if cause.downcast_ref::<diesel::r2d2::PoolError>().is_some()
+            || cause.downcast_ref::<diesel::ConnectionError>().is_some()
+        {
+            return true;
+        }
+        if let Some(diesel::r2d2::Error::ConnectionError(_)) = cause.downcast_ref() {
+            return true;
+        }
+        match cause.downcast_ref::<diesel::result::Error>() {
+            Some(diesel::result::Error::DatabaseError(kind, info)) => {
+                use diesel::result::DatabaseErrorKind::{ClosedConnection, UnableToSendCommand};
+                matches!(kind, ClosedConnection | UnableToSendCommand)
+                    || connection_lost(info.message())
+            }
+            Some(diesel::result::Error::BrokenTransactionManager) => true,
+            _ => false,
+        }
+    })
+}
+
+/// PostgreSQL's words for a connection it ended or could not keep (libpq reports them as
+/// ordinary errors).
+fn connection_lost(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "server closed the connection",
+        "terminating connection",
+        "connection refused",
+        "no connection to the server",
+        "could not connect",
+        "the database system is shutting down",
+        "the database system is starting up",
+    ]
+    .iter()
+    .any(|words| message.contains(words))
+}
+
+pub type PooledDb = PooledConnection<Connector>;
 
 /// A cheap handle to the pool.
 #[derive(Clone)]
 pub struct Db {
-    pool: Pool<ConnectionManager<DbConnection>>,
+    pool: Pool<Connector>,
     queries: Arc<AtomicU64>,
+    /// Whether the last attempt to get a connection failed: lets a failure far from `run` (the
+    /// session middleware's) be told apart from a bug.
+    unreachable: Arc<AtomicBool>,
 }
 
 impl Db {
@@ -158,14 +227,15 @@ impl Db {
                 anyhow::anyhow!("DATABASE_URL: cannot create {}: {e}", parent.display())
             })?;
         }
-        let manager = ConnectionManager::<DbConnection>::new(url.connection_string());
+        let manager = Connector { url: url.clone() };
         let queries = Arc::new(AtomicU64::new(0));
         let pool = Pool::builder()
             .max_size(match url {
                 DatabaseUrl::Sqlite(_) => 8,
                 DatabaseUrl::Postgres(_) => 16,
             })
-            .connection_timeout(Duration::from_secs(10))
+            // During a database outage a request waits this long, then answers 503.
+            .connection_timeout(Duration::from_secs(5))
             // No `SELECT 1` before every checkout: it doubled the statements per request. A
             // connection that broke is detected when it fails and dropped on return (is_broken).
             .test_on_check_out(false)
@@ -174,7 +244,11 @@ impl Db {
             }))
             .build(manager)
             .map_err(|e| anyhow::anyhow!("DATABASE_URL: cannot connect: {e}"))?;
-        Ok(Db { pool, queries })
+        Ok(Db {
+            pool,
+            queries,
+            unreachable: Arc::default(),
+        })
     }
 
     /// Applies pending migrations; blocking, called at start-up and by `migrate`.
@@ -200,11 +274,25 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let unreachable = self.unreachable.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
+            let checked_out = pool.get();
+            unreachable.store(checked_out.is_err(), Ordering::Relaxed);
+            let mut conn = checked_out?;
+            let result = work(&mut conn);
+            if let Err(e) = &result
+                && is_unavailable(e)
+            {
+                unreachable.store(true, Ordering::Relaxed);
+            }
+            result
         })
         .await?
+    }
+
+    /// Whether the database could not be reached the last time a connection was needed.
+    pub fn seems_unreachable(&self) -> bool {
+        self.unreachable.load(Ordering::Relaxed)
     }
 
     /// How many SQL statements this pool has run: lets tests and benchmarks prove that a page

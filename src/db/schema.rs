@@ -75,6 +75,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         has_refresh_token -> Bool,
+        refresh_due_at -> Timestamp,
+        refresh_started_at -> Nullable<Timestamp>,
+        refresh_interrupted_at -> Nullable<Timestamp>,
     }
 }
 

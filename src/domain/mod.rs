@@ -39,4 +39,4 @@ pub use cif::{Cif, CifProblem};
 pub use email::Email;
 pub use password::{Password, PasswordProblem};
 pub use role::{MemberRole, Role};
-pub use token::{EXPIRING_SOON_DAYS, Rights, TokenState, TokenStatus};
+pub use token::{REFRESH_AHEAD_DAYS, Rights, TokenFacts, TokenState, TokenStatus, refresh_due_at};

@@ -1,6 +1,6 @@
 //! What is known of a stored token, and the one status it shows, derived from that and the clock.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 
 /// Whether the token pair can still be used or only a new Connect ANAF helps.
 #[derive(
@@ -38,54 +38,84 @@ pub enum Rights {
 named_variants!(TokenState { Active => "active", ReconnectNeeded => "reconnect_needed" });
 named_variants!(Rights { Unknown => "unknown", Granted => "granted", Denied => "denied" });
 
-/// Under this many days to expiry, a token is "expiring soon".
-pub const EXPIRING_SOON_DAYS: i64 = 14;
+/// A token falls due for a refresh at most this many days before its access token expires.
+pub const REFRESH_AHEAD_DAYS: i64 = 14;
 
+/// When a token whose access token lives from `issued_at` to `expires_at` falls due for a
+/// refresh: a fifth of its lifetime before expiry, at most `REFRESH_AHEAD_DAYS` before. ANAF's
+/// 90-day tokens are due 14 days early; a 1-hour token 12 minutes early, so it is neither refreshed
+/// on every read nor shown as expiring for its whole life.
+pub fn refresh_due_at(issued_at: NaiveDateTime, expires_at: NaiveDateTime) -> NaiveDateTime {
+    let lifetime = (expires_at - issued_at).max(TimeDelta::zero());
+    expires_at - (lifetime / 5).min(TimeDelta::days(REFRESH_AHEAD_DAYS))
+}
+
+/// What a stored token's status depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenFacts {
+    pub state: TokenState,
+    pub rights: Rights,
+    pub access_expires_at: NaiveDateTime,
+    pub refresh_due_at: NaiveDateTime,
+    pub has_refresh_token: bool,
+    /// `None`: no refresh token, or its expiry is not known (an opaque refresh token).
+    pub refresh_expires_at: Option<NaiveDateTime>,
+}
+
+impl TokenFacts {
+    /// The access token works now (the API's `isValid`).
+    pub fn is_valid(&self, now: NaiveDateTime) -> bool {
+        self.state == TokenState::Active && self.access_expires_at > now
+    }
+
+    /// A refresh can still renew the pair (the API's `refreshable`): a refresh token is stored,
+    /// ANAF has not refused it, and it has not expired as far as is known.
+    pub fn refreshable(&self, now: NaiveDateTime) -> bool {
+        self.state == TokenState::Active
+            && self.has_refresh_token
+            && self.refresh_expires_at.is_none_or(|at| at > now)
+    }
+
+    /// The one status the token shows at `now`.
+    pub fn status(&self, now: NaiveDateTime) -> TokenStatus {
+        if self.state == TokenState::ReconnectNeeded {
+            return TokenStatus::ReconnectNeeded;
+        }
+        let usable = self.access_expires_at > now || self.refreshable(now);
+        if !usable {
+            return TokenStatus::Expired;
+        }
+        if self.rights == Rights::Denied {
+            return TokenStatus::NoRights;
+        }
+        let days_left = (self.access_expires_at - now).num_days().max(0);
+        if self.refresh_due_at <= now {
+            TokenStatus::ExpiringSoon { days_left }
+        } else {
+            TokenStatus::Connected { days_left }
+        }
+    }
+}
+
+/// The status a company's token shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenStatus {
     NotConnected,
-    Connected { days_left: i64 },
-    ExpiringSoon { days_left: i64 },
+    Connected {
+        days_left: i64,
+    },
+    /// Due for a refresh (the access token may even have expired, as long as its refresh token
+    /// can renew it).
+    ExpiringSoon {
+        days_left: i64,
+    },
+    /// Expired, and nothing stored can renew it: only a new Connect ANAF helps.
     Expired,
     ReconnectNeeded,
     NoRights,
 }
 
 impl TokenStatus {
-    /// The status of a stored token from the three things it depends on.
-    pub fn of(
-        state: TokenState,
-        access_expires_at: NaiveDateTime,
-        rights: Rights,
-        now: NaiveDateTime,
-    ) -> TokenStatus {
-        if state == TokenState::ReconnectNeeded {
-            return TokenStatus::ReconnectNeeded;
-        }
-        if access_expires_at <= now {
-            return TokenStatus::Expired;
-        }
-        if rights == Rights::Denied {
-            return TokenStatus::NoRights;
-        }
-        let days_left = (access_expires_at - now).num_days();
-        if days_left < EXPIRING_SOON_DAYS {
-            TokenStatus::ExpiringSoon { days_left }
-        } else {
-            TokenStatus::Connected { days_left }
-        }
-    }
-
-    /// What the API calls `isValid`: usable for e-Factura calls right now.
-    pub fn is_valid(self) -> bool {
-        matches!(
-            self,
-            TokenStatus::Connected { .. }
-                | TokenStatus::ExpiringSoon { .. }
-                | TokenStatus::NoRights
-        )
-    }
-
     /// A stable machine name, for filters and the API.
     pub fn code(self) -> &'static str {
         match self {
@@ -105,5 +135,55 @@ impl TokenStatus {
             TokenStatus::Expired | TokenStatus::ReconnectNeeded => "badge badge-bad",
             TokenStatus::NotConnected => "badge badge-none",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(hours: i64) -> NaiveDateTime {
+        chrono::DateTime::from_timestamp(1_800_000_000, 0)
+            .expect("valid")
+            .naive_utc()
+            + TimeDelta::hours(hours)
+    }
+
+    #[test]
+    fn due_is_a_fifth_of_the_lifetime_at_most_fourteen_days() {
+        assert_eq!(refresh_due_at(at(0), at(90 * 24)), at(76 * 24));
+        assert_eq!(refresh_due_at(at(0), at(1)), at(1) - TimeDelta::minutes(12));
+    }
+
+    #[test]
+    fn a_short_token_is_expiring_only_near_its_end_and_never_expired_while_refreshable() {
+        let facts = TokenFacts {
+            state: TokenState::Active,
+            rights: Rights::Granted,
+            access_expires_at: at(1),
+            refresh_due_at: refresh_due_at(at(0), at(1)),
+            has_refresh_token: true,
+            refresh_expires_at: Some(at(24)),
+        };
+        assert!(matches!(facts.status(at(0)), TokenStatus::Connected { .. }));
+        let late = at(1) - TimeDelta::minutes(5);
+        assert!(matches!(
+            facts.status(late),
+            TokenStatus::ExpiringSoon { .. }
+        ));
+        assert!(facts.is_valid(late));
+        // Past the access token's expiry: not valid, but not expired either while refreshable.
+        assert!(!facts.is_valid(at(2)));
+        assert!(facts.refreshable(at(2)));
+        assert!(matches!(
+            facts.status(at(2)),
+            TokenStatus::ExpiringSoon { .. }
+        ));
+        assert_eq!(facts.status(at(25)), TokenStatus::Expired);
+        let without_refresh = TokenFacts {
+            has_refresh_token: false,
+            ..facts
+        };
+        assert_eq!(without_refresh.status(at(2)), TokenStatus::Expired);
     }
 }

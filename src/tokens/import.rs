@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::anaf::client::{AnafError, RightsVerdict};
+use crate::anaf::client::{AnafError, RightsVerdict, TokenResponse};
 use crate::anaf::jwt::JwtProblem;
 use crate::db::models::companies::{self, Company};
 use crate::db::models::tokens::{self, TokenMeta};
@@ -116,14 +116,13 @@ impl TokenService {
             None => (self.company_by_rights(user_id, access).await?, true),
         };
 
+        let pair = TokenResponse {
+            access_token: request.access_token.clone(),
+            refresh_token: request.refresh_token.clone(),
+            expires_in: None,
+        };
         let meta = self
-            .store(
-                company.id,
-                access,
-                request.refresh_token.as_ref(),
-                "api",
-                Some(user_id),
-            )
+            .store(company.id, &pair, "api", Some(user_id))
             .await
             .map_err(|e| match e {
                 StorePairError::Duplicate => ImportError::AlreadyStored,

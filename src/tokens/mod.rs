@@ -3,7 +3,10 @@
 
 pub mod import;
 pub mod service;
+pub mod spool;
 pub mod vault;
 
 pub use import::{ImportError, ImportRequest};
-pub use service::{ConnectError, RefreshOutcome, StorePairError, TokenError, TokenService};
+pub use service::{
+    ConnectError, RefreshOutcome, RefreshRequest, StorePairError, TokenError, TokenService,
+};

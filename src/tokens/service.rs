@@ -1,32 +1,73 @@
 //! Storing, refreshing, revealing and deleting token pairs: the only code that touches secrets.
 //! Every action it performs is recorded in the audit log here, once.
+//!
+//! A refresh is never lost to whoever asked for it giving up: it runs as its own task (on the
+//! runtime the application was built on, which outlives the HTTP workers), waits up to
+//! `REFRESH_TIMEOUT` for ANAF, and saves ANAF's answer whenever it arrives; a caller waits as long
+//! as it likes and otherwise learns that the refresh is still in progress. Within an instance,
+//! callers of a refresh in flight share it; across instances a database lease decides, and a
+//! refresh asked for shortly after a successful one returns that one's result.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::{Notify, watch};
 
-use crate::anaf::client::{AnafClient, AnafError, RevokeOutcome, RightsVerdict, TokenResponse};
+use crate::anaf::client::{
+    AnafClient, AnafError, REFRESH_TIMEOUT, RevokeOutcome, RightsVerdict, TokenResponse,
+};
 use crate::anaf::jwt::{JwtProblem, JwtReader};
 use crate::audit::AuditLog;
 use crate::db::Db;
 use crate::db::models::companies::{self, Company};
 use crate::db::models::now;
-use crate::db::models::tokens::{self, SealedPair, StoreTokenError, TokenMeta, TokenSecrets};
-use crate::domain::{Actor, AuditAction, AuditEvent, Cif, Rights, TokenState};
+use crate::db::models::tokens::{
+    self, Lease, SealedPair, StoreTokenError, TokenMeta, TokenSecrets,
+};
+use crate::domain::{Actor, AuditAction, AuditEvent, Cif, Rights, TokenState, refresh_due_at};
 use crate::secrets::sha256_hex;
+use crate::tokens::spool::{RecoverySpool, SpooledPair};
 use crate::tokens::vault::{TokenField, TokenVault, VaultError};
 
+/// A refresh asked for within this long after a successful one returns that one's result instead
+/// of calling ANAF again (unless forced).
+pub const RECENT_REFRESH: TimeDelta = TimeDelta::seconds(60);
+
+/// How long a refresh lease lasts: ANAF's longest wait and some margin. A lease that runs out
+/// unreleased means its holder died.
+fn lease_length() -> TimeDelta {
+    TimeDelta::from_std(REFRESH_TIMEOUT).unwrap_or(TimeDelta::seconds(60)) + TimeDelta::seconds(30)
+}
+
 /// What went wrong inside the portal (not at ANAF) while handling a token.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum TokenError {
     #[error("no such token")]
     NotFound,
     #[error("stored token {token_id} cannot be decrypted: {source}")]
     Unreadable { token_id: i64, source: VaultError },
-    #[error(transparent)]
-    Storage(#[from] anyhow::Error),
+    #[error("{0}")]
+    Storage(Arc<anyhow::Error>),
+}
+
+impl From<anyhow::Error> for TokenError {
+    fn from(e: anyhow::Error) -> Self {
+        TokenError::Storage(Arc::new(e))
+    }
+}
+
+impl TokenError {
+    /// The storage error's cause, for classifying it (database unavailable or not).
+    pub fn storage_cause(&self) -> Option<&anyhow::Error> {
+        match self {
+            TokenError::Storage(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// How a refresh ended, for the person or program that asked.
@@ -34,32 +75,78 @@ pub enum TokenError {
 pub enum RefreshOutcome {
     Refreshed(Box<TokenMeta>),
     /// ANAF refused the refresh token for good (`invalid_grant`): only a new Connect ANAF helps.
-    ReconnectNeeded(AnafError),
-    /// A temporary failure (ANAF down, slow, limiting, an unusable answer); the token is unchanged.
+    /// `interrupted_at`: an earlier refresh began then and its answer was lost, which is why.
+    ReconnectNeeded {
+        error: AnafError,
+        interrupted_at: Option<NaiveDateTime>,
+    },
+    /// A temporary failure known to have changed nothing (ANAF unreachable, refusing, limiting,
+    /// an unusable answer); the token is unchanged.
     Failed(AnafError),
-    /// Another refresh of the same token, running at the same time, failed with this message.
+    /// ANAF did not answer in time, or the connection closed before its answer: ANAF may have
+    /// replaced the pair. The next refresh tells.
+    Unknown(AnafError),
+    /// Another refresh of the same token, running at the same time elsewhere, failed with this.
     FailedElsewhere(String),
+    /// ANAF answered with a new pair but the database would not take it: the pair waits in the
+    /// recovery spool and is saved as soon as the database is back.
+    Spooled,
+    /// The caller stopped waiting; the refresh goes on and its result will be saved.
+    InProgress,
     /// Saved without a refresh token (through the API): it cannot be refreshed.
     NoRefreshToken,
 }
 
 impl RefreshOutcome {
-    /// The audit log's entry for this outcome of a refresh of `token` (of `company_id`).
+    /// The audit log's entry for this outcome of a refresh of the token of `company_id`.
     pub fn audit_event(&self, token_id: i64, company_id: i64) -> AuditEvent {
+        let failure =
+            |detail: String| AuditEvent::failure(AuditAction::TokenRefreshFailed).detail(detail);
         let event = match self {
             RefreshOutcome::Refreshed(_) => AuditEvent::success(AuditAction::TokenRefreshed),
-            RefreshOutcome::ReconnectNeeded(error) | RefreshOutcome::Failed(error) => {
-                AuditEvent::failure(AuditAction::TokenRefreshFailed).detail(error.to_string())
+            RefreshOutcome::Spooled => AuditEvent::success(AuditAction::TokenRefreshed)
+                .detail("saved to the recovery spool: the database was unavailable"),
+            RefreshOutcome::ReconnectNeeded {
+                error,
+                interrupted_at: Some(at),
+            } => failure(format!(
+                "{error}; a refresh was interrupted at {} UTC and ANAF has already replaced this \
+                 token",
+                at.format("%Y-%m-%d %H:%M:%S")
+            )),
+            RefreshOutcome::ReconnectNeeded { error, .. } | RefreshOutcome::Failed(error) => {
+                failure(error.to_string())
             }
-            RefreshOutcome::FailedElsewhere(why) => {
-                AuditEvent::failure(AuditAction::TokenRefreshFailed).detail(why.clone())
-            }
-            RefreshOutcome::NoRefreshToken => {
-                AuditEvent::failure(AuditAction::TokenRefreshFailed).detail("no refresh token")
-            }
+            RefreshOutcome::Unknown(error) => failure(format!(
+                "{error}; whether ANAF replaced the token is unknown"
+            )),
+            RefreshOutcome::FailedElsewhere(why) => failure(why.clone()),
+            RefreshOutcome::InProgress => failure("still in progress".to_owned()),
+            RefreshOutcome::NoRefreshToken => failure("no refresh token".to_owned()),
         };
         event.company(company_id).token(token_id)
     }
+}
+
+/// How a caller asks for a refresh.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshRequest {
+    /// How long the caller waits for the outcome before it reads `InProgress`.
+    pub wait: Duration,
+    /// Call ANAF even when the token was refreshed in the last `RECENT_REFRESH`.
+    pub force: bool,
+}
+
+/// What the callers of a refresh in flight wait on: `None` until it ends.
+type FlightOutcome = watch::Receiver<Option<Result<RefreshOutcome, TokenError>>>;
+
+/// The refreshes this instance is running: callers of the same token share one.
+#[derive(Default)]
+struct Flights {
+    running: Mutex<HashMap<i64, FlightOutcome>>,
+    /// How many refresh tasks are running, for a graceful shutdown.
+    count: AtomicUsize,
+    finished: Notify,
 }
 
 /// Why a new pair could not be stored.
@@ -84,12 +171,17 @@ pub enum ConnectError {
     Store(#[from] StorePairError),
 }
 
+#[derive(Clone)]
 pub struct TokenService {
     db: Db,
     vault: Arc<TokenVault>,
     anaf: Arc<AnafClient>,
     jwt: Arc<JwtReader>,
     audit: AuditLog,
+    spool: RecoverySpool,
+    flights: Arc<Flights>,
+    /// Where refresh tasks run: the runtime the application was built on.
+    runtime: tokio::runtime::Handle,
 }
 
 fn naive(at: DateTime<Utc>) -> NaiveDateTime {
@@ -103,6 +195,7 @@ impl TokenService {
         anaf: Arc<AnafClient>,
         jwt: Arc<JwtReader>,
         audit: AuditLog,
+        spool: RecoverySpool,
     ) -> Self {
         TokenService {
             db,
@@ -110,6 +203,9 @@ impl TokenService {
             anaf,
             jwt,
             audit,
+            spool,
+            flights: Arc::default(),
+            runtime: tokio::runtime::Handle::current(),
         }
     }
 
@@ -129,21 +225,35 @@ impl TokenService {
         &self.audit
     }
 
-    /// Reads the claims and encrypts both tokens for `company_id`'s row.
+    /// Reads what the tokens say and encrypts both for `company_id`'s row. The access token's
+    /// expiry comes from its `exp` when it is a JWT, else from the server's `expires_in` (an opaque
+    /// token, as ANAF's legacy ones are); without either it cannot be stored.
     fn seal(
         &self,
         company_id: i64,
         access: &SecretString,
         refresh: Option<&SecretString>,
+        expires_in: Option<TimeDelta>,
     ) -> Result<SealedPair, StorePairError> {
-        let claims = self
-            .jwt
-            .read(access.expose_secret())
-            .map_err(StorePairError::Jwt)?;
+        let obtained = Utc::now();
+        let claims = match self.jwt.read(access.expose_secret()) {
+            Ok(claims) => claims,
+            Err(JwtProblem::NotAJwt | JwtProblem::NoExpiry) if expires_in.is_some() => {
+                crate::anaf::jwt::TokenClaims {
+                    expires_at: obtained + expires_in.unwrap_or_default(),
+                    issued_at: Some(obtained),
+                    certificate_serial: None,
+                    certificate_issuer: None,
+                }
+            }
+            Err(problem) => return Err(StorePairError::Jwt(problem)),
+        };
         // The refresh token's own expiry when it is a JWT; never assumed (ANAF's lifetimes vary).
         let refresh_expires_at = refresh
             .and_then(|r| self.jwt.read(r.expose_secret()).ok())
             .map(|c| naive(c.expires_at));
+        let issued_at = naive(claims.issued_at.unwrap_or(obtained));
+        let access_expires_at = naive(claims.expires_at);
         let seal = |field, value: &SecretString| {
             self.vault
                 .seal(company_id, field, value)
@@ -154,9 +264,10 @@ impl TokenService {
             access_token_ciphertext: seal(TokenField::Access, access)?,
             refresh_token_ciphertext: refresh.map(|r| seal(TokenField::Refresh, r)).transpose()?,
             fingerprint: sha256_hex(access.expose_secret()),
-            access_expires_at: naive(claims.expires_at),
+            access_expires_at,
             refresh_expires_at,
-            issued_at: claims.issued_at.map(naive),
+            issued_at: Some(issued_at),
+            refresh_due_at: refresh_due_at(issued_at, access_expires_at),
             certificate_serial: claims.certificate_serial,
             certificate_issuer: claims.certificate_issuer,
         })
@@ -166,12 +277,16 @@ impl TokenService {
     pub(crate) async fn store(
         &self,
         company_id: i64,
-        access: &SecretString,
-        refresh: Option<&SecretString>,
+        pair: &TokenResponse,
         source: &'static str,
         created_by: Option<i64>,
     ) -> Result<TokenMeta, StorePairError> {
-        let sealed = self.seal(company_id, access, refresh)?;
+        let sealed = self.seal(
+            company_id,
+            &pair.access_token,
+            pair.refresh_token.as_ref(),
+            pair.expires_in,
+        )?;
         if sealed.access_expires_at <= now() {
             return Err(StorePairError::Expired);
         }
@@ -228,15 +343,27 @@ impl TokenService {
             .exchange_code(code, code_verifier)
             .await
             .map_err(ConnectError::Anaf)?;
-        let meta = self
-            .store(
-                company.id,
-                &pair.access_token,
-                pair.refresh_token.as_ref(),
-                "oauth",
-                actor.user_id,
-            )
-            .await?;
+        let replaced = self.secrets_of_company(company.id).await;
+        let meta = match self.store(company.id, &pair, "oauth", actor.user_id).await {
+            Ok(meta) => meta,
+            Err(error) => {
+                // A pair the portal refuses is of no use to anyone: ask ANAF to revoke it.
+                if matches!(error, StorePairError::Jwt(_) | StorePairError::Expired) {
+                    self.revoke_in_background(&pair);
+                }
+                return Err(error.into());
+            }
+        };
+        // The grant this connection replaces is no longer used by anyone: revoke it too.
+        if let Some(old) = replaced
+            && let Ok(Some(refresh)) = self.open(&old, TokenField::Refresh)
+        {
+            self.revoke_in_background(&TokenResponse {
+                access_token: refresh.clone(),
+                refresh_token: Some(refresh),
+                expires_in: None,
+            });
+        }
         let verdict = self
             .check_rights(meta.id, &pair.access_token, &company.cif)
             .await
@@ -328,43 +455,113 @@ impl TokenService {
         Ok(token)
     }
 
-    /// Refreshes a token; audited. At most one refresh of a token runs at a time, across every
-    /// instance: a database lease decides; whoever finds it taken waits and reports the holder's
-    /// result instead of calling ANAF a second time.
+    /// Refreshes a token, audited, and returns what became of it within `request.wait`
+    /// (`InProgress` after that; the refresh goes on). See the module comment.
     pub async fn refresh(
         &self,
         actor: &Actor,
         token_id: i64,
+        request: RefreshRequest,
     ) -> Result<RefreshOutcome, TokenError> {
-        let (token, company) = self
-            .db
-            .run(move |conn| Ok(tokens::find_with_company(conn, token_id)?))
-            .await?
-            .ok_or(TokenError::NotFound)?;
-        let outcome = self.refresh_once(token_id, &company.cif).await?;
-        self.audit
-            .record(actor, outcome.audit_event(token.id, company.id))
-            .await;
-        Ok(outcome)
+        let meta = self.meta(token_id).await?;
+        let recent = meta
+            .last_refreshed_at
+            .is_some_and(|at| at > now() - RECENT_REFRESH);
+        if recent && !request.force {
+            return Ok(RefreshOutcome::Refreshed(Box::new(meta)));
+        }
+        let mut outcome = self.join_or_start(actor, token_id);
+        let finished = tokio::time::timeout(request.wait, outcome.wait_for(Option::is_some)).await;
+        match finished {
+            Ok(Ok(done)) => done.clone().unwrap_or(Ok(RefreshOutcome::InProgress)),
+            // The task ended without a word (the runtime is shutting down).
+            Ok(Err(_)) => Ok(RefreshOutcome::InProgress),
+            Err(_) => Ok(RefreshOutcome::InProgress),
+        }
     }
 
-    async fn refresh_once(&self, token_id: i64, cif: &Cif) -> Result<RefreshOutcome, TokenError> {
-        let lease = self.anaf.endpoints().timeout * 2 + Duration::from_secs(5);
-        let lease_delta = TimeDelta::from_std(lease).unwrap_or(TimeDelta::seconds(60));
+    /// The outcome of this instance's refresh of the token in flight, or of a new one.
+    fn join_or_start(&self, actor: &Actor, token_id: i64) -> FlightOutcome {
+        let mut running = self
+            .flights
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(outcome) = running.get(&token_id) {
+            return outcome.clone();
+        }
+        let (sender, receiver) = watch::channel(None);
+        running.insert(token_id, receiver.clone());
+        self.flights.count.fetch_add(1, Ordering::SeqCst);
+        let service = self.clone();
+        let actor = actor.clone();
+        self.runtime.spawn(async move {
+            let outcome = service.refresh_once(token_id).await;
+            if let Ok(outcome) = &outcome
+                && !matches!(outcome, RefreshOutcome::InProgress)
+                && let Ok(Some((_, company))) = service
+                    .db
+                    .run(move |conn| Ok(tokens::find_with_company(conn, token_id)?))
+                    .await
+            {
+                service
+                    .audit
+                    .record(&actor, outcome.audit_event(token_id, company.id))
+                    .await;
+            }
+            if let Err(error) = &outcome {
+                tracing::error!(token_id, error = %error, "refresh failed in the portal");
+            }
+            service
+                .flights
+                .running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&token_id);
+            let _ = sender.send(Some(outcome));
+            service.flights.count.fetch_sub(1, Ordering::SeqCst);
+            service.flights.finished.notify_waiters();
+        });
+        receiver
+    }
+
+    /// Waits until every refresh this instance started has ended, at most `limit` (a graceful
+    /// shutdown: ANAF's answers are saved, not dropped).
+    pub async fn drain(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let finished = self.flights.finished.notified();
+            let running = self.flights.count.load(Ordering::SeqCst);
+            if running == 0 {
+                return;
+            }
+            tracing::info!(running, "waiting for refreshes in flight");
+            if tokio::time::timeout_at(deadline, finished).await.is_err() {
+                tracing::warn!(running, "refreshes still in flight at shutdown");
+                return;
+            }
+        }
+    }
+
+    /// One refresh of the token: takes the lease (or waits for whoever holds it), calls ANAF and
+    /// saves its answer.
+    async fn refresh_once(&self, token_id: i64) -> Result<RefreshOutcome, TokenError> {
         let started = now();
-        let taken = self
+        let lease = self
             .db
             .run(move |conn| {
                 Ok(tokens::try_lease_refresh(
                     conn,
                     token_id,
                     started,
-                    started + lease_delta,
+                    started + lease_length(),
                 )?)
             })
             .await?;
-        if !taken {
-            return self.await_other_refresh(token_id, started, lease).await;
+        match lease {
+            Lease::Gone => return Err(TokenError::NotFound),
+            Lease::Held => return self.await_other_refresh(token_id, started).await,
+            Lease::Taken => {}
         }
 
         let secrets = self.secrets(token_id).await?;
@@ -384,17 +581,40 @@ impl TokenService {
 
         let response: TokenResponse = match self.anaf.refresh(&refresh_token).await {
             Ok(response) => response,
-            Err(error) => {
-                let reconnect = matches!(error, AnafError::InvalidGrant(_));
-                self.release_with_failure(token_id, &error.to_string(), reconnect)
+            Err(error) if error.outcome_unknown() => {
+                let message = format!("{error}; whether ANAF replaced the token is unknown");
+                self.db
+                    .run(move |conn| {
+                        Ok(tokens::record_refresh_unknown(
+                            conn, token_id, &message, started,
+                        )?)
+                    })
                     .await?;
-                return Ok(if reconnect {
-                    RefreshOutcome::ReconnectNeeded(error)
-                } else {
-                    RefreshOutcome::Failed(error)
+                return Ok(RefreshOutcome::Unknown(error));
+            }
+            Err(error @ AnafError::InvalidGrant(_)) => {
+                let interrupted_at = self.meta(token_id).await?.refresh_interrupted_at;
+                let message = match interrupted_at {
+                    Some(at) => format!(
+                        "{error}; a refresh was interrupted at {} UTC and ANAF has already \
+                         replaced this token",
+                        at.format("%Y-%m-%d %H:%M:%S")
+                    ),
+                    None => error.to_string(),
+                };
+                self.release_with_failure(token_id, &message, true).await?;
+                return Ok(RefreshOutcome::ReconnectNeeded {
+                    error,
+                    interrupted_at,
                 });
             }
+            Err(error) => {
+                self.release_with_failure(token_id, &error.to_string(), false)
+                    .await?;
+                return Ok(RefreshOutcome::Failed(error));
+            }
         };
+        let obtained_at = now();
 
         // Persist the new pair before anything else; keep the old refresh token only when ANAF
         // sent none.
@@ -403,29 +623,117 @@ impl TokenService {
             secrets.company_id,
             &response.access_token,
             Some(new_refresh),
+            response.expires_in,
         ) {
             Ok(sealed) => sealed,
             Err(StorePairError::Jwt(problem)) => {
                 let error = AnafError::UnusableToken(problem);
                 self.release_with_failure(token_id, &error.to_string(), false)
                     .await?;
+                self.revoke_in_background(&response);
                 return Ok(RefreshOutcome::Failed(error));
             }
-            Err(other) => return Err(TokenError::Storage(other.into())),
+            Err(other) => return Err(TokenError::from(anyhow::Error::from(other))),
         };
-        self.db
-            .run(move |conn| Ok(tokens::save_refreshed(conn, token_id, &sealed)?))
-            .await?;
+        let spooled = SpooledPair {
+            token_id,
+            obtained_at,
+            pair: sealed,
+        };
+        let entry = spooled.clone();
+        let saved = self
+            .db
+            .run(move |conn| {
+                Ok(tokens::save_refreshed(
+                    conn,
+                    entry.token_id,
+                    &entry.pair,
+                    entry.obtained_at,
+                )?)
+            })
+            .await;
+        match saved {
+            Ok(1) => {}
+            // Deleted meanwhile: deleting wins, and the new pair is of no use to anyone.
+            Ok(_) => {
+                self.revoke_in_background(&response);
+                return Err(TokenError::NotFound);
+            }
+            Err(error) => {
+                tracing::error!(token_id, error = %error, "a refreshed pair could not be saved; keeping it in the recovery spool");
+                if let Err(e) = self.spool.put(&spooled) {
+                    tracing::error!(token_id, error = %e, "the recovery spool could not be written either: this pair is lost");
+                    return Err(TokenError::from(error));
+                }
+                self.keep_replaying_spool();
+                return Ok(RefreshOutcome::Spooled);
+            }
+        }
 
         let meta = self.meta(token_id).await?;
         if meta.rights != Rights::Granted {
-            self.check_rights(token_id, &response.access_token, cif)
+            let cif = self
+                .db
+                .run(move |conn| Ok(tokens::find_with_company(conn, token_id)?))
+                .await?
+                .map(|(_, company)| company.cif)
+                .ok_or(TokenError::NotFound)?;
+            self.check_rights(token_id, &response.access_token, &cif)
                 .await?;
             return Ok(RefreshOutcome::Refreshed(Box::new(
                 self.meta(token_id).await?,
             )));
         }
         Ok(RefreshOutcome::Refreshed(Box::new(meta)))
+    }
+
+    /// Saves what waits in the recovery spool; how many pairs were written. Stops at the first
+    /// database error (it is still down) and leaves the rest for the next try.
+    pub async fn replay_spool(&self) -> Result<usize, TokenError> {
+        let mut written = 0;
+        for entry in self.spool.entries() {
+            let token_id = entry.token_id;
+            let saved = self
+                .db
+                .run(move |conn| {
+                    Ok(tokens::save_refreshed(
+                        conn,
+                        entry.token_id,
+                        &entry.pair,
+                        entry.obtained_at,
+                    )?)
+                })
+                .await?;
+            if saved == 1 {
+                tracing::info!(
+                    token_id,
+                    "a refreshed pair from the recovery spool was saved"
+                );
+                written += 1;
+            } else {
+                tracing::info!(
+                    token_id,
+                    "a spooled pair no longer applies (token deleted or newer)"
+                );
+            }
+            self.spool.remove(token_id);
+        }
+        Ok(written)
+    }
+
+    /// Retries the spool every few seconds until it is empty (the database is back).
+    fn keep_replaying_spool(&self) {
+        let service = self.clone();
+        self.runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                match service.replay_spool().await {
+                    Ok(_) if service.spool.entries().is_empty() => return,
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "recovery spool: the database is still unavailable"),
+                }
+            }
+        });
     }
 
     async fn meta(&self, token_id: i64) -> Result<TokenMeta, TokenError> {
@@ -452,13 +760,15 @@ impl TokenService {
         Ok(())
     }
 
+    /// Another instance holds the lease: waits until it is released (or runs out), then reports
+    /// what that refresh recorded.
     async fn await_other_refresh(
         &self,
         token_id: i64,
         started: NaiveDateTime,
-        lease: Duration,
     ) -> Result<RefreshOutcome, TokenError> {
-        let deadline = tokio::time::Instant::now() + lease;
+        let deadline =
+            tokio::time::Instant::now() + lease_length().to_std().unwrap_or(REFRESH_TIMEOUT);
         while tokio::time::Instant::now() < deadline {
             let leased = self
                 .db
@@ -470,23 +780,50 @@ impl TokenService {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let meta = self.meta(token_id).await?;
-        let refreshed = meta
-            .last_refreshed_at
-            .is_some_and(|at| at >= started - TimeDelta::seconds(1));
-        let failed = meta
-            .last_error_at
-            .is_some_and(|at| at >= started - TimeDelta::seconds(1));
+        let since =
+            |at: Option<NaiveDateTime>| at.is_some_and(|at| at >= started - TimeDelta::seconds(1));
         let why = meta.last_error.clone().unwrap_or_default();
-        Ok(match (refreshed, failed, meta.state) {
-            (true, _, _) => RefreshOutcome::Refreshed(Box::new(meta)),
-            (_, true, TokenState::ReconnectNeeded) => {
-                RefreshOutcome::ReconnectNeeded(AnafError::InvalidGrant(why))
+        Ok(if since(meta.last_refreshed_at) {
+            RefreshOutcome::Refreshed(Box::new(meta))
+        } else if since(meta.last_error_at) && meta.state == TokenState::ReconnectNeeded {
+            RefreshOutcome::ReconnectNeeded {
+                error: AnafError::InvalidGrant(why),
+                interrupted_at: meta.refresh_interrupted_at,
             }
-            (_, true, _) => RefreshOutcome::FailedElsewhere(why),
-            _ => RefreshOutcome::FailedElsewhere(
+        } else if since(meta.last_error_at) {
+            RefreshOutcome::FailedElsewhere(why)
+        } else {
+            RefreshOutcome::FailedElsewhere(
                 "another refresh of this token did not finish".to_owned(),
-            ),
+            )
         })
+    }
+
+    /// The stored pair of the company's current token, if any.
+    async fn secrets_of_company(&self, company_id: i64) -> Option<TokenSecrets> {
+        let found = self
+            .db
+            .run(move |conn| {
+                let Some(meta) = tokens::find_meta_for_company(conn, company_id)? else {
+                    return Ok(None);
+                };
+                Ok(tokens::load_secrets(conn, meta.id)?)
+            })
+            .await;
+        found.ok().flatten()
+    }
+
+    /// Asks ANAF to revoke a pair nobody will use, without waiting for its answer.
+    fn revoke_in_background(&self, pair: &TokenResponse) {
+        let anaf = self.anaf.clone();
+        let (token, hint) = match &pair.refresh_token {
+            Some(refresh) => (refresh.clone(), "refresh_token"),
+            None => (pair.access_token.clone(), "access_token"),
+        };
+        self.runtime.spawn(async move {
+            let outcome = anaf.revoke(&token, hint).await;
+            tracing::info!(?outcome, "revoked a token the portal does not keep");
+        });
     }
 
     /// Best-effort revocation at ANAF, then the local delete (which never depends on ANAF);
@@ -518,16 +855,12 @@ impl TokenService {
         Ok(outcome)
     }
 
-    /// The user's company admin role is checked by the caller; this lists the refreshable tokens
-    /// of `user_id`'s companies that expire before `before`.
-    pub async fn refreshable_expiring(
-        &self,
-        user_id: i64,
-        before: NaiveDateTime,
-    ) -> Result<Vec<(i64, i64, Cif)>, TokenError> {
+    /// The tokens of companies `user_id` administers that are due for a refresh and can be
+    /// renewed by one.
+    pub async fn refreshable_due(&self, user_id: i64) -> Result<Vec<(i64, i64, Cif)>, TokenError> {
         Ok(self
             .db
-            .run(move |conn| Ok(companies::refreshable_expiring(conn, user_id, before)?))
+            .run(move |conn| Ok(companies::refreshable_due(conn, user_id, now())?))
             .await?)
     }
 }

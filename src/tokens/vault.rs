@@ -31,7 +31,7 @@ impl TokenField {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum VaultError {
     #[error("no key with version {0}")]
     UnknownKeyVersion(i32),

@@ -89,6 +89,9 @@ pub struct CallbackQuery {
     state: Option<String>,
     code: Option<String>,
     error: Option<String>,
+    error_description: Option<String>,
+    /// RFC 9207: the authorization server that answers, when it says.
+    iss: Option<String>,
 }
 
 /// Why a callback was not accepted; each has its own explanation page.
@@ -99,8 +102,11 @@ enum Failure {
     StateExpired,
     StateReused,
     StateForeign,
-    AccessDenied,
+    /// The person cancelled or had no certificate; or the server said why (`error_description`).
+    AccessDenied(Option<String>),
     AnafError(String),
+    /// The answer names another authorization server than the configured one (RFC 9207).
+    WrongIssuer,
     CodeMissing,
     Anaf(AnafError),
     TokenUnusable(String),
@@ -132,7 +138,7 @@ pub async fn callback(
         .map(|(company, _)| company)
         .ok_or(AppError::NotFound)?;
     let actor = state.actor(&req, Some(user.id));
-    let code = match parse_answer(&query) {
+    let code = match parse_answer(&query, &state.tokens.anaf().endpoints().issuer) {
         Ok(code) => code,
         Err(failure) => {
             state
@@ -223,9 +229,17 @@ async fn claim_transaction(
 }
 
 /// The code ANAF sent back, or why there is none.
-fn parse_answer(query: &CallbackQuery) -> Result<&str, Failure> {
+fn parse_answer<'q>(query: &'q CallbackQuery, issuer: &str) -> Result<&'q str, Failure> {
+    if query.iss.as_deref().is_some_and(|iss| iss != issuer) {
+        return Err(Failure::WrongIssuer);
+    }
+    let description = query
+        .error_description
+        .as_deref()
+        .map(|d| d.trim().chars().take(300).collect::<String>())
+        .filter(|d| !d.is_empty());
     match query.error.as_deref() {
-        Some("access_denied") => return Err(Failure::AccessDenied),
+        Some("access_denied") => return Err(Failure::AccessDenied(description)),
         Some(other) => {
             return Err(Failure::AnafError(other.chars().take(64).collect()));
         }
@@ -246,8 +260,10 @@ fn failure_code(failure: &Failure) -> String {
         Failure::StateExpired => "state expired".into(),
         Failure::StateReused => "state reused".into(),
         Failure::StateForeign => "state from another session".into(),
-        Failure::AccessDenied => "access_denied (no certificate or cancelled)".into(),
+        Failure::AccessDenied(None) => "access_denied (no certificate or cancelled)".into(),
+        Failure::AccessDenied(Some(description)) => format!("access_denied: {description}"),
         Failure::AnafError(code) => format!("ANAF error: {code}"),
+        Failure::WrongIssuer => "the answer names another authorization server (iss)".into(),
         Failure::CodeMissing => "no code".into(),
         Failure::Anaf(e) => e.to_string(),
         Failure::TokenUnusable(why) => format!("token unusable: {why}"),
@@ -291,7 +307,22 @@ fn explain(
             text("connect-state_foreign"),
             vec![],
         ),
-        Failure::AccessDenied => (
+        Failure::AccessDenied(Some(description)) => (
+            StatusCode::OK,
+            "connect-denied-title",
+            t.format(
+                "connect-denied-explained",
+                &[("description", description.clone().into())],
+            ),
+            vec![],
+        ),
+        Failure::WrongIssuer => (
+            StatusCode::BAD_REQUEST,
+            "connect-failed-title",
+            text("connect-wrong_issuer"),
+            vec![],
+        ),
+        Failure::AccessDenied(None) => (
             StatusCode::OK,
             "connect-denied-title",
             text("connect-denied-message"),
@@ -365,7 +396,7 @@ pub fn error_text(error: &AnafError, t: &Catalog) -> String {
         AnafError::Unreachable => t.get("anaf-unreachable"),
         AnafError::Timeout => t.get("anaf-timeout"),
         AnafError::Server(status) => t.count("anaf-server", "status", i64::from(*status)),
-        AnafError::RateLimited => t.get("anaf-rate_limited"),
+        AnafError::RateLimited(_) => t.get("anaf-rate_limited"),
         AnafError::Malformed => t.get("anaf-malformed"),
         other => other.to_string(),
     }

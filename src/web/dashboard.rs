@@ -323,7 +323,7 @@ pub async fn add_companies_in_bulk(
         Err(error @ BulkError::TooManyLines) => {
             return Err(AppError::BadRequest(error.to_string()));
         }
-        Err(BulkError::Storage(e)) => return Err(AppError::Internal(e)),
+        Err(BulkError::Storage(e)) => return Err(e.into()),
     };
     let page = Page::build(&req).await?;
     let forms = Forms {

@@ -9,7 +9,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::error::{AppError, render_errors};
+use crate::error::{AppError, FailedRequest, render_errors};
 use crate::i18n::Lang;
 
 /// Middleware for the portal's scope (see the module comment).
@@ -18,13 +18,15 @@ pub async fn render(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let res = next.call(req).await?;
-    Ok(render_errors(res, |failed| {
-        if matches!(failed.app_error(), Some(AppError::LoginRequired)) {
-            redirect_to_login(failed.request)
-        } else {
-            error_page(failed.request, failed.status, failed.request_id)
-        }
-    }))
+    Ok(render_errors(res, render_failure))
+}
+
+fn render_failure(failed: &FailedRequest<'_>) -> HttpResponse {
+    if matches!(failed.app_error(), Some(AppError::LoginRequired)) {
+        redirect_to_login(failed.request)
+    } else {
+        error_page(failed.request, failed.status, failed.request_id)
+    }
 }
 
 fn redirect_to_login(request: &HttpRequest) -> HttpResponse {
@@ -57,6 +59,7 @@ fn error_page(request: &HttpRequest, status: StatusCode, request_id: &str) -> Ht
         405 => ("error-405-title", "error-405-message"),
         413 => ("error-413-title", "error-413-message"),
         429 => ("error-429-title", "error-429-message"),
+        503 => ("error-503-title", "error-503-message"),
         _ if status.is_client_error() => ("error-400-title", "error-400-message"),
         _ => ("error-500-title", "error-500-message"),
     };

@@ -5,17 +5,17 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::TimeDelta;
 
+use crate::anaf::client::REFRESH_TIMEOUT;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::PortalSession;
 use crate::auth::session::FlashLevel;
-use crate::db::models::{now, refresh_jobs};
-use crate::domain::{AuditAction, AuditEvent, EXPIRING_SOON_DAYS};
+use crate::db::models::refresh_jobs;
+use crate::domain::{AuditAction, AuditEvent};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::tokens::RefreshOutcome;
+use crate::tokens::{RefreshOutcome, RefreshRequest};
 use crate::web::page::{Page, html, see_other};
 use crate::web::templates::JobPage;
 
@@ -28,8 +28,7 @@ pub async fn start_refresh_expiring(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.0.id;
-    let before = now() + TimeDelta::days(EXPIRING_SOON_DAYS);
-    let targets = state.tokens.refreshable_expiring(user_id, before).await?;
+    let targets = state.tokens.refreshable_due(user_id).await?;
     let total = i32::try_from(targets.len()).unwrap_or(i32::MAX);
     let job_id = state
         .db
@@ -51,7 +50,11 @@ pub async fn start_refresh_expiring(
     let state = state.into_inner();
     tokio::spawn(async move {
         for (token_id, _, _) in targets {
-            let outcome = state.tokens.refresh(&actor, token_id).await;
+            let request = RefreshRequest {
+                wait: REFRESH_TIMEOUT * 2,
+                force: false,
+            };
+            let outcome = state.tokens.refresh(&actor, token_id, request).await;
             let succeeded = matches!(outcome, Ok(RefreshOutcome::Refreshed(_)));
             if let Err(e) = &outcome {
                 tracing::error!(error = %e, token_id, "refresh in a job failed");

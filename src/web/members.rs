@@ -94,7 +94,7 @@ pub async fn add(
         Err(AddMemberError::AlreadyMember) => {
             session.flash(FlashLevel::Error, t.get("members-already_member"))
         }
-        Err(AddMemberError::Storage(e)) => return Err(AppError::Internal(e)),
+        Err(AddMemberError::Storage(e)) => return Err(e.into()),
     }
     Ok(see_other(&back))
 }

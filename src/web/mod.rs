@@ -25,7 +25,6 @@ use crate::error::AppError;
 
 routing::route_table! {
     get "/" => dashboard::show,
-    get "/healthz" => health::healthz,
     get "/static/{name}" => assets::serve,
     get "/login" => auth::login_form,
     post "/login" => auth::login,
@@ -59,6 +58,14 @@ routing::route_table! {
     get "/settings/api-keys" => api_keys::index,
     post "/settings/api-keys" => api_keys::create,
     post "/settings/api-keys/{id}/revoke" => api_keys::revoke,
+}
+
+/// Routes served outside the portal's session scope: a monitor's health check must answer 503
+/// (not the session store's failure) while the database is down, cookie or not.
+pub const ROUTES_OUTSIDE_SESSIONS: &[(&str, &str)] = &[("get", "/healthz")];
+
+pub fn routes_outside_sessions(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.route("/healthz", actix_web::web::get().to(health::healthz));
 }
 
 pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

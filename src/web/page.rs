@@ -27,6 +27,7 @@ pub struct Page {
 
 impl Page {
     pub async fn build(req: &HttpRequest) -> Result<Page, AppError> {
+        PortalSession::of(req).check_available()?;
         let user = current_user::load(req).await?;
         let session = PortalSession::of(req);
         let sandbox = req

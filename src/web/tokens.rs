@@ -10,7 +10,7 @@ use crate::auth::{CurrentUser, PortalSession};
 use crate::db::models::now;
 use crate::error::AppError;
 use crate::i18n::{Catalog, Lang};
-use crate::tokens::RefreshOutcome;
+use crate::tokens::{RefreshOutcome, RefreshRequest};
 use crate::web::access::{self, Need};
 use crate::web::connect::error_text;
 use crate::web::dashboard::{ListQuery, MemberList, MemberPage};
@@ -40,7 +40,28 @@ pub async fn list(
 fn refresh_message(outcome: &RefreshOutcome, t: &Catalog) -> (FlashLevel, String) {
     match outcome {
         RefreshOutcome::Refreshed(_) => (FlashLevel::Success, t.get("token-refreshed")),
-        RefreshOutcome::ReconnectNeeded(_) => (FlashLevel::Error, t.get("token-refresh_reconnect")),
+        RefreshOutcome::ReconnectNeeded {
+            interrupted_at: Some(at),
+            ..
+        } => (
+            FlashLevel::Error,
+            t.format(
+                "token-refresh_interrupted",
+                &[("at", crate::web::views::date_time(*at).into())],
+            ),
+        ),
+        RefreshOutcome::ReconnectNeeded { .. } => {
+            (FlashLevel::Error, t.get("token-refresh_reconnect"))
+        }
+        RefreshOutcome::Unknown(error) => (
+            FlashLevel::Error,
+            t.format(
+                "token-refresh_unknown",
+                &[("reason", error_text(error, t).into())],
+            ),
+        ),
+        RefreshOutcome::InProgress => (FlashLevel::Info, t.get("token-refresh_in_progress")),
+        RefreshOutcome::Spooled => (FlashLevel::Success, t.get("token-refresh_spooled")),
         RefreshOutcome::Failed(error) => (
             FlashLevel::Error,
             t.format(
@@ -66,7 +87,14 @@ pub async fn refresh(
         access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
     let outcome = state
         .tokens
-        .refresh(&state.actor(&req, Some(user.0.id)), token.id)
+        .refresh(
+            &state.actor(&req, Some(user.0.id)),
+            token.id,
+            RefreshRequest {
+                wait: state.tokens.anaf().endpoints().timeout,
+                force: true,
+            },
+        )
         .await?;
     let (level, message) = refresh_message(&outcome, &Lang::from_request(&req).catalog());
     PortalSession::of(&req).flash(level, message);

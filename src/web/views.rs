@@ -66,9 +66,7 @@ impl<'a> TokenRowView<'a> {
         now: NaiveDateTime,
         t: &Catalog,
     ) -> TokenRowView<'a> {
-        let status = token.map_or(TokenStatus::NotConnected, |tk| {
-            TokenStatus::of(tk.state, tk.access_expires_at, tk.rights, now)
-        });
+        let status = token.map_or(TokenStatus::NotConnected, |tk| tk.facts().status(now));
         let dash = || t.get("common-dash");
         let text = |value: &Option<String>| value.clone().unwrap_or_else(dash);
         let date = |at: Option<NaiveDateTime>| at.map_or_else(dash, date_time);

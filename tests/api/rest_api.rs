@@ -149,6 +149,7 @@ fn assert_token_shape(token: &Value, cif: &str) {
         "companyName",
         "refreshExpiresAt",
         "hasRefreshToken",
+        "refreshable",
         "rights",
     ];
     for field in token.as_object().unwrap().keys() {
@@ -517,11 +518,12 @@ async fn anaf_unreachable_is_502_or_503_never_500() {
         Some(&access),
     )
     .await;
+    // ANAF failing (5xx) is an outage to wait out, like ANAF unreachable: 503.
     app.sim_fault("hello", json!({"kind": "status", "status": 500}))
         .await;
     problem(
         app.api_post(&key, json!({"token": access})).await,
-        502,
+        503,
         Some(&access),
     )
     .await;
@@ -808,23 +810,52 @@ async fn refresh_200_409_502_503() {
     assert_token_shape(&refreshed, CIF);
     assert_eq!(refreshed["id"], id);
 
+    // Within 60 s of a successful refresh another one returns it without calling ANAF; `force`
+    // calls ANAF all the same.
+    let calls_before = app.sim_calls("token").await.len();
+    let response = app
+        .api(Method::POST, &refresh_path, &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        app.sim_calls("token").await.len(),
+        calls_before,
+        "no ANAF call"
+    );
+    let forced = format!("{refresh_path}?force=true");
+
+    // The connection closes before ANAF's answer: 503, and the detail says ANAF may have acted.
     app.sim_fault("token", json!({"kind": "drop"})).await;
-    problem(
-        app.api(Method::POST, &refresh_path, &key)
-            .send()
-            .await
-            .unwrap(),
+    let body = problem(
+        app.api(Method::POST, &forced, &key).send().await.unwrap(),
         503,
         Some(&access),
     )
     .await;
+    assert!(detail(&body).contains("may have replaced"), "{body}");
+    // ANAF fails (5xx): an outage, 503, the token unchanged.
     app.sim_fault("token", json!({"kind": "status", "status": 500}))
         .await;
+    let body = problem(
+        app.api(Method::POST, &forced, &key).send().await.unwrap(),
+        503,
+        Some(&access),
+    )
+    .await;
+    assert!(detail(&body).contains("unchanged"), "{body}");
+    // ANAF limits: 503 with its Retry-After.
+    app.sim_fault("token", json!({"kind": "status", "status": 429}))
+        .await;
+    let response = app.api(Method::POST, &forced, &key).send().await.unwrap();
+    assert_eq!(response.headers()["retry-after"], "60");
+    problem(response, 503, Some(&access)).await;
+    // An answer that cannot be used: 502.
+    app.sim_fault("token", json!({"kind": "malformed_json"}))
+        .await;
     problem(
-        app.api(Method::POST, &refresh_path, &key)
-            .send()
-            .await
-            .unwrap(),
+        app.api(Method::POST, &forced, &key).send().await.unwrap(),
         502,
         Some(&access),
     )
@@ -833,10 +864,7 @@ async fn refresh_200_409_502_503() {
     // A year later the refresh token is dead: reconnect needed, 409, and isValid false.
     app.sim_post("clock", json!({"advance_days": 400})).await;
     let body = problem(
-        app.api(Method::POST, &refresh_path, &key)
-            .send()
-            .await
-            .unwrap(),
+        app.api(Method::POST, &forced, &key).send().await.unwrap(),
         409,
         Some(&access),
     )

@@ -203,8 +203,11 @@ async fn the_dashboard_counts_and_filters_by_status() {
 async fn refresh_all_expiring_runs_one_job_with_one_anaf_call_per_token() {
     let app = spawn_app().await;
     app.register_logged_in("firma@contabil.ro").await;
-    // Tokens that live 10 days are "expiring soon" from the start.
+    // Tokens that live 10 days, issued (on the simulator's clock) 9 days ago: 1 day left, past
+    // their due date (a fifth of the lifetime before expiry), so "expiring soon" from the start.
     app.sim_post("settings", json!({"access_token_lifetime_days": 10}))
+        .await;
+    app.sim_post("clock", json!({"offset_seconds": -9 * 86_400}))
         .await;
     let a = app.add_company("18547290", "Alfa SRL").await;
     let b = app.add_company("14399840", "Beta SRL").await;
@@ -502,6 +505,7 @@ async fn authorization_matrix_covers_every_route_and_caller() {
     // The table lists exactly the routes the application registers.
     let registered: std::collections::BTreeSet<_> = anaf_portal::web::ROUTES
         .iter()
+        .chain(anaf_portal::web::ROUTES_OUTSIDE_SESSIONS)
         .map(|(m, p)| (*m, *p))
         .collect();
     let listed: std::collections::BTreeSet<_> = MATRIX.iter().map(|(m, p, _)| (*m, *p)).collect();

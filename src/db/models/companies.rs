@@ -9,7 +9,7 @@ use crate::db::models::tokens::TokenMeta;
 use crate::db::models::{escape_like, now};
 use crate::db::schema::{anaf_tokens, companies, company_members, users};
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::{Cif, EXPIRING_SOON_DAYS, MemberRole, Rights, TokenState, TokenStatus};
+use crate::domain::{Cif, MemberRole, Rights, TokenFacts, TokenState, TokenStatus};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -165,27 +165,71 @@ impl StatusFilter {
 /// How many companies are in each status, in `StatusFilter::ALL`'s order.
 pub type StatusCounts = Vec<(StatusFilter, i64)>;
 
-/// Counts what `load_status_columns` read; the status itself comes from `TokenStatus`, the one
-/// place that defines it.
+/// A company's token columns that its status depends on (all `None`: no token).
+#[derive(Queryable)]
+struct StatusColumns {
+    state: Option<TokenState>,
+    rights: Option<Rights>,
+    access_expires_at: Option<NaiveDateTime>,
+    refresh_due_at: Option<NaiveDateTime>,
+    has_refresh_token: Option<bool>,
+    refresh_expires_at: Option<NaiveDateTime>,
+}
+
+/// `StatusColumns`'s selection over a left join with `anaf_tokens`.
+macro_rules! status_columns {
+    () => {
+        (
+            anaf_tokens::status.nullable(),
+            anaf_tokens::rights.nullable(),
+            anaf_tokens::access_expires_at.nullable(),
+            anaf_tokens::refresh_due_at.nullable(),
+            anaf_tokens::has_refresh_token.nullable(),
+            anaf_tokens::refresh_expires_at.nullable(),
+        )
+    };
+}
+
+impl StatusColumns {
+    fn status(self, at: NaiveDateTime) -> TokenStatus {
+        match (
+            self.state,
+            self.rights,
+            self.access_expires_at,
+            self.refresh_due_at,
+            self.has_refresh_token,
+        ) {
+            (
+                Some(state),
+                Some(rights),
+                Some(access_expires_at),
+                Some(refresh_due_at),
+                Some(has),
+            ) => TokenFacts {
+                state,
+                rights,
+                access_expires_at,
+                refresh_due_at,
+                has_refresh_token: has,
+                refresh_expires_at: self.refresh_expires_at,
+            }
+            .status(at),
+            _ => TokenStatus::NotConnected,
+        }
+    }
+}
+
+/// Counts the statuses; the status itself comes from `TokenFacts`, the one place that defines it.
 fn count_statuses(tokens: Vec<StatusColumns>, at: NaiveDateTime) -> StatusCounts {
     let mut counts: StatusCounts = StatusFilter::ALL.iter().map(|f| (*f, 0)).collect();
     for columns in tokens {
-        let status = match columns {
-            (Some(state), Some(rights), Some(expires)) => {
-                TokenStatus::of(state, expires, rights, at)
-            }
-            _ => TokenStatus::NotConnected,
-        };
-        let filter = StatusFilter::of(status);
+        let filter = StatusFilter::of(columns.status(at));
         if let Some(entry) = counts.iter_mut().find(|(f, _)| *f == filter) {
             entry.1 += 1;
         }
     }
     counts
 }
-
-/// A company's token columns that its status depends on (all `None`: no token).
-type StatusColumns = (Option<TokenState>, Option<Rights>, Option<NaiveDateTime>);
 
 /// Which companies a list shows.
 #[derive(Debug, Clone, Default)]
@@ -259,31 +303,37 @@ macro_rules! filter_companies {
         if query.with_token_only {
             q = q.filter(anaf_tokens::id.is_not_null());
         }
-        let soon = at + chrono::TimeDelta::days(EXPIRING_SOON_DAYS);
+        // The SQL twin of `TokenFacts::status` (a unit test keeps them in step).
         let active = || anaf_tokens::status.eq(TokenState::Active);
+        let refreshable = || {
+            anaf_tokens::has_refresh_token.and(
+                anaf_tokens::refresh_expires_at
+                    .is_null()
+                    .or(anaf_tokens::refresh_expires_at.gt(at)),
+            )
+        };
+        let usable = || anaf_tokens::access_expires_at.gt(at).or(refreshable());
         q = match query.status {
             None => q,
             Some(StatusFilter::NotConnected) => q.filter(anaf_tokens::id.is_null()),
             Some(StatusFilter::ReconnectNeeded) => {
                 q.filter(anaf_tokens::status.eq(TokenState::ReconnectNeeded))
             }
-            Some(StatusFilter::Expired) => {
-                q.filter(active().and(anaf_tokens::access_expires_at.le(at)))
-            }
+            Some(StatusFilter::Expired) => q.filter(active().and(diesel::dsl::not(usable()))),
             Some(StatusFilter::NoRights) => q.filter(
                 active()
-                    .and(anaf_tokens::access_expires_at.gt(at))
+                    .and(usable())
                     .and(anaf_tokens::rights.eq(Rights::Denied)),
             ),
             Some(StatusFilter::ExpiringSoon) => q.filter(
                 active()
-                    .and(anaf_tokens::access_expires_at.gt(at))
-                    .and(anaf_tokens::access_expires_at.lt(soon))
+                    .and(usable())
+                    .and(anaf_tokens::refresh_due_at.le(at))
                     .and(anaf_tokens::rights.ne(Rights::Denied)),
             ),
             Some(StatusFilter::Connected) => q.filter(
                 active()
-                    .and(anaf_tokens::access_expires_at.ge(soon))
+                    .and(anaf_tokens::refresh_due_at.gt(at))
                     .and(anaf_tokens::rights.ne(Rights::Denied)),
             ),
         };
@@ -342,11 +392,7 @@ pub fn status_counts_for_member(
     let columns: Vec<StatusColumns> = company_members::table
         .left_join(anaf_tokens::table.on(anaf_tokens::company_id.eq(company_members::company_id)))
         .filter(company_members::user_id.eq(user_id))
-        .select((
-            anaf_tokens::status.nullable(),
-            anaf_tokens::rights.nullable(),
-            anaf_tokens::access_expires_at.nullable(),
-        ))
+        .select(status_columns!())
         .load(conn)?;
     Ok(count_statuses(columns, now()))
 }
@@ -404,11 +450,7 @@ pub fn list(
 pub fn status_counts(conn: &mut DbConnection) -> QueryResult<StatusCounts> {
     let columns: Vec<StatusColumns> = companies::table
         .left_join(anaf_tokens::table)
-        .select((
-            anaf_tokens::status.nullable(),
-            anaf_tokens::rights.nullable(),
-            anaf_tokens::access_expires_at.nullable(),
-        ))
+        .select(status_columns!())
         .load(conn)?;
     Ok(count_statuses(columns, now()))
 }
@@ -443,11 +485,11 @@ pub fn find_by_cif_for_member(
         .get_optional(conn)
 }
 
-/// The user's tokens (as company admin) whose access token expires before `before`, refreshable.
-pub fn refreshable_expiring(
+/// The user's tokens (as company admin) due for a refresh at `at` that a refresh can renew.
+pub fn refreshable_due(
     conn: &mut DbConnection,
     user_id: i64,
-    before: NaiveDateTime,
+    at: NaiveDateTime,
 ) -> QueryResult<Vec<(i64, i64, Cif)>> {
     anaf_tokens::table
         .inner_join(companies::table.inner_join(company_members::table))
@@ -455,7 +497,12 @@ pub fn refreshable_expiring(
         .filter(company_members::role.eq(MemberRole::Admin))
         .filter(anaf_tokens::status.eq(TokenState::Active))
         .filter(anaf_tokens::has_refresh_token)
-        .filter(anaf_tokens::access_expires_at.lt(before))
+        .filter(anaf_tokens::refresh_due_at.le(at))
+        .filter(
+            anaf_tokens::refresh_expires_at
+                .is_null()
+                .or(anaf_tokens::refresh_expires_at.gt(at)),
+        )
         .select((anaf_tokens::id, companies::id, companies::cif))
         .order(anaf_tokens::access_expires_at.asc())
         .load(conn)

@@ -10,7 +10,7 @@ use crate::db::models::companies::Company;
 use crate::db::models::now;
 use crate::db::schema::{anaf_token_secrets, anaf_tokens, companies, company_members};
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::{Cif, Rights, TokenState};
+use crate::domain::{Cif, Rights, TokenFacts, TokenState};
 
 /// Everything about a token except its secrets.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -34,6 +34,22 @@ pub struct TokenMeta {
     pub source: String,
     pub created_at: NaiveDateTime,
     pub has_refresh_token: bool,
+    pub refresh_due_at: NaiveDateTime,
+    pub refresh_interrupted_at: Option<NaiveDateTime>,
+}
+
+impl TokenMeta {
+    /// What the token's status depends on.
+    pub fn facts(&self) -> TokenFacts {
+        TokenFacts {
+            state: self.state,
+            rights: self.rights,
+            access_expires_at: self.access_expires_at,
+            refresh_due_at: self.refresh_due_at,
+            has_refresh_token: self.has_refresh_token,
+            refresh_expires_at: self.refresh_expires_at,
+        }
+    }
 }
 
 /// The encrypted values, for the token service only. `company_id` is part of what each
@@ -47,7 +63,9 @@ pub struct TokenSecrets {
     pub refresh_token_ciphertext: Option<String>,
 }
 
-/// A freshly obtained pair, sealed, with what its claims say.
+/// A freshly obtained pair, sealed, with what its claims say. (Serde: a pair that could not be
+/// saved waits in the recovery spool; it holds only ciphertexts.)
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SealedPair {
     pub key_version: i32,
     pub access_token_ciphertext: String,
@@ -56,6 +74,7 @@ pub struct SealedPair {
     pub access_expires_at: NaiveDateTime,
     pub refresh_expires_at: Option<NaiveDateTime>,
     pub issued_at: Option<NaiveDateTime>,
+    pub refresh_due_at: NaiveDateTime,
     pub certificate_serial: Option<String>,
     pub certificate_issuer: Option<String>,
 }
@@ -77,6 +96,7 @@ struct NewToken<'a> {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     has_refresh_token: bool,
+    refresh_due_at: NaiveDateTime,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -139,6 +159,7 @@ pub fn replace_for_company(
                 created_at: at,
                 updated_at: at,
                 has_refresh_token: pair.refresh_token_ciphertext.is_some(),
+                refresh_due_at: pair.refresh_due_at,
             })
             .returning(anaf_tokens::id)
             .get_result::<i64>(conn);
@@ -212,23 +233,54 @@ pub fn load_secrets(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Toke
     ))
 }
 
-/// Takes the refresh lease unless another refresh holds a live one; true when taken.
+/// What taking the refresh lease found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    /// Taken: this caller refreshes.
+    Taken,
+    /// Another refresh holds a live lease.
+    Held,
+    /// The token is gone.
+    Gone,
+}
+
+/// Takes the refresh lease until `until` unless another refresh holds a live one. A lease that
+/// ran out without being released means a refresh ended without its outcome being recorded (the
+/// process died while ANAF held the request): that is noted as `refresh_interrupted_at`.
 pub fn try_lease_refresh(
     conn: &mut DbConnection,
     id: i64,
     at: NaiveDateTime,
     until: NaiveDateTime,
-) -> QueryResult<bool> {
-    let taken = diesel::update(
-        anaf_tokens::table.find(id).filter(
-            anaf_tokens::refreshing_until
-                .is_null()
-                .or(anaf_tokens::refreshing_until.lt(at)),
-        ),
-    )
-    .set(anaf_tokens::refreshing_until.eq(Some(until)))
-    .execute(conn)?;
-    Ok(taken == 1)
+) -> QueryResult<Lease> {
+    write_transaction(conn, |conn| {
+        let current: Option<(Option<NaiveDateTime>, Option<NaiveDateTime>)> = anaf_tokens::table
+            .find(id)
+            .select((
+                anaf_tokens::refreshing_until,
+                anaf_tokens::refresh_started_at,
+            ))
+            .get_optional(conn)?;
+        let Some((refreshing_until, started)) = current else {
+            return Ok(Lease::Gone);
+        };
+        if refreshing_until.is_some_and(|u| u >= at) {
+            return Ok(Lease::Held);
+        }
+        let target = anaf_tokens::table.find(id);
+        let lease = (
+            anaf_tokens::refreshing_until.eq(Some(until)),
+            anaf_tokens::refresh_started_at.eq(Some(at)),
+        );
+        if refreshing_until.is_some() {
+            diesel::update(target)
+                .set((lease, anaf_tokens::refresh_interrupted_at.eq(started)))
+                .execute(conn)?;
+        } else {
+            diesel::update(target).set(lease).execute(conn)?;
+        }
+        Ok(Lease::Taken)
+    })
 }
 
 /// Whether a refresh lease is held right now.
@@ -240,30 +292,67 @@ pub fn is_leased(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryRe
     Ok(until.flatten().is_some_and(|u| u > at))
 }
 
-/// Saves a refreshed pair and releases the lease, in one transaction.
-pub fn save_refreshed(conn: &mut DbConnection, id: i64, pair: &SealedPair) -> QueryResult<usize> {
+/// Saves a pair ANAF issued at `obtained_at` and releases the lease, in one transaction; 0 when
+/// the token is gone (deleting a token wins over a refresh in flight) or a newer pair is already
+/// stored (a recovered pair replayed late).
+pub fn save_refreshed(
+    conn: &mut DbConnection,
+    id: i64,
+    pair: &SealedPair,
+    obtained_at: NaiveDateTime,
+) -> QueryResult<usize> {
     write_transaction(conn, |conn| {
         let at = now();
-        let updated = diesel::update(anaf_tokens::table.find(id))
-            .set((
-                anaf_tokens::fingerprint.eq(&pair.fingerprint),
-                anaf_tokens::access_expires_at.eq(pair.access_expires_at),
-                anaf_tokens::refresh_expires_at.eq(pair.refresh_expires_at),
-                anaf_tokens::issued_at.eq(pair.issued_at),
-                anaf_tokens::has_refresh_token.eq(pair.refresh_token_ciphertext.is_some()),
-                anaf_tokens::status.eq(TokenState::Active),
-                anaf_tokens::last_refreshed_at.eq(Some(at)),
-                anaf_tokens::last_error.eq(None::<String>),
-                anaf_tokens::last_error_at.eq(None::<NaiveDateTime>),
-                anaf_tokens::refreshing_until.eq(None::<NaiveDateTime>),
-                anaf_tokens::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-        diesel::update(anaf_token_secrets::table.find(id))
-            .set(pair.secrets_row(id))
-            .execute(conn)?;
+        let updated = diesel::update(
+            anaf_tokens::table.find(id).filter(
+                anaf_tokens::last_refreshed_at
+                    .is_null()
+                    .or(anaf_tokens::last_refreshed_at.lt(obtained_at)),
+            ),
+        )
+        .set((
+            anaf_tokens::fingerprint.eq(&pair.fingerprint),
+            anaf_tokens::access_expires_at.eq(pair.access_expires_at),
+            anaf_tokens::refresh_expires_at.eq(pair.refresh_expires_at),
+            anaf_tokens::issued_at.eq(pair.issued_at),
+            anaf_tokens::has_refresh_token.eq(pair.refresh_token_ciphertext.is_some()),
+            anaf_tokens::refresh_due_at.eq(pair.refresh_due_at),
+            anaf_tokens::status.eq(TokenState::Active),
+            anaf_tokens::last_refreshed_at.eq(Some(obtained_at)),
+            anaf_tokens::last_error.eq(None::<String>),
+            anaf_tokens::last_error_at.eq(None::<NaiveDateTime>),
+            anaf_tokens::refreshing_until.eq(None::<NaiveDateTime>),
+            anaf_tokens::refresh_interrupted_at.eq(None::<NaiveDateTime>),
+            anaf_tokens::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+        if updated == 1 {
+            diesel::update(anaf_token_secrets::table.find(id))
+                .set(pair.secrets_row(id))
+                .execute(conn)?;
+        }
         Ok(updated)
     })
+}
+
+/// The outcome of a refresh is unknown (ANAF did not answer in time, or the answer was lost):
+/// releases the lease and notes when the refresh began.
+pub fn record_refresh_unknown(
+    conn: &mut DbConnection,
+    id: i64,
+    error: &str,
+    started: NaiveDateTime,
+) -> QueryResult<usize> {
+    let at = now();
+    diesel::update(anaf_tokens::table.find(id))
+        .set((
+            anaf_tokens::last_error.eq(Some(error)),
+            anaf_tokens::last_error_at.eq(Some(at)),
+            anaf_tokens::refreshing_until.eq(None::<NaiveDateTime>),
+            anaf_tokens::refresh_interrupted_at.eq(Some(started)),
+            anaf_tokens::updated_at.eq(at),
+        ))
+        .execute(conn)
 }
 
 /// Records a failed refresh and releases the lease; `reconnect_needed` when ANAF's refusal is final.

@@ -1,0 +1,146 @@
+//! The recovery spool: a refreshed pair the database would not take (it was down) waits here, in
+//! a file under the data directory, until it can be written. ANAF has usually already replaced the
+//! old pair by then, so losing this one would lose the token. The files hold only what the vault
+//! sealed (AES-256-GCM ciphertexts) and the claims' dates; start-up replays them before serving.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::db::models::tokens::SealedPair;
+
+/// A pair waiting to be saved.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SpooledPair {
+    pub token_id: i64,
+    /// When ANAF issued it: a newer pair already stored wins over it.
+    pub obtained_at: NaiveDateTime,
+    pub pair: SealedPair,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecoverySpool {
+    dir: PathBuf,
+}
+
+impl RecoverySpool {
+    pub fn new(data_dir: &Path) -> RecoverySpool {
+        RecoverySpool {
+            dir: data_dir.join("refresh-spool"),
+        }
+    }
+
+    fn path(&self, token_id: i64) -> PathBuf {
+        self.dir.join(format!("token-{token_id}.json"))
+    }
+
+    /// Writes the pair durably (a temporary file, synced, renamed over the token's entry, the
+    /// directory synced), readable only by this user. A later pair of the same token replaces an
+    /// earlier one.
+    pub fn put(&self, entry: &SpooledPair) -> std::io::Result<()> {
+        fs::create_dir_all(&self.dir)?;
+        let json = serde_json::to_vec(entry)?;
+        let final_path = self.path(entry.token_id);
+        let temporary = final_path.with_extension("tmp");
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&temporary)?;
+        file.write_all(&json)?;
+        file.sync_all()?;
+        fs::rename(&temporary, &final_path)?;
+        fs::File::open(&self.dir)?.sync_all()
+    }
+
+    /// Every waiting pair (none when the spool was never used). A file that cannot be read is
+    /// logged and left where it is for a person to look at.
+    pub fn entries(&self) -> Vec<SpooledPair> {
+        let Ok(listing) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut entries = Vec::new();
+        for file in listing.flatten() {
+            let path = file.path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            match fs::read(&path)
+                .map_err(anyhow::Error::from)
+                .and_then(|bytes| Ok(serde_json::from_slice::<SpooledPair>(&bytes)?))
+            {
+                Ok(entry) => entries.push(entry),
+                Err(e) => {
+                    tracing::error!(path = %path.display(), error = %e, "unreadable recovery spool entry")
+                }
+            }
+        }
+        entries
+    }
+
+    /// Forgets the token's entry once it is saved (or can no longer apply).
+    pub fn remove(&self, token_id: i64) {
+        let path = self.path(token_id);
+        if let Err(e) = fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::error!(path = %path.display(), error = %e, "could not remove a recovery spool entry");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> SealedPair {
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0)
+            .expect("valid")
+            .naive_utc();
+        SealedPair {
+            key_version: 1,
+            access_token_ciphertext: "c2VhbGVk".to_owned(),
+            refresh_token_ciphertext: Some("c2VhbGVkLXJlZnJlc2g=".to_owned()),
+            fingerprint: "ab".repeat(32),
+            access_expires_at: at,
+            refresh_expires_at: None,
+            issued_at: Some(at),
+            refresh_due_at: at,
+            certificate_serial: None,
+            certificate_issuer: None,
+        }
+    }
+
+    #[test]
+    fn a_pair_survives_until_removed_and_a_newer_one_replaces_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let spool = RecoverySpool::new(dir.path());
+        assert!(spool.entries().is_empty());
+        let at = pair().access_expires_at;
+        spool
+            .put(&SpooledPair {
+                token_id: 7,
+                obtained_at: at,
+                pair: pair(),
+            })
+            .expect("written");
+        spool
+            .put(&SpooledPair {
+                token_id: 7,
+                obtained_at: at + chrono::TimeDelta::seconds(1),
+                pair: pair(),
+            })
+            .expect("written");
+        let entries = RecoverySpool::new(dir.path()).entries();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].obtained_at, at + chrono::TimeDelta::seconds(1));
+        spool.remove(7);
+        assert!(spool.entries().is_empty());
+    }
+}
