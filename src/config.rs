@@ -101,6 +101,15 @@ pub struct ServeArgs {
     )]
     pub anaf_oauth_issuer: String,
 
+    /// A `scope` to ask for on Connect ANAF (ANAF needs none; a standard OAuth server may).
+    #[arg(long, env = "ANAF_OAUTH_SCOPE")]
+    pub anaf_oauth_scope: Option<String>,
+
+    /// How long a refresh waits for ANAF's answer (the person's page stops waiting after
+    /// ANAF_HTTP_TIMEOUT; the refresh goes on and its answer is saved).
+    #[arg(long, env = "ANAF_PORTAL_REFRESH_TIMEOUT", default_value = "60s")]
+    pub refresh_timeout: String,
+
     /// ANAF API server (the hello service and e-Factura).
     #[arg(long, env = "ANAF_API_URL", default_value = "https://api.anaf.ro")]
     pub anaf_api_url: String,
@@ -147,6 +156,8 @@ pub struct AnafSettings {
     pub redirect_uri: Option<Url>,
     pub oauth_url: Url,
     pub issuer: String,
+    pub scope: Option<String>,
+    pub refresh_timeout: Duration,
     pub api_url: Url,
     pub environment: EfacturaEnvironment,
     pub jwt_public_key_pem: Option<String>,
@@ -398,6 +409,13 @@ fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
         redirect_uri,
         oauth_url,
         issuer: args.anaf_oauth_issuer.trim().to_owned(),
+        scope: args
+            .anaf_oauth_scope
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        refresh_timeout: parse_duration("ANAF_PORTAL_REFRESH_TIMEOUT", &args.refresh_timeout)?,
         api_url,
         environment,
         jwt_public_key_pem,

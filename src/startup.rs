@@ -221,9 +221,8 @@ impl Application {
     /// pair ANAF has issued is dropped on the floor.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        self.tokens
-            .drain(crate::anaf::client::REFRESH_TIMEOUT + Duration::from_secs(5))
-            .await;
+        let longest = self.tokens.anaf().endpoints().refresh_timeout;
+        self.tokens.drain(longest + Duration::from_secs(5)).await;
         served
     }
 }
@@ -248,6 +247,8 @@ fn anaf_wiring(
             client_secret,
             redirect_uri: redirect_uri.clone(),
             issuer: config.anaf.issuer.clone(),
+            scope: config.anaf.scope.clone(),
+            refresh_timeout: config.anaf.refresh_timeout,
             environment: config.anaf.environment,
             pkce: config.anaf.pkce,
             timeout: config.anaf.timeout,

@@ -41,9 +41,14 @@ pub struct AnafEndpoints {
     pub redirect_uri: Url,
     /// The authorization server's identifier: a callback's `iss`, when present, must equal it.
     pub issuer: String,
+    /// Sent as `scope` on authorize when set.
+    pub scope: Option<String>,
     pub environment: EfacturaEnvironment,
     pub pkce: bool,
     pub timeout: Duration,
+    /// How long a refresh waits for the answer: generous, ANAF is sometimes slow, and giving up
+    /// early does not undo a refresh ANAF completes.
+    pub refresh_timeout: Duration,
 }
 
 /// A successful token answer. ANAF may omit the refresh token on refresh; the old one is kept then.
@@ -53,10 +58,6 @@ pub struct TokenResponse {
     /// The access token's lifetime as the server states it (`expires_in`), for opaque tokens.
     pub expires_in: Option<chrono::TimeDelta>,
 }
-
-/// How long a refresh may wait for ANAF's answer. Generous: ANAF is sometimes slow, and giving up
-/// early does not undo a refresh ANAF completes.
-pub const REFRESH_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnafError {
@@ -207,6 +208,9 @@ impl AnafClient {
                 .append_pair("redirect_uri", self.endpoints.redirect_uri.as_str())
                 .append_pair("token_content_type", "jwt")
                 .append_pair("state", state);
+            if let Some(scope) = &self.endpoints.scope {
+                query.append_pair("scope", scope);
+            }
             if let Some(challenge) = code_challenge {
                 query
                     .append_pair("code_challenge", challenge)
@@ -233,7 +237,7 @@ impl AnafClient {
         self.token_request(&form, self.endpoints.timeout).await
     }
 
-    /// Exchanges a refresh token for a new pair, waiting up to `REFRESH_TIMEOUT` for the answer.
+    /// Exchanges a refresh token for a new pair, waiting up to `refresh_timeout` for the answer.
     pub async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenResponse, AnafError> {
         self.token_request(
             &[
@@ -241,7 +245,7 @@ impl AnafClient {
                 ("refresh_token", refresh_token.expose_secret()),
                 ("token_content_type", "jwt"),
             ],
-            REFRESH_TIMEOUT,
+            self.endpoints.refresh_timeout,
         )
         .await
     }

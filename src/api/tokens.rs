@@ -14,8 +14,8 @@ use crate::api::problem::{CallerErrors, Problem, TokenErrors};
 use crate::app::AppState;
 use crate::db::models::companies::{self, Company};
 use crate::db::models::now;
-use crate::db::models::tokens::{self, TokenMeta};
-use crate::domain::{Cif, MemberRole, TokenState};
+use crate::db::models::tokens::{self, ListedToken, TokenMeta};
+use crate::domain::{Cif, MemberRole, TokenFacts, TokenState};
 use crate::error::AppError;
 use crate::tokens::{ImportError, ImportRequest, RefreshOutcome, RefreshRequest};
 
@@ -75,30 +75,62 @@ pub struct AnafTokenView {
     pub rights: &'static str,
 }
 
+/// What a token object is made of: the token's id, its status facts and when it was saved.
+pub struct TokenParts {
+    pub id: i64,
+    pub facts: TokenFacts,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<&TokenMeta> for TokenParts {
+    fn from(token: &TokenMeta) -> Self {
+        TokenParts {
+            id: token.id,
+            facts: token.facts(),
+            created_at: token.created_at,
+        }
+    }
+}
+
+impl From<&ListedToken> for TokenParts {
+    fn from(token: &ListedToken) -> Self {
+        TokenParts {
+            id: token.id,
+            facts: token.facts(),
+            created_at: token.created_at,
+        }
+    }
+}
+
 impl AnafTokenView {
-    pub fn new(token: &TokenMeta, cif: Cif, name: Option<&str>, at: NaiveDateTime) -> Self {
-        let facts = token.facts();
+    pub fn new(token: TokenParts, cif: Cif, name: Option<&str>, at: NaiveDateTime) -> Self {
+        let facts = token.facts;
         AnafTokenView {
             id: token.id,
             cif,
-            expires_at: timestamp(token.access_expires_at),
+            expires_at: timestamp(facts.access_expires_at),
             is_valid: facts.is_valid(at),
             created_at: timestamp(token.created_at),
             status: facts.status(at).code(),
             company_name: name.filter(|n| !n.is_empty()).map(str::to_owned),
-            refresh_expires_at: token
+            refresh_expires_at: facts
                 .has_refresh_token
-                .then_some(token.refresh_expires_at)
+                .then_some(facts.refresh_expires_at)
                 .flatten()
                 .map(timestamp),
-            has_refresh_token: token.has_refresh_token,
+            has_refresh_token: facts.has_refresh_token,
             refreshable: facts.refreshable(at),
-            rights: token.rights.as_str(),
+            rights: facts.rights.as_str(),
         }
     }
 
     fn of(token: &TokenMeta, company: &Company) -> Self {
-        AnafTokenView::new(token, company.cif.clone(), company.name.as_deref(), now())
+        AnafTokenView::new(
+            token.into(),
+            company.cif.clone(),
+            company.name.as_deref(),
+            now(),
+        )
     }
 }
 
@@ -286,7 +318,7 @@ pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpR
     let at = now();
     let body: Vec<AnafTokenView> = rows
         .into_iter()
-        .map(|(token, cif, name)| AnafTokenView::new(&token, cif, name.as_deref(), at))
+        .map(|(token, cif, name)| AnafTokenView::new((&token).into(), cif, name.as_deref(), at))
         .collect();
     Ok(HttpResponse::Ok().json(body))
 }

@@ -3,7 +3,7 @@
 //!
 //! A refresh is never lost to whoever asked for it giving up: it runs as its own task (on the
 //! runtime the application was built on, which outlives the HTTP workers), waits up to
-//! `REFRESH_TIMEOUT` for ANAF, and saves ANAF's answer whenever it arrives; a caller waits as long
+//! `ANAF_PORTAL_REFRESH_TIMEOUT` for ANAF, and saves ANAF's answer whenever it arrives; a caller waits as long
 //! as it likes and otherwise learns that the refresh is still in progress. Within an instance,
 //! callers of a refresh in flight share it; across instances a database lease decides, and a
 //! refresh asked for shortly after a successful one returns that one's result.
@@ -17,9 +17,7 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Notify, watch};
 
-use crate::anaf::client::{
-    AnafClient, AnafError, REFRESH_TIMEOUT, RevokeOutcome, RightsVerdict, TokenResponse,
-};
+use crate::anaf::client::{AnafClient, AnafError, RevokeOutcome, RightsVerdict, TokenResponse};
 use crate::anaf::jwt::{JwtProblem, JwtReader};
 use crate::audit::AuditLog;
 use crate::db::Db;
@@ -37,10 +35,10 @@ use crate::tokens::vault::{TokenField, TokenVault, VaultError};
 /// of calling ANAF again (unless forced).
 pub const RECENT_REFRESH: TimeDelta = TimeDelta::seconds(60);
 
-/// How long a refresh lease lasts: ANAF's longest wait and some margin. A lease that runs out
-/// unreleased means its holder died.
-fn lease_length() -> TimeDelta {
-    TimeDelta::from_std(REFRESH_TIMEOUT).unwrap_or(TimeDelta::seconds(60)) + TimeDelta::seconds(30)
+/// How long a refresh lease lasts: ANAF's longest wait and half as much again. A lease that runs
+/// out unreleased means its holder died.
+fn lease_length(refresh_timeout: Duration) -> TimeDelta {
+    TimeDelta::from_std(refresh_timeout * 3 / 2).unwrap_or(TimeDelta::seconds(90))
 }
 
 /// What went wrong inside the portal (not at ANAF) while handling a token.
@@ -547,6 +545,7 @@ impl TokenService {
     /// saves its answer.
     async fn refresh_once(&self, token_id: i64) -> Result<RefreshOutcome, TokenError> {
         let started = now();
+        let refresh_timeout = self.anaf.endpoints().refresh_timeout;
         let lease = self
             .db
             .run(move |conn| {
@@ -554,7 +553,7 @@ impl TokenService {
                     conn,
                     token_id,
                     started,
-                    started + lease_length(),
+                    started + lease_length(refresh_timeout),
                 )?)
             })
             .await?;
@@ -767,8 +766,11 @@ impl TokenService {
         token_id: i64,
         started: NaiveDateTime,
     ) -> Result<RefreshOutcome, TokenError> {
-        let deadline =
-            tokio::time::Instant::now() + lease_length().to_std().unwrap_or(REFRESH_TIMEOUT);
+        let refresh_timeout = self.anaf.endpoints().refresh_timeout;
+        let deadline = tokio::time::Instant::now()
+            + lease_length(refresh_timeout)
+                .to_std()
+                .unwrap_or(refresh_timeout);
         while tokio::time::Instant::now() < deadline {
             let leased = self
                 .db

@@ -6,7 +6,6 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::anaf::client::REFRESH_TIMEOUT;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::auth::PortalSession;
@@ -51,7 +50,7 @@ pub async fn start_refresh_expiring(
     tokio::spawn(async move {
         for (token_id, _, _) in targets {
             let request = RefreshRequest {
-                wait: REFRESH_TIMEOUT * 2,
+                wait: state.tokens.anaf().endpoints().refresh_timeout * 2,
                 force: false,
             };
             let outcome = state.tokens.refresh(&actor, token_id, request).await;

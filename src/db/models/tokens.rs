@@ -409,16 +409,46 @@ pub fn fingerprint_exists(conn: &mut DbConnection, fingerprint: &str) -> QueryRe
     .get_result(conn)
 }
 
+/// What the API's token list shows of a token: its status facts and when it was saved. Only the
+/// timestamps it prints are read (decoding SQLite's text timestamps is most of what reading a row
+/// costs: the list is the API's busiest call).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = anaf_tokens)]
+pub struct ListedToken {
+    pub id: i64,
+    #[diesel(column_name = status)]
+    pub state: TokenState,
+    pub rights: Rights,
+    pub access_expires_at: NaiveDateTime,
+    pub refresh_due_at: NaiveDateTime,
+    pub has_refresh_token: bool,
+    pub refresh_expires_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl ListedToken {
+    pub fn facts(&self) -> TokenFacts {
+        TokenFacts {
+            state: self.state,
+            rights: self.rights,
+            access_expires_at: self.access_expires_at,
+            refresh_due_at: self.refresh_due_at,
+            has_refresh_token: self.has_refresh_token,
+            refresh_expires_at: self.refresh_expires_at,
+        }
+    }
+}
+
 /// The tokens of every company `user_id` is a member of, with the company's CIF and name, oldest
 /// token first. One query, whatever the number of tokens.
 pub fn list_for_member(
     conn: &mut DbConnection,
     user_id: i64,
-) -> QueryResult<Vec<(TokenMeta, Cif, Option<String>)>> {
+) -> QueryResult<Vec<(ListedToken, Cif, Option<String>)>> {
     anaf_tokens::table
         .inner_join(companies::table.inner_join(company_members::table))
         .filter(company_members::user_id.eq(user_id))
         .order(anaf_tokens::id.asc())
-        .select((TokenMeta::as_select(), companies::cif, companies::name))
+        .select((ListedToken::as_select(), companies::cif, companies::name))
         .load(conn)
 }
