@@ -97,7 +97,7 @@ impl From<&ListedToken> for TokenParts {
         TokenParts {
             id: token.id,
             facts: token.facts(),
-            created_at: token.created_at,
+            created_at: token.created_at.0,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod models;
 pub mod schema;
 mod text_column;
+pub mod timestamp;
 
 use std::path::PathBuf;
 use std::sync::Arc;

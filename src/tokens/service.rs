@@ -546,21 +546,30 @@ impl TokenService {
     async fn refresh_once(&self, token_id: i64) -> Result<RefreshOutcome, TokenError> {
         let started = now();
         let refresh_timeout = self.anaf.endpoints().refresh_timeout;
-        let lease = self
-            .db
-            .run(move |conn| {
-                Ok(tokens::try_lease_refresh(
-                    conn,
-                    token_id,
-                    started,
-                    started + lease_length(refresh_timeout),
-                )?)
-            })
-            .await?;
-        match lease {
-            Lease::Gone => return Err(TokenError::NotFound),
-            Lease::Held => return self.await_other_refresh(token_id, started).await,
-            Lease::Taken => {}
+        // Whoever holds the lease refreshes; a holder that died leaves it to run out, and then
+        // this caller takes over (`try_lease_refresh` notes the interruption).
+        loop {
+            let lease = self
+                .db
+                .run(move |conn| {
+                    let at = now();
+                    Ok(tokens::try_lease_refresh(
+                        conn,
+                        token_id,
+                        at,
+                        at + lease_length(refresh_timeout),
+                    )?)
+                })
+                .await?;
+            match lease {
+                Lease::Gone => return Err(TokenError::NotFound),
+                Lease::Taken => break,
+                Lease::Held => {
+                    if let Some(outcome) = self.await_other_refresh(token_id, started).await? {
+                        return Ok(outcome);
+                    }
+                }
+            }
         }
 
         let secrets = self.secrets(token_id).await?;
@@ -759,46 +768,43 @@ impl TokenService {
         Ok(())
     }
 
-    /// Another instance holds the lease: waits until it is released (or runs out), then reports
-    /// what that refresh recorded.
+    /// Another refresh holds the lease: waits until it is released and reports what it
+    /// recorded, or `None` when the lease ran out unreleased (its holder died).
     async fn await_other_refresh(
         &self,
         token_id: i64,
         started: NaiveDateTime,
-    ) -> Result<RefreshOutcome, TokenError> {
-        let refresh_timeout = self.anaf.endpoints().refresh_timeout;
-        let deadline = tokio::time::Instant::now()
-            + lease_length(refresh_timeout)
-                .to_std()
-                .unwrap_or(refresh_timeout);
-        while tokio::time::Instant::now() < deadline {
+    ) -> Result<Option<RefreshOutcome>, TokenError> {
+        loop {
+            let meta = self.meta(token_id).await?;
+            let since = |at: Option<NaiveDateTime>| {
+                at.is_some_and(|at| at >= started - TimeDelta::seconds(1))
+            };
+            let why = meta.last_error.clone().unwrap_or_default();
+            if since(meta.last_refreshed_at) {
+                return Ok(Some(RefreshOutcome::Refreshed(Box::new(meta))));
+            }
+            if since(meta.last_error_at) {
+                return Ok(Some(if meta.state == TokenState::ReconnectNeeded {
+                    RefreshOutcome::ReconnectNeeded {
+                        error: AnafError::InvalidGrant(why),
+                        interrupted_at: meta.refresh_interrupted_at,
+                    }
+                } else {
+                    RefreshOutcome::FailedElsewhere(why)
+                }));
+            }
             let leased = self
                 .db
                 .run(move |conn| Ok(tokens::is_leased(conn, token_id, now())?))
                 .await?;
             if !leased {
-                break;
+                // Released without a result of its own (a refresh with nothing to report), or
+                // run out: the caller tries to take the lease.
+                return Ok(None);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let meta = self.meta(token_id).await?;
-        let since =
-            |at: Option<NaiveDateTime>| at.is_some_and(|at| at >= started - TimeDelta::seconds(1));
-        let why = meta.last_error.clone().unwrap_or_default();
-        Ok(if since(meta.last_refreshed_at) {
-            RefreshOutcome::Refreshed(Box::new(meta))
-        } else if since(meta.last_error_at) && meta.state == TokenState::ReconnectNeeded {
-            RefreshOutcome::ReconnectNeeded {
-                error: AnafError::InvalidGrant(why),
-                interrupted_at: meta.refresh_interrupted_at,
-            }
-        } else if since(meta.last_error_at) {
-            RefreshOutcome::FailedElsewhere(why)
-        } else {
-            RefreshOutcome::FailedElsewhere(
-                "another refresh of this token did not finish".to_owned(),
-            )
-        })
     }
 
     /// The stored pair of the company's current token, if any.

@@ -90,9 +90,10 @@ pub async fn refresh(
         .refresh(
             &state.actor(&req, Some(user.0.id)),
             token.id,
+            // Pressed again within a minute of a success: that result, no second ANAF call.
             RefreshRequest {
                 wait: state.tokens.anaf().endpoints().timeout,
-                force: true,
+                force: false,
             },
         )
         .await?;

@@ -33,16 +33,17 @@ pub fn test_args(
         (None, Ok(admin_url)) if !admin_url.is_empty() => fresh_postgres_database(&admin_url),
         (None, _) => data_dir.path().join("test.sqlite3").display().to_string(),
     };
-    let mut argv = vec![
-        "anaf-portal".to_owned(),
-        "serve".to_owned(),
-        "--bind".to_owned(),
-        "127.0.0.1:0".to_owned(),
+    let mut argv = vec!["anaf-portal".to_owned(), "serve".to_owned()];
+    // A test may choose the port (a server that must know the portal's callback first).
+    if !extra.contains(&"--bind") {
+        argv.extend(["--bind".to_owned(), "127.0.0.1:0".to_owned()]);
+    }
+    argv.extend([
         "--data-dir".to_owned(),
         data_dir.path().display().to_string(),
         "--database-url".to_owned(),
         database_url.clone(),
-    ];
+    ]);
     argv.extend(extra.iter().map(|s| (*s).to_owned()));
     let cli = Cli::try_parse_from(argv).expect("test arguments parse");
     let Some(Command::Serve(args)) = cli.command else {
@@ -224,6 +225,26 @@ impl TestApp {
         let url = anaf_portal::db::DatabaseUrl::parse(&self.database_url).expect("db url");
         anaf_portal::db::Db::connect(&url).expect("db connects")
     }
+}
+
+/// A port nobody listens on right now (for a server that must be told the portal's address
+/// before the portal starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Says, past libtest's output capture, that a test could not run (so a plain `cargo test` shows
+/// it), and fails the test instead when `variable` is `required` (as `.ci/run` sets it).
+pub fn skip_unless_required(variable: &str, why: &str) {
+    assert!(
+        std::env::var(variable).as_deref() != Ok("required"),
+        "{why}, but {variable}=required"
+    );
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "\nSKIPPED: {why}");
 }
 
 /// True when the response sends the browser to the login page.

@@ -4,6 +4,8 @@ mod accounts;
 mod browser;
 mod connect;
 mod helpers;
+mod interop;
+mod refresh_safety;
 mod rest_api;
 mod roles;
 mod security;

@@ -46,7 +46,7 @@ impl TestApp {
     }
 
     /// Creates a key on the settings page (the user must be logged in); returns the key.
-    async fn key_from_page(&self, name: &str) -> String {
+    pub(crate) async fn key_from_page(&self, name: &str) -> String {
         let response = self
             .post_form(
                 "/settings/api-keys",

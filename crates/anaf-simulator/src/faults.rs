@@ -15,6 +15,9 @@ use super::{RecordedCall, SimEndpoint, Simulator};
 pub enum Fault {
     /// Sleep `ms` milliseconds, then answer normally.
     Latency { ms: u64 },
+    /// Act on the call at once (a refresh rotates the pair), then hold the answer back `ms`
+    /// milliseconds: the answer a client that gives up or dies meanwhile never sees.
+    SlowAnswer { ms: u64 },
     /// Sleep long (default 60 000 ms), then answer normally: the client should time out first.
     Timeout {
         #[serde(default = "default_timeout_ms")]
@@ -58,6 +61,7 @@ impl Fault {
     pub(crate) fn name(&self) -> &'static str {
         match self {
             Fault::Latency { .. } => "latency",
+            Fault::SlowAnswer { .. } => "slow_answer",
             Fault::Timeout { .. } => "timeout",
             Fault::Status { .. } => "status",
             Fault::Drop => "drop",
@@ -114,6 +118,11 @@ pub(crate) async fn handle(
         Some(Fault::Latency { ms }) | Some(Fault::Timeout { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             logic(sim)
+        }
+        Some(Fault::SlowAnswer { ms }) => {
+            let answer = logic(sim);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            answer
         }
         Some(Fault::Status { status }) => status_response(status),
         Some(Fault::Drop) => dropped_connection(),

@@ -9,6 +9,7 @@ use crate::db::models::KeyLookup;
 use crate::db::models::companies::Company;
 use crate::db::models::now;
 use crate::db::schema::{anaf_token_secrets, anaf_tokens, companies, company_members};
+use crate::db::timestamp::Stamp;
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::{Cif, Rights, TokenFacts, TokenState};
 
@@ -419,11 +420,11 @@ pub struct ListedToken {
     #[diesel(column_name = status)]
     pub state: TokenState,
     pub rights: Rights,
-    pub access_expires_at: NaiveDateTime,
-    pub refresh_due_at: NaiveDateTime,
+    pub access_expires_at: Stamp,
+    pub refresh_due_at: Stamp,
     pub has_refresh_token: bool,
-    pub refresh_expires_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
+    pub refresh_expires_at: Option<Stamp>,
+    pub created_at: Stamp,
 }
 
 impl ListedToken {
@@ -431,10 +432,10 @@ impl ListedToken {
         TokenFacts {
             state: self.state,
             rights: self.rights,
-            access_expires_at: self.access_expires_at,
-            refresh_due_at: self.refresh_due_at,
+            access_expires_at: self.access_expires_at.0,
+            refresh_due_at: self.refresh_due_at.0,
             has_refresh_token: self.has_refresh_token,
-            refresh_expires_at: self.refresh_expires_at,
+            refresh_expires_at: self.refresh_expires_at.map(|at| at.0),
         }
     }
 }
