@@ -20,7 +20,13 @@ use reqwest::header::LOCATION;
 use reqwest::{StatusCode, redirect};
 
 /// The portal built with the bench's profile (release under `cargo bench`).
-pub const BINARY: &str = env!("CARGO_BIN_EXE_anaf-portal");
+const BUILT_BINARY: &str = env!("CARGO_BIN_EXE_anaf-portal");
+
+/// The portal binary a bench runs: this build, or the one `ANAF_BENCH_BINARY` names (to measure
+/// an older build the same way).
+pub fn binary() -> String {
+    std::env::var("ANAF_BENCH_BINARY").unwrap_or_else(|_| BUILT_BINARY.to_owned())
+}
 /// A password every bench account uses (long enough for the portal's rules).
 pub const PASSWORD: &str = "verde-munte-cafea-2026";
 const STARTUP_LIMIT: Duration = Duration::from_secs(20);
@@ -43,7 +49,7 @@ pub fn finish(outcome: anyhow::Result<bool>) {
 pub fn begin(title: &str, notes: &[&str]) {
     anaf_portal::startup::install_crypto_provider();
     println!("{title}");
-    println!("  binary:  {BINARY}");
+    println!("  binary:  {}", binary());
     println!(
         "  machine: {} cores ({}), load average before: {}",
         cores(),
@@ -108,7 +114,7 @@ pub fn plain_client() -> anyhow::Result<reqwest::Client> {
 /// directory). The rest of the environment (e.g. glibc's `MALLOC_*` tunables) passes through, as
 /// it would in a deployment.
 pub fn portal_command(data_dir: &Path) -> Command {
-    let mut command = Command::new(BINARY);
+    let mut command = Command::new(binary());
     for (name, _) in std::env::vars_os() {
         let name_str = name.to_string_lossy();
         if name_str.starts_with("ANAF_") || name_str == "DATABASE_URL" || name_str == "RUST_LOG" {
@@ -165,7 +171,7 @@ impl Server {
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .with_context(|| format!("spawning {BINARY}"))?;
+            .with_context(|| format!("spawning {}", binary()))?;
         let mut server = Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
@@ -251,7 +257,7 @@ pub fn create_user(data_dir: &Path, email: &str, password: &str) -> anyhow::Resu
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("spawning {BINARY} user create"))?;
+        .with_context(|| format!("spawning {} user create", binary()))?;
     user.stdin
         .take()
         .context("stdin")?
@@ -271,7 +277,7 @@ pub fn create_api_key(data_dir: &Path, email: &str, name: &str) -> anyhow::Resul
     let output = portal_command(data_dir)
         .args(["api-key", "create", "--email", email, "--name", name])
         .output()
-        .with_context(|| format!("spawning {BINARY} api-key create"))?;
+        .with_context(|| format!("spawning {} api-key create", binary()))?;
     if !output.status.success() {
         bail!(
             "api-key create: {}",

@@ -278,7 +278,7 @@ bulk-submit = Adaugă toate
 bulk-added = adăugată (CIF { $cif })
 bulk-already_there = deja înregistrată în portal
 bulk-duplicate_line = repetată în această listă
-jobs-refresh_expiring = Reîmprospătează toate cele care expiră în 14 zile
+jobs-refresh_expiring = Reîmprospătează toate cele scadente
 jobs-title = Reîmprospătare token-uri
 jobs-running = În curs: un apel ANAF per token, ritmat pentru a respecta limitele ANAF. Pagina se actualizează singură.
 jobs-finished = Finalizat.
@@ -292,7 +292,7 @@ jobs-progress = { $done ->
          [one] { $failed } eșuat
         *[other] { $failed } eșuate
     }.
-jobs-nothing_to_do = Niciun token reîmprospătabil nu expiră în următoarele 14 zile.
+jobs-nothing_to_do = Niciun token reîmprospătabil nu este scadent pentru reîmprospătare.
 members-title = Membri
 members-role = Rol în firmă
 members-role_admin = administrator firmă
