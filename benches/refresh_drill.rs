@@ -17,8 +17,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
 use anaf_simulator::{RegisteredClient, Simulator, SimulatorSettings, default_certificates};
+use anyhow::{Context, bail};
 use rand::Rng;
 use serde_json::{Value, json};
 
@@ -112,11 +112,7 @@ async fn run() -> anyhow::Result<bool> {
             .send()
             .await?;
         let refresh = format!("/api/v1/anaf/tokens/{token}/refresh?force=true");
-        let asked = tokio::spawn(
-            http.post(server.url(&refresh))
-                .bearer_auth(&key)
-                .send(),
-        );
+        let asked = tokio::spawn(http.post(server.url(&refresh)).bearer_auth(&key).send());
         let kill_after = rand::thread_rng().gen_range(300..=1060);
         tokio::time::sleep(Duration::from_millis(kill_after)).await;
         let data_dir = server.stop();

@@ -185,6 +185,9 @@ impl Application {
         })
         .listen(listener)?
         .shutdown_timeout(10)
+        // SIGTERM and Ctrl-C are ours (`run_until_stopped`): actix's own handling would stop
+        // the whole runtime with the server, and refreshes in flight with it.
+        .disable_signals()
         .run();
 
         tracing::info!(
@@ -220,10 +223,46 @@ impl Application {
     /// (10 s at most), and waits for refreshes in flight (their own timeout at most), so that no
     /// pair ANAF has issued is dropped on the floor.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let served = tokio::select! {
+            served = &mut server => served,
+            () = stop_requested() => {
+                tracing::info!("stopping: no new requests; finishing those in flight");
+                // The server future carries out the stop: poll both.
+                let ((), served) = tokio::join!(handle.stop(true), server);
+                served
+            }
+        };
         let longest = self.tokens.anaf().endpoints().refresh_timeout;
         self.tokens.drain(longest + Duration::from_secs(5)).await;
+        tracing::info!("stopped");
         served
+    }
+}
+
+/// SIGTERM (a service manager) or SIGINT (Ctrl-C).
+async fn stop_requested() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM cannot be handled; only Ctrl-C stops gracefully");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
     }
 }
 

@@ -144,6 +144,10 @@ struct ListaBody {
 
 pub struct AnafClient {
     http: reqwest::Client,
+    /// For refreshes only. They run as their own tasks on the application's main runtime, which
+    /// outlives the HTTP workers; a connection a worker opened lives on that worker's runtime and
+    /// dies with it at shutdown, so a refresh must never borrow one from the shared pool.
+    refresh_http: reqwest::Client,
     endpoints: AnafEndpoints,
 }
 
@@ -183,14 +187,20 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
 
 impl AnafClient {
     pub fn new(endpoints: AnafEndpoints) -> anyhow::Result<AnafClient> {
-        let http = reqwest::Client::builder()
-            .timeout(endpoints.timeout)
-            .connect_timeout(endpoints.timeout.min(Duration::from_secs(5)))
-            // A redirect is an answer in its own right here (revoke); never follow one.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("anaf-portal/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(AnafClient { http, endpoints })
+        let client = || {
+            reqwest::Client::builder()
+                .timeout(endpoints.timeout)
+                .connect_timeout(endpoints.timeout.min(Duration::from_secs(5)))
+                // A redirect is an answer in its own right here (revoke); never follow one.
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("anaf-portal/", env!("CARGO_PKG_VERSION")))
+                .build()
+        };
+        Ok(AnafClient {
+            http: client()?,
+            refresh_http: client()?,
+            endpoints,
+        })
     }
 
     pub fn endpoints(&self) -> &AnafEndpoints {
@@ -234,12 +244,14 @@ impl AnafClient {
         if let Some(verifier) = code_verifier {
             form.push(("code_verifier", verifier));
         }
-        self.token_request(&form, self.endpoints.timeout).await
+        self.token_request(&self.http, &form, self.endpoints.timeout)
+            .await
     }
 
     /// Exchanges a refresh token for a new pair, waiting up to `refresh_timeout` for the answer.
     pub async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenResponse, AnafError> {
         self.token_request(
+            &self.refresh_http,
             &[
                 ("grant_type", "refresh_token"),
                 ("refresh_token", refresh_token.expose_secret()),
@@ -252,11 +264,11 @@ impl AnafClient {
 
     async fn token_request(
         &self,
+        http: &reqwest::Client,
         form: &[(&str, &str)],
         timeout: Duration,
     ) -> Result<TokenResponse, AnafError> {
-        let response = self
-            .http
+        let response = http
             .post(join(&self.endpoints.server_oauth_url, "token"))
             .basic_auth(
                 &self.endpoints.client_id,

@@ -309,7 +309,7 @@ fn explain(
         ),
         Failure::AccessDenied(Some(description)) => (
             StatusCode::OK,
-            "connect-denied-title",
+            "connect-failed-title",
             t.format(
                 "connect-denied-explained",
                 &[("description", description.clone().into())],

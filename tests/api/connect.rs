@@ -257,6 +257,69 @@ async fn no_certificate_explains_what_to_do_and_stores_nothing() {
 }
 
 #[tokio::test]
+async fn a_refusal_with_a_reason_shows_the_reason_and_a_foreign_issuer_is_refused() {
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "").await;
+    // The authorization server says why it refused: the page says that, not "no certificate".
+    let authorize = app.press_connect(company).await;
+    let state = url::Url::parse(&authorize)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let refused = app
+        .client
+        .get(app.url("/anaf/callback"))
+        .query(&[
+            ("state", state.as_str()),
+            ("error", "access_denied"),
+            ("error_description", "Certificatul a fost revocat"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Certificatul a fost revocat"), "{html}");
+    assert!(!html.contains("ANAF nu a primit niciun certificat"));
+
+    // An answer that names another authorization server (RFC 9207) is refused before any
+    // exchange.
+    let authorize = app.press_connect(company).await;
+    let callback = app
+        .choose_certificate(&authorize, &serial_with_rights())
+        .await;
+    let response = app
+        .client
+        .get(format!("{callback}&iss=https%3A%2F%2Fevil.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("alt server de autorizare")
+    );
+    assert!(app.sim_calls("token").await.is_empty(), "no code exchange");
+    // The configured issuer is accepted.
+    let authorize = app.press_connect(company).await;
+    let callback = app
+        .choose_certificate(&authorize, &serial_with_rights())
+        .await;
+    let response = app
+        .client
+        .get(format!("{callback}&iss=https%3A%2F%2Flogincert.anaf.ro"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
 async fn a_replayed_or_unknown_callback_is_refused_without_calling_anaf() {
     let app = spawn_app().await;
     app.register_logged_in("contabil@firma.ro").await;

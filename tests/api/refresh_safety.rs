@@ -294,9 +294,13 @@ impl ChildPortal {
         let process = Command::new(env!("CARGO_BIN_EXE_anaf-portal"))
             .arg("serve")
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "info")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(if std::env::var_os("ANAF_TEST_CHILD_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("the portal starts");
         let bind = args
@@ -325,6 +329,16 @@ impl ChildPortal {
         // SIGKILL: no graceful shutdown, nothing flushed.
         let _ = self.process.kill();
         let _ = self.process.wait();
+    }
+
+    /// SIGTERM, as a service manager stops the portal; waits until the process has exited.
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.process.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        self.process.wait().expect("exit")
     }
 }
 
@@ -574,4 +588,60 @@ async fn a_database_stopped_during_a_refresh_loses_nothing_and_is_an_outage() {
         .await
         .expect("refresh");
     assert_eq!(response.status(), StatusCode::OK, "the saved pair works");
+}
+
+#[tokio::test]
+async fn sigterm_waits_for_a_refresh_in_flight_and_saves_its_answer() {
+    let anaf = ExternalAnaf::start().await;
+    let port = free_port();
+    let callback = format!("http://127.0.0.1:{port}/anaf/callback");
+    anaf.register(&callback).await;
+    let (_, data_dir, database_url) = test_args(None, &[]);
+    let mut args = anaf.portal_args(&callback);
+    args.extend([
+        "--bind".into(),
+        format!("127.0.0.1:{port}"),
+        "--data-dir".into(),
+        data_dir.path().display().to_string(),
+        "--database-url".into(),
+        database_url.clone(),
+        "--anaf-http-timeout".into(),
+        "1s".into(),
+    ]);
+    let mut portal = ChildPortal::start(&args).await;
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let app = TestApp {
+        address: portal.address.clone(),
+        client: client_with(jar.clone()),
+        jar,
+        database_url: database_url.clone(),
+        data_dir: Arc::new(data_dir),
+        app_db: anaf_portal::db::Db::connect(
+            &anaf_portal::db::DatabaseUrl::parse(&database_url).expect("url"),
+        )
+        .expect("db"),
+    };
+    let company = connect_company(&app).await;
+    let token = app.token_id_of(company).await;
+    let before = token_row(&app, token).await.expect("token");
+
+    // ANAF replaces the pair at once and answers after 3 s; the page stops waiting after 1 s and
+    // the service manager stops the portal right then.
+    anaf.fault(json!({"kind": "slow_answer", "ms": 3000})).await;
+    let page = press_refresh(&app, company, token).await;
+    assert!(page.contains("încă în curs"), "{page}");
+    let began = Instant::now();
+    let status = portal.terminate();
+    assert!(status.success(), "a clean exit: {status}");
+    assert!(
+        began.elapsed() >= Duration::from_millis(1500),
+        "it waited for ANAF's answer"
+    );
+    let row = token_row(&app, token).await.expect("token");
+    assert!(
+        row.last_refreshed_at
+            .is_some_and(|at| at > before.created_at),
+        "the answer was saved before the process ended: {row:?}"
+    );
+    assert!(row.refresh_interrupted_at.is_none());
 }

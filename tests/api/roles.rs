@@ -261,14 +261,15 @@ async fn support_sees_everything_read_only_and_never_a_secret() {
     let company = client.add_company("18547290", "Alfa SRL").await;
     client.connect_with(company, &serial_with_rights()).await;
     let token = client.token_id_of(company).await;
-    client
-        .post_form("/", &format!("/tokens/{token}/refresh"), &[])
-        .await;
+    // A refresh that fails (ANAF answers 503), then one that succeeds.
     client
         .sim_post(
             "faults",
             json!({"endpoint": "token", "kind": "status", "status": 503}),
         )
+        .await;
+    client
+        .post_form("/", &format!("/tokens/{token}/refresh"), &[])
         .await;
     client
         .post_form("/", &format!("/tokens/{token}/refresh"), &[])
