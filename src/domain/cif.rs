@@ -1,5 +1,11 @@
+//! The Romanian fiscal code.
+
 use std::fmt;
 use std::str::FromStr;
+
+use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
+use serde::Serialize;
 
 /// A Romanian fiscal code (CIF/CUI) with a valid check digit, stored as digits only.
 ///
@@ -7,16 +13,7 @@ use std::str::FromStr;
 /// digits, left-padded to 9, are weighted by 753217532; (sum × 10) mod 11, with 10 counting as 0,
 /// must equal the last digit.
 #[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-    serde::Serialize,
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, AsExpression, FromSqlRow, Serialize,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 pub struct Cif(String);

@@ -1,13 +1,10 @@
+//! Who may do what: on the whole platform (`Role`) and within one company (`MemberRole`).
+
+use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
+
 /// A person's role on the whole platform (company roles are separate).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
 #[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Role {
     /// Manages users and sees the audit log.
@@ -21,15 +18,7 @@ pub enum Role {
 named_variants!(Role { Admin => "admin", Support => "support", User => "user" });
 
 /// A person's role within one company.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
 #[diesel(sql_type = diesel::sql_types::Text)]
 pub enum MemberRole {
     /// Connects, refreshes, deletes and reveals tokens; manages members.

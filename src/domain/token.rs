@@ -1,17 +1,11 @@
 //! What is known of a stored token, and the one status it shows, derived from that and the clock.
 
 use chrono::{NaiveDateTime, TimeDelta};
+use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
 
 /// Whether the token pair can still be used or only a new Connect ANAF helps.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
 #[diesel(sql_type = diesel::sql_types::Text)]
 pub enum TokenState {
     Active,
@@ -19,15 +13,7 @@ pub enum TokenState {
 }
 
 /// The last word of ANAF's rights probe (`listaMesajeFactura`) for the company's CIF.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
 #[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Rights {
     Unknown,

@@ -648,19 +648,7 @@ impl TokenService {
             obtained_at,
             pair: sealed,
         };
-        let entry = spooled.clone();
-        let saved = self
-            .db
-            .run(move |conn| {
-                Ok(tokens::save_refreshed(
-                    conn,
-                    entry.token_id,
-                    &entry.pair,
-                    entry.obtained_at,
-                )?)
-            })
-            .await;
-        match saved {
+        match self.save(spooled.clone()).await {
             Ok(1) => {}
             // Deleted meanwhile: deleting wins, and the new pair is of no use to anyone.
             Ok(_) => {
@@ -695,24 +683,27 @@ impl TokenService {
         Ok(RefreshOutcome::Refreshed(Box::new(meta)))
     }
 
+    /// Writes a pair ANAF issued (see `tokens::save_refreshed`): 1 when it was written.
+    async fn save(&self, entry: SpooledPair) -> anyhow::Result<usize> {
+        self.db
+            .run(move |conn| {
+                Ok(tokens::save_refreshed(
+                    conn,
+                    entry.token_id,
+                    &entry.pair,
+                    entry.obtained_at,
+                )?)
+            })
+            .await
+    }
+
     /// Saves what waits in the recovery spool; how many pairs were written. Stops at the first
     /// database error (it is still down) and leaves the rest for the next try.
     pub async fn replay_spool(&self) -> Result<usize, TokenError> {
         let mut written = 0;
         for entry in self.spool.entries() {
             let token_id = entry.token_id;
-            let saved = self
-                .db
-                .run(move |conn| {
-                    Ok(tokens::save_refreshed(
-                        conn,
-                        entry.token_id,
-                        &entry.pair,
-                        entry.obtained_at,
-                    )?)
-                })
-                .await?;
-            if saved == 1 {
+            if self.save(entry).await? == 1 {
                 tracing::info!(
                     token_id,
                     "a refreshed pair from the recovery spool was saved"

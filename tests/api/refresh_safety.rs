@@ -348,9 +348,10 @@ impl Drop for ChildPortal {
     }
 }
 
-#[tokio::test]
-async fn a_refresh_killed_with_its_process_is_reported_as_interrupted() {
-    let anaf = ExternalAnaf::start().await;
+/// A portal in a child process talking to `anaf`, on a fresh database (PostgreSQL when
+/// `TEST_DATABASE_URL` is set), with `extra` settings; the command line (to start it again on the
+/// same data) and a browser for it.
+async fn child_portal(anaf: &ExternalAnaf, extra: &[&str]) -> (ChildPortal, TestApp, Vec<String>) {
     let port = free_port();
     let callback = format!("http://127.0.0.1:{port}/anaf/callback");
     anaf.register(&callback).await;
@@ -363,11 +364,9 @@ async fn a_refresh_killed_with_its_process_is_reported_as_interrupted() {
         data_dir.path().display().to_string(),
         "--database-url".into(),
         database_url.clone(),
-        // A short wait for ANAF, so the dead process's lease runs out within seconds.
-        "--refresh-timeout".into(),
-        "2s".into(),
     ]);
-    let mut portal = ChildPortal::start(&args).await;
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let portal = ChildPortal::start(&args).await;
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let app = TestApp {
         address: portal.address.clone(),
@@ -380,6 +379,14 @@ async fn a_refresh_killed_with_its_process_is_reported_as_interrupted() {
         )
         .expect("db"),
     };
+    (portal, app, args)
+}
+
+#[tokio::test]
+async fn a_refresh_killed_with_its_process_is_reported_as_interrupted() {
+    let anaf = ExternalAnaf::start().await;
+    // A short wait for ANAF, so the dead process's lease runs out within seconds.
+    let (mut portal, app, args) = child_portal(&anaf, &["--refresh-timeout", "2s"]).await;
     let company = connect_company(&app).await;
     let token = app.token_id_of(company).await;
 
@@ -593,34 +600,7 @@ async fn a_database_stopped_during_a_refresh_loses_nothing_and_is_an_outage() {
 #[tokio::test]
 async fn sigterm_waits_for_a_refresh_in_flight_and_saves_its_answer() {
     let anaf = ExternalAnaf::start().await;
-    let port = free_port();
-    let callback = format!("http://127.0.0.1:{port}/anaf/callback");
-    anaf.register(&callback).await;
-    let (_, data_dir, database_url) = test_args(None, &[]);
-    let mut args = anaf.portal_args(&callback);
-    args.extend([
-        "--bind".into(),
-        format!("127.0.0.1:{port}"),
-        "--data-dir".into(),
-        data_dir.path().display().to_string(),
-        "--database-url".into(),
-        database_url.clone(),
-        "--anaf-http-timeout".into(),
-        "1s".into(),
-    ]);
-    let mut portal = ChildPortal::start(&args).await;
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let app = TestApp {
-        address: portal.address.clone(),
-        client: client_with(jar.clone()),
-        jar,
-        database_url: database_url.clone(),
-        data_dir: Arc::new(data_dir),
-        app_db: anaf_portal::db::Db::connect(
-            &anaf_portal::db::DatabaseUrl::parse(&database_url).expect("url"),
-        )
-        .expect("db"),
-    };
+    let (mut portal, app, _) = child_portal(&anaf, &["--anaf-http-timeout", "1s"]).await;
     let company = connect_company(&app).await;
     let token = app.token_id_of(company).await;
     let before = token_row(&app, token).await.expect("token");
