@@ -167,16 +167,13 @@ impl SessionStore for DbSessionStore {
             })
             .await
             .map_err(UpdateError::Other)?;
-        if updated == 1 {
-            Ok(session_key)
-        } else {
-            // Deleted meanwhile (logout in another tab, user disabled): start a fresh session
-            // rather than resurrect the old id.
-            self.save(session_state, ttl).await.map_err(|e| match e {
-                SaveError::Serialization(e) => UpdateError::Serialization(e),
-                SaveError::Other(e) => UpdateError::Other(e),
-            })
+        if updated == 0 {
+            // Deleted while this request ran (logout in another tab, the user disabled, an admin
+            // ending the session): the deletion wins. Nothing is stored, so the cookie names a
+            // session that no longer exists and the next request is logged out.
+            tracing::info!("a request ended after its session was deleted; not stored again");
         }
+        Ok(session_key)
     }
 
     async fn update_ttl(

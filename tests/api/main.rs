@@ -9,4 +9,5 @@ mod refresh_safety;
 mod rest_api;
 mod roles;
 mod security;
+mod security_review;
 mod settings;
