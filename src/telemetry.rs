@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::field::MakeExt;
 
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
@@ -42,13 +43,58 @@ pub async fn log_requests(
     }
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the default level (info).
+/// Logs to stderr, one line per event; `RUST_LOG` overrides the default level (info). Every field
+/// value is written with its control characters escaped (`escape_controls`): many values come
+/// from requests (paths, ANAF's error texts a callback carries), and a raw newline or terminal
+/// escape in one would forge a log line of its own or repaint the terminal.
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let fields = tracing_subscriber::fmt::format::debug_fn(|writer, field, value| {
+        let raw = format!("{value:?}");
+        let text = escape_controls(&raw);
+        if field.name() == "message" {
+            write!(writer, "{text}")
+        } else {
+            write!(writer, "{field}={text}")
+        }
+    })
+    .delimited(" ");
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .fmt_fields(fields)
         .try_init();
+}
+
+/// `text` with every control character written as an escape (`\n`, `\r`, `\t`, `\u{1b}`).
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            c if c.is_control() => escaped.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => escaped.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(escaped)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(super::escape_controls("plain text"), "plain text");
+        assert_eq!(
+            super::escape_controls("x\r\n2026 INFO forged\u{1b}[31m"),
+            "x\\r\\n2026 INFO forged\\u{1b}[31m"
+        );
+    }
 }
 
 /// The request's id, as `log_requests` assigned it.

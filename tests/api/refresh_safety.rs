@@ -283,24 +283,31 @@ async fn thirty_refreshes_over_three_instances_make_one_anaf_call() {
     assert_eq!(anaf.refresh_calls(), 1);
 }
 
-/// The portal in a child process, so that it can be killed like a crashed server.
-struct ChildPortal {
+/// The portal in a child process, so that it can be killed like a crashed server, or its log
+/// read.
+pub(crate) struct ChildPortal {
     process: Child,
-    address: String,
+    pub(crate) address: String,
 }
 
 impl ChildPortal {
-    async fn start(args: &[String]) -> ChildPortal {
+    pub(crate) async fn start(args: &[String]) -> ChildPortal {
+        let log = if std::env::var_os("ANAF_TEST_CHILD_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        };
+        ChildPortal::start_logging(args, log).await
+    }
+
+    /// The same, with its log (standard error) going to `log`.
+    pub(crate) async fn start_logging(args: &[String], log: impl Into<Stdio>) -> ChildPortal {
         let process = Command::new(env!("CARGO_BIN_EXE_anaf-portal"))
             .arg("serve")
             .args(args)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
-            .stderr(if std::env::var_os("ANAF_TEST_CHILD_LOG").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            })
+            .stderr(log)
             .spawn()
             .expect("the portal starts");
         let bind = args
@@ -312,7 +319,7 @@ impl ChildPortal {
             process,
             address: format!("http://{bind}"),
         };
-        let http = reqwest::Client::new();
+        let http = client_with(Arc::new(reqwest::cookie::Jar::default()));
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(r) = http.get(format!("{}/healthz", portal.address)).send().await
@@ -348,6 +355,26 @@ impl Drop for ChildPortal {
     }
 }
 
+/// A browser for a portal in a child process, on its database.
+pub(crate) fn browser_for(
+    portal: &ChildPortal,
+    database_url: &str,
+    data_dir: tempfile::TempDir,
+) -> TestApp {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    TestApp {
+        address: portal.address.clone(),
+        client: client_with(jar.clone()),
+        jar,
+        database_url: database_url.to_owned(),
+        data_dir: Arc::new(data_dir),
+        app_db: anaf_portal::db::Db::connect(
+            &anaf_portal::db::DatabaseUrl::parse(database_url).expect("url"),
+        )
+        .expect("db"),
+    }
+}
+
 /// A portal in a child process talking to `anaf`, on a fresh database (PostgreSQL when
 /// `TEST_DATABASE_URL` is set), with `extra` settings; the command line (to start it again on the
 /// same data) and a browser for it.
@@ -367,18 +394,7 @@ async fn child_portal(anaf: &ExternalAnaf, extra: &[&str]) -> (ChildPortal, Test
     ]);
     args.extend(extra.iter().map(|a| (*a).to_owned()));
     let portal = ChildPortal::start(&args).await;
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let app = TestApp {
-        address: portal.address.clone(),
-        client: client_with(jar.clone()),
-        jar,
-        database_url: database_url.clone(),
-        data_dir: Arc::new(data_dir),
-        app_db: anaf_portal::db::Db::connect(
-            &anaf_portal::db::DatabaseUrl::parse(&database_url).expect("url"),
-        )
-        .expect("db"),
-    };
+    let app = browser_for(&portal, &database_url, data_dir);
     (portal, app, args)
 }
 

@@ -6,7 +6,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::connect::serial_with_rights;
-use crate::helpers::{csrf_token, is_login_redirect, spawn_app};
+use crate::helpers::{csrf_token, free_port, is_login_redirect, spawn_app, test_args};
+use crate::refresh_safety::{ChildPortal, browser_for};
 
 #[tokio::test]
 async fn logout_wins_over_a_request_in_flight() {
@@ -63,4 +64,73 @@ async fn logout_wins_over_a_request_in_flight() {
         .expect("join")
     };
     assert_eq!(count, 0, "no logged-in session row was created again");
+}
+
+#[tokio::test]
+async fn values_from_requests_cannot_forge_log_lines() {
+    let (_, data_dir, database_url) = test_args(None, &[]);
+    let log_path = data_dir.path().join("portal.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let args: Vec<String> = vec![
+        "--bind".into(),
+        format!("127.0.0.1:{}", free_port()),
+        "--data-dir".into(),
+        data_dir.path().display().to_string(),
+        "--database-url".into(),
+        database_url.clone(),
+    ];
+    let portal = ChildPortal::start_logging(&args, log).await;
+    let app = browser_for(&portal, &database_url, data_dir);
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company("18547290", "").await;
+    let authorize = app.press_connect(company).await;
+    let state = url::Url::parse(&authorize)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("state");
+
+    // CR, LF and a terminal escape through every field a request can put in the log: ANAF's
+    // error and its description on the callback, the path, a refused form.
+    let forged = "x\r\n2026-11-30T00:00:00Z  INFO forged: admin logged in\u{1b}[31m";
+    let response = app
+        .client
+        .get(app.url("/anaf/callback"))
+        .query(&[
+            ("state", state.as_str()),
+            ("error", forged),
+            ("error_description", forged),
+        ])
+        .send()
+        .await
+        .expect("callback");
+    assert!(
+        response.status().is_success()
+            || response.status().is_client_error()
+            || response.status().is_server_error()
+    );
+    app.get("/nu-exista%0D%0A2026-11-30T00:00:00Z%20INFO%20forged%1B[31m")
+        .await;
+    app.client
+        .post(app.url("/companies"))
+        .form(&[("cif", forged)])
+        .send()
+        .await
+        .expect("post");
+    drop(portal);
+
+    let log = std::fs::read(&log_path).expect("log");
+    assert!(!log.contains(&0x1b), "no raw terminal escape in the log");
+    let text = String::from_utf8_lossy(&log);
+    assert!(
+        text.contains("x\\r\\n2026"),
+        "the value is there, escaped:\n{text}"
+    );
+    for line in text.lines() {
+        assert!(
+            !line.trim_start().starts_with("2026-11-30T00:00:00Z"),
+            "a forged line: {line}"
+        );
+    }
 }
