@@ -85,6 +85,14 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(escaped)
 }
 
+/// The request's id, as `log_requests` assigned it.
+pub fn request_id(req: &actix_web::HttpRequest) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -95,12 +103,4 @@ mod tests {
             "x\\r\\n2026 INFO forged\\u{1b}[31m"
         );
     }
-}
-
-/// The request's id, as `log_requests` assigned it.
-pub fn request_id(req: &actix_web::HttpRequest) -> String {
-    req.extensions()
-        .get::<RequestId>()
-        .map(|id| id.0.clone())
-        .unwrap_or_default()
 }
