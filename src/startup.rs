@@ -93,7 +93,10 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             passwords: Passwords::default(),
-            login_limiter: LoginLimiter::new(config.login_limits.clone()),
+            login_limiter: LoginLimiter::new(
+                config.login_limits.clone(),
+                master_key.derive("device-cookie-v1", 32),
+            ),
             registration: config.registration,
             origin: origin.clone(),
             base_url: base_url.clone(),

@@ -1,21 +1,37 @@
-//! Failed-login limits per client address and per account, counted in the database so that every
-//! instance behind a load balancer enforces the same limit. A lock lifts itself when the oldest
-//! counted failure leaves the window.
+//! Failed-login limits, counted in the database so that every instance behind a load balancer
+//! enforces the same limit; a lock lifts itself when the oldest counted failure leaves the window.
+//!
+//! Per client address, and per account following OWASP's device cookies: a browser that has
+//! logged in to an account before carries a signed cookie for it and gets a failure budget of its
+//! own, so failures from elsewhere (an attacker rotating addresses) never lock the owner's browser
+//! out; browsers without one share the account's budget.
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::TimeDelta;
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretBox};
+use sha2::Sha256;
 
 use crate::config::LoginLimits;
 use crate::db::DbConnection;
 use crate::db::models::{login_failures, now};
 
-#[derive(Debug, Clone)]
+/// The device cookie: `nonce.signature`, the signature over the account and the nonce.
+pub const DEVICE_COOKIE: &str = "anaf_portal_device";
+/// How long a browser stays known to an account.
+pub const DEVICE_COOKIE_DAYS: i64 = 365;
+
+#[derive(Clone)]
 pub struct LoginLimiter {
     limits: LoginLimits,
+    device_key: std::sync::Arc<SecretBox<Vec<u8>>>,
 }
 
-/// The rows a login attempt is counted under.
+/// The rows a login attempt is counted under: its address, and its browser's own budget when the
+/// browser is known to the account, else the account's shared one.
 #[derive(Debug, Clone)]
 pub struct Subjects {
     ip: String,
@@ -23,25 +39,56 @@ pub struct Subjects {
 }
 
 impl Subjects {
-    /// `account` is the normalised email, or what was typed when it is not a valid address.
-    pub fn new(ip: &str, account: &str) -> Subjects {
+    /// `account` is the normalised email, or what was typed when it is not a valid address;
+    /// `device` the nonce of a device cookie that verified for it.
+    pub fn new(ip: &str, account: &str, device: Option<&str>) -> Subjects {
         Subjects {
             ip: format!("ip:{ip}"),
-            account: format!("account:{account}"),
+            account: match device {
+                Some(nonce) => format!("device:{nonce}"),
+                None => format!("account:{account}"),
+            },
         }
     }
 }
 
 impl LoginLimiter {
-    pub fn new(limits: LoginLimits) -> Self {
-        LoginLimiter { limits }
+    pub fn new(limits: LoginLimits, device_key: SecretBox<Vec<u8>>) -> Self {
+        LoginLimiter {
+            limits,
+            device_key: std::sync::Arc::new(device_key),
+        }
+    }
+
+    fn signature(&self, account: &str, nonce: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.device_key.expose_secret())
+            .expect("HMAC takes a key of any length");
+        mac.update(account.as_bytes());
+        mac.update(b"|");
+        mac.update(nonce.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// A new device cookie value for a browser that just logged in to `account`.
+    pub fn device_cookie(&self, account: &str) -> String {
+        let nonce = crate::secrets::random_token(16);
+        let signature = self.signature(account, &nonce);
+        format!("{nonce}.{signature}")
+    }
+
+    /// The nonce of `cookie` when it was issued to a browser that logged in to `account`.
+    pub fn known_device<'c>(&self, account: &str, cookie: &'c str) -> Option<&'c str> {
+        let (nonce, signature) = cookie.split_once('.')?;
+        let expected = self.signature(account, nonce);
+        crate::secrets::constant_time_eq(signature.as_bytes(), expected.as_bytes()).then_some(nonce)
     }
 
     fn window(&self) -> TimeDelta {
         TimeDelta::from_std(self.limits.window).unwrap_or(TimeDelta::MAX)
     }
 
-    /// `Some(wait)` when either the address or the account has used up its failures.
+    /// `Some(wait)` when either the address or the account (or known browser) has used up its
+    /// failures.
     pub fn locked_for(
         &self,
         conn: &mut DbConnection,
@@ -76,8 +123,9 @@ impl LoginLimiter {
         Ok(())
     }
 
-    /// A successful login clears the account's failures (not the address's: one good password
-    /// must not reset an attacker's count against other accounts).
+    /// A successful login clears the failures of its account budget (the browser's, or the
+    /// shared one), not the address's: one good password must not reset an attacker's count
+    /// against other accounts.
     pub fn record_success(
         &self,
         conn: &mut DbConnection,

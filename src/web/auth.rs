@@ -1,5 +1,7 @@
 //! Register, log in, log out.
 
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::SecretString;
@@ -7,7 +9,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::PortalSession;
-use crate::auth::login_limiter::Subjects;
+use crate::auth::login_limiter::{DEVICE_COOKIE, DEVICE_COOKIE_DAYS, Subjects};
 use crate::auth::session::FlashLevel;
 use crate::config::Registration;
 use crate::db::models::users::{self, CreateUserError};
@@ -68,10 +70,15 @@ pub async fn login(
     let form = form.into_inner();
     // A malformed address cannot match an account but is still counted and timed like one.
     let email = Email::parse(&form.email).ok();
-    let subjects = Subjects::new(
-        &state.client_ip(&req),
-        email.as_ref().map_or(form.email.trim(), Email::as_str),
-    );
+    let account = email
+        .as_ref()
+        .map_or(form.email.trim(), Email::as_str)
+        .to_owned();
+    let device_cookie = req.cookie(DEVICE_COOKIE);
+    let device = device_cookie
+        .as_ref()
+        .and_then(|c| state.login_limiter.known_device(&account, c.value()));
+    let subjects = Subjects::new(&state.client_ip(&req), &account, device);
 
     let limiter = state.login_limiter.clone();
     let lookup_email = email.clone();
@@ -115,7 +122,19 @@ pub async fn login(
             tracing::info!(user_id = user.id, "login succeeded");
             let page_lang = crate::i18n::Lang::from_request(&req).catalog();
             session.flash(FlashLevel::Success, page_lang.get("login-welcome"));
-            Ok(see_other(safe_next(&form.next)))
+            let mut response = see_other(safe_next(&form.next));
+            // This browser is now known to the account: it gets a failure budget of its own.
+            let cookie = Cookie::build(DEVICE_COOKIE, state.login_limiter.device_cookie(&account))
+                .path("/")
+                .http_only(true)
+                .secure(state.base_url.scheme() == "https")
+                .same_site(SameSite::Lax)
+                .max_age(CookieDuration::days(DEVICE_COOKIE_DAYS))
+                .finish();
+            response
+                .add_cookie(&cookie)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("device cookie: {e}")))?;
+            Ok(response)
         }
         None => {
             state

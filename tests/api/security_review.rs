@@ -134,3 +134,62 @@ async fn values_from_requests_cannot_forge_log_lines() {
         );
     }
 }
+
+/// Logs in from `address` (the portal trusts `X-Forwarded-For` in this test).
+async fn login_from(app: &crate::helpers::TestApp, address: &str, password: &str) -> StatusCode {
+    let token = csrf_token(&app.get_html("/login").await);
+    app.client
+        .post(app.url("/login"))
+        .header("x-forwarded-for", address)
+        .form(&[
+            ("email", "proprietar@firma.ro"),
+            ("password", password),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .expect("login")
+        .status()
+}
+
+#[tokio::test]
+async fn failures_from_elsewhere_never_lock_out_a_browser_that_logged_in_before() {
+    let app =
+        crate::helpers::spawn_app_with(&["--login-max-failures", "3", "--trust-proxy", "true"])
+            .await;
+    app.register_logged_in("proprietar@firma.ro").await;
+    app.logout().await;
+    // The owner's browser logs in once: from now on it is known to the account.
+    assert_eq!(
+        login_from(&app, "198.51.100.7", crate::helpers::STRONG_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    app.logout().await;
+
+    // An attacker, from a new address each time, spends the account's shared budget.
+    let attacker = app.second_browser();
+    for i in 1..=3 {
+        let status = login_from(&attacker, &format!("203.0.113.{i}"), "wrong-password-99").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert_eq!(
+        login_from(&attacker, "203.0.113.9", crate::helpers::STRONG_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "unknown browsers share the locked account budget"
+    );
+    // The owner's browser has its own budget and gets in.
+    assert_eq!(
+        login_from(&app, "198.51.100.7", crate::helpers::STRONG_PASSWORD).await,
+        StatusCode::SEE_OTHER,
+        "the owner is not locked out"
+    );
+    app.logout().await;
+    // Its own failures still count against it.
+    for _ in 0..3 {
+        login_from(&app, "198.51.100.8", "wrong-password-99").await;
+    }
+    assert_eq!(
+        login_from(&app, "198.51.100.9", crate::helpers::STRONG_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
