@@ -59,7 +59,7 @@ pub struct TokenResponse {
     pub expires_in: Option<chrono::TimeDelta>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum AnafError {
     /// No connection could be made: the request was never sent.
     #[error("ANAF could not be reached")]

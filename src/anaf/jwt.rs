@@ -16,7 +16,9 @@ pub struct TokenClaims {
     pub certificate_issuer: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
+)]
 pub enum JwtProblem {
     #[error("the token is not a JWT (three base64url parts separated by dots)")]
     NotAJwt,

@@ -102,6 +102,18 @@ impl PortalSession {
         self.0.get::<String>(CSRF_KEY).ok().flatten()
     }
 
+    /// Keeps `value` in the session under `key` (a page's state that must survive a redirect).
+    pub fn insert(&self, key: &str, value: &impl Serialize) -> Result<(), AppError> {
+        self.0
+            .insert(key, value)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("session insert: {e}")))
+    }
+
+    /// What `insert` kept under `key`, if it is there and readable.
+    pub fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        self.0.get(key).ok().flatten()
+    }
+
     pub fn flash(&self, level: FlashLevel, text: impl Into<String>) {
         let mut flashes: Vec<Flash> = self.0.get(FLASH_KEY).ok().flatten().unwrap_or_default();
         flashes.push(Flash {

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::TimeDelta;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::anaf::client::{AnafError, RightsVerdict};
@@ -95,6 +95,7 @@ pub struct CallbackQuery {
 }
 
 /// Why a callback was not accepted; each has its own explanation page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 enum Failure {
     SessionEnded,
     StateMissing,
@@ -122,12 +123,12 @@ pub async fn callback(
     // Not the CurrentUser extractor: a lost session must not bounce to /login?next= with the
     // code in the URL.
     let Some(user) = current_user::load(&req).await? else {
-        return failure_page(&req, Failure::SessionEnded, None).await;
+        return failure_redirect(&req, Failure::SessionEnded, None);
     };
     let transaction = match claim_transaction(&req, &state, user.id, query.state.as_deref()).await?
     {
         Ok(transaction) => transaction,
-        Err(failure) => return failure_page(&req, failure, None).await,
+        Err(failure) => return failure_redirect(&req, failure, None),
     };
     let company_id = transaction.company_id;
     let user_id = user.id;
@@ -150,7 +151,7 @@ pub async fn callback(
                         .detail(failure_code(&failure)),
                 )
                 .await;
-            return failure_page(&req, failure, Some(&company)).await;
+            return failure_redirect(&req, failure, Some(&company));
         }
     };
     let connected = state
@@ -172,7 +173,7 @@ pub async fn callback(
             no_referrer(&mut response);
             Ok(response)
         }
-        Err(error) => failure_page(&req, Failure::from(error), Some(&company)).await,
+        Err(error) => failure_redirect(&req, Failure::from(error), Some(&company)),
     }
 }
 
@@ -402,33 +403,65 @@ pub fn error_text(error: &AnafError, t: &Catalog) -> String {
     }
 }
 
-async fn failure_page(
+/// A callback that did not complete, kept in the session so that its page can be shown (and
+/// reloaded) at an address without the callback's code and state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredFailure {
+    id: String,
+    failure: Failure,
+    company: Option<(i64, String)>,
+}
+
+const STORED_FAILURE_KEY: &str = "connect_failure";
+
+/// Ends a callback that did not complete: a 303 to its explanation, away from the URL that
+/// carries the code.
+fn failure_redirect(
     req: &HttpRequest,
     failure: Failure,
     company: Option<&Company>,
 ) -> Result<HttpResponse, AppError> {
     tracing::info!(reason = %failure_code(&failure), "Connect ANAF did not complete");
-    let page = Page::build(req).await?;
-    let (status, title_key, message, hint_keys) = explain(&failure, &page.t);
-    let retry_company_id = company.map(|c| c.id).filter(|_| {
+    let stored = StoredFailure {
+        id: random_token(12),
+        failure,
+        company: company.map(|c| (c.id, c.display_name().to_owned())),
+    };
+    PortalSession::of(req).insert(STORED_FAILURE_KEY, &stored)?;
+    let mut response = see_other(&format!("/anaf/connect-failed/{}", stored.id));
+    no_referrer(&mut response);
+    Ok(response)
+}
+
+/// The explanation of the session's last callback that did not complete.
+pub async fn failed(
+    req: HttpRequest,
+    page: Page,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let stored: StoredFailure = PortalSession::of(&req)
+        .get(STORED_FAILURE_KEY)
+        .filter(|s: &StoredFailure| s.id == *path)
+        .ok_or(AppError::NotFound)?;
+    let failure = &stored.failure;
+    let (status, title_key, message, hint_keys) = explain(failure, &page.t);
+    let retry_company_id = stored.company.as_ref().map(|(id, _)| *id).filter(|_| {
         !matches!(
             failure,
             Failure::Anaf(AnafError::InvalidClient) | Failure::AlreadyStored
         )
     });
-    let mut response = html(
+    html(
         status,
         &ConnectFailedPage {
             title: page.t.get(title_key),
             hints: hint_keys.into_iter().map(|id| page.t.get(id)).collect(),
             message,
             retry_company_id,
-            company_name: company.map(|c| c.display_name().to_owned()),
+            company_name: stored.company.map(|(_, name)| name),
             page,
         },
-    )?;
-    no_referrer(&mut response);
-    Ok(response)
+    )
 }
 
 /// The callback URL carries the code: never let it leak through a Referer header.

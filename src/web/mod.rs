@@ -41,6 +41,7 @@ routing::route_table! {
     post "/companies/{id}/members/{user_id}/role" => members::change_role,
     post "/companies/{id}/members/{user_id}/remove" => members::remove,
     get "/anaf/callback" => connect::callback,
+    get "/anaf/connect-failed/{id}" => connect::failed,
     get "/tokens" => tokens::list,
     post "/tokens/refresh-expiring" => jobs::start_refresh_expiring,
     get "/jobs/{id}" => jobs::show,

@@ -105,11 +105,25 @@ impl TestApp {
         location(&response)
     }
 
-    /// The whole Connect ANAF round trip with a certificate; returns the callback's response.
+    /// The whole Connect ANAF round trip with a certificate; returns the callback's response
+    /// (see `callback`).
     pub async fn connect_with(&self, company_id: i64, serial: &str) -> reqwest::Response {
         let authorize = self.press_connect(company_id).await;
         let callback = self.choose_certificate(&authorize, serial).await;
-        self.client.get(callback).send().await.unwrap()
+        self.callback(&callback).await
+    }
+
+    /// GETs a callback URL. A callback that did not complete ends with a 303 to its explanation,
+    /// at an address without the code and state: that page is returned.
+    pub async fn callback(&self, url: &str) -> reqwest::Response {
+        let response = self.client.get(url).send().await.unwrap();
+        let to = location(&response);
+        if response.status() == StatusCode::SEE_OTHER && to.starts_with("/anaf/connect-failed/") {
+            assert!(!to.contains("code") && !to.contains("state"), "{to}");
+            assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+            return self.get(&to).await;
+        }
+        response
     }
 
     /// The token id shown on a company page.
@@ -167,7 +181,7 @@ async fn connect_anaf_stores_an_encrypted_token_with_spv_rights() {
         .choose_certificate(&authorize, &serial_with_rights())
         .await;
     assert!(callback.contains("code=") && callback.contains(&q["state"]));
-    let response = app.client.get(&callback).send().await.unwrap();
+    let response = app.callback(&callback).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), format!("/companies/{company}"));
     assert_eq!(response.headers()["referrer-policy"], "no-referrer");
@@ -269,17 +283,12 @@ async fn a_refusal_with_a_reason_shows_the_reason_and_a_foreign_issuer_is_refuse
         .find(|(k, _)| k == "state")
         .map(|(_, v)| v.into_owned())
         .unwrap();
-    let refused = app
-        .client
-        .get(app.url("/anaf/callback"))
-        .query(&[
-            ("state", state.as_str()),
-            ("error", "access_denied"),
-            ("error_description", "Certificatul a fost revocat"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let mut url = url::Url::parse(&app.url("/anaf/callback")).unwrap();
+    url.query_pairs_mut()
+        .append_pair("state", &state)
+        .append_pair("error", "access_denied")
+        .append_pair("error_description", "Certificatul a fost revocat");
+    let refused = app.callback(url.as_str()).await;
     let html = refused.text().await.unwrap();
     assert!(html.contains("Certificatul a fost revocat"), "{html}");
     assert!(!html.contains("ANAF nu a primit niciun certificat"));
@@ -291,11 +300,8 @@ async fn a_refusal_with_a_reason_shows_the_reason_and_a_foreign_issuer_is_refuse
         .choose_certificate(&authorize, &serial_with_rights())
         .await;
     let response = app
-        .client
-        .get(format!("{callback}&iss=https%3A%2F%2Fevil.example"))
-        .send()
-        .await
-        .unwrap();
+        .callback(&format!("{callback}&iss=https%3A%2F%2Fevil.example"))
+        .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(
         response
@@ -329,17 +335,19 @@ async fn a_replayed_or_unknown_callback_is_refused_without_calling_anaf() {
         .choose_certificate(&authorize, &serial_with_rights())
         .await;
     assert_eq!(
-        app.client.get(&callback).send().await.unwrap().status(),
+        app.callback(&callback).await.status(),
         StatusCode::SEE_OTHER
     );
 
-    let replay = app.client.get(&callback).send().await.unwrap();
+    let replay = app.callback(&callback).await;
     assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
     assert!(replay.text().await.unwrap().contains("a fost deja folosit"));
 
-    let unknown = app.get("/anaf/callback?code=abc&state=never-issued").await;
+    let unknown = app
+        .callback(&app.url("/anaf/callback?code=abc&state=never-issued"))
+        .await;
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
-    let missing = app.get("/anaf/callback?code=abc").await;
+    let missing = app.callback(&app.url("/anaf/callback?code=abc")).await;
     assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         app.sim_calls("token").await.len(),
@@ -360,7 +368,7 @@ async fn another_users_callback_is_refused() {
 
     let mallory = app.second_browser();
     mallory.register_logged_in("mallory@firma.ro").await;
-    let response = mallory.client.get(&callback).send().await.unwrap();
+    let response = mallory.callback(&callback).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(response.text().await.unwrap().contains("altă sesiune"));
     assert!(app.sim_calls("token").await.is_empty());
@@ -387,7 +395,7 @@ async fn an_expired_code_invalid_client_and_anaf_outage_each_get_their_own_messa
         .choose_certificate(&authorize, &serial_with_rights())
         .await;
     app.sim_post("clock", json!({"advance_seconds": 61})).await;
-    let response = app.client.get(&callback).send().await.unwrap();
+    let response = app.callback(&callback).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(
         response
@@ -683,7 +691,7 @@ async fn the_standalone_simulator_works_as_a_real_anaf() {
     let callback = app
         .choose_certificate(&authorize, &serial_with_rights())
         .await;
-    let response = app.client.get(&callback).send().await.unwrap();
+    let response = app.callback(&callback).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let page = app.get_html(&format!("/companies/{company}")).await;
     assert!(page.contains("data-status=\"connected\""));
@@ -715,7 +723,7 @@ async fn the_token_table_costs_the_same_queries_for_one_row_or_a_full_page() {
         let response = app.client.get(&authorize).send().await.unwrap();
         let callback = location(&response);
         assert_eq!(
-            app.client.get(&callback).send().await.unwrap().status(),
+            app.callback(&callback).await.status(),
             StatusCode::SEE_OTHER
         );
     }

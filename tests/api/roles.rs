@@ -478,7 +478,10 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/companies/{id}/members", "LNOONN"),
     ("post", "/companies/{id}/members", "LNFOFN"),
     ("post", "/companies/{id}/members/{user_id}/role", "LNFOFN"),
-    ("get", "/anaf/callback", "LOOOOO"),
+    // Every answer is a 303: to the page, or away from the code to what went wrong.
+    ("get", "/anaf/callback", "OOOOOO"),
+    // Only the session's own last failure is there: any other id is unknown.
+    ("get", "/anaf/connect-failed/{id}", "NNNNNN"),
     ("get", "/tokens", "LOOOOO"),
     ("post", "/tokens/refresh-expiring", "LOOOFO"),
     ("get", "/jobs/{id}", "LNNONN"),

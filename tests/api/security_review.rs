@@ -94,22 +94,12 @@ async fn values_from_requests_cannot_forge_log_lines() {
     // CR, LF and a terminal escape through every field a request can put in the log: ANAF's
     // error and its description on the callback, the path, a refused form.
     let forged = "x\r\n2026-11-30T00:00:00Z  INFO forged: admin logged in\u{1b}[31m";
-    let response = app
-        .client
-        .get(app.url("/anaf/callback"))
-        .query(&[
-            ("state", state.as_str()),
-            ("error", forged),
-            ("error_description", forged),
-        ])
-        .send()
-        .await
-        .expect("callback");
-    assert!(
-        response.status().is_success()
-            || response.status().is_client_error()
-            || response.status().is_server_error()
-    );
+    let mut url = url::Url::parse(&app.url("/anaf/callback")).expect("url");
+    url.query_pairs_mut()
+        .append_pair("state", &state)
+        .append_pair("error", forged)
+        .append_pair("error_description", forged);
+    app.callback(url.as_str()).await;
     app.get("/nu-exista%0D%0A2026-11-30T00:00:00Z%20INFO%20forged%1B[31m")
         .await;
     app.client
@@ -192,4 +182,33 @@ async fn failures_from_elsewhere_never_lock_out_a_browser_that_logged_in_before(
         login_from(&app, "198.51.100.9", crate::helpers::STRONG_PASSWORD).await,
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+#[tokio::test]
+async fn a_failed_callback_ends_away_from_the_code_on_a_page_that_can_be_reloaded() {
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company("18547290", "").await;
+    let authorize = app.press_connect(company).await;
+    let callback = app.choose_certificate(&authorize, "none").await;
+    let response = app.client.get(&callback).send().await.expect("callback");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let failed = crate::helpers::location(&response);
+    assert!(failed.starts_with("/anaf/connect-failed/"), "{failed}");
+    assert!(!failed.contains("code") && !failed.contains("state"));
+    for _ in 0..2 {
+        let page = app.get_html(&failed).await;
+        assert!(
+            page.contains("ANAF nu a primit niciun certificat"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("code="),
+            "no code anywhere, not in the language form"
+        );
+        assert!(page.contains(&format!("action=\"/companies/{company}/connect\"")));
+    }
+    // Another browser cannot read it.
+    let other = app.second_browser();
+    assert_eq!(other.get(&failed).await.status(), StatusCode::NOT_FOUND);
 }
