@@ -23,6 +23,8 @@ pub struct AppState {
     pub base_url: url::Url,
     pub sandbox: bool,
     pub trust_proxy: bool,
+    /// How long a request body may take to arrive (`crate::http::read_body`).
+    pub request_body_timeout: std::time::Duration,
     pub tokens: TokenService,
     pub companies: CompanyService,
     pub audit: AuditLog,

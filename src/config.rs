@@ -68,6 +68,10 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_PORTAL_LOGIN_FAILURE_WINDOW", default_value = "15m")]
     pub login_failure_window: String,
 
+    /// How long a request's body may take to arrive once its headers have (answered 408 after).
+    #[arg(long, env = "ANAF_PORTAL_REQUEST_BODY_TIMEOUT", default_value = "15s")]
+    pub request_body_timeout: String,
+
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy you control).
     #[arg(long, env = "ANAF_PORTAL_TRUST_PROXY", default_value = "false")]
     pub trust_proxy: String,
@@ -197,6 +201,7 @@ pub struct Config {
     pub session: SessionSettings,
     pub login_limits: LoginLimits,
     pub trust_proxy: bool,
+    pub request_body_timeout: Duration,
     pub anaf: AnafSettings,
     pub api_rate_limit: ApiRateLimit,
 }
@@ -329,6 +334,10 @@ impl Config {
             session,
             login_limits,
             trust_proxy,
+            request_body_timeout: parse_duration(
+                "ANAF_PORTAL_REQUEST_BODY_TIMEOUT",
+                &args.request_body_timeout,
+            )?,
             anaf,
         })
     }

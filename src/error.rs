@@ -37,6 +37,9 @@ pub enum AppError {
     Conflict(String),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The declared body did not arrive within the body deadline.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("unsupported content type")]
     UnsupportedMediaType,
     #[error("too many requests")]
@@ -85,6 +88,17 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+impl From<crate::http::BodyError> for AppError {
+    fn from(e: crate::http::BodyError) -> Self {
+        use crate::http::BodyError;
+        match e {
+            BodyError::TooLarge(_) => AppError::PayloadTooLarge,
+            BodyError::TimedOut => AppError::RequestTimeout,
+            BodyError::Broken => AppError::BadRequest(e.to_string()),
+        }
+    }
+}
+
 impl From<TokenError> for AppError {
     fn from(e: TokenError) -> Self {
         match e {
@@ -127,6 +141,7 @@ impl ResponseError for AppError {
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,

@@ -102,6 +102,7 @@ impl Application {
             base_url: base_url.clone(),
             sandbox: config.is_sandbox(),
             trust_proxy: config.trust_proxy,
+            request_body_timeout: config.request_body_timeout,
             tokens: tokens.clone(),
             companies: CompanyService::new(db.clone(), audit.clone()),
             audit,

@@ -2,6 +2,7 @@
 //! every error (`problem`), an OpenAPI 3.1 document and a Swagger UI.
 
 pub mod auth;
+pub mod json;
 pub mod openapi;
 pub mod problem;
 pub mod rate_limit;
@@ -11,12 +12,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use actix_web::error::JsonPayloadError;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::config::ApiRateLimit;
-use crate::error::AppError;
 
 pub use auth::ApiCaller;
 
@@ -64,7 +63,7 @@ macro_rules! api_routes {
             $(
                 cfg.service(
                     web::resource(concat!("/v1", $path))
-                        $( .route(web::$method().to($handler)) )+
+                        $( .route(crate::http::route_for(stringify!($method)).to($handler)) )+
                         .default_service(web::to(|| async {
                             Err::<actix_web::HttpResponse, _>(problem::method_not_allowed(
                                 &[$( stringify!($method) ),+],
@@ -101,7 +100,6 @@ api_routes! {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
-            .app_data(json_config())
             .route("/openapi.json", web::get().to(openapi::document))
             .route("/docs", web::get().to(openapi::docs_page))
             .route("/docs/{file}", web::get().to(openapi::docs_asset))
@@ -109,69 +107,4 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(problem::not_found))
             .wrap(from_fn(problem::render)),
     );
-}
-
-/// JSON bodies: at most `MAX_BODY_BYTES`, `application/json` (or `+json`) required; every failure
-/// becomes a problem detail that never repeats the body (it may hold a token).
-fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(crate::MAX_BODY_BYTES)
-        .content_type_required(true)
-        .error_handler(|error, _| json_error(error).into())
-}
-
-fn json_error(error: JsonPayloadError) -> AppError {
-    match error {
-        JsonPayloadError::ContentType => AppError::UnsupportedMediaType,
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            AppError::PayloadTooLarge
-        }
-        JsonPayloadError::Deserialize(e) => AppError::BadRequest(describe_json_error(&e)),
-        _ => AppError::BadRequest("the request body could not be read".to_owned()),
-    }
-}
-
-/// serde_json's message, unless it could quote the body (an "invalid type: string …" does).
-fn describe_json_error(error: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    match error.classify() {
-        Category::Syntax | Category::Eof => format!(
-            "malformed JSON (line {}, column {})",
-            error.line(),
-            error.column()
-        ),
-        Category::Data if error.to_string().starts_with("missing field") => {
-            format!("missing field `{}`", missing_field(&error.to_string()))
-        }
-        Category::Data => "the body must be a JSON object: {\"token\": string, \"cif\"?: string, \
-                           \"refreshToken\"?: string}"
-            .to_owned(),
-        Category::Io => "the request body could not be read".to_owned(),
-    }
-}
-
-fn missing_field(message: &str) -> &str {
-    message.split('`').nth(1).unwrap_or("token")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_errors_never_quote_the_body() {
-        let e = serde_json::from_str::<tokens::CreateTokenRequest>("\"eyJsecret.a.b\"")
-            .err()
-            .expect("a string is not an object");
-        let text = describe_json_error(&e);
-        assert!(!text.contains("eyJ"), "{text}");
-        let e = serde_json::from_str::<tokens::CreateTokenRequest>("{}")
-            .err()
-            .expect("token is required");
-        assert_eq!(describe_json_error(&e), "missing field `token`");
-        let e = serde_json::from_str::<tokens::CreateTokenRequest>("{\"token\":")
-            .err()
-            .expect("truncated");
-        assert!(describe_json_error(&e).starts_with("malformed JSON"));
-    }
 }

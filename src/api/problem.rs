@@ -81,11 +81,7 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
 
 /// 405 with `Allow` (the resource's methods, e.g. `["get", "post"]`), as a problem detail.
 pub fn method_not_allowed(methods: &[&str]) -> actix_web::Error {
-    let allow = methods
-        .iter()
-        .map(|m| m.to_ascii_uppercase())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let allow = crate::http::allow_header(methods);
     let response = HttpResponse::MethodNotAllowed()
         .insert_header((actix_web::http::header::ALLOW, allow.clone()))
         .finish();

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::anaf::client::AnafError;
 use crate::api::ApiCaller;
+use crate::api::json::ApiJson;
 use crate::api::problem::{CallerErrors, Problem, TokenErrors};
 use crate::app::AppState;
 use crate::db::models::companies::{self, Company};
@@ -140,7 +141,8 @@ impl AnafTokenView {
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"token": "eyJhbGciOiJSUzUxMiIsImtpZCI6ImFuYWZfMjAyM18yMDI0In0..."}))]
 pub struct CreateTokenRequest {
-    /// The ANAF OAuth access token (a JWT).
+    /// The ANAF OAuth access token: a JWT (three base64url parts separated by dots).
+    #[schema(pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")]
     pub token: String,
     /// The company's CIF (digits, optionally with `RO`). When omitted, the portal asks ANAF which
     /// of the caller's companies the token has SPV rights for and uses that one.
@@ -359,8 +361,9 @@ pub async fn show(
     responses(
         (status = 201, description = "Saved", body = AnafTokenView,
             headers(("Location" = String, description = "The new token's URL"))),
-        (status = 400, description = "Malformed JSON, missing `token`, not a JWT, undecodable claims, an expired token, or ANAF rejected the token", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON, a body that is not a JSON object, a field of the wrong type or given twice, missing `token`, not a JWT, undecodable claims, an expired token, or ANAF rejected the token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`cif` names a company where the caller is only a viewer", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive within `ANAF_PORTAL_REQUEST_BODY_TIMEOUT` (15 s by default)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Content-Type is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The token is already stored; `cif` is invalid or not one of the caller's companies; or without `cif`, the token has rights for none or several of the caller's companies", body = Problem, content_type = "application/problem+json"),
@@ -375,13 +378,13 @@ pub async fn create(
     req: HttpRequest,
     caller: ApiCaller,
     state: web::Data<AppState>,
-    body: web::Json<CreateTokenRequest>,
+    ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<HttpResponse, AppError> {
     let CreateTokenRequest {
         token,
         cif,
         refresh_token,
-    } = body.into_inner();
+    } = body;
     let request = ImportRequest {
         access_token: SecretString::from(token.trim().to_owned()),
         refresh_token: refresh_token
@@ -407,8 +410,9 @@ pub async fn create(
     tag = "ANAF tokens",
     operation_id = "deleteToken",
     summary = "Delete an ANAF token",
-    description = "Asks ANAF to revoke the token (best effort), then deletes it from the portal. \
-        e-Factura synchronisation stops for the company. Company admins only; audited.",
+    description = "Deletes the token from the portal, then asks ANAF to revoke it (best effort). \
+        e-Factura synchronisation stops for the company. Of concurrent deletes of one token \
+        exactly one answers 204. Company admins only; audited.",
     params(("id" = i64, Path, description = "The token id")),
     responses(
         (status = 204, description = "Deleted"),

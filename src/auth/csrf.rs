@@ -8,11 +8,12 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::web::{self, Bytes};
+use actix_web::web;
 
 use crate::app::AppState;
 use crate::auth::PortalSession;
 use crate::error::AppError;
+use crate::http::{BodyError, DEFAULT_BODY_DEADLINE, read_body};
 use crate::secrets::constant_time_eq;
 
 pub const FIELD: &str = "csrf_token";
@@ -35,7 +36,7 @@ pub async fn protect(
         Err(error) => {
             tracing::warn!(path = %req.path(), reason = %error, "unsafe request refused");
             let rejected: actix_web::Error = match error {
-                Rejection::TooLarge => AppError::PayloadTooLarge.into(),
+                Rejection::Body(problem) => AppError::from(problem).into(),
                 _ => AppError::CsrfRejected.into(),
             };
             // An Ok response carrying the error, so the error renderer outside us sees the request.
@@ -52,8 +53,8 @@ enum Rejection {
     NoSessionToken,
     #[error("csrf token missing or wrong")]
     BadToken,
-    #[error("form too large")]
-    TooLarge,
+    #[error(transparent)]
+    Body(#[from] BodyError),
 }
 
 async fn check(req: &mut ServiceRequest) -> Result<(), Rejection> {
@@ -97,27 +98,14 @@ async fn token_from_form(req: &mut ServiceRequest) -> Result<Option<String>, Rej
     if !is_form {
         return Ok(None);
     }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_FORM_BYTES) {
-        return Err(Rejection::TooLarge);
-    }
-    let mut body = Vec::new();
+    let deadline = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(DEFAULT_BODY_DEADLINE, |s| s.request_body_timeout);
     let mut payload = req.take_payload();
-    use futures_util::StreamExt;
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| Rejection::BadToken)?;
-        if body.len() + chunk.len() > MAX_FORM_BYTES {
-            return Err(Rejection::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_body(req.request(), &mut payload, MAX_FORM_BYTES, deadline).await?;
     let token = url::form_urlencoded::parse(&body)
         .find(|(key, _)| key == FIELD)
         .map(|(_, value)| value.into_owned());
-    req.set_payload(Payload::from(Bytes::from(body)));
+    req.set_payload(Payload::from(body));
     Ok(token)
 }

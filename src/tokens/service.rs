@@ -829,6 +829,15 @@ impl TokenService {
     /// audited.
     pub async fn delete(&self, actor: &Actor, token_id: i64) -> Result<RevokeOutcome, TokenError> {
         let secrets = self.secrets(token_id).await?;
+        // The row goes first: of several deletes racing for one token only the one that removed
+        // it revokes at ANAF and writes the audit line; the others answer "not found".
+        let deleted = self
+            .db
+            .run(move |conn| Ok(tokens::delete(conn, token_id)?))
+            .await?;
+        if deleted == 0 {
+            return Err(TokenError::NotFound);
+        }
         let outcome = match self.open(&secrets, TokenField::Refresh) {
             Ok(Some(refresh)) => self.anaf.revoke(&refresh, "refresh_token").await,
             _ => match self.open(&secrets, TokenField::Access) {
@@ -836,9 +845,6 @@ impl TokenService {
                 _ => RevokeOutcome::NotConfirmed,
             },
         };
-        self.db
-            .run(move |conn| Ok(tokens::delete(conn, token_id)?))
-            .await?;
         self.audit
             .record(
                 actor,

@@ -57,6 +57,7 @@ fn error_page(request: &HttpRequest, status: StatusCode, request_id: &str) -> Ht
         401 | 403 => ("error-403-title", "error-403-message"),
         404 => ("error-404-title", "error-404-message"),
         405 => ("error-405-title", "error-405-message"),
+        408 => ("error-408-title", "error-408-message"),
         413 => ("error-413-title", "error-413-message"),
         429 => ("error-429-title", "error-429-message"),
         503 => ("error-503-title", "error-503-message"),

@@ -11,10 +11,10 @@ macro_rules! route_table {
             // pattern listed before it. (A route only claims a request of its method, so order
             // decides nothing else.)
             $( if !$path.contains('{') {
-                cfg.route($path, actix_web::web::$method().to($handler));
+                cfg.route($path, crate::http::route_for(stringify!($method)).to($handler));
             } )*
             $( if $path.contains('{') {
-                cfg.route($path, actix_web::web::$method().to($handler));
+                cfg.route($path, crate::http::route_for(stringify!($method)).to($handler));
             } )*
         }
 

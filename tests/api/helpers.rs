@@ -225,6 +225,23 @@ impl TestApp {
         let url = anaf_portal::db::DatabaseUrl::parse(&self.database_url).expect("db url");
         anaf_portal::db::Db::connect(&url).expect("db connects")
     }
+
+    /// The actions of every audit line, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        let db = self.db();
+        tokio::task::spawn_blocking(move || {
+            use anaf_portal::db::schema::audit_events::dsl;
+            use diesel::prelude::*;
+            let mut conn = db.get_blocking().expect("connection");
+            dsl::audit_events
+                .order(dsl::id)
+                .select(dsl::action)
+                .load(&mut *conn)
+                .expect("audit lines")
+        })
+        .await
+        .expect("join")
+    }
 }
 
 /// A port nobody listens on right now (for a server that must be told the portal's address

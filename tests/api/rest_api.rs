@@ -29,7 +29,7 @@ fn is_utc_timestamp(value: &Value) -> bool {
 }
 
 impl TestApp {
-    fn api(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
+    pub(crate) fn api(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
         self.client.request(method, self.url(path)).bearer_auth(key)
     }
 
@@ -37,7 +37,7 @@ impl TestApp {
         self.api(Method::GET, path, key).send().await.unwrap()
     }
 
-    async fn api_post(&self, key: &str, body: Value) -> Response {
+    pub(crate) async fn api_post(&self, key: &str, body: Value) -> Response {
         self.api(Method::POST, TOKENS, key)
             .json(&body)
             .send()
@@ -63,7 +63,7 @@ impl TestApp {
     }
 
     /// Registers `email`, adds `cifs` as its companies, creates a key, logs out.
-    async fn user_with_key(&self, email: &str, cifs: &[&str]) -> (String, Vec<i64>) {
+    pub(crate) async fn user_with_key(&self, email: &str, cifs: &[&str]) -> (String, Vec<i64>) {
         self.register_logged_in(email).await;
         let mut ids = Vec::new();
         for cif in cifs {
@@ -75,7 +75,7 @@ impl TestApp {
     }
 
     /// A fresh token pair from the simulator for a certificate.
-    async fn mint(&self, serial: &str) -> (String, String) {
+    pub(crate) async fn mint(&self, serial: &str) -> (String, String) {
         let minted = self
             .sim_post(
                 "mint",
@@ -89,7 +89,7 @@ impl TestApp {
     }
 
     /// Saves a freshly minted pair through the API; returns the token object.
-    async fn save_minted(&self, key: &str, cif: Option<&str>) -> (Value, String) {
+    pub(crate) async fn save_minted(&self, key: &str, cif: Option<&str>) -> (Value, String) {
         let (access, refresh) = self.mint(&serial_with_rights()).await;
         let mut body = json!({"token": access, "refreshToken": refresh});
         if let Some(cif) = cif {
@@ -108,7 +108,7 @@ impl TestApp {
 }
 
 /// Checks an RFC 9457 body and returns it; `secret` must not appear anywhere in it.
-async fn problem(response: Response, status: u16, secret: Option<&str>) -> Value {
+pub(crate) async fn problem(response: Response, status: u16, secret: Option<&str>) -> Value {
     assert_eq!(response.status().as_u16(), status, "status");
     assert_eq!(
         response.headers()["content-type"],
@@ -774,18 +774,7 @@ async fn delete_revokes_at_anaf_best_effort_and_is_audited() {
         !app.sim_calls("revoke").await.is_empty(),
         "revocation tried"
     );
-    let db = app.db();
-    let actions: Vec<String> = tokio::task::spawn_blocking(move || {
-        use anaf_portal::db::schema::audit_events::dsl;
-        use diesel::prelude::*;
-        let mut conn = db.get_blocking().unwrap();
-        dsl::audit_events
-            .select(dsl::action)
-            .load(&mut *conn)
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let actions = app.audit_actions().await;
     assert!(actions.contains(&"token.saved_via_api".to_owned()));
     assert!(actions.contains(&"token.deleted".to_owned()));
 }
@@ -952,19 +941,8 @@ async fn access_token_is_returned_and_refreshed_first_within_24_hours() {
     assert_eq!(a, b, "both callers get the refreshed token");
     assert_eq!(refreshes(app.sim_calls("token").await), 1, "single flight");
 
-    let db = app.db();
-    let revealed: i64 = tokio::task::spawn_blocking(move || {
-        use anaf_portal::db::schema::audit_events::dsl;
-        use diesel::prelude::*;
-        let mut conn = db.get_blocking().unwrap();
-        dsl::audit_events
-            .filter(dsl::action.eq("token.revealed"))
-            .count()
-            .get_result(&mut *conn)
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let actions = app.audit_actions().await;
+    let revealed = actions.iter().filter(|a| *a == "token.revealed").count();
     assert_eq!(revealed, 3, "every reveal is audited");
 }
 
@@ -997,7 +975,7 @@ async fn unknown_api_paths_and_methods_are_problem_json() {
     let (key, _) = app.user_with_key("erp@firma.ro", &[]).await;
     problem(app.api_get("/api/v1/nothing", &key).await, 404, None).await;
     let response = app.api(Method::PUT, TOKENS, &key).send().await.unwrap();
-    assert_eq!(response.headers()["allow"], "GET, POST");
+    assert_eq!(response.headers()["allow"], "GET, POST, HEAD");
     problem(response, 405, None).await;
 }
 

@@ -2,11 +2,16 @@
 //! session back, lockout abuse, forged log lines, account enumeration, CIF squatting, the OAuth
 //! code left in the URL, key versions, and the REST API under odd input and concurrency.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::connect::serial_with_rights;
-use crate::helpers::{csrf_token, free_port, is_login_redirect, spawn_app, test_args};
+use crate::helpers::{
+    csrf_token, free_port, is_login_redirect, spawn_app, spawn_app_with, test_args,
+};
+use crate::rest_api::problem;
+
+const CIF: &str = "18547290";
 use crate::refresh_safety::{ChildPortal, browser_for};
 
 #[tokio::test]
@@ -211,4 +216,193 @@ async fn a_failed_callback_ends_away_from_the_code_on_a_page_that_can_be_reloade
     // Another browser cannot read it.
     let other = app.second_browser();
     assert_eq!(other.get(&failed).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn different_tokens_saved_for_one_company_at_once_each_get_a_true_answer() {
+    let app = spawn_app().await;
+    let (key, _) = app.user_with_key("erp@firma.ro", &[CIF]).await;
+    let mut pairs = Vec::new();
+    for _ in 0..30 {
+        pairs.push(app.mint(&serial_with_rights()).await);
+    }
+    // A slow ANAF check keeps every save in flight at once.
+    app.sim_post(
+        "faults",
+        json!({"endpoint": "hello", "kind": "latency", "ms": 300, "count": 30}),
+    )
+    .await;
+    let saves = pairs.iter().map(|(access, refresh)| {
+        app.api_post(
+            &key,
+            json!({"token": access, "refreshToken": refresh, "cif": CIF}),
+        )
+    });
+    let answers = futures_util::future::join_all(saves).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    assert!(
+        statuses.iter().all(|s| *s == 201),
+        "every save stored its token (a later one replaced it): {statuses:?}"
+    );
+    let list: serde_json::Value = app
+        .api(Method::GET, "/api/v1/anaf/tokens", &key)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(1),
+        "one token per company: {list}"
+    );
+}
+
+#[tokio::test]
+async fn parallel_deletes_of_one_token_delete_it_once() {
+    let app = spawn_app().await;
+    let (key, _) = app.user_with_key("erp@firma.ro", &[CIF]).await;
+    let (token, _) = app.save_minted(&key, Some(CIF)).await;
+    // A slow ANAF keeps every delete in flight at once.
+    app.sim_post(
+        "faults",
+        json!({"endpoint": "revoke", "kind": "latency", "ms": 500, "count": 50}),
+    )
+    .await;
+    let path = format!("/api/v1/anaf/tokens/{}", token["id"]);
+    let deletes = (0..50).map(|_| app.api(Method::DELETE, &path, &key).send());
+    let answers = futures_util::future::join_all(deletes).await;
+    let mut statuses: Vec<u16> = answers
+        .into_iter()
+        .map(|r| r.expect("answer").status().as_u16())
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 204).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 204 || *s == 404),
+        "{statuses:?}"
+    );
+    assert_eq!(app.sim_calls("revoke").await.len(), 1, "one revoke at ANAF");
+    let deleted = app
+        .audit_actions()
+        .await
+        .into_iter()
+        .filter(|a| a == "token.deleted")
+        .count();
+    assert_eq!(deleted, 1, "one audit line");
+}
+
+#[tokio::test]
+async fn odd_json_bodies_get_a_400_that_names_the_problem() {
+    let app = spawn_app().await;
+    let (key, _) = app.user_with_key("erp@firma.ro", &[CIF]).await;
+    let (access, _) = app.mint(&serial_with_rights()).await;
+    let send = |body: String| {
+        app.api(Method::POST, "/api/v1/anaf/tokens", &key)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let cases = [
+        (format!("[\"{access}\"]"), "the body must be a JSON object"),
+        (
+            format!("{{\"token\":\"{access}\",\"token\":\"{access}\"}}"),
+            "duplicate field `token`",
+        ),
+        (
+            format!("{{\"token\":\"{access}\",\"cif\":18547290}}"),
+            "`cif`: expected a string",
+        ),
+    ];
+    for (body, detail) in cases {
+        let response = send(body).await.expect("answer");
+        let problem = problem(response, 400, Some(&access)).await;
+        assert_eq!(problem["detail"], detail);
+    }
+    assert!(
+        app.sim_calls("hello").await.is_empty(),
+        "nothing reached ANAF"
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_never_arrives_gets_a_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(&["--request-body-timeout", "1s"]).await;
+    let (key, _) = app.user_with_key("erp@firma.ro", &[CIF]).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /api/v1/anaf/tokens HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"tok"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut answer = vec![0; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("an answer before the client gives up")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+}
+
+#[tokio::test]
+async fn head_is_answered_like_get_without_a_body() {
+    let app = spawn_app().await;
+    let (key, _) = app.user_with_key("erp@firma.ro", &[CIF]).await;
+    let get = app
+        .api(Method::GET, "/api/v1/anaf/tokens", &key)
+        .send()
+        .await
+        .expect("get");
+    let head = app
+        .api(Method::HEAD, "/api/v1/anaf/tokens", &key)
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(
+        head.headers()["content-type"],
+        get.headers()["content-type"]
+    );
+    assert!(head.bytes().await.expect("body").is_empty());
+    let page = app
+        .client
+        .head(app.url("/login"))
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(page.status(), StatusCode::OK);
+    let refused = app
+        .api(Method::PUT, "/api/v1/anaf/tokens", &key)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(refused.headers()["allow"], "GET, POST, HEAD");
+}
+
+#[tokio::test]
+async fn the_openapi_document_says_the_token_is_a_jwt() {
+    let app = spawn_app().await;
+    let document: serde_json::Value = app
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let token = &document["components"]["schemas"]["CreateTokenRequest"]["properties"]["token"];
+    assert_eq!(
+        token["pattern"], r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$",
+        "{token}"
+    );
+    assert!(!document.to_string().contains("Debug"), "no code comments");
 }
