@@ -33,6 +33,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Cookies carry `Secure` when the portal is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
     /// The client's address: the peer, or the proxy's `X-Forwarded-For` when it is trusted.
     pub fn client_ip(&self, req: &HttpRequest) -> String {
         let info = req.connection_info();

@@ -127,7 +127,7 @@ pub async fn login(
             let cookie = Cookie::build(DEVICE_COOKIE, state.login_limiter.device_cookie(&account))
                 .path("/")
                 .http_only(true)
-                .secure(state.base_url.scheme() == "https")
+                .secure(state.secure_cookies())
                 .same_site(SameSite::Lax)
                 .max_age(CookieDuration::days(DEVICE_COOKIE_DAYS))
                 .finish();

@@ -2,6 +2,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::web::page::safe_next;
 
@@ -14,7 +15,7 @@ pub struct LanguageForm {
 }
 
 /// Remembers the chosen language for a year and returns to the page it was chosen on.
-pub async fn switch(form: web::Form<LanguageForm>) -> HttpResponse {
+pub async fn switch(state: web::Data<AppState>, form: web::Form<LanguageForm>) -> HttpResponse {
     let mut response = HttpResponse::SeeOther();
     response.insert_header((actix_web::http::header::LOCATION, safe_next(&form.next)));
     if let Some(lang) = Lang::parse(&form.lang) {
@@ -24,6 +25,7 @@ pub async fn switch(form: web::Form<LanguageForm>) -> HttpResponse {
                 .max_age(Duration::days(365))
                 .same_site(SameSite::Lax)
                 .http_only(true)
+                .secure(state.secure_cookies())
                 .finish(),
         );
     }

@@ -15,7 +15,7 @@ pub async fn add(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let https = req
         .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.base_url.scheme() == "https");
+        .is_some_and(|s| s.secure_cookies());
     let form_action = req
         .app_data::<web::Data<CspFormAction>>()
         .map(|f| f.0.clone())

@@ -168,6 +168,52 @@ async fn a_person_connects_refreshes_and_deletes_a_token_in_chromium() {
     result.unwrap();
 }
 
+/// The CSP violations the page has met so far (Chromium keeps them for a buffered
+/// `ReportingObserver`), as "directive: blocked source" lines.
+async fn csp_violations(client: &Client) -> Vec<String> {
+    let script = r#"
+        return await new Promise((done) => {
+            const observer = new ReportingObserver((reports) => done(reports.map(
+                (r) => r.body.effectiveDirective + ": " + (r.body.blockedURL || r.body.sample || ""))),
+                { types: ["csp-violation"], buffered: true });
+            observer.observe();
+            setTimeout(() => done(observer.takeRecords().map(
+                (r) => r.body.effectiveDirective + ": " + (r.body.blockedURL || ""))), 500);
+        });"#;
+    let found = client.execute(script, vec![]).await.expect("script runs");
+    serde_json::from_value(found).expect("a list of strings")
+}
+
+#[tokio::test]
+async fn the_api_docs_render_under_a_csp_without_unsafe_inline() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let client = browser(&driver).await;
+    let result = async {
+        client
+            .goto(&format!("{}/api/docs", app.address))
+            .await
+            .map_err(|e| e.to_string())?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(".opblock-tag"))
+            .await
+            .map_err(|e| format!("Swagger UI did not render: {e}"))?;
+        let violations = csp_violations(&client).await;
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("CSP violations: {violations:?}"))
+        }
+    }
+    .await;
+    let _ = client.close().await;
+    result.unwrap();
+}
+
 async fn journey(client: &Client, address: &str) -> Result<(), String> {
     client
         .goto(&format!("{address}/register"))

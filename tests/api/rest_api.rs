@@ -1035,6 +1035,7 @@ async fn openapi_document_matches_the_snapshot_and_swagger_ui_is_served_locally(
         .unwrap()
         .to_owned();
     assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
     let html = response.text().await.unwrap();
     assert!(
         !html.contains("<script>") && !html.contains("http"),

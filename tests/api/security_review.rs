@@ -406,3 +406,49 @@ async fn the_openapi_document_says_the_token_is_a_jwt() {
     );
     assert!(!document.to_string().contains("Debug"), "no code comments");
 }
+
+#[tokio::test]
+async fn the_language_cookie_is_secure_under_https() {
+    let app = spawn_app_with(&["--base-url", "https://portal.example.ro"]).await;
+    // A client of its own: the shared jar would not send a `Secure` cookie over the test's http.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("login page");
+    let session = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-anaf_portal_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let form = csrf_token(&login.text().await.expect("html"));
+    let switched = client
+        .post(app.url("/language"))
+        .header("cookie", session)
+        .form(&[
+            ("csrf_token", form.as_str()),
+            ("lang", "ro"),
+            ("next", "/login"),
+        ])
+        .send()
+        .await
+        .expect("switch");
+    assert_eq!(switched.status(), StatusCode::SEE_OTHER);
+    let cookie = switched
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("lang=ro"))
+        .expect("the language cookie")
+        .to_owned();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
