@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `user create`, `api-key create`, `simulator`.
+//! The command line: `serve` (the default), `migrate`, `rotate-keys`, `user create`,
+//! `api-key create`, `simulator`.
 
 use std::io::BufRead;
 
@@ -31,6 +32,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(ServeArgs),
+    /// Re-seal every stored token with the current secret key and report what each key still
+    /// seals, so previous keys can be removed safely. Portals may keep running.
+    #[command(name = "rotate-keys")]
+    RotateKeys(ServeArgs),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -112,6 +117,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
+        Some(Command::RotateKeys(args)) => rotate_keys(args).await,
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
         Some(Command::ApiKey(ApiKeyCommand::Create(args))) => create_api_key(args).await,
         #[cfg(feature = "sandbox")]
@@ -123,6 +129,74 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let config = Config::from_args(args)?;
     let app = crate::startup::Application::build(config).await?;
     app.run_until_stopped().await.map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+async fn rotate_keys(args: ServeArgs) -> Result<(), CliError> {
+    use crate::tokens::keys;
+    let config = Config::from_args(args)?;
+    let master_key =
+        crate::secrets::MasterKey::from_config(config.secret_key.as_ref(), &config.data_dir)?;
+    let vault = keys::configured_vault(&config, &master_key)?;
+    let db = Db::connect(&config.database_url)?;
+    for line in keys::describe(&vault) {
+        println!("{line}");
+    }
+    let current = vault.current_key().clone();
+    let (rotation, per_key) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        db.migrate()?;
+        let mut conn = db.get_blocking()?;
+        let rotation = keys::rotate(&mut conn, &vault)?;
+        let per_key = crate::db::models::tokens::count_by_key(&mut conn)?;
+        Ok((rotation, per_key))
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
+
+    let sources: Vec<String> = rotation
+        .resealed
+        .iter()
+        .map(|(key, n)| format!("{n} from key {key}"))
+        .collect();
+    match sources.is_empty() {
+        true => println!("re-sealed 0 tokens: every stored token already uses key {current}"),
+        false => println!(
+            "re-sealed {} token(s) with key {current} ({})",
+            rotation.total(),
+            sources.join(", ")
+        ),
+    }
+    if rotation.changed_meanwhile > 0 {
+        println!(
+            "{} token(s) changed meanwhile (a refresh or a delete); the counts below say where they are",
+            rotation.changed_meanwhile
+        );
+    }
+    let stored: Vec<String> = per_key
+        .iter()
+        .map(|(key, n)| format!("key {key}: {n}"))
+        .collect();
+    println!(
+        "stored tokens per key: {}",
+        if stored.is_empty() {
+            "none".to_owned()
+        } else {
+            stored.join(", ")
+        }
+    );
+    if !rotation.unreadable.is_empty() {
+        return Err(CliError::Other(anyhow::anyhow!(
+            "{} token(s) do not open with their key and were left as they are (ids {:?}); \
+             keep the previous keys until they are deleted or reconnected",
+            rotation.unreadable.len(),
+            rotation.unreadable
+        )));
+    }
+    if per_key.iter().all(|(key, _)| *key == current.as_str()) {
+        println!(
+            "no stored token needs a previous key: ANAF_PORTAL_PREVIOUS_SECRET_KEYS can be emptied"
+        );
+    }
     Ok(())
 }
 

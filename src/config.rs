@@ -39,8 +39,8 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_PORTAL_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
 
-    /// Earlier master keys, oldest first, comma-separated: tokens sealed under them still open
-    /// after a rotation (and are re-sealed under the current key at their next refresh).
+    /// Earlier master keys, comma-separated: tokens sealed under them still open after a rotation
+    /// (`anaf-portal rotate-keys` re-seals them all under the current key).
     #[arg(long, env = "ANAF_PORTAL_PREVIOUS_SECRET_KEYS", hide_env_values = true)]
     pub previous_secret_keys: Option<String>,
 

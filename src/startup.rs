@@ -31,7 +31,6 @@ use crate::db::models::{login_failures, now, sessions};
 use crate::secrets::MasterKey;
 use crate::tokens::TokenService;
 use crate::tokens::spool::RecoverySpool;
-use crate::tokens::vault::TokenVault;
 use crate::web::security_headers::CspFormAction;
 
 pub struct Application {
@@ -66,19 +65,11 @@ impl Application {
         let cookie_key = Key::from(master_key.derive("session-cookie-v1", 64).expose_secret());
 
         let (anaf_endpoints, jwt_key, simulator) = anaf_wiring(&config, &base_url, local)?;
-        // Key versions: the previous keys (oldest first) are 1..n, the current key n + 1.
-        let previous_keys = config
-            .previous_secret_keys
-            .iter()
-            .map(|k| MasterKey::parse(k.expose_secret()).map_err(anyhow::Error::msg))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let mut keyring: Vec<&MasterKey> = previous_keys.iter().collect();
-        keyring.push(&master_key);
-        let vault = Arc::new(TokenVault::new(&keyring));
+        let vault = Arc::new(crate::tokens::keys::configured_vault(&config, &master_key)?);
         let audit = AuditLog::new(db.clone());
         let tokens = TokenService::new(
             db.clone(),
-            vault,
+            vault.clone(),
             Arc::new(AnafClient::new(anaf_endpoints)?),
             Arc::new(JwtReader::new(jwt_key.as_deref())?),
             audit.clone(),
@@ -89,6 +80,10 @@ impl Application {
         if recovered > 0 {
             tracing::info!(recovered, "saved refreshed pairs from the recovery spool");
         }
+        // Refuse to start rather than meet a token no configured key opens.
+        tracing::info!(key_id = %vault.current_key(), "new values are sealed with this key");
+        db.run(move |conn| Ok(crate::tokens::keys::adopt_and_check(conn, &vault)?))
+            .await?;
 
         let state = web::Data::new(AppState {
             db: db.clone(),

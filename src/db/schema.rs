@@ -85,9 +85,9 @@ diesel::table! {
     /// The encrypted pair of each token, read only by the token service.
     anaf_token_secrets (token_id) {
         token_id -> BigInt,
-        key_version -> Integer,
         access_token_ciphertext -> Text,
         refresh_token_ciphertext -> Nullable<Text>,
+        key_id -> Text,
     }
 }
 

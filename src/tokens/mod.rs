@@ -2,6 +2,7 @@
 //! and deletes token pairs.
 
 pub mod import;
+pub mod keys;
 pub mod service;
 pub mod spool;
 pub mod vault;

@@ -258,7 +258,7 @@ impl TokenService {
                 .map_err(|e| StorePairError::Storage(e.into()))
         };
         Ok(SealedPair {
-            key_version: self.vault.current_version(),
+            key_id: self.vault.current_key().as_str().to_owned(),
             access_token_ciphertext: seal(TokenField::Access, access)?,
             refresh_token_ciphertext: refresh.map(|r| seal(TokenField::Refresh, r)).transpose()?,
             fingerprint: sha256_hex(access.expose_secret()),
@@ -416,7 +416,7 @@ impl TokenService {
         sealed
             .map(|s| {
                 self.vault
-                    .open(secrets.key_version, secrets.company_id, field, s)
+                    .open(&secrets.key_id, secrets.company_id, field, s)
             })
             .transpose()
             .map_err(|source| TokenError::Unreadable {

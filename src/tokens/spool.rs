@@ -104,7 +104,7 @@ mod tests {
             .expect("valid")
             .naive_utc();
         SealedPair {
-            key_version: 1,
+            key_id: "0123456789ab".to_owned(),
             access_token_ciphertext: "c2VhbGVk".to_owned(),
             refresh_token_ciphertext: Some("c2VhbGVkLXJlZnJlc2g=".to_owned()),
             fingerprint: "ab".repeat(32),

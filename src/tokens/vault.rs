@@ -1,8 +1,6 @@
-//! Encryption of token values at rest: AES-256-GCM, a random 96-bit nonce per value, the key version
-//! stored beside each ciphertext (so the master key can rotate), and associated data naming the row
-//! and field, so a ciphertext copied onto another row or field does not decrypt.
-
-use std::collections::BTreeMap;
+//! Encryption of token values at rest: AES-256-GCM, a random 96-bit nonce per value, the id of the
+//! sealing key stored beside each ciphertext (so the master key can rotate), and associated data
+//! naming the row and field, so a ciphertext copied onto another row or field does not decrypt.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
@@ -33,41 +31,97 @@ impl TokenField {
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum VaultError {
-    #[error("no key with version {0}")]
-    UnknownKeyVersion(i32),
+    #[error("no configured key has id {0}")]
+    UnknownKey(String),
     #[error("ciphertext is malformed or was tampered with")]
     Corrupt,
 }
 
-/// The keys by version; new values are always sealed with the newest.
+/// Names the key that sealed a ciphertext: 12 hex digits derived from the key (HKDF, a purpose
+/// of its own), so the id follows the key wherever it sits in the configuration and says nothing
+/// about the key itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId(String);
+
+impl KeyId {
+    pub fn of(master: &MasterKey) -> KeyId {
+        KeyId(hex::encode(
+            master
+                .derive("anaf-token-vault-key-id-v1", 6)
+                .expose_secret(),
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for KeyId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What rows sealed before key ids existed store instead of an id: `position:N`, the N-th key
+/// (from 1, previous keys oldest first, then the current one) of the configuration that wrote
+/// them.
+pub fn legacy_position(stored: &str) -> Option<usize> {
+    stored.strip_prefix("position:")?.parse().ok()
+}
+
+/// The configured keys; new values are always sealed with the current one.
 pub struct TokenVault {
-    keys: BTreeMap<i32, Aes256Gcm>,
+    /// Oldest first; the last one is the current key.
+    keys: Vec<(KeyId, Aes256Gcm)>,
 }
 
 impl TokenVault {
-    /// Key version 1 is derived from the master key. A rotation adds the new master key as the
-    /// next version and keeps the previous ones to open what they sealed.
+    /// `master_keys`: the previous keys, oldest first, then the current one (at least one).
     pub fn new(master_keys: &[&MasterKey]) -> TokenVault {
+        assert!(!master_keys.is_empty(), "a vault needs a key");
         let keys = master_keys
             .iter()
-            .enumerate()
-            .map(|(i, master)| {
-                let version = i32::try_from(i + 1).unwrap_or(i32::MAX);
+            .map(|master| {
                 let bytes = master.derive("anaf-token-vault-v1", 32);
                 let key: [u8; 32] = bytes
                     .expose_secret()
                     .as_slice()
                     .try_into()
                     .expect("derived keys are 32 bytes");
-                let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from(key));
-                (version, cipher)
+                (
+                    KeyId::of(master),
+                    Aes256Gcm::new(&Key::<Aes256Gcm>::from(key)),
+                )
             })
             .collect();
         TokenVault { keys }
     }
 
-    pub fn current_version(&self) -> i32 {
-        self.keys.keys().next_back().copied().unwrap_or(1)
+    /// The key that seals.
+    pub fn current_key(&self) -> &KeyId {
+        &self.keys[self.keys.len() - 1].0
+    }
+
+    /// Every configured key id, oldest first.
+    pub fn key_ids(&self) -> impl Iterator<Item = &KeyId> {
+        self.keys.iter().map(|(id, _)| id)
+    }
+
+    /// The id of the key at `position` (from 1) of this configuration's list.
+    pub fn key_at(&self, position: usize) -> Option<&KeyId> {
+        position
+            .checked_sub(1)
+            .and_then(|i| self.keys.get(i))
+            .map(|(id, _)| id)
+    }
+
+    fn cipher(&self, key_id: &str) -> Result<&Aes256Gcm, VaultError> {
+        self.keys
+            .iter()
+            .find(|(id, _)| id.as_str() == key_id)
+            .map(|(_, cipher)| cipher)
+            .ok_or_else(|| VaultError::UnknownKey(key_id.to_owned()))
     }
 
     fn associated_data(company_id: i64, field: TokenField) -> Vec<u8> {
@@ -81,11 +135,7 @@ impl TokenVault {
         field: TokenField,
         plaintext: &SecretString,
     ) -> Result<String, VaultError> {
-        let version = self.current_version();
-        let cipher = self
-            .keys
-            .get(&version)
-            .ok_or(VaultError::UnknownKeyVersion(version))?;
+        let cipher = &self.keys[self.keys.len() - 1].1;
         let mut nonce = [0u8; NONCE_BYTES];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let aad = Self::associated_data(company_id, field);
@@ -103,17 +153,15 @@ impl TokenVault {
         Ok(STANDARD.encode(sealed))
     }
 
+    /// Opens what the key `key_id` sealed for `field` of `company_id`'s token row.
     pub fn open(
         &self,
-        key_version: i32,
+        key_id: &str,
         company_id: i64,
         field: TokenField,
         sealed: &str,
     ) -> Result<SecretString, VaultError> {
-        let cipher = self
-            .keys
-            .get(&key_version)
-            .ok_or(VaultError::UnknownKeyVersion(key_version))?;
+        let cipher = self.cipher(key_id)?;
         let bytes = STANDARD.decode(sealed).map_err(|_| VaultError::Corrupt)?;
         if bytes.len() <= NONCE_BYTES {
             return Err(VaultError::Corrupt);
@@ -140,46 +188,66 @@ impl TokenVault {
 mod tests {
     use super::*;
 
-    fn vault() -> TokenVault {
-        let key = MasterKey::parse(&"ab".repeat(32)).unwrap();
-        TokenVault::new(&[&key])
+    fn key(hex_byte: &str) -> MasterKey {
+        MasterKey::parse(&hex_byte.repeat(32)).unwrap()
     }
 
     #[test]
     fn round_trips_and_uses_a_fresh_nonce_each_time() {
-        let vault = vault();
+        let vault = TokenVault::new(&[&key("ab")]);
         let secret = SecretString::from("eyJhbGciOiJSUzUxMiJ9.payload.sig".to_owned());
         let a = vault.seal(7, TokenField::Access, &secret).unwrap();
         let b = vault.seal(7, TokenField::Access, &secret).unwrap();
         assert_ne!(a, b);
         assert!(!a.contains("eyJ"));
-        let opened = vault.open(1, 7, TokenField::Access, &a).unwrap();
+        let id = vault.current_key().as_str();
+        let opened = vault.open(id, 7, TokenField::Access, &a).unwrap();
         assert_eq!(opened.expose_secret(), secret.expose_secret());
     }
 
     #[test]
     fn a_ciphertext_moved_to_another_row_or_field_does_not_open() {
-        let vault = vault();
+        let vault = TokenVault::new(&[&key("ab")]);
+        let id = vault.current_key().as_str().to_owned();
         let sealed = vault
             .seal(7, TokenField::Access, &SecretString::from("t".to_owned()))
             .unwrap();
-        assert!(vault.open(1, 8, TokenField::Access, &sealed).is_err());
-        assert!(vault.open(1, 7, TokenField::Refresh, &sealed).is_err());
+        assert!(vault.open(&id, 8, TokenField::Access, &sealed).is_err());
+        assert!(vault.open(&id, 7, TokenField::Refresh, &sealed).is_err());
         assert!(matches!(
-            vault.open(2, 7, TokenField::Access, &sealed),
-            Err(VaultError::UnknownKeyVersion(2))
+            vault.open("000000000000", 7, TokenField::Access, &sealed),
+            Err(VaultError::UnknownKey(_))
         ));
     }
 
     #[test]
-    fn older_key_versions_still_open_after_rotation() {
-        let old = MasterKey::parse(&"ab".repeat(32)).unwrap();
-        let new = MasterKey::parse(&"cd".repeat(32)).unwrap();
-        let sealed = TokenVault::new(&[&old])
+    fn a_key_keeps_its_id_wherever_it_sits_in_the_list() {
+        let (old, older, new) = (key("ab"), key("cd"), key("ef"));
+        let sealed_by_old = TokenVault::new(&[&old])
             .seal(1, TokenField::Refresh, &SecretString::from("r".to_owned()))
             .unwrap();
-        let rotated = TokenVault::new(&[&old, &new]);
-        assert_eq!(rotated.current_version(), 2);
-        assert!(rotated.open(1, 1, TokenField::Refresh, &sealed).is_ok());
+        let old_id = KeyId::of(&old);
+        assert_eq!(old_id.as_str().len(), 12);
+        assert_ne!(old_id, KeyId::of(&new));
+        // Rotated twice, then the oldest key removed: the old key's id still opens its values.
+        let rotated = TokenVault::new(&[&older, &old, &new]);
+        assert_eq!(rotated.current_key(), &KeyId::of(&new));
+        let trimmed = TokenVault::new(&[&old, &new]);
+        for vault in [rotated, trimmed] {
+            let opened = vault.open(old_id.as_str(), 1, TokenField::Refresh, &sealed_by_old);
+            assert_eq!(opened.unwrap().expose_secret(), "r");
+        }
+    }
+
+    #[test]
+    fn legacy_positions_name_the_key_of_the_list_that_wrote_them() {
+        let (a, b) = (key("ab"), key("cd"));
+        let vault = TokenVault::new(&[&a, &b]);
+        assert_eq!(legacy_position("position:2"), Some(2));
+        assert_eq!(legacy_position("0123456789ab"), None);
+        assert_eq!(vault.key_at(1), Some(&KeyId::of(&a)));
+        assert_eq!(vault.key_at(2), Some(&KeyId::of(&b)));
+        assert_eq!(vault.key_at(0), None);
+        assert_eq!(vault.key_at(3), None);
     }
 }

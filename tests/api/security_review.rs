@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::connect::serial_with_rights;
 use crate::helpers::{
-    csrf_token, free_port, is_login_redirect, spawn_app, spawn_app_with, test_args,
+    csrf_token, free_port, is_login_redirect, spawn_app, spawn_app_on, spawn_app_with, test_args,
 };
 use crate::rest_api::problem;
 
@@ -451,4 +451,113 @@ async fn the_language_cookie_is_secure_under_https() {
         .expect("the language cookie")
         .to_owned();
     assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+/// The page of a token's company, revealed: whether the stored token opens.
+async fn reveals(app: &crate::helpers::TestApp, company: i64, token: i64) -> bool {
+    let response = app
+        .post_form(
+            &format!("/companies/{company}"),
+            &format!("/tokens/{token}/reveal"),
+            &[],
+        )
+        .await;
+    response.status() == StatusCode::OK && response.text().await.expect("html").contains(">eyJ")
+}
+
+fn key_id(hex_key: &str) -> String {
+    let key = anaf_portal::secrets::MasterKey::parse(hex_key).expect("key");
+    anaf_portal::tokens::vault::KeyId::of(&key).to_string()
+}
+
+async fn start_error(database_url: &str, extra: &[&str]) -> String {
+    let (args, _data_dir, _) = test_args(Some(database_url), extra);
+    let config = anaf_portal::config::Config::from_args(args).expect("config");
+    match anaf_portal::startup::Application::build(config).await {
+        Ok(_) => panic!("the portal started"),
+        Err(error) => error.to_string(),
+    }
+}
+
+/// Another portal on the same database with these key settings, logged in.
+async fn logged_in_on(database_url: &str, extra: &[&str]) -> crate::helpers::TestApp {
+    let app = spawn_app_on(database_url, extra).await;
+    app.login("contabil@firma.ro", crate::helpers::STRONG_PASSWORD)
+        .await;
+    app
+}
+
+#[tokio::test]
+async fn keys_are_named_by_id_and_rotate_keys_lets_old_ones_go() {
+    let (a, b, c) = ("ab".repeat(32), "cd".repeat(32), "ef".repeat(32));
+    let first = spawn_app_with(&["--secret-key", &b, "--previous-secret-keys", &a]).await;
+    first.register_logged_in("contabil@firma.ro").await;
+    let company = first.add_company(CIF, "Firma SRL").await;
+    first.connect_with(company, &serial_with_rights()).await;
+    let token = first.token_id_of(company).await;
+    let url = first.database_url.clone();
+
+    // A row from before key ids (key at position 2 of the list A, B) is named by B's id on start.
+    {
+        let db = first.db();
+        tokio::task::spawn_blocking(move || {
+            use anaf_portal::db::schema::anaf_token_secrets::dsl;
+            use diesel::prelude::*;
+            let mut conn = db.get_blocking().expect("connection");
+            diesel::update(dsl::anaf_token_secrets)
+                .set(dsl::key_id.eq("position:2"))
+                .execute(&mut *conn)
+                .expect("legacy row");
+        })
+        .await
+        .expect("join");
+    }
+    let upgraded = logged_in_on(&url, &["--secret-key", &b, "--previous-secret-keys", &a]).await;
+    assert!(
+        reveals(&upgraded, company, token).await,
+        "the legacy row opens"
+    );
+
+    // Rotated to C, then the older key A removed from the list: B's token still opens (with
+    // positions, B became "version 1" and pointed at the wrong key).
+    let both = format!("{a},{b}");
+    let rotated = logged_in_on(&url, &["--secret-key", &c, "--previous-secret-keys", &both]).await;
+    assert!(reveals(&rotated, company, token).await);
+    let trimmed = logged_in_on(&url, &["--secret-key", &c, "--previous-secret-keys", &b]).await;
+    assert!(
+        reveals(&trimmed, company, token).await,
+        "removing an older key shifts nothing"
+    );
+
+    // Without B the portal refuses to start, naming B's id in one line.
+    let error = start_error(&url, &["--secret-key", &c]).await;
+    assert!(error.contains(&key_id(&b)), "{error}");
+    assert!(!error.contains('\n'), "{error}");
+
+    // rotate-keys moves the token to C and says B is no longer needed.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_anaf-portal"))
+        .args(["rotate-keys", "--database-url", &url, "--secret-key", &c])
+        .args(["--previous-secret-keys", &b])
+        .arg("--data-dir")
+        .arg(first.data_dir.path())
+        .env_remove("ANAF_CLIENT_ID")
+        .output()
+        .expect("rotate-keys runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    let (b_id, c_id) = (key_id(&b), key_id(&c));
+    assert!(
+        stdout.contains(&format!(
+            "re-sealed 1 token(s) with key {c_id} (1 from key {b_id})"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("key {c_id}: 1")), "{stdout}");
+    assert!(stdout.contains("can be emptied"), "{stdout}");
+
+    let only_c = logged_in_on(&url, &["--secret-key", &c]).await;
+    assert!(
+        reveals(&only_c, company, token).await,
+        "C alone opens it now"
+    );
 }

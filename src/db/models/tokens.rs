@@ -59,7 +59,8 @@ impl TokenMeta {
 pub struct TokenSecrets {
     pub id: i64,
     pub company_id: i64,
-    pub key_version: i32,
+    /// The vault key that sealed both values (`tokens::vault::KeyId`).
+    pub key_id: String,
     pub access_token_ciphertext: String,
     pub refresh_token_ciphertext: Option<String>,
 }
@@ -68,7 +69,8 @@ pub struct TokenSecrets {
 /// saved waits in the recovery spool; it holds only ciphertexts.)
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SealedPair {
-    pub key_version: i32,
+    #[serde(deserialize_with = "key_id_or_position", alias = "key_version")]
+    pub key_id: String,
     pub access_token_ciphertext: String,
     pub refresh_token_ciphertext: Option<String>,
     pub fingerprint: String,
@@ -105,16 +107,30 @@ struct NewToken<'a> {
 #[diesel(treat_none_as_null = true)]
 struct SecretsRow<'a> {
     token_id: i64,
-    key_version: i32,
+    key_id: &'a str,
     access_token_ciphertext: &'a str,
     refresh_token_ciphertext: Option<&'a str>,
+}
+
+/// A spool entry written before key ids carries `key_version: N`; it reads as `position:N`.
+fn key_id_or_position<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Id(String),
+        Position(u32),
+    }
+    Ok(match serde::Deserialize::deserialize(d)? {
+        Stored::Id(id) => id,
+        Stored::Position(n) => format!("position:{n}"),
+    })
 }
 
 impl SealedPair {
     fn secrets_row(&self, token_id: i64) -> SecretsRow<'_> {
         SecretsRow {
             token_id,
-            key_version: self.key_version,
+            key_id: &self.key_id,
             access_token_ciphertext: &self.access_token_ciphertext,
             refresh_token_ciphertext: self.refresh_token_ciphertext.as_deref(),
         }
@@ -212,26 +228,98 @@ pub fn find_with_company(
 }
 
 pub fn load_secrets(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TokenSecrets>> {
-    let row: Option<(i64, i64, i32, String, Option<String>)> = anaf_token_secrets::table
+    let row: Option<(i64, i64, String, String, Option<String>)> = anaf_token_secrets::table
         .inner_join(anaf_tokens::table)
         .filter(anaf_token_secrets::token_id.eq(id))
         .select((
             anaf_tokens::id,
             anaf_tokens::company_id,
-            anaf_token_secrets::key_version,
+            anaf_token_secrets::key_id,
             anaf_token_secrets::access_token_ciphertext,
             anaf_token_secrets::refresh_token_ciphertext,
         ))
         .get_optional(conn)?;
-    Ok(row.map(
-        |(id, company_id, key_version, access, refresh)| TokenSecrets {
+    Ok(
+        row.map(|(id, company_id, key_id, access, refresh)| TokenSecrets {
             id,
             company_id,
-            key_version,
+            key_id,
             access_token_ciphertext: access,
             refresh_token_ciphertext: refresh,
-        },
+        }),
+    )
+}
+
+/// How many stored tokens each key id sealed.
+pub fn count_by_key(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    anaf_token_secrets::table
+        .group_by(anaf_token_secrets::key_id)
+        .select((anaf_token_secrets::key_id, diesel::dsl::count_star()))
+        .order_by(anaf_token_secrets::key_id)
+        .load(conn)
+}
+
+/// Gives every row that names the key `from` the name `to` (a legacy position becoming an id).
+pub fn rename_key(conn: &mut DbConnection, from: &str, to: &str) -> QueryResult<usize> {
+    diesel::update(anaf_token_secrets::table.filter(anaf_token_secrets::key_id.eq(from)))
+        .set(anaf_token_secrets::key_id.eq(to))
+        .execute(conn)
+}
+
+/// Up to `limit` tokens whose values another key than `key_id` sealed, in id order after `after`.
+pub fn sealed_with_other_keys(
+    conn: &mut DbConnection,
+    key_id: &str,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<TokenSecrets>> {
+    let rows: Vec<(i64, i64, String, String, Option<String>)> = anaf_token_secrets::table
+        .inner_join(anaf_tokens::table)
+        .filter(anaf_token_secrets::key_id.ne(key_id))
+        .filter(anaf_token_secrets::token_id.gt(after))
+        .order_by(anaf_token_secrets::token_id)
+        .limit(limit)
+        .select((
+            anaf_tokens::id,
+            anaf_tokens::company_id,
+            anaf_token_secrets::key_id,
+            anaf_token_secrets::access_token_ciphertext,
+            anaf_token_secrets::refresh_token_ciphertext,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, company_id, key_id, access, refresh)| TokenSecrets {
+            id,
+            company_id,
+            key_id,
+            access_token_ciphertext: access,
+            refresh_token_ciphertext: refresh,
+        })
+        .collect())
+}
+
+/// Replaces `old`'s ciphertexts with the same values sealed under `key_id`; 0 when a refresh (or a
+/// delete) changed the row since `old` was read, which then needs nothing more.
+pub fn reseal(
+    conn: &mut DbConnection,
+    old: &TokenSecrets,
+    key_id: &str,
+    access: &str,
+    refresh: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(
+        anaf_token_secrets::table
+            .filter(anaf_token_secrets::token_id.eq(old.id))
+            .filter(anaf_token_secrets::key_id.eq(&old.key_id))
+            .filter(anaf_token_secrets::access_token_ciphertext.eq(&old.access_token_ciphertext)),
+    )
+    .set((
+        anaf_token_secrets::key_id.eq(key_id),
+        anaf_token_secrets::access_token_ciphertext.eq(access),
+        anaf_token_secrets::refresh_token_ciphertext.eq(refresh),
     ))
+    .execute(conn)
 }
 
 /// What taking the refresh lease found.
