@@ -1,12 +1,12 @@
-//! Companies and their members: adding companies (one or a pasted list), and who may see and act
-//! on them. Every change is audited here.
+//! Companies and their members: adding companies (one or a pasted list), inviting people and
+//! their answers, and who may see and act on them. Every change is audited here.
 
 use std::collections::HashSet;
 
 use crate::audit::AuditLog;
 use crate::db::Db;
 use crate::db::models::companies::{self, Company, CreateCompanyError, MembershipError};
-use crate::db::models::users;
+use crate::db::models::invitations::{self, AcceptError, Invitation, ReceivedInvitation};
 use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CifProblem, Email, MemberRole};
 
 /// At most this many lines per paste, so one request stays quick.
@@ -19,8 +19,8 @@ pub enum LineVerdict {
     Invalid(CifProblem),
     /// The same CIF appeared on an earlier line of the paste.
     DuplicateLine(Cif),
-    /// A company with this CIF is registered already.
-    AlreadyRegistered(Cif),
+    /// The person's list has a company with this CIF already.
+    AlreadyInYourList(Cif),
 }
 
 /// One pasted line and its verdict.
@@ -57,14 +57,13 @@ pub enum BulkError {
     Storage(#[from] anyhow::Error),
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum AddMemberError {
-    #[error("no account with this email")]
-    NoSuchUser,
-    #[error("already a member")]
+/// What inviting an email did. Whether the email has an account is never part of the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invited {
+    /// The invitation waits for the person (a pending one got the new role).
+    Pending,
+    /// The person is a member already (the inviter sees the member list anyway).
     AlreadyMember,
-    #[error(transparent)]
-    Storage(#[from] anyhow::Error),
 }
 
 /// One line of a paste: a CIF, optionally followed by a name after a comma, semicolon or tab.
@@ -168,8 +167,8 @@ impl CompanyService {
                             match companies::create_with_admin(conn, &cif, name.as_deref(), user_id)
                             {
                                 Ok(_) => LineVerdict::Added(cif),
-                                Err(CreateCompanyError::CifTaken) => {
-                                    LineVerdict::AlreadyRegistered(cif)
+                                Err(CreateCompanyError::AlreadyInYourList) => {
+                                    LineVerdict::AlreadyInYourList(cif)
                                 }
                                 Err(CreateCompanyError::Database(e)) => return Err(e.into()),
                             }
@@ -192,38 +191,136 @@ impl CompanyService {
         Ok(report)
     }
 
-    /// Makes the account with `email` a member of the company with `role`; its id.
-    pub async fn add_member(
+    /// Invites `email` to the company with `role`: the person sees the invitation once logged in
+    /// with that email, and accepts or declines it. Audited.
+    pub async fn invite(
         &self,
         actor: &Actor,
         company_id: i64,
         email: Email,
         role: MemberRole,
-    ) -> Result<i64, AddMemberError> {
-        let added = self
+        invited_by: i64,
+    ) -> anyhow::Result<Invited> {
+        let address = email.clone();
+        let invited = self
             .db
             .run(move |conn| {
-                let Some(member) = users::find_by_email(conn, &email)? else {
-                    return Ok(Err(AddMemberError::NoSuchUser));
-                };
-                Ok(
-                    match companies::add_member(conn, company_id, member.id, role) {
-                        Ok(()) => Ok(member.id),
-                        Err(MembershipError::AlreadyMember) => Err(AddMemberError::AlreadyMember),
-                        Err(e) => return Err(e.into()),
-                    },
-                )
+                if companies::has_member_with_email(conn, company_id, &address)? {
+                    return Ok(Invited::AlreadyMember);
+                }
+                invitations::invite(conn, company_id, &address, role, invited_by)?;
+                Ok(Invited::Pending)
             })
-            .await??;
-        self.audit
-            .record(
-                actor,
-                AuditEvent::success(AuditAction::MemberAdded)
-                    .company(company_id)
-                    .detail(format!("user {added} as {}", role.as_str())),
-            )
-            .await;
-        Ok(added)
+            .await?;
+        if invited == Invited::Pending {
+            self.audit
+                .record(
+                    actor,
+                    AuditEvent::success(AuditAction::MemberInvited)
+                        .company(company_id)
+                        .detail(format!("{} as {}", email.as_str(), role.as_str())),
+                )
+                .await;
+        }
+        Ok(invited)
+    }
+
+    /// The company's pending invitations.
+    pub async fn pending_invitations(&self, company_id: i64) -> anyhow::Result<Vec<Invitation>> {
+        self.db
+            .run(move |conn| Ok(invitations::pending_for_company(conn, company_id)?))
+            .await
+    }
+
+    /// The invitations waiting for the account with `email`.
+    pub async fn invitations_for(&self, email: &str) -> anyhow::Result<Vec<ReceivedInvitation>> {
+        let email = email.to_owned();
+        self.db
+            .run(move |conn| Ok(invitations::pending_for_email(conn, &email)?))
+            .await
+    }
+
+    /// `user` accepts invitation `id` (addressed to their email) and becomes a member. Audited.
+    pub async fn accept_invitation(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        email: &str,
+        id: i64,
+    ) -> anyhow::Result<Result<Company, AcceptError>> {
+        let email = email.to_owned();
+        let accepted = self
+            .db
+            .run(move |conn| {
+                Ok(match invitations::accept(conn, id, &email, user_id) {
+                    Err(AcceptError::Database(e)) => return Err(e.into()),
+                    other => other,
+                })
+            })
+            .await?;
+        if let Ok((invitation, _)) = &accepted {
+            self.audit
+                .record(
+                    actor,
+                    AuditEvent::success(AuditAction::MemberAdded)
+                        .company(invitation.company_id)
+                        .detail(format!(
+                            "user {user_id} as {} (accepted an invitation)",
+                            invitation.role.as_str()
+                        )),
+                )
+                .await;
+        }
+        Ok(accepted.map(|(_, company)| company))
+    }
+
+    /// The person with `email` declines invitation `id`; whether it was theirs and pending. Audited.
+    pub async fn decline_invitation(
+        &self,
+        actor: &Actor,
+        email: &str,
+        id: i64,
+    ) -> anyhow::Result<bool> {
+        let email = email.to_owned();
+        let declined = self
+            .db
+            .run(move |conn| Ok(invitations::decline(conn, id, &email)?))
+            .await?;
+        if let Some(invitation) = &declined {
+            self.audit
+                .record(
+                    actor,
+                    AuditEvent::success(AuditAction::InvitationDeclined)
+                        .company(invitation.company_id)
+                        .detail(invitation.email.clone()),
+                )
+                .await;
+        }
+        Ok(declined.is_some())
+    }
+
+    /// A company admin withdraws invitation `id` of the company; whether it was pending. Audited.
+    pub async fn cancel_invitation(
+        &self,
+        actor: &Actor,
+        company_id: i64,
+        id: i64,
+    ) -> anyhow::Result<bool> {
+        let cancelled = self
+            .db
+            .run(move |conn| Ok(invitations::cancel(conn, company_id, id)?))
+            .await?;
+        if let Some(invitation) = &cancelled {
+            self.audit
+                .record(
+                    actor,
+                    AuditEvent::success(AuditAction::InvitationCancelled)
+                        .company(company_id)
+                        .detail(invitation.email.clone()),
+                )
+                .await;
+        }
+        Ok(cancelled.is_some())
     }
 
     /// Changes a member's role (`Some`) or removes the member (`None`); a company always keeps at

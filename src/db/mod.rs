@@ -68,6 +68,21 @@ where
     }
 }
 
+/// Inside a `write_transaction`: makes other writers that lock the same company wait until this
+/// transaction ends. PostgreSQL: `SELECT … FOR UPDATE` of the company's row; SQLite: nothing to
+/// do, its write transactions already run one at a time.
+pub fn lock_company(conn: &mut DbConnection, company_id: i64) -> diesel::QueryResult<()> {
+    use diesel::prelude::*;
+    if let DbConnection::Postgres(pg) = conn {
+        schema::companies::table
+            .find(company_id)
+            .select(schema::companies::id)
+            .for_update()
+            .load::<i64>(pg)?;
+    }
+    Ok(())
+}
+
 /// Where the data lives; the backend is chosen by the URL's prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {

@@ -49,6 +49,19 @@ diesel::table! {
         user_id -> BigInt,
         role -> Text,
         created_at -> Timestamp,
+        cif -> Text,
+    }
+}
+
+diesel::table! {
+    /// Pending invitations to join a company; accepted or declined ones are deleted.
+    member_invitations (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        email -> Text,
+        role -> Text,
+        invited_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
     }
 }
 
@@ -147,6 +160,8 @@ diesel::table! {
 diesel::joinable!(company_members -> companies (company_id));
 diesel::joinable!(company_members -> users (user_id));
 diesel::joinable!(anaf_tokens -> companies (company_id));
+diesel::joinable!(member_invitations -> companies (company_id));
+diesel::joinable!(member_invitations -> users (invited_by));
 diesel::joinable!(anaf_token_secrets -> anaf_tokens (token_id));
 diesel::joinable!(oauth_transactions -> companies (company_id));
 diesel::joinable!(api_keys -> users (user_id));
@@ -156,6 +171,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     companies,
     company_members,
+    member_invitations,
     anaf_tokens,
     anaf_token_secrets,
     oauth_transactions,

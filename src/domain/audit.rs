@@ -48,6 +48,9 @@ pub enum AuditAction {
     TokenDeleted,
     RefreshJobStarted,
     MemberAdded,
+    MemberInvited,
+    InvitationDeclined,
+    InvitationCancelled,
     MemberRoleChanged,
     MemberRemoved,
     UserRoleChanged,
@@ -59,7 +62,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::CompanyCreated,
         AuditAction::CompaniesBulkCreated,
         AuditAction::ConnectStarted,
@@ -72,6 +75,9 @@ impl AuditAction {
         AuditAction::TokenDeleted,
         AuditAction::RefreshJobStarted,
         AuditAction::MemberAdded,
+        AuditAction::MemberInvited,
+        AuditAction::InvitationDeclined,
+        AuditAction::InvitationCancelled,
         AuditAction::MemberRoleChanged,
         AuditAction::MemberRemoved,
         AuditAction::UserRoleChanged,
@@ -96,6 +102,9 @@ impl AuditAction {
             AuditAction::TokenDeleted => "token.deleted",
             AuditAction::RefreshJobStarted => "job.refresh_expiring",
             AuditAction::MemberAdded => "member.added",
+            AuditAction::MemberInvited => "member.invited",
+            AuditAction::InvitationDeclined => "member.invitation_declined",
+            AuditAction::InvitationCancelled => "member.invitation_cancelled",
             AuditAction::MemberRoleChanged => "member.role_changed",
             AuditAction::MemberRemoved => "member.removed",
             AuditAction::UserRoleChanged => "user.role_changed",

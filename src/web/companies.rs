@@ -67,7 +67,12 @@ pub fn history_key(action: &str) -> &'static str {
         Some(AuditAction::TokenRevealed) => "history-token_revealed",
         Some(AuditAction::TokenSavedViaApi) => "history-token_saved_via_api",
         Some(
-            AuditAction::MemberAdded | AuditAction::MemberRoleChanged | AuditAction::MemberRemoved,
+            AuditAction::MemberAdded
+            | AuditAction::MemberRoleChanged
+            | AuditAction::MemberRemoved
+            | AuditAction::MemberInvited
+            | AuditAction::InvitationDeclined
+            | AuditAction::InvitationCancelled,
         ) => "history-members_changed",
         Some(AuditAction::RefreshJobStarted) => "history-job_started",
         Some(

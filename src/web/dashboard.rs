@@ -12,12 +12,14 @@ use crate::companies::{BulkError, BulkReport, LineVerdict};
 use crate::db::models::companies::{
     self, CompanyQuery, CompanyRow, CreateCompanyError, StatusCounts, StatusFilter,
 };
+use crate::db::models::invitations::ReceivedInvitation;
 use crate::db::models::now;
-use crate::domain::Cif;
+use crate::db::models::users::User;
+use crate::domain::{Cif, MemberRole};
 use crate::error::AppError;
 use crate::i18n::Catalog;
 use crate::web::page::{Page, html, see_other};
-use crate::web::templates::DashboardPage;
+use crate::web::templates::{DashboardPage, ReceivedInvitationView};
 use crate::web::views::{PAGE_SIZE, Pagination, TokenRowView};
 
 #[derive(Deserialize, Default)]
@@ -160,12 +162,19 @@ struct Forms {
 async fn dashboard(
     page: Page,
     state: &AppState,
-    user_id: i64,
+    user: &User,
     query: &ListQuery,
     status: StatusCode,
     forms: Forms,
 ) -> Result<HttpResponse, AppError> {
-    let list = MemberPage::load(state, user_id, query, MemberList::Dashboard).await?;
+    let list = MemberPage::load(state, user.id, query, MemberList::Dashboard).await?;
+    let invitations = state
+        .companies
+        .invitations_for(&user.email)
+        .await?
+        .into_iter()
+        .map(|received| received_invitation_view(received, &page.t))
+        .collect();
     html(
         status,
         &DashboardPage {
@@ -179,9 +188,33 @@ async fn dashboard(
             cif_error: forms.cif_error,
             bulk: forms.bulk,
             bulk_results: forms.bulk_results,
+            invitations,
             page,
         },
     )
+}
+
+fn received_invitation_view(received: ReceivedInvitation, t: &Catalog) -> ReceivedInvitationView {
+    let role = match received.invitation.role {
+        MemberRole::Admin => t.get("members-role_admin"),
+        MemberRole::Viewer => t.get("members-role_viewer"),
+    };
+    let mut args: Vec<(&'static str, fluent_bundle::FluentValue<'static>)> = vec![
+        ("company", received.company.display_name().to_owned().into()),
+        ("cif", received.company.cif.to_string().into()),
+        ("role", role.into()),
+    ];
+    let text = match received.invited_by {
+        Some(inviter) => {
+            args.push(("inviter", inviter.into()));
+            t.format("invitations-offer", &args)
+        }
+        None => t.format("invitations-offer_anonymous", &args),
+    };
+    ReceivedInvitationView {
+        id: received.invitation.id,
+        text,
+    }
 }
 
 pub async fn show(
@@ -193,7 +226,7 @@ pub async fn show(
     dashboard(
         page,
         &state,
-        user.0.id,
+        &user.0,
         &query,
         StatusCode::OK,
         Forms::default(),
@@ -230,7 +263,7 @@ pub async fn add_company(
             return dashboard(
                 page,
                 &state,
-                user.0.id,
+                &user.0,
                 &ListQuery::default(),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 forms,
@@ -252,13 +285,13 @@ pub async fn add_company(
             );
             Ok(see_other(&format!("/companies/{}", company.id)))
         }
-        Err(CreateCompanyError::CifTaken) => {
+        Err(CreateCompanyError::AlreadyInYourList) => {
             let page = Page::build(&req).await?;
-            let forms = refill("company-cif_taken", &page);
+            let forms = refill("company-already_yours", &page);
             dashboard(
                 page,
                 &state,
-                user.0.id,
+                &user.0,
                 &ListQuery::default(),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 forms,
@@ -294,7 +327,7 @@ fn bulk_lines(report: BulkReport, t: &Catalog) -> Vec<BulkLineView> {
                 ),
                 LineVerdict::Invalid(problem) => (t.get(problem.message_key()), false),
                 LineVerdict::DuplicateLine(_) => (t.get("bulk-duplicate_line"), false),
-                LineVerdict::AlreadyRegistered(_) => (t.get("bulk-already_there"), false),
+                LineVerdict::AlreadyInYourList(_) => (t.get("bulk-already_yours"), false),
             };
             BulkLineView {
                 input: line.input,
@@ -334,7 +367,7 @@ pub async fn add_companies_in_bulk(
     dashboard(
         page,
         &state,
-        user.0.id,
+        &user.0,
         &ListQuery::default(),
         StatusCode::OK,
         forms,

@@ -1,5 +1,6 @@
-//! A company's members: company admins add existing users as admin or viewer, change roles,
-//! remove members; a company always keeps at least one admin. Every change is audited.
+//! A company's members: company admins invite people by email as admin or viewer (the person
+//! accepts or declines, see `invitations`), withdraw invitations, change roles and remove
+//! members; a company always keeps at least one admin. Every change is audited.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -8,14 +9,15 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession};
-use crate::companies::AddMemberError;
+use crate::companies::Invited;
 use crate::db::models::companies::{self, MembershipError};
 use crate::domain::{Email, MemberRole};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::access::{self, Need};
 use crate::web::page::{Page, html, see_other};
-use crate::web::templates::MembersPage;
+use crate::web::templates::{InvitationView, MembersPage};
+use crate::web::views::date_time;
 
 pub async fn list(
     user: CurrentUser,
@@ -25,18 +27,32 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let (company, role) = access::company(&state, &user.0, path.into_inner(), Need::Member).await?;
     let company_id = company.id;
+    let can_manage = role == MemberRole::Admin;
     let members = state
         .db
         .run(move |conn| Ok(companies::members(conn, company_id)?))
         .await?;
+    let invitations = match can_manage {
+        true => state.companies.pending_invitations(company_id).await?,
+        false => Vec::new(),
+    };
     html(
         StatusCode::OK,
         &MembersPage {
             page,
             company_id,
             company_name: company.display_name().to_owned(),
-            can_manage: role == MemberRole::Admin,
+            can_manage,
             members,
+            invitations: invitations
+                .into_iter()
+                .map(|i| InvitationView {
+                    id: i.id,
+                    email: i.email,
+                    admin: i.role == MemberRole::Admin,
+                    invited_at: date_time(i.created_at),
+                })
+                .collect(),
             me: user.0.id,
         },
     )
@@ -55,7 +71,8 @@ fn parse_role(raw: &str) -> Result<MemberRole, AppError> {
         .map_err(|_| AppError::BadRequest(format!("'{raw}' is not a company role")))
 }
 
-pub async fn add(
+/// Invites an email. The answer is the same whether or not the email has an account.
+pub async fn invite(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
@@ -71,30 +88,25 @@ pub async fn add(
         session.flash(FlashLevel::Error, t.get("email-invalid"));
         return Ok(see_other(&back));
     };
-    let added = state
+    let invited = state
         .companies
-        .add_member(
+        .invite(
             &state.actor(&req, Some(user.0.id)),
             company.id,
             email.clone(),
             role,
+            user.0.id,
         )
-        .await;
-    match added {
-        Ok(_) => session.flash(
+        .await?;
+    match invited {
+        Invited::Pending => session.flash(
             FlashLevel::Success,
             t.format(
-                "members-added",
+                "members-invited",
                 &[("email", email.as_str().to_owned().into())],
             ),
         ),
-        Err(AddMemberError::NoSuchUser) => {
-            session.flash(FlashLevel::Error, t.get("members-no_such_user"))
-        }
-        Err(AddMemberError::AlreadyMember) => {
-            session.flash(FlashLevel::Error, t.get("members-already_member"))
-        }
-        Err(AddMemberError::Storage(e)) => return Err(e.into()),
+        Invited::AlreadyMember => session.flash(FlashLevel::Error, t.get("members-already_member")),
     }
     Ok(see_other(&back))
 }
@@ -153,7 +165,6 @@ async fn change(
             session.flash(FlashLevel::Error, t.get("members-last_admin"));
         }
         Err(MembershipError::NotMember) => return Err(AppError::NotFound),
-        Err(MembershipError::AlreadyMember) => {}
         Err(MembershipError::Database(e)) => return Err(e.into()),
     }
     // Whoever removed themselves can no longer see the company.
@@ -161,4 +172,29 @@ async fn change(
         return Ok(see_other("/"));
     }
     Ok(see_other(&format!("/companies/{company_id}/members")))
+}
+
+/// A company admin withdraws a pending invitation.
+pub async fn cancel_invitation(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (company_id, invitation_id) = path.into_inner();
+    let (company, _) = access::company(&state, &user.0, company_id, Need::Admin).await?;
+    let cancelled = state
+        .companies
+        .cancel_invitation(
+            &state.actor(&req, Some(user.0.id)),
+            company.id,
+            invitation_id,
+        )
+        .await?;
+    let t = Lang::from_request(&req).catalog();
+    match cancelled {
+        true => PortalSession::of(&req).flash(FlashLevel::Success, t.get("invitations-cancelled")),
+        false => PortalSession::of(&req).flash(FlashLevel::Error, t.get("invitations-gone")),
+    }
+    Ok(see_other(&format!("/companies/{}/members", company.id)))
 }

@@ -10,6 +10,7 @@ pub mod connect;
 pub mod dashboard;
 pub mod errors;
 pub mod health;
+pub mod invitations;
 pub mod jobs;
 pub mod language;
 pub mod members;
@@ -37,7 +38,10 @@ routing::route_table! {
     get "/companies/{id}" => companies::show,
     post "/companies/{id}/connect" => connect::start,
     get "/companies/{id}/members" => members::list,
-    post "/companies/{id}/members" => members::add,
+    post "/companies/{id}/members" => members::invite,
+    post "/companies/{id}/invitations/{invitation_id}/cancel" => members::cancel_invitation,
+    post "/invitations/{id}/accept" => invitations::accept,
+    post "/invitations/{id}/decline" => invitations::decline,
     post "/companies/{id}/members/{user_id}/role" => members::change_role,
     post "/companies/{id}/members/{user_id}/remove" => members::remove,
     get "/anaf/callback" => connect::callback,

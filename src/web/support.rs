@@ -1,5 +1,9 @@
 //! The support area: every company and token on the platform, read-only, never a secret. Its
-//! queries select `TokenMeta`, which has no ciphertext column.
+//! queries select `TokenMeta`, which has no ciphertext column. A CIF can be in several people's
+//! lists, each its own record: rows name their company admins, and a record's page lists the
+//! other records of its CIF.
+
+use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -14,7 +18,9 @@ use crate::error::AppError;
 use crate::web::companies::history_key;
 use crate::web::dashboard::{ListQuery, status_counts_view};
 use crate::web::page::{Page, html};
-use crate::web::templates::{HistoryView, SupportCompanyPage, SupportPage};
+use crate::web::templates::{
+    HistoryView, SupportCompanyPage, SupportPage, SupportRecord, SupportRow,
+};
 use crate::web::views::{Pagination, TokenRowView, date_time};
 
 pub async fn overview(
@@ -24,19 +30,23 @@ pub async fn overview(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = query.to_company_query(false);
-    let (rows, total, counts) = state
+    let (rows, total, counts, admins) = state
         .db
         .run(move |conn| {
             let (rows, total) = companies::list(conn, &filter)?;
-            Ok((rows, total, companies::status_counts(conn)?))
+            let ids: Vec<i64> = rows.iter().map(|(company, _)| company.id).collect();
+            let admins = companies::admins_of(conn, &ids)?;
+            Ok((rows, total, companies::status_counts(conn)?, admins))
         })
         .await?;
+    let admins = emails_by_company(admins);
     let at = now();
     // Support staff act on nothing: every row is read-only.
     let rows = rows
         .iter()
-        .map(|(company, token)| {
-            TokenRowView::new(company, MemberRole::Viewer, token.as_ref(), at, &page.t)
+        .map(|(company, token)| SupportRow {
+            row: TokenRowView::new(company, MemberRole::Viewer, token.as_ref(), at, &page.t),
+            admins: admins.get(&company.id).cloned().unwrap_or_default(),
         })
         .collect();
     html(
@@ -59,12 +69,23 @@ pub async fn company(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let company_id = path.into_inner();
-    let (company, token, members, events) = state
+    let (company, token, members, same_cif, events) = state
         .db
         .run(move |conn| {
             let Some(company) = companies::find(conn, company_id)? else {
                 return Ok(None);
             };
+            let others = companies::others_with_cif(conn, &company.cif, company.id)?;
+            let ids: Vec<i64> = others.iter().map(|c| c.id).collect();
+            let admins = emails_by_company(companies::admins_of(conn, &ids)?);
+            let same_cif: Vec<SupportRecord> = others
+                .iter()
+                .map(|other| SupportRecord {
+                    company_id: other.id,
+                    name: other.display_name().to_owned(),
+                    admins: admins.get(&other.id).cloned().unwrap_or_default(),
+                })
+                .collect();
             let (events, _) = audit::search(
                 conn,
                 &AuditFilter {
@@ -77,6 +98,7 @@ pub async fn company(
                 company,
                 tokens::find_meta_for_company(conn, company_id)?,
                 companies::members(conn, company_id)?,
+                same_cif,
                 events,
             )))
         })
@@ -103,7 +125,21 @@ pub async fn company(
             company_name: company.display_name().to_owned(),
             row,
             members,
+            same_cif,
             history,
         },
     )
+}
+
+/// (company id, email) pairs as one comma-separated list of emails per company.
+fn emails_by_company(pairs: Vec<(i64, String)>) -> HashMap<i64, String> {
+    let mut by_company: HashMap<i64, String> = HashMap::new();
+    for (company_id, email) in pairs {
+        let list = by_company.entry(company_id).or_default();
+        if !list.is_empty() {
+            list.push_str(", ");
+        }
+        list.push_str(&email);
+    }
+    by_company
 }

@@ -56,6 +56,8 @@ pub struct DashboardPage<'a> {
     pub cif: String,
     pub name: String,
     pub cif_error: Option<String>,
+    /// Invitations to join companies, waiting for this person's answer.
+    pub invitations: Vec<ReceivedInvitationView>,
 }
 
 pub struct HistoryView {
@@ -137,7 +139,23 @@ pub struct MembersPage {
     pub company_name: String,
     pub can_manage: bool,
     pub members: Vec<crate::db::models::companies::Member>,
+    /// Pending invitations, shown to company admins only.
+    pub invitations: Vec<InvitationView>,
     pub me: i64,
+}
+
+/// A pending invitation on a company's members page.
+pub struct InvitationView {
+    pub id: i64,
+    pub email: String,
+    pub admin: bool,
+    pub invited_at: String,
+}
+
+/// An invitation waiting for the logged-in person, on their dashboard: what it offers, in words.
+pub struct ReceivedInvitationView {
+    pub id: i64,
+    pub text: String,
 }
 
 #[derive(Template)]
@@ -167,7 +185,7 @@ impl JobPage {
 pub struct SupportPage<'a> {
     pub page: Page,
     pub counts: Vec<StatusCount>,
-    pub rows: Vec<TokenRowView<'a>>,
+    pub rows: Vec<SupportRow<'a>>,
     pub pagination: Pagination,
     pub search: String,
     pub status: &'static str,
@@ -180,7 +198,23 @@ pub struct SupportCompanyPage<'a> {
     pub company_name: String,
     pub row: TokenRowView<'a>,
     pub members: Vec<crate::db::models::companies::Member>,
+    /// Other people's records of the same CIF.
+    pub same_cif: Vec<SupportRecord>,
     pub history: Vec<HistoryView>,
+}
+
+/// A row of the support list: the token status and who administers the record (a CIF can be in
+/// several people's lists, each its own record).
+pub struct SupportRow<'a> {
+    pub row: TokenRowView<'a>,
+    pub admins: String,
+}
+
+/// Another record of a CIF, on the support page of one of them.
+pub struct SupportRecord {
+    pub company_id: i64,
+    pub name: String,
+    pub admins: String,
 }
 
 pub struct UserView {

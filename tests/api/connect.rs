@@ -615,7 +615,13 @@ async fn invalid_cifs_are_refused_with_the_reason() {
         .post_form("/", "/companies", &[("cif", "RO 18547290")])
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(response.text().await.unwrap().contains("deja înregistrată"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("deja în lista dumneavoastră")
+    );
 }
 
 #[tokio::test]

@@ -713,17 +713,18 @@ async fn cross_user_access_gets_403_or_404_never_data() {
             .select(anaf_portal::db::schema::companies::id)
             .first(&mut *conn)
             .unwrap();
-        diesel::sql_query(format!(
-            "INSERT INTO company_members (company_id, user_id, role, created_at) \
-             VALUES ({company}, {stranger}, 'viewer', CURRENT_TIMESTAMP)"
-        ))
-        .execute(&mut *conn)
+        anaf_portal::db::models::companies::add_member(
+            &mut conn,
+            company,
+            stranger,
+            anaf_portal::domain::MemberRole::Viewer,
+        )
         .unwrap();
     })
     .await
     .unwrap();
-    // A membership written behind the portal's back shows at once: the database's triggers
-    // change the user's listing version, which the list cache is keyed by.
+    // A membership written behind the portal's back (no request saw it) shows at once: nothing
+    // is cached.
     let listed: Value = app
         .api_get(TOKENS, &stranger_key)
         .await

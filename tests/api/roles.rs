@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::connect::serial_with_rights;
 use crate::helpers::{TestApp, csrf_token, location, spawn_app};
 
-async fn user_id(app: &TestApp, email: &str) -> i64 {
+pub(crate) async fn user_id_of(app: &TestApp, email: &str) -> i64 {
     let db = app.db();
     let email = anaf_portal::domain::Email::parse(email).unwrap();
     tokio::task::spawn_blocking(move || {
@@ -28,9 +28,61 @@ async fn new_user(app: &TestApp, email: &str) -> TestApp {
     browser
 }
 
+/// The ids of the invitations waiting on `browser`'s dashboard.
+pub(crate) async fn invitations_on_dashboard(browser: &TestApp) -> Vec<i64> {
+    let html = browser.get_html("/").await;
+    html.match_indices("action=\"/invitations/")
+        .filter_map(|(at, marker)| {
+            let rest = &html[at + marker.len()..];
+            let (id, action) = rest.split_once('/')?;
+            action
+                .starts_with("accept")
+                .then(|| id.parse().ok())
+                .flatten()
+        })
+        .collect()
+}
+
+/// `admin` invites `email` to `company` as `role`, and `member` (logged in as `email`) accepts
+/// on their dashboard.
+pub(crate) async fn add_member(
+    admin: &TestApp,
+    company: i64,
+    member: &TestApp,
+    email: &str,
+    role: &str,
+) {
+    let members = format!("/companies/{company}/members");
+    let r = admin
+        .post_form(&members, &members, &[("email", email), ("role", role)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let waiting = invitations_on_dashboard(member).await;
+    let id = waiting.first().expect("the invitation is on the dashboard");
+    let r = member
+        .post_form("/", &format!("/invitations/{id}/accept"), &[])
+        .await;
+    assert_eq!(location(&r), format!("/companies/{company}"));
+}
+
+/// The id of `company`'s one pending invitation.
+async fn pending_invitation_id(app: &TestApp, company: i64) -> i64 {
+    let db = app.db();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get_blocking().unwrap();
+        anaf_portal::db::models::invitations::pending_for_company(&mut conn, company)
+            .unwrap()
+            .first()
+            .expect("a pending invitation")
+            .id
+    })
+    .await
+    .unwrap()
+}
+
 async fn make_support(admin: &TestApp, email: &str) -> TestApp {
     let support = new_user(admin, email).await;
-    let id = user_id(admin, email).await;
+    let id = user_id_of(admin, email).await;
     let response = admin
         .post_form(
             "/admin/users",
@@ -66,21 +118,19 @@ async fn company_admins_manage_members_and_viewers_only_look() {
     assert!(
         app.get_html(&members)
             .await
-            .contains("viewer@contabil.ro a fost adăugat")
+            .contains("Invitația pentru viewer@contabil.ro a fost salvată")
     );
-    let r = app
-        .post_form(
-            &members,
-            &members,
-            &[("email", "nobody@contabil.ro"), ("role", "viewer")],
-        )
+    // Invited, not added: nothing changes until the person accepts.
+    assert_eq!(
+        viewer.get(&format!("/companies/{company}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let waiting = crate::roles::invitations_on_dashboard(&viewer).await;
+    assert_eq!(waiting.len(), 1);
+    let r = viewer
+        .post_form("/", &format!("/invitations/{}/accept", waiting[0]), &[])
         .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(
-        app.get_html(&members)
-            .await
-            .contains("Nu există un cont cu acest email")
-    );
+    assert_eq!(location(&r), format!("/companies/{company}"));
 
     // The viewer sees status and expiry, and no action.
     let page = viewer.get_html(&format!("/companies/{company}")).await;
@@ -99,7 +149,7 @@ async fn company_admins_manage_members_and_viewers_only_look() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
     // The last admin can neither leave nor be demoted.
-    let me = user_id(&app, "firma@contabil.ro").await;
+    let me = user_id_of(&app, "firma@contabil.ro").await;
     app.post_form(
         &members,
         &format!("{members}/{me}/role"),
@@ -120,7 +170,7 @@ async fn company_admins_manage_members_and_viewers_only_look() {
     );
 
     // Promote the viewer; now the first admin may step down.
-    let viewer_id = user_id(&app, "viewer@contabil.ro").await;
+    let viewer_id = user_id_of(&app, "viewer@contabil.ro").await;
     app.post_form(
         &members,
         &format!("{members}/{viewer_id}/role"),
@@ -160,7 +210,7 @@ async fn bulk_add_gives_every_line_its_verdict() {
     for expected in [
         "adăugată (CIF 18547290)",
         "Cifra de control",
-        "deja înregistrată în portal",
+        "deja în lista dumneavoastră",
         "doar cifre",
         "adăugată (CIF 1590082)",
     ] {
@@ -326,8 +376,8 @@ async fn admins_manage_users_and_the_last_admin_stays() {
     let app = spawn_app().await;
     app.register_logged_in("admin@portal.ro").await;
     let user = new_user(&app, "ion@firma.ro").await;
-    let ion = user_id(&app, "ion@firma.ro").await;
-    let me = user_id(&app, "admin@portal.ro").await;
+    let ion = user_id_of(&app, "ion@firma.ro").await;
+    let me = user_id_of(&app, "admin@portal.ro").await;
 
     let list = app.get_html("/admin/users?q=ion").await;
     assert!(list.contains("<td>ion@firma.ro") && !list.contains("<td>admin@portal.ro"));
@@ -478,6 +528,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/companies/{id}/members", "LNOONN"),
     ("post", "/companies/{id}/members", "LNFOFN"),
     ("post", "/companies/{id}/members/{user_id}/role", "LNFOFN"),
+    // Only the invitee's own invitations can be answered; any other id reads "no longer pending".
+    ("post", "/invitations/{id}/accept", "LOOOFO"),
+    ("post", "/invitations/{id}/decline", "LOOOFO"),
     // Every answer is a 303: to the page, or away from the code to what went wrong.
     ("get", "/anaf/callback", "OOOOOO"),
     // Only the session's own last failure is there: any other id is unknown.
@@ -500,6 +553,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/settings/api-keys/{id}/revoke", "LNNOFN"),
     // Destructive: checked last for each caller.
     ("post", "/companies/{id}/members/{user_id}/remove", "LNFOFN"),
+    (
+        "post",
+        "/companies/{id}/invitations/{invitation_id}/cancel",
+        "LNFOFN",
+    ),
     ("post", "/tokens/{id}/delete", "LNFOFN"),
     ("post", "/logout", "LLLLLL"),
 ];
@@ -533,20 +591,30 @@ async fn authorization_matrix_covers_every_route_and_caller() {
     );
     let viewer = new_user(&app, "viewer@contabil.ro").await;
     let members = format!("/companies/{company}/members");
+    add_member(
+        &company_admin,
+        company,
+        &viewer,
+        "viewer@contabil.ro",
+        "viewer",
+    )
+    .await;
+    // An invitation nobody can answer but the owner of an email without an account.
     company_admin
         .post_form(
             &members,
             &members,
-            &[("email", "viewer@contabil.ro"), ("role", "viewer")],
+            &[("email", "pending@altfirma.ro"), ("role", "viewer")],
         )
         .await;
-    let viewer_id = user_id(&app, "viewer@contabil.ro").await;
+    let invitation = pending_invitation_id(&app, company).await;
+    let viewer_id = user_id_of(&app, "viewer@contabil.ro").await;
     let non_member = new_user(&app, "strain@altfirma.ro").await;
     let support = make_support(&app, "suport@portal.ro").await;
     new_user(&app, "victim@altfirma.ro").await;
-    let victim = user_id(&app, "victim@altfirma.ro").await;
+    let victim = user_id_of(&app, "victim@altfirma.ro").await;
     let anonymous = app.second_browser();
-    let admin_id = user_id(&company_admin, "firma@contabil.ro").await;
+    let admin_id = user_id_of(&company_admin, "firma@contabil.ro").await;
     let (spare_key, _) = api_key(&app, admin_id).await;
 
     let concrete = |path: &str| {
@@ -558,11 +626,14 @@ async fn authorization_matrix_covers_every_route_and_caller() {
             path.replace("{id}", &spare_key.to_string())
         } else if path.starts_with("/admin/users/{id}") {
             path.replace("{id}", &victim.to_string())
+        } else if path.starts_with("/invitations/{id}") {
+            path.replace("{id}", &invitation.to_string())
         } else {
             path.replace("{id}", &company.to_string())
         };
         with_id
             .replace("{user_id}", &viewer_id.to_string())
+            .replace("{invitation_id}", &invitation.to_string())
             .replace("{name}", "app.css")
     };
     // Forms carry what a browser would send; empty or wrong values still show who may call.
@@ -627,13 +698,17 @@ async fn authorization_matrix_covers_every_route_and_caller() {
         .connect_with(company, &serial_with_rights())
         .await;
     let token = company_admin.token_id_of(company).await;
-    company_admin
-        .post_form(
-            &members,
-            &members,
-            &[("email", "viewer@contabil.ro"), ("role", "viewer")],
-        )
+    viewer
+        .login("viewer@contabil.ro", crate::helpers::STRONG_PASSWORD)
         .await;
+    add_member(
+        &company_admin,
+        company,
+        &viewer,
+        "viewer@contabil.ro",
+        "viewer",
+    )
+    .await;
     let api_registered: std::collections::BTreeSet<_> = anaf_portal::api::ROUTES
         .iter()
         .map(|(m, p)| (*m, *p))
@@ -674,7 +749,7 @@ async fn authorization_matrix_covers_every_route_and_caller() {
         "suport@portal.ro",
         "admin@portal.ro",
     ] {
-        keys.push(Some(api_key(&app, user_id(&app, email).await).await.1));
+        keys.push(Some(api_key(&app, user_id_of(&app, email).await).await.1));
     }
     let http = crate::helpers::client_with(std::sync::Arc::new(reqwest::cookie::Jar::default()));
     let mut wrong = Vec::new();

@@ -561,3 +561,207 @@ async fn keys_are_named_by_id_and_rotate_keys_lets_old_ones_go() {
         "C alone opens it now"
     );
 }
+
+/// The flash a page shows after a redirect, without the email it names.
+async fn flash_without(app: &crate::helpers::TestApp, page: &str, email: &str) -> String {
+    let html = app.get_html(page).await;
+    let start = html.find("class=\"flash").expect("a flash message");
+    let end = start + html[start..].find("</").expect("its end");
+    html[start..end].replace(email, "EMAIL")
+}
+
+#[tokio::test]
+async fn inviting_answers_the_same_for_any_email_and_nobody_joins_without_consent() {
+    let app = spawn_app().await;
+    app.register_logged_in("firma@contabil.ro").await;
+    let company = app.add_company(CIF, "Alfa SRL").await;
+    let existing = app.second_browser();
+    existing.register_logged_in("ana@firma.ro").await;
+    let members = format!("/companies/{company}/members");
+
+    let mut answers = Vec::new();
+    for email in ["ana@firma.ro", "nimeni@firma.ro"] {
+        let response = app
+            .post_form(&members, &members, &[("email", email), ("role", "viewer")])
+            .await;
+        answers.push((
+            response.status(),
+            crate::helpers::location(&response),
+            flash_without(&app, &members, email).await,
+        ));
+    }
+    assert_eq!(answers[0], answers[1], "an account or not, the same answer");
+    assert_eq!(
+        existing
+            .get(&format!("/companies/{company}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "invited, not added"
+    );
+
+    // The invitee declines: still not a member, and the invitation is gone from both sides.
+    let waiting = crate::roles::invitations_on_dashboard(&existing).await;
+    assert_eq!(waiting.len(), 1);
+    let dashboard = existing.get_html("/").await;
+    assert!(dashboard.contains("firma@contabil.ro") && dashboard.contains("Alfa SRL"));
+    existing
+        .post_form("/", &format!("/invitations/{}/decline", waiting[0]), &[])
+        .await;
+    assert!(
+        crate::roles::invitations_on_dashboard(&existing)
+            .await
+            .is_empty()
+    );
+    assert!(!app.get_html(&members).await.contains("ana@firma.ro"));
+
+    // Someone else cannot answer an invitation that is not theirs.
+    let intruder = app.second_browser();
+    intruder.register_logged_in("intrus@firma.ro").await;
+    let other = app.db();
+    let pending = tokio::task::spawn_blocking(move || {
+        let mut conn = other.get_blocking().expect("connection");
+        anaf_portal::db::models::invitations::pending_for_company(&mut conn, company)
+            .expect("invitations")
+    })
+    .await
+    .expect("join");
+    assert_eq!(pending.len(), 1, "the one for nimeni@firma.ro");
+    intruder
+        .post_form("/", &format!("/invitations/{}/accept", pending[0].id), &[])
+        .await;
+    assert_eq!(
+        intruder
+            .get(&format!("/companies/{company}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Whoever registers later with the invited email finds it, and joins by accepting.
+    let newcomer = app.second_browser();
+    newcomer.register_logged_in("nimeni@firma.ro").await;
+    let waiting = crate::roles::invitations_on_dashboard(&newcomer).await;
+    let r = newcomer
+        .post_form("/", &format!("/invitations/{}/accept", waiting[0]), &[])
+        .await;
+    assert_eq!(
+        crate::helpers::location(&r),
+        format!("/companies/{company}")
+    );
+    assert_eq!(
+        newcomer
+            .get(&format!("/companies/{company}"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let actions = app.audit_actions().await;
+    for action in [
+        "member.invited",
+        "member.invitation_declined",
+        "member.added",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_cif_is_unique_in_each_persons_list_not_on_the_portal() {
+    let app = spawn_app().await;
+    app.register_logged_in("admin@portal.ro").await;
+    let firm = app.second_browser();
+    firm.register_logged_in("firma@alfa.ro").await;
+    let accountant = app.second_browser();
+    accountant.register_logged_in("contabil@birou.ro").await;
+
+    // Both add the same CIF: two records, each seeing only its own.
+    let own = firm.add_company(CIF, "Alfa SRL").await;
+    let theirs = accountant.add_company(CIF, "Alfa (client)").await;
+    assert_ne!(own, theirs);
+    assert_eq!(
+        firm.get(&format!("/companies/{theirs}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(!accountant.get_html("/").await.contains("Alfa SRL"));
+
+    // Each record connects its own token.
+    firm.connect_with(own, &serial_with_rights()).await;
+    accountant.connect_with(theirs, &serial_with_rights()).await;
+    assert_ne!(
+        firm.token_id_of(own).await,
+        accountant.token_id_of(theirs).await
+    );
+
+    // The same person cannot hold the CIF twice: by hand, at once, or through an invitation.
+    let again = firm
+        .post_form("/", "/companies", &[("cif", CIF), ("name", "Din nou")])
+        .await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        again
+            .text()
+            .await
+            .expect("html")
+            .contains("deja în lista dumneavoastră")
+    );
+    let form = csrf_token(&accountant.get_html("/").await);
+    let racing = (0..5).map(|_| {
+        accountant
+            .client
+            .post(accountant.url("/companies"))
+            .form(&[("csrf_token", form.as_str()), ("cif", "14399840")])
+            .send()
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(racing)
+        .await
+        .into_iter()
+        .map(|r| r.expect("answer").status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
+    let members = format!("/companies/{theirs}/members");
+    accountant
+        .post_form(
+            &members,
+            &members,
+            &[("email", "firma@alfa.ro"), ("role", "viewer")],
+        )
+        .await;
+    let waiting = crate::roles::invitations_on_dashboard(&firm).await;
+    firm.post_form("/", &format!("/invitations/{}/accept", waiting[0]), &[])
+        .await;
+    assert!(
+        firm.get_html("/")
+            .await
+            .contains("O persoană păstrează o singură înregistrare")
+    );
+    assert_eq!(
+        firm.get(&format!("/companies/{theirs}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Support sees both records side by side, each with its admins.
+    let support = app.second_browser();
+    support.register_logged_in("suport@portal.ro").await;
+    let support_id = crate::roles::user_id_of(&app, "suport@portal.ro").await;
+    app.post_form(
+        "/admin/users",
+        &format!("/admin/users/{support_id}/role"),
+        &[("role", "support")],
+    )
+    .await;
+    let list = support.get_html(&format!("/support?q={CIF}")).await;
+    assert!(
+        list.contains("firma@alfa.ro") && list.contains("contabil@birou.ro"),
+        "{list}"
+    );
+    let page = support.get_html(&format!("/support/companies/{own}")).await;
+    assert!(
+        page.contains(&format!("/support/companies/{theirs}")),
+        "{page}"
+    );
+}

@@ -9,7 +9,7 @@ use crate::db::models::tokens::TokenMeta;
 use crate::db::models::{escape_like, now};
 use crate::db::schema::{anaf_tokens, companies, company_members, users};
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::{Cif, MemberRole, Rights, TokenFacts, TokenState, TokenStatus};
+use crate::domain::{Cif, Email, MemberRole, Rights, TokenFacts, TokenState, TokenStatus};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -43,17 +43,21 @@ struct NewCompany<'a> {
 
 #[derive(Insertable)]
 #[diesel(table_name = company_members)]
-struct NewMember {
+struct NewMember<'a> {
     company_id: i64,
     user_id: i64,
     role: MemberRole,
     created_at: NaiveDateTime,
+    /// The company's, so that `company_members (user_id, cif)` keeps one record of a CIF per person.
+    cif: &'a Cif,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateCompanyError {
-    #[error("a company with this CIF is already registered")]
-    CifTaken,
+    /// The person already has a company with this CIF in their list (another person's record of
+    /// the same CIF is no obstacle, and is never mentioned).
+    #[error("a company with this CIF is already in your list")]
+    AlreadyInYourList,
     #[error(transparent)]
     Database(#[from] DieselError),
 }
@@ -67,7 +71,7 @@ pub fn create_with_admin(
 ) -> Result<Company, CreateCompanyError> {
     write_transaction(conn, |conn| {
         let at = now();
-        let inserted = diesel::insert_into(companies::table)
+        let company_id = diesel::insert_into(companies::table)
             .values(NewCompany {
                 cif,
                 name,
@@ -75,28 +79,29 @@ pub fn create_with_admin(
                 created_at: at,
             })
             .returning(companies::id)
-            .get_result::<i64>(conn);
-        let company_id = match inserted {
-            Ok(id) => id,
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                return Err(CreateCompanyError::CifTaken);
-            }
-            Err(e) => return Err(e.into()),
-        };
+            .get_result::<i64>(conn)?;
         // RETURNING of a whole row is not portable across the two backends; read it back.
         let company = companies::table
             .find(company_id)
             .select(Company::as_select())
             .first(conn)?;
-        diesel::insert_into(company_members::table)
+        let membership = diesel::insert_into(company_members::table)
             .values(NewMember {
                 company_id: company.id,
                 user_id,
                 role: MemberRole::Admin,
                 created_at: at,
+                cif,
             })
-            .execute(conn)?;
-        Ok(company)
+            .execute(conn);
+        match membership {
+            Ok(_) => Ok(company),
+            // The transaction rolls back: no orphan company is left.
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                Err(CreateCompanyError::AlreadyInYourList)
+            }
+            Err(e) => Err(e.into()),
+        }
     })
 }
 
@@ -533,10 +538,45 @@ pub fn members(conn: &mut DbConnection, company_id: i64) -> QueryResult<Vec<Memb
         .load(conn)
 }
 
+/// The company admins' emails of each of `company_ids`, as (company id, email), by email.
+pub fn admins_of(conn: &mut DbConnection, company_ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    company_members::table
+        .inner_join(users::table)
+        .filter(company_members::company_id.eq_any(company_ids))
+        .filter(company_members::role.eq(MemberRole::Admin))
+        .order((company_members::company_id, users::email))
+        .select((company_members::company_id, users::email))
+        .load(conn)
+}
+
+/// The other companies registered with `cif` (each person keeps their own record of a CIF).
+pub fn others_with_cif(
+    conn: &mut DbConnection,
+    cif: &Cif,
+    except: i64,
+) -> QueryResult<Vec<Company>> {
+    companies::table
+        .filter(companies::cif.eq(cif))
+        .filter(companies::id.ne(except))
+        .order(companies::id)
+        .select(Company::as_select())
+        .load(conn)
+}
+
+/// Why a person could not join a company.
 #[derive(Debug, thiserror::Error)]
-pub enum MembershipError {
+pub enum JoinError {
     #[error("already a member")]
     AlreadyMember,
+    /// The person is a member of another record of the same CIF.
+    #[error("already has a company with this CIF")]
+    HasThisCif,
+    #[error(transparent)]
+    Database(#[from] DieselError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MembershipError {
     #[error("not a member")]
     NotMember,
     #[error("a company keeps at least one admin")]
@@ -545,27 +585,59 @@ pub enum MembershipError {
     Database(#[from] DieselError),
 }
 
+/// Whether the account with `email` is a member of the company.
+pub fn has_member_with_email(
+    conn: &mut DbConnection,
+    company_id: i64,
+    email: &Email,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        company_members::table
+            .inner_join(users::table)
+            .filter(company_members::company_id.eq(company_id))
+            .filter(users::email.eq(email.as_str())),
+    ))
+    .get_result(conn)
+}
+
+/// Makes `user_id` a member of the company (a transaction of its own, or part of the caller's).
 pub fn add_member(
     conn: &mut DbConnection,
     company_id: i64,
     user_id: i64,
     role: MemberRole,
-) -> Result<(), MembershipError> {
-    let inserted = diesel::insert_into(company_members::table)
-        .values(NewMember {
-            company_id,
-            user_id,
-            role,
-            created_at: now(),
-        })
-        .execute(conn);
-    match inserted {
-        Ok(_) => Ok(()),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            Err(MembershipError::AlreadyMember)
+) -> Result<(), JoinError> {
+    write_transaction(conn, |conn| {
+        let already = diesel::select(diesel::dsl::exists(
+            company_members::table
+                .filter(company_members::company_id.eq(company_id))
+                .filter(company_members::user_id.eq(user_id)),
+        ))
+        .get_result::<bool>(conn)?;
+        if already {
+            return Err(JoinError::AlreadyMember);
         }
-        Err(e) => Err(e.into()),
-    }
+        let cif: Cif = companies::table
+            .find(company_id)
+            .select(companies::cif)
+            .first(conn)?;
+        let inserted = diesel::insert_into(company_members::table)
+            .values(NewMember {
+                company_id,
+                user_id,
+                role,
+                created_at: now(),
+                cif: &cif,
+            })
+            .execute(conn);
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                Err(JoinError::HasThisCif)
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
 }
 
 fn admin_count(conn: &mut DbConnection, company_id: i64) -> QueryResult<i64> {

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod companies;
+pub mod invitations;
 pub mod login_failures;
 pub mod oauth_transactions;
 pub mod refresh_jobs;

@@ -10,7 +10,7 @@ use crate::db::models::companies::Company;
 use crate::db::models::now;
 use crate::db::schema::{anaf_token_secrets, anaf_tokens, companies, company_members};
 use crate::db::timestamp::Stamp;
-use crate::db::{DbConnection, write_transaction};
+use crate::db::{DbConnection, lock_company, write_transaction};
 use crate::domain::{Cif, Rights, TokenFacts, TokenState};
 
 /// Everything about a token except its secrets.
@@ -154,6 +154,8 @@ pub fn replace_for_company(
     created_by: Option<i64>,
 ) -> Result<TokenMeta, StoreTokenError> {
     write_transaction(conn, |conn| {
+        // Saves for one company at once take turns: each replaces the one before it.
+        lock_company(conn, company_id)?;
         let at = now();
         if fingerprint_exists(conn, &pair.fingerprint)? {
             return Err(StoreTokenError::Duplicate);

@@ -1,0 +1,78 @@
+//! A person's answers to invitations to join companies (listed on their dashboard): accept, and
+//! become a member with the offered role, or decline. Only invitations addressed to the
+//! person's own email can be answered; any other id reads as "no longer pending".
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::app::AppState;
+use crate::auth::session::FlashLevel;
+use crate::auth::{CurrentUser, PortalSession};
+use crate::db::models::invitations::AcceptError;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::web::page::see_other;
+
+pub async fn accept(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let accepted = state
+        .companies
+        .accept_invitation(
+            &state.actor(&req, Some(user.0.id)),
+            user.0.id,
+            &user.0.email,
+            path.into_inner(),
+        )
+        .await?;
+    let t = Lang::from_request(&req).catalog();
+    let session = PortalSession::of(&req);
+    match accepted {
+        Ok(company) => {
+            session.flash(
+                FlashLevel::Success,
+                t.format(
+                    "invitations-accepted",
+                    &[("company", company.display_name().to_owned().into())],
+                ),
+            );
+            Ok(see_other(&format!("/companies/{}", company.id)))
+        }
+        Err(AcceptError::HasThisCif(cif)) => {
+            session.flash(
+                FlashLevel::Error,
+                t.format("invitations-has_cif", &[("cif", cif.to_string().into())]),
+            );
+            Ok(see_other("/"))
+        }
+        Err(AcceptError::NotFound) => {
+            session.flash(FlashLevel::Error, t.get("invitations-gone"));
+            Ok(see_other("/"))
+        }
+        Err(AcceptError::Database(e)) => Err(e.into()),
+    }
+}
+
+pub async fn decline(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let declined = state
+        .companies
+        .decline_invitation(
+            &state.actor(&req, Some(user.0.id)),
+            &user.0.email,
+            path.into_inner(),
+        )
+        .await?;
+    let t = Lang::from_request(&req).catalog();
+    match declined {
+        true => PortalSession::of(&req).flash(FlashLevel::Success, t.get("invitations-declined")),
+        false => PortalSession::of(&req).flash(FlashLevel::Error, t.get("invitations-gone")),
+    }
+    Ok(see_other("/"))
+}
