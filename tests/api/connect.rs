@@ -451,15 +451,7 @@ async fn refresh_saves_a_new_pair_and_concurrent_refreshes_call_anaf_once() {
     let (app, company) = connected_app().await;
     let token = app.token_id_of(company).await;
 
-    let response = app
-        .post_form(
-            &format!("/companies/{company}"),
-            &format!("/tokens/{token}/refresh"),
-            &[],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let page = app.get_html(&format!("/companies/{company}")).await;
+    let page = app.press_refresh(company, token).await;
     assert!(page.contains("Token reîmprospătat"));
     let refreshes: Vec<_> = app
         .sim_calls("token")

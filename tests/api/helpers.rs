@@ -226,6 +226,29 @@ impl TestApp {
         anaf_portal::db::Db::connect(&url).expect("db connects")
     }
 
+    /// Presses Refresh on the company page; returns the page the person lands on.
+    pub async fn press_refresh(&self, company: i64, token: i64) -> String {
+        let response = self
+            .post_form(
+                &format!("/companies/{company}"),
+                &format!("/tokens/{token}/refresh"),
+                &[],
+            )
+            .await;
+        assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+        self.get_html(&format!("/companies/{company}")).await
+    }
+
+    /// `POST /api/v1/anaf/tokens/{token}/refresh?force=true` with API key `key`.
+    pub async fn api_refresh(&self, key: &str, token: i64) -> Response {
+        self.client
+            .post(self.url(&format!("/api/v1/anaf/tokens/{token}/refresh?force=true")))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("refresh")
+    }
+
     /// The actions of every audit line, oldest first.
     pub async fn audit_actions(&self) -> Vec<String> {
         let db = self.db();

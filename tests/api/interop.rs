@@ -146,13 +146,7 @@ async fn connect_refresh_delete(format: &str) {
 
     // Refresh twice: the second uses the refresh token the first one rotated in.
     for _ in 0..2 {
-        let response = app
-            .client
-            .post(app.url(&format!("/api/v1/anaf/tokens/{token}/refresh?force=true")))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .expect("refresh");
+        let response = app.api_refresh(&key, token).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
 

@@ -143,19 +143,6 @@ async fn wait_refreshed(app: &TestApp, token: i64, since: chrono::NaiveDateTime,
     }
 }
 
-/// Presses Refresh; returns the page the person lands on.
-async fn press_refresh(app: &TestApp, company: i64, token: i64) -> String {
-    let response = app
-        .post_form(
-            &format!("/companies/{company}"),
-            &format!("/tokens/{token}/refresh"),
-            &[],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    app.get_html(&format!("/companies/{company}")).await
-}
-
 #[tokio::test]
 async fn an_answer_that_comes_after_the_page_gave_up_is_saved() {
     let anaf = ExternalAnaf::start().await;
@@ -178,7 +165,7 @@ async fn an_answer_that_comes_after_the_page_gave_up_is_saved() {
 
     // ANAF takes 3 s; the page waits 1 s: it says the refresh is still going, not "unchanged".
     anaf.fault(json!({"kind": "latency", "ms": 3000})).await;
-    let page = press_refresh(&app, company, token).await;
+    let page = app.press_refresh(company, token).await;
     assert!(page.contains("încă în curs"), "{page}");
     assert!(!page.contains("neschimbat"));
     // The answer is saved when it arrives, and it is the pair ANAF now knows: the next refresh
@@ -207,13 +194,7 @@ async fn the_api_answers_202_while_a_slow_refresh_goes_on_then_shows_it() {
         json!({"endpoint": "token", "kind": "latency", "ms": 3000}),
     )
     .await;
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/anaf/tokens/{token}/refresh?force=true")))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .expect("refresh");
+    let response = app.api_refresh(&key, token).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     assert_eq!(location(&response), format!("/api/v1/anaf/tokens/{token}"));
     let body: Value = response.json().await.expect("json");
@@ -427,7 +408,7 @@ async fn a_refresh_killed_with_its_process_is_reported_as_interrupted() {
     let _portal = ChildPortal::start(&args).await;
     // The next refresh takes over the dead lease, learns from ANAF that the old refresh token is
     // gone, and says exactly why.
-    let page = press_refresh(&app, company, token).await;
+    let page = app.press_refresh(company, token).await;
     assert!(page.contains("întreruptă"), "{page}");
     assert!(page.contains("data-status=\"reconnect_needed\""), "{page}");
     let row = token_row(&app, token).await.expect("token");
@@ -565,7 +546,7 @@ async fn a_database_stopped_during_a_refresh_loses_nothing_and_is_an_outage() {
         json!({"endpoint": "token", "kind": "latency", "ms": 3000}),
     )
     .await;
-    let page = press_refresh(&app, company, token).await;
+    let page = app.press_refresh(company, token).await;
     assert!(page.contains("încă în curs"), "{page}");
     postgres.pg_ctl("stop");
 
@@ -603,13 +584,7 @@ async fn a_database_stopped_during_a_refresh_loses_nothing_and_is_an_outage() {
     wait_refreshed(&app, token, before.created_at, Duration::from_secs(20)).await;
     assert_eq!(std::fs::read_dir(&spool).map_or(0, |d| d.count()), 0);
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/anaf/tokens/{token}/refresh?force=true")))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .expect("refresh");
+    let response = app.api_refresh(&key, token).await;
     assert_eq!(response.status(), StatusCode::OK, "the saved pair works");
 }
 
@@ -624,7 +599,7 @@ async fn sigterm_waits_for_a_refresh_in_flight_and_saves_its_answer() {
     // ANAF replaces the pair at once and answers after 3 s; the page stops waiting after 1 s and
     // the service manager stops the portal right then.
     anaf.fault(json!({"kind": "slow_answer", "ms": 3000})).await;
-    let page = press_refresh(&app, company, token).await;
+    let page = app.press_refresh(company, token).await;
     assert!(page.contains("încă în curs"), "{page}");
     let began = Instant::now();
     let status = portal.terminate();
