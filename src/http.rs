@@ -31,9 +31,12 @@ pub fn allow_header(methods: &[&str]) -> String {
     allowed.join(", ")
 }
 
-/// The body deadline when the application state is not at hand (`ANAF_PORTAL_REQUEST_BODY_TIMEOUT`'s
-/// default).
-pub const DEFAULT_BODY_DEADLINE: Duration = Duration::from_secs(15);
+/// How long a body may take to arrive: `ANAF_PORTAL_REQUEST_BODY_TIMEOUT` (its default, 15 s,
+/// where no application state is registered).
+pub fn body_deadline(req: &HttpRequest) -> Duration {
+    req.app_data::<web::Data<crate::app::AppState>>()
+        .map_or(Duration::from_secs(15), |s| s.request_body_timeout)
+}
 
 /// Why a request body could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

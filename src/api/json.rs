@@ -7,12 +7,11 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use serde::de::{DeserializeOwned, IgnoredAny};
 
-use crate::app::AppState;
 use crate::error::AppError;
-use crate::http::{DEFAULT_BODY_DEADLINE, read_body};
+use crate::http::{body_deadline, read_body};
 
 pub struct ApiJson<T>(pub T);
 
@@ -27,9 +26,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             if !is_json(&req) {
                 return Err(AppError::UnsupportedMediaType);
             }
-            let deadline = req
-                .app_data::<web::Data<AppState>>()
-                .map_or(DEFAULT_BODY_DEADLINE, |s| s.request_body_timeout);
+            let deadline = body_deadline(&req);
             let body = read_body(&req, &mut payload, crate::MAX_BODY_BYTES, deadline).await?;
             parse(&body).map(ApiJson).map_err(AppError::BadRequest)
         })

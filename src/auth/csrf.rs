@@ -13,7 +13,7 @@ use actix_web::web;
 use crate::app::AppState;
 use crate::auth::PortalSession;
 use crate::error::AppError;
-use crate::http::{BodyError, DEFAULT_BODY_DEADLINE, read_body};
+use crate::http::{BodyError, body_deadline, read_body};
 use crate::secrets::constant_time_eq;
 
 pub const FIELD: &str = "csrf_token";
@@ -98,9 +98,7 @@ async fn token_from_form(req: &mut ServiceRequest) -> Result<Option<String>, Rej
     if !is_form {
         return Ok(None);
     }
-    let deadline = req
-        .app_data::<web::Data<AppState>>()
-        .map_or(DEFAULT_BODY_DEADLINE, |s| s.request_body_timeout);
+    let deadline = body_deadline(req.request());
     let mut payload = req.take_payload();
     let body = read_body(req.request(), &mut payload, MAX_FORM_BYTES, deadline).await?;
     let token = url::form_urlencoded::parse(&body)
