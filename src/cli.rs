@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `rotate-keys`, `user create`,
+//! The command line: `serve` (the default), `worker`, `migrate`, `rotate-keys`, `user create`,
 //! `api-key create`, `simulator`.
 
 use std::io::BufRead;
@@ -32,6 +32,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(ServeArgs),
+    /// Run the refresh engine without the web server (needs ANAF credentials).
+    Worker(ServeArgs),
     /// Re-seal every stored token with the current secret key and report what each key still
     /// seals, so previous keys can be removed safely. Portals may keep running.
     #[command(name = "rotate-keys")]
@@ -118,6 +120,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::RotateKeys(args)) => rotate_keys(args).await,
+        Some(Command::Worker(args)) => {
+            let config = Config::from_args(args)?;
+            crate::startup::Worker::build(config)
+                .await?
+                .run_until_stopped()
+                .await;
+            Ok(())
+        }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
         Some(Command::ApiKey(ApiKeyCommand::Create(args))) => create_api_key(args).await,
         #[cfg(feature = "sandbox")]

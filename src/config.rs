@@ -68,6 +68,20 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_PORTAL_LOGIN_FAILURE_WINDOW", default_value = "15m")]
     pub login_failure_window: String,
 
+    /// Run the refresh engine in this instance (`off`: a web-only instance; `anaf-portal worker`
+    /// runs the engine without the web server).
+    #[arg(long, env = "ANAF_PORTAL_WORKER", default_value = "on")]
+    pub worker: String,
+
+    /// How often the refresh engine looks for tokens due for a refresh.
+    #[arg(long, env = "ANAF_PORTAL_SCHEDULER_TICK", default_value = "60s")]
+    pub scheduler_tick: String,
+
+    /// After failing this long (timeouts, 5xx, 429), a token is flagged "refresh failing" and
+    /// tried twice a day.
+    #[arg(long, env = "ANAF_PORTAL_REFRESH_FAILING_AFTER", default_value = "4d")]
+    pub refresh_failing_after: String,
+
     /// How long a request's body may take to arrive once its headers have (answered 408 after).
     #[arg(long, env = "ANAF_PORTAL_REQUEST_BODY_TIMEOUT", default_value = "15s")]
     pub request_body_timeout: String,
@@ -188,6 +202,15 @@ pub struct LoginLimits {
     pub window: Duration,
 }
 
+/// The refresh engine's settings.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Whether this instance runs the engine.
+    pub enabled: bool,
+    pub tick: Duration,
+    pub failing_after: Duration,
+}
+
 /// The validated configuration the application is built from.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -202,6 +225,7 @@ pub struct Config {
     pub login_limits: LoginLimits,
     pub trust_proxy: bool,
     pub request_body_timeout: Duration,
+    pub engine: EngineSettings,
     pub anaf: AnafSettings,
     pub api_rate_limit: ApiRateLimit,
 }
@@ -338,6 +362,14 @@ impl Config {
                 "ANAF_PORTAL_REQUEST_BODY_TIMEOUT",
                 &args.request_body_timeout,
             )?,
+            engine: EngineSettings {
+                enabled: parse_bool("ANAF_PORTAL_WORKER", &args.worker)?,
+                tick: parse_duration("ANAF_PORTAL_SCHEDULER_TICK", &args.scheduler_tick)?,
+                failing_after: parse_duration(
+                    "ANAF_PORTAL_REFRESH_FAILING_AFTER",
+                    &args.refresh_failing_after,
+                )?,
+            },
             anaf,
         })
     }

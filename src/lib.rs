@@ -14,6 +14,7 @@ pub mod companies;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod engine;
 pub mod error;
 pub mod http;
 pub mod i18n;

@@ -28,14 +28,18 @@ use crate::companies::CompanyService;
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::models::{login_failures, now, sessions};
+use crate::engine::RefreshEngine;
 use crate::secrets::MasterKey;
 use crate::tokens::TokenService;
+use crate::tokens::backoff::Backoff;
 use crate::tokens::spool::RecoverySpool;
 use crate::web::security_headers::CspFormAction;
 
 pub struct Application {
     db: Db,
     tokens: TokenService,
+    /// The refresh engine, unless this instance is web-only (`ANAF_PORTAL_WORKER=off`).
+    engine: Option<RefreshEngine>,
     port: u16,
     base_url: Url,
     server: Server,
@@ -65,25 +69,8 @@ impl Application {
         let cookie_key = Key::from(master_key.derive("session-cookie-v1", 64).expose_secret());
 
         let (anaf_endpoints, jwt_key, simulator) = anaf_wiring(&config, &base_url, local)?;
-        let vault = Arc::new(crate::tokens::keys::configured_vault(&config, &master_key)?);
-        let audit = AuditLog::new(db.clone());
-        let tokens = TokenService::new(
-            db.clone(),
-            vault.clone(),
-            Arc::new(AnafClient::new(anaf_endpoints)?),
-            Arc::new(JwtReader::new(jwt_key.as_deref())?),
-            audit.clone(),
-            RecoverySpool::new(&config.data_dir),
-        );
-        // Pairs ANAF issued that the database would not take last time are saved first.
-        let recovered = tokens.replay_spool().await?;
-        if recovered > 0 {
-            tracing::info!(recovered, "saved refreshed pairs from the recovery spool");
-        }
-        // Refuse to start rather than meet a token no configured key opens.
-        tracing::info!(key_id = %vault.current_key(), "new values are sealed with this key");
-        db.run(move |conn| Ok(crate::tokens::keys::adopt_and_check(conn, &vault)?))
-            .await?;
+        let tokens = open_tokens(&config, &master_key, &db, anaf_endpoints, jwt_key).await?;
+        let audit = tokens.audit().clone();
 
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -196,9 +183,14 @@ impl Application {
             sandbox = config.is_sandbox(),
             "anaf-portal listening"
         );
+        let engine = config
+            .engine
+            .enabled
+            .then(|| RefreshEngine::new(tokens.clone(), config.engine.tick));
         Ok(Application {
             db,
             tokens,
+            engine,
             port: local.port(),
             base_url,
             server,
@@ -218,26 +210,113 @@ impl Application {
         &self.base_url
     }
 
-    /// Serves until SIGTERM or Ctrl-C: then stops taking requests, lets those in flight finish
-    /// (10 s at most), and waits for refreshes in flight (their own timeout at most), so that no
-    /// pair ANAF has issued is dropped on the floor.
+    /// Serves (and runs the refresh engine) until SIGTERM or Ctrl-C: then stops taking requests
+    /// and claiming tokens, lets requests in flight finish (10 s at most), and waits for
+    /// refreshes in flight (their own timeout at most), so that no pair ANAF has issued is
+    /// dropped on the floor.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (stop_engine, engine_stops) = tokio::sync::watch::channel(false);
+        let engine = self
+            .engine
+            .map(|engine| tokio::spawn(engine.run(engine_stops)));
         let handle = self.server.handle();
         let mut server = self.server;
         let served = tokio::select! {
             served = &mut server => served,
             () = stop_requested() => {
                 tracing::info!("stopping: no new requests; finishing those in flight");
+                let _ = stop_engine.send(true);
                 // The server future carries out the stop: poll both.
                 let ((), served) = tokio::join!(handle.stop(true), server);
                 served
             }
         };
+        let _ = stop_engine.send(true);
+        if let Some(engine) = engine {
+            let _ = engine.await;
+        }
         let longest = self.tokens.anaf().endpoints().refresh_timeout;
         self.tokens.drain(longest + Duration::from_secs(5)).await;
         tracing::info!("stopped");
         served
     }
+}
+
+/// The refresh engine without the web server (`anaf-portal worker`).
+pub struct Worker {
+    tokens: TokenService,
+    engine: RefreshEngine,
+}
+
+impl Worker {
+    /// Connects and migrates the database and prepares the engine. Needs real ANAF credentials:
+    /// the sandbox's simulator lives in the web server.
+    pub async fn build(config: Config) -> anyhow::Result<Worker> {
+        install_crypto_provider();
+        if config.is_sandbox() {
+            anyhow::bail!(
+                "ANAF_CLIENT_ID: `anaf-portal worker` needs ANAF credentials; in sandbox mode the \
+                 simulator lives in the web server, whose own engine refreshes (anaf-portal serve)"
+            );
+        }
+        let master_key = MasterKey::from_config(config.secret_key.as_ref(), &config.data_dir)?;
+        let db = Db::connect(&config.database_url)?;
+        {
+            let db = db.clone();
+            tokio::task::spawn_blocking(move || db.migrate()).await??;
+        }
+        let base_url = match &config.base_url {
+            Some(url) => url.clone(),
+            None => Url::parse(&format!("http://{}", config.bind))?,
+        };
+        let (anaf_endpoints, jwt_key, _) = anaf_wiring(&config, &base_url, config.bind)?;
+        let tokens = open_tokens(&config, &master_key, &db, anaf_endpoints, jwt_key).await?;
+        let engine = RefreshEngine::new(tokens.clone(), config.engine.tick);
+        Ok(Worker { tokens, engine })
+    }
+
+    /// Runs the engine until SIGTERM or Ctrl-C, then waits for refreshes in flight.
+    pub async fn run_until_stopped(self) {
+        let (stop, stops) = tokio::sync::watch::channel(false);
+        let engine = tokio::spawn(self.engine.run(stops));
+        stop_requested().await;
+        tracing::info!("stopping: no new claims; finishing refreshes in flight");
+        let _ = stop.send(true);
+        let _ = engine.await;
+        let longest = self.tokens.anaf().endpoints().refresh_timeout;
+        self.tokens.drain(longest + Duration::from_secs(5)).await;
+        tracing::info!("stopped");
+    }
+}
+
+/// The token service over this configuration's keys and ANAF: pairs left in the recovery spool
+/// are saved first, and start-up stops here when a stored token needs a key that is not
+/// configured.
+async fn open_tokens(
+    config: &Config,
+    master_key: &MasterKey,
+    db: &Db,
+    anaf_endpoints: AnafEndpoints,
+    jwt_key: Option<String>,
+) -> anyhow::Result<TokenService> {
+    let vault = Arc::new(crate::tokens::keys::configured_vault(config, master_key)?);
+    let tokens = TokenService::new(
+        db.clone(),
+        vault.clone(),
+        Arc::new(AnafClient::new(anaf_endpoints)?),
+        Arc::new(JwtReader::new(jwt_key.as_deref())?),
+        AuditLog::new(db.clone()),
+        RecoverySpool::new(&config.data_dir),
+        Backoff::new(config.engine.failing_after),
+    );
+    let recovered = tokens.replay_spool().await?;
+    if recovered > 0 {
+        tracing::info!(recovered, "saved refreshed pairs from the recovery spool");
+    }
+    tracing::info!(key_id = %vault.current_key(), "new values are sealed with this key");
+    db.run(move |conn| Ok(crate::tokens::keys::adopt_and_check(conn, &vault)?))
+        .await?;
+    Ok(tokens)
 }
 
 /// SIGTERM (a service manager) or SIGINT (Ctrl-C).

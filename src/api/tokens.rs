@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::db::models::companies::{self, Company};
 use crate::db::models::now;
 use crate::db::models::tokens::{self, ListedToken, TokenMeta};
-use crate::domain::{Cif, MemberRole, TokenFacts, TokenState};
+use crate::domain::{Cif, MemberRole, RefreshSchedule, RefreshState, TokenFacts, TokenState};
 use crate::error::AppError;
 use crate::tokens::{ImportError, ImportRequest, RefreshOutcome, RefreshRequest};
 
@@ -34,7 +34,9 @@ pub fn timestamp(at: NaiveDateTime) -> String {
         "id": 123, "cif": "18547290", "expiresAt": "2026-03-16T10:30:00Z", "isValid": true,
         "createdAt": "2026-01-15T09:00:00Z", "status": "connected", "companyName": "Firma Test SRL",
         "refreshExpiresAt": "2027-01-15T09:00:00Z", "hasRefreshToken": true, "refreshable": true,
-        "rights": "granted"
+        "rights": "granted",
+        "refresh": {"state": "scheduled", "dueAt": "2026-03-02T10:30:00Z",
+            "nextAttemptAt": null, "failingSince": null, "lastError": null}
     })
 )]
 pub struct AnafTokenView {
@@ -74,12 +76,42 @@ pub struct AnafTokenView {
     /// The last verdict of ANAF's SPV-rights check for this CIF: `granted`, `denied`, `unknown`.
     #[schema(value_type = String, example = "granted", pattern = "^(granted|denied|unknown)$")]
     pub rights: &'static str,
+    /// What the portal's refresh engine is doing to keep the token alive.
+    pub refresh: RefreshView,
 }
 
-/// What a token object is made of: the token's id, its status facts and when it was saved.
+/// The refresh engine's state of a token.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshView {
+    /// `scheduled` (refreshed by the portal once due, at `dueAt`), `refreshing` (a refresh is in
+    /// flight), `retrying` (the last try failed for a passing reason: timeout, 5xx, 429; tried
+    /// again at `nextAttemptAt`), `failing` (failing since `failingSince` for longer than
+    /// `ANAF_PORTAL_REFRESH_FAILING_AFTER`; still tried twice a day) or `stopped` (nothing will
+    /// be tried: see `status`).
+    #[schema(value_type = String, example = "scheduled",
+        pattern = "^(scheduled|refreshing|retrying|failing|stopped)$")]
+    pub state: &'static str,
+    /// When the token falls due for a refresh.
+    #[schema(format = DateTime)]
+    pub due_at: String,
+    /// After a failed try: when the next one is due.
+    #[schema(format = DateTime)]
+    pub next_attempt_at: Option<String>,
+    /// Since when refreshes have been failing.
+    #[schema(format = DateTime)]
+    pub failing_since: Option<String>,
+    /// The last refresh error, as ANAF or the connection reported it.
+    pub last_error: Option<String>,
+}
+
+/// What a token object is made of: the token's id, its status facts, where it stands with the
+/// refresh engine and when it was saved.
 pub struct TokenParts {
     pub id: i64,
     pub facts: TokenFacts,
+    pub schedule: RefreshSchedule,
+    pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
 }
 
@@ -88,6 +120,8 @@ impl From<&TokenMeta> for TokenParts {
         TokenParts {
             id: token.id,
             facts: token.facts(),
+            schedule: token.schedule(),
+            last_error: token.last_error.clone(),
             created_at: token.created_at,
         }
     }
@@ -98,7 +132,33 @@ impl From<&ListedToken> for TokenParts {
         TokenParts {
             id: token.id,
             facts: token.facts(),
+            schedule: token.schedule(),
+            last_error: token.last_error.clone(),
             created_at: token.created_at.0,
+        }
+    }
+}
+
+impl RefreshView {
+    fn new(
+        facts: &TokenFacts,
+        schedule: &RefreshSchedule,
+        last_error: Option<String>,
+        at: NaiveDateTime,
+    ) -> RefreshView {
+        let state = RefreshState::of(facts, schedule, at);
+        let (next, since) = match state {
+            RefreshState::Retrying { since, next } | RefreshState::Failing { since, next } => {
+                (Some(next), Some(since))
+            }
+            _ => (None, None),
+        };
+        RefreshView {
+            state: state.code(),
+            due_at: timestamp(facts.refresh_due_at),
+            next_attempt_at: next.map(timestamp),
+            failing_since: since.map(timestamp),
+            last_error,
         }
     }
 }
@@ -122,6 +182,7 @@ impl AnafTokenView {
             has_refresh_token: facts.has_refresh_token,
             refreshable: facts.refreshable(at),
             rights: facts.rights.as_str(),
+            refresh: RefreshView::new(&facts, &token.schedule, token.last_error, at),
         }
     }
 

@@ -91,6 +91,11 @@ diesel::table! {
         refresh_due_at -> Timestamp,
         refresh_started_at -> Nullable<Timestamp>,
         refresh_interrupted_at -> Nullable<Timestamp>,
+        next_attempt_at -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+        failed_attempts -> Integer,
+        refresh_failing -> Bool,
+        failure_noted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -39,4 +39,7 @@ pub use cif::{Cif, CifProblem};
 pub use email::Email;
 pub use password::{Password, PasswordProblem};
 pub use role::{MemberRole, Role};
-pub use token::{REFRESH_AHEAD_DAYS, Rights, TokenFacts, TokenState, TokenStatus, refresh_due_at};
+pub use token::{
+    REFRESH_AHEAD_DAYS, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenState, TokenStatus,
+    refresh_due_after_refresh, refresh_due_at,
+};

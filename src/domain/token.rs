@@ -36,6 +36,19 @@ pub fn refresh_due_at(issued_at: NaiveDateTime, expires_at: NaiveDateTime) -> Na
     expires_at - (lifetime / 5).min(TimeDelta::days(REFRESH_AHEAD_DAYS))
 }
 
+/// When a pair a refresh just obtained at `obtained_at` falls due again: as `refresh_due_at` says,
+/// but not before half of its remaining life has passed. When ANAF answers a refresh with a token
+/// that expires within the ahead window anyway, refreshing again at once would gain nothing and
+/// repeat for ever.
+pub fn refresh_due_after_refresh(
+    due: NaiveDateTime,
+    obtained_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> NaiveDateTime {
+    let remaining = (expires_at - obtained_at).max(TimeDelta::zero());
+    due.max(obtained_at + remaining / 2)
+}
+
 /// What a stored token's status depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenFacts {
@@ -79,6 +92,70 @@ impl TokenFacts {
             TokenStatus::ExpiringSoon { days_left }
         } else {
             TokenStatus::Connected { days_left }
+        }
+    }
+}
+
+/// Where a token stands with the refresh engine, besides its `TokenFacts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshSchedule {
+    /// A refresh holds the lease until then.
+    pub refreshing_until: Option<NaiveDateTime>,
+    /// After a passing failure: the next try.
+    pub next_attempt_at: Option<NaiveDateTime>,
+    /// The first failure of the current run.
+    pub failing_since: Option<NaiveDateTime>,
+    /// Failing for longer than `ANAF_PORTAL_REFRESH_FAILING_AFTER`.
+    pub failing: bool,
+}
+
+/// What the portal is doing to keep a token alive, shown beside its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshState {
+    /// Refreshed by itself once due, at `due`.
+    Scheduled { due: NaiveDateTime },
+    /// A refresh is in flight.
+    Refreshing,
+    /// The last try failed for a passing reason (timeout, 5xx, 429…); tried again at `next`.
+    Retrying {
+        since: NaiveDateTime,
+        next: NaiveDateTime,
+    },
+    /// Failing since `since`, for longer than the threshold: still tried, twice a day.
+    Failing {
+        since: NaiveDateTime,
+        next: NaiveDateTime,
+    },
+    /// Nothing will be tried: ANAF refused the refresh token, it expired, or none is stored.
+    Stopped,
+}
+
+impl RefreshState {
+    /// The token's refresh state at `now`.
+    pub fn of(facts: &TokenFacts, schedule: &RefreshSchedule, now: NaiveDateTime) -> RefreshState {
+        if !facts.refreshable(now) {
+            return RefreshState::Stopped;
+        }
+        if schedule.refreshing_until.is_some_and(|until| until >= now) {
+            return RefreshState::Refreshing;
+        }
+        match (schedule.failing_since, schedule.next_attempt_at) {
+            (Some(since), Some(next)) if schedule.failing => RefreshState::Failing { since, next },
+            (Some(since), Some(next)) => RefreshState::Retrying { since, next },
+            _ => RefreshState::Scheduled {
+                due: facts.refresh_due_at,
+            },
+        }
+    }
+
+    /// The name pages (`data-refresh`) and the API use.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RefreshState::Scheduled { .. } => "scheduled",
+            RefreshState::Refreshing => "refreshing",
+            RefreshState::Retrying { .. } => "retrying",
+            RefreshState::Failing { .. } => "failing",
+            RefreshState::Stopped => "stopped",
         }
     }
 }

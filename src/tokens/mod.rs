@@ -1,6 +1,7 @@
 //! The token vault: encryption at rest and the service that stores, refreshes, reveals, imports
 //! and deletes token pairs.
 
+pub mod backoff;
 pub mod import;
 pub mod keys;
 pub mod service;

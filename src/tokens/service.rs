@@ -24,10 +24,14 @@ use crate::db::Db;
 use crate::db::models::companies::{self, Company};
 use crate::db::models::now;
 use crate::db::models::tokens::{
-    self, Lease, SealedPair, StoreTokenError, TokenMeta, TokenSecrets,
+    self, AfterFailure, Lease, SealedPair, StoreTokenError, TokenMeta, TokenSecrets,
 };
-use crate::domain::{Actor, AuditAction, AuditEvent, Cif, Rights, TokenState, refresh_due_at};
+use crate::domain::{
+    Actor, AuditAction, AuditEvent, Cif, Rights, TokenState, refresh_due_after_refresh,
+    refresh_due_at,
+};
 use crate::secrets::sha256_hex;
+use crate::tokens::backoff::Backoff;
 use crate::tokens::spool::{RecoverySpool, SpooledPair};
 use crate::tokens::vault::{TokenField, TokenVault, VaultError};
 
@@ -169,6 +173,22 @@ pub enum ConnectError {
     Store(#[from] StorePairError),
 }
 
+/// Whether the caller of a refresh holds the token's lease already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leased {
+    Yes,
+    No,
+}
+
+/// How a refresh failed, for what follows it.
+#[derive(Debug, Clone, Copy)]
+enum Failure {
+    /// ANAF's final word (the refresh token is refused): reconnect.
+    Final,
+    /// Passing (with ANAF's `Retry-After` in seconds, when it sent one): try again later.
+    Passing(Option<u64>),
+}
+
 #[derive(Clone)]
 pub struct TokenService {
     db: Db,
@@ -178,6 +198,8 @@ pub struct TokenService {
     audit: AuditLog,
     spool: RecoverySpool,
     flights: Arc<Flights>,
+    /// When a refresh that failed for a passing reason is tried again.
+    backoff: Backoff,
     /// Where refresh tasks run: the runtime the application was built on.
     runtime: tokio::runtime::Handle,
 }
@@ -194,6 +216,7 @@ impl TokenService {
         jwt: Arc<JwtReader>,
         audit: AuditLog,
         spool: RecoverySpool,
+        backoff: Backoff,
     ) -> Self {
         TokenService {
             db,
@@ -203,6 +226,7 @@ impl TokenService {
             audit,
             spool,
             flights: Arc::default(),
+            backoff,
             runtime: tokio::runtime::Handle::current(),
         }
     }
@@ -468,7 +492,7 @@ impl TokenService {
         if recent && !request.force {
             return Ok(RefreshOutcome::Refreshed(Box::new(meta)));
         }
-        let mut outcome = self.join_or_start(actor, token_id);
+        let mut outcome = self.join_or_start(actor, token_id, Leased::No);
         let finished = tokio::time::timeout(request.wait, outcome.wait_for(Option::is_some)).await;
         match finished {
             Ok(Ok(done)) => done.clone().unwrap_or(Ok(RefreshOutcome::InProgress)),
@@ -478,8 +502,31 @@ impl TokenService {
         }
     }
 
+    /// Takes the refresh lease of up to `limit` due tokens (most overdue first), for
+    /// `refresh_claimed`. Other instances claiming at the same time get other tokens.
+    pub async fn claim_due(&self, limit: i64) -> Result<Vec<i64>, TokenError> {
+        let length = lease_length(self.anaf.endpoints().refresh_timeout);
+        Ok(self
+            .db
+            .run(move |conn| {
+                let at = now();
+                Ok(tokens::claim_due(conn, at, at + length, limit)?)
+            })
+            .await?)
+    }
+
+    /// Refreshes a token whose lease the caller has taken (`claim_due`), as the refresh engine
+    /// does, and waits for the outcome. Failures are audited once a day per token.
+    pub async fn refresh_claimed(&self, token_id: i64) -> Result<RefreshOutcome, TokenError> {
+        let mut outcome = self.join_or_start(&Actor::system(), token_id, Leased::Yes);
+        match outcome.wait_for(Option::is_some).await {
+            Ok(done) => done.clone().unwrap_or(Ok(RefreshOutcome::InProgress)),
+            Err(_) => Ok(RefreshOutcome::InProgress),
+        }
+    }
+
     /// The outcome of this instance's refresh of the token in flight, or of a new one.
-    fn join_or_start(&self, actor: &Actor, token_id: i64) -> FlightOutcome {
+    fn join_or_start(&self, actor: &Actor, token_id: i64, leased: Leased) -> FlightOutcome {
         let mut running = self
             .flights
             .running
@@ -494,9 +541,10 @@ impl TokenService {
         let service = self.clone();
         let actor = actor.clone();
         self.runtime.spawn(async move {
-            let outcome = service.refresh_once(token_id).await;
+            let outcome = service.refresh_once(token_id, leased).await;
             if let Ok(outcome) = &outcome
                 && !matches!(outcome, RefreshOutcome::InProgress)
+                && service.worth_auditing(&actor, token_id, outcome).await
                 && let Ok(Some((_, company))) = service
                     .db
                     .run(move |conn| Ok(tokens::find_with_company(conn, token_id)?))
@@ -541,48 +589,38 @@ impl TokenService {
         }
     }
 
-    /// One refresh of the token: takes the lease (or waits for whoever holds it), calls ANAF and
-    /// saves its answer.
-    async fn refresh_once(&self, token_id: i64) -> Result<RefreshOutcome, TokenError> {
+    /// One refresh of the token: takes the lease unless the caller holds it (or waits for
+    /// whoever holds it), calls ANAF and saves its answer.
+    async fn refresh_once(
+        &self,
+        token_id: i64,
+        leased: Leased,
+    ) -> Result<RefreshOutcome, TokenError> {
         let started = now();
-        let refresh_timeout = self.anaf.endpoints().refresh_timeout;
-        // Whoever holds the lease refreshes; a holder that died leaves it to run out, and then
-        // this caller takes over (`try_lease_refresh` notes the interruption).
-        loop {
-            let lease = self
-                .db
-                .run(move |conn| {
-                    let at = now();
-                    Ok(tokens::try_lease_refresh(
-                        conn,
-                        token_id,
-                        at,
-                        at + lease_length(refresh_timeout),
-                    )?)
-                })
-                .await?;
-            match lease {
-                Lease::Gone => return Err(TokenError::NotFound),
-                Lease::Taken => break,
-                Lease::Held => {
-                    if let Some(outcome) = self.await_other_refresh(token_id, started).await? {
-                        return Ok(outcome);
-                    }
-                }
-            }
+        if leased == Leased::No
+            && let Some(outcome) = self.take_lease(token_id, started).await?
+        {
+            return Ok(outcome);
         }
-
         let secrets = self.secrets(token_id).await?;
         let refresh_token = match self.open(&secrets, TokenField::Refresh) {
             Ok(Some(token)) => token,
             Ok(None) => {
-                self.release_with_failure(token_id, "no refresh token stored", false)
-                    .await?;
+                self.release_with_failure(
+                    token_id,
+                    "no refresh token stored",
+                    Failure::Passing(None),
+                )
+                .await?;
                 return Ok(RefreshOutcome::NoRefreshToken);
             }
             Err(e) => {
-                self.release_with_failure(token_id, "stored token could not be decrypted", false)
-                    .await?;
+                self.release_with_failure(
+                    token_id,
+                    "stored token could not be decrypted",
+                    Failure::Passing(None),
+                )
+                .await?;
                 return Err(e);
             }
         };
@@ -591,10 +629,11 @@ impl TokenService {
             Ok(response) => response,
             Err(error) if error.outcome_unknown() => {
                 let message = format!("{error}; whether ANAF replaced the token is unknown");
+                let after = self.after_failure(token_id, Failure::Passing(None)).await?;
                 self.db
                     .run(move |conn| {
                         Ok(tokens::record_refresh_unknown(
-                            conn, token_id, &message, started,
+                            conn, token_id, &message, started, after,
                         )?)
                     })
                     .await?;
@@ -610,15 +649,24 @@ impl TokenService {
                     ),
                     None => error.to_string(),
                 };
-                self.release_with_failure(token_id, &message, true).await?;
+                self.release_with_failure(token_id, &message, Failure::Final)
+                    .await?;
                 return Ok(RefreshOutcome::ReconnectNeeded {
                     error,
                     interrupted_at,
                 });
             }
             Err(error) => {
-                self.release_with_failure(token_id, &error.to_string(), false)
-                    .await?;
+                let retry_after = match &error {
+                    AnafError::RateLimited(seconds) => *seconds,
+                    _ => None,
+                };
+                self.release_with_failure(
+                    token_id,
+                    &error.to_string(),
+                    Failure::Passing(retry_after),
+                )
+                .await?;
                 return Ok(RefreshOutcome::Failed(error));
             }
         };
@@ -633,10 +681,17 @@ impl TokenService {
             Some(new_refresh),
             response.expires_in,
         ) {
-            Ok(sealed) => sealed,
+            Ok(mut sealed) => {
+                sealed.refresh_due_at = refresh_due_after_refresh(
+                    sealed.refresh_due_at,
+                    obtained_at,
+                    sealed.access_expires_at,
+                );
+                sealed
+            }
             Err(StorePairError::Jwt(problem)) => {
                 let error = AnafError::UnusableToken(problem);
-                self.release_with_failure(token_id, &error.to_string(), false)
+                self.release_with_failure(token_id, &error.to_string(), Failure::Passing(None))
                     .await?;
                 self.revoke_in_background(&response);
                 return Ok(RefreshOutcome::Failed(error));
@@ -681,6 +736,40 @@ impl TokenService {
             )));
         }
         Ok(RefreshOutcome::Refreshed(Box::new(meta)))
+    }
+
+    /// Takes the token's refresh lease. Whoever holds it refreshes: when another refresh holds
+    /// it, waits and returns what that one recorded; a holder that died leaves the lease to run
+    /// out, and then this caller takes over (`try_lease_refresh` notes the interruption).
+    async fn take_lease(
+        &self,
+        token_id: i64,
+        started: NaiveDateTime,
+    ) -> Result<Option<RefreshOutcome>, TokenError> {
+        let refresh_timeout = self.anaf.endpoints().refresh_timeout;
+        loop {
+            let lease = self
+                .db
+                .run(move |conn| {
+                    let at = now();
+                    Ok(tokens::try_lease_refresh(
+                        conn,
+                        token_id,
+                        at,
+                        at + lease_length(refresh_timeout),
+                    )?)
+                })
+                .await?;
+            match lease {
+                Lease::Gone => return Err(TokenError::NotFound),
+                Lease::Taken => return Ok(None),
+                Lease::Held => {
+                    if let Some(outcome) = self.await_other_refresh(token_id, started).await? {
+                        return Ok(Some(outcome));
+                    }
+                }
+            }
+        }
     }
 
     /// Writes a pair ANAF issued (see `tokens::save_refreshed`): 1 when it was written.
@@ -746,17 +835,60 @@ impl TokenService {
         &self,
         token_id: i64,
         message: &str,
-        reconnect: bool,
+        failure: Failure,
     ) -> Result<(), TokenError> {
         let message = message.to_owned();
+        let after = self.after_failure(token_id, failure).await?;
         self.db
             .run(move |conn| {
                 Ok(tokens::record_refresh_failure(
-                    conn, token_id, &message, reconnect,
+                    conn, token_id, &message, after,
                 )?)
             })
             .await?;
         Ok(())
+    }
+
+    /// What follows a failure of token `token_id`'s refresh (whose lease this caller holds, so
+    /// nobody else writes its failure count meanwhile).
+    async fn after_failure(
+        &self,
+        token_id: i64,
+        failure: Failure,
+    ) -> Result<AfterFailure, TokenError> {
+        let Failure::Passing(retry_after) = failure else {
+            return Ok(AfterFailure::Reconnect);
+        };
+        let meta = self.meta(token_id).await?;
+        let at = now();
+        let since = meta.failing_since.unwrap_or(at);
+        let attempts = meta.failed_attempts.saturating_add(1);
+        let next = self.backoff.next_attempt(
+            u32::try_from(attempts).unwrap_or(u32::MAX),
+            since,
+            at,
+            retry_after.map(Duration::from_secs),
+            &mut rand::thread_rng(),
+        );
+        Ok(AfterFailure::RetryAt {
+            at: next,
+            attempts,
+            since,
+            failing: self.backoff.is_failing(since, at),
+        })
+    }
+
+    /// Whether `outcome` goes into the audit log: always for a person's refresh; for the
+    /// portal's own, a success always and a failure at most once a day per token.
+    async fn worth_auditing(&self, actor: &Actor, token_id: i64, outcome: &RefreshOutcome) -> bool {
+        let background = actor.user_id.is_none() && actor.api_key_id.is_none();
+        if !background || matches!(outcome, RefreshOutcome::Refreshed(_)) {
+            return true;
+        }
+        self.db
+            .run(move |conn| Ok(tokens::note_failure_once_a_day(conn, token_id, now())?))
+            .await
+            .unwrap_or(true)
     }
 
     /// Another refresh holds the lease: waits until it is released and reports what it

@@ -4,8 +4,9 @@ use chrono::NaiveDateTime;
 
 use crate::db::models::companies::{Company, CompanyRow};
 use crate::db::models::tokens::TokenMeta;
-use crate::domain::{MemberRole, Rights, TokenStatus};
+use crate::domain::{MemberRole, RefreshState, Rights, TokenStatus};
 use crate::i18n::Catalog;
+use fluent_bundle::FluentValue;
 
 /// `2026-03-16 10:30 UTC`.
 pub fn date_time(at: NaiveDateTime) -> String {
@@ -54,6 +55,9 @@ pub struct TokenRowView<'a> {
     pub rights: String,
     pub rights_detail: Option<&'a str>,
     pub last_error: Option<&'a str>,
+    /// What the refresh engine is doing about it (`data-refresh`), and that in words.
+    pub refresh_code: &'static str,
+    pub refresh_note: Option<String>,
     pub has_refresh_token: bool,
     pub can_manage: bool,
 }
@@ -67,6 +71,7 @@ impl<'a> TokenRowView<'a> {
         t: &Catalog,
     ) -> TokenRowView<'a> {
         let status = token.map_or(TokenStatus::NotConnected, |tk| tk.facts().status(now));
+        let refresh = token.map(|tk| RefreshState::of(&tk.facts(), &tk.schedule(), now));
         let dash = || t.get("common-dash");
         let text = |value: &Option<String>| value.clone().unwrap_or_else(dash);
         let date = |at: Option<NaiveDateTime>| at.map_or_else(dash, date_time);
@@ -101,6 +106,8 @@ impl<'a> TokenRowView<'a> {
             }),
             rights_detail: token.and_then(|tk| tk.rights_detail.as_deref()),
             last_error: token.and_then(|tk| tk.last_error.as_deref()),
+            refresh_code: refresh.map_or("stopped", |r| r.code()),
+            refresh_note: refresh.and_then(|r| refresh_note(r, t)),
             has_refresh_token: token.is_some_and(|tk| tk.has_refresh_token),
             can_manage: role == MemberRole::Admin,
         }
@@ -124,6 +131,22 @@ impl<'a> TokenRowView<'a> {
     pub fn no_rights(&self) -> bool {
         self.status == TokenStatus::NoRights
     }
+}
+
+/// The refresh engine's state in a sentence; none when nothing will be tried (the status says
+/// why).
+fn refresh_note(state: RefreshState, t: &Catalog) -> Option<String> {
+    let at = |at: NaiveDateTime| FluentValue::from(date_time(at));
+    Some(match state {
+        RefreshState::Scheduled { due } => t.format("refresh-scheduled", &[("due", at(due))]),
+        RefreshState::Refreshing => t.get("refresh-refreshing"),
+        RefreshState::Retrying { next, .. } => t.format("refresh-retrying", &[("next", at(next))]),
+        RefreshState::Failing { since, next } => t.format(
+            "refresh-failing",
+            &[("since", at(since)), ("next", at(next))],
+        ),
+        RefreshState::Stopped => return None,
+    })
 }
 
 /// Page numbers for a list.

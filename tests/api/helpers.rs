@@ -38,6 +38,11 @@ pub fn test_args(
     if !extra.contains(&"--bind") {
         argv.extend(["--bind".to_owned(), "127.0.0.1:0".to_owned()]);
     }
+    // The refresh engine runs only where a test asks for it: elsewhere a test's own ANAF call
+    // counts must not include the engine's.
+    if !extra.contains(&"--worker") {
+        argv.extend(["--worker".to_owned(), "off".to_owned()]);
+    }
     argv.extend([
         "--data-dir".to_owned(),
         data_dir.path().display().to_string(),

@@ -3,6 +3,7 @@
 mod accounts;
 mod browser;
 mod connect;
+mod engine;
 mod helpers;
 mod interop;
 mod refresh_safety;

@@ -23,14 +23,14 @@ const CLIENT_SECRET: &str = "portal-secret";
 
 /// ANAF as a separate server (the standalone simulator, in this test process), so that several
 /// portals, or a portal in a child process, talk to one ANAF that outlives them.
-struct ExternalAnaf {
+pub(crate) struct ExternalAnaf {
     address: String,
     simulator: Simulator,
     http: reqwest::Client,
 }
 
 impl ExternalAnaf {
-    async fn start() -> ExternalAnaf {
+    pub(crate) async fn start() -> ExternalAnaf {
         let simulator = Simulator::new(SimulatorSettings {
             auto_approve: Some(serial_with_rights()),
             ..SimulatorSettings::default()
@@ -47,7 +47,7 @@ impl ExternalAnaf {
     }
 
     /// Registers the portal whose callback is `redirect_uri`.
-    async fn register(&self, redirect_uri: &str) {
+    pub(crate) async fn register(&self, redirect_uri: &str) {
         self.control(
             "clients",
             json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uri": redirect_uri}),
@@ -55,7 +55,7 @@ impl ExternalAnaf {
         .await;
     }
 
-    async fn control(&self, path: &str, body: Value) {
+    pub(crate) async fn control(&self, path: &str, body: Value) -> Value {
         let response = self
             .http
             .post(format!("{}/__sim/{path}", self.address))
@@ -64,16 +64,17 @@ impl ExternalAnaf {
             .await
             .expect("simulator control");
         assert!(response.status().is_success(), "__sim/{path}");
+        response.json().await.unwrap_or(Value::Null)
     }
 
-    async fn fault(&self, kind: Value) {
+    pub(crate) async fn fault(&self, kind: Value) {
         let mut fault = kind;
         fault["endpoint"] = json!("token");
         self.control("faults", fault).await;
     }
 
     /// How many refresh calls reached ANAF.
-    fn refresh_calls(&self) -> usize {
+    pub(crate) fn refresh_calls(&self) -> usize {
         self.simulator
             .calls()
             .iter()
@@ -83,7 +84,7 @@ impl ExternalAnaf {
     }
 
     /// The portal's settings for this ANAF (credentials, URLs, its signing key).
-    fn portal_args(&self, redirect_uri: &str) -> Vec<String> {
+    pub(crate) fn portal_args(&self, redirect_uri: &str) -> Vec<String> {
         vec![
             "--anaf-client-id".into(),
             CLIENT_ID.into(),

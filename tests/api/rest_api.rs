@@ -151,7 +151,9 @@ fn assert_token_shape(token: &Value, cif: &str) {
         "hasRefreshToken",
         "refreshable",
         "rights",
+        "refresh",
     ];
+    assert!(is_utc_timestamp(&token["refresh"]["dueAt"]), "{token}");
     for field in token.as_object().unwrap().keys() {
         assert!(documented.contains(&field.as_str()), "undocumented {field}");
     }

@@ -11,7 +11,7 @@ use crate::db::models::now;
 use crate::db::schema::{anaf_token_secrets, anaf_tokens, companies, company_members};
 use crate::db::timestamp::Stamp;
 use crate::db::{DbConnection, lock_company, write_transaction};
-use crate::domain::{Cif, Rights, TokenFacts, TokenState};
+use crate::domain::{Cif, RefreshSchedule, Rights, TokenFacts, TokenState};
 
 /// Everything about a token except its secrets.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -37,9 +37,28 @@ pub struct TokenMeta {
     pub has_refresh_token: bool,
     pub refresh_due_at: NaiveDateTime,
     pub refresh_interrupted_at: Option<NaiveDateTime>,
+    /// Until when a refresh holds the lease (one is in flight until then).
+    pub refreshing_until: Option<NaiveDateTime>,
+    /// After a passing failure: when the next try is due.
+    pub next_attempt_at: Option<NaiveDateTime>,
+    /// Since when the current run of passing failures lasts.
+    pub failing_since: Option<NaiveDateTime>,
+    pub failed_attempts: i32,
+    /// Failing for longer than `ANAF_PORTAL_REFRESH_FAILING_AFTER`.
+    pub refresh_failing: bool,
 }
 
 impl TokenMeta {
+    /// Where the token stands with the refresh engine.
+    pub fn schedule(&self) -> RefreshSchedule {
+        RefreshSchedule {
+            refreshing_until: self.refreshing_until,
+            next_attempt_at: self.next_attempt_at,
+            failing_since: self.failing_since,
+            failing: self.refresh_failing,
+        }
+    }
+
     /// What the token's status depends on.
     pub fn facts(&self) -> TokenFacts {
         TokenFacts {
@@ -414,6 +433,11 @@ pub fn save_refreshed(
             anaf_tokens::last_error_at.eq(None::<NaiveDateTime>),
             anaf_tokens::refreshing_until.eq(None::<NaiveDateTime>),
             anaf_tokens::refresh_interrupted_at.eq(None::<NaiveDateTime>),
+            anaf_tokens::next_attempt_at.eq(None::<NaiveDateTime>),
+            anaf_tokens::failing_since.eq(None::<NaiveDateTime>),
+            anaf_tokens::failed_attempts.eq(0),
+            anaf_tokens::refresh_failing.eq(false),
+            anaf_tokens::failure_noted_at.eq(None::<NaiveDateTime>),
             anaf_tokens::updated_at.eq(at),
         ))
         .execute(conn)?;
@@ -426,32 +450,49 @@ pub fn save_refreshed(
     })
 }
 
+/// What follows a failed refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// ANAF's refusal is final: nothing is tried until someone reconnects.
+    Reconnect,
+    /// A passing failure (the `attempts`-th in a row, failing since `since`, for long enough to
+    /// be flagged when `failing`): tried again at `at`.
+    RetryAt {
+        at: NaiveDateTime,
+        attempts: i32,
+        since: NaiveDateTime,
+        failing: bool,
+    },
+}
+
 /// The outcome of a refresh is unknown (ANAF did not answer in time, or the answer was lost):
-/// releases the lease and notes when the refresh began.
+/// releases the lease, records the error and that a refresh started at `started` may have
+/// replaced the token at ANAF, and schedules the next try, which finds out.
 pub fn record_refresh_unknown(
     conn: &mut DbConnection,
     id: i64,
     error: &str,
     started: NaiveDateTime,
+    after: AfterFailure,
 ) -> QueryResult<usize> {
-    let at = now();
-    diesel::update(anaf_tokens::table.find(id))
-        .set((
-            anaf_tokens::last_error.eq(Some(error)),
-            anaf_tokens::last_error_at.eq(Some(at)),
-            anaf_tokens::refreshing_until.eq(None::<NaiveDateTime>),
-            anaf_tokens::refresh_interrupted_at.eq(Some(started)),
-            anaf_tokens::updated_at.eq(at),
-        ))
-        .execute(conn)
+    write_transaction(conn, |conn| {
+        let updated = diesel::update(anaf_tokens::table.find(id))
+            .set(anaf_tokens::refresh_interrupted_at.eq(Some(started)))
+            .execute(conn)?;
+        if updated == 0 {
+            return Ok(0);
+        }
+        record_refresh_failure(conn, id, error, after)
+    })
 }
 
-/// Records a failed refresh and releases the lease; `reconnect_needed` when ANAF's refusal is final.
+/// Records a failed refresh, releases the lease and says what follows: a retry at a time, or
+/// `reconnect_needed` when ANAF's refusal is final.
 pub fn record_refresh_failure(
     conn: &mut DbConnection,
     id: i64,
     error: &str,
-    reconnect_needed: bool,
+    after: AfterFailure,
 ) -> QueryResult<usize> {
     let at = now();
     let target = anaf_tokens::table.find(id);
@@ -461,13 +502,111 @@ pub fn record_refresh_failure(
         anaf_tokens::refreshing_until.eq(None::<NaiveDateTime>),
         anaf_tokens::updated_at.eq(at),
     );
-    if reconnect_needed {
-        diesel::update(target)
-            .set((common, anaf_tokens::status.eq(TokenState::ReconnectNeeded)))
-            .execute(conn)
-    } else {
-        diesel::update(target).set(common).execute(conn)
+    match after {
+        AfterFailure::Reconnect => diesel::update(target)
+            .set((
+                common,
+                anaf_tokens::status.eq(TokenState::ReconnectNeeded),
+                anaf_tokens::next_attempt_at.eq(None::<NaiveDateTime>),
+                anaf_tokens::refresh_failing.eq(false),
+            ))
+            .execute(conn),
+        AfterFailure::RetryAt {
+            at: next,
+            attempts,
+            since,
+            failing,
+        } => diesel::update(target)
+            .set((
+                common,
+                anaf_tokens::next_attempt_at.eq(Some(next)),
+                anaf_tokens::failed_attempts.eq(attempts),
+                anaf_tokens::failing_since.eq(Some(since)),
+                anaf_tokens::refresh_failing.eq(failing),
+            ))
+            .execute(conn),
     }
+}
+
+/// Whether a failure of token `id` should be written to the audit log now: the first of a run,
+/// then at most once a day (a dead token is not re-reported on every try). Remembers the answer.
+pub fn note_failure_once_a_day(
+    conn: &mut DbConnection,
+    id: i64,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let day_ago = at - chrono::TimeDelta::days(1);
+    let noted = diesel::update(
+        anaf_tokens::table.find(id).filter(
+            anaf_tokens::failure_noted_at
+                .is_null()
+                .or(anaf_tokens::failure_noted_at.le(day_ago)),
+        ),
+    )
+    .set(anaf_tokens::failure_noted_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(noted == 1)
+}
+
+/// Takes the refresh lease (until `until`) of up to `limit` tokens that are due: active, with a
+/// refresh token that has not expired, due by `refresh_due_at`, past any retry time, and not
+/// leased. Most overdue first. Instances claiming at the same moment get different tokens:
+/// PostgreSQL skips rows another transaction has locked, SQLite runs one write transaction at a
+/// time. A lease that ran out unreleased (its holder died) is taken over and the interruption
+/// recorded, as `try_lease_refresh` does.
+pub fn claim_due(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    write_transaction(conn, |conn| {
+        let due = anaf_tokens::table
+            .filter(anaf_tokens::status.eq(TokenState::Active))
+            .filter(anaf_tokens::has_refresh_token.eq(true))
+            .filter(anaf_tokens::refresh_due_at.le(at))
+            .filter(
+                anaf_tokens::refresh_expires_at
+                    .is_null()
+                    .or(anaf_tokens::refresh_expires_at.gt(at)),
+            )
+            .filter(
+                anaf_tokens::next_attempt_at
+                    .is_null()
+                    .or(anaf_tokens::next_attempt_at.le(at)),
+            )
+            .filter(
+                anaf_tokens::refreshing_until
+                    .is_null()
+                    .or(anaf_tokens::refreshing_until.lt(at)),
+            )
+            .order(anaf_tokens::refresh_due_at)
+            .limit(limit)
+            .select((
+                anaf_tokens::id,
+                anaf_tokens::refreshing_until,
+                anaf_tokens::refresh_started_at,
+            ));
+        let rows: Vec<(i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = match conn {
+            DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
+            DbConnection::Sqlite(_) => due.load(conn)?,
+        };
+        for (id, leased_until, started) in &rows {
+            let lease = (
+                anaf_tokens::refreshing_until.eq(Some(until)),
+                anaf_tokens::refresh_started_at.eq(Some(at)),
+            );
+            let target = anaf_tokens::table.find(*id);
+            if leased_until.is_some() {
+                diesel::update(target)
+                    .set((lease, anaf_tokens::refresh_interrupted_at.eq(*started)))
+                    .execute(conn)?;
+            } else {
+                diesel::update(target).set(lease).execute(conn)?;
+            }
+        }
+        Ok(rows.into_iter().map(|(id, _, _)| id).collect())
+    })
 }
 
 pub fn record_rights(
@@ -515,9 +654,23 @@ pub struct ListedToken {
     pub has_refresh_token: bool,
     pub refresh_expires_at: Option<Stamp>,
     pub created_at: Stamp,
+    pub last_error: Option<String>,
+    pub refreshing_until: Option<Stamp>,
+    pub next_attempt_at: Option<Stamp>,
+    pub failing_since: Option<Stamp>,
+    pub refresh_failing: bool,
 }
 
 impl ListedToken {
+    pub fn schedule(&self) -> RefreshSchedule {
+        RefreshSchedule {
+            refreshing_until: self.refreshing_until.map(|at| at.0),
+            next_attempt_at: self.next_attempt_at.map(|at| at.0),
+            failing_since: self.failing_since.map(|at| at.0),
+            failing: self.refresh_failing,
+        }
+    }
+
     pub fn facts(&self) -> TokenFacts {
         TokenFacts {
             state: self.state,

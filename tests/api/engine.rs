@@ -1,0 +1,271 @@
+//! The refresh engine: due tokens refreshed with nobody pressing anything, exactly once across
+//! instances; passing failures retried with backoff and shown with the next try; a refused
+//! refresh token left for a reconnect.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::connect::serial_with_rights;
+use crate::helpers::{TestApp, spawn_app_on, spawn_app_with};
+use crate::refresh_safety::ExternalAnaf;
+
+const CIF: &str = "18547290";
+const ENGINE: &[&str] = &["--worker", "on", "--scheduler-tick", "1s"];
+
+/// ANAF's refresh calls so far, one `token_id`-free line each (the simulator's call log).
+async fn refresh_calls(app: &TestApp) -> Vec<Value> {
+    app.sim_calls("token")
+        .await
+        .into_iter()
+        .filter(|c| c["grant_type"] == "refresh_token")
+        .collect()
+}
+
+/// Sets the simulated clock back so that a token issued now expires in `days` days.
+async fn tokens_expire_in(app: &TestApp, days: i64) {
+    app.sim_post("clock", json!({"offset_seconds": -(90 - days) * 86_400}))
+        .await;
+}
+
+async fn wait_for(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_due_token_is_refreshed_by_the_engine_alone_and_only_once() {
+    let app = spawn_app_with(ENGINE).await;
+    tokens_expire_in(&app, 5).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma SRL").await;
+    app.connect_with(company, &serial_with_rights()).await;
+
+    wait_for(
+        "the engine's refresh",
+        Duration::from_secs(15),
+        async || refresh_calls(&app).await.len() == 1,
+    )
+    .await;
+    let page = app.get_html(&format!("/companies/{company}")).await;
+    assert!(page.contains("Token reîmprospătat"), "the history says so");
+    // The new token also expires within the window (the clock is still set back): it is not
+    // refreshed again and again.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(refresh_calls(&app).await.len(), 1, "exactly once");
+}
+
+#[tokio::test]
+async fn passing_failures_are_retried_later_and_say_when() {
+    let app = spawn_app_with(ENGINE).await;
+    tokens_expire_in(&app, 5).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma SRL").await;
+    app.connect_with(company, &serial_with_rights()).await;
+    app.sim_post(
+        "faults",
+        json!({"endpoint": "token", "kind": "status", "status": 503, "count": 10}),
+    )
+    .await;
+
+    wait_for("the failed try", Duration::from_secs(15), async || {
+        !refresh_calls(&app).await.is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        refresh_calls(&app).await.len(),
+        1,
+        "no retry within the backoff"
+    );
+    let page = app.get_html(&format!("/companies/{company}")).await;
+    assert!(page.contains("data-refresh=\"retrying\""), "{page}");
+    assert!(page.contains("HTTP 503"), "the cause is shown");
+
+    // The API says the same, with when the next try is.
+    let key = app.key_from_page("ERP").await;
+    let listed: Value = app
+        .api(reqwest::Method::GET, "/api/v1/anaf/tokens", &key)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let refresh = &listed[0]["refresh"];
+    assert_eq!(refresh["state"], "retrying", "{listed}");
+    assert!(refresh["nextAttemptAt"].is_string(), "{listed}");
+    assert!(
+        refresh["lastError"]
+            .as_str()
+            .is_some_and(|e| e.contains("503")),
+        "{listed}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_refresh_token_is_left_for_a_reconnect() {
+    let app = spawn_app_with(ENGINE).await;
+    tokens_expire_in(&app, 5).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma SRL").await;
+    app.connect_with(company, &serial_with_rights()).await;
+    // ANAF's clock moves past the refresh token's year (the portal's does not): ANAF refuses it.
+    app.sim_post("clock", json!({"advance_days": 400})).await;
+
+    wait_for("the refused try", Duration::from_secs(15), async || {
+        !refresh_calls(&app).await.is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(refresh_calls(&app).await.len(), 1, "never retried");
+    let page = app.get_html(&format!("/companies/{company}")).await;
+    assert!(page.contains("data-status=\"reconnect_needed\""), "{page}");
+}
+
+#[tokio::test]
+async fn three_instances_refresh_every_due_token_exactly_once() {
+    // One ANAF for all three (a sandbox portal's simulator lives in its own process).
+    let anaf = ExternalAnaf::start().await;
+    let callback = "http://127.0.0.1:9/anaf/callback";
+    anaf.register(callback).await;
+    anaf.control("clock", json!({"offset_seconds": -85 * 86_400}))
+        .await;
+    let args = anaf.portal_args(callback);
+    let web_only: Vec<&str> = args.iter().map(String::as_str).collect();
+    let first = spawn_app_with(&web_only).await;
+    let (key, _) = first.user_with_key("erp@firma.ro", &[]).await;
+    first
+        .login("erp@firma.ro", crate::helpers::STRONG_PASSWORD)
+        .await;
+    let mut stem = 3_000_000u32;
+    let mut saved = 0;
+    while saved < 30 {
+        stem += 1;
+        let Some(cif) = (0..10)
+            .map(|check| format!("{stem}{check}"))
+            .find(|c| anaf_portal::domain::Cif::parse(c).is_ok())
+        else {
+            continue;
+        };
+        first.add_company(&cif, "").await;
+        let minted = anaf
+            .control(
+                "mint",
+                json!({"certificate_serial": serial_with_rights(), "client_id": "portal-client"}),
+            )
+            .await;
+        let response = first
+            .api_post(
+                &key,
+                json!({"token": minted["access_token"], "refreshToken": minted["refresh_token"], "cif": cif}),
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 201);
+        saved += 1;
+    }
+
+    let mut with_engine = web_only.clone();
+    with_engine.extend(ENGINE);
+    let _instances = [
+        spawn_app_on(&first.database_url, &with_engine).await,
+        spawn_app_on(&first.database_url, &with_engine).await,
+        spawn_app_on(&first.database_url, &with_engine).await,
+    ];
+    wait_for(
+        "every due token refreshed",
+        Duration::from_secs(60),
+        async || anaf.refresh_calls() >= saved,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(anaf.refresh_calls(), saved, "one ANAF call per token");
+}
+
+/// Starts `anaf-portal worker` with these settings; its log goes nowhere.
+fn start_worker(args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_anaf-portal"))
+        .arg("worker")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the worker starts")
+}
+
+#[tokio::test]
+async fn the_worker_command_refreshes_without_a_web_server_and_stops_on_sigterm() {
+    let anaf = ExternalAnaf::start().await;
+    let callback = "http://127.0.0.1:9/anaf/callback";
+    anaf.register(callback).await;
+    anaf.control("clock", json!({"offset_seconds": -85 * 86_400}))
+        .await;
+    let settings = anaf.portal_args(callback);
+    let web_only: Vec<&str> = settings.iter().map(String::as_str).collect();
+    let app = spawn_app_with(&web_only).await;
+    let (key, _) = app.user_with_key("erp@firma.ro", &[CIF]).await;
+    let minted = anaf
+        .control(
+            "mint",
+            json!({"certificate_serial": serial_with_rights(), "client_id": "portal-client"}),
+        )
+        .await;
+    let saved = app
+        .api_post(
+            &key,
+            json!({"token": minted["access_token"], "refreshToken": minted["refresh_token"], "cif": CIF}),
+        )
+        .await;
+    assert_eq!(saved.status().as_u16(), 201);
+
+    let data_dir = app.data_dir.path().display().to_string();
+    let mut args = web_only.clone();
+    args.extend(["--database-url", &app.database_url, "--data-dir", &data_dir]);
+    args.extend(["--scheduler-tick", "1s"]);
+    let mut worker = start_worker(&args);
+    wait_for(
+        "the worker's refresh",
+        Duration::from_secs(20),
+        async || anaf.refresh_calls() == 1,
+    )
+    .await;
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = worker.wait().expect("exit");
+    assert!(exit.success(), "a clean stop: {exit:?}");
+    let listed: Value = app
+        .api(reqwest::Method::GET, "/api/v1/anaf/tokens", &key)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_ne!(listed[0]["expiresAt"], Value::Null);
+    assert_eq!(listed[0]["refresh"]["state"], "scheduled", "{listed}");
+}
+
+#[tokio::test]
+async fn the_worker_command_refuses_sandbox_mode_in_one_line() {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_anaf-portal"))
+        .arg("worker")
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .env_remove("ANAF_CLIENT_ID")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr.lines().last().unwrap_or_default();
+    assert!(
+        line.contains("ANAF_CLIENT_ID") && line.contains("serve"),
+        "{stderr}"
+    );
+}
