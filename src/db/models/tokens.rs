@@ -363,34 +363,39 @@ pub fn try_lease_refresh(
     at: NaiveDateTime,
     until: NaiveDateTime,
 ) -> QueryResult<Lease> {
-    write_transaction(conn, |conn| {
-        let current: Option<(Option<NaiveDateTime>, Option<NaiveDateTime>)> = anaf_tokens::table
-            .find(id)
-            .select((
-                anaf_tokens::refreshing_until,
+    if take_lease(conn, id, at, until)? {
+        return Ok(Lease::Taken);
+    }
+    let exists = diesel::select(diesel::dsl::exists(anaf_tokens::table.find(id))).get_result(conn)?;
+    Ok(if exists { Lease::Held } else { Lease::Gone })
+}
+
+/// The lease as one conditional statement, so that of two takers at the same moment exactly one
+/// succeeds on either backend (PostgreSQL re-checks the condition after waiting for the other's
+/// row lock). Whether this caller took it.
+fn take_lease(
+    conn: &mut DbConnection,
+    id: i64,
+    at: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    use diesel::dsl::case_when;
+    let free = anaf_tokens::refreshing_until
+        .is_null()
+        .or(anaf_tokens::refreshing_until.lt(at));
+    let taken = diesel::update(anaf_tokens::table.find(id).filter(free))
+        .set((
+            // A lease that ran out unreleased: that refresh's outcome is unknown.
+            anaf_tokens::refresh_interrupted_at.eq(case_when(
+                anaf_tokens::refreshing_until.is_not_null(),
                 anaf_tokens::refresh_started_at,
-            ))
-            .get_optional(conn)?;
-        let Some((refreshing_until, started)) = current else {
-            return Ok(Lease::Gone);
-        };
-        if refreshing_until.is_some_and(|u| u >= at) {
-            return Ok(Lease::Held);
-        }
-        let target = anaf_tokens::table.find(id);
-        let lease = (
+            )
+            .otherwise(anaf_tokens::refresh_interrupted_at)),
             anaf_tokens::refreshing_until.eq(Some(until)),
             anaf_tokens::refresh_started_at.eq(Some(at)),
-        );
-        if refreshing_until.is_some() {
-            diesel::update(target)
-                .set((lease, anaf_tokens::refresh_interrupted_at.eq(started)))
-                .execute(conn)?;
-        } else {
-            diesel::update(target).set(lease).execute(conn)?;
-        }
-        Ok(Lease::Taken)
-    })
+        ))
+        .execute(conn)?;
+    Ok(taken == 1)
 }
 
 /// Whether a refresh lease is held right now.
@@ -553,7 +558,7 @@ pub fn note_failure_once_a_day(
 /// leased. Most overdue first. Instances claiming at the same moment get different tokens:
 /// PostgreSQL skips rows another transaction has locked, SQLite runs one write transaction at a
 /// time. A lease that ran out unreleased (its holder died) is taken over and the interruption
-/// recorded, as `try_lease_refresh` does.
+/// recorded (`take_lease`).
 pub fn claim_due(
     conn: &mut DbConnection,
     at: NaiveDateTime,
@@ -582,30 +587,18 @@ pub fn claim_due(
             )
             .order(anaf_tokens::refresh_due_at)
             .limit(limit)
-            .select((
-                anaf_tokens::id,
-                anaf_tokens::refreshing_until,
-                anaf_tokens::refresh_started_at,
-            ));
-        let rows: Vec<(i64, Option<NaiveDateTime>, Option<NaiveDateTime>)> = match conn {
+            .select(anaf_tokens::id);
+        let rows: Vec<i64> = match conn {
             DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
             DbConnection::Sqlite(_) => due.load(conn)?,
         };
-        for (id, leased_until, started) in &rows {
-            let lease = (
-                anaf_tokens::refreshing_until.eq(Some(until)),
-                anaf_tokens::refresh_started_at.eq(Some(at)),
-            );
-            let target = anaf_tokens::table.find(*id);
-            if leased_until.is_some() {
-                diesel::update(target)
-                    .set((lease, anaf_tokens::refresh_interrupted_at.eq(*started)))
-                    .execute(conn)?;
-            } else {
-                diesel::update(target).set(lease).execute(conn)?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for id in rows {
+            if take_lease(conn, id, at, until)? {
+                claimed.push(id);
             }
         }
-        Ok(rows.into_iter().map(|(id, _, _)| id).collect())
+        Ok(claimed)
     })
 }
 
