@@ -30,6 +30,8 @@ pub struct AppState {
     pub audit: AuditLog,
     /// Send a PKCE challenge with Connect ANAF.
     pub pkce: bool,
+    /// Wakes this instance's refresh engine (new work for it, e.g. a job).
+    pub engine_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

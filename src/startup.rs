@@ -71,6 +71,7 @@ impl Application {
         let (anaf_endpoints, jwt_key, simulator) = anaf_wiring(&config, &base_url, local)?;
         let tokens = open_tokens(&config, &master_key, &db, anaf_endpoints, jwt_key).await?;
         let audit = tokens.audit().clone();
+        let engine_wake = Arc::new(tokio::sync::Notify::new());
 
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -89,6 +90,7 @@ impl Application {
             companies: CompanyService::new(db.clone(), audit.clone()),
             audit,
             pkce: config.anaf.pkce,
+            engine_wake: engine_wake.clone(),
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let api_context = web::Data::new(crate::api::ApiContext::new(config.api_rate_limit));
@@ -186,7 +188,7 @@ impl Application {
         let engine = config
             .engine
             .enabled
-            .then(|| RefreshEngine::new(tokens.clone(), config.engine.tick));
+            .then(|| RefreshEngine::new(tokens.clone(), config.engine.tick, engine_wake.clone()));
         Ok(Application {
             db,
             tokens,
@@ -271,7 +273,7 @@ impl Worker {
         };
         let (anaf_endpoints, jwt_key, _) = anaf_wiring(&config, &base_url, config.bind)?;
         let tokens = open_tokens(&config, &master_key, &db, anaf_endpoints, jwt_key).await?;
-        let engine = RefreshEngine::new(tokens.clone(), config.engine.tick);
+        let engine = RefreshEngine::new(tokens.clone(), config.engine.tick, Arc::default());
         Ok(Worker { tokens, engine })
     }
 

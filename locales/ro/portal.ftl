@@ -284,7 +284,7 @@ bulk-already_yours = deja în lista dumneavoastră
 bulk-duplicate_line = repetată în această listă
 jobs-refresh_expiring = Reîmprospătează toate cele scadente
 jobs-title = Reîmprospătare token-uri
-jobs-running = În curs: un apel ANAF per token, ritmat pentru a respecta limitele ANAF. Pagina se actualizează singură.
+jobs-running = În curs: motorul de reîmprospătare face un apel ANAF pentru fiecare token, câteva odată. Pagina se actualizează singură.
 jobs-finished = Finalizat.
 jobs-progress = { $done ->
          [one] { $done } din { $total } procesat

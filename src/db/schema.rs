@@ -54,6 +54,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// One token of a "refresh all that are due" job; `outcome` is NULL while it waits.
+    refresh_job_items (job_id, token_id) {
+        job_id -> BigInt,
+        token_id -> BigInt,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     /// Pending invitations to join a company; accepted or declined ones are deleted.
     member_invitations (id) {
         id -> BigInt,
@@ -166,6 +175,7 @@ diesel::joinable!(company_members -> companies (company_id));
 diesel::joinable!(company_members -> users (user_id));
 diesel::joinable!(anaf_tokens -> companies (company_id));
 diesel::joinable!(member_invitations -> companies (company_id));
+diesel::joinable!(refresh_job_items -> refresh_jobs (job_id));
 diesel::joinable!(member_invitations -> users (invited_by));
 diesel::joinable!(anaf_token_secrets -> anaf_tokens (token_id));
 diesel::joinable!(oauth_transactions -> companies (company_id));
@@ -177,6 +187,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     companies,
     company_members,
     member_invitations,
+    refresh_job_items,
     anaf_tokens,
     anaf_token_secrets,
     oauth_transactions,

@@ -6,13 +6,16 @@
 //! instances share the work, each token is refreshed by exactly one of them, and a lease whose
 //! holder died runs out and is taken over (the interruption recorded). Failures follow the
 //! token service's backoff (`tokens::backoff`); a token ANAF refused is left for a reconnect.
+//! Items of "refresh all that are due" jobs go first: a person is waiting for them.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
-use crate::tokens::{RefreshOutcome, TokenService};
+use crate::db::models::refresh_jobs::ItemOutcome;
+use crate::tokens::{RefreshOutcome, TokenError, TokenService};
 
 /// Refreshes in flight at once per instance: each claim takes this many tokens, all of which
 /// start at once, so a stop never leaves a claimed token waiting unstarted.
@@ -21,6 +24,8 @@ const CONCURRENCY: i64 = 4;
 pub struct RefreshEngine {
     tokens: TokenService,
     tick: Duration,
+    /// New work before the next tick (a job started in this instance).
+    wake: Arc<Notify>,
 }
 
 /// What one sweep did.
@@ -31,8 +36,8 @@ pub struct Sweep {
 }
 
 impl RefreshEngine {
-    pub fn new(tokens: TokenService, tick: Duration) -> RefreshEngine {
-        RefreshEngine { tokens, tick }
+    pub fn new(tokens: TokenService, tick: Duration, wake: Arc<Notify>) -> RefreshEngine {
+        RefreshEngine { tokens, tick, wake }
     }
 
     /// Sweeps every tick until `stop` turns true; then claims nothing more and returns when the
@@ -54,14 +59,35 @@ impl RefreshEngine {
             tokio::select! {
                 _ = stop.wait_for(|stopping| *stopping) => break,
                 () = tokio::time::sleep(self.tick) => {}
+                () = self.wake.notified() => {}
             }
         }
         tracing::info!("refresh engine stopped");
     }
 
-    /// Claims and refreshes due tokens until none is due (or a stop is asked for).
+    /// Works through waiting job items (people asked for them), then claims and refreshes due
+    /// tokens until none is due (or a stop is asked for).
     pub async fn sweep(&self, stop: &watch::Receiver<bool>) -> anyhow::Result<Sweep> {
         let mut sweep = Sweep::default();
+        while !*stop.borrow() {
+            let claimed = self.tokens.claim_job_items(CONCURRENCY).await?;
+            if claimed.is_empty() {
+                break;
+            }
+            let outcomes = join_all(
+                claimed
+                    .iter()
+                    .map(|(_, id)| self.tokens.refresh_claimed(*id)),
+            )
+            .await;
+            for ((job_id, token_id), outcome) in claimed.into_iter().zip(outcomes) {
+                let item = match sweep.count(token_id, outcome) {
+                    true => ItemOutcome::Refreshed,
+                    false => ItemOutcome::Failed,
+                };
+                self.tokens.finish_job_item(job_id, token_id, item).await?;
+            }
+        }
         while !*stop.borrow() {
             let claimed = self.tokens.claim_due(CONCURRENCY).await?;
             if claimed.is_empty() {
@@ -69,20 +95,30 @@ impl RefreshEngine {
             }
             let outcomes =
                 join_all(claimed.iter().map(|id| self.tokens.refresh_claimed(*id))).await;
-            for (id, outcome) in claimed.iter().zip(outcomes) {
-                match outcome {
-                    Ok(RefreshOutcome::Refreshed(_)) => sweep.refreshed += 1,
-                    Ok(other) => {
-                        tracing::warn!(token_id = id, outcome = ?other, "a due token was not refreshed");
-                        sweep.failed += 1;
-                    }
-                    Err(error) => {
-                        tracing::error!(token_id = id, error = %error, "a due token could not be refreshed");
-                        sweep.failed += 1;
-                    }
-                }
+            for (id, outcome) in claimed.into_iter().zip(outcomes) {
+                sweep.count(id, outcome);
             }
         }
         Ok(sweep)
+    }
+}
+
+impl Sweep {
+    /// Counts one refresh; whether it renewed the token.
+    fn count(&mut self, token_id: i64, outcome: Result<RefreshOutcome, TokenError>) -> bool {
+        match outcome {
+            Ok(RefreshOutcome::Refreshed(_)) => {
+                self.refreshed += 1;
+                return true;
+            }
+            Ok(other) => {
+                tracing::warn!(token_id, outcome = ?other, "a claimed token was not refreshed");
+            }
+            Err(error) => {
+                tracing::error!(token_id, error = %error, "a claimed token could not be refreshed");
+            }
+        }
+        self.failed += 1;
+        false
     }
 }

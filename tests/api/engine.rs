@@ -269,3 +269,69 @@ async fn the_worker_command_refuses_sandbox_mode_in_one_line() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_job_started_where_no_engine_runs_is_finished_by_another_instance() {
+    let web_only = spawn_app_with(&[]).await;
+    tokens_expire_in(&web_only, 5).await;
+    web_only.register_logged_in("contabil@firma.ro").await;
+    let company = web_only.add_company(CIF, "Firma SRL").await;
+    web_only.connect_with(company, &serial_with_rights()).await;
+    let r = web_only
+        .post_form("/", "/tokens/refresh-expiring", &[])
+        .await;
+    let job = crate::helpers::location(&r);
+    assert!(job.starts_with("/jobs/"), "{job}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        web_only
+            .get_html(&job)
+            .await
+            .contains("data-job-state=\"running\""),
+        "waits: no engine here"
+    );
+
+    // Another instance, with the engine, on the same database, keys and ANAF (the first one's
+    // simulator, where its client gets a secret the test knows): it finishes the job.
+    let simulator = format!("{}/sandbox/anaf", web_only.address);
+    web_only
+        .sim_post(
+            "clients",
+            json!({
+                "client_id": anaf_portal::startup::SANDBOX_CLIENT_ID,
+                "client_secret": "engine-secret",
+                "redirect_uri": format!("{}/anaf/callback", web_only.address),
+            }),
+        )
+        .await;
+    let key = std::fs::read_to_string(web_only.data_dir.path().join("secret.key")).expect("key");
+    let other = spawn_app_on(
+        &web_only.database_url,
+        &[
+            "--worker",
+            "on",
+            "--scheduler-tick",
+            "1s",
+            "--secret-key",
+            key.trim(),
+            "--anaf-client-id",
+            anaf_portal::startup::SANDBOX_CLIENT_ID,
+            "--anaf-client-secret",
+            "engine-secret",
+            "--anaf-oauth-url",
+            &format!("{simulator}/anaf-oauth2/v1"),
+            "--anaf-api-url",
+            &simulator,
+        ],
+    )
+    .await;
+    let _ = other;
+    wait_for("the job's end", Duration::from_secs(20), async || {
+        web_only
+            .get_html(&job)
+            .await
+            .contains("data-job-state=\"finished\"")
+    })
+    .await;
+    assert_eq!(refresh_calls(&web_only).await.len(), 1);
+}

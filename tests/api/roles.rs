@@ -251,7 +251,8 @@ async fn the_dashboard_counts_and_filters_by_status() {
 
 #[tokio::test]
 async fn refresh_all_expiring_runs_one_job_with_one_anaf_call_per_token() {
-    let app = spawn_app().await;
+    // The engine on, with its default tick: starting the job wakes it at once.
+    let app = crate::helpers::spawn_app_with(&["--worker", "on"]).await;
     app.register_logged_in("firma@contabil.ro").await;
     // Tokens that live 10 days, issued (on the simulator's clock) 9 days ago: 1 day left, past
     // their due date (a fifth of the lifetime before expiry), so "expiring soon" from the start.

@@ -1,9 +1,12 @@
+//! "Refresh all that are due" jobs and their items, worked through by the refresh engine.
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
-use crate::db::models::now;
-use crate::db::schema::refresh_jobs;
+use crate::db::models::{now, tokens};
+use crate::db::schema::{anaf_tokens, refresh_job_items, refresh_jobs};
+use crate::db::{DbConnection, write_transaction};
+use crate::domain::TokenState;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = refresh_jobs)]
@@ -27,17 +30,155 @@ struct NewJob {
     created_at: NaiveDateTime,
 }
 
-pub fn create(conn: &mut DbConnection, user_id: i64, total: i32) -> QueryResult<i64> {
-    diesel::insert_into(refresh_jobs::table)
-        .values(NewJob {
-            user_id,
-            total,
-            succeeded: 0,
-            failed: 0,
-            created_at: now(),
-        })
-        .returning(refresh_jobs::id)
-        .get_result(conn)
+/// A job over `token_ids`, each an item the refresh engine will claim. Its id.
+pub fn create(conn: &mut DbConnection, user_id: i64, token_ids: &[i64]) -> QueryResult<i64> {
+    write_transaction(conn, |conn| {
+        let at = now();
+        let job_id: i64 = diesel::insert_into(refresh_jobs::table)
+            .values(NewJob {
+                user_id,
+                total: i32::try_from(token_ids.len()).unwrap_or(i32::MAX),
+                succeeded: 0,
+                failed: 0,
+                created_at: at,
+            })
+            .returning(refresh_jobs::id)
+            .get_result(conn)?;
+        if token_ids.is_empty() {
+            diesel::update(refresh_jobs::table.find(job_id))
+                .set(refresh_jobs::finished_at.eq(Some(at)))
+                .execute(conn)?;
+        }
+        // One statement per item: the two backends share no multi-row INSERT through Diesel's
+        // MultiConnection; inside one transaction this stays fast.
+        for token_id in token_ids {
+            diesel::insert_into(refresh_job_items::table)
+                .values((
+                    refresh_job_items::job_id.eq(job_id),
+                    refresh_job_items::token_id.eq(*token_id),
+                ))
+                .execute(conn)?;
+        }
+        Ok(job_id)
+    })
+}
+
+/// How a job's item ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemOutcome {
+    Refreshed,
+    Failed,
+    /// Nothing to do: the token is gone or cannot be refreshed.
+    Skipped,
+}
+
+impl ItemOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            ItemOutcome::Refreshed => "refreshed",
+            ItemOutcome::Failed => "failed",
+            ItemOutcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// Takes up to `limit` waiting items whose token's refresh lease this caller can take (until
+/// `until`), oldest job first, as (job id, token id). On the way, items that need no ANAF call
+/// are finished: a token gone or not refreshable is skipped, and one refreshed since its job
+/// started (by a person, another job or the engine's sweep) counts as refreshed. Items whose
+/// token another refresh holds wait for a later claim.
+pub fn claim_items(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<(i64, i64)>> {
+    write_transaction(conn, |conn| {
+        let waiting = refresh_job_items::table
+            .inner_join(refresh_jobs::table)
+            .filter(refresh_job_items::outcome.is_null())
+            .order((refresh_job_items::job_id, refresh_job_items::token_id))
+            .limit(limit * 4)
+            .select((
+                refresh_job_items::job_id,
+                refresh_job_items::token_id,
+                refresh_jobs::created_at,
+            ));
+        let rows: Vec<(i64, i64, NaiveDateTime)> = match conn {
+            DbConnection::Postgres(pg) => waiting.for_update().skip_locked().load(pg)?,
+            DbConnection::Sqlite(_) => waiting.load(conn)?,
+        };
+        let mut claimed = Vec::new();
+        for (job_id, token_id, started) in rows {
+            if claimed.len() >= usize::try_from(limit).unwrap_or(0) {
+                break;
+            }
+            let token: Option<(TokenState, bool, Option<NaiveDateTime>)> = anaf_tokens::table
+                .find(token_id)
+                .select((
+                    anaf_tokens::status,
+                    anaf_tokens::has_refresh_token,
+                    anaf_tokens::last_refreshed_at,
+                ))
+                .first(conn)
+                .optional()?;
+            match token {
+                None | Some((TokenState::ReconnectNeeded, _, _)) | Some((_, false, _)) => {
+                    finish_item(conn, job_id, token_id, ItemOutcome::Skipped)?;
+                }
+                Some((_, _, Some(refreshed))) if refreshed > started => {
+                    finish_item(conn, job_id, token_id, ItemOutcome::Refreshed)?;
+                }
+                Some(_) => {
+                    if tokens::take_lease(conn, token_id, at, until)? {
+                        claimed.push((job_id, token_id));
+                    }
+                }
+            }
+        }
+        Ok(claimed)
+    })
+}
+
+/// Records how an item ended, counts it in its job, and ends the job with its last item.
+pub fn finish_item(
+    conn: &mut DbConnection,
+    job_id: i64,
+    token_id: i64,
+    outcome: ItemOutcome,
+) -> QueryResult<()> {
+    write_transaction(conn, |conn| {
+        let finished = diesel::update(
+            refresh_job_items::table
+                .find((job_id, token_id))
+                .filter(refresh_job_items::outcome.is_null()),
+        )
+        .set(refresh_job_items::outcome.eq(Some(outcome.as_str())))
+        .execute(conn)?;
+        if finished == 0 {
+            return Ok(());
+        }
+        let job = refresh_jobs::table.find(job_id);
+        match outcome {
+            ItemOutcome::Refreshed => diesel::update(job)
+                .set(refresh_jobs::succeeded.eq(refresh_jobs::succeeded + 1))
+                .execute(conn)?,
+            ItemOutcome::Failed | ItemOutcome::Skipped => diesel::update(job)
+                .set(refresh_jobs::failed.eq(refresh_jobs::failed + 1))
+                .execute(conn)?,
+        };
+        let waiting: i64 = refresh_job_items::table
+            .filter(refresh_job_items::job_id.eq(job_id))
+            .filter(refresh_job_items::outcome.is_null())
+            .count()
+            .get_result(conn)?;
+        if waiting == 0 {
+            diesel::update(job)
+                .set(refresh_jobs::finished_at.eq(Some(now())))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
 }
 
 pub fn find_for_user(
@@ -51,23 +192,4 @@ pub fn find_for_user(
         .select(RefreshJob::as_select())
         .first(conn)
         .optional()
-}
-
-pub fn count_one(conn: &mut DbConnection, id: i64, succeeded: bool) -> QueryResult<usize> {
-    let target = refresh_jobs::table.find(id);
-    if succeeded {
-        diesel::update(target)
-            .set(refresh_jobs::succeeded.eq(refresh_jobs::succeeded + 1))
-            .execute(conn)
-    } else {
-        diesel::update(target)
-            .set(refresh_jobs::failed.eq(refresh_jobs::failed + 1))
-            .execute(conn)
-    }
-}
-
-pub fn finish(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    diesel::update(refresh_jobs::table.find(id))
-        .set(refresh_jobs::finished_at.eq(Some(now())))
-        .execute(conn)
 }

@@ -366,14 +366,15 @@ pub fn try_lease_refresh(
     if take_lease(conn, id, at, until)? {
         return Ok(Lease::Taken);
     }
-    let exists = diesel::select(diesel::dsl::exists(anaf_tokens::table.find(id))).get_result(conn)?;
+    let exists =
+        diesel::select(diesel::dsl::exists(anaf_tokens::table.find(id))).get_result(conn)?;
     Ok(if exists { Lease::Held } else { Lease::Gone })
 }
 
 /// The lease as one conditional statement, so that of two takers at the same moment exactly one
 /// succeeds on either backend (PostgreSQL re-checks the condition after waiting for the other's
 /// row lock). Whether this caller took it.
-fn take_lease(
+pub(crate) fn take_lease(
     conn: &mut DbConnection,
     id: i64,
     at: NaiveDateTime,
