@@ -70,7 +70,7 @@ dashboard-member_since = Member since
 dashboard-next_title = How it works
 dashboard-next_1 = Add a company by its CIF.
 dashboard-next_2 = Press Connect ANAF: the certificate holder authenticates at ANAF with the qualified certificate.
-dashboard-next_3 = The portal stores the tokens encrypted and checks the SPV rights; the token table shows when each one expires and refreshes them, one by one or all that expire soon at once.
+dashboard-next_3 = The portal stores the tokens encrypted, checks the SPV rights and refreshes them by itself when they fall due; the token table shows when each one expires.
 
 ## Common
 

@@ -71,7 +71,7 @@ dashboard-member_since = Membru din
 dashboard-next_title = Cum funcționează
 dashboard-next_1 = Adăugați o firmă după CIF.
 dashboard-next_2 = Apăsați Conectare ANAF: titularul certificatului se autentifică la ANAF cu certificatul calificat.
-dashboard-next_3 = Portalul stochează token-urile criptat și verifică drepturile SPV; tabelul de token-uri arată când expiră fiecare și le reîmprospătează, unul câte unul sau pe toate cele care expiră curând deodată.
+dashboard-next_3 = Portalul stochează token-urile criptat, verifică drepturile SPV și le reîmprospătează singur când le vine rândul; tabelul de token-uri arată când expiră fiecare.
 
 ## Common
 
