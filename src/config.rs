@@ -8,11 +8,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::TimeDelta;
 use secrecy::SecretString;
 use url::Url;
 
 use crate::anaf::client::EfacturaEnvironment;
 use crate::db::DatabaseUrl;
+use crate::domain::RefreshPolicy;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
@@ -77,6 +79,12 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_PORTAL_SCHEDULER_TICK", default_value = "60s")]
     pub scheduler_tick: String,
 
+    /// A token falls due for a refresh this long before its access token expires (at most; a
+    /// fifth of a short token's life), and "reconnect before" shows this long before a date only
+    /// a reconnect can move.
+    #[arg(long, env = "ANAF_PORTAL_REFRESH_AHEAD", default_value = "14d")]
+    pub refresh_ahead: String,
+
     /// After failing this long (timeouts, 5xx, 429), a token is flagged "refresh failing" and
     /// tried twice a day.
     #[arg(long, env = "ANAF_PORTAL_REFRESH_FAILING_AFTER", default_value = "4d")]
@@ -127,6 +135,11 @@ pub struct ServeArgs {
     /// ANAF_HTTP_TIMEOUT; the refresh goes on and its answer is saved).
     #[arg(long, env = "ANAF_PORTAL_REFRESH_TIMEOUT", default_value = "60s")]
     pub refresh_timeout: String,
+
+    /// Calls to ANAF per minute for the whole portal, all instances together (ANAF allows about
+    /// 1,000 per client, shared with the integrators' own calls).
+    #[arg(long, env = "ANAF_PORTAL_ANAF_CALLS_PER_MINUTE", default_value = "500")]
+    pub anaf_calls_per_minute: String,
 
     /// ANAF API server (the hello service and e-Factura).
     #[arg(long, env = "ANAF_API_URL", default_value = "https://api.anaf.ro")]
@@ -181,6 +194,7 @@ pub struct AnafSettings {
     pub jwt_public_key_pem: Option<String>,
     pub pkce: bool,
     pub timeout: Duration,
+    pub calls_per_minute: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -209,6 +223,7 @@ pub struct EngineSettings {
     pub enabled: bool,
     pub tick: Duration,
     pub failing_after: Duration,
+    pub policy: RefreshPolicy,
 }
 
 /// The validated configuration the application is built from.
@@ -369,6 +384,13 @@ impl Config {
                     "ANAF_PORTAL_REFRESH_FAILING_AFTER",
                     &args.refresh_failing_after,
                 )?,
+                policy: RefreshPolicy {
+                    ahead: TimeDelta::from_std(parse_duration(
+                        "ANAF_PORTAL_REFRESH_AHEAD",
+                        &args.refresh_ahead,
+                    )?)
+                    .map_err(|_| invalid("ANAF_PORTAL_REFRESH_AHEAD", "too long"))?,
+                },
             },
             anaf,
         })
@@ -462,6 +484,21 @@ fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
         jwt_public_key_pem,
         pkce: parse_bool("ANAF_OAUTH_PKCE", &args.anaf_oauth_pkce)?,
         timeout: parse_duration("ANAF_HTTP_TIMEOUT", &args.anaf_http_timeout)?,
+        calls_per_minute: args
+            .anaf_calls_per_minute
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                invalid(
+                    "ANAF_PORTAL_ANAF_CALLS_PER_MINUTE",
+                    format!(
+                        "'{}' is not a number above zero",
+                        args.anaf_calls_per_minute
+                    ),
+                )
+            })?,
     })
 }
 

@@ -27,8 +27,9 @@ use crate::auth::session_store::DbSessionStore;
 use crate::companies::CompanyService;
 use crate::config::Config;
 use crate::db::Db;
-use crate::db::models::{login_failures, now, sessions};
+use crate::db::models::{anaf_budget, login_failures, now, sessions};
 use crate::engine::RefreshEngine;
+use crate::engine::budget::AnafBudget;
 use crate::secrets::MasterKey;
 use crate::tokens::TokenService;
 use crate::tokens::backoff::Backoff;
@@ -305,12 +306,16 @@ async fn open_tokens(
     let tokens = TokenService::new(
         db.clone(),
         vault.clone(),
-        Arc::new(AnafClient::new(anaf_endpoints)?),
+        Arc::new(AnafClient::new(
+            anaf_endpoints,
+            Arc::new(AnafBudget::new(db.clone(), config.anaf.calls_per_minute)),
+        )?),
         Arc::new(JwtReader::new(jwt_key.as_deref())?),
         AuditLog::new(db.clone()),
         RecoverySpool::new(&config.data_dir),
         Backoff::new(config.engine.failing_after),
-    );
+    )
+    .with_refresh_policy(config.engine.policy);
     let recovered = tokens.replay_spool().await?;
     if recovered > 0 {
         tracing::info!(recovered, "saved refreshed pairs from the recovery spool");
@@ -449,7 +454,8 @@ fn csp_form_action(config: &Config) -> String {
     }
 }
 
-/// Deletes expired sessions and stale login failures every few minutes.
+/// Deletes expired sessions, stale login failures and ANAF budget minutes older than a day (the
+/// lifecycle page shows the last hour) every few minutes.
 fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
     let absolute = chrono::TimeDelta::from_std(absolute).unwrap_or(chrono::TimeDelta::MAX);
     let window = chrono::TimeDelta::from_std(failure_window).unwrap_or(chrono::TimeDelta::MAX);
@@ -471,6 +477,7 @@ fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
                         at.checked_sub_signed(window)
                             .unwrap_or(chrono::NaiveDateTime::MIN),
                     )?;
+                    anaf_budget::delete_older_than(conn, at - chrono::TimeDelta::days(1))?;
                     Ok(gone)
                 })
                 .await;

@@ -199,6 +199,7 @@ refresh-scheduled = Refreshed automatically from { $due }.
 refresh-refreshing = A refresh is in progress.
 refresh-retrying = The last refresh failed; it is tried again at { $next }.
 refresh-failing = Refreshes have been failing since { $since }; still tried twice a day, next at { $next }. If ANAF works for your other companies, reconnect this one.
+refresh-reconnect_before = Reconnect before { $by }: no refresh can keep this token alive past that date (ANAF does not extend its refresh token, or none was stored). Press Connect ANAF with the certificate that has SPV rights for this CIF.
 token-refresh = Refresh
 token-delete = Delete
 token-reveal = Show access token

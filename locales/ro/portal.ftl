@@ -204,6 +204,7 @@ refresh-scheduled = Se reîmprospătează automat de la { $due }.
 refresh-refreshing = O reîmprospătare este în curs.
 refresh-retrying = Ultima reîmprospătare a eșuat; se reîncearcă la { $next }.
 refresh-failing = Reîmprospătările eșuează din { $since }; se reîncearcă de două ori pe zi, următoarea la { $next }. Dacă ANAF funcționează pentru celelalte firme, reconectați-o pe aceasta.
+refresh-reconnect_before = Reconectați-vă înainte de { $by }: nicio reîmprospătare nu poate ține token-ul activ după această dată (ANAF nu prelungește token-ul de reîmprospătare sau nu a fost salvat unul). Apăsați Conectare ANAF cu certificatul care are drepturi SPV pentru acest CIF.
 token-refresh = Reîmprospătează
 token-delete = Șterge
 token-reveal = Afișează token-ul de acces

@@ -2,6 +2,9 @@
 //! ANAF's quirks: Basic client authentication, `token_content_type=jwt` on authorize and token
 //! requests, HTTP 200 answers that carry business errors, a revoke endpoint that may only redirect.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -149,6 +152,50 @@ pub struct AnafClient {
     /// dies with it at shutdown, so a refresh must never borrow one from the shared pool.
     refresh_http: reqwest::Client,
     endpoints: AnafEndpoints,
+    /// Lets each call go when the portal's ANAF budget allows.
+    gate: Arc<dyn CallGate>,
+}
+
+/// Whose call to ANAF this is: a person (or an API client) waiting for it, or the portal's own
+/// background work, which leaves part of the budget to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    Person,
+    Background,
+}
+
+tokio::task_local! {
+    /// Set around the portal's background work; calls made outside it are a person's.
+    static PRIORITY: Priority;
+}
+
+impl Priority {
+    /// The priority of calls made by the task running now.
+    pub fn current() -> Priority {
+        PRIORITY.try_with(|p| *p).unwrap_or(Priority::Person)
+    }
+
+    /// Runs `work` with its ANAF calls at this priority.
+    pub async fn scope<F: Future>(self, work: F) -> F::Output {
+        PRIORITY.scope(self, work).await
+    }
+}
+
+/// Decides when a call to ANAF may go (the portal-wide budget, `engine::budget`), and hears of
+/// ANAF's 429s, which pause every call.
+pub trait CallGate: Send + Sync {
+    /// Resolves when a call of this priority may go (waiting for the next minute's budget at
+    /// most), or with `RateLimited` while every call is paused after a 429: the caller gives up
+    /// rather than hold a refresh lease through the pause.
+    fn admit(
+        &self,
+        priority: Priority,
+    ) -> Pin<Box<dyn Future<Output = Result<(), AnafError>> + Send + '_>>;
+    /// ANAF answered 429, with its `Retry-After` in seconds when it sent one.
+    fn rate_limited(
+        &self,
+        retry_after: Option<u64>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
 }
 
 fn join(base: &Url, path: &str) -> Url {
@@ -186,7 +233,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
 }
 
 impl AnafClient {
-    pub fn new(endpoints: AnafEndpoints) -> anyhow::Result<AnafClient> {
+    pub fn new(endpoints: AnafEndpoints, gate: Arc<dyn CallGate>) -> anyhow::Result<AnafClient> {
         let client = || {
             reqwest::Client::builder()
                 .timeout(endpoints.timeout)
@@ -200,7 +247,21 @@ impl AnafClient {
             http: client()?,
             refresh_http: client()?,
             endpoints,
+            gate,
         })
+    }
+
+    /// Sends `request` once the budget lets it go; a 429 answer pauses every call for its
+    /// `Retry-After`.
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, AnafError> {
+        self.gate.admit(Priority::current()).await?;
+        let response = request.send().await.map_err(|e| transport_error(&e))?;
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            self.gate
+                .rate_limited(retry_after(response.headers()))
+                .await;
+        }
+        Ok(response)
     }
 
     pub fn endpoints(&self) -> &AnafEndpoints {
@@ -268,17 +329,15 @@ impl AnafClient {
         form: &[(&str, &str)],
         timeout: Duration,
     ) -> Result<TokenResponse, AnafError> {
-        let response = http
+        let request = http
             .post(join(&self.endpoints.server_oauth_url, "token"))
             .basic_auth(
                 &self.endpoints.client_id,
                 Some(self.endpoints.client_secret.expose_secret()),
             )
             .timeout(timeout)
-            .form(form)
-            .send()
-            .await
-            .map_err(|e| transport_error(&e))?;
+            .form(form);
+        let response = self.send(request).await?;
         let status = response.status();
         let wait = retry_after(response.headers());
         let body = response.bytes().await.map_err(|e| transport_error(&e))?;
@@ -309,7 +368,7 @@ impl AnafClient {
     /// Best effort, RFC 7009 style. Anything but a 2xx (ANAF reportedly redirects to a login
     /// page) means the token was not revoked at ANAF.
     pub async fn revoke(&self, token: &SecretString, hint: &str) -> RevokeOutcome {
-        let sent = self
+        let request = self
             .http
             .post(join(&self.endpoints.server_oauth_url, "revoke"))
             .basic_auth(
@@ -317,9 +376,8 @@ impl AnafClient {
                 Some(self.endpoints.client_secret.expose_secret()),
             )
             .timeout(self.endpoints.timeout.min(Duration::from_secs(5)))
-            .form(&[("token", token.expose_secret()), ("token_type_hint", hint)])
-            .send()
-            .await;
+            .form(&[("token", token.expose_secret()), ("token_type_hint", hint)]);
+        let sent = self.send(request).await;
         match sent {
             Ok(response) if response.status().is_success() => RevokeOutcome::Confirmed,
             Ok(response) => {
@@ -330,7 +388,7 @@ impl AnafClient {
                 RevokeOutcome::NotConfirmed
             }
             Err(e) => {
-                tracing::info!(error = %transport_error(&e), "revocation request failed");
+                tracing::info!(error = %e, "revocation request failed");
                 RevokeOutcome::NotConfirmed
             }
         }
@@ -340,13 +398,8 @@ impl AnafClient {
     pub async fn hello(&self, access_token: &SecretString) -> Result<bool, AnafError> {
         let mut url = join(&self.endpoints.api_url, "TestOauth/jaxrs/hello");
         url.query_pairs_mut().append_pair("name", "anaf-portal");
-        let response = self
-            .http
-            .get(url)
-            .bearer_auth(access_token.expose_secret())
-            .send()
-            .await
-            .map_err(|e| transport_error(&e))?;
+        let request = self.http.get(url).bearer_auth(access_token.expose_secret());
+        let response = self.send(request).await?;
         match response.status() {
             s if s.is_success() => Ok(true),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(false),
@@ -369,15 +422,10 @@ impl AnafClient {
         url.query_pairs_mut()
             .append_pair("zile", "1")
             .append_pair("cif", cif.as_str());
-        let response = match self
-            .http
-            .get(url)
-            .bearer_auth(access_token.expose_secret())
-            .send()
-            .await
-        {
+        let request = self.http.get(url).bearer_auth(access_token.expose_secret());
+        let response = match self.send(request).await {
             Ok(response) => response,
-            Err(e) => return RightsVerdict::Unknown(transport_error(&e).to_string()),
+            Err(e) => return RightsVerdict::Unknown(e.to_string()),
         };
         let status = response.status();
         if !status.is_success() {

@@ -36,7 +36,7 @@ pub fn timestamp(at: NaiveDateTime) -> String {
         "refreshExpiresAt": "2027-01-15T09:00:00Z", "hasRefreshToken": true, "refreshable": true,
         "rights": "granted",
         "refresh": {"state": "scheduled", "dueAt": "2026-03-02T10:30:00Z",
-            "nextAttemptAt": null, "failingSince": null, "lastError": null}
+            "nextAttemptAt": null, "failingSince": null, "reconnectBy": null, "lastError": null}
     })
 )]
 pub struct AnafTokenView {
@@ -87,10 +87,12 @@ pub struct RefreshView {
     /// `scheduled` (refreshed by the portal once due, at `dueAt`), `refreshing` (a refresh is in
     /// flight), `retrying` (the last try failed for a passing reason: timeout, 5xx, 429; tried
     /// again at `nextAttemptAt`), `failing` (failing since `failingSince` for longer than
-    /// `ANAF_PORTAL_REFRESH_FAILING_AFTER`; still tried twice a day) or `stopped` (nothing will
-    /// be tried: see `status`).
+    /// `ANAF_PORTAL_REFRESH_FAILING_AFTER`; still tried twice a day), `reconnect_before` (no
+    /// refresh can keep the token alive past `reconnectBy`: no refresh token, or ANAF does not
+    /// extend the refresh token's expiry; someone must reconnect before then) or `stopped`
+    /// (nothing will be tried: see `status`).
     #[schema(value_type = String, example = "scheduled",
-        pattern = "^(scheduled|refreshing|retrying|failing|stopped)$")]
+        pattern = "^(scheduled|refreshing|retrying|failing|reconnect_before|stopped)$")]
     pub state: &'static str,
     /// When the token falls due for a refresh.
     #[schema(format = DateTime)]
@@ -101,6 +103,9 @@ pub struct RefreshView {
     /// Since when refreshes have been failing.
     #[schema(format = DateTime)]
     pub failing_since: Option<String>,
+    /// With `reconnect_before`: the date by which someone must reconnect.
+    #[schema(format = DateTime)]
+    pub reconnect_by: Option<String>,
     /// The last refresh error, as ANAF or the connection reported it.
     pub last_error: Option<String>,
 }
@@ -158,6 +163,10 @@ impl RefreshView {
             due_at: timestamp(facts.refresh_due_at),
             next_attempt_at: next.map(timestamp),
             failing_since: since.map(timestamp),
+            reconnect_by: match state {
+                RefreshState::ReconnectBefore { by } => Some(timestamp(by)),
+                _ => None,
+            },
             last_error,
         }
     }

@@ -54,6 +54,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Calls to ANAF per minute, counted for the whole portal.
+    anaf_call_minutes (minute) {
+        minute -> Timestamp,
+        calls -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Until when every call to ANAF waits (ANAF answered 429); one row at most.
+    anaf_call_pause (id) {
+        id -> Integer,
+        until -> Timestamp,
+    }
+}
+
+diesel::table! {
     /// One token of a "refresh all that are due" job; `outcome` is NULL while it waits.
     refresh_job_items (job_id, token_id) {
         job_id -> BigInt,
@@ -105,6 +121,8 @@ diesel::table! {
         failed_attempts -> Integer,
         refresh_failing -> Bool,
         failure_noted_at -> Nullable<Timestamp>,
+        reconnect_from -> Nullable<Timestamp>,
+        reconnect_by -> Nullable<Timestamp>,
     }
 }
 
@@ -188,6 +206,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     company_members,
     member_invitations,
     refresh_job_items,
+    anaf_call_minutes,
+    anaf_call_pause,
     anaf_tokens,
     anaf_token_secrets,
     oauth_transactions,

@@ -15,6 +15,11 @@ impl Actor {
     pub fn system() -> Actor {
         Actor::default()
     }
+
+    /// Whether this is the portal's own background work (no person, no API key).
+    pub fn is_system(&self) -> bool {
+        self.user_id.is_none() && self.api_key_id.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

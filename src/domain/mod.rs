@@ -40,6 +40,6 @@ pub use email::Email;
 pub use password::{Password, PasswordProblem};
 pub use role::{MemberRole, Role};
 pub use token::{
-    REFRESH_AHEAD_DAYS, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenState, TokenStatus,
-    refresh_due_after_refresh, refresh_due_at,
+    ReconnectWindow, RefreshPlan, RefreshPolicy, RefreshSchedule, RefreshState, RefreshTokenClock,
+    Rights, TokenFacts, TokenState, TokenStatus, refresh_due_after_refresh,
 };

@@ -24,22 +24,107 @@ pub enum Rights {
 named_variants!(TokenState { Active => "active", ReconnectNeeded => "reconnect_needed" });
 named_variants!(Rights { Unknown => "unknown", Granted => "granted", Denied => "denied" });
 
-/// A token falls due for a refresh at most this many days before its access token expires.
-pub const REFRESH_AHEAD_DAYS: i64 = 14;
-
-/// When a token whose access token lives from `issued_at` to `expires_at` falls due for a
-/// refresh: a fifth of its lifetime before expiry, at most `REFRESH_AHEAD_DAYS` before. ANAF's
-/// 90-day tokens are due 14 days early; a 1-hour token 12 minutes early, so it is neither refreshed
-/// on every read nor shown as expiring for its whole life.
-pub fn refresh_due_at(issued_at: NaiveDateTime, expires_at: NaiveDateTime) -> NaiveDateTime {
-    let lifetime = (expires_at - issued_at).max(TimeDelta::zero());
-    expires_at - (lifetime / 5).min(TimeDelta::days(REFRESH_AHEAD_DAYS))
+/// How early the portal acts on a token's clocks: `ANAF_PORTAL_REFRESH_AHEAD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshPolicy {
+    pub ahead: TimeDelta,
 }
 
-/// When a pair a refresh just obtained at `obtained_at` falls due again: as `refresh_due_at` says,
-/// but not before half of its remaining life has passed. When ANAF answers a refresh with a token
-/// that expires within the ahead window anyway, refreshing again at once would gain nothing and
-/// repeat for ever.
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        RefreshPolicy {
+            ahead: TimeDelta::days(14),
+        }
+    }
+}
+
+/// What is known of a pair's refresh token when it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshTokenClock {
+    /// No refresh token: the access token's expiry is the date by which a person must act.
+    Missing,
+    /// A refresh brings a refresh token with a new lifetime, as far as is known. Its expiry
+    /// (from its JWT) is `None` when the token is opaque.
+    Renewable {
+        issued_at: Option<NaiveDateTime>,
+        expires_at: Option<NaiveDateTime>,
+    },
+    /// The last refresh did not move the refresh token's expiry (ANAF does not restart its
+    /// lifetime): only a reconnect moves that date.
+    Fixed { expires_at: NaiveDateTime },
+}
+
+/// When only a person can keep a token alive: from `from` on, pages say "reconnect before `by`".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconnectWindow {
+    pub from: NaiveDateTime,
+    pub by: NaiveDateTime,
+}
+
+/// What the portal plans for a pair as it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshPlan {
+    pub due_at: NaiveDateTime,
+    pub reconnect: Option<ReconnectWindow>,
+}
+
+impl RefreshPolicy {
+    /// When a clock running from `issued_at` to `expires_at` needs acting on: a fifth of its
+    /// lifetime before the end, at most `ahead` before. ANAF's 90-day tokens are due 14 days early;
+    /// a 1-hour token 12 minutes early, so it is neither refreshed on every read nor shown as
+    /// expiring for its whole life.
+    pub fn due_before(&self, issued_at: NaiveDateTime, expires_at: NaiveDateTime) -> NaiveDateTime {
+        let lifetime = (expires_at - issued_at).max(TimeDelta::zero());
+        expires_at - (lifetime / 5).min(self.ahead)
+    }
+
+    /// The plan for a pair whose access token lives from `issued_at` to `access_expires_at`. Both
+    /// clocks count: a renewable refresh token that ends first makes the pair due before its
+    /// refresh token's own end; one a refresh cannot extend opens a reconnect window instead.
+    pub fn plan(
+        &self,
+        issued_at: NaiveDateTime,
+        access_expires_at: NaiveDateTime,
+        refresh: RefreshTokenClock,
+    ) -> RefreshPlan {
+        let access_due = self.due_before(issued_at, access_expires_at);
+        match refresh {
+            RefreshTokenClock::Missing => RefreshPlan {
+                due_at: access_due,
+                reconnect: Some(ReconnectWindow {
+                    from: access_due,
+                    by: access_expires_at,
+                }),
+            },
+            RefreshTokenClock::Renewable {
+                issued_at: refresh_issued,
+                expires_at: Some(refresh_expires),
+            } => RefreshPlan {
+                due_at: access_due
+                    .min(self.due_before(refresh_issued.unwrap_or(issued_at), refresh_expires)),
+                reconnect: None,
+            },
+            RefreshTokenClock::Renewable {
+                expires_at: None, ..
+            } => RefreshPlan {
+                due_at: access_due,
+                reconnect: None,
+            },
+            RefreshTokenClock::Fixed { expires_at } => RefreshPlan {
+                due_at: access_due,
+                reconnect: Some(ReconnectWindow {
+                    from: expires_at - self.ahead,
+                    by: expires_at,
+                }),
+            },
+        }
+    }
+}
+
+/// When a pair a refresh just obtained at `obtained_at` falls due again: as planned, but not
+/// before half of its remaining life has passed. When ANAF answers a refresh with a token that
+/// expires within the ahead window anyway, refreshing again at once would gain nothing and repeat
+/// for ever.
 pub fn refresh_due_after_refresh(
     due: NaiveDateTime,
     obtained_at: NaiveDateTime,
@@ -59,6 +144,8 @@ pub struct TokenFacts {
     pub has_refresh_token: bool,
     /// `None`: no refresh token, or its expiry is not known (an opaque refresh token).
     pub refresh_expires_at: Option<NaiveDateTime>,
+    /// Set when only a reconnect can keep the token alive past a date.
+    pub reconnect: Option<ReconnectWindow>,
 }
 
 impl TokenFacts {
@@ -73,6 +160,14 @@ impl TokenFacts {
         self.state == TokenState::Active
             && self.has_refresh_token
             && self.refresh_expires_at.is_none_or(|at| at > now)
+    }
+
+    /// The date by which someone must reconnect, once that is within the window: no refresh can
+    /// move it.
+    pub fn reconnect_by(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        self.reconnect
+            .filter(|w| self.state == TokenState::Active && w.from <= now && now < w.by)
+            .map(|w| w.by)
     }
 
     /// The one status the token shows at `now`.
@@ -126,6 +221,9 @@ pub enum RefreshState {
         since: NaiveDateTime,
         next: NaiveDateTime,
     },
+    /// No refresh can keep the token alive past `by` (no refresh token, or ANAF does not extend
+    /// the refresh token's expiry): someone must reconnect before then. Refreshes go on until.
+    ReconnectBefore { by: NaiveDateTime },
     /// Nothing will be tried: ANAF refused the refresh token, it expired, or none is stored.
     Stopped,
 }
@@ -133,6 +231,9 @@ pub enum RefreshState {
 impl RefreshState {
     /// The token's refresh state at `now`.
     pub fn of(facts: &TokenFacts, schedule: &RefreshSchedule, now: NaiveDateTime) -> RefreshState {
+        if let Some(by) = facts.reconnect_by(now) {
+            return RefreshState::ReconnectBefore { by };
+        }
         if !facts.refreshable(now) {
             return RefreshState::Stopped;
         }
@@ -155,6 +256,7 @@ impl RefreshState {
             RefreshState::Refreshing => "refreshing",
             RefreshState::Retrying { .. } => "retrying",
             RefreshState::Failing { .. } => "failing",
+            RefreshState::ReconnectBefore { .. } => "reconnect_before",
             RefreshState::Stopped => "stopped",
         }
     }
@@ -212,10 +314,121 @@ mod tests {
             + TimeDelta::hours(hours)
     }
 
+    fn days(n: i64) -> NaiveDateTime {
+        at(n * 24)
+    }
+
     #[test]
-    fn due_is_a_fifth_of_the_lifetime_at_most_fourteen_days() {
-        assert_eq!(refresh_due_at(at(0), at(90 * 24)), at(76 * 24));
-        assert_eq!(refresh_due_at(at(0), at(1)), at(1) - TimeDelta::minutes(12));
+    fn due_is_a_fifth_of_the_lifetime_at_most_the_ahead_window() {
+        let policy = RefreshPolicy::default();
+        assert_eq!(policy.due_before(at(0), days(90)), days(76));
+        assert_eq!(
+            policy.due_before(at(0), at(1)),
+            at(1) - TimeDelta::minutes(12)
+        );
+        let narrower = RefreshPolicy {
+            ahead: TimeDelta::days(10),
+        };
+        assert_eq!(narrower.due_before(at(0), days(90)), days(80));
+    }
+
+    #[test]
+    fn both_clocks_count() {
+        let policy = RefreshPolicy::default();
+        // ANAF's usual pair: the access clock decides.
+        let usual = policy.plan(
+            at(0),
+            days(90),
+            RefreshTokenClock::Renewable {
+                issued_at: Some(at(0)),
+                expires_at: Some(days(365)),
+            },
+        );
+        assert_eq!(
+            usual,
+            RefreshPlan {
+                due_at: days(76),
+                reconnect: None
+            }
+        );
+        // A refresh token that ends first makes the pair due before it ends.
+        let short = policy.plan(
+            at(0),
+            days(90),
+            RefreshTokenClock::Renewable {
+                issued_at: Some(at(0)),
+                expires_at: Some(days(30)),
+            },
+        );
+        assert_eq!(short.due_at, days(24));
+        // One a refresh cannot extend: refreshes follow the access clock, and a person is asked
+        // to reconnect from 14 days before its end.
+        let fixed = policy.plan(
+            at(0),
+            days(90),
+            RefreshTokenClock::Fixed {
+                expires_at: days(100),
+            },
+        );
+        assert_eq!(fixed.due_at, days(76));
+        assert_eq!(
+            fixed.reconnect,
+            Some(ReconnectWindow {
+                from: days(86),
+                by: days(100)
+            })
+        );
+        // No refresh token: the access token's own end.
+        let missing = policy.plan(at(0), days(90), RefreshTokenClock::Missing);
+        assert_eq!(
+            missing.reconnect,
+            Some(ReconnectWindow {
+                from: days(76),
+                by: days(90)
+            })
+        );
+    }
+
+    #[test]
+    fn reconnect_before_shows_inside_the_window_only() {
+        let facts = TokenFacts {
+            state: TokenState::Active,
+            rights: Rights::Granted,
+            access_expires_at: days(90),
+            refresh_due_at: days(76),
+            has_refresh_token: true,
+            refresh_expires_at: Some(days(100)),
+            reconnect: Some(ReconnectWindow {
+                from: days(86),
+                by: days(100),
+            }),
+        };
+        let schedule = RefreshSchedule {
+            refreshing_until: None,
+            next_attempt_at: None,
+            failing_since: None,
+            failing: false,
+        };
+        assert_eq!(
+            RefreshState::of(&facts, &schedule, days(85)),
+            RefreshState::Scheduled { due: days(76) }
+        );
+        assert_eq!(
+            RefreshState::of(&facts, &schedule, days(87)),
+            RefreshState::ReconnectBefore { by: days(100) }
+        );
+        assert_eq!(
+            RefreshState::of(&facts, &schedule, days(101)),
+            RefreshState::Stopped
+        );
+        let refused = TokenFacts {
+            state: TokenState::ReconnectNeeded,
+            ..facts
+        };
+        assert_eq!(
+            RefreshState::of(&refused, &schedule, days(87)),
+            RefreshState::Stopped
+        );
     }
 
     #[test]
@@ -224,9 +437,10 @@ mod tests {
             state: TokenState::Active,
             rights: Rights::Granted,
             access_expires_at: at(1),
-            refresh_due_at: refresh_due_at(at(0), at(1)),
+            refresh_due_at: RefreshPolicy::default().due_before(at(0), at(1)),
             has_refresh_token: true,
             refresh_expires_at: Some(at(24)),
+            reconnect: None,
         };
         assert!(matches!(facts.status(at(0)), TokenStatus::Connected { .. }));
         let late = at(1) - TimeDelta::minutes(5);

@@ -6,7 +6,10 @@
 //! instances share the work, each token is refreshed by exactly one of them, and a lease whose
 //! holder died runs out and is taken over (the interruption recorded). Failures follow the
 //! token service's backoff (`tokens::backoff`); a token ANAF refused is left for a reconnect.
-//! Items of "refresh all that are due" jobs go first: a person is waiting for them.
+//! Items of "refresh all that are due" jobs go first: a person is waiting for them. Every call to
+//! ANAF, from any instance, goes through one budget (`budget`).
+
+pub mod budget;
 
 use std::sync::Arc;
 use std::time::Duration;

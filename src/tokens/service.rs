@@ -17,7 +17,9 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Notify, watch};
 
-use crate::anaf::client::{AnafClient, AnafError, RevokeOutcome, RightsVerdict, TokenResponse};
+use crate::anaf::client::{
+    AnafClient, AnafError, Priority, RevokeOutcome, RightsVerdict, TokenResponse,
+};
 use crate::anaf::jwt::{JwtProblem, JwtReader};
 use crate::audit::AuditLog;
 use crate::db::Db;
@@ -28,8 +30,8 @@ use crate::db::models::tokens::{
     self, AfterFailure, Lease, SealedPair, StoreTokenError, TokenMeta, TokenSecrets,
 };
 use crate::domain::{
-    Actor, AuditAction, AuditEvent, Cif, Rights, TokenState, refresh_due_after_refresh,
-    refresh_due_at,
+    Actor, AuditAction, AuditEvent, Cif, RefreshPolicy, RefreshTokenClock, Rights, TokenState,
+    refresh_due_after_refresh,
 };
 use crate::secrets::sha256_hex;
 use crate::tokens::backoff::Backoff;
@@ -201,6 +203,8 @@ pub struct TokenService {
     flights: Arc<Flights>,
     /// When a refresh that failed for a passing reason is tried again.
     backoff: Backoff,
+    /// How early a pair falls due (`ANAF_PORTAL_REFRESH_AHEAD`).
+    policy: RefreshPolicy,
     /// Where refresh tasks run: the runtime the application was built on.
     runtime: tokio::runtime::Handle,
 }
@@ -228,8 +232,14 @@ impl TokenService {
             spool,
             flights: Arc::default(),
             backoff,
+            policy: RefreshPolicy::default(),
             runtime: tokio::runtime::Handle::current(),
         }
+    }
+
+    /// Pairs fall due as `policy` says (the default: 14 days ahead).
+    pub fn with_refresh_policy(self, policy: RefreshPolicy) -> Self {
+        TokenService { policy, ..self }
     }
 
     pub fn anaf(&self) -> &AnafClient {
@@ -250,13 +260,16 @@ impl TokenService {
 
     /// Reads what the tokens say and encrypts both for `company_id`'s row. The access token's
     /// expiry comes from its `exp` when it is a JWT, else from the server's `expires_in` (an opaque
-    /// token, as ANAF's legacy ones are); without either it cannot be stored.
+    /// token, as ANAF's legacy ones are); without either it cannot be stored. `replaced_refresh`
+    /// is the expiry of the refresh token a refresh used: a new one that ends no later shows that
+    /// refreshes do not move the date, and only a reconnect will.
     fn seal(
         &self,
         company_id: i64,
         access: &SecretString,
         refresh: Option<&SecretString>,
         expires_in: Option<TimeDelta>,
+        replaced_refresh: Option<NaiveDateTime>,
     ) -> Result<SealedPair, StorePairError> {
         let obtained = Utc::now();
         let claims = match self.jwt.read(access.expose_secret()) {
@@ -271,12 +284,24 @@ impl TokenService {
             }
             Err(problem) => return Err(StorePairError::Jwt(problem)),
         };
-        // The refresh token's own expiry when it is a JWT; never assumed (ANAF's lifetimes vary).
-        let refresh_expires_at = refresh
-            .and_then(|r| self.jwt.read(r.expose_secret()).ok())
-            .map(|c| naive(c.expires_at));
+        // The refresh token's own clock when it is a JWT; never assumed (ANAF's lifetimes vary).
+        let refresh_claims = refresh.and_then(|r| self.jwt.read(r.expose_secret()).ok());
+        let refresh_expires_at = refresh_claims.as_ref().map(|c| naive(c.expires_at));
+        let refresh_clock = match (refresh, refresh_expires_at, replaced_refresh) {
+            (None, ..) => RefreshTokenClock::Missing,
+            (Some(_), Some(expires_at), Some(before)) if expires_at <= before => {
+                RefreshTokenClock::Fixed { expires_at }
+            }
+            (Some(_), expires_at, _) => RefreshTokenClock::Renewable {
+                issued_at: refresh_claims.as_ref().and_then(|c| c.issued_at).map(naive),
+                expires_at,
+            },
+        };
         let issued_at = naive(claims.issued_at.unwrap_or(obtained));
         let access_expires_at = naive(claims.expires_at);
+        let plan = self
+            .policy
+            .plan(issued_at, access_expires_at, refresh_clock);
         let seal = |field, value: &SecretString| {
             self.vault
                 .seal(company_id, field, value)
@@ -290,7 +315,9 @@ impl TokenService {
             access_expires_at,
             refresh_expires_at,
             issued_at: Some(issued_at),
-            refresh_due_at: refresh_due_at(issued_at, access_expires_at),
+            refresh_due_at: plan.due_at,
+            reconnect_from: plan.reconnect.map(|w| w.from),
+            reconnect_by: plan.reconnect.map(|w| w.by),
             certificate_serial: claims.certificate_serial,
             certificate_issuer: claims.certificate_issuer,
         })
@@ -309,6 +336,7 @@ impl TokenService {
             &pair.access_token,
             pair.refresh_token.as_ref(),
             pair.expires_in,
+            None,
         )?;
         if sealed.access_expires_at <= now() {
             return Err(StorePairError::Expired);
@@ -542,7 +570,12 @@ impl TokenService {
         let service = self.clone();
         let actor = actor.clone();
         self.runtime.spawn(async move {
-            let outcome = service.refresh_once(token_id, leased).await;
+            // The portal's own refreshes leave part of the ANAF budget to people.
+            let priority = match actor.is_system() {
+                true => Priority::Background,
+                false => Priority::Person,
+            };
+            let outcome = priority.scope(service.refresh_once(token_id, leased)).await;
             if let Ok(outcome) = &outcome
                 && !matches!(outcome, RefreshOutcome::InProgress)
                 && service.worth_auditing(&actor, token_id, outcome).await
@@ -681,6 +714,10 @@ impl TokenService {
             &response.access_token,
             Some(new_refresh),
             response.expires_in,
+            self.jwt
+                .read(refresh_token.expose_secret())
+                .ok()
+                .map(|c| naive(c.expires_at)),
         ) {
             Ok(mut sealed) => {
                 sealed.refresh_due_at = refresh_due_after_refresh(
@@ -882,8 +919,7 @@ impl TokenService {
     /// Whether `outcome` goes into the audit log: always for a person's refresh; for the
     /// portal's own, a success always and a failure at most once a day per token.
     async fn worth_auditing(&self, actor: &Actor, token_id: i64, outcome: &RefreshOutcome) -> bool {
-        let background = actor.user_id.is_none() && actor.api_key_id.is_none();
-        if !background || matches!(outcome, RefreshOutcome::Refreshed(_)) {
+        if !actor.is_system() || matches!(outcome, RefreshOutcome::Refreshed(_)) {
             return true;
         }
         self.db

@@ -112,6 +112,8 @@ mod tests {
             refresh_expires_at: None,
             issued_at: Some(at),
             refresh_due_at: at,
+            reconnect_from: None,
+            reconnect_by: None,
             certificate_serial: None,
             certificate_issuer: None,
         }

@@ -121,11 +121,12 @@ impl<'a> TokenRowView<'a> {
         self.status.badge_class()
     }
 
+    /// Only a new Connect ANAF helps, now or before a date.
     pub fn needs_reconnect(&self) -> bool {
         matches!(
             self.status,
             TokenStatus::ReconnectNeeded | TokenStatus::Expired
-        )
+        ) || self.refresh_code == "reconnect_before"
     }
 
     pub fn no_rights(&self) -> bool {
@@ -145,6 +146,9 @@ fn refresh_note(state: RefreshState, t: &Catalog) -> Option<String> {
             "refresh-failing",
             &[("since", at(since)), ("next", at(next))],
         ),
+        RefreshState::ReconnectBefore { by } => {
+            t.format("refresh-reconnect_before", &[("by", at(by))])
+        }
         RefreshState::Stopped => return None,
     })
 }

@@ -56,6 +56,77 @@ async fn a_due_token_is_refreshed_by_the_engine_alone_and_only_once() {
     // refreshed again and again.
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(refresh_calls(&app).await.len(), 1, "exactly once");
+    // ANAF gave the refresh token a new year: nobody needs to reconnect.
+    let page = app.get_html(&format!("/companies/{company}")).await;
+    assert!(page.contains("data-refresh=\"scheduled\""), "{page}");
+}
+
+/// The API key's view of the first token.
+async fn first_token(app: &TestApp, key: &str) -> Value {
+    let listed: Value = app
+        .api(reqwest::Method::GET, "/api/v1/anaf/tokens", key)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    listed[0].clone()
+}
+
+#[tokio::test]
+async fn a_refresh_token_whose_date_refreshes_cannot_move_asks_for_a_reconnect_before_it() {
+    let app = spawn_app_with(ENGINE).await;
+    // ANAF keeps the refresh token's expiry on refresh, and that ends 5 days after the access
+    // token's: 10 days from now.
+    app.sim_post(
+        "settings",
+        json!({"refresh_restarts_lifetime": false, "refresh_token_lifetime_days": 95}),
+    )
+    .await;
+    tokens_expire_in(&app, 5).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma SRL").await;
+    app.connect_with(company, &serial_with_rights()).await;
+    let key = app.key_from_page("ERP").await;
+    let hard_date = first_token(&app, &key).await["refreshExpiresAt"]
+        .as_str()
+        .expect("the refresh token's expiry")
+        .to_owned();
+
+    // The engine refreshes it (the access token is due) and learns that the date did not move.
+    wait_for(
+        "the engine's refresh",
+        Duration::from_secs(15),
+        async || refresh_calls(&app).await.len() == 1,
+    )
+    .await;
+    let token = first_token(&app, &key).await;
+    assert_eq!(token["refreshExpiresAt"], hard_date.as_str(), "{token}");
+    assert_eq!(token["refresh"]["state"], "reconnect_before", "{token}");
+    assert_eq!(
+        token["refresh"]["reconnectBy"],
+        hard_date.as_str(),
+        "{token}"
+    );
+    assert_eq!(token["isValid"], true, "still works until then");
+
+    // Every page shows the date with what to do.
+    let shown = format!("{} {} UTC", &hard_date[..10], &hard_date[11..16]);
+    for page in [format!("/companies/{company}"), "/tokens".to_owned()] {
+        let html = app.get_html(&page).await;
+        assert!(
+            html.contains("data-refresh=\"reconnect_before\""),
+            "{page}: {html}"
+        );
+        assert!(
+            html.contains(&shown),
+            "{page} names the date {shown}: {html}"
+        );
+    }
+    // Nothing more is tried for it in a loop.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(refresh_calls(&app).await.len(), 1);
 }
 
 #[tokio::test]
@@ -334,4 +405,76 @@ async fn a_job_started_where_no_engine_runs_is_finished_by_another_instance() {
     })
     .await;
     assert_eq!(refresh_calls(&web_only).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_budget_admits_its_limit_each_minute_and_nothing_during_a_pause() {
+    use anaf_portal::db::models::anaf_budget::{self, Admission};
+    let app = spawn_app_with(&[]).await;
+    let db = app.db();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get_blocking().expect("connection");
+        let at = |minute: u32, second: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+                .and_then(|d| d.and_hms_opt(10, minute, second))
+                .expect("time")
+        };
+        for second in [1, 2, 3] {
+            assert_eq!(
+                anaf_budget::take(&mut conn, at(0, second), 3),
+                Ok(Admission::Admitted)
+            );
+        }
+        assert_eq!(
+            anaf_budget::take(&mut conn, at(0, 4), 3),
+            Ok(Admission::NextMinute(at(1, 0))),
+            "the fourth call of the minute waits"
+        );
+        // A person's larger share still has room in the same minute.
+        assert_eq!(
+            anaf_budget::take(&mut conn, at(0, 5), 4),
+            Ok(Admission::Admitted)
+        );
+        assert_eq!(
+            anaf_budget::take(&mut conn, at(1, 0), 3),
+            Ok(Admission::Admitted)
+        );
+        anaf_budget::pause_until(&mut conn, at(2, 30)).expect("pause");
+        anaf_budget::pause_until(&mut conn, at(2, 0)).expect("a shorter pause changes nothing");
+        assert_eq!(
+            anaf_budget::take(&mut conn, at(1, 10), 3),
+            Ok(Admission::Paused(at(2, 30)))
+        );
+        assert_eq!(
+            anaf_budget::take(&mut conn, at(2, 31), 3),
+            Ok(Admission::Admitted)
+        );
+    })
+    .await
+    .expect("join");
+}
+
+#[tokio::test]
+async fn a_429_from_anaf_pauses_every_call_of_the_portal() {
+    let app = spawn_app_with(&[]).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let first = app.add_company(CIF, "Firma SRL").await;
+    let second = app.add_company("14399840", "Alta SRL").await;
+    app.connect_with(first, &serial_with_rights()).await;
+    app.connect_with(second, &serial_with_rights()).await;
+    let (one, two) = (app.token_id_of(first).await, app.token_id_of(second).await);
+
+    app.sim_post(
+        "faults",
+        json!({"endpoint": "token", "kind": "status", "status": 429, "count": 1}),
+    )
+    .await;
+    let page = app.press_refresh(first, one).await;
+    assert!(page.contains("429"), "{page}");
+    assert_eq!(refresh_calls(&app).await.len(), 1);
+
+    // ANAF said "Retry-After: 60": the next refresh, of another token, does not reach ANAF.
+    let page = app.press_refresh(second, two).await;
+    assert!(page.contains("429") || page.contains("limit"), "{page}");
+    assert_eq!(refresh_calls(&app).await.len(), 1, "paused: no call");
 }

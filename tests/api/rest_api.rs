@@ -2,6 +2,8 @@
 //! with its trigger, the example shapes, API keys, cross-user access, the concurrency case, the
 //! extra endpoints, the rate limit and the OpenAPI document.
 
+use std::time::Duration;
+
 use anaf_portal::db::models::api_keys;
 use anaf_portal::startup::SANDBOX_CLIENT_ID;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -837,12 +839,16 @@ async fn refresh_200_409_502_503() {
     )
     .await;
     assert!(detail(&body).contains("unchanged"), "{body}");
-    // ANAF limits: 503 with its Retry-After.
-    app.sim_fault("token", json!({"kind": "status", "status": 429}))
-        .await;
+    // ANAF limits: 503 with its Retry-After, and every call of the portal waits that long.
+    app.sim_fault(
+        "token",
+        json!({"kind": "status", "status": 429, "retry_after": 1}),
+    )
+    .await;
     let response = app.api(Method::POST, &forced, &key).send().await.unwrap();
-    assert_eq!(response.headers()["retry-after"], "60");
+    assert_eq!(response.headers()["retry-after"], "1");
     problem(response, 503, Some(&access)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     // An answer that cannot be used: 502.
     app.sim_fault("token", json!({"kind": "malformed_json"}))
         .await;

@@ -23,8 +23,13 @@ pub enum Fault {
         #[serde(default = "default_timeout_ms")]
         ms: u64,
     },
-    /// Answer with this HTTP status (e.g. 500, 502, 503, 429) and a short non-JSON body.
-    Status { status: u16 },
+    /// Answer with this HTTP status (e.g. 500, 502, 503, 429) and a short non-JSON body; a 429
+    /// says `Retry-After: retry_after` (default 60 seconds).
+    Status {
+        status: u16,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u32>,
+    },
     /// Close the connection without a valid HTTP response.
     Drop,
     /// HTTP 200 `application/json` with a truncated body.
@@ -71,7 +76,7 @@ impl Fault {
 
     pub(crate) fn validate(&self) -> Result<(), String> {
         match self {
-            Fault::Status { status } if !(400..=599).contains(status) => {
+            Fault::Status { status, .. } if !(400..=599).contains(status) => {
                 Err(format!("status must be between 400 and 599, got {status}"))
             }
             Fault::Latency { ms } | Fault::Timeout { ms } if *ms > 600_000 => {
@@ -124,7 +129,10 @@ pub(crate) async fn handle(
             tokio::time::sleep(Duration::from_millis(ms)).await;
             answer
         }
-        Some(Fault::Status { status }) => status_response(status),
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => status_response(status, retry_after.unwrap_or(60)),
         Some(Fault::Drop) => dropped_connection(),
         Some(Fault::MalformedJson) => HttpResponse::Ok()
             .content_type("application/json")
@@ -142,12 +150,12 @@ pub(crate) async fn handle(
     response
 }
 
-fn status_response(status: u16) -> HttpResponse {
+fn status_response(status: u16, retry_after: u32) -> HttpResponse {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let reason = code.canonical_reason().unwrap_or("Error");
     let mut builder = HttpResponse::build(code);
     if code == StatusCode::TOO_MANY_REQUESTS {
-        builder.insert_header(("Retry-After", "60"));
+        builder.insert_header(("Retry-After", retry_after.to_string()));
     }
     builder.content_type("text/html; charset=utf-8").body(format!(
         "<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>"

@@ -217,6 +217,8 @@ impl StatusColumns {
                 refresh_due_at,
                 has_refresh_token: has,
                 refresh_expires_at: self.refresh_expires_at,
+                // The status does not depend on it.
+                reconnect: None,
             }
             .status(at),
             _ => TokenStatus::NotConnected,

@@ -1,5 +1,6 @@
 //! Rows and the queries that read and write them, one module per table.
 
+pub mod anaf_budget;
 pub mod api_keys;
 pub mod audit;
 pub mod companies;

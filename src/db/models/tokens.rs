@@ -11,7 +11,7 @@ use crate::db::models::now;
 use crate::db::schema::{anaf_token_secrets, anaf_tokens, companies, company_members};
 use crate::db::timestamp::Stamp;
 use crate::db::{DbConnection, lock_company, write_transaction};
-use crate::domain::{Cif, RefreshSchedule, Rights, TokenFacts, TokenState};
+use crate::domain::{Cif, ReconnectWindow, RefreshSchedule, Rights, TokenFacts, TokenState};
 
 /// Everything about a token except its secrets.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -46,6 +46,16 @@ pub struct TokenMeta {
     pub failed_attempts: i32,
     /// Failing for longer than `ANAF_PORTAL_REFRESH_FAILING_AFTER`.
     pub refresh_failing: bool,
+    pub reconnect_from: Option<NaiveDateTime>,
+    pub reconnect_by: Option<NaiveDateTime>,
+}
+
+/// The reconnect window stored as its two columns.
+fn window(from: Option<NaiveDateTime>, by: Option<NaiveDateTime>) -> Option<ReconnectWindow> {
+    Some(ReconnectWindow {
+        from: from?,
+        by: by?,
+    })
 }
 
 impl TokenMeta {
@@ -68,6 +78,7 @@ impl TokenMeta {
             refresh_due_at: self.refresh_due_at,
             has_refresh_token: self.has_refresh_token,
             refresh_expires_at: self.refresh_expires_at,
+            reconnect: window(self.reconnect_from, self.reconnect_by),
         }
     }
 }
@@ -97,6 +108,11 @@ pub struct SealedPair {
     pub refresh_expires_at: Option<NaiveDateTime>,
     pub issued_at: Option<NaiveDateTime>,
     pub refresh_due_at: NaiveDateTime,
+    /// When only a reconnect keeps the pair alive: from when to say so, and the date.
+    #[serde(default)]
+    pub reconnect_from: Option<NaiveDateTime>,
+    #[serde(default)]
+    pub reconnect_by: Option<NaiveDateTime>,
     pub certificate_serial: Option<String>,
     pub certificate_issuer: Option<String>,
 }
@@ -119,6 +135,8 @@ struct NewToken<'a> {
     updated_at: NaiveDateTime,
     has_refresh_token: bool,
     refresh_due_at: NaiveDateTime,
+    reconnect_from: Option<NaiveDateTime>,
+    reconnect_by: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -198,6 +216,8 @@ pub fn replace_for_company(
                 updated_at: at,
                 has_refresh_token: pair.refresh_token_ciphertext.is_some(),
                 refresh_due_at: pair.refresh_due_at,
+                reconnect_from: pair.reconnect_from,
+                reconnect_by: pair.reconnect_by,
             })
             .returning(anaf_tokens::id)
             .get_result::<i64>(conn);
@@ -433,6 +453,8 @@ pub fn save_refreshed(
             anaf_tokens::issued_at.eq(pair.issued_at),
             anaf_tokens::has_refresh_token.eq(pair.refresh_token_ciphertext.is_some()),
             anaf_tokens::refresh_due_at.eq(pair.refresh_due_at),
+            anaf_tokens::reconnect_from.eq(pair.reconnect_from),
+            anaf_tokens::reconnect_by.eq(pair.reconnect_by),
             anaf_tokens::status.eq(TokenState::Active),
             anaf_tokens::last_refreshed_at.eq(Some(obtained_at)),
             anaf_tokens::last_error.eq(None::<String>),
@@ -653,6 +675,8 @@ pub struct ListedToken {
     pub next_attempt_at: Option<Stamp>,
     pub failing_since: Option<Stamp>,
     pub refresh_failing: bool,
+    pub reconnect_from: Option<Stamp>,
+    pub reconnect_by: Option<Stamp>,
 }
 
 impl ListedToken {
@@ -673,6 +697,10 @@ impl ListedToken {
             refresh_due_at: self.refresh_due_at.0,
             has_refresh_token: self.has_refresh_token,
             refresh_expires_at: self.refresh_expires_at.map(|at| at.0),
+            reconnect: window(
+                self.reconnect_from.map(|at| at.0),
+                self.reconnect_by.map(|at| at.0),
+            ),
         }
     }
 }

@@ -1,0 +1,2 @@
+DROP TABLE anaf_call_pause;
+DROP TABLE anaf_call_minutes;
