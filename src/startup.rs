@@ -27,7 +27,7 @@ use crate::auth::session_store::DbSessionStore;
 use crate::companies::CompanyService;
 use crate::config::Config;
 use crate::db::Db;
-use crate::db::models::{anaf_budget, login_failures, now, sessions};
+use crate::db::models::{call_counts, login_failures, now, sessions};
 use crate::engine::RefreshEngine;
 use crate::engine::budget::AnafBudget;
 use crate::secrets::MasterKey;
@@ -454,8 +454,8 @@ fn csp_form_action(config: &Config) -> String {
     }
 }
 
-/// Deletes expired sessions, stale login failures and ANAF budget minutes older than a day (the
-/// lifecycle page shows the last hour) every few minutes.
+/// Deletes expired sessions, stale login failures and call counts older than two days (the
+/// budget's minutes and the rights probes' days) every few minutes.
 fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
     let absolute = chrono::TimeDelta::from_std(absolute).unwrap_or(chrono::TimeDelta::MAX);
     let window = chrono::TimeDelta::from_std(failure_window).unwrap_or(chrono::TimeDelta::MAX);
@@ -477,7 +477,7 @@ fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
                         at.checked_sub_signed(window)
                             .unwrap_or(chrono::NaiveDateTime::MIN),
                     )?;
-                    anaf_budget::delete_older_than(conn, at - chrono::TimeDelta::days(1))?;
+                    call_counts::delete_before(conn, at - chrono::TimeDelta::days(2))?;
                     Ok(gone)
                 })
                 .await;

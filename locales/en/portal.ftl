@@ -119,7 +119,7 @@ company-connect = Connect ANAF
 company-reconnect = Reconnect ANAF
 company-connect_hint = Connect ANAF opens ANAF's login page: it needs the computer where the qualified certificate (USB token) of a person with SPV rights for this CIF is plugged in.
 company-not_connected_explained = This company has no ANAF token yet. Press Connect ANAF to obtain one.
-company-no_rights_explained = The token works, but its certificate has no SPV rights for this CIF. Ask the company's legal representative to grant SPV rights to the certificate holder (form 150/270 at ANAF), wait about 24 hours, then refresh or reconnect.
+company-no_rights_explained = The token works, but ANAF says its certificate has no SPV rights for this CIF. Usual causes: the certificate was renewed and the new one is not yet enrolled in SPV for this company; the company withdrew the holder's rights; or they were never granted. The company's legal representative grants them at ANAF (form 150/270); after about 24 hours press Refresh (or reconnect with the enrolled certificate) and the portal checks again.
 company-reconnect_explained = ANAF no longer accepts this token. Reconnect with the certificate to obtain a new one.
 company-history = History
 company-history_empty = Nothing has happened yet.
@@ -178,7 +178,8 @@ status-reconnect_needed = reconnect needed
 status-no_rights = no SPV rights for this CIF
 rights-granted = SPV rights confirmed
 rights-denied = no SPV rights
-rights-unknown = not checked yet (retried at the next refresh)
+rights-unknown = not known yet (checked again within a day)
+rights-checked_at = checked { $at }; checked again every week and after each refresh
 
 ## Tokens
 
@@ -228,7 +229,7 @@ token-copied = Copied
 
 connect-done = Connected to ANAF. The token is stored encrypted and has SPV rights for this CIF.
 connect-done_no_rights = Connected to ANAF, but this certificate has no SPV rights for this CIF. See the guidance below.
-connect-done_rights_unknown = Connected to ANAF. The SPV rights could not be checked now; they are checked again at the next refresh.
+connect-done_rights_unknown = Connected to ANAF. The SPV rights could not be checked now; they are checked again within a day.
 connect-failed-title = The ANAF connection did not complete
 connect-denied-title = ANAF did not receive a certificate
 connect-denied-message = The authentication at ANAF was cancelled or no qualified certificate was presented.

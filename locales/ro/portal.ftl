@@ -122,7 +122,7 @@ company-connect = Conectare ANAF
 company-reconnect = Reconectare ANAF
 company-connect_hint = Conectare ANAF deschide pagina de autentificare ANAF: este nevoie de calculatorul în care este conectat certificatul calificat (token USB) al unei persoane cu drepturi SPV pentru acest CIF.
 company-not_connected_explained = Firma nu are încă un token ANAF. Apăsați Conectare ANAF pentru a obține unul.
-company-no_rights_explained = Token-ul funcționează, dar certificatul nu are drepturi SPV pentru acest CIF. Cereți reprezentantului legal al firmei să acorde drepturi SPV titularului certificatului (formular la ANAF), așteptați circa 24 de ore, apoi reîmprospătați sau reconectați.
+company-no_rights_explained = Token-ul funcționează, dar ANAF spune că certificatul nu are drepturi SPV pentru acest CIF. Cauze obișnuite: certificatul a fost reînnoit, iar cel nou nu este încă înrolat în SPV pentru această firmă; firma a retras drepturile titularului; sau nu au fost acordate niciodată. Reprezentantul legal al firmei le acordă la ANAF (formularul 150/270); după aproximativ 24 de ore apăsați Reîmprospătează (sau reconectați-vă cu certificatul înrolat) și portalul verifică din nou.
 company-reconnect_explained = ANAF nu mai acceptă acest token. Reconectați-vă cu certificatul pentru a obține unul nou.
 company-history = Istoric
 company-history_empty = Nu s-a întâmplat nimic încă.
@@ -183,7 +183,8 @@ status-reconnect_needed = necesită reconectare
 status-no_rights = fără drepturi SPV pentru acest CIF
 rights-granted = drepturi SPV confirmate
 rights-denied = fără drepturi SPV
-rights-unknown = neverificat încă (se reîncearcă la următoarea reîmprospătare)
+rights-unknown = încă necunoscute (se verifică din nou în decurs de o zi)
+rights-checked_at = verificat { $at }; se verifică din nou săptămânal și după fiecare reîmprospătare
 
 ## Tokens
 
@@ -233,7 +234,7 @@ token-copied = Copiat
 
 connect-done = Conectat la ANAF. Token-ul este stocat criptat și are drepturi SPV pentru acest CIF.
 connect-done_no_rights = Conectat la ANAF, dar acest certificat nu are drepturi SPV pentru acest CIF. Vedeți indicațiile de mai jos.
-connect-done_rights_unknown = Conectat la ANAF. Drepturile SPV nu au putut fi verificate acum; se verifică din nou la următoarea reîmprospătare.
+connect-done_rights_unknown = Conectat la ANAF. Drepturile SPV nu au putut fi verificate acum; se verifică din nou în decurs de o zi.
 connect-failed-title = Conectarea la ANAF nu s-a finalizat
 connect-denied-title = ANAF nu a primit niciun certificat
 connect-denied-message = Autentificarea la ANAF a fost anulată sau nu a fost prezentat niciun certificat calificat.

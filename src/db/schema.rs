@@ -54,9 +54,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Calls to ANAF per minute, counted for the whole portal.
-    anaf_call_minutes (minute) {
-        minute -> Timestamp,
+    /// How many calls each counter had in each period: `anaf` per minute (the ANAF budget),
+    /// `rights-probe:<CIF>` per day.
+    call_counts (counter, period) {
+        counter -> Text,
+        period -> Timestamp,
         calls -> Integer,
     }
 }
@@ -123,6 +125,7 @@ diesel::table! {
         failure_noted_at -> Nullable<Timestamp>,
         reconnect_from -> Nullable<Timestamp>,
         reconnect_by -> Nullable<Timestamp>,
+        rights_probe_due_at -> Nullable<Timestamp>,
     }
 }
 
@@ -206,7 +209,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     company_members,
     member_invitations,
     refresh_job_items,
-    anaf_call_minutes,
+    call_counts,
     anaf_call_pause,
     anaf_tokens,
     anaf_token_secrets,

@@ -1,5 +1,5 @@
 //! The portal-wide budget of calls to ANAF: `ANAF_PORTAL_ANAF_CALLS_PER_MINUTE` across all
-//! instances together, counted in the database (`anaf_call_minutes`). People go before the
+//! instances together, counted in the database (the `anaf` counter of `call_counts`). People go before the
 //! background: the engine's calls are paced evenly over the minute (by its 30th second at most
 //! half of the budget is used), while a person's call may take whatever is left at once; so a
 //! person waits at most until the next minute starts, and only when the whole budget was spent.

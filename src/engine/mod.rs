@@ -6,8 +6,9 @@
 //! instances share the work, each token is refreshed by exactly one of them, and a lease whose
 //! holder died runs out and is taken over (the interruption recorded). Failures follow the
 //! token service's backoff (`tokens::backoff`); a token ANAF refused is left for a reconnect.
-//! Items of "refresh all that are due" jobs go first: a person is waiting for them. Every call to
-//! ANAF, from any instance, goes through one budget (`budget`).
+//! Items of "refresh all that are due" jobs go first: a person is waiting for them. Then the
+//! rights probes that are due (a week after the last verdict; a refresh probes by itself). Every
+//! call to ANAF, from any instance, goes through one budget (`budget`).
 
 pub mod budget;
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use tokio::sync::{Notify, watch};
 
+use crate::anaf::client::RightsVerdict;
 use crate::db::models::refresh_jobs::ItemOutcome;
 use crate::tokens::{RefreshOutcome, TokenError, TokenService};
 
@@ -36,6 +38,8 @@ pub struct RefreshEngine {
 pub struct Sweep {
     pub refreshed: usize,
     pub failed: usize,
+    /// Scheduled rights probes run.
+    pub probed: usize,
 }
 
 impl RefreshEngine {
@@ -53,6 +57,7 @@ impl RefreshEngine {
                     tracing::info!(
                         refreshed = sweep.refreshed,
                         failed = sweep.failed,
+                        probed = sweep.probed,
                         "refresh sweep"
                     );
                 }
@@ -69,7 +74,8 @@ impl RefreshEngine {
     }
 
     /// Works through waiting job items (people asked for them), then claims and refreshes due
-    /// tokens until none is due (or a stop is asked for).
+    /// tokens until none is due, then runs the rights probes that are due (or stops early when
+    /// a stop is asked for).
     pub async fn sweep(&self, stop: &watch::Receiver<bool>) -> anyhow::Result<Sweep> {
         let mut sweep = Sweep::default();
         while !*stop.borrow() {
@@ -100,6 +106,25 @@ impl RefreshEngine {
                 join_all(claimed.iter().map(|id| self.tokens.refresh_claimed(*id))).await;
             for (id, outcome) in claimed.into_iter().zip(outcomes) {
                 sweep.count(id, outcome);
+            }
+        }
+        while !*stop.borrow() {
+            let claimed = self.tokens.claim_probes(CONCURRENCY).await?;
+            if claimed.is_empty() {
+                break;
+            }
+            let verdicts = join_all(claimed.iter().map(|id| self.tokens.probe_claimed(*id))).await;
+            for (token_id, verdict) in claimed.into_iter().zip(verdicts) {
+                sweep.probed += 1;
+                match verdict {
+                    Ok(RightsVerdict::Denied(_)) => {
+                        tracing::warn!(token_id, "a rights probe found no SPV rights");
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::error!(token_id, error = %error, "a rights probe could not run");
+                    }
+                }
             }
         }
         Ok(sweep)

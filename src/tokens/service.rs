@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{Notify, watch};
 
@@ -22,13 +22,14 @@ use crate::anaf::client::{
 };
 use crate::anaf::jwt::{JwtProblem, JwtReader};
 use crate::audit::AuditLog;
-use crate::db::Db;
+use crate::db::models::call_counts;
 use crate::db::models::companies::{self, Company};
 use crate::db::models::now;
 use crate::db::models::refresh_jobs::{self, ItemOutcome};
 use crate::db::models::tokens::{
     self, AfterFailure, Lease, SealedPair, StoreTokenError, TokenMeta, TokenSecrets,
 };
+use crate::db::{Db, write_transaction};
 use crate::domain::{
     Actor, AuditAction, AuditEvent, Cif, RefreshPolicy, RefreshTokenClock, Rights, TokenState,
     refresh_due_after_refresh,
@@ -41,6 +42,16 @@ use crate::tokens::vault::{TokenField, TokenVault, VaultError};
 /// A refresh asked for within this long after a successful one returns that one's result instead
 /// of calling ANAF again (unless forced).
 pub const RECENT_REFRESH: TimeDelta = TimeDelta::seconds(60);
+
+/// A rights verdict stands this long before the engine probes again (a refresh probes anyway).
+const RIGHTS_PROBE_EVERY: TimeDelta = TimeDelta::days(7);
+/// After a probe that could not tell (ANAF down, the day's probes used), the next one.
+const RIGHTS_PROBE_RETRY: TimeDelta = TimeDelta::days(1);
+/// Rights probes of one CIF a day, whoever asks (ANAF allows 1,500 listings a day per CIF, and
+/// they belong to the integrators).
+const PROBES_PER_CIF_PER_DAY: i32 = 10;
+/// A claimed probe not finished by then is claimed again.
+const PROBE_CLAIM: TimeDelta = TimeDelta::minutes(10);
 
 /// How long a refresh lease lasts: ANAF's longest wait and half as much again. A lease that runs
 /// out unreleased means its holder died.
@@ -422,39 +433,101 @@ impl TokenService {
         Ok((meta, verdict))
     }
 
-    /// Probes ANAF for the token's SPV rights on `cif` and records the verdict.
+    /// Probes ANAF for the token's SPV rights on `cif` and records the verdict. Whoever asks, a
+    /// CIF gets at most `PROBES_PER_CIF_PER_DAY` probes a day (the listing quota belongs to the
+    /// integrators); past them the verdict is unknown until the next day.
     pub(crate) async fn check_rights(
         &self,
         token_id: i64,
         access: &SecretString,
         cif: &Cif,
     ) -> Result<RightsVerdict, anyhow::Error> {
-        let verdict = self.anaf.probe_rights(access, cif).await;
+        let counter = call_counts::rights_probes(cif.as_str());
+        let allowed = self
+            .db
+            .run(move |conn| {
+                let day = now().date().and_time(NaiveTime::MIN);
+                Ok(write_transaction(conn, |conn| {
+                    call_counts::count_below(conn, &counter, day, PROBES_PER_CIF_PER_DAY)
+                })?)
+            })
+            .await?;
+        let verdict = match allowed {
+            true => self.anaf.probe_rights(access, cif).await,
+            false => RightsVerdict::Unknown(format!(
+                "the {PROBES_PER_CIF_PER_DAY} rights checks of today for this CIF are used; \
+                 the next is tomorrow"
+            )),
+        };
         self.record_rights(token_id, &verdict).await?;
         Ok(verdict)
     }
 
+    /// Records a verdict: a known one stands for `RIGHTS_PROBE_EVERY`, an unknown one is probed
+    /// again after `RIGHTS_PROBE_RETRY` and leaves the verdict before it standing.
     pub(crate) async fn record_rights(
         &self,
         token_id: i64,
         verdict: &RightsVerdict,
     ) -> Result<(), anyhow::Error> {
-        let (rights, detail) = match verdict {
-            RightsVerdict::Granted => (Rights::Granted, None),
-            RightsVerdict::Denied(text) => (Rights::Denied, Some(text.clone())),
-            RightsVerdict::Unknown(text) => (Rights::Unknown, Some(text.clone())),
-        };
+        let verdict = verdict.clone();
         self.db
             .run(move |conn| {
-                Ok(tokens::record_rights(
-                    conn,
-                    token_id,
-                    rights,
-                    detail.as_deref(),
-                )?)
+                let at = now();
+                match verdict {
+                    RightsVerdict::Granted => tokens::record_rights(
+                        conn,
+                        token_id,
+                        Rights::Granted,
+                        None,
+                        at + RIGHTS_PROBE_EVERY,
+                    )?,
+                    RightsVerdict::Denied(text) => tokens::record_rights(
+                        conn,
+                        token_id,
+                        Rights::Denied,
+                        Some(&text),
+                        at + RIGHTS_PROBE_EVERY,
+                    )?,
+                    RightsVerdict::Unknown(text) => tokens::record_rights_unknown(
+                        conn,
+                        token_id,
+                        &text,
+                        at + RIGHTS_PROBE_RETRY,
+                    )?,
+                };
+                Ok(())
             })
             .await?;
         Ok(())
+    }
+
+    /// Claims up to `limit` tokens whose weekly rights probe is due (`probe_claimed` runs it).
+    pub async fn claim_probes(&self, limit: i64) -> Result<Vec<i64>, TokenError> {
+        Ok(self
+            .db
+            .run(move |conn| {
+                let at = now();
+                Ok(tokens::claim_probes(conn, at, at + PROBE_CLAIM, limit)?)
+            })
+            .await?)
+    }
+
+    /// Runs the scheduled rights probe of a token `claim_probes` returned, at the background's
+    /// priority.
+    pub async fn probe_claimed(&self, token_id: i64) -> Result<RightsVerdict, TokenError> {
+        let (_, company) = self
+            .db
+            .run(move |conn| Ok(tokens::find_with_company(conn, token_id)?))
+            .await?
+            .ok_or(TokenError::NotFound)?;
+        let secrets = self.secrets(token_id).await?;
+        let access = self
+            .open(&secrets, TokenField::Access)?
+            .ok_or(TokenError::NotFound)?;
+        Ok(Priority::Background
+            .scope(self.check_rights(token_id, &access, &company.cif))
+            .await?)
     }
 
     fn open(
@@ -570,7 +643,7 @@ impl TokenService {
         let service = self.clone();
         let actor = actor.clone();
         self.runtime.spawn(async move {
-            // The portal's own refreshes leave part of the ANAF budget to people.
+            // The portal's own refreshes are paced by the ANAF budget; people go first.
             let priority = match actor.is_system() {
                 true => Priority::Background,
                 false => Priority::Person,
@@ -759,21 +832,18 @@ impl TokenService {
             }
         }
 
-        let meta = self.meta(token_id).await?;
-        if meta.rights != Rights::Granted {
-            let cif = self
-                .db
-                .run(move |conn| Ok(tokens::find_with_company(conn, token_id)?))
-                .await?
-                .map(|(_, company)| company.cif)
-                .ok_or(TokenError::NotFound)?;
-            self.check_rights(token_id, &response.access_token, &cif)
-                .await?;
-            return Ok(RefreshOutcome::Refreshed(Box::new(
-                self.meta(token_id).await?,
-            )));
-        }
-        Ok(RefreshOutcome::Refreshed(Box::new(meta)))
+        // One rights probe per refresh keeps the verdict current at no real cost to the quota.
+        let cif = self
+            .db
+            .run(move |conn| Ok(tokens::find_with_company(conn, token_id)?))
+            .await?
+            .map(|(_, company)| company.cif)
+            .ok_or(TokenError::NotFound)?;
+        self.check_rights(token_id, &response.access_token, &cif)
+            .await?;
+        Ok(RefreshOutcome::Refreshed(Box::new(
+            self.meta(token_id).await?,
+        )))
     }
 
     /// Takes the token's refresh lease. Whoever holds it refreshes: when another refresh holds

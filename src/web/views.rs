@@ -54,6 +54,8 @@ pub struct TokenRowView<'a> {
     pub last_refreshed: String,
     pub rights: String,
     pub rights_detail: Option<&'a str>,
+    /// When ANAF last answered a rights probe, in words.
+    pub rights_checked: Option<String>,
     pub last_error: Option<&'a str>,
     /// What the refresh engine is doing about it (`data-refresh`), and that in words.
     pub refresh_code: &'static str,
@@ -105,6 +107,9 @@ impl<'a> TokenRowView<'a> {
                 })
             }),
             rights_detail: token.and_then(|tk| tk.rights_detail.as_deref()),
+            rights_checked: token
+                .and_then(|tk| tk.rights_checked_at)
+                .map(|at| t.format("rights-checked_at", &[("at", date_time(at).into())])),
             last_error: token.and_then(|tk| tk.last_error.as_deref()),
             refresh_code: refresh.map_or("stopped", |r| r.code()),
             refresh_note: refresh.and_then(|r| refresh_note(r, t)),

@@ -478,3 +478,93 @@ async fn a_429_from_anaf_pauses_every_call_of_the_portal() {
     assert!(page.contains("429") || page.contains("limit"), "{page}");
     assert_eq!(refresh_calls(&app).await.len(), 1, "paused: no call");
 }
+
+/// Makes every token's scheduled rights probe due now (a week passes for the portal).
+async fn rights_probes_fall_due(app: &TestApp) {
+    use anaf_portal::db::schema::anaf_tokens;
+    use diesel::prelude::*;
+    let db = app.db();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get_blocking().expect("connection");
+        let past = anaf_portal::db::models::now() - chrono::TimeDelta::minutes(1);
+        diesel::update(anaf_tokens::table)
+            .set(anaf_tokens::rights_probe_due_at.eq(Some(past)))
+            .execute(&mut conn)
+            .expect("update");
+    })
+    .await
+    .expect("blocking task");
+}
+
+#[tokio::test]
+async fn rights_withdrawn_at_anaf_show_on_the_company_page_after_the_weekly_probe() {
+    let app = spawn_app_with(ENGINE).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma SRL").await;
+    let serial = serial_with_rights();
+    app.connect_with(company, &serial).await;
+    assert_eq!(app.sim_calls("lista").await.len(), 1, "probed at connect");
+    // Nothing is due for a week: the engine does not probe again.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        app.sim_calls("lista").await.len(),
+        1,
+        "not again before a week"
+    );
+
+    // The company withdraws the holder's SPV rights at ANAF; a week passes.
+    let mut certificate = anaf_simulator::default_certificates()
+        .into_iter()
+        .find(|c| c.serial == serial)
+        .expect("the certificate");
+    certificate.cifs.retain(|cif| cif != CIF);
+    app.sim_post("certificates", json!(certificate)).await;
+    rights_probes_fall_due(&app).await;
+
+    wait_for("the weekly probe", Duration::from_secs(15), async || {
+        app.sim_calls("lista").await.len() == 2
+    })
+    .await;
+    let page = app.get_html(&format!("/companies/{company}")).await;
+    assert!(page.contains("data-status=\"no_rights\""), "{page}");
+    assert!(
+        page.contains("înrolat în SPV"),
+        "the guidance names the causes: {page}"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(app.sim_calls("lista").await.len(), 2, "once, not in a loop");
+}
+
+#[tokio::test]
+async fn a_cif_gets_at_most_ten_rights_probes_a_day() {
+    let app = spawn_app_with(&[]).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma SRL").await;
+    app.connect_with(company, &serial_with_rights()).await;
+    let key = app.key_from_page("ERP").await;
+    let id = first_token(&app, &key).await["id"].clone();
+    // Each forced refresh probes the rights once more, until the day's ten are used.
+    for _ in 0..12 {
+        let response = app
+            .api(
+                reqwest::Method::POST,
+                &format!("/api/v1/anaf/tokens/{id}/refresh?force=true"),
+                &key,
+            )
+            .send()
+            .await
+            .expect("refresh");
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(refresh_calls(&app).await.len(), 12);
+    assert_eq!(
+        app.sim_calls("lista").await.len(),
+        10,
+        "connect + 9 refreshes"
+    );
+    let token = first_token(&app, &key).await;
+    assert_eq!(
+        token["rights"], "granted",
+        "the known verdict stands: {token}"
+    );
+}

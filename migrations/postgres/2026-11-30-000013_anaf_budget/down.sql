@@ -1,2 +1,2 @@
 DROP TABLE anaf_call_pause;
-DROP TABLE anaf_call_minutes;
+DROP TABLE call_counts;

@@ -1,10 +1,11 @@
-//! `anaf_call_minutes` and `anaf_call_pause`: the portal-wide budget of calls to ANAF.
+//! The portal-wide budget of calls to ANAF: the `anaf` counter of `call_counts`, per minute,
+//! and `anaf_call_pause`.
 
 use chrono::{NaiveDateTime, TimeDelta, Timelike};
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::db::schema::{anaf_call_minutes, anaf_call_pause};
+use crate::db::models::call_counts::{self, ANAF};
+use crate::db::schema::anaf_call_pause;
 use crate::db::{DbConnection, write_transaction};
 
 /// What asking the budget for one call found.
@@ -39,28 +40,8 @@ pub fn take(conn: &mut DbConnection, at: NaiveDateTime, limit: i32) -> QueryResu
             return Ok(Admission::Paused(until));
         }
         let minute = minute_of(at);
-        // The minute's row, created by whoever asks first (a savepoint: PostgreSQL aborts a
-        // transaction after a failed statement).
-        let created = conn.transaction(|conn| {
-            diesel::insert_into(anaf_call_minutes::table)
-                .values((
-                    anaf_call_minutes::minute.eq(minute),
-                    anaf_call_minutes::calls.eq(0),
-                ))
-                .execute(conn)
-        });
-        match created {
-            Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
-            Err(e) => return Err(e),
-        }
-        let counted = diesel::update(
-            anaf_call_minutes::table
-                .find(minute)
-                .filter(anaf_call_minutes::calls.lt(limit)),
-        )
-        .set(anaf_call_minutes::calls.eq(anaf_call_minutes::calls + 1))
-        .execute(conn)?;
-        Ok(if counted == 1 {
+        let counted = call_counts::count_below(conn, ANAF, minute, limit)?;
+        Ok(if counted {
             Admission::Admitted
         } else {
             Admission::NextMinute(minute + TimeDelta::minutes(1))
@@ -91,10 +72,4 @@ pub fn pause_until(conn: &mut DbConnection, until: NaiveDateTime) -> QueryResult
         }
         Ok(())
     })
-}
-
-/// Forgets minutes before `before`.
-pub fn delete_older_than(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(anaf_call_minutes::table.filter(anaf_call_minutes::minute.lt(before)))
-        .execute(conn)
 }

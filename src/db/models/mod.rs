@@ -3,6 +3,7 @@
 pub mod anaf_budget;
 pub mod api_keys;
 pub mod audit;
+pub mod call_counts;
 pub mod companies;
 pub mod invitations;
 pub mod login_failures;

@@ -625,11 +625,13 @@ pub fn claim_due(
     })
 }
 
+/// Records a rights verdict (`Granted` or `Denied`) and when the next probe is due.
 pub fn record_rights(
     conn: &mut DbConnection,
     id: i64,
     rights: Rights,
     detail: Option<&str>,
+    next_probe_at: NaiveDateTime,
 ) -> QueryResult<usize> {
     let at = now();
     diesel::update(anaf_tokens::table.find(id))
@@ -637,9 +639,70 @@ pub fn record_rights(
             anaf_tokens::rights.eq(rights),
             anaf_tokens::rights_detail.eq(detail),
             anaf_tokens::rights_checked_at.eq(Some(at)),
+            anaf_tokens::rights_probe_due_at.eq(Some(next_probe_at)),
             anaf_tokens::updated_at.eq(at),
         ))
         .execute(conn)
+}
+
+/// Records a probe that could not tell: the verdict before it stands (its reason is kept only
+/// while none is known), and the next probe is due at `next_probe_at`.
+pub fn record_rights_unknown(
+    conn: &mut DbConnection,
+    id: i64,
+    detail: &str,
+    next_probe_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    write_transaction(conn, |conn| {
+        diesel::update(
+            anaf_tokens::table
+                .find(id)
+                .filter(anaf_tokens::rights.eq(Rights::Unknown)),
+        )
+        .set(anaf_tokens::rights_detail.eq(detail))
+        .execute(conn)?;
+        diesel::update(anaf_tokens::table.find(id))
+            .set(anaf_tokens::rights_probe_due_at.eq(Some(next_probe_at)))
+            .execute(conn)
+    })
+}
+
+/// Claims up to `limit` tokens whose scheduled rights probe is due: active, with an access token
+/// that works, and no refresh holding them (a refresh probes by itself). A claim moves the due
+/// time to `until`, so no other instance takes it meanwhile and a probe that never ends is tried
+/// again then.
+pub fn claim_probes(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    write_transaction(conn, |conn| {
+        let due = anaf_tokens::table
+            .filter(anaf_tokens::status.eq(TokenState::Active))
+            .filter(
+                anaf_tokens::rights_probe_due_at
+                    .is_null()
+                    .or(anaf_tokens::rights_probe_due_at.le(at)),
+            )
+            .filter(anaf_tokens::access_expires_at.gt(until))
+            .filter(
+                anaf_tokens::refreshing_until
+                    .is_null()
+                    .or(anaf_tokens::refreshing_until.lt(at)),
+            )
+            .order(anaf_tokens::id)
+            .limit(limit)
+            .select(anaf_tokens::id);
+        let ids: Vec<i64> = match conn {
+            DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
+            DbConnection::Sqlite(_) => due.load(conn)?,
+        };
+        diesel::update(anaf_tokens::table.filter(anaf_tokens::id.eq_any(&ids)))
+            .set(anaf_tokens::rights_probe_due_at.eq(Some(until)))
+            .execute(conn)?;
+        Ok(ids)
+    })
 }
 
 /// Deletes the token (its secrets go with it); 0 when it was already gone.
