@@ -32,6 +32,10 @@ pub struct AppState {
     pub pkce: bool,
     /// Wakes this instance's refresh engine (new work for it, e.g. a job).
     pub engine_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// What `GET /metrics` asks for; `None`: it answers 404.
+    pub metrics_token: Option<secrecy::SecretString>,
+    /// `ANAF_PORTAL_ANAF_CALLS_PER_MINUTE`, for the lifecycle page.
+    pub anaf_calls_per_minute: u32,
 }
 
 impl AppState {

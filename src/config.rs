@@ -161,6 +161,11 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_HTTP_TIMEOUT", default_value = "15s")]
     pub anaf_http_timeout: String,
 
+    /// The bearer token `GET /metrics` asks for (at least 16 characters); unset, `/metrics`
+    /// answers 404.
+    #[arg(long, env = "ANAF_PORTAL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Requests each API key may make: `N` per minute, or `N/second`, `N/minute`, `N/hour`.
     #[arg(long, env = "ANAF_PORTAL_API_RATE_LIMIT", default_value = "600/minute")]
     pub api_rate_limit: String,
@@ -243,6 +248,7 @@ pub struct Config {
     pub engine: EngineSettings,
     pub anaf: AnafSettings,
     pub api_rate_limit: ApiRateLimit,
+    pub metrics_token: Option<SecretString>,
 }
 
 /// A setting that cannot be used, reported as one line: `VARIABLE: what is wrong`.
@@ -361,8 +367,18 @@ impl Config {
             ));
         }
         let api_rate_limit = parse_rate_limit("ANAF_PORTAL_API_RATE_LIMIT", &args.api_rate_limit)?;
+        let metrics_token = match args.metrics_token {
+            Some(token) if token.trim().len() < 16 => {
+                return Err(invalid(
+                    "ANAF_PORTAL_METRICS_TOKEN",
+                    "must be at least 16 characters (e.g. openssl rand -hex 32)",
+                ));
+            }
+            token => token.map(|t| SecretString::from(t.trim().to_owned())),
+        };
         Ok(Config {
             api_rate_limit,
+            metrics_token,
             bind,
             base_url,
             data_dir: args.data_dir,

@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod metrics;
 pub mod secrets;
 pub mod startup;
 pub mod telemetry;

@@ -27,7 +27,7 @@ use crate::auth::session_store::DbSessionStore;
 use crate::companies::CompanyService;
 use crate::config::Config;
 use crate::db::Db;
-use crate::db::models::{call_counts, login_failures, now, sessions};
+use crate::db::models::{call_counts, engine_instances, login_failures, now, sessions};
 use crate::engine::RefreshEngine;
 use crate::engine::budget::AnafBudget;
 use crate::secrets::MasterKey;
@@ -73,6 +73,7 @@ impl Application {
         let tokens = open_tokens(&config, &master_key, &db, anaf_endpoints, jwt_key).await?;
         let audit = tokens.audit().clone();
         let engine_wake = Arc::new(tokio::sync::Notify::new());
+        crate::metrics::install();
 
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -92,6 +93,8 @@ impl Application {
             audit,
             pkce: config.anaf.pkce,
             engine_wake: engine_wake.clone(),
+            metrics_token: config.metrics_token.clone(),
+            anaf_calls_per_minute: config.anaf.calls_per_minute,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let api_context = web::Data::new(crate::api::ApiContext::new(config.api_rate_limit));
@@ -454,8 +457,9 @@ fn csp_form_action(config: &Config) -> String {
     }
 }
 
-/// Deletes expired sessions, stale login failures and call counts older than two days (the
-/// budget's minutes and the rights probes' days) every few minutes.
+/// Deletes expired sessions, stale login failures, call counts older than two days (the
+/// budget's minutes and the rights probes' days) and engines silent for a day, every few
+/// minutes.
 fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
     let absolute = chrono::TimeDelta::from_std(absolute).unwrap_or(chrono::TimeDelta::MAX);
     let window = chrono::TimeDelta::from_std(failure_window).unwrap_or(chrono::TimeDelta::MAX);
@@ -478,6 +482,7 @@ fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
                             .unwrap_or(chrono::NaiveDateTime::MIN),
                     )?;
                     call_counts::delete_before(conn, at - chrono::TimeDelta::days(2))?;
+                    engine_instances::delete_silent_since(conn, at - chrono::TimeDelta::days(1))?;
                     Ok(gone)
                 })
                 .await;

@@ -170,6 +170,14 @@ tokio::task_local! {
 }
 
 impl Priority {
+    /// Its name in logs and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Priority::Person => "person",
+            Priority::Background => "background",
+        }
+    }
+
     /// The priority of calls made by the task running now.
     pub fn current() -> Priority {
         PRIORITY.try_with(|p| *p).unwrap_or(Priority::Person)
@@ -251,11 +259,17 @@ impl AnafClient {
         })
     }
 
-    /// Sends `request` once the budget lets it go; a 429 answer pauses every call for its
-    /// `Retry-After`.
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, AnafError> {
+    /// Sends `request` to `endpoint` (its name in the metrics) once the budget lets it go; a 429
+    /// answer pauses every call for its `Retry-After`.
+    async fn send(
+        &self,
+        endpoint: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, AnafError> {
         self.gate.admit(Priority::current()).await?;
-        let response = request.send().await.map_err(|e| transport_error(&e))?;
+        let sent = request.send().await;
+        crate::metrics::anaf_call(endpoint, sent.as_ref().ok().map(|r| r.status().as_u16()));
+        let response = sent.map_err(|e| transport_error(&e))?;
         if response.status() == StatusCode::TOO_MANY_REQUESTS {
             self.gate
                 .rate_limited(retry_after(response.headers()))
@@ -337,7 +351,7 @@ impl AnafClient {
             )
             .timeout(timeout)
             .form(form);
-        let response = self.send(request).await?;
+        let response = self.send("token", request).await?;
         let status = response.status();
         let wait = retry_after(response.headers());
         let body = response.bytes().await.map_err(|e| transport_error(&e))?;
@@ -377,7 +391,7 @@ impl AnafClient {
             )
             .timeout(self.endpoints.timeout.min(Duration::from_secs(5)))
             .form(&[("token", token.expose_secret()), ("token_type_hint", hint)]);
-        let sent = self.send(request).await;
+        let sent = self.send("revoke", request).await;
         match sent {
             Ok(response) if response.status().is_success() => RevokeOutcome::Confirmed,
             Ok(response) => {
@@ -399,7 +413,7 @@ impl AnafClient {
         let mut url = join(&self.endpoints.api_url, "TestOauth/jaxrs/hello");
         url.query_pairs_mut().append_pair("name", "anaf-portal");
         let request = self.http.get(url).bearer_auth(access_token.expose_secret());
-        let response = self.send(request).await?;
+        let response = self.send("hello", request).await?;
         match response.status() {
             s if s.is_success() => Ok(true),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Ok(false),
@@ -423,7 +437,7 @@ impl AnafClient {
             .append_pair("zile", "1")
             .append_pair("cif", cif.as_str());
         let request = self.http.get(url).bearer_auth(access_token.expose_secret());
-        let response = match self.send(request).await {
+        let response = match self.send("lista", request).await {
             Ok(response) => response,
             Err(e) => return RightsVerdict::Unknown(e.to_string()),
         };

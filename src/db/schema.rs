@@ -64,6 +64,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Every refresh engine that ran lately, with its last and next tick.
+    engine_instances (id) {
+        id -> Text,
+        host -> Text,
+        started_at -> Timestamp,
+        last_tick_at -> Nullable<Timestamp>,
+        next_tick_at -> Nullable<Timestamp>,
+        last_refreshed -> Integer,
+        last_failed -> Integer,
+        last_probed -> Integer,
+        stopped_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     /// Until when every call to ANAF waits (ANAF answered 429); one row at most.
     anaf_call_pause (id) {
         id -> Integer,
@@ -211,6 +226,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_job_items,
     call_counts,
     anaf_call_pause,
+    engine_instances,
     anaf_tokens,
     anaf_token_secrets,
     oauth_transactions,

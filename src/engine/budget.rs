@@ -34,6 +34,7 @@ impl AnafBudget {
 
     async fn wait_for_turn(&self, priority: Priority) -> Result<(), AnafError> {
         let per_minute = self.per_minute;
+        let asked = std::time::Instant::now();
         loop {
             let admission = self
                 .db
@@ -47,7 +48,10 @@ impl AnafBudget {
                 })
                 .await;
             match admission {
-                Ok(Admission::Admitted) => return Ok(()),
+                Ok(Admission::Admitted) => {
+                    crate::metrics::budget_waited(priority.name(), asked.elapsed());
+                    return Ok(());
+                }
                 Ok(Admission::Paused(until)) => {
                     let seconds = (until - now()).num_seconds().max(1);
                     return Err(AnafError::RateLimited(u64::try_from(seconds).ok()));

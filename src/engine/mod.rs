@@ -11,6 +11,7 @@
 //! call to ANAF, from any instance, goes through one budget (`budget`).
 
 pub mod budget;
+pub mod lifecycle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,8 @@ use futures_util::future::join_all;
 use tokio::sync::{Notify, watch};
 
 use crate::anaf::client::RightsVerdict;
+use crate::db::models::engine_instances::{self, Tick};
+use crate::db::models::now;
 use crate::db::models::refresh_jobs::ItemOutcome;
 use crate::tokens::{RefreshOutcome, TokenError, TokenService};
 
@@ -27,6 +30,8 @@ use crate::tokens::{RefreshOutcome, TokenError, TokenService};
 const CONCURRENCY: i64 = 4;
 
 pub struct RefreshEngine {
+    /// This engine's row in `engine_instances` (random, new at every start).
+    id: String,
     tokens: TokenService,
     tick: Duration,
     /// New work before the next tick (a job started in this instance).
@@ -44,15 +49,55 @@ pub struct Sweep {
 
 impl RefreshEngine {
     pub fn new(tokens: TokenService, tick: Duration, wake: Arc<Notify>) -> RefreshEngine {
-        RefreshEngine { tokens, tick, wake }
+        RefreshEngine {
+            id: hex::encode(rand::random::<[u8; 8]>()),
+            tokens,
+            tick,
+            wake,
+        }
+    }
+
+    /// Writes down how this engine is doing for the lifecycle page; a failure to do so only
+    /// costs that page a line.
+    async fn note(
+        &self,
+        what: impl FnOnce(&mut crate::db::DbConnection, &str) -> diesel::QueryResult<usize>
+        + Send
+        + 'static,
+    ) {
+        let id = self.id.clone();
+        if let Err(error) = self.tokens.db().run(move |conn| Ok(what(conn, &id)?)).await {
+            tracing::warn!(error = %error, "the engine's state could not be written down");
+        }
     }
 
     /// Sweeps every tick until `stop` turns true; then claims nothing more and returns when the
     /// refreshes it started have ended.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        tracing::info!(tick = ?self.tick, "refresh engine started");
+        tracing::info!(tick = ?self.tick, instance = %self.id, "refresh engine started");
+        let host = host_name();
+        self.note(move |conn, id| engine_instances::register(conn, id, &host, now()))
+            .await;
+        let tick = chrono::TimeDelta::from_std(self.tick).unwrap_or(chrono::TimeDelta::MAX);
         loop {
-            match self.sweep(&stop).await {
+            let swept = self.sweep(&stop).await;
+            let done = swept.as_ref().copied().unwrap_or_default();
+            self.note(move |conn, id| {
+                let at = now();
+                engine_instances::record_tick(
+                    conn,
+                    id,
+                    Tick {
+                        at,
+                        next: at.checked_add_signed(tick).unwrap_or(at),
+                        refreshed: i32::try_from(done.refreshed).unwrap_or(i32::MAX),
+                        failed: i32::try_from(done.failed).unwrap_or(i32::MAX),
+                        probed: i32::try_from(done.probed).unwrap_or(i32::MAX),
+                    },
+                )
+            })
+            .await;
+            match swept {
                 Ok(sweep) if sweep != Sweep::default() => {
                     tracing::info!(
                         refreshed = sweep.refreshed,
@@ -70,6 +115,8 @@ impl RefreshEngine {
                 () = self.wake.notified() => {}
             }
         }
+        self.note(|conn, id| engine_instances::record_stop(conn, id, now()))
+            .await;
         tracing::info!("refresh engine stopped");
     }
 
@@ -149,4 +196,15 @@ impl Sweep {
         self.failed += 1;
         false
     }
+}
+
+/// The machine's name and this process's id, to tell instances apart on the lifecycle page.
+fn host_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown host".to_owned());
+    format!("{host} (pid {})", std::process::id())
 }

@@ -114,6 +114,20 @@ pub enum RefreshOutcome {
 }
 
 impl RefreshOutcome {
+    /// Its name in the metrics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RefreshOutcome::Refreshed(_) => "refreshed",
+            RefreshOutcome::Spooled => "spooled",
+            RefreshOutcome::ReconnectNeeded { .. } => "reconnect_needed",
+            RefreshOutcome::Failed(_) => "failed",
+            RefreshOutcome::Unknown(_) => "unknown",
+            RefreshOutcome::FailedElsewhere(_) => "failed_elsewhere",
+            RefreshOutcome::InProgress => "in_progress",
+            RefreshOutcome::NoRefreshToken => "no_refresh_token",
+        }
+    }
+
     /// The audit log's entry for this outcome of a refresh of the token of `company_id`.
     pub fn audit_event(&self, token_id: i64, company_id: i64) -> AuditEvent {
         let failure =
@@ -649,6 +663,10 @@ impl TokenService {
                 false => Priority::Person,
             };
             let outcome = priority.scope(service.refresh_once(token_id, leased)).await;
+            crate::metrics::refresh_finished(match &outcome {
+                Ok(outcome) => outcome.code(),
+                Err(_) => "error",
+            });
             if let Ok(outcome) = &outcome
                 && !matches!(outcome, RefreshOutcome::InProgress)
                 && service.worth_auditing(&actor, token_id, outcome).await

@@ -13,7 +13,9 @@ pub mod health;
 pub mod invitations;
 pub mod jobs;
 pub mod language;
+pub mod lifecycle;
 pub mod members;
+pub mod metrics;
 pub mod page;
 pub mod routing;
 pub mod security_headers;
@@ -55,6 +57,7 @@ routing::route_table! {
     post "/tokens/{id}/reveal" => tokens::reveal,
     get "/support" => support::overview,
     get "/support/companies/{id}" => support::company,
+    get "/support/lifecycle" => lifecycle::show,
     get "/admin/users" => admin::users,
     post "/admin/users/{id}/role" => admin::change_role,
     post "/admin/users/{id}/disable" => admin::disable,
@@ -66,11 +69,13 @@ routing::route_table! {
 }
 
 /// Routes served outside the portal's session scope: a monitor's health check must answer 503
-/// (not the session store's failure) while the database is down, cookie or not.
-pub const ROUTES_OUTSIDE_SESSIONS: &[(&str, &str)] = &[("get", "/healthz")];
+/// (not the session store's failure) while the database is down, cookie or not; a metrics
+/// scraper has no session.
+pub const ROUTES_OUTSIDE_SESSIONS: &[(&str, &str)] = &[("get", "/healthz"), ("get", "/metrics")];
 
 pub fn routes_outside_sessions(cfg: &mut actix_web::web::ServiceConfig) {
-    cfg.route("/healthz", actix_web::web::get().to(health::healthz));
+    cfg.route("/healthz", actix_web::web::get().to(health::healthz))
+        .route("/metrics", actix_web::web::get().to(metrics::metrics));
 }
 
 pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

@@ -255,3 +255,43 @@ pub struct AuditLogPage {
     pub pagination: Pagination,
     pub query: crate::web::admin::AuditQuery,
 }
+
+/// One minute of the ANAF budget's use.
+pub struct BudgetMinute {
+    pub minute: String,
+    pub calls: i32,
+    pub percent: u32,
+}
+
+/// One refresh engine on the lifecycle page.
+pub struct InstanceRow {
+    pub host: String,
+    pub started: String,
+    pub last_tick: String,
+    pub next_tick: String,
+    pub last_sweep: String,
+    pub running: bool,
+    pub state: String,
+}
+
+/// A count with what it counts, in words.
+pub struct Counted {
+    pub code: &'static str,
+    pub label: String,
+    pub count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "support/lifecycle.html")]
+pub struct LifecyclePage {
+    pub page: Page,
+    pub summary: crate::engine::lifecycle::Lifecycle,
+    pub statuses: Vec<Counted>,
+    pub states: Vec<Counted>,
+    pub budget: Vec<BudgetMinute>,
+    /// The budget's limit, in words.
+    pub limit: String,
+    /// Until when every call waits (ANAF answered 429), in words.
+    pub paused: Option<String>,
+    pub instances: Vec<InstanceRow>,
+}

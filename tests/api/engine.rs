@@ -568,3 +568,103 @@ async fn a_cif_gets_at_most_ten_rights_probes_a_day() {
         "the known verdict stands: {token}"
     );
 }
+
+const METRICS_TOKEN: &str = "scrape-0123456789abcdef";
+
+#[tokio::test]
+async fn metrics_answer_only_with_the_token_and_show_refreshes_calls_and_tokens() {
+    let app = spawn_app_with(&[
+        "--worker",
+        "on",
+        "--scheduler-tick",
+        "1s",
+        "--metrics-token",
+        METRICS_TOKEN,
+    ])
+    .await;
+    tokens_expire_in(&app, 5).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma SRL").await;
+    app.connect_with(company, &serial_with_rights()).await;
+    wait_for(
+        "the engine's refresh",
+        Duration::from_secs(15),
+        async || refresh_calls(&app).await.len() == 1,
+    )
+    .await;
+
+    let url = format!("{}/metrics", app.address);
+    let scraper = reqwest::Client::new();
+    for authorization in [
+        None,
+        Some("Bearer wrong-token-0123456789"),
+        Some(METRICS_TOKEN),
+    ] {
+        let mut request = scraper.get(&url);
+        if let Some(value) = authorization {
+            request = request.header("Authorization", value);
+        }
+        let response = request.send().await.expect("scrape");
+        assert_eq!(response.status(), 401, "{authorization:?}");
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    }
+    let response = scraper
+        .get(&url)
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .expect("scrape");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|c| c.starts_with("text/plain; version=0.0.4")),
+        "the Prometheus text format"
+    );
+    let body = response.text().await.expect("body");
+    for line in [
+        "anaf_portal_refreshes_total{outcome=\"refreshed\"}",
+        "anaf_portal_anaf_calls_total{endpoint=\"token\",status=\"200\"}",
+        "anaf_portal_anaf_calls_total{endpoint=\"lista\",status=\"200\"}",
+        "anaf_portal_budget_wait_seconds",
+        // The gauges are this database's, read at the scrape.
+        "anaf_portal_tokens{status=\"connected\"} 1\n",
+        "anaf_portal_tokens{status=\"expired\"} 0\n",
+        "anaf_portal_tokens_by_refresh_state{state=\"scheduled\"} 1\n",
+        "anaf_portal_refresh_due 0\n",
+    ] {
+        assert!(body.contains(line), "{line} in {body}");
+    }
+    assert!(!body.contains("eyJ"), "no token in the metrics");
+}
+
+#[tokio::test]
+async fn the_lifecycle_page_shows_states_causes_budget_and_engines() {
+    let app = spawn_app_with(ENGINE).await;
+    tokens_expire_in(&app, 5).await;
+    // The first account is the platform's admin.
+    app.register_logged_in("admin@portal.ro").await;
+    let failing = app.add_company(CIF, "Firma SRL").await;
+    app.connect_with(failing, &serial_with_rights()).await;
+    app.sim_post(
+        "faults",
+        json!({"endpoint": "token", "kind": "status", "status": 503, "count": 10}),
+    )
+    .await;
+    wait_for("the failed try", Duration::from_secs(15), async || {
+        !refresh_calls(&app).await.is_empty()
+    })
+    .await;
+
+    let page = app.get_html("/support/lifecycle").await;
+    assert!(page.contains("data-count=\"tokens\">1<"), "{page}");
+    assert!(page.contains("data-state=\"retrying\">1<"), "{page}");
+    assert!(page.contains("HTTP 503"), "the cause: {page}");
+    assert!(page.contains("data-calls>"), "the budget's minutes: {page}");
+    assert!(page.contains("500"), "the budget's limit: {page}");
+    assert!(
+        page.contains("data-running") && page.contains("pid "),
+        "this instance's engine: {page}"
+    );
+    assert!(!page.contains("eyJ"), "no token on the page");
+}

@@ -516,6 +516,8 @@ fn classify(response: &reqwest::Response) -> Seen {
 const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/", "LOOOOO"),
     ("get", "/healthz", "OOOOOO"),
+    // Without ANAF_PORTAL_METRICS_TOKEN there is nothing there, for anyone.
+    ("get", "/metrics", "NNNNNN"),
     ("get", "/static/{name}", "OOOOOO"),
     ("get", "/login", "OOOOOO"),
     ("post", "/login", "OOOOOO"),
@@ -544,6 +546,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/tokens/{id}/reveal", "LNFOFN"),
     ("get", "/support", "LFFFOO"),
     ("get", "/support/companies/{id}", "LFFFOO"),
+    ("get", "/support/lifecycle", "LFFFOO"),
     ("get", "/admin/users", "LFFFFO"),
     ("post", "/admin/users/{id}/role", "LFFFFO"),
     ("post", "/admin/users/{id}/disable", "LFFFFO"),

@@ -31,12 +31,7 @@ fn minute_of(at: NaiveDateTime) -> NaiveDateTime {
 /// go over.
 pub fn take(conn: &mut DbConnection, at: NaiveDateTime, limit: i32) -> QueryResult<Admission> {
     write_transaction(conn, |conn| {
-        let paused: Option<NaiveDateTime> = anaf_call_pause::table
-            .find(1)
-            .select(anaf_call_pause::until)
-            .first(conn)
-            .optional()?;
-        if let Some(until) = paused.filter(|until| *until > at) {
+        if let Some(until) = paused_until(conn, at)? {
             return Ok(Admission::Paused(until));
         }
         let minute = minute_of(at);
@@ -72,4 +67,17 @@ pub fn pause_until(conn: &mut DbConnection, until: NaiveDateTime) -> QueryResult
         }
         Ok(())
     })
+}
+
+/// Until when every call waits, when a pause holds at `at`.
+pub fn paused_until(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    Ok(anaf_call_pause::table
+        .find(1)
+        .select(anaf_call_pause::until)
+        .first::<NaiveDateTime>(conn)
+        .optional()?
+        .filter(|until| *until > at))
 }

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod call_counts;
 pub mod companies;
+pub mod engine_instances;
 pub mod invitations;
 pub mod login_failures;
 pub mod oauth_transactions;

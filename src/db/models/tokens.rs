@@ -781,3 +781,11 @@ pub fn list_for_member(
         .select((ListedToken::as_select(), companies::cif, companies::name))
         .load(conn)
 }
+
+/// Every token's status facts and refresh schedule (the lifecycle page and the metrics). One
+/// query of narrow rows.
+pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<ListedToken>> {
+    anaf_tokens::table
+        .select(ListedToken::as_select())
+        .load(conn)
+}

@@ -1,0 +1,80 @@
+//! Prometheus metrics, served by `GET /metrics`. Counters and the budget's waits are this
+//! process's own (scrape every instance); the token gauges are read from the database at each
+//! scrape, so every instance reports the same figures for them.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::engine::lifecycle::Lifecycle;
+
+static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Installs the process's recorder (once, whatever the number of applications in the process)
+/// and returns its handle.
+pub fn install() -> &'static PrometheusHandle {
+    RECORDER.get_or_init(|| {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("another metrics recorder is installed: /metrics stays empty");
+        }
+        describe();
+        handle
+    })
+}
+
+fn describe() {
+    describe_counter!(
+        "anaf_portal_refreshes_total",
+        "Token refreshes by outcome (people's and the engine's)."
+    );
+    describe_counter!(
+        "anaf_portal_anaf_calls_total",
+        "Calls to ANAF by endpoint and HTTP status (`error`: no answer)."
+    );
+    describe_histogram!(
+        "anaf_portal_budget_wait_seconds",
+        "How long calls waited for the ANAF call budget, by priority."
+    );
+    describe_gauge!("anaf_portal_tokens", "Stored tokens by status.");
+    describe_gauge!(
+        "anaf_portal_tokens_by_refresh_state",
+        "Stored tokens by what the refresh engine is doing about them."
+    );
+    describe_gauge!(
+        "anaf_portal_refresh_due",
+        "Tokens due for a refresh now and not yet taken: the engine's backlog."
+    );
+}
+
+/// One refresh ended with `outcome`.
+pub fn refresh_finished(outcome: &'static str) {
+    counter!("anaf_portal_refreshes_total", "outcome" => outcome).increment(1);
+}
+
+/// One call to ANAF's `endpoint` got `status` (`None`: no answer).
+pub fn anaf_call(endpoint: &'static str, status: Option<u16>) {
+    let status = status.map_or_else(|| "error".to_owned(), |s| s.to_string());
+    counter!("anaf_portal_anaf_calls_total", "endpoint" => endpoint, "status" => status)
+        .increment(1);
+}
+
+/// A call of `priority` waited `waited` for the budget.
+pub fn budget_waited(priority: &'static str, waited: Duration) {
+    histogram!("anaf_portal_budget_wait_seconds", "priority" => priority)
+        .record(waited.as_secs_f64());
+}
+
+/// Sets the token gauges from a fresh summary.
+pub fn set_tokens(lifecycle: &Lifecycle) {
+    for (status, count) in &lifecycle.by_status {
+        gauge!("anaf_portal_tokens", "status" => *status).set(*count as f64);
+    }
+    for (state, count) in &lifecycle.by_refresh_state {
+        gauge!("anaf_portal_tokens_by_refresh_state", "state" => *state).set(*count as f64);
+    }
+    gauge!("anaf_portal_refresh_due").set(lifecycle.due_now as f64);
+}

@@ -1,0 +1,120 @@
+//! The lifecycle page (support staff and platform admins): where every token stands with the
+//! refresh engine, why refreshes fail, how much of the ANAF budget each minute used, and every
+//! engine's last and next tick. Read-only, no secret.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::app::AppState;
+use crate::auth::SupportStaff;
+use crate::db::models::call_counts::{self, ANAF};
+use crate::db::models::engine_instances::{self, EngineInstance};
+use crate::db::models::{anaf_budget, now, tokens};
+use crate::engine::lifecycle::Lifecycle;
+use crate::error::AppError;
+use crate::i18n::Catalog;
+use crate::web::page::{Page, html};
+use crate::web::templates::{BudgetMinute, Counted, InstanceRow, LifecyclePage};
+use crate::web::views::date_time;
+
+/// Minutes of budget use shown.
+const BUDGET_MINUTES: i64 = 15;
+/// An engine whose next tick is this late is shown as silent (it may have died).
+const LATE: TimeDelta = TimeDelta::minutes(5);
+
+pub async fn show(
+    _staff: SupportStaff,
+    page: Page,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let at = now();
+    let (listed, minutes, paused, instances) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                tokens::list_all(conn)?,
+                call_counts::since(conn, ANAF, at - TimeDelta::minutes(BUDGET_MINUTES))?,
+                anaf_budget::paused_until(conn, at)?,
+                engine_instances::recent(conn, at - TimeDelta::days(1))?,
+            ))
+        })
+        .await?;
+    let summary = Lifecycle::of(&listed, at);
+    let counted = |prefix: &str, counts: &std::collections::BTreeMap<&'static str, usize>| {
+        counts
+            .iter()
+            .map(|(code, count)| Counted {
+                code,
+                label: page.t.get(&format!("{prefix}-{code}")),
+                count: *count,
+            })
+            .collect::<Vec<_>>()
+    };
+    let statuses = counted("filter", &summary.by_status);
+    let states = counted("lifecycle-state", &summary.by_refresh_state);
+    let limit = state.anaf_calls_per_minute;
+    let budget = minutes
+        .into_iter()
+        .rev()
+        .map(|(minute, calls)| BudgetMinute {
+            minute: minute.format("%H:%M").to_string(),
+            calls,
+            percent: u32::try_from(calls).unwrap_or(0).saturating_mul(100) / limit.max(1),
+        })
+        .collect();
+    let instances = instances
+        .iter()
+        .map(|instance| instance_row(instance, at, &page.t))
+        .collect();
+    html(
+        StatusCode::OK,
+        &LifecyclePage {
+            summary,
+            statuses,
+            states,
+            budget,
+            limit: page
+                .t
+                .format("lifecycle-budget_limit", &[("limit", limit.into())]),
+            paused: paused.map(|until| {
+                page.t
+                    .format("lifecycle-paused", &[("until", date_time(until).into())])
+            }),
+            instances,
+            page,
+        },
+    )
+}
+
+fn instance_row(instance: &EngineInstance, at: NaiveDateTime, t: &Catalog) -> InstanceRow {
+    let when =
+        |moment: Option<NaiveDateTime>| moment.map_or_else(|| t.get("common-dash"), date_time);
+    let state = match (instance.stopped_at, instance.next_tick_at) {
+        (Some(stopped), _) => t.format(
+            "lifecycle-instance_stopped",
+            &[("at", date_time(stopped).into())],
+        ),
+        (None, Some(next)) if next + LATE < at => t.format(
+            "lifecycle-instance_silent",
+            &[("at", date_time(next).into())],
+        ),
+        (None, _) => t.get("lifecycle-instance_running"),
+    };
+    InstanceRow {
+        host: instance.host.clone(),
+        started: date_time(instance.started_at),
+        last_tick: when(instance.last_tick_at),
+        next_tick: when(instance.next_tick_at),
+        last_sweep: t.format(
+            "lifecycle-last_sweep",
+            &[
+                ("refreshed", instance.last_refreshed.into()),
+                ("failed", instance.last_failed.into()),
+                ("probed", instance.last_probed.into()),
+            ],
+        ),
+        running: instance.stopped_at.is_none(),
+        state,
+    }
+}
