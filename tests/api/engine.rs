@@ -197,6 +197,37 @@ async fn a_refused_refresh_token_is_left_for_a_reconnect() {
     assert!(page.contains("data-status=\"reconnect_needed\""), "{page}");
 }
 
+/// Saves `count` pairs minted by `anaf` through `app`'s API (`key`'s user is logged in there),
+/// each for a new company.
+async fn save_minted_tokens(anaf: &ExternalAnaf, app: &TestApp, key: &str, count: usize) {
+    let mut stem = 3_000_000u32;
+    let mut saved = 0;
+    while saved < count {
+        stem += 1;
+        let Some(cif) = (0..10)
+            .map(|check| format!("{stem}{check}"))
+            .find(|c| anaf_portal::domain::Cif::parse(c).is_ok())
+        else {
+            continue;
+        };
+        app.add_company(&cif, "").await;
+        let minted = anaf
+            .control(
+                "mint",
+                json!({"certificate_serial": serial_with_rights(), "client_id": "portal-client"}),
+            )
+            .await;
+        let response = app
+            .api_post(
+                key,
+                json!({"token": minted["access_token"], "refreshToken": minted["refresh_token"], "cif": cif}),
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 201);
+        saved += 1;
+    }
+}
+
 #[tokio::test]
 async fn three_instances_refresh_every_due_token_exactly_once() {
     // One ANAF for all three (a sandbox portal's simulator lives in its own process).
@@ -205,39 +236,17 @@ async fn three_instances_refresh_every_due_token_exactly_once() {
     anaf.register(callback).await;
     anaf.control("clock", json!({"offset_seconds": -85 * 86_400}))
         .await;
-    let args = anaf.portal_args(callback);
+    let mut args = anaf.portal_args(callback);
+    // The budget is not what this test is about.
+    args.extend(["--anaf-calls-per-minute".to_owned(), "100000".to_owned()]);
     let web_only: Vec<&str> = args.iter().map(String::as_str).collect();
     let first = spawn_app_with(&web_only).await;
     let (key, _) = first.user_with_key("erp@firma.ro", &[]).await;
     first
         .login("erp@firma.ro", crate::helpers::STRONG_PASSWORD)
         .await;
-    let mut stem = 3_000_000u32;
-    let mut saved = 0;
-    while saved < 30 {
-        stem += 1;
-        let Some(cif) = (0..10)
-            .map(|check| format!("{stem}{check}"))
-            .find(|c| anaf_portal::domain::Cif::parse(c).is_ok())
-        else {
-            continue;
-        };
-        first.add_company(&cif, "").await;
-        let minted = anaf
-            .control(
-                "mint",
-                json!({"certificate_serial": serial_with_rights(), "client_id": "portal-client"}),
-            )
-            .await;
-        let response = first
-            .api_post(
-                &key,
-                json!({"token": minted["access_token"], "refreshToken": minted["refresh_token"], "cif": cif}),
-            )
-            .await;
-        assert_eq!(response.status().as_u16(), 201);
-        saved += 1;
-    }
+    let saved = 300;
+    save_minted_tokens(&anaf, &first, &key, saved).await;
 
     let mut with_engine = web_only.clone();
     with_engine.extend(ENGINE);
@@ -248,7 +257,7 @@ async fn three_instances_refresh_every_due_token_exactly_once() {
     ];
     wait_for(
         "every due token refreshed",
-        Duration::from_secs(60),
+        Duration::from_secs(120),
         async || anaf.refresh_calls() >= saved,
     )
     .await;
@@ -320,6 +329,80 @@ async fn the_worker_command_refreshes_without_a_web_server_and_stops_on_sigterm(
         .expect("json");
     assert_ne!(listed[0]["expiresAt"], Value::Null);
     assert_eq!(listed[0]["refresh"]["state"], "scheduled", "{listed}");
+}
+
+#[tokio::test]
+async fn an_engine_killed_mid_sweep_leaves_nothing_stuck() {
+    let anaf = ExternalAnaf::start().await;
+    let callback = "http://127.0.0.1:9/anaf/callback";
+    anaf.register(callback).await;
+    anaf.control("clock", json!({"offset_seconds": -85 * 86_400}))
+        .await;
+    // A refresh token keeps working after use: the pairs whose answers die with the worker can
+    // be refreshed again by whoever takes over.
+    anaf.control("settings", json!({"refresh_mode": "reusable"}))
+        .await;
+    let mut settings = anaf.portal_args(callback);
+    settings.extend(["--refresh-timeout".to_owned(), "2s".to_owned()]);
+    let web_only: Vec<&str> = settings.iter().map(String::as_str).collect();
+    let app = spawn_app_with(&web_only).await;
+    let (key, _) = app.user_with_key("erp@firma.ro", &[]).await;
+    app.login("erp@firma.ro", crate::helpers::STRONG_PASSWORD)
+        .await;
+    save_minted_tokens(&anaf, &app, &key, 8).await;
+
+    // The worker's first claim (4 tokens) reaches ANAF, which answers slowly; the worker dies.
+    anaf.control(
+        "faults",
+        json!({"endpoint": "token", "kind": "slow_answer", "ms": 1500, "count": 4}),
+    )
+    .await;
+    let data_dir = app.data_dir.path().display().to_string();
+    let mut args = web_only.clone();
+    args.extend(["--database-url", &app.database_url, "--data-dir", &data_dir]);
+    args.extend(["--scheduler-tick", "1s"]);
+    let mut worker = start_worker(&args);
+    wait_for(
+        "the worker's first claim",
+        Duration::from_secs(20),
+        async || anaf.refresh_calls() == 4,
+    )
+    .await;
+    worker.kill().expect("kill -9");
+    worker.wait().expect("reaped");
+
+    // Another instance takes over once the dead worker's leases run out (1.5 × 2 s).
+    let mut with_engine = web_only.clone();
+    with_engine.extend(ENGINE);
+    let _survivor = spawn_app_on(&app.database_url, &with_engine).await;
+    wait_for(
+        "every token refreshed",
+        Duration::from_secs(30),
+        async || anaf.refresh_calls() >= 12,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The four answers lost with the worker cost one more call each, nothing else.
+    assert_eq!(anaf.refresh_calls(), 12);
+    let listed: Value = app
+        .api(reqwest::Method::GET, "/api/v1/anaf/tokens", &key)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let tokens = listed.as_array().expect("a list");
+    assert_eq!(tokens.len(), 8);
+    for token in tokens {
+        assert_eq!(token["refresh"]["state"], "scheduled", "{token}");
+        assert_eq!(token["isValid"], true, "{token}");
+        assert!(
+            token["refresh"]["dueAt"].as_str() > Some(now.as_str()),
+            "refreshed, so due again later: {token}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -667,4 +750,57 @@ async fn the_lifecycle_page_shows_states_causes_budget_and_engines() {
         "this instance's engine: {page}"
     );
     assert!(!page.contains("eyJ"), "no token on the page");
+}
+
+#[tokio::test]
+async fn a_token_deleted_while_the_engine_refreshes_it_stays_deleted() {
+    let app = spawn_app_with(ENGINE).await;
+    tokens_expire_in(&app, 5).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma SRL").await;
+    let key = app.key_from_page("ERP").await;
+    // ANAF takes its time answering the code exchange and then the engine's refresh.
+    app.sim_post(
+        "faults",
+        json!({"endpoint": "token", "kind": "slow_answer", "ms": 2000, "count": 2}),
+    )
+    .await;
+    app.connect_with(company, &serial_with_rights()).await;
+    let id = first_token(&app, &key).await["id"].clone();
+    wait_for(
+        "the engine's refresh",
+        Duration::from_secs(15),
+        async || refresh_calls(&app).await.len() == 1,
+    )
+    .await;
+
+    let deleted = app
+        .api(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/anaf/tokens/{id}"),
+            &key,
+        )
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), 204);
+    // ANAF's answer arrives after the delete: it is not stored back, and the new pair is revoked.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let listed: Value = app
+        .api(reqwest::Method::GET, "/api/v1/anaf/tokens", &key)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed, json!([]), "deleting wins");
+    let page = app.get_html(&format!("/companies/{company}")).await;
+    assert!(page.contains("data-status=\"not_connected\""), "{page}");
+    let revokes = app.sim_calls("revoke").await;
+    assert!(
+        revokes.len() >= 2,
+        "the deleted pair and the one ANAF answered with are revoked: {revokes:?}"
+    );
+    assert_eq!(refresh_calls(&app).await.len(), 1);
 }
