@@ -318,21 +318,8 @@ impl Config {
                 "must not be shorter than ANAF_PORTAL_SESSION_IDLE_TIMEOUT",
             ));
         }
-        let max_failures = args
-            .login_max_failures
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| {
-                invalid(
-                    "ANAF_PORTAL_LOGIN_MAX_FAILURES",
-                    format!(
-                        "'{}' is not a whole number above 0",
-                        args.login_max_failures
-                    ),
-                )
-            })?;
+        let max_failures =
+            parse_positive("ANAF_PORTAL_LOGIN_MAX_FAILURES", &args.login_max_failures)?;
         let login_limits = LoginLimits {
             max_failures,
             window: parse_duration(
@@ -500,22 +487,20 @@ fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
         jwt_public_key_pem,
         pkce: parse_bool("ANAF_OAUTH_PKCE", &args.anaf_oauth_pkce)?,
         timeout: parse_duration("ANAF_HTTP_TIMEOUT", &args.anaf_http_timeout)?,
-        calls_per_minute: args
-            .anaf_calls_per_minute
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| {
-                invalid(
-                    "ANAF_PORTAL_ANAF_CALLS_PER_MINUTE",
-                    format!(
-                        "'{}' is not a number above zero",
-                        args.anaf_calls_per_minute
-                    ),
-                )
-            })?,
+        calls_per_minute: parse_positive(
+            "ANAF_PORTAL_ANAF_CALLS_PER_MINUTE",
+            &args.anaf_calls_per_minute,
+        )?,
     })
+}
+
+/// A whole number above zero.
+fn parse_positive(variable: &'static str, raw: &str) -> Result<u32, ConfigError> {
+    raw.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| invalid(variable, format!("'{raw}' is not a whole number above 0")))
 }
 
 /// The key itself when it looks like PEM, else the file it names; checked to parse.

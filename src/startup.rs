@@ -458,8 +458,8 @@ fn csp_form_action(config: &Config) -> String {
 }
 
 /// Deletes expired sessions, stale login failures, call counts older than two days (the
-/// budget's minutes and the rights probes' days) and engines silent for a day, every few
-/// minutes.
+/// budget's minutes, the rights probes' days; the background's seconds after ten minutes) and
+/// engines silent for a day, every few minutes.
 fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
     let absolute = chrono::TimeDelta::from_std(absolute).unwrap_or(chrono::TimeDelta::MAX);
     let window = chrono::TimeDelta::from_std(failure_window).unwrap_or(chrono::TimeDelta::MAX);
@@ -481,7 +481,12 @@ fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
                         at.checked_sub_signed(window)
                             .unwrap_or(chrono::NaiveDateTime::MIN),
                     )?;
-                    call_counts::delete_before(conn, at - chrono::TimeDelta::days(2))?;
+                    call_counts::delete_before(conn, None, at - chrono::TimeDelta::days(2))?;
+                    call_counts::delete_before(
+                        conn,
+                        Some(call_counts::ANAF_BACKGROUND),
+                        at - chrono::TimeDelta::minutes(10),
+                    )?;
                     engine_instances::delete_silent_since(conn, at - chrono::TimeDelta::days(1))?;
                     Ok(gone)
                 })

@@ -251,7 +251,18 @@ impl Drop for Server {
 
 /// `anaf-portal user create --email <email> --role user` on `data_dir`, the password on stdin.
 pub fn create_user(data_dir: &Path, email: &str, password: &str) -> anyhow::Result<()> {
+    create_user_with(data_dir, &[], email, password)
+}
+
+/// `create_user` with `env` on top of `portal_command`'s environment (e.g. `DATABASE_URL`).
+pub fn create_user_with(
+    data_dir: &Path,
+    env: &[(&str, &str)],
+    email: &str,
+    password: &str,
+) -> anyhow::Result<()> {
     let mut user = portal_command(data_dir)
+        .envs(env.iter().copied())
         .args(["user", "create", "--email", email, "--role", "user"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -274,7 +285,18 @@ pub fn create_user(data_dir: &Path, email: &str, password: &str) -> anyhow::Resu
 
 /// `anaf-portal api-key create --email <email> --name <name>` on `data_dir`: the key it prints.
 pub fn create_api_key(data_dir: &Path, email: &str, name: &str) -> anyhow::Result<String> {
+    create_api_key_with(data_dir, &[], email, name)
+}
+
+/// `create_api_key` with `env` on top of `portal_command`'s environment.
+pub fn create_api_key_with(
+    data_dir: &Path,
+    env: &[(&str, &str)],
+    email: &str,
+    name: &str,
+) -> anyhow::Result<String> {
     let output = portal_command(data_dir)
+        .envs(env.iter().copied())
         .args(["api-key", "create", "--email", email, "--name", name])
         .output()
         .with_context(|| format!("spawning {} api-key create", binary()))?;

@@ -1,18 +1,17 @@
 //! The portal-wide budget of calls to ANAF: `ANAF_PORTAL_ANAF_CALLS_PER_MINUTE` across all
-//! instances together, counted in the database (the `anaf` counter of `call_counts`). People go before the
-//! background: the engine's calls are paced evenly over the minute (by its 30th second at most
-//! half of the budget is used), while a person's call may take whatever is left at once; so a
-//! person waits at most until the next minute starts, and only when the whole budget was spent.
-//! A call over its limit waits for the next second (background) or minute. A 429 from ANAF pauses every call of
-//! every instance for its `Retry-After` (a minute when ANAF sent none): a call asked for during
-//! the pause fails at once as rate-limited (and is retried after it), rather than wait holding a
-//! refresh lease.
+//! instances together, counted per minute in the database (`call_counts`). People go before the
+//! background: the engine's calls are paced, at most a sixtieth of the budget in any second
+//! (counted per second, portal-wide), so it never bursts and a person's call finds the minute's
+//! remainder at once; only when the whole minute is spent does a person wait for the next one.
+//! A 429 from ANAF pauses every call of every instance for its `Retry-After` (a minute when ANAF
+//! sent none): a call asked for during the pause fails at once as rate-limited (and is retried
+//! after it), rather than wait holding a refresh lease.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use chrono::{NaiveDateTime, TimeDelta, Timelike};
+use chrono::TimeDelta;
 
 use crate::anaf::client::{AnafError, CallGate, Priority};
 use crate::db::Db;
@@ -33,19 +32,16 @@ impl AnafBudget {
     }
 
     async fn wait_for_turn(&self, priority: Priority) -> Result<(), AnafError> {
-        let per_minute = self.per_minute;
+        let per_minute = i32::try_from(self.per_minute).unwrap_or(i32::MAX);
+        let per_second = match priority {
+            Priority::Person => None,
+            Priority::Background => Some(background_per_second(self.per_minute)),
+        };
         let asked = std::time::Instant::now();
         loop {
             let admission = self
                 .db
-                .run(move |conn| {
-                    let at = now();
-                    Ok(anaf_budget::take(
-                        conn,
-                        at,
-                        limit(per_minute, priority, at),
-                    )?)
-                })
+                .run(move |conn| Ok(anaf_budget::take(conn, now(), per_minute, per_second)?))
                 .await;
             match admission {
                 Ok(Admission::Admitted) => {
@@ -56,16 +52,15 @@ impl AnafBudget {
                     let seconds = (until - now()).num_seconds().max(1);
                     return Err(AnafError::RateLimited(u64::try_from(seconds).ok()));
                 }
-                Ok(Admission::NextMinute(next_minute)) => {
-                    // The background's limit grows every second; a person asks again each
-                    // second too, as a pause can end early.
-                    let at = now();
-                    let next_second = at.with_nanosecond(0).unwrap_or(at) + TimeDelta::seconds(1);
-                    let wait = (next_second.min(next_minute) - at)
-                        .to_std()
-                        .unwrap_or_default();
+                Ok(Admission::Full(retry_at)) => {
+                    // At most a second at a time: a person's turn can come early (a pause
+                    // ends, the minute turns).
+                    let wait = (retry_at - now()).to_std().unwrap_or_default();
                     tracing::debug!(?priority, ?wait, "waiting for the ANAF call budget");
-                    tokio::time::sleep(wait.max(Duration::from_millis(10))).await;
+                    tokio::time::sleep(
+                        wait.clamp(Duration::from_millis(10), Duration::from_secs(1)),
+                    )
+                    .await;
                 }
                 // The call is not held hostage by the budget's own storage: ANAF's limit still
                 // applies, and its 429s are handled as failures.
@@ -78,18 +73,9 @@ impl AnafBudget {
     }
 }
 
-/// How many calls of the minute `at` falls in may have been made when a call of this priority
-/// asks at `at`: the whole budget for a person; for the background, the share of the minute
-/// that has passed (rounded up, so its first second is not empty).
-fn limit(per_minute: u32, priority: Priority, at: NaiveDateTime) -> i32 {
-    let limit = match priority {
-        Priority::Person => per_minute,
-        Priority::Background => {
-            let seconds = at.second().min(59) + 1;
-            (per_minute.saturating_mul(seconds)).div_ceil(60).max(1)
-        }
-    };
-    i32::try_from(limit).unwrap_or(i32::MAX)
+/// The background's calls allowed in any one second: its share of the minute, rounded up.
+fn background_per_second(per_minute: u32) -> i32 {
+    i32::try_from(per_minute.div_ceil(60)).unwrap_or(i32::MAX)
 }
 
 impl CallGate for AnafBudget {
@@ -128,23 +114,10 @@ impl CallGate for AnafBudget {
 mod tests {
     use super::*;
 
-    fn second(s: u32) -> NaiveDateTime {
-        // 1_800_000_000 is a whole minute.
-        chrono::DateTime::from_timestamp(1_800_000_000 + i64::from(s), 0)
-            .expect("valid")
-            .naive_utc()
-    }
-
     #[test]
-    fn people_get_the_whole_minute_and_the_background_its_pace() {
-        assert_eq!(limit(6000, Priority::Person, second(0)), 6000);
-        assert_eq!(limit(6000, Priority::Background, second(0)), 100);
-        assert_eq!(limit(6000, Priority::Background, second(29)), 3000);
-        assert_eq!(limit(6000, Priority::Background, second(59)), 6000);
-        assert_eq!(
-            limit(1, Priority::Background, second(0)),
-            1,
-            "never nothing"
-        );
+    fn the_background_gets_a_sixtieth_of_the_minute_each_second() {
+        assert_eq!(background_per_second(6000), 100);
+        assert_eq!(background_per_second(500), 9);
+        assert_eq!(background_per_second(1), 1, "never nothing");
     }
 }

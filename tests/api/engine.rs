@@ -28,6 +28,16 @@ async fn tokens_expire_in(app: &TestApp, days: i64) {
         .await;
 }
 
+/// Registers the first account (the platform's admin), adds a company and connects it with a
+/// token the engine finds due at once (it expires in 5 days); the company's id.
+async fn connect_due_token(app: &TestApp) -> i64 {
+    tokens_expire_in(app, 5).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma SRL").await;
+    app.connect_with(company, &serial_with_rights()).await;
+    company
+}
+
 async fn wait_for(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !done().await {
@@ -39,10 +49,7 @@ async fn wait_for(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bo
 #[tokio::test]
 async fn a_due_token_is_refreshed_by_the_engine_alone_and_only_once() {
     let app = spawn_app_with(ENGINE).await;
-    tokens_expire_in(&app, 5).await;
-    app.register_logged_in("contabil@firma.ro").await;
-    let company = app.add_company(CIF, "Firma SRL").await;
-    app.connect_with(company, &serial_with_rights()).await;
+    let company = connect_due_token(&app).await;
 
     wait_for(
         "the engine's refresh",
@@ -61,17 +68,20 @@ async fn a_due_token_is_refreshed_by_the_engine_alone_and_only_once() {
     assert!(page.contains("data-refresh=\"scheduled\""), "{page}");
 }
 
-/// The API key's view of the first token.
-async fn first_token(app: &TestApp, key: &str) -> Value {
-    let listed: Value = app
-        .api(reqwest::Method::GET, "/api/v1/anaf/tokens", key)
+/// The API key's token list.
+async fn list_tokens(app: &TestApp, key: &str) -> Value {
+    app.api(reqwest::Method::GET, "/api/v1/anaf/tokens", key)
         .send()
         .await
         .expect("list")
         .json()
         .await
-        .expect("json");
-    listed[0].clone()
+        .expect("json")
+}
+
+/// The API key's view of the first token.
+async fn first_token(app: &TestApp, key: &str) -> Value {
+    list_tokens(app, key).await[0].clone()
 }
 
 #[tokio::test]
@@ -84,10 +94,7 @@ async fn a_refresh_token_whose_date_refreshes_cannot_move_asks_for_a_reconnect_b
         json!({"refresh_restarts_lifetime": false, "refresh_token_lifetime_days": 95}),
     )
     .await;
-    tokens_expire_in(&app, 5).await;
-    app.register_logged_in("contabil@firma.ro").await;
-    let company = app.add_company(CIF, "Firma SRL").await;
-    app.connect_with(company, &serial_with_rights()).await;
+    let company = connect_due_token(&app).await;
     let key = app.key_from_page("ERP").await;
     let hard_date = first_token(&app, &key).await["refreshExpiresAt"]
         .as_str()
@@ -132,10 +139,7 @@ async fn a_refresh_token_whose_date_refreshes_cannot_move_asks_for_a_reconnect_b
 #[tokio::test]
 async fn passing_failures_are_retried_later_and_say_when() {
     let app = spawn_app_with(ENGINE).await;
-    tokens_expire_in(&app, 5).await;
-    app.register_logged_in("contabil@firma.ro").await;
-    let company = app.add_company(CIF, "Firma SRL").await;
-    app.connect_with(company, &serial_with_rights()).await;
+    let company = connect_due_token(&app).await;
     app.sim_post(
         "faults",
         json!({"endpoint": "token", "kind": "status", "status": 503, "count": 10}),
@@ -158,14 +162,7 @@ async fn passing_failures_are_retried_later_and_say_when() {
 
     // The API says the same, with when the next try is.
     let key = app.key_from_page("ERP").await;
-    let listed: Value = app
-        .api(reqwest::Method::GET, "/api/v1/anaf/tokens", &key)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Value = list_tokens(&app, &key).await;
     let refresh = &listed[0]["refresh"];
     assert_eq!(refresh["state"], "retrying", "{listed}");
     assert!(refresh["nextAttemptAt"].is_string(), "{listed}");
@@ -180,10 +177,7 @@ async fn passing_failures_are_retried_later_and_say_when() {
 #[tokio::test]
 async fn a_refused_refresh_token_is_left_for_a_reconnect() {
     let app = spawn_app_with(ENGINE).await;
-    tokens_expire_in(&app, 5).await;
-    app.register_logged_in("contabil@firma.ro").await;
-    let company = app.add_company(CIF, "Firma SRL").await;
-    app.connect_with(company, &serial_with_rights()).await;
+    let company = connect_due_token(&app).await;
     // ANAF's clock moves past the refresh token's year (the portal's does not): ANAF refuses it.
     app.sim_post("clock", json!({"advance_days": 400})).await;
 
@@ -319,14 +313,7 @@ async fn the_worker_command_refreshes_without_a_web_server_and_stops_on_sigterm(
     assert!(status.success());
     let exit = worker.wait().expect("exit");
     assert!(exit.success(), "a clean stop: {exit:?}");
-    let listed: Value = app
-        .api(reqwest::Method::GET, "/api/v1/anaf/tokens", &key)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Value = list_tokens(&app, &key).await;
     assert_ne!(listed[0]["expiresAt"], Value::Null);
     assert_eq!(listed[0]["refresh"]["state"], "scheduled", "{listed}");
 }
@@ -384,14 +371,7 @@ async fn an_engine_killed_mid_sweep_leaves_nothing_stuck() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     // The four answers lost with the worker cost one more call each, nothing else.
     assert_eq!(anaf.refresh_calls(), 12);
-    let listed: Value = app
-        .api(reqwest::Method::GET, "/api/v1/anaf/tokens", &key)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Value = list_tokens(&app, &key).await;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let tokens = listed.as_array().expect("a list");
     assert_eq!(tokens.len(), 8);
@@ -502,36 +482,41 @@ async fn the_budget_admits_its_limit_each_minute_and_nothing_during_a_pause() {
                 .and_then(|d| d.and_hms_opt(10, minute, second))
                 .expect("time")
         };
-        for second in [1, 2, 3] {
-            assert_eq!(
-                anaf_budget::take(&mut conn, at(0, second), 3),
-                Ok(Admission::Admitted)
-            );
-        }
+        let take = |conn: &mut _, when, person: bool| {
+            let per_second = (!person).then_some(2);
+            anaf_budget::take(conn, when, 5, per_second).expect("take")
+        };
+        // The background: two a second, however many it asks for.
+        assert_eq!(take(&mut conn, at(0, 1), false), Admission::Admitted);
+        assert_eq!(take(&mut conn, at(0, 1), false), Admission::Admitted);
         assert_eq!(
-            anaf_budget::take(&mut conn, at(0, 4), 3),
-            Ok(Admission::NextMinute(at(1, 0))),
-            "the fourth call of the minute waits"
+            take(&mut conn, at(0, 1), false),
+            Admission::Full(at(0, 2)),
+            "the third in one second waits for the next"
         );
-        // A person's larger share still has room in the same minute.
+        assert_eq!(take(&mut conn, at(0, 2), false), Admission::Admitted);
+        // A person takes what is left of the minute at once, ahead of the background.
+        assert_eq!(take(&mut conn, at(0, 2), true), Admission::Admitted);
+        assert_eq!(take(&mut conn, at(0, 2), true), Admission::Admitted);
         assert_eq!(
-            anaf_budget::take(&mut conn, at(0, 5), 4),
-            Ok(Admission::Admitted)
+            take(&mut conn, at(0, 3), false),
+            Admission::Full(at(1, 0)),
+            "the minute's five are used"
         );
-        assert_eq!(
-            anaf_budget::take(&mut conn, at(1, 0), 3),
-            Ok(Admission::Admitted)
-        );
+        assert_eq!(take(&mut conn, at(0, 4), true), Admission::Full(at(1, 0)));
+        assert_eq!(take(&mut conn, at(1, 0), true), Admission::Admitted);
+
         anaf_budget::pause_until(&mut conn, at(2, 30)).expect("pause");
         anaf_budget::pause_until(&mut conn, at(2, 0)).expect("a shorter pause changes nothing");
         assert_eq!(
-            anaf_budget::take(&mut conn, at(1, 10), 3),
-            Ok(Admission::Paused(at(2, 30)))
+            take(&mut conn, at(1, 10), true),
+            Admission::Paused(at(2, 30))
         );
         assert_eq!(
-            anaf_budget::take(&mut conn, at(2, 31), 3),
-            Ok(Admission::Admitted)
+            take(&mut conn, at(1, 10), false),
+            Admission::Paused(at(2, 30))
         );
+        assert_eq!(take(&mut conn, at(2, 31), false), Admission::Admitted);
     })
     .await
     .expect("join");
@@ -665,10 +650,7 @@ async fn metrics_answer_only_with_the_token_and_show_refreshes_calls_and_tokens(
         METRICS_TOKEN,
     ])
     .await;
-    tokens_expire_in(&app, 5).await;
-    app.register_logged_in("contabil@firma.ro").await;
-    let company = app.add_company(CIF, "Firma SRL").await;
-    app.connect_with(company, &serial_with_rights()).await;
+    connect_due_token(&app).await;
     wait_for(
         "the engine's refresh",
         Duration::from_secs(15),
@@ -724,11 +706,8 @@ async fn metrics_answer_only_with_the_token_and_show_refreshes_calls_and_tokens(
 #[tokio::test]
 async fn the_lifecycle_page_shows_states_causes_budget_and_engines() {
     let app = spawn_app_with(ENGINE).await;
-    tokens_expire_in(&app, 5).await;
     // The first account is the platform's admin.
-    app.register_logged_in("admin@portal.ro").await;
-    let failing = app.add_company(CIF, "Firma SRL").await;
-    app.connect_with(failing, &serial_with_rights()).await;
+    connect_due_token(&app).await;
     app.sim_post(
         "faults",
         json!({"endpoint": "token", "kind": "status", "status": 503, "count": 10}),
@@ -786,14 +765,7 @@ async fn a_token_deleted_while_the_engine_refreshes_it_stays_deleted() {
     assert_eq!(deleted.status(), 204);
     // ANAF's answer arrives after the delete: it is not stored back, and the new pair is revoked.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let listed: Value = app
-        .api(reqwest::Method::GET, "/api/v1/anaf/tokens", &key)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Value = list_tokens(&app, &key).await;
     assert_eq!(listed, json!([]), "deleting wins");
     let page = app.get_html(&format!("/companies/{company}")).await;
     assert!(page.contains("data-status=\"not_connected\""), "{page}");
@@ -803,4 +775,64 @@ async fn a_token_deleted_while_the_engine_refreshes_it_stays_deleted() {
         "the deleted pair and the one ANAF answered with are revoked: {revokes:?}"
     );
     assert_eq!(refresh_calls(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn failures_that_last_past_the_threshold_flag_the_token_as_failing() {
+    let app = spawn_app_with(&[
+        "--worker",
+        "on",
+        "--scheduler-tick",
+        "1s",
+        "--refresh-failing-after",
+        "1s",
+    ])
+    .await;
+    tokens_expire_in(&app, 5).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma SRL").await;
+    let key = app.key_from_page("ERP").await;
+    app.sim_post(
+        "faults",
+        json!({"endpoint": "token", "kind": "status", "status": 502, "count": 10}),
+    )
+    .await;
+    // Saved through the API: no call to ANAF's token endpoint before the engine's.
+    app.save_minted(&key, Some(CIF)).await;
+    wait_for(
+        "the engine's failed try",
+        Duration::from_secs(15),
+        async || !refresh_calls(&app).await.is_empty(),
+    )
+    .await;
+    assert_eq!(
+        first_token(&app, &key).await["refresh"]["state"],
+        "retrying"
+    );
+
+    // Failing for longer than the threshold: the next failure (a person's) flags it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let id = first_token(&app, &key).await["id"].clone();
+    let response = app
+        .api(
+            reqwest::Method::POST,
+            &format!("/api/v1/anaf/tokens/{id}/refresh?force=true"),
+            &key,
+        )
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(response.status(), 503);
+    let token = first_token(&app, &key).await;
+    assert_eq!(token["refresh"]["state"], "failing", "{token}");
+    assert!(token["refresh"]["failingSince"].is_string(), "{token}");
+    for page in [
+        format!("/companies/{company}"),
+        "/tokens".to_owned(),
+        "/support".to_owned(),
+    ] {
+        let html = app.get_html(&page).await;
+        assert!(html.contains("data-refresh=\"failing\""), "{page}: {html}");
+        assert!(html.contains("HTTP 502"), "{page} shows the cause: {html}");
+    }
 }

@@ -118,6 +118,7 @@ impl SimulatorArgs {
             lista_daily_limit_per_cif: self.lista_daily_limit,
             calls_per_minute_limit: self.calls_per_minute,
             signing_key_pem,
+            ..SimulatorSettings::default()
         })
     }
 }

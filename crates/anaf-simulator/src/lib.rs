@@ -72,6 +72,8 @@ pub struct SimulatorSettings {
     pub revoke_mode: RevokeMode,
     pub lista_daily_limit_per_cif: u32,
     pub calls_per_minute_limit: u32,
+    /// How many calls the call log keeps (the oldest go first).
+    pub call_log_capacity: usize,
     /// PKCS#8 or PKCS#1 RSA private key; `None` = generated (cached per process).
     pub signing_key_pem: Option<String>,
 }
@@ -85,6 +87,7 @@ impl Default for SimulatorSettings {
             revoke_mode: RevokeMode::AnafRedirect,
             lista_daily_limit_per_cif: 1500,
             calls_per_minute_limit: 1000,
+            call_log_capacity: 10_000,
             signing_key_pem: None,
         }
     }

@@ -13,7 +13,6 @@ use super::{
 };
 
 /// Oldest calls are dropped past this many entries.
-const CALL_LOG_CAPACITY: usize = 10_000;
 
 /// Lifetime of an authorization code (ANAF's PDF: exchange it within 60 seconds).
 pub(crate) const CODE_LIFETIME_SECONDS: i64 = 60;
@@ -28,6 +27,8 @@ pub(crate) struct State {
     pub revoke_mode: RevokeMode,
     pub lista_daily_limit_per_cif: u32,
     pub calls_per_minute_limit: u32,
+    /// How many calls `calls` keeps.
+    pub call_log_capacity: usize,
     /// Disputed or variable details of ANAF's behaviour (runtime switches only).
     pub variants: Variants,
     /// Added to the real clock; every expiry is issued and checked on this clock.
@@ -139,6 +140,7 @@ impl State {
             revoke_mode: settings.revoke_mode,
             lista_daily_limit_per_cif: settings.lista_daily_limit_per_cif,
             calls_per_minute_limit: settings.calls_per_minute_limit,
+            call_log_capacity: settings.call_log_capacity,
             variants: Variants::default(),
             clock_offset_seconds: 0,
             codes: HashMap::new(),
@@ -172,7 +174,7 @@ impl State {
     pub fn record_call(&mut self, mut call: RecordedCall) {
         call.seq = self.next_call_seq;
         self.next_call_seq += 1;
-        if self.calls.len() >= CALL_LOG_CAPACITY {
+        if self.calls.len() >= self.call_log_capacity {
             self.calls.pop_front();
         }
         self.calls.push_back(call);

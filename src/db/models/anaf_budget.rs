@@ -4,7 +4,7 @@
 use chrono::{NaiveDateTime, TimeDelta, Timelike};
 use diesel::prelude::*;
 
-use crate::db::models::call_counts::{self, ANAF};
+use crate::db::models::call_counts::{self, ANAF, ANAF_BACKGROUND};
 use crate::db::schema::anaf_call_pause;
 use crate::db::{DbConnection, write_transaction};
 
@@ -13,34 +13,48 @@ use crate::db::{DbConnection, write_transaction};
 pub enum Admission {
     /// Counted: the call may go now.
     Admitted,
-    /// This minute's budget is spent: ask again at the next minute.
-    NextMinute(NaiveDateTime),
+    /// The budget is spent: ask again then (the next second or minute).
+    Full(NaiveDateTime),
     /// Every call waits until then (ANAF answered 429).
     Paused(NaiveDateTime),
 }
 
-/// The minute `at` falls in.
-fn minute_of(at: NaiveDateTime) -> NaiveDateTime {
-    at.with_second(0)
-        .and_then(|m| m.with_nanosecond(0))
-        .unwrap_or(at)
+/// `at` without its seconds (`Minute`) or its fraction of a second (`Second`).
+fn truncated(at: NaiveDateTime, to_minute: bool) -> NaiveDateTime {
+    let whole_second = at.with_nanosecond(0).unwrap_or(at);
+    match to_minute {
+        true => whole_second.with_second(0).unwrap_or(whole_second),
+        false => whole_second,
+    }
 }
 
-/// Counts one call in `at`'s minute when fewer than `limit` were counted there and no pause
-/// holds: a single conditional UPDATE, so instances asking at the same moment never together
-/// go over.
-pub fn take(conn: &mut DbConnection, at: NaiveDateTime, limit: i32) -> QueryResult<Admission> {
+/// Counts one call at `at` when no pause holds, fewer than `per_minute` calls were counted in
+/// its minute, and, for a background call (`background_per_second` set), fewer than that many
+/// background calls in its second. Each count is a single conditional UPDATE, so instances asking
+/// at the same moment never together go over.
+pub fn take(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    per_minute: i32,
+    background_per_second: Option<i32>,
+) -> QueryResult<Admission> {
     write_transaction(conn, |conn| {
         if let Some(until) = paused_until(conn, at)? {
             return Ok(Admission::Paused(until));
         }
-        let minute = minute_of(at);
-        let counted = call_counts::count_below(conn, ANAF, minute, limit)?;
-        Ok(if counted {
-            Admission::Admitted
-        } else {
-            Admission::NextMinute(minute + TimeDelta::minutes(1))
-        })
+        let second = truncated(at, false);
+        if let Some(per_second) = background_per_second
+            && !call_counts::count_below(conn, ANAF_BACKGROUND, second, per_second)?
+        {
+            return Ok(Admission::Full(second + TimeDelta::seconds(1)));
+        }
+        let minute = truncated(at, true);
+        Ok(
+            match call_counts::count_below(conn, ANAF, minute, per_minute)? {
+                true => Admission::Admitted,
+                false => Admission::Full(minute + TimeDelta::minutes(1)),
+            },
+        )
     })
 }
 

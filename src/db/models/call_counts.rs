@@ -1,6 +1,7 @@
 //! `call_counts`: how many calls each counter had in each period, shared by every instance.
-//! `anaf` counts every call to ANAF per minute (the portal's budget); `rights-probe:<CIF>` counts
-//! the rights probes of a CIF per day.
+//! `anaf` counts every call to ANAF per minute (the portal's budget), `anaf-background` the
+//! engine's calls per second (their pace); `rights-probe:<CIF>` counts the rights probes of a CIF
+//! per day.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -11,6 +12,9 @@ use crate::db::schema::call_counts;
 
 /// The counter of every call to ANAF, per minute.
 pub const ANAF: &str = "anaf";
+
+/// The counter of the background's calls to ANAF, per second.
+pub const ANAF_BACKGROUND: &str = "anaf-background";
 
 /// The counter of a CIF's rights probes, per day.
 pub fn rights_probes(cif: &str) -> String {
@@ -65,7 +69,15 @@ pub fn since(
         .load(conn)
 }
 
-/// Forgets the periods before `before`.
-pub fn delete_before(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(call_counts::table.filter(call_counts::period.lt(before))).execute(conn)
+/// Forgets the periods before `before`, of `counter` only when given.
+pub fn delete_before(
+    conn: &mut DbConnection,
+    counter: Option<&str>,
+    before: NaiveDateTime,
+) -> QueryResult<usize> {
+    let old = call_counts::table.filter(call_counts::period.lt(before));
+    match counter {
+        Some(counter) => diesel::delete(old.filter(call_counts::counter.eq(counter))).execute(conn),
+        None => diesel::delete(old).execute(conn),
+    }
 }
