@@ -12,8 +12,6 @@ use super::{
     TestCertificate, default_certificates,
 };
 
-/// Oldest calls are dropped past this many entries.
-
 /// Lifetime of an authorization code (ANAF's PDF: exchange it within 60 seconds).
 pub(crate) const CODE_LIFETIME_SECONDS: i64 = 60;
 
