@@ -284,6 +284,7 @@ jobs-title = Refreshing tokens
 jobs-running = Running: the refresh engine makes one ANAF call per token, a few at a time. This page updates itself.
 jobs-finished = Finished.
 jobs-progress = { $done } of { $total } done: { $refreshed } refreshed, { $failed } failed.
+jobs-failures = Not refreshed, and why
 jobs-nothing_to_do = No refreshable token is due for a refresh.
 members-title = Members
 members-role = Role in the company

@@ -288,6 +288,7 @@ jobs-refresh_expiring = Reîmprospătează toate cele scadente
 jobs-title = Reîmprospătare token-uri
 jobs-running = În curs: motorul de reîmprospătare face un apel ANAF pentru fiecare token, câteva odată. Pagina se actualizează singură.
 jobs-finished = Finalizat.
+jobs-failures = Nereîmprospătate și de ce
 jobs-progress = { $done ->
          [one] { $done } din { $total } procesat
         *[other] { $done } din { $total } procesate

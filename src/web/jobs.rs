@@ -39,10 +39,22 @@ pub async fn show(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (job_id, user_id) = (path.into_inner(), user.0.id);
-    let job = state
+    let (job, failures) = state
         .db
-        .run(move |conn| Ok(refresh_jobs::find_for_user(conn, job_id, user_id)?))
+        .run(move |conn| {
+            let Some(job) = refresh_jobs::find_for_user(conn, job_id, user_id)? else {
+                return Ok(None);
+            };
+            Ok(Some((job, refresh_jobs::failures(conn, job_id)?)))
+        })
         .await?
         .ok_or(AppError::NotFound)?;
-    html(StatusCode::OK, &JobPage { page, job })
+    html(
+        StatusCode::OK,
+        &JobPage {
+            page,
+            job,
+            failures,
+        },
+    )
 }

@@ -163,6 +163,8 @@ pub struct ReceivedInvitationView {
 pub struct JobPage {
     pub page: Page,
     pub job: crate::db::models::refresh_jobs::RefreshJob,
+    /// The companies whose refresh failed, with their token's last error.
+    pub failures: Vec<(crate::db::models::companies::Company, Option<String>)>,
 }
 
 impl JobPage {

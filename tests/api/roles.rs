@@ -275,6 +275,12 @@ async fn refresh_all_expiring_runs_one_job_with_one_anaf_call_per_token() {
         .send()
         .await
         .unwrap();
+    // One of the two refreshes fails: the job's page names its company and why.
+    app.sim_post(
+        "faults",
+        json!({"endpoint": "token", "kind": "status", "status": 503, "count": 1}),
+    )
+    .await;
 
     let r = app.post_form("/", "/tokens/refresh-expiring", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -288,10 +294,15 @@ async fn refresh_all_expiring_runs_one_job_with_one_anaf_call_per_token() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    assert!(page.contains("2 din 2 procesate"), "{page}");
+    let failures = &page[page
+        .find("id=\"job-failures\"")
+        .expect("the failures are listed")..];
     assert!(
-        page.contains("2 din 2 procesate: 2 reîmprospătate, 0 eșuate"),
-        "{page}"
+        failures.contains("Alfa SRL") ^ failures.contains("Beta SRL"),
+        "the company that failed: {page}"
     );
+    assert!(failures.contains("HTTP 503"), "and why: {page}");
     let refreshes = app
         .sim_calls("token")
         .await

@@ -3,8 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::models::companies::Company;
 use crate::db::models::{now, tokens};
-use crate::db::schema::{anaf_tokens, refresh_job_items, refresh_jobs};
+use crate::db::schema::{anaf_tokens, companies, refresh_job_items, refresh_jobs};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::TokenState;
 
@@ -192,4 +193,19 @@ pub fn find_for_user(
         .select(RefreshJob::as_select())
         .first(conn)
         .optional()
+}
+
+/// The companies whose refresh failed in the job, with the error their token shows, by CIF.
+pub fn failures(
+    conn: &mut DbConnection,
+    job_id: i64,
+) -> QueryResult<Vec<(Company, Option<String>)>> {
+    refresh_job_items::table
+        .inner_join(anaf_tokens::table.on(anaf_tokens::id.eq(refresh_job_items::token_id)))
+        .inner_join(companies::table.on(companies::id.eq(anaf_tokens::company_id)))
+        .filter(refresh_job_items::job_id.eq(job_id))
+        .filter(refresh_job_items::outcome.eq(ItemOutcome::Failed.as_str()))
+        .order(companies::cif.asc())
+        .select((Company::as_select(), anaf_tokens::last_error))
+        .load(conn)
 }
