@@ -10,17 +10,18 @@
 //! Run with `cargo bench --bench sweep` (about 25 minutes). The PostgreSQL scenarios need
 //! `ANAF_BENCH_POSTGRES_URL=postgres://user@host:port/postgres`, a server where the bench may
 //! create databases; without it they are reported as not run (and the bench fails). The sizes can
-//! be changed with `ANAF_BENCH_SWEEP_SIZES=1000,10000`.
+//! be changed with `ANAF_BENCH_SWEEP_SIZES=1000,10000`, and `ANAF_BENCH_SWEEP_SQLITE=off` leaves
+//! SQLite out.
 //!
 //! How: the ANAF simulator runs in this process (its clock set back 85 days, so every token it
 //! mints is due); a seeding portal (engine off, no budget to speak of) stores the tokens through
 //! `POST /api/v1/anaf/tokens`; then the measured instances start with the engine on and
 //! `ANAF_PORTAL_ANAF_CALLS_PER_MINUTE=6000`, a minute after the seeding (its calls would count
 //! against that minute's budget and the simulator's rolling minute). Every token costs two calls:
-//! its refresh and the rights probe after it. The rate comes from the simulator's call log;
-//! "steady" is the time between the tenth and the ninetieth percentile of the refresh calls, in
-//! whole seconds (as the budget counts). The
-//! idle `/healthz` p99 is taken on the same instance once the sweep is over. Exit code 1 when a
+//! its refresh and the rights probe after it. The rate is the portal's own count of its engines'
+//! calls per second (`call_counts`, the counter the budget enforces), every second of the sweep
+//! but its first and last tenth; the simulator's call log gives the 429s and the refresh calls.
+//! The idle `/healthz` p99 is taken on the same instance once the sweep is over. Exit code 1 when a
 //! target is missed, 2 when the bench could not run.
 
 mod common;
@@ -29,7 +30,6 @@ use std::time::{Duration, Instant};
 
 use anaf_simulator::{SimEndpoint, Simulator, SimulatorSettings, serve};
 use anyhow::{Context, bail};
-use chrono::Timelike;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -41,7 +41,7 @@ const CLIENT_ID: &str = "bench-portal";
 const CLIENT_SECRET: &str = "bench-portal-secret";
 /// A serial of the simulator's default certificates.
 const CERTIFICATE: &str = "34:00:00:25:69:a1:b2:c3:d4:e5:f6:00:00:00:00:01";
-const SAVES_IN_FLIGHT: usize = 16;
+const SAVES_IN_FLIGHT: usize = 8;
 const IDLE_WINDOW: Duration = Duration::from_secs(10);
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -97,9 +97,12 @@ async fn run() -> anyhow::Result<bool> {
     );
     println!();
 
+    let sqlite = std::env::var("ANAF_BENCH_SWEEP_SQLITE").map_or(true, |v| v != "off");
     let mut sweeps = Vec::new();
     for &tokens in &sizes {
-        sweeps.push(sweep(Backend::Sqlite, 1, tokens, None).await?);
+        if sqlite {
+            sweeps.push(sweep(Backend::Sqlite, 1, tokens, None).await?);
+        }
         if let Some(url) = &postgres {
             sweeps.push(sweep(Backend::Postgres, 2, tokens, Some(url)).await?);
         }
@@ -344,36 +347,17 @@ async fn sweep(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    // The steady part: from the tenth to the ninetieth percentile of the refresh calls, every
-    // call to ANAF in between counted (refreshes and the rights probes after them).
+    // The steady part: the engines' calls per second as the budget counted them (the
+    // `anaf-background` counter), without the first and last tenth of the sweep's seconds.
     let calls = simulator.calls();
-    let times = calls
-        .iter()
-        .map(|c| chrono::DateTime::parse_from_rfc3339(&c.at).context("a call's time"))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let refreshes: Vec<_> = calls
-        .iter()
-        .zip(&times)
-        .filter(|(c, _)| c.grant_type.as_deref() == Some("refresh_token"))
-        .map(|(_, at)| *at)
-        .collect();
-    let (Some(steady_from), Some(steady_to)) = (
-        refreshes.get(refreshes.len() / 10),
-        refreshes.get(refreshes.len() * 9 / 10),
-    ) else {
-        bail!("no refresh reached the simulator");
-    };
-    // Whole seconds, as the budget counts them.
-    let whole = |at: &chrono::DateTime<chrono::FixedOffset>| at.with_nanosecond(0).unwrap_or(*at);
-    let (steady_from, steady_to) = (
-        whole(steady_from),
-        whole(steady_to) + chrono::TimeDelta::seconds(1),
-    );
-    let steady = times
-        .iter()
-        .filter(|at| **at >= steady_from && **at < steady_to)
-        .count();
-    let steady_minutes = (steady_to - steady_from).num_milliseconds().max(1) as f64 / 60_000.0;
+    let seconds = background_seconds(database_url.as_deref(), &servers[0]).await?;
+    let tenth = seconds.len() / 10;
+    let steady = &seconds[tenth..seconds.len() - tenth];
+    if steady.is_empty() {
+        bail!("the sweep was too short to have a steady part");
+    }
+    let steady_calls: i64 = steady.iter().map(|(_, calls)| i64::from(*calls)).sum();
+    let steady_minutes = steady.len() as f64 / 60.0;
     let refreshed_rows = refreshed_rows(database_url.as_deref(), &servers[0]).await?;
     during.sort();
     idle.sort();
@@ -382,7 +366,7 @@ async fn sweep(
         instances,
         tokens,
         duration,
-        steady_rate: steady as f64 / steady_minutes,
+        steady_rate: steady_calls as f64 / steady_minutes,
         too_many_requests: calls.iter().filter(|c| c.status == Some(429)).count(),
         refresh_calls: refresh_calls(),
         refreshed_rows,
@@ -495,5 +479,23 @@ async fn refreshed_rows(database_url: Option<&str>, server: &Server) -> anyhow::
             .count()
             .get_result(&mut conn)?)
     })
+    .await?
+}
+
+/// The engines' calls to ANAF per second, as the budget counted them, oldest first.
+async fn background_seconds(
+    database_url: Option<&str>,
+    server: &Server,
+) -> anyhow::Result<Vec<(chrono::NaiveDateTime, i32)>> {
+    let url = database(database_url, server);
+    tokio::task::spawn_blocking(
+        move || -> anyhow::Result<Vec<(chrono::NaiveDateTime, i32)>> {
+            use anaf_portal::db::models::call_counts::{self, ANAF_BACKGROUND};
+            let db = anaf_portal::db::Db::connect(&url)?;
+            let mut conn = db.get_blocking()?;
+            let epoch = chrono::DateTime::UNIX_EPOCH.naive_utc();
+            Ok(call_counts::since(&mut conn, ANAF_BACKGROUND, epoch)?)
+        },
+    )
     .await?
 }

@@ -399,6 +399,7 @@ lifecycle-next_tick = Next tick
 lifecycle-last_sweep_heading = Last sweep
 lifecycle-last_sweep = { $refreshed } refreshed, { $failed } failed, { $probed } rights checks
 lifecycle-instance_running = running
+lifecycle-instance_sweeping = sweeping since { $since }
 lifecycle-instance_stopped = stopped at { $at }
 lifecycle-instance_silent = silent: its tick was due at { $at }
 nav-lifecycle = Refresh engine

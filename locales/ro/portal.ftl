@@ -413,6 +413,7 @@ lifecycle-next_tick = Următoarea verificare
 lifecycle-last_sweep_heading = Ultima trecere
 lifecycle-last_sweep = { $refreshed } reîmprospătate, { $failed } eșuate, { $probed } verificări de drepturi
 lifecycle-instance_running = rulează
+lifecycle-instance_sweeping = în trecere din { $since }
 lifecycle-instance_stopped = oprit la { $at }
 lifecycle-instance_silent = tăcut: verificarea era programată la { $at }
 nav-lifecycle = Motorul de reîmprospătare

@@ -80,6 +80,8 @@ impl RefreshEngine {
             .await;
         let tick = chrono::TimeDelta::from_std(self.tick).unwrap_or(chrono::TimeDelta::MAX);
         loop {
+            self.note(|conn, id| engine_instances::record_sweep_start(conn, id, now()))
+                .await;
             let swept = self.sweep(&stop).await;
             let done = swept.as_ref().copied().unwrap_or_default();
             self.note(move |conn, id| {
@@ -88,7 +90,6 @@ impl RefreshEngine {
                     conn,
                     id,
                     Tick {
-                        at,
                         next: at.checked_add_signed(tick).unwrap_or(at),
                         refreshed: i32::try_from(done.refreshed).unwrap_or(i32::MAX),
                         failed: i32::try_from(done.failed).unwrap_or(i32::MAX),

@@ -449,7 +449,8 @@ impl TokenService {
 
     /// Probes ANAF for the token's SPV rights on `cif` and records the verdict. Whoever asks, a
     /// CIF gets at most `PROBES_PER_CIF_PER_DAY` probes a day (the listing quota belongs to the
-    /// integrators); past them the verdict is unknown until the next day.
+    /// integrators); past them no probe is made and the verdict before stands until the next
+    /// day's.
     pub(crate) async fn check_rights(
         &self,
         token_id: i64,

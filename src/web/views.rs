@@ -126,12 +126,13 @@ impl<'a> TokenRowView<'a> {
         self.status.badge_class()
     }
 
-    /// Only a new Connect ANAF helps, now or before a date.
+    /// ANAF no longer accepts the token: only a new Connect ANAF helps. (A token that must be
+    /// reconnected before a date says so in its refresh note.)
     pub fn needs_reconnect(&self) -> bool {
         matches!(
             self.status,
             TokenStatus::ReconnectNeeded | TokenStatus::Expired
-        ) || self.refresh_code == "reconnect_before"
+        )
     }
 
     pub fn no_rights(&self) -> bool {

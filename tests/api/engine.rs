@@ -130,6 +130,10 @@ async fn a_refresh_token_whose_date_refreshes_cannot_move_asks_for_a_reconnect_b
             html.contains(&shown),
             "{page} names the date {shown}: {html}"
         );
+        assert!(
+            !html.contains("ANAF nu mai acceptă"),
+            "ANAF still accepts it until then: {html}"
+        );
     }
     // Nothing more is tried for it in a loop.
     tokio::time::sleep(Duration::from_secs(3)).await;

@@ -20,10 +20,9 @@ pub struct EngineInstance {
     pub stopped_at: Option<NaiveDateTime>,
 }
 
-/// What one tick did, as stored.
+/// What one sweep did, as stored once it ended.
 #[derive(Debug, Clone, Copy)]
 pub struct Tick {
-    pub at: NaiveDateTime,
     pub next: NaiveDateTime,
     pub refreshed: i32,
     pub failed: i32,
@@ -45,10 +44,24 @@ pub fn register(
         .execute(conn)
 }
 
+/// A sweep began at `at`: until it ends there is no next tick (a long sweep is not a silence).
+pub fn record_sweep_start(
+    conn: &mut DbConnection,
+    id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(engine_instances::table.find(id))
+        .set((
+            engine_instances::last_tick_at.eq(Some(at)),
+            engine_instances::next_tick_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+}
+
+/// The sweep ended: what it did, and when the next one is due.
 pub fn record_tick(conn: &mut DbConnection, id: &str, tick: Tick) -> QueryResult<usize> {
     diesel::update(engine_instances::table.find(id))
         .set((
-            engine_instances::last_tick_at.eq(Some(tick.at)),
             engine_instances::next_tick_at.eq(Some(tick.next)),
             engine_instances::last_refreshed.eq(tick.refreshed),
             engine_instances::last_failed.eq(tick.failed),
