@@ -250,6 +250,12 @@ impl Db {
                 DatabaseUrl::Sqlite(_) => 8,
                 DatabaseUrl::Postgres(_) => 16,
             })
+            // PostgreSQL connections are opened as needed (r2d2 opens them all at start by
+            // default): several instances must not take a server's connections while idle.
+            .min_idle(match url {
+                DatabaseUrl::Sqlite(_) => None,
+                DatabaseUrl::Postgres(_) => Some(2),
+            })
             // During a database outage a request waits this long, then answers 503.
             .connection_timeout(Duration::from_secs(5))
             // No `SELECT 1` before every checkout: it doubled the statements per request. A

@@ -90,7 +90,21 @@ pub async fn spawn_app_on(database_url: &str, extra: &[&str]) -> TestApp {
     start(args, data_dir, database_url.to_owned()).await
 }
 
+/// `TEST_LOG=warn` (an `EnvFilter`) shows the apps' logs, which tests otherwise discard.
+fn init_test_logs() {
+    static LOGS: std::sync::Once = std::sync::Once::new();
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        LOGS.call_once(|| {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        });
+    }
+}
+
 async fn start(args: ServeArgs, data_dir: tempfile::TempDir, database_url: String) -> TestApp {
+    init_test_logs();
     let config = Config::from_args(args).expect("valid test config");
     let app = Application::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -5,7 +5,6 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::DbConnection;
 use crate::db::schema::call_counts;
@@ -30,21 +29,17 @@ pub fn count_below(
     period: NaiveDateTime,
     limit: i32,
 ) -> QueryResult<bool> {
-    // The period's row, created by whoever asks first (a savepoint: PostgreSQL aborts a
-    // transaction after a failed statement).
-    let created = conn.transaction(|conn| {
-        diesel::insert_into(call_counts::table)
-            .values((
-                call_counts::counter.eq(counter),
-                call_counts::period.eq(period),
-                call_counts::calls.eq(0),
-            ))
-            .execute(conn)
-    });
-    match created {
-        Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
-        Err(e) => return Err(e),
-    }
+    // The period's row, created by whoever asks first (on a conflict, PostgreSQL waits for the
+    // creator's commit and does nothing: no error, no savepoint).
+    let row = diesel::insert_into(call_counts::table).values((
+        call_counts::counter.eq(counter),
+        call_counts::period.eq(period),
+        call_counts::calls.eq(0),
+    ));
+    match conn {
+        DbConnection::Postgres(pg) => row.on_conflict_do_nothing().execute(pg)?,
+        DbConnection::Sqlite(sqlite) => row.on_conflict_do_nothing().execute(sqlite)?,
+    };
     let counted = diesel::update(
         call_counts::table
             .find((counter, period))
