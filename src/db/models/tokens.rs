@@ -646,25 +646,26 @@ pub fn record_rights(
 }
 
 /// Records a probe that could not tell: the verdict before it stands (its reason is kept only
-/// while none is known), and the next probe is due at `next_probe_at`.
+/// while none is known), and the next probe is due at `next_probe_at`. One statement: a second
+/// update of the row in one transaction would make PostgreSQL check the company key again and
+/// wait behind a replacement holding the company's lock.
 pub fn record_rights_unknown(
     conn: &mut DbConnection,
     id: i64,
     detail: &str,
     next_probe_at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    write_transaction(conn, |conn| {
-        diesel::update(
-            anaf_tokens::table
-                .find(id)
-                .filter(anaf_tokens::rights.eq(Rights::Unknown)),
-        )
-        .set(anaf_tokens::rights_detail.eq(detail))
-        .execute(conn)?;
-        diesel::update(anaf_tokens::table.find(id))
-            .set(anaf_tokens::rights_probe_due_at.eq(Some(next_probe_at)))
-            .execute(conn)
-    })
+    use diesel::dsl::case_when;
+    diesel::update(anaf_tokens::table.find(id))
+        .set((
+            anaf_tokens::rights_detail.eq(case_when(
+                anaf_tokens::rights.eq(Rights::Unknown),
+                Some(detail),
+            )
+            .otherwise(anaf_tokens::rights_detail)),
+            anaf_tokens::rights_probe_due_at.eq(Some(next_probe_at)),
+        ))
+        .execute(conn)
 }
 
 /// Claims up to `limit` tokens whose scheduled rights probe is due: active, with an access token
