@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use serde_json::{Value, json};
 
 use common::Server;
@@ -43,24 +43,12 @@ async fn arrange(portal: &Server) -> anyhow::Result<String> {
     let key = common::create_api_key(portal.data_dir(), EMAIL, "bench")?;
 
     let cifs = common::valid_cifs(TOKENS);
-    let db_path = portal.database();
-    let company_cifs = cifs.clone();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        use anaf_portal::db::models::{companies, users};
-        let url = anaf_portal::db::DatabaseUrl::Sqlite(db_path);
-        let db = anaf_portal::db::Db::connect(&url)?;
-        let mut conn = db.get_blocking()?;
-        let email =
-            anaf_portal::domain::Email::parse(EMAIL).map_err(|_| anyhow::anyhow!("email"))?;
-        let user = users::find_by_email(&mut conn, &email)?.context("bench user")?;
-        for cif in &company_cifs {
-            let cif = anaf_portal::domain::Cif::parse(cif)
-                .map_err(|_| anyhow::anyhow!("invalid CIF {cif}"))?;
-            companies::create_with_admin(&mut conn, &cif, Some("Firma Bench SRL"), user.id)?;
-        }
-        Ok(())
-    })
-    .await??;
+    common::create_companies(
+        anaf_portal::db::DatabaseUrl::Sqlite(portal.database()),
+        EMAIL,
+        cifs.clone(),
+    )
+    .await?;
 
     let client = reqwest::Client::new();
     for cif in &cifs {

@@ -412,23 +412,7 @@ async fn seed(
     common::create_user_with(seeder.data_dir(), env, EMAIL, common::PASSWORD)?;
     let key = common::create_api_key_with(seeder.data_dir(), env, EMAIL, "bench")?;
     let cifs = common::valid_cifs(tokens);
-    let url = database(database_url, seeder);
-    let company_cifs = cifs.clone();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        use anaf_portal::db::models::{companies, users};
-        let db = anaf_portal::db::Db::connect(&url)?;
-        let mut conn = db.get_blocking()?;
-        let email =
-            anaf_portal::domain::Email::parse(EMAIL).map_err(|_| anyhow::anyhow!("email"))?;
-        let user = users::find_by_email(&mut conn, &email)?.context("bench user")?;
-        for cif in &company_cifs {
-            let cif = anaf_portal::domain::Cif::parse(cif)
-                .map_err(|_| anyhow::anyhow!("invalid CIF {cif}"))?;
-            companies::create_with_admin(&mut conn, &cif, Some("Firma Bench SRL"), user.id)?;
-        }
-        Ok(())
-    })
-    .await??;
+    common::create_companies(database(database_url, seeder), EMAIL, cifs.clone()).await?;
 
     let endpoint = seeder.url("/api/v1/anaf/tokens");
     let saves = futures_util::stream::iter(cifs)

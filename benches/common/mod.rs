@@ -376,3 +376,26 @@ pub fn print_table(rows: &[Row]) -> bool {
     }
     rows.iter().all(|row| row.pass != Some(false))
 }
+
+/// Companies for `cifs`, each with `email`'s user as its admin, written straight into the
+/// database at `url` (the page and the API would cost a request each).
+pub async fn create_companies(
+    url: anaf_portal::db::DatabaseUrl,
+    email: &str,
+    cifs: Vec<String>,
+) -> anyhow::Result<()> {
+    let email = anaf_portal::domain::Email::parse(email).map_err(|_| anyhow::anyhow!("email"))?;
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        use anaf_portal::db::models::{companies, users};
+        let db = anaf_portal::db::Db::connect(&url)?;
+        let mut conn = db.get_blocking()?;
+        let user = users::find_by_email(&mut conn, &email)?.context("the bench user")?;
+        for cif in &cifs {
+            let cif = anaf_portal::domain::Cif::parse(cif)
+                .map_err(|_| anyhow::anyhow!("invalid CIF {cif}"))?;
+            companies::create_with_admin(&mut conn, &cif, Some("Firma Bench SRL"), user.id)?;
+        }
+        Ok(())
+    })
+    .await?
+}

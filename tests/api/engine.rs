@@ -263,11 +263,15 @@ async fn three_instances_refresh_every_due_token_exactly_once() {
     assert_eq!(anaf.refresh_calls(), saved, "one ANAF call per token");
 }
 
-/// Starts `anaf-portal worker` with these settings; its log goes nowhere.
-fn start_worker(args: &[&str]) -> std::process::Child {
+/// Starts `anaf-portal worker` on `app`'s database and data directory with `settings` (the
+/// external ANAF's) and a 1 s tick; its log goes nowhere.
+fn start_worker(app: &TestApp, settings: &[&str]) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_anaf-portal"))
         .arg("worker")
-        .args(args)
+        .args(settings)
+        .args(["--database-url", &app.database_url, "--data-dir"])
+        .arg(app.data_dir.path())
+        .args(["--scheduler-tick", "1s"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -299,11 +303,7 @@ async fn the_worker_command_refreshes_without_a_web_server_and_stops_on_sigterm(
         .await;
     assert_eq!(saved.status().as_u16(), 201);
 
-    let data_dir = app.data_dir.path().display().to_string();
-    let mut args = web_only.clone();
-    args.extend(["--database-url", &app.database_url, "--data-dir", &data_dir]);
-    args.extend(["--scheduler-tick", "1s"]);
-    let mut worker = start_worker(&args);
+    let mut worker = start_worker(&app, &web_only);
     wait_for(
         "the worker's refresh",
         Duration::from_secs(20),
@@ -348,11 +348,7 @@ async fn an_engine_killed_mid_sweep_leaves_nothing_stuck() {
         json!({"endpoint": "token", "kind": "slow_answer", "ms": 1500, "count": 4}),
     )
     .await;
-    let data_dir = app.data_dir.path().display().to_string();
-    let mut args = web_only.clone();
-    args.extend(["--database-url", &app.database_url, "--data-dir", &data_dir]);
-    args.extend(["--scheduler-tick", "1s"]);
-    let mut worker = start_worker(&args);
+    let mut worker = start_worker(&app, &web_only);
     wait_for(
         "the worker's first claim",
         Duration::from_secs(20),
