@@ -1,4 +1,4 @@
-//! CSS and JS compiled into the binary, so it runs from any directory with no CDN.
+//! CSS, JS and the icon compiled into the binary, so it runs from any directory with no CDN.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -15,6 +15,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "app.js",
         "text/javascript; charset=utf-8",
         include_str!("../../static/app.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../static/favicon.svg"),
     ),
 ];
 

@@ -120,6 +120,7 @@ async fn every_response_carries_the_security_headers() {
         "/healthz",
         "/no-such-page",
         "/static/app.css",
+        "/static/favicon.svg",
     ] {
         let response = app.get(path).await;
         let h = response.headers();
@@ -134,7 +135,7 @@ async fn every_response_carries_the_security_headers() {
             !h.contains_key("strict-transport-security"),
             "no HSTS over http"
         );
-        if path != "/static/app.css" {
+        if !path.starts_with("/static/") {
             assert_eq!(h["cache-control"], "no-store", "{path}");
         }
     }
@@ -237,4 +238,18 @@ async fn language_follows_accept_language_and_the_switch_is_remembered() {
         remembered.contains("<html lang=\"en\">"),
         "the choice beats a missing header"
     );
+}
+
+#[tokio::test]
+async fn every_page_names_an_icon_the_portal_serves() {
+    let app = spawn_app().await;
+    let page = app.get_html("/login").await;
+    assert!(
+        page.contains(r#"<link rel="icon" href="/static/favicon.svg""#),
+        "no request for /favicon.ico to answer 404: {page}"
+    );
+    let icon = app.get("/static/favicon.svg").await;
+    assert_eq!(icon.status(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    assert!(icon.text().await.expect("body").starts_with("<svg"));
 }
