@@ -59,19 +59,14 @@ async fn arrange(portal: &Server) -> anyhow::Result<String> {
             .await?
             .json()
             .await?;
-        let response = client
-            .post(portal.url("/api/v1/anaf/tokens"))
-            .bearer_auth(&key)
-            .json(&json!({
-                "token": minted["access_token"],
-                "refreshToken": minted["refresh_token"],
-                "cif": cif,
-            }))
-            .send()
-            .await?;
-        if response.status() != reqwest::StatusCode::CREATED {
-            bail!("saving a token: HTTP {}", response.status());
-        }
+        common::save_minted(
+            &client,
+            &portal.url("/api/v1/anaf/tokens"),
+            &key,
+            &minted,
+            cif,
+        )
+        .await?;
     }
     let listed: Vec<Value> = client
         .get(portal.url("/api/v1/anaf/tokens"))

@@ -426,19 +426,7 @@ async fn seed(
                     json!({"certificate_serial": CERTIFICATE, "client_id": CLIENT_ID}),
                 )
                 .await?;
-                let response = http
-                    .post(&endpoint)
-                    .bearer_auth(&key)
-                    .json(&json!({
-                        "token": minted["access_token"],
-                        "refreshToken": minted["refresh_token"],
-                        "cif": cif,
-                    }))
-                    .send()
-                    .await?;
-                if response.status() != reqwest::StatusCode::CREATED {
-                    bail!("saving a token: {}", response.status());
-                }
+                common::save_minted(&http, &endpoint, &key, &minted, &cif).await?;
                 anyhow::Ok(())
             }
         })

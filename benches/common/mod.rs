@@ -399,3 +399,28 @@ pub async fn create_companies(
     })
     .await?
 }
+
+/// Stores a pair the simulator minted (its `__sim/mint` answer) for `cif` through
+/// `POST /api/v1/anaf/tokens` at `endpoint`, with `key`.
+pub async fn save_minted(
+    http: &reqwest::Client,
+    endpoint: &str,
+    key: &str,
+    minted: &serde_json::Value,
+    cif: &str,
+) -> anyhow::Result<()> {
+    let response = http
+        .post(endpoint)
+        .bearer_auth(key)
+        .json(&serde_json::json!({
+            "token": minted["access_token"],
+            "refreshToken": minted["refresh_token"],
+            "cif": cif,
+        }))
+        .send()
+        .await?;
+    if response.status() != StatusCode::CREATED {
+        bail!("saving a token: HTTP {}", response.status());
+    }
+    Ok(())
+}

@@ -38,6 +38,19 @@ async fn connect_due_token(app: &TestApp) -> i64 {
     company
 }
 
+/// ANAF answers the next refreshes with 503; returns once the engine's first try has failed.
+async fn engine_refresh_fails_with_503(app: &TestApp) {
+    app.sim_post(
+        "faults",
+        json!({"endpoint": "token", "kind": "status", "status": 503, "count": 10}),
+    )
+    .await;
+    wait_for("the failed try", Duration::from_secs(15), async || {
+        !refresh_calls(app).await.is_empty()
+    })
+    .await;
+}
+
 async fn wait_for(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !done().await {
@@ -144,16 +157,7 @@ async fn a_refresh_token_whose_date_refreshes_cannot_move_asks_for_a_reconnect_b
 async fn passing_failures_are_retried_later_and_say_when() {
     let app = spawn_app_with(ENGINE).await;
     let company = connect_due_token(&app).await;
-    app.sim_post(
-        "faults",
-        json!({"endpoint": "token", "kind": "status", "status": 503, "count": 10}),
-    )
-    .await;
-
-    wait_for("the failed try", Duration::from_secs(15), async || {
-        !refresh_calls(&app).await.is_empty()
-    })
-    .await;
+    engine_refresh_fails_with_503(&app).await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(
         refresh_calls(&app).await.len(),
@@ -708,15 +712,7 @@ async fn the_lifecycle_page_shows_states_causes_budget_and_engines() {
     let app = spawn_app_with(ENGINE).await;
     // The first account is the platform's admin.
     connect_due_token(&app).await;
-    app.sim_post(
-        "faults",
-        json!({"endpoint": "token", "kind": "status", "status": 503, "count": 10}),
-    )
-    .await;
-    wait_for("the failed try", Duration::from_secs(15), async || {
-        !refresh_calls(&app).await.is_empty()
-    })
-    .await;
+    engine_refresh_fails_with_503(&app).await;
 
     let page = app.get_html("/support/lifecycle").await;
     assert!(page.contains("data-count=\"tokens\">1<"), "{page}");
