@@ -36,6 +36,9 @@ pub struct AppState {
     pub metrics_token: Option<secrecy::SecretString>,
     /// `ANAF_PORTAL_ANAF_CALLS_PER_MINUTE`, for the lifecycle page.
     pub anaf_calls_per_minute: u32,
+    /// Email, when `ANAF_PORTAL_SMTP_URL` is set (the settings page's test email).
+    pub mailer: Option<crate::notify::mail::Mailer>,
+    pub composer: crate::notify::mail::MailComposer,
 }
 
 impl AppState {

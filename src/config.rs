@@ -90,6 +90,28 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_PORTAL_REFRESH_FAILING_AFTER", default_value = "4d")]
     pub refresh_failing_after: String,
 
+    /// SMTP server for email notifications: smtp://host:25 (STARTTLS when offered),
+    /// smtp://user:pass@host:587?tls=required, smtps://user:pass@host. Unset: no email.
+    #[arg(long, env = "ANAF_PORTAL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of notification email, e.g. "ANAF Portal <portal@example.ro>".
+    #[arg(long, env = "ANAF_PORTAL_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
+    /// When daily digests go out, Romanian time (HH:MM).
+    #[arg(long, env = "ANAF_PORTAL_DIGEST_AT", default_value = "07:00")]
+    pub digest_at: String,
+
+    /// Allow webhook URLs that resolve to loopback, private or link-local addresses (tests and
+    /// on-premises receivers).
+    #[arg(
+        long,
+        env = "ANAF_PORTAL_WEBHOOK_ALLOW_PRIVATE",
+        default_value = "false"
+    )]
+    pub webhook_allow_private: String,
+
     /// How long a request's body may take to arrive once its headers have (answered 408 after).
     #[arg(long, env = "ANAF_PORTAL_REQUEST_BODY_TIMEOUT", default_value = "15s")]
     pub request_body_timeout: String,
@@ -249,6 +271,22 @@ pub struct Config {
     pub anaf: AnafSettings,
     pub api_rate_limit: ApiRateLimit,
     pub metrics_token: Option<SecretString>,
+    pub notifications: NotificationSettings,
+}
+
+/// Email and webhooks.
+#[derive(Debug, Clone)]
+pub struct NotificationSettings {
+    /// `None`: email is off.
+    pub smtp: Option<SmtpSettings>,
+    pub digest_at: chrono::NaiveTime,
+    pub webhook_allow_private: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub url: SecretString,
+    pub from: String,
 }
 
 /// A setting that cannot be used, reported as one line: `VARIABLE: what is wrong`.
@@ -284,6 +322,7 @@ impl Config {
             None => DatabaseUrl::Sqlite(args.data_dir.join("anaf-portal.sqlite3")),
         };
         let anaf = anaf_settings(&args)?;
+        let notifications = notification_settings(&args)?;
         let secret_key = match args.secret_key {
             Some(raw) => {
                 crate::secrets::MasterKey::parse(&raw)
@@ -364,6 +403,7 @@ impl Config {
             token => token.map(|t| SecretString::from(t.trim().to_owned())),
         };
         Ok(Config {
+            notifications,
             api_rate_limit,
             metrics_token,
             bind,
@@ -402,6 +442,59 @@ impl Config {
     pub fn is_sandbox(&self) -> bool {
         self.anaf.credentials.is_none()
     }
+}
+
+fn notification_settings(args: &ServeArgs) -> Result<NotificationSettings, ConfigError> {
+    let smtp_url = args
+        .smtp_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let smtp = match smtp_url {
+        None => None,
+        Some(raw) => {
+            let url = Url::parse(raw)
+                .map_err(|e| invalid("ANAF_PORTAL_SMTP_URL", format!("is not a URL ({e})")))?;
+            if !matches!(url.scheme(), "smtp" | "smtps") || url.host_str().is_none() {
+                return Err(invalid(
+                    "ANAF_PORTAL_SMTP_URL",
+                    "must be smtp://host[:port] or smtps://user:pass@host[:port]",
+                ));
+            }
+            let from = args
+                .mail_from
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    invalid(
+                        "ANAF_PORTAL_MAIL_FROM",
+                        "is required with ANAF_PORTAL_SMTP_URL (e.g. \"ANAF Portal <portal@example.ro>\")",
+                    )
+                })?;
+            from.parse::<lettre::message::Mailbox>().map_err(|e| {
+                invalid(
+                    "ANAF_PORTAL_MAIL_FROM",
+                    format!("is not a mail address ({e})"),
+                )
+            })?;
+            Some(SmtpSettings {
+                url: SecretString::from(raw.to_owned()),
+                from: from.to_owned(),
+            })
+        }
+    };
+    let digest_at = chrono::NaiveTime::parse_from_str(args.digest_at.trim(), "%H:%M:%S")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(args.digest_at.trim(), "%H:%M"))
+        .map_err(|_| invalid("ANAF_PORTAL_DIGEST_AT", "must be a time of day, HH:MM"))?;
+    Ok(NotificationSettings {
+        smtp,
+        digest_at,
+        webhook_allow_private: parse_bool(
+            "ANAF_PORTAL_WEBHOOK_ALLOW_PRIVATE",
+            &args.webhook_allow_private,
+        )?,
+    })
 }
 
 fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {

@@ -19,6 +19,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod metrics;
+pub mod notify;
 pub mod secrets;
 pub mod startup;
 pub mod telemetry;

@@ -30,6 +30,8 @@ use crate::db::Db;
 use crate::db::models::{call_counts, engine_instances, login_failures, now, sessions};
 use crate::engine::RefreshEngine;
 use crate::engine::budget::AnafBudget;
+use crate::notify::mail::{MailComposer, Mailer};
+use crate::notify::{Email, Notifier};
 use crate::secrets::MasterKey;
 use crate::tokens::TokenService;
 use crate::tokens::backoff::Backoff;
@@ -39,8 +41,9 @@ use crate::web::security_headers::CspFormAction;
 pub struct Application {
     db: Db,
     tokens: TokenService,
-    /// The refresh engine, unless this instance is web-only (`ANAF_PORTAL_WORKER=off`).
-    engine: Option<RefreshEngine>,
+    /// The refresh engine and the notifier, unless this instance is web-only
+    /// (`ANAF_PORTAL_WORKER=off`).
+    engine: Option<(RefreshEngine, Notifier)>,
     port: u16,
     base_url: Url,
     server: Server,
@@ -74,6 +77,8 @@ impl Application {
         let audit = tokens.audit().clone();
         let engine_wake = Arc::new(tokio::sync::Notify::new());
         crate::metrics::install();
+        let email = email_settings(&config)?;
+        let composer = MailComposer::new(base_url.clone());
 
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -95,6 +100,8 @@ impl Application {
             engine_wake: engine_wake.clone(),
             metrics_token: config.metrics_token.clone(),
             anaf_calls_per_minute: config.anaf.calls_per_minute,
+            mailer: email.as_ref().map(|e| e.mailer.clone()),
+            composer: composer.clone(),
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let api_context = web::Data::new(crate::api::ApiContext::new(config.api_rate_limit));
@@ -189,10 +196,12 @@ impl Application {
             sandbox = config.is_sandbox(),
             "anaf-portal listening"
         );
-        let engine = config
-            .engine
-            .enabled
-            .then(|| RefreshEngine::new(tokens.clone(), config.engine.tick, engine_wake.clone()));
+        let engine = config.engine.enabled.then(|| {
+            (
+                RefreshEngine::new(tokens.clone(), config.engine.tick, engine_wake.clone()),
+                Notifier::new(db.clone(), config.engine.tick, composer, email),
+            )
+        });
         Ok(Application {
             db,
             tokens,
@@ -222,9 +231,10 @@ impl Application {
     /// dropped on the floor.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_engine, engine_stops) = tokio::sync::watch::channel(false);
-        let engine = self
-            .engine
-            .map(|engine| tokio::spawn(engine.run(engine_stops)));
+        let engine = self.engine.map(|(engine, notifier)| {
+            tokio::spawn(notifier.run(engine_stops.clone()));
+            tokio::spawn(engine.run(engine_stops))
+        });
         let handle = self.server.handle();
         let mut server = self.server;
         let served = tokio::select! {
@@ -252,6 +262,7 @@ impl Application {
 pub struct Worker {
     tokens: TokenService,
     engine: RefreshEngine,
+    notifier: Notifier,
 }
 
 impl Worker {
@@ -278,12 +289,23 @@ impl Worker {
         let (anaf_endpoints, jwt_key, _) = anaf_wiring(&config, &base_url, config.bind)?;
         let tokens = open_tokens(&config, &master_key, &db, anaf_endpoints, jwt_key).await?;
         let engine = RefreshEngine::new(tokens.clone(), config.engine.tick, Arc::default());
-        Ok(Worker { tokens, engine })
+        let notifier = Notifier::new(
+            db,
+            config.engine.tick,
+            MailComposer::new(base_url),
+            email_settings(&config)?,
+        );
+        Ok(Worker {
+            tokens,
+            engine,
+            notifier,
+        })
     }
 
     /// Runs the engine until SIGTERM or Ctrl-C, then waits for refreshes in flight.
     pub async fn run_until_stopped(self) {
         let (stop, stops) = tokio::sync::watch::channel(false);
+        tokio::spawn(self.notifier.run(stops.clone()));
         let engine = tokio::spawn(self.engine.run(stops));
         stop_requested().await;
         tracing::info!("stopping: no new claims; finishing refreshes in flight");
@@ -293,6 +315,19 @@ impl Worker {
         self.tokens.drain(longest + Duration::from_secs(5)).await;
         tracing::info!("stopped");
     }
+}
+
+/// Email, when an SMTP server is configured.
+fn email_settings(config: &Config) -> anyhow::Result<Option<Email>> {
+    let Some(smtp) = &config.notifications.smtp else {
+        return Ok(None);
+    };
+    let mailer = Mailer::new(smtp.url.expose_secret(), &smtp.from)
+        .map_err(|problem| anyhow::anyhow!("ANAF_PORTAL_SMTP_URL: {problem}"))?;
+    Ok(Some(Email {
+        mailer,
+        digest_at: config.notifications.digest_at,
+    }))
 }
 
 /// The token service over this configuration's keys and ANAF: pairs left in the recovery spool

@@ -403,3 +403,90 @@ lifecycle-instance_sweeping = sweeping since { $since }
 lifecycle-instance_stopped = stopped at { $at }
 lifecycle-instance_silent = silent: its tick was due at { $at }
 nav-lifecycle = Refresh engine
+
+## Events, notifications and email
+
+time-romania = Romanian time
+event-connected-title = Connected to ANAF
+event-connected-what = A new token was saved for this company: the portal keeps it alive from now on.
+event-connected-todo = {""}
+event-refreshed-title = Token refreshed
+event-refreshed-what = The portal renewed this company's token with ANAF.
+event-refreshed-todo = {""}
+event-expiring-title = { $days ->
+        [one] Act within 1 day
+       *[other] Act within { $days } days
+    }
+event-expiring-what = No refresh can keep this company's token alive past the date below: ANAF does not extend its refresh token, none was stored, or refreshes keep failing.
+event-expiring-todo = Press Connect ANAF on the company's page with the certificate that has SPV rights for this CIF, before the date below.
+event-refresh_failing-title = Refreshes are failing
+event-refresh_failing-what = The portal has been unable to refresh this company's token for days; it keeps trying twice a day.
+event-refresh_failing-todo = If ANAF works for your other companies, reconnect this one with the certificate before its access token expires.
+event-reconnect_needed-title = Reconnect needed
+event-reconnect_needed-what = ANAF no longer accepts this company's refresh token: e-Factura stops working for it when its access token expires.
+event-reconnect_needed-todo = Press Connect ANAF on the company's page with the certificate that has SPV rights for this CIF.
+event-rights_lost-title = No SPV rights for this CIF
+event-rights_lost-what = The token works, but ANAF says its certificate has no SPV rights for this CIF: e-Factura is blocked for this company.
+event-rights_lost-todo = Usually the certificate was renewed and the new one is not enrolled in SPV for this company, or the rights were withdrawn. The legal representative grants them at ANAF (form 150/270); after about 24 hours press Refresh, or reconnect with the enrolled certificate.
+event-deleted-title = Token deleted
+event-deleted-what = This company's token was deleted from the portal.
+event-deleted-todo = {""}
+event-webhook_disabled-title = Webhook endpoint disabled
+event-webhook_disabled-what = Deliveries to one of your webhook endpoints failed for 5 days, so the portal stopped sending to it.
+event-webhook_disabled-todo = Fix the receiver, then enable the endpoint again on the company's webhooks page; the deliveries it missed can be sent again from there.
+attention-reconnect_needed = ANAF refused the token: reconnect needed
+attention-reconnect_needed-todo = Connect ANAF again with the certificate.
+attention-no_rights = no SPV rights for this CIF
+attention-no_rights-todo = Have the certificate enrolled in SPV for this CIF, then press Refresh.
+attention-refresh_failing = refreshes failing since { $since }
+attention-refresh_failing-todo = If ANAF works for other companies, reconnect this one.
+attention-expired = the token expired
+attention-expired-todo = Connect ANAF again with the certificate.
+attention-reconnect_before = reconnect before { $by }
+attention-reconnect_before-todo = Connect ANAF again before that date.
+digest-subject = { $count ->
+        [0] nothing needs your attention
+        [one] 1 company needs attention
+       *[other] { $count } companies need attention
+    }
+digest-intro = These companies need a person; the most urgent first.
+digest-all_well = Every company's token works again; nothing needs you now.
+digest-company = Company
+digest-problem = Problem
+digest-todo = What to do
+digest-changes = What changed since the last digest
+mail-footer = You get this email because you look after these companies in the portal.
+mail-footer_settings = Change how you get email
+mail-anaf_said = ANAF answered:
+mail-what_to_do = What to do:
+mail-act_by = Act by:
+mail-open_company = Open the company
+mail-test_subject = test email
+mail-test_body = Email from the portal reaches you: notifications about your companies' tokens will arrive here.
+nav-notifications = Notifications
+nav-notifications_unread = { $count ->
+        [one] 1 unread notification
+       *[other] { $count } unread notifications
+    }
+notifications-title = Notifications
+notifications-empty = Nothing yet: you will see here when a token of your companies is connected, refreshed, about to expire or in trouble.
+notifications-mark_read = Mark read
+notifications-mark_all_read = Mark all read
+notifications-unread = unread
+notifications-older = Older notifications
+notifications-settings = Email settings
+notifications-act_by = act by { $by }
+settings-notifications-title = Email notifications
+settings-notifications-intro = The bell shows every event of your companies. Email is for what only a person can fix: a token that needs reconnecting, refreshes failing, lost SPV rights, a date to act by.
+settings-notifications-off_unset = Email is off on this portal: the administrator has not configured an SMTP server (ANAF_PORTAL_SMTP_URL). Your choice applies once it is.
+settings-notifications-immediate = At once: one email per token when its state changes, at most one per token a day
+settings-notifications-digest = Daily digest at { $at }: one email listing every company that needs attention, only when something changed
+settings-notifications-off = Off: only the bell
+settings-notifications-language = Language of email
+settings-notifications-save = Save
+settings-notifications-saved = Your email settings were saved.
+settings-notifications-invalid = Choose one of the options offered.
+settings-notifications-test = Send a test email
+settings-notifications-test_sent = A test email was sent to { $email }.
+settings-notifications-test_failed = The test email could not be sent: { $error }
+settings-notifications-test_unavailable = Email is off on this portal, so no test email can be sent.

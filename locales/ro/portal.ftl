@@ -417,3 +417,93 @@ lifecycle-instance_sweeping = în trecere din { $since }
 lifecycle-instance_stopped = oprit la { $at }
 lifecycle-instance_silent = tăcut: verificarea era programată la { $at }
 nav-lifecycle = Motorul de reîmprospătare
+
+## Evenimente, notificări și email
+
+time-romania = ora României
+event-connected-title = Conectat la ANAF
+event-connected-what = A fost salvat un token nou pentru această firmă: de acum portalul îl menține activ.
+event-connected-todo = {""}
+event-refreshed-title = Token reîmprospătat
+event-refreshed-what = Portalul a reînnoit la ANAF tokenul acestei firme.
+event-refreshed-todo = {""}
+event-expiring-title = { $days ->
+        [one] Acționați în cel mult o zi
+        [few] Acționați în cel mult { $days } zile
+       *[other] Acționați în cel mult { $days } de zile
+    }
+event-expiring-what = Nicio reîmprospătare nu poate menține tokenul acestei firme după data de mai jos: ANAF nu prelungește tokenul de reîmprospătare, nu a fost salvat unul sau reîmprospătările eșuează.
+event-expiring-todo = Apăsați „Conectare ANAF” pe pagina firmei, cu certificatul care are drepturi SPV pentru acest CIF, înainte de data de mai jos.
+event-refresh_failing-title = Reîmprospătările eșuează
+event-refresh_failing-what = De câteva zile portalul nu poate reîmprospăta tokenul acestei firme; încearcă în continuare de două ori pe zi.
+event-refresh_failing-todo = Dacă ANAF funcționează pentru celelalte firme, reconectați-o pe aceasta cu certificatul înainte să expire tokenul de acces.
+event-reconnect_needed-title = Este necesară reconectarea
+event-reconnect_needed-what = ANAF nu mai acceptă tokenul de reîmprospătare al acestei firme: e-Factura se oprește pentru ea când expiră tokenul de acces.
+event-reconnect_needed-todo = Apăsați „Conectare ANAF” pe pagina firmei, cu certificatul care are drepturi SPV pentru acest CIF.
+event-rights_lost-title = Fără drepturi SPV pentru acest CIF
+event-rights_lost-what = Tokenul funcționează, dar ANAF spune că certificatul său nu are drepturi SPV pentru acest CIF: e-Factura este blocată pentru această firmă.
+event-rights_lost-todo = De obicei certificatul a fost reînnoit și cel nou nu este înrolat în SPV pentru această firmă, sau drepturile au fost retrase. Reprezentantul legal le acordă la ANAF (formularul 150/270); după circa 24 de ore apăsați „Reîmprospătare” sau reconectați-vă cu certificatul înrolat.
+event-deleted-title = Token șters
+event-deleted-what = Tokenul acestei firme a fost șters din portal.
+event-deleted-todo = {""}
+event-webhook_disabled-title = Endpoint webhook dezactivat
+event-webhook_disabled-what = Livrările către unul dintre endpointurile dumneavoastră de webhook au eșuat timp de 5 zile, așa că portalul a încetat să le mai trimită.
+event-webhook_disabled-todo = Reparați receptorul, apoi reactivați endpointul pe pagina de webhookuri a firmei; livrările pierdute pot fi retrimise de acolo.
+attention-reconnect_needed = ANAF a refuzat tokenul: este necesară reconectarea
+attention-reconnect_needed-todo = Conectați din nou ANAF cu certificatul.
+attention-no_rights = fără drepturi SPV pentru acest CIF
+attention-no_rights-todo = Înrolați certificatul în SPV pentru acest CIF, apoi apăsați „Reîmprospătare”.
+attention-refresh_failing = reîmprospătările eșuează din { $since }
+attention-refresh_failing-todo = Dacă ANAF funcționează pentru alte firme, reconectați-o pe aceasta.
+attention-expired = tokenul a expirat
+attention-expired-todo = Conectați din nou ANAF cu certificatul.
+attention-reconnect_before = reconectare necesară înainte de { $by }
+attention-reconnect_before-todo = Conectați din nou ANAF înainte de această dată.
+digest-subject = { $count ->
+        [0] nimic nu necesită atenția dumneavoastră
+        [one] o firmă necesită atenție
+        [few] { $count } firme necesită atenție
+       *[other] { $count } de firme necesită atenție
+    }
+digest-intro = Aceste firme au nevoie de o persoană; cele mai urgente primele.
+digest-all_well = Tokenurile tuturor firmelor funcționează din nou; nimic nu necesită intervenția dumneavoastră acum.
+digest-company = Firmă
+digest-problem = Problemă
+digest-todo = Ce este de făcut
+digest-changes = Ce s-a schimbat de la ultimul rezumat
+mail-footer = Primiți acest email pentru că vă ocupați de aceste firme în portal.
+mail-footer_settings = Schimbați cum primiți emailuri
+mail-anaf_said = ANAF a răspuns:
+mail-what_to_do = Ce este de făcut:
+mail-act_by = Termen:
+mail-open_company = Deschideți firma
+mail-test_subject = email de test
+mail-test_body = Emailurile portalului ajung la dumneavoastră: aici veți primi notificările despre tokenurile firmelor.
+nav-notifications = Notificări
+nav-notifications_unread = { $count ->
+        [one] o notificare necitită
+        [few] { $count } notificări necitite
+       *[other] { $count } de notificări necitite
+    }
+notifications-title = Notificări
+notifications-empty = Nimic încă: aici veți vedea când un token al firmelor dumneavoastră este conectat, reîmprospătat, aproape de expirare sau în dificultate.
+notifications-mark_read = Marchează ca citită
+notifications-mark_all_read = Marchează toate ca citite
+notifications-unread = necitită
+notifications-older = Notificări mai vechi
+notifications-settings = Setări email
+notifications-act_by = termen: { $by }
+settings-notifications-title = Notificări prin email
+settings-notifications-intro = Clopoțelul arată toate evenimentele firmelor dumneavoastră. Emailul este pentru ce poate rezolva doar o persoană: un token care trebuie reconectat, reîmprospătări care eșuează, drepturi SPV pierdute, un termen până la care trebuie acționat.
+settings-notifications-off_unset = Emailul este oprit în acest portal: administratorul nu a configurat un server SMTP (ANAF_PORTAL_SMTP_URL). Alegerea dumneavoastră se aplică după aceea.
+settings-notifications-immediate = Imediat: un email per token când i se schimbă starea, cel mult unul pe zi per token
+settings-notifications-digest = Rezumat zilnic la { $at }: un singur email cu toate firmele care necesită atenție, doar când s-a schimbat ceva
+settings-notifications-off = Oprit: doar clopoțelul
+settings-notifications-language = Limba emailurilor
+settings-notifications-save = Salvează
+settings-notifications-saved = Setările de email au fost salvate.
+settings-notifications-invalid = Alegeți una dintre opțiunile oferite.
+settings-notifications-test = Trimite un email de test
+settings-notifications-test_sent = A fost trimis un email de test la { $email }.
+settings-notifications-test_failed = Emailul de test nu a putut fi trimis: { $error }
+settings-notifications-test_unavailable = Emailul este oprit în acest portal, deci nu se poate trimite un email de test.

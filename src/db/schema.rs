@@ -10,6 +10,9 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_notifications -> Text,
+        language -> Text,
+        last_digest_at -> Nullable<Timestamp>,
     }
 }
 
@@ -208,6 +211,107 @@ diesel::table! {
 }
 
 diesel::joinable!(company_members -> companies (company_id));
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        kind -> Text,
+        company_id -> BigInt,
+        cif -> Text,
+        company_name -> Nullable<Text>,
+        token_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        cause -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        act_by -> Nullable<Timestamp>,
+        dedupe_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        dispatched_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        event_id -> BigInt,
+        read_at -> Nullable<Timestamp>,
+        digest_pending -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        recipient -> Text,
+        kind -> Text,
+        event_id -> Nullable<BigInt>,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        dedupe_key -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        url -> Text,
+        events -> Text,
+        description -> Nullable<Text>,
+        secret_ciphertext -> Text,
+        key_id -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        failing_since -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        endpoint_id -> BigInt,
+        event_id -> BigInt,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempted_at -> Timestamp,
+        http_status -> Nullable<Integer>,
+        duration_ms -> Integer,
+        error -> Nullable<Text>,
+        response_excerpt -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(notifications -> events (event_id));
+diesel::joinable!(notifications -> users (user_id));
+diesel::joinable!(webhook_endpoints -> companies (company_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_deliveries -> events (event_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+
 diesel::joinable!(company_members -> users (user_id));
 diesel::joinable!(anaf_tokens -> companies (company_id));
 diesel::joinable!(member_invitations -> companies (company_id));
@@ -233,4 +337,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     refresh_jobs,
     api_keys,
+    events,
+    notifications,
+    mail_outbox,
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts,
 );

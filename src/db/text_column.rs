@@ -7,7 +7,7 @@ use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::{Cif, MemberRole, Rights, Role, TokenState};
+use crate::domain::{Cif, EmailPreference, EventKind, MemberRole, Rights, Role, TokenState};
 
 macro_rules! text_column {
     ($($ty:ty),* $(,)?) => {$(
@@ -36,4 +36,12 @@ macro_rules! text_column {
     )*};
 }
 
-text_column!(Cif, Role, MemberRole, TokenState, Rights);
+text_column!(
+    Cif,
+    Role,
+    MemberRole,
+    TokenState,
+    Rights,
+    EventKind,
+    EmailPreference
+);

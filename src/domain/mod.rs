@@ -30,6 +30,7 @@ macro_rules! named_variants {
 mod audit;
 mod cif;
 mod email;
+mod event;
 mod password;
 mod role;
 mod token;
@@ -37,9 +38,10 @@ mod token;
 pub use audit::{Actor, AuditAction, AuditEvent, Outcome};
 pub use cif::{Cif, CifProblem};
 pub use email::Email;
+pub use event::{EXPIRING_THRESHOLDS, EmailPreference, EventKind, expiring_threshold};
 pub use password::{Password, PasswordProblem};
 pub use role::{MemberRole, Role};
 pub use token::{
-    ReconnectWindow, RefreshPlan, RefreshPolicy, RefreshSchedule, RefreshState, RefreshTokenClock,
-    Rights, TokenFacts, TokenState, TokenStatus, refresh_due_after_refresh,
+    Attention, ReconnectWindow, RefreshPlan, RefreshPolicy, RefreshSchedule, RefreshState,
+    RefreshTokenClock, Rights, TokenFacts, TokenState, TokenStatus, refresh_due_after_refresh,
 };

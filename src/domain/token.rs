@@ -262,6 +262,45 @@ impl RefreshState {
     }
 }
 
+/// Why only a person can help a token now, most urgent first (the order of the digest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Attention {
+    ReconnectNeeded,
+    NoRights,
+    RefreshFailing { since: NaiveDateTime },
+    Expired,
+    ReconnectBefore { by: NaiveDateTime },
+}
+
+impl Attention {
+    /// What a token needs from a person at `now`, if anything.
+    pub fn of(
+        facts: &TokenFacts,
+        schedule: &RefreshSchedule,
+        now: NaiveDateTime,
+    ) -> Option<Attention> {
+        match (facts.status(now), RefreshState::of(facts, schedule, now)) {
+            (TokenStatus::ReconnectNeeded, _) => Some(Attention::ReconnectNeeded),
+            (TokenStatus::NoRights, _) => Some(Attention::NoRights),
+            (TokenStatus::Expired, _) => Some(Attention::Expired),
+            (_, RefreshState::Failing { since, .. }) => Some(Attention::RefreshFailing { since }),
+            (_, RefreshState::ReconnectBefore { by }) => Some(Attention::ReconnectBefore { by }),
+            _ => None,
+        }
+    }
+
+    /// The catalog key part (`attention-<slug>`).
+    pub fn slug(&self) -> &'static str {
+        match self {
+            Attention::ReconnectNeeded => "reconnect_needed",
+            Attention::NoRights => "no_rights",
+            Attention::RefreshFailing { .. } => "refresh_failing",
+            Attention::Expired => "expired",
+            Attention::ReconnectBefore { .. } => "reconnect_before",
+        }
+    }
+}
+
 /// The status a company's token shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenStatus {

@@ -6,13 +6,17 @@ pub mod audit;
 pub mod call_counts;
 pub mod companies;
 pub mod engine_instances;
+pub mod events;
 pub mod invitations;
 pub mod login_failures;
+pub mod mail_outbox;
+pub mod notifications;
 pub mod oauth_transactions;
 pub mod refresh_jobs;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use diesel::QueryResult;
 use diesel::query_dsl::{LoadQuery, RunQueryDsl};

@@ -7,11 +7,14 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::models::KeyLookup;
 use crate::db::models::companies::Company;
+use crate::db::models::events::{self, NewEvent};
 use crate::db::models::now;
 use crate::db::schema::{anaf_token_secrets, anaf_tokens, companies, company_members};
 use crate::db::timestamp::Stamp;
 use crate::db::{DbConnection, lock_company, write_transaction};
-use crate::domain::{Cif, ReconnectWindow, RefreshSchedule, Rights, TokenFacts, TokenState};
+use crate::domain::{
+    Cif, EventKind, ReconnectWindow, RefreshSchedule, Rights, TokenFacts, TokenState,
+};
 
 /// Everything about a token except its secrets.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -232,6 +235,10 @@ pub fn replace_for_company(
         diesel::insert_into(anaf_token_secrets::table)
             .values(pair.secrets_row(id))
             .execute(conn)?;
+        events::record(
+            conn,
+            NewEvent::about_token(EventKind::Connected, company_id, id).cause(source),
+        )?;
         Ok(anaf_tokens::table
             .find(id)
             .select(TokenMeta::as_select())
@@ -473,6 +480,15 @@ pub fn save_refreshed(
             diesel::update(anaf_token_secrets::table.find(id))
                 .set(pair.secrets_row(id))
                 .execute(conn)?;
+            let company_id = anaf_tokens::table
+                .find(id)
+                .select(anaf_tokens::company_id)
+                .first(conn)?;
+            events::record(
+                conn,
+                NewEvent::about_token(EventKind::Refreshed, company_id, id)
+                    .act_by(pair.access_expires_at),
+            )?;
         }
         Ok(updated)
     })
@@ -515,8 +531,50 @@ pub fn record_refresh_unknown(
 }
 
 /// Records a failed refresh, releases the lease and says what follows: a retry at a time, or
-/// `reconnect_needed` when ANAF's refusal is final.
+/// `reconnect_needed` when ANAF's refusal is final. Writes `token.reconnect_needed` once per
+/// token, `token.refresh_failing` once per run of failures.
 pub fn record_refresh_failure(
+    conn: &mut DbConnection,
+    id: i64,
+    error: &str,
+    after: AfterFailure,
+) -> QueryResult<usize> {
+    write_transaction(conn, |conn| {
+        let updated = update_after_failure(conn, id, error, after)?;
+        let token: Option<(i64, NaiveDateTime)> = anaf_tokens::table
+            .find(id)
+            .select((anaf_tokens::company_id, anaf_tokens::access_expires_at))
+            .get_optional(conn)?;
+        let Some((company_id, access_expires_at)) = token.filter(|_| updated == 1) else {
+            return Ok(updated);
+        };
+        let event = match after {
+            AfterFailure::Reconnect => {
+                NewEvent::about_token(EventKind::ReconnectNeeded, company_id, id)
+                    .cause("refresh_refused")
+                    .detail(error)
+                    .once(format!("token.reconnect_needed:{id}"))
+            }
+            AfterFailure::RetryAt {
+                since,
+                failing: true,
+                ..
+            } => NewEvent::about_token(EventKind::RefreshFailing, company_id, id)
+                .cause("refresh_failing")
+                .detail(error)
+                .act_by(access_expires_at)
+                .once(format!(
+                    "token.refresh_failing:{id}:{}",
+                    since.and_utc().timestamp()
+                )),
+            AfterFailure::RetryAt { .. } => return Ok(updated),
+        };
+        events::record(conn, event)?;
+        Ok(updated)
+    })
+}
+
+fn update_after_failure(
     conn: &mut DbConnection,
     id: i64,
     error: &str,
@@ -633,16 +691,44 @@ pub fn record_rights(
     detail: Option<&str>,
     next_probe_at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let at = now();
-    diesel::update(anaf_tokens::table.find(id))
-        .set((
-            anaf_tokens::rights.eq(rights),
-            anaf_tokens::rights_detail.eq(detail),
-            anaf_tokens::rights_checked_at.eq(Some(at)),
-            anaf_tokens::rights_probe_due_at.eq(Some(next_probe_at)),
-            anaf_tokens::updated_at.eq(at),
-        ))
-        .execute(conn)
+    write_transaction(conn, |conn| {
+        let at = now();
+        let before: Option<(i64, Rights, Option<NaiveDateTime>)> = anaf_tokens::table
+            .find(id)
+            .select((
+                anaf_tokens::company_id,
+                anaf_tokens::rights,
+                anaf_tokens::rights_checked_at,
+            ))
+            .get_optional(conn)?;
+        let updated = diesel::update(anaf_tokens::table.find(id))
+            .set((
+                anaf_tokens::rights.eq(rights),
+                anaf_tokens::rights_detail.eq(detail),
+                anaf_tokens::rights_checked_at.eq(Some(at)),
+                anaf_tokens::rights_probe_due_at.eq(Some(next_probe_at)),
+                anaf_tokens::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        if let Some((company_id, previous, checked_at)) = before
+            && updated == 1
+            && rights == Rights::Denied
+            && previous != Rights::Denied
+        {
+            // Probes racing on one token read the same verdict before them: one event.
+            let mut event = NewEvent::about_token(EventKind::RightsLost, company_id, id)
+                .cause("no_spv_rights")
+                .once(format!(
+                    "token.rights_lost:{id}:{}",
+                    checked_at.map_or(0, |c| c.and_utc().timestamp_micros())
+                ));
+            if let Some(detail) = detail {
+                event = event.detail(detail);
+            }
+            events::record(conn, event)?;
+        }
+        Ok(updated)
+    })
 }
 
 /// Records a probe that could not tell: the verdict before it stands (its reason is kept only
@@ -706,9 +792,23 @@ pub fn claim_probes(
     })
 }
 
-/// Deletes the token (its secrets go with it); 0 when it was already gone.
+/// Deletes the token (its secrets go with it) and writes `token.deleted`; 0 when it was
+/// already gone.
 pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(anaf_tokens::table.find(id)).execute(conn)
+    write_transaction(conn, |conn| {
+        let company_id: Option<i64> = diesel::delete(anaf_tokens::table.find(id))
+            .returning(anaf_tokens::company_id)
+            .get_result(conn)
+            .optional()?;
+        let Some(company_id) = company_id else {
+            return Ok(0);
+        };
+        events::record(
+            conn,
+            NewEvent::about_token(EventKind::Deleted, company_id, id),
+        )?;
+        Ok(1)
+    })
 }
 
 /// Whether a token with this fingerprint (SHA-256 of the access token) is stored already.
@@ -726,6 +826,7 @@ pub fn fingerprint_exists(conn: &mut DbConnection, fingerprint: &str) -> QueryRe
 #[diesel(table_name = anaf_tokens)]
 pub struct ListedToken {
     pub id: i64,
+    pub company_id: i64,
     #[diesel(column_name = status)]
     pub state: TokenState,
     pub rights: Rights,

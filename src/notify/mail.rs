@@ -1,0 +1,371 @@
+//! Email: what each mail says, in its reader's language (`MailComposer`), and sending it over
+//! SMTP (`Mailer`, `ANAF_PORTAL_SMTP_URL`). No mail ever holds a token value.
+
+use askama::Template;
+use chrono::NaiveDateTime;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::{AsyncTransport, Message, Tokio1Executor};
+use url::Url;
+
+use crate::db::models::events::{Event, Recipient};
+use crate::db::models::mail_outbox::QueuedMail;
+use crate::domain::{Attention, EventKind};
+use crate::i18n::{Catalog, Lang};
+
+/// A mail ready to queue.
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Writes the portal's mails; links point at `base_url`.
+#[derive(Clone)]
+pub struct MailComposer {
+    base_url: Url,
+}
+
+#[derive(Template)]
+#[template(path = "mail/event.txt")]
+struct EventText<'a> {
+    t: Catalog,
+    title: &'a str,
+    company: &'a str,
+    cif: &'a str,
+    what: &'a str,
+    detail: Option<&'a str>,
+    todo: &'a str,
+    act_by: Option<String>,
+    link: &'a str,
+    settings_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/event.html")]
+struct EventHtml<'a> {
+    t: Catalog,
+    subject: &'a str,
+    title: &'a str,
+    company: &'a str,
+    cif: &'a str,
+    what: &'a str,
+    detail: Option<&'a str>,
+    todo: &'a str,
+    act_by: Option<String>,
+    link: &'a str,
+    settings_link: &'a str,
+}
+
+/// A company that needs attention, in a digest.
+pub struct AttentionRow {
+    pub company: String,
+    pub cif: String,
+    pub problem: String,
+    pub todo: String,
+    pub link: String,
+}
+
+/// What changed since the last digest.
+pub struct ChangeLine {
+    pub when: String,
+    pub company: String,
+    pub cif: String,
+    pub title: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/digest.txt")]
+struct DigestText<'a> {
+    t: Catalog,
+    subject: &'a str,
+    attention: &'a [AttentionRow],
+    changes: &'a [ChangeLine],
+    settings_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/digest.html")]
+struct DigestHtml<'a> {
+    t: Catalog,
+    subject: &'a str,
+    attention: &'a [AttentionRow],
+    changes: &'a [ChangeLine],
+    settings_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/test.txt")]
+struct TestText<'a> {
+    t: Catalog,
+    subject: &'a str,
+    settings_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/test.html")]
+struct TestHtml<'a> {
+    t: Catalog,
+    subject: &'a str,
+    settings_link: &'a str,
+}
+
+/// A company whose token needs a person, as the digest lists it.
+pub struct CompanyAttention {
+    pub company_id: i64,
+    pub company: String,
+    pub cif: String,
+    pub attention: Attention,
+}
+
+fn render(template: &impl Template) -> String {
+    // The templates take only strings the composer made: rendering cannot fail on data.
+    template
+        .render()
+        .unwrap_or_else(|e| format!("(this mail could not be written: {e})"))
+}
+
+impl MailComposer {
+    pub fn new(base_url: Url) -> MailComposer {
+        MailComposer { base_url }
+    }
+
+    fn link(&self, path: &str) -> String {
+        self.base_url
+            .join(path)
+            .map_or_else(|_| path.to_owned(), |u| u.to_string())
+    }
+
+    fn settings_link(&self) -> String {
+        self.link("/settings/notifications")
+    }
+
+    /// The title of an event, as the bell and mails show it.
+    pub fn title(t: &Catalog, event: &Event, now: NaiveDateTime) -> String {
+        match (event.kind, event.act_by) {
+            (EventKind::Expiring, Some(by)) => t.count(
+                "event-expiring-title",
+                "days",
+                (by - now).num_days().max(0) + 1,
+            ),
+            (kind, _) => t.get(&format!("event-{}-title", kind.slug())),
+        }
+    }
+
+    /// The mail about one event, in its recipient's language.
+    pub fn event(&self, recipient: &Recipient, event: &Event) -> Rendered {
+        let t = Lang::parse(&recipient.language)
+            .unwrap_or(Lang::Ro)
+            .catalog();
+        let title = Self::title(&t, event, event.created_at);
+        let company = event.company_label();
+        let subject = format!("{}: {title} ({company})", t.get("app-name"));
+        let what = t.get(&format!("event-{}-what", event.kind.slug()));
+        let todo = t.get(&format!("event-{}-todo", event.kind.slug()));
+        let act_by = event.act_by.map(|at| t.local_date_time(at));
+        let link = match event.kind {
+            EventKind::WebhookDisabled => {
+                self.link(&format!("/companies/{}/webhooks", event.company_id))
+            }
+            _ => self.link(&format!("/companies/{}", event.company_id)),
+        };
+        let settings_link = self.settings_link();
+        let detail = event
+            .detail
+            .as_deref()
+            .filter(|_| event.kind != EventKind::Expiring);
+        Rendered {
+            text: render(&EventText {
+                t,
+                title: &title,
+                company,
+                cif: &event.cif,
+                what: &what,
+                detail,
+                todo: &todo,
+                act_by: act_by.clone(),
+                link: &link,
+                settings_link: &settings_link,
+            }),
+            html: render(&EventHtml {
+                t,
+                subject: &subject,
+                title: &title,
+                company,
+                cif: &event.cif,
+                what: &what,
+                detail,
+                todo: &todo,
+                act_by,
+                link: &link,
+                settings_link: &settings_link,
+            }),
+            subject,
+        }
+    }
+
+    /// A person's daily digest: every company of theirs that needs attention now, most urgent
+    /// first, and what changed since the last one.
+    pub fn digest(
+        &self,
+        language: &str,
+        mut attention: Vec<CompanyAttention>,
+        changes: &[Event],
+    ) -> Rendered {
+        let t = Lang::parse(language).unwrap_or(Lang::Ro).catalog();
+        attention.sort_by(|a, b| {
+            a.attention
+                .cmp(&b.attention)
+                .then(a.company.cmp(&b.company))
+        });
+        let rows: Vec<AttentionRow> = attention
+            .into_iter()
+            .map(|a| AttentionRow {
+                problem: match a.attention {
+                    Attention::RefreshFailing { since } => t.format(
+                        "attention-refresh_failing",
+                        &[("since", t.local_date_time(since).into())],
+                    ),
+                    Attention::ReconnectBefore { by } => t.format(
+                        "attention-reconnect_before",
+                        &[("by", t.local_date_time(by).into())],
+                    ),
+                    other => t.get(&format!("attention-{}", other.slug())),
+                },
+                todo: t.get(&format!("attention-{}-todo", a.attention.slug())),
+                link: self.link(&format!("/companies/{}", a.company_id)),
+                company: a.company,
+                cif: a.cif,
+            })
+            .collect();
+        let changes: Vec<ChangeLine> = changes
+            .iter()
+            .map(|event| ChangeLine {
+                when: t.local_date_time(event.created_at),
+                company: event.company_label().to_owned(),
+                cif: event.cif.clone(),
+                title: Self::title(&t, event, event.created_at),
+            })
+            .collect();
+        let subject = format!(
+            "{}: {}",
+            t.get("app-name"),
+            t.count("digest-subject", "count", rows.len() as i64)
+        );
+        let settings_link = self.settings_link();
+        Rendered {
+            text: render(&DigestText {
+                t,
+                subject: &subject,
+                attention: &rows,
+                changes: &changes,
+                settings_link: &settings_link,
+            }),
+            html: render(&DigestHtml {
+                t,
+                subject: &subject,
+                attention: &rows,
+                changes: &changes,
+                settings_link: &settings_link,
+            }),
+            subject,
+        }
+    }
+
+    /// The test email of the notification settings.
+    pub fn test(&self, t: Catalog) -> Rendered {
+        let subject = format!("{}: {}", t.get("app-name"), t.get("mail-test_subject"));
+        let settings_link = self.settings_link();
+        Rendered {
+            text: render(&TestText {
+                t,
+                subject: &subject,
+                settings_link: &settings_link,
+            }),
+            html: render(&TestHtml {
+                t,
+                subject: &subject,
+                settings_link: &settings_link,
+            }),
+            subject,
+        }
+    }
+}
+
+/// Sends mail through the configured SMTP server.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+/// Why a mail was not sent: worth another try later, or not.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("{0}")]
+    Transient(String),
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl Mailer {
+    /// `smtp://host:25` (STARTTLS when offered), `smtp://host:587?tls=required`,
+    /// `smtps://user:pass@host` (implicit TLS); `from` is a mailbox (`Name <addr>` or `addr`).
+    pub fn new(smtp_url: &str, from: &str) -> Result<Mailer, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(|e| format!("not an SMTP URL the portal can use: {e}"))?
+            .timeout(Some(std::time::Duration::from_secs(30)))
+            .build();
+        let from = from
+            .parse::<Mailbox>()
+            .map_err(|e| format!("not a mail address: {e}"))?;
+        Ok(Mailer { transport, from })
+    }
+
+    /// Sends one mail (text and HTML alternatives).
+    pub async fn send(
+        &self,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+    ) -> Result<(), SendError> {
+        let to = to
+            .parse::<Mailbox>()
+            .map_err(|e| SendError::Permanent(format!("recipient: {e}")))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(text.to_owned()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(html.to_owned()),
+                    ),
+            )
+            .map_err(|e| SendError::Permanent(format!("message: {e}")))?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+            Err(e) => Err(SendError::Transient(e.to_string())),
+        }
+    }
+
+    pub async fn send_queued(&self, mail: &QueuedMail) -> Result<(), SendError> {
+        self.send(
+            &mail.recipient,
+            &mail.subject,
+            &mail.body_text,
+            &mail.body_html,
+        )
+        .await
+    }
+}
