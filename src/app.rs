@@ -39,6 +39,8 @@ pub struct AppState {
     /// Email, when `ANAF_PORTAL_SMTP_URL` is set (the settings page's test email).
     pub mailer: Option<crate::notify::mail::Mailer>,
     pub composer: crate::notify::mail::MailComposer,
+    /// When daily digests go out, Romanian time (the settings page says so).
+    pub digest_at: chrono::NaiveTime,
 }
 
 impl AppState {

@@ -238,7 +238,7 @@ async fn create_user(args: UserCreateArgs) -> Result<(), CliError> {
     let created = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         db.migrate()?;
         let mut conn = db.get_blocking()?;
-        Ok(users::create(&mut conn, &email, &hash, Some(role)))
+        Ok(users::create(&mut conn, &email, &hash, Some(role), "ro"))
     })
     .await
     .map_err(anyhow::Error::from)??;

@@ -90,8 +90,9 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_PORTAL_REFRESH_FAILING_AFTER", default_value = "4d")]
     pub refresh_failing_after: String,
 
-    /// SMTP server for email notifications: smtp://host:25 (STARTTLS when offered),
-    /// smtp://user:pass@host:587?tls=required, smtps://user:pass@host. Unset: no email.
+    /// SMTP server for email notifications: smtps://user:pass@host (TLS),
+    /// smtp://user:pass@host:587?tls=required (STARTTLS), smtp://host:25 (plain: a relay on the
+    /// same network). Unset: no email.
     #[arg(long, env = "ANAF_PORTAL_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 

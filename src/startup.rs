@@ -102,6 +102,7 @@ impl Application {
             anaf_calls_per_minute: config.anaf.calls_per_minute,
             mailer: email.as_ref().map(|e| e.mailer.clone()),
             composer: composer.clone(),
+            digest_at: config.notifications.digest_at,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let api_context = web::Data::new(crate::api::ApiContext::new(config.api_rate_limit));

@@ -310,8 +310,8 @@ pub enum SendError {
 }
 
 impl Mailer {
-    /// `smtp://host:25` (STARTTLS when offered), `smtp://host:587?tls=required`,
-    /// `smtps://user:pass@host` (implicit TLS); `from` is a mailbox (`Name <addr>` or `addr`).
+    /// `smtps://user:pass@host` (TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtp://host:25` (plain); `from` is a mailbox (`Name <addr>` or `addr`).
     pub fn new(smtp_url: &str, from: &str) -> Result<Mailer, String> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
             .map_err(|e| format!("not an SMTP URL the portal can use: {e}"))?

@@ -129,8 +129,10 @@ impl Notifier {
             if claimed.is_empty() {
                 return Ok(());
             }
+            let mut untried: Vec<i64> = claimed.iter().map(|m| m.id).collect();
             for mail in claimed {
                 let id = mail.id;
+                untried.retain(|other| *other != id);
                 let sent = mailer.send_queued(&mail).await;
                 let (error, next) = match &sent {
                     Ok(()) => {
@@ -150,7 +152,10 @@ impl Notifier {
                     .run(move |conn| Ok(mail_outbox::mark_failed(conn, id, &error, next)?))
                     .await?;
                 if next.is_some() {
-                    // The server is unwell: the rest waits for the next round.
+                    // The server is unwell: the rest waits for the next round, unclaimed.
+                    self.db
+                        .run(move |conn| Ok(mail_outbox::release(conn, &untried)?))
+                        .await?;
                     return Ok(());
                 }
             }
@@ -264,6 +269,47 @@ mod tests {
             latest_digest_slot(utc("2026-07-01 04:30"), seven),
             Some(utc("2026-07-01 04:00"))
         );
+    }
+
+    /// The messages named from a kind or a cause (`event-<slug>-title`…) exist in both
+    /// languages (the scan of literal keys cannot see them).
+    #[test]
+    fn every_event_and_attention_has_its_messages() {
+        use crate::domain::EventKind;
+        use crate::i18n::Lang;
+        let kinds = EventKind::FOR_WEBHOOKS
+            .into_iter()
+            .chain([EventKind::WebhookDisabled]);
+        let mut ids: Vec<String> = kinds
+            .flat_map(|k| {
+                ["title", "what", "todo"].map(|part| format!("event-{}-{part}", k.slug()))
+            })
+            .collect();
+        let at = utc("2026-12-01 05:00");
+        for attention in [
+            Attention::ReconnectNeeded,
+            Attention::NoRights,
+            Attention::RefreshFailing { since: at },
+            Attention::Expired,
+            Attention::ReconnectBefore { by: at },
+        ] {
+            ids.push(format!("attention-{}", attention.slug()));
+            ids.push(format!("attention-{}-todo", attention.slug()));
+        }
+        for lang in [Lang::Ro, Lang::En] {
+            let t = lang.catalog();
+            for id in &ids {
+                let text = t.format(
+                    id,
+                    &[
+                        ("days", 3.into()),
+                        ("since", "x".into()),
+                        ("by", "y".into()),
+                    ],
+                );
+                assert!(!text.contains("missing text"), "{id} in {lang:?}");
+            }
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::config::Registration;
 use crate::db::models::users::{self, CreateUserError};
 use crate::domain::{Email, Password, Role};
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::web::page::{Page, html, safe_next, see_other};
 use crate::web::templates::{LoginPage, RegisterPage};
 
@@ -228,9 +229,10 @@ pub async fn register(
 
     let hash = state.passwords.hash(password.secret().clone()).await?;
     let new_email = email.clone();
+    let language = Lang::from_request(&req).code();
     let created = state
         .db
-        .run(move |conn| Ok(users::create(conn, &new_email, &hash, None)))
+        .run(move |conn| Ok(users::create(conn, &new_email, &hash, None, language)))
         .await?;
     let user = match created {
         Ok(user) => user,

@@ -16,6 +16,7 @@ pub mod language;
 pub mod lifecycle;
 pub mod members;
 pub mod metrics;
+pub mod notifications;
 pub mod page;
 pub mod routing;
 pub mod security_headers;
@@ -66,6 +67,12 @@ routing::route_table! {
     get "/settings/api-keys" => api_keys::index,
     post "/settings/api-keys" => api_keys::create,
     post "/settings/api-keys/{id}/revoke" => api_keys::revoke,
+    get "/notifications" => notifications::list,
+    post "/notifications/read-all" => notifications::mark_all_read,
+    post "/notifications/{id}/read" => notifications::mark_read,
+    get "/settings/notifications" => notifications::settings,
+    post "/settings/notifications" => notifications::save_settings,
+    post "/settings/notifications/test" => notifications::send_test,
 }
 
 /// Routes served outside the portal's session scope: a monitor's health check must answer 503

@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::auth::PortalSession;
 use crate::auth::current_user;
 use crate::auth::session::Flash;
+use crate::db::models::notifications;
 use crate::db::models::users::User;
 use crate::error::AppError;
 use crate::i18n::{Catalog, Lang};
@@ -23,6 +24,8 @@ pub struct Page {
     pub sandbox: bool,
     /// Path and query of this page, where the language switcher returns to.
     pub here: String,
+    /// The user's unread notifications (the bell).
+    pub unread: i64,
 }
 
 impl Page {
@@ -30,15 +33,25 @@ impl Page {
         PortalSession::of(req).check_available()?;
         let user = current_user::load(req).await?;
         let session = PortalSession::of(req);
-        let sandbox = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.sandbox);
+        let state = req.app_data::<web::Data<AppState>>();
+        let sandbox = state.is_some_and(|s| s.sandbox);
+        let unread = match (&user, state) {
+            (Some(user), Some(state)) => {
+                let user_id = user.id;
+                state
+                    .db
+                    .run(move |conn| Ok(notifications::unread_count(conn, user_id)?))
+                    .await?
+            }
+            _ => 0,
+        };
         Ok(Page {
             t: Lang::from_request(req).catalog(),
             user,
             csrf_token: session.csrf_token(),
             flashes: session.take_flashes(),
             sandbox,
+            unread,
             here: req
                 .uri()
                 .path_and_query()
@@ -64,6 +77,14 @@ impl Page {
                 crate::domain::Role::Support | crate::domain::Role::Admin
             )
         })
+    }
+
+    /// The bell's accessible name: "Notifications" or "3 unread notifications".
+    pub fn bell_label(&self) -> String {
+        match self.unread {
+            0 => self.t.get("nav-notifications"),
+            n => self.t.count("nav-notifications_unread", "count", n),
+        }
     }
 
     pub fn role_label(&self) -> String {

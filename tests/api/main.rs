@@ -6,6 +6,7 @@ mod connect;
 mod engine;
 mod helpers;
 mod interop;
+mod notifications;
 mod refresh_safety;
 mod rest_api;
 mod roles;

@@ -314,7 +314,7 @@ impl ChildPortal {
         panic!("the portal did not start");
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         // SIGKILL: no graceful shutdown, nothing flushed.
         let _ = self.process.kill();
         let _ = self.process.wait();

@@ -495,6 +495,25 @@ async fn the_audit_log_filters_and_viewing_it_is_audited() {
     assert!(!all.contains("eyJ"));
 }
 
+/// Fans out the events written so far (no engine runs here) and returns the id of one of
+/// `user_id`'s notifications.
+async fn first_notification_of(app: &TestApp, user_id: i64) -> i64 {
+    let db = app.db();
+    tokio::task::spawn_blocking(move || {
+        use anaf_portal::db::schema::notifications;
+        use diesel::prelude::*;
+        let mut conn = db.get_blocking().unwrap();
+        anaf_portal::notify::dispatch::dispatch_batch(&mut conn, None, 100).unwrap();
+        notifications::table
+            .filter(notifications::user_id.eq(user_id))
+            .select(notifications::id)
+            .first::<i64>(&mut conn)
+            .expect("the connection's notification")
+    })
+    .await
+    .unwrap()
+}
+
 /// What a caller gets from a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Seen {
@@ -566,6 +585,14 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/settings/api-keys", "LOOOOO"),
     ("post", "/settings/api-keys", "LOOOFO"),
     ("post", "/settings/api-keys/{id}/revoke", "LNNOFN"),
+    ("get", "/notifications", "LOOOOO"),
+    ("post", "/notifications/read-all", "LOOOFO"),
+    // Only one's own notification: the company admin's here.
+    ("post", "/notifications/{id}/read", "LNNOFN"),
+    ("get", "/settings/notifications", "LOOOOO"),
+    // An empty form is a handled error (422); the test email says email is off.
+    ("post", "/settings/notifications", "LOOOFO"),
+    ("post", "/settings/notifications/test", "LOOOFO"),
     // Destructive: checked last for each caller.
     ("post", "/companies/{id}/members/{user_id}/remove", "LNFOFN"),
     (
@@ -631,12 +658,15 @@ async fn authorization_matrix_covers_every_route_and_caller() {
     let anonymous = app.second_browser();
     let admin_id = user_id_of(&company_admin, "firma@contabil.ro").await;
     let (spare_key, _) = api_key(&app, admin_id).await;
+    let notification = first_notification_of(&app, admin_id).await;
 
     let concrete = |path: &str| {
         let with_id = if path.starts_with("/tokens/{id}") {
             path.replace("{id}", &token.to_string())
         } else if path.starts_with("/jobs/{id}") {
             job.clone()
+        } else if path.starts_with("/notifications/{id}") {
+            path.replace("{id}", &notification.to_string())
         } else if path.starts_with("/settings/api-keys/{id}") {
             path.replace("{id}", &spare_key.to_string())
         } else if path.starts_with("/admin/users/{id}") {

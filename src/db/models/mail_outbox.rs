@@ -91,6 +91,13 @@ pub fn claim_due(
     })
 }
 
+/// Gives back claimed mails that were not tried (another instance may send them at once).
+pub fn release(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize> {
+    diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(ids)))
+        .set(mail_outbox::claimed_until.eq(None::<NaiveDateTime>))
+        .execute(conn)
+}
+
 pub fn mark_sent(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
     diesel::update(mail_outbox::table.find(id))
         .set((

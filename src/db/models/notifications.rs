@@ -126,3 +126,13 @@ pub fn clear_digest(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize> 
         .set(notifications::digest_pending.eq(false))
         .execute(conn)
 }
+
+/// Whether notification `id` belongs to `user_id`.
+pub fn is_theirs(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        notifications::table
+            .find(id)
+            .filter(notifications::user_id.eq(user_id)),
+    ))
+    .get_result(conn)
+}

@@ -32,6 +32,8 @@ struct NewUser<'a> {
     email: &'a str,
     password_hash: &'a str,
     role: Role,
+    /// The language of their email (`i18n::Lang` code).
+    language: &'a str,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
@@ -51,6 +53,7 @@ pub fn create(
     email: &Email,
     password_hash: &str,
     role: Option<Role>,
+    language: &str,
 ) -> Result<User, CreateUserError> {
     let at = now();
     let inserted = diesel::insert_into(users::table)
@@ -58,6 +61,7 @@ pub fn create(
             email: email.as_str(),
             password_hash,
             role: role.unwrap_or(Role::User),
+            language,
             created_at: at,
             updated_at: at,
         })
@@ -200,4 +204,30 @@ pub fn change_by_admin(
         }
         find(conn, id)?.ok_or(AdminChangeError::NotFound)
     })
+}
+
+/// How a person wants email, and in which language.
+pub fn email_settings(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Option<(crate::domain::EmailPreference, String)>> {
+    users::table
+        .find(id)
+        .select((users::email_notifications, users::language))
+        .get_optional(conn)
+}
+
+pub fn set_email_settings(
+    conn: &mut DbConnection,
+    id: i64,
+    preference: crate::domain::EmailPreference,
+    language: &str,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::email_notifications.eq(preference),
+            users::language.eq(language),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)
 }

@@ -1,0 +1,552 @@
+//! Events reach people: the bell, email through a real SMTP server (aiosmtpd, `tests/smtp/
+//! sink.py`) at once or in a daily digest, in the reader's language, once per change, never with
+//! a token in it; mail waiting in the outbox is sent by whichever instance runs.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::connect::{serial_with_rights, serial_without_rights};
+use crate::helpers::{
+    TestApp, free_port, skip_unless_required, spawn_app_on, spawn_app_with, test_args,
+};
+use crate::refresh_safety::{ChildPortal, browser_for};
+
+/// A real SMTP server in its own process; every message it received, decoded.
+pub struct SmtpSink {
+    child: Child,
+    port: u16,
+    received: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SmtpSink {
+    /// Starts the server, or says why it cannot (and fails when the mail tests are required).
+    pub fn start() -> Option<SmtpSink> {
+        let python = std::env::var("ANAF_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+        let usable = Command::new(&python)
+            .args(["-c", "import aiosmtpd"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !usable {
+            skip_unless_required(
+                "ANAF_PORTAL_MAIL_TESTS",
+                &format!(
+                    "email test not run: {python} cannot import aiosmtpd (apt-get install python3-aiosmtpd)"
+                ),
+            );
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let received = dir.path().join("received.jsonl");
+        let port = free_port();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/sink.py");
+        let mut child = Command::new(&python)
+            .arg(script)
+            .arg(port.to_string())
+            .arg(&received)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the SMTP server");
+        let mut ready = String::new();
+        let stdout = child.stdout.take().expect("its output");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut ready)
+            .expect("the SMTP server says it is ready");
+        assert_eq!(ready.trim(), "ready", "the SMTP server started");
+        Some(SmtpSink {
+            child,
+            port,
+            received,
+            _dir: dir,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn mails(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.received)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .collect()
+    }
+
+    /// Waits until `count` mails arrived (no more than `count`).
+    pub async fn wait_for(&self, count: usize, limit: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let mails = self.mails();
+            assert!(mails.len() <= count, "more mail than expected: {mails:#?}");
+            if mails.len() == count {
+                return mails;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {count} mails, got {mails:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// The settings of an instance that sends mail to `sink`, with its engine ticking every second.
+fn mailing(sink: &SmtpSink, digest_at: &str) -> Vec<String> {
+    vec![
+        "--worker",
+        "on",
+        "--scheduler-tick",
+        "1s",
+        "--smtp-url",
+        &sink.url(),
+        "--mail-from",
+        "ANAF Portal <portal@example.ro>",
+        "--digest-at",
+        digest_at,
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect()
+}
+
+/// `settings` for another instance on `app`'s database (which needs `app`'s secret key).
+fn beside(app: &TestApp, mut settings: Vec<String>) -> Vec<String> {
+    let key = std::fs::read_to_string(app.data_dir.path().join("secret.key")).expect("the key");
+    settings.extend(["--secret-key".to_owned(), key.trim().to_owned()]);
+    settings
+}
+
+fn args(settings: &[String]) -> Vec<&str> {
+    settings.iter().map(String::as_str).collect()
+}
+
+/// A time of day in Romania `seconds` from now, as `ANAF_PORTAL_DIGEST_AT` takes it.
+fn romanian_time_in(seconds: i64) -> String {
+    (chrono::Utc::now() + chrono::TimeDelta::seconds(seconds))
+        .with_timezone(&chrono_tz::Europe::Bucharest)
+        .format("%H:%M:%S")
+        .to_string()
+}
+
+/// A valid CIF from a stem (the check digit found by trying).
+fn cif_from(stem: u32) -> String {
+    (0..10)
+        .map(|check| format!("{stem}{check}"))
+        .find(|c| anaf_portal::domain::Cif::parse(c).is_ok())
+        .expect("one check digit fits")
+}
+
+async fn wait_until(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The kinds of the notifications on the person's list, newest first.
+async fn notification_kinds(app: &TestApp) -> Vec<String> {
+    let html = app.get_html("/notifications").await;
+    html.match_indices("data-kind=\"")
+        .map(|(at, marker)| {
+            let rest = &html[at + marker.len()..];
+            rest[..rest.find('"').unwrap_or(0)].to_owned()
+        })
+        .collect()
+}
+
+/// ANAF refuses the company's refresh token from now on (its clock passes the token's year)
+/// and a person presses Refresh: the token needs a reconnect. ANAF's clock is put back after.
+async fn refresh_refused(app: &TestApp, company: i64) {
+    let token = app.token_id_of(company).await;
+    app.sim_post("clock", json!({"advance_days": 400})).await;
+    let page = app.press_refresh(company, token).await;
+    assert!(page.contains("data-status=\"reconnect_needed\""), "{page}");
+    app.sim_post("clock", json!({"offset_seconds": 0})).await;
+}
+
+fn assert_no_token_in(mail: &Value, tokens: &[&str]) {
+    let raw = mail["raw"].as_str().unwrap_or_default();
+    assert!(!raw.contains("eyJ"), "no JWT in a mail: {raw}");
+    for token in tokens {
+        assert!(!raw.contains(token), "no token value in a mail");
+    }
+}
+
+#[tokio::test]
+async fn a_token_that_needs_a_reconnect_mails_its_members_once_in_their_language() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let app = spawn_app_with(&args(&mailing(&sink, "07:00"))).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company("18547290", "Firma Exemplu SRL").await;
+    app.connect_with(company, &serial_with_rights()).await;
+    wait_until(
+        "the connection's notification",
+        Duration::from_secs(10),
+        async || notification_kinds(&app).await == ["token.connected"],
+    )
+    .await;
+    let dashboard = app.get_html("/").await;
+    assert!(
+        dashboard.contains("data-unread=\"1\""),
+        "the bell counts it: {dashboard}"
+    );
+
+    refresh_refused(&app, company).await;
+    let mails = sink.wait_for(1, Duration::from_secs(15)).await;
+    let mail = &mails[0];
+    assert_eq!(mail["rcpt_tos"], json!(["contabil@firma.ro"]));
+    assert_eq!(mail["mail_from"], "portal@example.ro");
+    let subject = mail["headers"]["subject"].as_str().unwrap_or_default();
+    assert!(
+        subject.contains("Este necesară reconectarea") && subject.contains("Firma Exemplu SRL"),
+        "a Romanian subject naming the company: {subject}"
+    );
+    let text = mail["text"].as_str().unwrap_or_default();
+    assert!(text.contains("CIF 18547290"), "{text}");
+    assert!(text.contains("Conectare ANAF"), "says what to do: {text}");
+    assert!(
+        text.contains(&format!("{}/companies/{company}", app.address)),
+        "links the company: {text}"
+    );
+    let html = mail["html"].as_str().unwrap_or_default();
+    assert!(
+        html.contains("lang=\"ro\"") && html.contains("Firma Exemplu SRL"),
+        "{html}"
+    );
+    assert_no_token_in(mail, &[]);
+
+    // The bell has it too; nothing is mailed again while the state stays.
+    assert_eq!(
+        notification_kinds(&app).await,
+        ["token.reconnect_needed", "token.connected"]
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(sink.mails().len(), 1, "one mail per change");
+
+    // Marking read empties the bell.
+    let r = app
+        .post_form("/notifications", "/notifications/read-all", &[])
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    assert!(!app.get_html("/").await.contains("data-unread="));
+}
+
+#[tokio::test]
+async fn a_daily_digest_names_every_company_in_trouble_once() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    // Digests of this instance are due in 12 hours: none goes out during the test.
+    let app = spawn_app_with(&args(&mailing(&sink, &romanian_time_in(12 * 3600)))).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let r = app
+        .post_form(
+            "/settings/notifications",
+            "/settings/notifications",
+            &[("email", "digest"), ("language", "en")],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let key = app.key_from_page("ERP").await;
+
+    // Three companies in trouble, each for its own reason.
+    let alfa_cif = cif_from(4_000_001);
+    let alfa = app.add_company(&alfa_cif, "Alfa SRL").await;
+    app.connect_with(alfa, &serial_without_rights()).await;
+    let beta = app.add_company("18547290", "Beta SRL").await;
+    app.connect_with(beta, &serial_with_rights()).await;
+    refresh_refused(&app, beta).await;
+    // (The certificate has SPV rights for this one.)
+    let gama_cif = "14399840";
+    app.add_company(gama_cif, "Gama SRL").await;
+    // Saved without a refresh token, 5 days before it expires: someone must reconnect by then.
+    app.sim_post("clock", json!({"offset_seconds": -85 * 86_400}))
+        .await;
+    let minted = app
+        .sim_post(
+            "mint",
+            json!({"certificate_serial": serial_with_rights(), "client_id": "portal-client"}),
+        )
+        .await;
+    app.sim_post("clock", json!({"offset_seconds": 0})).await;
+    let access = minted["access_token"]
+        .as_str()
+        .expect("a minted token")
+        .to_owned();
+    let saved = app
+        .api_post(&key, json!({"token": access, "cif": gama_cif}))
+        .await;
+    assert_eq!(saved.status().as_u16(), 201);
+
+    wait_until(
+        "the three troubles in the bell",
+        Duration::from_secs(15),
+        async || {
+            let kinds = notification_kinds(&app).await;
+            [
+                "token.rights_lost",
+                "token.reconnect_needed",
+                "token.expiring",
+            ]
+            .iter()
+            .all(|k| kinds.iter().any(|seen| seen == k))
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        sink.mails().is_empty(),
+        "a digest reader gets no mail at once"
+    );
+
+    // Another instance whose digest time comes in 3 seconds sends the one digest.
+    let digest_at = romanian_time_in(3);
+    let _second = spawn_app_on(
+        &app.database_url,
+        &args(&beside(&app, mailing(&sink, &digest_at))),
+    )
+    .await;
+    let mails = sink.wait_for(1, Duration::from_secs(20)).await;
+    let digest = &mails[0];
+    let subject = digest["headers"]["subject"].as_str().unwrap_or_default();
+    assert!(subject.contains("3 companies need attention"), "{subject}");
+    let text = digest["text"].as_str().unwrap_or_default();
+    for (name, cif, problem) in [
+        ("Alfa SRL", alfa_cif.as_str(), "no SPV rights for this CIF"),
+        ("Beta SRL", "18547290", "reconnect needed"),
+        ("Gama SRL", gama_cif, "reconnect before"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} is listed: {text}"));
+        assert!(line.contains(cif) && line.contains(problem), "{line}");
+    }
+    assert!(text.contains("What to do"), "{text}");
+    // Most urgent first: the refused token before the missing rights before the date.
+    let order: Vec<usize> = ["Beta SRL", "Alfa SRL", "Gama SRL"]
+        .iter()
+        .map(|name| text.find(name).expect("listed"))
+        .collect();
+    assert!(order[0] < order[1] && order[1] < order[2], "{text}");
+    assert_no_token_in(digest, &[&access]);
+
+    // The next digest time comes with nothing changed: nothing is sent.
+    let _third = spawn_app_on(
+        &app.database_url,
+        &args(&beside(&app, mailing(&sink, &romanian_time_in(2)))),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(sink.mails().len(), 1, "no second digest for the same state");
+}
+
+#[tokio::test]
+async fn mail_left_in_the_outbox_by_a_killed_instance_is_sent_once_after_a_restart() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    // The first instance, a process of its own, cannot reach its SMTP server: its mail waits.
+    let port = free_port();
+    let (_, data_dir, database_url) = test_args(None, &[]);
+    let dead = format!("smtp://127.0.0.1:{}", free_port());
+    let settings: Vec<String> = [
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "--data-dir",
+        &data_dir.path().display().to_string(),
+        "--database-url",
+        &database_url,
+        "--worker",
+        "on",
+        "--scheduler-tick",
+        "1s",
+        "--smtp-url",
+        &dead,
+        "--mail-from",
+        "portal@example.ro",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    let mut portal = ChildPortal::start(&settings).await;
+    let first = browser_for(&portal, &database_url, data_dir);
+    first.register_logged_in("contabil@firma.ro").await;
+    let alfa = first.add_company("18547290", "Alfa SRL").await;
+    let beta = first.add_company(&cif_from(4_000_001), "Beta SRL").await;
+    first.connect_with(alfa, &serial_without_rights()).await;
+    first.connect_with(beta, &serial_without_rights()).await;
+    let db = first.db();
+    // (queued, tried): both mails queued, the first tried and failed (the rest waits for a
+    // server that answers).
+    let outbox = || {
+        let db = db.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                use anaf_portal::db::schema::mail_outbox;
+                use diesel::prelude::*;
+                let mut conn = db.get_blocking().expect("a connection");
+                let pending = mail_outbox::table.filter(mail_outbox::status.eq("pending"));
+                let queued: i64 = pending.count().get_result(&mut conn).expect("count");
+                let tried: i64 = pending
+                    .filter(mail_outbox::attempts.ge(1))
+                    .count()
+                    .get_result(&mut conn)
+                    .expect("count");
+                (queued, tried)
+            })
+            .await
+            .expect("count")
+        }
+    };
+    wait_until(
+        "two mails queued, one tried",
+        Duration::from_secs(15),
+        async || {
+            let (queued, tried) = outbox().await;
+            queued == 2 && tried >= 1
+        },
+    )
+    .await;
+    portal.kill();
+    // The retry is due now rather than in a minute, for the instance that starts next.
+    tokio::task::spawn_blocking(move || {
+        use anaf_portal::db::schema::mail_outbox;
+        use diesel::prelude::*;
+        let mut conn = db.get_blocking().expect("a connection");
+        diesel::update(mail_outbox::table)
+            .set(mail_outbox::next_attempt_at.eq(anaf_portal::db::models::now()))
+            .execute(&mut conn)
+            .expect("due now");
+    })
+    .await
+    .expect("update");
+
+    let _restarted = spawn_app_on(
+        &first.database_url,
+        &args(&beside(&first, mailing(&sink, "07:00"))),
+    )
+    .await;
+    let mails = sink.wait_for(2, Duration::from_secs(15)).await;
+    let subjects: Vec<&str> = mails
+        .iter()
+        .map(|m| m["headers"]["subject"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        subjects.iter().any(|s| s.contains("Alfa SRL")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.iter().any(|s| s.contains("Beta SRL")),
+        "{subjects:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(sink.mails().len(), 2, "each sent exactly once");
+}
+
+#[tokio::test]
+async fn the_settings_page_says_when_email_is_off_and_the_test_button_sends_one() {
+    let off = spawn_app_with(&[]).await;
+    off.register_logged_in("contabil@firma.ro").await;
+    let page = off.get_html("/settings/notifications").await;
+    assert!(page.contains("data-email=\"off\""), "{page}");
+    assert!(page.contains("ANAF_PORTAL_SMTP_URL"), "{page}");
+    // A choice outside the options changes nothing.
+    let r = off
+        .post_form(
+            "/settings/notifications",
+            "/settings/notifications",
+            &[("email", "hourly"), ("language", "ro")],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let page = off.get_html("/settings/notifications").await;
+    assert!(page.contains("value=\"immediate\" checked"), "{page}");
+
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let on = spawn_app_with(&[
+        "--smtp-url",
+        &sink.url(),
+        "--mail-from",
+        "portal@example.ro",
+    ])
+    .await;
+    on.register_logged_in("contabil@firma.ro").await;
+    let page = on.get_html("/settings/notifications").await;
+    assert!(!page.contains("data-email=\"off\""), "{page}");
+    let r = on
+        .post_form(
+            "/settings/notifications",
+            "/settings/notifications/test",
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let page = on.get_html("/settings/notifications").await;
+    assert!(
+        page.contains("contabil@firma.ro"),
+        "says where it went: {page}"
+    );
+    let mails = sink.wait_for(1, Duration::from_secs(5)).await;
+    assert!(
+        mails[0]["headers"]["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("email de test")),
+        "{mails:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_notification_of_someone_else_is_not_found() {
+    let app = spawn_app_with(&["--worker", "on", "--scheduler-tick", "1s"]).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company("18547290", "Alfa SRL").await;
+    app.connect_with(company, &serial_with_rights()).await;
+    wait_until("the notification", Duration::from_secs(10), async || {
+        !notification_kinds(&app).await.is_empty()
+    })
+    .await;
+    let html = app.get_html("/notifications").await;
+    let marker = "data-notification=\"";
+    let at = html.find(marker).expect("an item") + marker.len();
+    let id: i64 = html[at..].split('"').next().unwrap().parse().unwrap();
+
+    let stranger = app.second_browser();
+    stranger.register_logged_in("strain@altfirma.ro").await;
+    let r = stranger
+        .post_form(
+            "/notifications",
+            &format!("/notifications/{id}/read"),
+            &[("next", "/")],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
+    assert!(app.get_html("/").await.contains("data-unread=\"1\""));
+    // Its owner opens it: read, and on to the company (never to another site).
+    let r = app
+        .post_form(
+            "/notifications",
+            &format!("/notifications/{id}/read"),
+            &[("next", "https://evil.example/")],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(crate::helpers::location(&r), "/");
+    assert!(!app.get_html("/").await.contains("data-unread="));
+}
