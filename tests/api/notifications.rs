@@ -550,3 +550,103 @@ async fn a_notification_of_someone_else_is_not_found() {
     assert_eq!(crate::helpers::location(&r), "/");
     assert!(!app.get_html("/").await.contains("data-unread="));
 }
+
+#[tokio::test]
+async fn each_event_reaches_the_bell_exactly_once() {
+    let app = spawn_app_with(&[
+        "--worker",
+        "on",
+        "--scheduler-tick",
+        "1s",
+        "--refresh-failing-after",
+        "1s",
+    ])
+    .await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company("18547290", "Alfa SRL").await;
+    app.connect_with(company, &serial_with_rights()).await;
+    let token = app.token_id_of(company).await;
+    let page = app.press_refresh(company, token).await;
+    assert!(page.contains("Token reîmprospătat"), "{page}");
+
+    // Refreshes fail past the threshold: the second failure flags the token as failing.
+    let key = app.key_from_page("ERP").await;
+    app.sim_post(
+        "faults",
+        json!({"endpoint": "token", "kind": "status", "status": 502, "count": 10}),
+    )
+    .await;
+    assert_eq!(app.api_refresh(&key, token).await.status().as_u16(), 503);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.api_refresh(&key, token).await.status().as_u16(), 503);
+    let page = app.get_html(&format!("/companies/{company}")).await;
+    assert!(page.contains("data-refresh=\"failing\""), "{page}");
+    app.client
+        .delete(app.sim_url("faults"))
+        .send()
+        .await
+        .expect("faults cleared");
+
+    // A second company's token saved without a refresh token expires in 5 days.
+    app.add_company("14399840", "Beta SRL").await;
+    app.sim_post("clock", json!({"offset_seconds": -85 * 86_400}))
+        .await;
+    let minted = app
+        .sim_post(
+            "mint",
+            json!({"certificate_serial": serial_with_rights(), "client_id": "portal-client"}),
+        )
+        .await;
+    app.sim_post("clock", json!({"offset_seconds": 0})).await;
+    let saved = app
+        .api_post(
+            &key,
+            json!({"token": minted["access_token"], "cif": "14399840"}),
+        )
+        .await;
+    assert_eq!(saved.status().as_u16(), 201);
+
+    let r = app
+        .post_form(
+            &format!("/tokens/{token}/delete"),
+            &format!("/tokens/{token}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+
+    let expected = [
+        "token.connected",
+        "token.deleted",
+        "token.expiring",
+        "token.refresh_failing",
+        "token.refreshed",
+    ];
+    wait_until(
+        "every event in the bell",
+        Duration::from_secs(15),
+        async || {
+            let kinds = notification_kinds(&app).await;
+            expected.iter().all(|k| kinds.iter().any(|seen| seen == k))
+        },
+    )
+    .await;
+    // Ticks go by: nothing is said twice.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut kinds = notification_kinds(&app).await;
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "token.connected",
+            "token.connected",
+            "token.deleted",
+            "token.expiring",
+            "token.refresh_failing",
+            "token.refreshed",
+        ],
+        "each once (a connection per company)"
+    );
+    let list = app.get_html("/notifications").await;
+    assert!(!list.contains("eyJ"), "no token on the list");
+}
