@@ -406,6 +406,10 @@ nav-lifecycle = Refresh engine
 
 ## Events, notifications and email
 
+lifecycle-email = Email
+lifecycle-email_state = { $waiting } waiting to be sent; { $failed } given up in the last day (see mail_outbox.last_error).
+lifecycle-email_off = Email is off: ANAF_PORTAL_SMTP_URL is not set.
+
 time-romania = Romanian time
 event-connected-title = Connected to ANAF
 event-connected-what = A new token was saved for this company: the portal keeps it alive from now on.

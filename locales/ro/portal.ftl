@@ -420,6 +420,10 @@ nav-lifecycle = Motorul de reîmprospătare
 
 ## Evenimente, notificări și email
 
+lifecycle-email = Email
+lifecycle-email_state = { $waiting } în așteptare; { $failed } abandonate în ultima zi (vezi mail_outbox.last_error).
+lifecycle-email_off = Emailul este oprit: ANAF_PORTAL_SMTP_URL nu este setat.
+
 time-romania = ora României
 event-connected-title = Conectat la ANAF
 event-connected-what = A fost salvat un token nou pentru această firmă: de acum portalul îl menține activ.

@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::auth::SupportStaff;
 use crate::db::models::call_counts::{self, ANAF};
 use crate::db::models::engine_instances::{self, EngineInstance};
-use crate::db::models::{anaf_budget, now, tokens};
+use crate::db::models::{anaf_budget, mail_outbox, now, tokens};
 use crate::engine::lifecycle::Lifecycle;
 use crate::error::AppError;
 use crate::i18n::Catalog;
@@ -29,7 +29,7 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let at = now();
-    let (listed, minutes, paused, instances) = state
+    let (listed, minutes, paused, instances, (waiting, given_up)) = state
         .db
         .run(move |conn| {
             Ok((
@@ -37,6 +37,7 @@ pub async fn show(
                 call_counts::since(conn, ANAF, at - TimeDelta::minutes(BUDGET_MINUTES))?,
                 anaf_budget::paused_until(conn, at)?,
                 engine_instances::recent(conn, at - TimeDelta::days(1))?,
+                mail_outbox::backlog(conn, TimeDelta::days(1))?,
             ))
         })
         .await?;
@@ -82,6 +83,13 @@ pub async fn show(
                     .format("lifecycle-paused", &[("until", date_time(until).into())])
             }),
             instances,
+            email: match state.mailer {
+                Some(_) => page.t.format(
+                    "lifecycle-email_state",
+                    &[("waiting", waiting.into()), ("failed", given_up.into())],
+                ),
+                None => page.t.get("lifecycle-email_off"),
+            },
             page,
         },
     )

@@ -296,4 +296,6 @@ pub struct LifecyclePage {
     /// Until when every call waits (ANAF answered 429), in words.
     pub paused: Option<String>,
     pub instances: Vec<InstanceRow>,
+    /// The mail outbox: what waits, what was given up.
+    pub email: String,
 }

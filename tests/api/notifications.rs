@@ -476,6 +476,12 @@ async fn the_settings_page_says_when_email_is_off_and_the_test_button_sends_one(
     assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     let page = off.get_html("/settings/notifications").await;
     assert!(page.contains("value=\"immediate\" checked"), "{page}");
+    // The operators' page says it too (the first account is the platform's admin).
+    let lifecycle = off.get_html("/support/lifecycle").await;
+    assert!(
+        lifecycle.contains("ANAF_PORTAL_SMTP_URL nu este setat"),
+        "{lifecycle}"
+    );
 
     let Some(sink) = SmtpSink::start() else {
         return;
@@ -504,6 +510,8 @@ async fn the_settings_page_says_when_email_is_off_and_the_test_button_sends_one(
         "says where it went: {page}"
     );
     let mails = sink.wait_for(1, Duration::from_secs(5)).await;
+    let lifecycle = on.get_html("/support/lifecycle").await;
+    assert!(lifecycle.contains("0 în așteptare"), "{lifecycle}");
     assert!(
         mails[0]["headers"]["subject"]
             .as_str()
