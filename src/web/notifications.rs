@@ -25,7 +25,7 @@ pub struct NotificationView {
     pub id: i64,
     pub unread: bool,
     pub kind: &'static str,
-    /// `badge-bad` for what only a person can fix, else `badge-ok`.
+    /// `badge-bad` for what only a person can fix, `badge-none` for a deletion, else `badge-ok`.
     pub badge: &'static str,
     pub title: String,
     pub company: String,
@@ -80,10 +80,10 @@ pub async fn list(
                 id: n.id,
                 unread: n.read_at.is_none(),
                 kind: event.kind.as_str(),
-                badge: if event.kind.needs_a_person() {
-                    "badge badge-bad"
-                } else {
-                    "badge badge-ok"
+                badge: match event.kind {
+                    kind if kind.needs_a_person() => "badge badge-bad",
+                    EventKind::Deleted => "badge badge-none",
+                    _ => "badge badge-ok",
                 },
                 title: MailComposer::title(&t, event, event.created_at),
                 company: event.company_label().to_owned(),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::helpers::{STRONG_PASSWORD, spawn_app};
+use crate::helpers::{STRONG_PASSWORD, spawn_app, spawn_app_with};
 
 struct Driver {
     process: Child,
@@ -161,7 +161,7 @@ async fn a_person_connects_refreshes_and_deletes_a_token_in_chromium() {
     let Some(driver) = start_driver().await else {
         return;
     };
-    let app = spawn_app().await;
+    let app = spawn_app_with(&["--worker", "on", "--scheduler-tick", "1s"]).await;
     let client = browser(&driver).await;
     let result = journey(&client, &app.address).await;
     let _ = client.close().await;
@@ -291,5 +291,37 @@ async fn journey(client: &Client, address: &str) -> Result<(), String> {
     let text = body_text(client).await;
     assert!(text.contains("Token șters"), "deleted: {text}");
     assert!(text.contains("neconectat"), "{text}");
+
+    // What happened is in the bell (the engine fans events out every second).
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    client
+        .goto(&format!("{address}/"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let bell = client
+        .find(Locator::Css("a.bell .bell-count"))
+        .await
+        .map_err(|e| format!("the bell counts unread notifications: {e}"))?;
+    assert_eq!(bell.text().await.map_err(|e| e.to_string())?, "3");
+    click(client, "a.bell").await;
+    screenshot(client, "notifications").await;
+    let text = body_text(client).await;
+    for title in ["Conectat la ANAF", "Token reîmprospătat", "Token șters"] {
+        assert!(text.contains(title), "{title} in the bell: {text}");
+    }
+    click(client, "form[action='/notifications/read-all'] button").await;
+    assert!(
+        client
+            .find(Locator::Css("a.bell .bell-count"))
+            .await
+            .is_err(),
+        "all read"
+    );
+    click(client, ".notification form button.primary").await;
+    let text = body_text(client).await;
+    assert!(
+        text.contains("Firma Browser SRL"),
+        "on the company page: {text}"
+    );
     Ok(())
 }
