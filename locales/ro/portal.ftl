@@ -281,7 +281,13 @@ bulk-title = Adaugă mai multe firme deodată
 bulk-label = CIF-uri, câte unul pe rând
 bulk-hint = Opțional o denumire după virgulă: RO18547290, Firma SRL. Cel mult 500 de rânduri.
 bulk-submit = Adaugă toate
-bulk-added = adăugată (CIF { $cif })
+bulk-summary = { $added ->
+        [one] o firmă adăugată
+       *[other] { $added } adăugate
+    } · { $rejected ->
+        [one] una respinsă
+       *[other] { $rejected } respinse
+    }
 bulk-already_yours = deja în lista dumneavoastră
 bulk-duplicate_line = repetată în această listă
 jobs-refresh_expiring = Reîmprospătează toate cele scadente

@@ -114,6 +114,14 @@ impl PortalSession {
         self.0.get(key).ok().flatten()
     }
 
+    /// What `insert` kept under `key`, removed (a result shown once).
+    pub fn take<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        if !self.0.contains_key(key) {
+            return None;
+        }
+        self.0.remove_as::<T>(key).and_then(Result::ok)
+    }
+
     pub fn flash(&self, level: FlashLevel, text: impl Into<String>) {
         let mut flashes: Vec<Flash> = self.0.get(FLASH_KEY).ok().flatten().unwrap_or_default();
         flashes.push(Flash {

@@ -157,6 +157,40 @@ struct Forms {
     cif_error: Option<String>,
     bulk: String,
     bulk_results: Vec<BulkLineView>,
+    bulk_summary: Option<String>,
+}
+
+/// What a paste did, kept in the session from the POST to the dashboard it redirects to.
+#[derive(serde::Serialize, Deserialize)]
+struct BulkOutcome {
+    added: usize,
+    /// Only the lines that were not added, with why.
+    rejected: Vec<BulkLineView>,
+}
+
+const BULK_OUTCOME: &str = "bulk_outcome";
+
+impl BulkOutcome {
+    /// The paste's box keeps only the rejected lines, under "27 added · 3 rejected".
+    fn into_forms(self, t: &Catalog) -> Forms {
+        Forms {
+            bulk: self
+                .rejected
+                .iter()
+                .map(|line| line.input.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            bulk_summary: Some(t.format(
+                "bulk-summary",
+                &[
+                    ("added", self.added.into()),
+                    ("rejected", self.rejected.len().into()),
+                ],
+            )),
+            bulk_results: self.rejected,
+            ..Forms::default()
+        }
+    }
 }
 
 async fn dashboard(
@@ -188,6 +222,7 @@ async fn dashboard(
             cif_error: forms.cif_error,
             bulk: forms.bulk,
             bulk_results: forms.bulk_results,
+            bulk_summary: forms.bulk_summary,
             invitations,
             page,
         },
@@ -218,20 +253,17 @@ fn received_invitation_view(received: ReceivedInvitation, t: &Catalog) -> Receiv
 }
 
 pub async fn show(
+    req: HttpRequest,
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    dashboard(
-        page,
-        &state,
-        &user.0,
-        &query,
-        StatusCode::OK,
-        Forms::default(),
-    )
-    .await
+    let forms = PortalSession::of(&req)
+        .take::<BulkOutcome>(BULK_OUTCOME)
+        .map(|outcome| outcome.into_forms(&page.t))
+        .unwrap_or_default();
+    dashboard(page, &state, &user.0, &query, StatusCode::OK, forms).await
 }
 
 #[derive(Deserialize)]
@@ -308,34 +340,34 @@ pub struct BulkForm {
     cifs: String,
 }
 
-/// One pasted line as the page shows it.
+/// A pasted line that was not added, and why.
+#[derive(serde::Serialize, Deserialize)]
 pub struct BulkLineView {
     pub input: String,
     pub verdict: String,
-    pub ok: bool,
 }
 
-fn bulk_lines(report: BulkReport, t: &Catalog) -> Vec<BulkLineView> {
-    report
-        .lines
-        .into_iter()
-        .map(|line| {
-            let (verdict, ok) = match &line.verdict {
-                LineVerdict::Added(cif) => (
-                    t.format("bulk-added", &[("cif", cif.to_string().into())]),
-                    true,
-                ),
-                LineVerdict::Invalid(problem) => (t.get(problem.message_key()), false),
-                LineVerdict::DuplicateLine(_) => (t.get("bulk-duplicate_line"), false),
-                LineVerdict::AlreadyInYourList(_) => (t.get("bulk-already_yours"), false),
-            };
-            BulkLineView {
-                input: line.input,
-                verdict,
-                ok,
+fn bulk_outcome(report: BulkReport, t: &Catalog) -> BulkOutcome {
+    let mut outcome = BulkOutcome {
+        added: 0,
+        rejected: Vec::new(),
+    };
+    for line in report.lines {
+        let verdict = match &line.verdict {
+            LineVerdict::Added(_) => {
+                outcome.added += 1;
+                continue;
             }
-        })
-        .collect()
+            LineVerdict::Invalid(problem) => t.get(problem.message_key()),
+            LineVerdict::DuplicateLine(_) => t.get("bulk-duplicate_line"),
+            LineVerdict::AlreadyInYourList(_) => t.get("bulk-already_yours"),
+        };
+        outcome.rejected.push(BulkLineView {
+            input: line.input,
+            verdict,
+        });
+    }
+    outcome
 }
 
 /// Adds the companies pasted one CIF per line (an optional name may follow after a comma, a
@@ -358,19 +390,7 @@ pub async fn add_companies_in_bulk(
         }
         Err(BulkError::Storage(e)) => return Err(e.into()),
     };
-    let page = Page::build(&req).await?;
-    let forms = Forms {
-        bulk: form.into_inner().cifs,
-        bulk_results: bulk_lines(report, &page.t),
-        ..Forms::default()
-    };
-    dashboard(
-        page,
-        &state,
-        &user.0,
-        &ListQuery::default(),
-        StatusCode::OK,
-        forms,
-    )
-    .await
+    let t = crate::i18n::Lang::from_request(&req).catalog();
+    PortalSession::of(&req).insert(BULK_OUTCOME, &bulk_outcome(report, &t))?;
+    Ok(see_other("/#bulk"))
 }

@@ -52,6 +52,8 @@ pub struct DashboardPage<'a> {
     /// The bulk form, refilled with its per-line verdicts.
     pub bulk: String,
     pub bulk_results: Vec<BulkLineView>,
+    /// "27 added · 3 rejected" after a paste.
+    pub bulk_summary: Option<String>,
     /// The add-company form, refilled after an error.
     pub cif: String,
     pub name: String,

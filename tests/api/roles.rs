@@ -197,7 +197,7 @@ async fn company_admins_manage_members_and_viewers_only_look() {
 }
 
 #[tokio::test]
-async fn bulk_add_gives_every_line_its_verdict() {
+async fn bulk_add_reads_as_a_result_and_keeps_only_the_rejected_lines() {
     let app = spawn_app().await;
     app.register_logged_in("firma@contabil.ro").await;
     app.add_company("14399840", "").await;
@@ -205,20 +205,33 @@ async fn bulk_add_gives_every_line_its_verdict() {
     let r = app
         .post_form("/", "/companies/bulk", &[("cifs", pasted)])
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let html = r.text().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "a result page, not a re-post"
+    );
+    assert_eq!(location(&r), "/#bulk");
+    let html = app.get_html("/").await;
+    assert!(html.contains("2 adăugate · 4 respinse"), "{html}");
     for expected in [
-        "adăugată (CIF 18547290)",
-        "Cifra de control",
-        "deja în lista dumneavoastră",
-        "doar cifre",
-        "adăugată (CIF 1590082)",
+        "<code>12345678</code> — Cifra de control",
+        "<code>14399840</code> — deja în lista dumneavoastră",
+        "<code>RO12A</code> — ",
+        "<code>18547290</code> — repetată în această listă",
     ] {
-        assert!(html.contains(expected), "missing verdict «{expected}»");
+        assert!(
+            html.contains(expected),
+            "missing verdict «{expected}»: {html}"
+        );
     }
-    assert_eq!(html.matches("adăugată (CIF").count(), 2);
-    let dashboard = app.get_html("/").await;
-    assert!(dashboard.contains("Alfa SRL") && dashboard.contains("1590082"));
+    // Only the rejected lines stay in the box; the list and its counts include the new ones.
+    let textarea = &html[html.find("id=\"cifs\"").expect("the box")..];
+    let boxed = &textarea[textarea.find('>').unwrap() + 1..textarea.find("</textarea>").unwrap()];
+    assert_eq!(boxed, "12345678\n14399840\nRO12A\n18547290");
+    assert!(html.contains("Alfa SRL") && html.contains("1590082"));
+    assert!(html.contains("<span class=\"muted\">(3)</span>"), "{html}");
+    // Shown once: the next visit is a plain dashboard.
+    assert!(!app.get_html("/").await.contains("respinse"));
 }
 
 #[tokio::test]
