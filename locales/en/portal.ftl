@@ -438,6 +438,15 @@ event-deleted-todo = {""}
 event-webhook_disabled-title = Webhook endpoint disabled
 event-webhook_disabled-what = Deliveries to one of your webhook endpoints failed for 5 days, so the portal stopped sending to it.
 event-webhook_disabled-todo = Fix the receiver, then enable the endpoint again on the company's webhooks page; the deliveries it missed can be sent again from there.
+attention-title = { $count ->
+        [one] 1 company needs you
+       *[other] { $count } companies need you
+    }
+attention-details = Details
+attention-more = { $count ->
+        [one] And 1 more:
+       *[other] And { $count } more:
+    }
 attention-reconnect_needed = ANAF refused the token: reconnect needed
 attention-reconnect_needed-todo = Connect ANAF again with the certificate.
 attention-no_rights = no SPV rights for this CIF

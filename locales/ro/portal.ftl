@@ -459,6 +459,17 @@ event-deleted-todo = {""}
 event-webhook_disabled-title = Endpoint webhook dezactivat
 event-webhook_disabled-what = Livrările către unul dintre endpointurile dumneavoastră de webhook au eșuat timp de 5 zile, așa că portalul a încetat să le mai trimită.
 event-webhook_disabled-todo = Reparați receptorul, apoi reactivați endpointul pe pagina de webhookuri a firmei; livrările pierdute pot fi retrimise de acolo.
+attention-title = { $count ->
+        [one] O firmă are nevoie de dumneavoastră
+        [few] { $count } firme au nevoie de dumneavoastră
+       *[other] { $count } de firme au nevoie de dumneavoastră
+    }
+attention-details = Detalii
+attention-more = { $count ->
+        [one] Încă una:
+        [few] Încă { $count }:
+       *[other] Încă { $count } de firme:
+    }
 attention-reconnect_needed = ANAF a refuzat tokenul: este necesară reconectarea
 attention-reconnect_needed-todo = Conectați din nou ANAF cu certificatul.
 attention-no_rights = fără drepturi SPV pentru acest CIF

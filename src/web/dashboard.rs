@@ -13,9 +13,9 @@ use crate::db::models::companies::{
     self, CompanyQuery, CompanyRow, CreateCompanyError, StatusCounts, StatusFilter,
 };
 use crate::db::models::invitations::ReceivedInvitation;
-use crate::db::models::now;
 use crate::db::models::users::User;
-use crate::domain::{Cif, MemberRole};
+use crate::db::models::{now, tokens};
+use crate::domain::{Attention, Cif, MemberRole};
 use crate::error::AppError;
 use crate::i18n::Catalog;
 use crate::web::page::{Page, html, see_other};
@@ -193,6 +193,79 @@ impl BulkOutcome {
     }
 }
 
+/// Rows of the "needs attention" queue shown at most; the rest are counted.
+const ATTENTION_SHOWN: usize = 50;
+
+/// A company whose token needs a person, as the dashboard's queue shows it.
+pub struct AttentionRowView {
+    pub company_id: i64,
+    pub token_id: i64,
+    pub company: String,
+    pub cif: String,
+    /// `attention-<slug>`: the row's `data-attention`.
+    pub code: &'static str,
+    pub problem: String,
+    pub todo: String,
+    /// The fix is a new Connect ANAF (else a Refresh: it probes the rights again, or tries
+    /// once more); only a company admin gets the button.
+    pub reconnect: bool,
+    pub can_act: bool,
+}
+
+/// The person's companies that need them, most urgent first, and how many there are.
+async fn attention_queue(
+    state: &AppState,
+    user_id: i64,
+    t: &Catalog,
+) -> Result<(Vec<AttentionRowView>, usize), AppError> {
+    let at = now();
+    let candidates = state
+        .db
+        .run(move |conn| Ok(tokens::attention_candidates_for_member(conn, user_id, at)?))
+        .await?;
+    let mut queue: Vec<_> = candidates
+        .into_iter()
+        .filter_map(|(token, cif, name, role)| {
+            let attention = Attention::of(&token.facts(), &token.schedule(), at)?;
+            let company = name
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| cif.to_string());
+            Some((attention, company, cif, token, role))
+        })
+        .collect();
+    queue.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let total = queue.len();
+    let rows = queue
+        .into_iter()
+        .take(ATTENTION_SHOWN)
+        .map(|(attention, company, cif, token, role)| AttentionRowView {
+            company_id: token.company_id,
+            token_id: token.id,
+            company,
+            cif: cif.to_string(),
+            code: attention.slug(),
+            problem: match attention {
+                Attention::RefreshFailing { since } => t.format(
+                    "attention-refresh_failing",
+                    &[("since", t.local_date_time(since).into())],
+                ),
+                Attention::ReconnectBefore { by } => t.format(
+                    "attention-reconnect_before",
+                    &[("by", t.local_date_time(by).into())],
+                ),
+                other => t.get(&format!("attention-{}", other.slug())),
+            },
+            todo: t.get(&format!("attention-{}-todo", attention.slug())),
+            reconnect: !matches!(
+                attention,
+                Attention::NoRights | Attention::RefreshFailing { .. }
+            ),
+            can_act: role == MemberRole::Admin,
+        })
+        .collect();
+    Ok((rows, total))
+}
+
 async fn dashboard(
     page: Page,
     state: &AppState,
@@ -202,6 +275,7 @@ async fn dashboard(
     forms: Forms,
 ) -> Result<HttpResponse, AppError> {
     let list = MemberPage::load(state, user.id, query, MemberList::Dashboard).await?;
+    let (attention, attention_total) = attention_queue(state, user.id, &page.t).await?;
     let invitations = state
         .companies
         .invitations_for(&user.email)
@@ -224,6 +298,14 @@ async fn dashboard(
             bulk_results: forms.bulk_results,
             bulk_summary: forms.bulk_summary,
             invitations,
+            attention_title: page
+                .t
+                .count("attention-title", "count", attention_total as i64),
+            attention_more: match attention_total.saturating_sub(attention.len()) {
+                0 => None,
+                more => Some(page.t.count("attention-more", "count", more as i64)),
+            },
+            attention,
             page,
         },
     )

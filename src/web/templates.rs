@@ -3,7 +3,7 @@
 use askama::Template;
 
 use crate::i18n::Catalog;
-use crate::web::dashboard::{BulkLineView, StatusCount};
+use crate::web::dashboard::{AttentionRowView, BulkLineView, StatusCount};
 use crate::web::page::Page;
 use crate::web::views::{Pagination, TokenRowView};
 use secrecy::{ExposeSecret, SecretString};
@@ -60,6 +60,11 @@ pub struct DashboardPage<'a> {
     pub cif_error: Option<String>,
     /// Invitations to join companies, waiting for this person's answer.
     pub invitations: Vec<ReceivedInvitationView>,
+    /// The companies that need this person, most urgent first, under "3 companies need you".
+    pub attention: Vec<AttentionRowView>,
+    pub attention_title: String,
+    /// "And 12 more:", when more need them than are shown.
+    pub attention_more: Option<String>,
 }
 
 pub struct HistoryView {

@@ -10,10 +10,15 @@ use crate::helpers::{TestApp, csrf_token, location, spawn_app, spawn_app_with};
 const CIF: &str = "18547290";
 
 pub fn serial_with_rights() -> String {
+    serial_with_rights_for(CIF)
+}
+
+/// The simulator's certificate with SPV rights on `cif`.
+pub fn serial_with_rights_for(cif: &str) -> String {
     default_certificates()
         .into_iter()
-        .find(|c| c.cifs.iter().any(|cif| cif == CIF))
-        .expect("a certificate with rights on 18547290")
+        .find(|c| c.cifs.iter().any(|c| c == cif))
+        .expect("a certificate with rights on the CIF")
         .serial
 }
 

@@ -176,6 +176,55 @@ async fn refresh_refused(app: &TestApp, company: i64) {
     app.sim_post("clock", json!({"offset_seconds": 0})).await;
 }
 
+/// Three companies of the logged-in user of `app` (with API key `key`), each in trouble for its
+/// own reason: Alfa's certificate has no SPV rights, ANAF refused Beta's refresh token, Gama's
+/// token was saved without a refresh token 5 days before it expires.
+pub(crate) struct Troubled {
+    pub alfa: i64,
+    pub alfa_cif: String,
+    pub beta: i64,
+    pub gama: i64,
+    pub gama_cif: &'static str,
+    pub gama_access: String,
+}
+
+pub(crate) async fn three_companies_in_trouble(app: &TestApp, key: &str) -> Troubled {
+    let alfa_cif = cif_from(4_000_001);
+    let alfa = app.add_company(&alfa_cif, "Alfa SRL").await;
+    app.connect_with(alfa, &serial_without_rights()).await;
+    let beta = app.add_company("18547290", "Beta SRL").await;
+    app.connect_with(beta, &serial_with_rights()).await;
+    refresh_refused(app, beta).await;
+    // (The certificate has SPV rights for this one.)
+    let gama_cif = "14399840";
+    let gama = app.add_company(gama_cif, "Gama SRL").await;
+    app.sim_post("clock", json!({"offset_seconds": -85 * 86_400}))
+        .await;
+    let minted = app
+        .sim_post(
+            "mint",
+            json!({"certificate_serial": serial_with_rights(), "client_id": "portal-client"}),
+        )
+        .await;
+    app.sim_post("clock", json!({"offset_seconds": 0})).await;
+    let gama_access = minted["access_token"]
+        .as_str()
+        .expect("a minted token")
+        .to_owned();
+    let saved = app
+        .api_post(key, json!({"token": gama_access, "cif": gama_cif}))
+        .await;
+    assert_eq!(saved.status().as_u16(), 201);
+    Troubled {
+        alfa,
+        alfa_cif,
+        beta,
+        gama,
+        gama_cif,
+        gama_access,
+    }
+}
+
 fn assert_no_token_in(mail: &Value, tokens: &[&str]) {
     let raw = mail["raw"].as_str().unwrap_or_default();
     assert!(!raw.contains("eyJ"), "no JWT in a mail: {raw}");
@@ -263,34 +312,8 @@ async fn a_daily_digest_names_every_company_in_trouble_once() {
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     let key = app.key_from_page("ERP").await;
 
-    // Three companies in trouble, each for its own reason.
-    let alfa_cif = cif_from(4_000_001);
-    let alfa = app.add_company(&alfa_cif, "Alfa SRL").await;
-    app.connect_with(alfa, &serial_without_rights()).await;
-    let beta = app.add_company("18547290", "Beta SRL").await;
-    app.connect_with(beta, &serial_with_rights()).await;
-    refresh_refused(&app, beta).await;
-    // (The certificate has SPV rights for this one.)
-    let gama_cif = "14399840";
-    app.add_company(gama_cif, "Gama SRL").await;
-    // Saved without a refresh token, 5 days before it expires: someone must reconnect by then.
-    app.sim_post("clock", json!({"offset_seconds": -85 * 86_400}))
-        .await;
-    let minted = app
-        .sim_post(
-            "mint",
-            json!({"certificate_serial": serial_with_rights(), "client_id": "portal-client"}),
-        )
-        .await;
-    app.sim_post("clock", json!({"offset_seconds": 0})).await;
-    let access = minted["access_token"]
-        .as_str()
-        .expect("a minted token")
-        .to_owned();
-    let saved = app
-        .api_post(&key, json!({"token": access, "cif": gama_cif}))
-        .await;
-    assert_eq!(saved.status().as_u16(), 201);
+    let troubled = three_companies_in_trouble(&app, &key).await;
+    let (alfa_cif, gama_cif, access) = (troubled.alfa_cif, troubled.gama_cif, troubled.gama_access);
 
     wait_until(
         "the three troubles in the bell",

@@ -235,6 +235,54 @@ async fn bulk_add_reads_as_a_result_and_keeps_only_the_rejected_lines() {
 }
 
 #[tokio::test]
+async fn the_dashboard_opens_on_the_companies_that_need_a_person_most_urgent_first() {
+    let app = spawn_app().await;
+    app.register_logged_in("firma@contabil.ro").await;
+    let key = app.key_from_page("ERP").await;
+    let healthy = app.add_company("22732040", "Sanatos SRL").await;
+    app.connect_with(healthy, &crate::connect::serial_with_rights_for("22732040"))
+        .await;
+    let troubled = crate::notifications::three_companies_in_trouble(&app, &key).await;
+
+    let html = app.get_html("/").await;
+    assert!(
+        html.contains("3 firme au nevoie de dumneavoastră"),
+        "{html}"
+    );
+    let queue = &html[html.find("id=\"attention\"").expect("the queue")..];
+    let queue = &queue[..queue.find("</section>").unwrap()];
+    let order: Vec<&str> = queue
+        .match_indices("data-attention=\"")
+        .map(|(at, marker)| {
+            let rest = &queue[at + marker.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(order, ["reconnect_needed", "no_rights", "reconnect_before"]);
+    assert!(
+        !queue.contains("Sanatos SRL"),
+        "a healthy company is not queued"
+    );
+    // Each row carries the action that fixes it.
+    let row = |company: i64| {
+        let marker = format!("data-company=\"{company}\"");
+        let start = queue.find(&marker).expect("a row");
+        let rest = &queue[start..];
+        rest[..rest.find("</li>").unwrap()].to_owned()
+    };
+    assert!(
+        row(troubled.beta).contains(&format!("action=\"/companies/{}/connect\"", troubled.beta))
+    );
+    assert!(
+        row(troubled.alfa).contains("/refresh\""),
+        "rights: refresh after enrolling"
+    );
+    assert!(
+        row(troubled.gama).contains(&format!("action=\"/companies/{}/connect\"", troubled.gama))
+    );
+}
+
+#[tokio::test]
 async fn the_dashboard_counts_and_filters_by_status() {
     let app = spawn_app().await;
     app.register_logged_in("firma@contabil.ro").await;

@@ -13,7 +13,7 @@ use crate::db::schema::{anaf_token_secrets, anaf_tokens, companies, company_memb
 use crate::db::timestamp::Stamp;
 use crate::db::{DbConnection, lock_company, write_transaction};
 use crate::domain::{
-    Cif, EventKind, ReconnectWindow, RefreshSchedule, Rights, TokenFacts, TokenState,
+    Cif, EventKind, MemberRole, ReconnectWindow, RefreshSchedule, Rights, TokenFacts, TokenState,
 };
 
 /// Everything about a token except its secrets.
@@ -881,6 +881,37 @@ pub fn list_for_member(
         .filter(company_members::user_id.eq(user_id))
         .order(anaf_tokens::id.asc())
         .select((ListedToken::as_select(), companies::cif, companies::name))
+        .load(conn)
+}
+
+/// A token of one of a person's companies: the company's CIF and name, and the person's role.
+pub type MemberToken = (ListedToken, Cif, Option<String>, MemberRole);
+
+/// The tokens of `user_id`'s companies that may need a person at `at` (refused, no rights,
+/// failing, expired, or inside a reconnect window), with the company's CIF, name and the user's
+/// role there: what `domain::Attention` then sorts. One query; on a healthy portal few rows.
+pub fn attention_candidates_for_member(
+    conn: &mut DbConnection,
+    user_id: i64,
+    at: NaiveDateTime,
+) -> QueryResult<Vec<MemberToken>> {
+    anaf_tokens::table
+        .inner_join(companies::table.inner_join(company_members::table))
+        .filter(company_members::user_id.eq(user_id))
+        .filter(
+            anaf_tokens::status
+                .ne(TokenState::Active)
+                .or(anaf_tokens::rights.eq(Rights::Denied))
+                .or(anaf_tokens::refresh_failing.eq(true))
+                .or(anaf_tokens::access_expires_at.le(at))
+                .or(anaf_tokens::reconnect_from.le(at)),
+        )
+        .select((
+            ListedToken::as_select(),
+            companies::cif,
+            companies::name,
+            company_members::role,
+        ))
         .load(conn)
 }
 
