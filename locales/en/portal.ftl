@@ -387,7 +387,7 @@ lifecycle-budget = ANAF call budget
 lifecycle-budget_limit = At most { $limit } calls a minute to ANAF, all instances together; the engine's calls are paced over the minute, people's go first.
 lifecycle-paused = ANAF answered 429: every call waits until { $until }.
 lifecycle-budget_idle = No call to ANAF in the last 15 minutes.
-lifecycle-minute = Minute
+lifecycle-minute = Minute (Romanian time)
 lifecycle-calls = Calls
 lifecycle-instances = Engines
 lifecycle-no_instances = No refresh engine ran in the last day (ANAF_PORTAL_WORKER=off everywhere?).

@@ -407,7 +407,7 @@ lifecycle-budget = Bugetul de apeluri ANAF
 lifecycle-budget_limit = Cel mult { $limit } apeluri pe minut către ANAF, toate instanțele la un loc; apelurile motorului sunt eșalonate pe parcursul minutului, cele ale oamenilor au întâietate.
 lifecycle-paused = ANAF a răspuns 429: toate apelurile așteaptă până la { $until }.
 lifecycle-budget_idle = Niciun apel către ANAF în ultimele 15 minute.
-lifecycle-minute = Minut
+lifecycle-minute = Minut (ora României)
 lifecycle-calls = Apeluri
 lifecycle-instances = Motoare
 lifecycle-no_instances = Niciun motor de reîmprospătare nu a rulat în ultima zi (ANAF_PORTAL_WORKER=off peste tot?).

@@ -119,15 +119,24 @@ impl Catalog {
         self.format(id, &[(name, n.into())])
     }
 
-    /// A moment in Romanian time (where the companies and ANAF are): `16.03.2026 12:30` in
-    /// Romanian, `2026-03-16 12:30` in English, the zone named.
+    /// A moment in Romanian time (where the companies and ANAF are), as pages show it:
+    /// `16.03.2026 12:30` in Romanian, `2026-03-16 12:30` in English.
     pub fn local_date_time(&self, at: chrono::NaiveDateTime) -> String {
         let local = at.and_utc().with_timezone(&chrono_tz::Europe::Bucharest);
         let pattern = match self.0 {
             Lang::Ro => "%d.%m.%Y %H:%M",
             Lang::En => "%Y-%m-%d %H:%M",
         };
-        format!("{} ({})", local.format(pattern), self.get("time-romania"))
+        local.format(pattern).to_string()
+    }
+
+    /// The same with the zone named, for a reader who may be elsewhere (email).
+    pub fn local_date_time_zoned(&self, at: chrono::NaiveDateTime) -> String {
+        format!(
+            "{} ({})",
+            self.local_date_time(at),
+            self.get("time-romania")
+        )
     }
 
     fn lookup(&self, id: &str, args: Option<&HashMap<Cow<'static, str>, FluentValue>>) -> String {

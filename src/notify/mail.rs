@@ -27,24 +27,9 @@ pub struct MailComposer {
     base_url: Url,
 }
 
-#[derive(Template)]
-#[template(path = "mail/event.txt")]
-struct EventText<'a> {
-    t: Catalog,
-    title: &'a str,
-    company: &'a str,
-    cif: &'a str,
-    what: &'a str,
-    detail: Option<&'a str>,
-    todo: &'a str,
-    act_by: Option<String>,
-    link: &'a str,
-    settings_link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "mail/event.html")]
-struct EventHtml<'a> {
+/// What an event's mail says. Each mail's data is read by its text and its HTML template
+/// (`mail/<name>.txt`, `.html`) as `m`, so that the two parts say the same.
+struct EventMail<'a> {
     t: Catalog,
     subject: &'a str,
     title: &'a str,
@@ -75,40 +60,54 @@ pub struct ChangeLine {
     pub title: String,
 }
 
-#[derive(Template)]
-#[template(path = "mail/digest.txt")]
-struct DigestText<'a> {
+struct DigestMail<'a> {
     t: Catalog,
     subject: &'a str,
     attention: &'a [AttentionRow],
     changes: &'a [ChangeLine],
     settings_link: &'a str,
+}
+
+struct TestMail<'a> {
+    t: Catalog,
+    subject: &'a str,
+    settings_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/event.txt")]
+struct EventText<'a> {
+    m: &'a EventMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/event.html")]
+struct EventHtml<'a> {
+    m: &'a EventMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/digest.txt")]
+struct DigestText<'a> {
+    m: &'a DigestMail<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "mail/digest.html")]
 struct DigestHtml<'a> {
-    t: Catalog,
-    subject: &'a str,
-    attention: &'a [AttentionRow],
-    changes: &'a [ChangeLine],
-    settings_link: &'a str,
+    m: &'a DigestMail<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "mail/test.txt")]
 struct TestText<'a> {
-    t: Catalog,
-    subject: &'a str,
-    settings_link: &'a str,
+    m: &'a TestMail<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "mail/test.html")]
 struct TestHtml<'a> {
-    t: Catalog,
-    subject: &'a str,
-    settings_link: &'a str,
+    m: &'a TestMail<'a>,
 }
 
 /// A company whose token needs a person, as the digest lists it.
@@ -163,7 +162,7 @@ impl MailComposer {
         let subject = format!("{}: {title} ({company})", t.get("app-name"));
         let what = t.get(&format!("event-{}-what", event.kind.slug()));
         let todo = t.get(&format!("event-{}-todo", event.kind.slug()));
-        let act_by = event.act_by.map(|at| t.local_date_time(at));
+        let act_by = event.act_by.map(|at| t.local_date_time_zoned(at));
         let link = match event.kind {
             EventKind::WebhookDisabled => {
                 self.link(&format!("/companies/{}/webhooks", event.company_id))
@@ -175,33 +174,23 @@ impl MailComposer {
             .detail
             .as_deref()
             .filter(|_| event.kind != EventKind::Expiring);
+        let mail = EventMail {
+            t,
+            subject: &subject,
+            title: &title,
+            company,
+            cif: &event.cif,
+            what: &what,
+            detail,
+            todo: &todo,
+            act_by,
+            link: &link,
+            settings_link: &settings_link,
+        };
         Rendered {
-            text: render(&EventText {
-                t,
-                title: &title,
-                company,
-                cif: &event.cif,
-                what: &what,
-                detail,
-                todo: &todo,
-                act_by: act_by.clone(),
-                link: &link,
-                settings_link: &settings_link,
-            }),
-            html: render(&EventHtml {
-                t,
-                subject: &subject,
-                title: &title,
-                company,
-                cif: &event.cif,
-                what: &what,
-                detail,
-                todo: &todo,
-                act_by,
-                link: &link,
-                settings_link: &settings_link,
-            }),
-            subject,
+            text: render(&EventText { m: &mail }),
+            html: render(&EventHtml { m: &mail }),
+            subject: subject.clone(),
         }
     }
 
@@ -225,11 +214,11 @@ impl MailComposer {
                 problem: match a.attention {
                     Attention::RefreshFailing { since } => t.format(
                         "attention-refresh_failing",
-                        &[("since", t.local_date_time(since).into())],
+                        &[("since", t.local_date_time_zoned(since).into())],
                     ),
                     Attention::ReconnectBefore { by } => t.format(
                         "attention-reconnect_before",
-                        &[("by", t.local_date_time(by).into())],
+                        &[("by", t.local_date_time_zoned(by).into())],
                     ),
                     other => t.get(&format!("attention-{}", other.slug())),
                 },
@@ -242,7 +231,7 @@ impl MailComposer {
         let changes: Vec<ChangeLine> = changes
             .iter()
             .map(|event| ChangeLine {
-                when: t.local_date_time(event.created_at),
+                when: t.local_date_time_zoned(event.created_at),
                 company: event.company_label().to_owned(),
                 cif: event.cif.clone(),
                 title: Self::title(&t, event, event.created_at),
@@ -254,22 +243,17 @@ impl MailComposer {
             t.count("digest-subject", "count", rows.len() as i64)
         );
         let settings_link = self.settings_link();
+        let mail = DigestMail {
+            t,
+            subject: &subject,
+            attention: &rows,
+            changes: &changes,
+            settings_link: &settings_link,
+        };
         Rendered {
-            text: render(&DigestText {
-                t,
-                subject: &subject,
-                attention: &rows,
-                changes: &changes,
-                settings_link: &settings_link,
-            }),
-            html: render(&DigestHtml {
-                t,
-                subject: &subject,
-                attention: &rows,
-                changes: &changes,
-                settings_link: &settings_link,
-            }),
-            subject,
+            text: render(&DigestText { m: &mail }),
+            html: render(&DigestHtml { m: &mail }),
+            subject: subject.clone(),
         }
     }
 
@@ -277,18 +261,15 @@ impl MailComposer {
     pub fn test(&self, t: Catalog) -> Rendered {
         let subject = format!("{}: {}", t.get("app-name"), t.get("mail-test_subject"));
         let settings_link = self.settings_link();
+        let mail = TestMail {
+            t,
+            subject: &subject,
+            settings_link: &settings_link,
+        };
         Rendered {
-            text: render(&TestText {
-                t,
-                subject: &subject,
-                settings_link: &settings_link,
-            }),
-            html: render(&TestHtml {
-                t,
-                subject: &subject,
-                settings_link: &settings_link,
-            }),
-            subject,
+            text: render(&TestText { m: &mail }),
+            html: render(&TestHtml { m: &mail }),
+            subject: subject.clone(),
         }
     }
 }

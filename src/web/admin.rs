@@ -16,7 +16,7 @@ use crate::i18n::Lang;
 use crate::web::companies::history_key;
 use crate::web::page::{Page, html, see_other};
 use crate::web::templates::{AuditLogPage, AuditView, UserView, UsersPage};
-use crate::web::views::{PAGE_SIZE, Pagination, date_time};
+use crate::web::views::{PAGE_SIZE, Pagination};
 
 #[derive(Deserialize)]
 pub struct UsersQuery {
@@ -59,7 +59,7 @@ pub async fn users(
             id: u.id,
             role: u.role.as_str(),
             disabled: u.is_disabled(),
-            created: date_time(u.created_at),
+            created: page.t.local_date_time(u.created_at),
             email: u.email,
         })
         .collect();
@@ -235,7 +235,7 @@ pub async fn audit_log(
     let events = rows
         .into_iter()
         .map(|r| AuditView {
-            at: date_time(r.event.at),
+            at: page.t.local_date_time(r.event.at),
             actor: r.actor_email.unwrap_or_else(|| "—".to_owned()),
             action: r.event.action.clone(),
             label: page.t.get(history_key(&r.event.action)),

@@ -14,7 +14,6 @@ use crate::domain::{AuditAction, AuditEvent};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::page::{Page, html, see_other};
-use crate::web::views::date_time;
 
 pub const PATH: &str = "/settings/api-keys";
 
@@ -59,10 +58,11 @@ async fn rows(state: &AppState, user_id: i64, page: &Page) -> Result<Vec<ApiKeyR
             id: k.id,
             name: k.name,
             prefix: k.prefix,
-            created: date_time(k.created_at),
-            last_used: k
-                .last_used_at
-                .map_or_else(|| page.t.get("api_keys-never"), date_time),
+            created: page.t.local_date_time(k.created_at),
+            last_used: k.last_used_at.map_or_else(
+                || page.t.get("api_keys-never"),
+                |at| page.t.local_date_time(at),
+            ),
         })
         .collect())
 }

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::web::access::{self, Need};
 use crate::web::page::{Page, html};
 use crate::web::templates::{CompanyPage, HistoryView};
-use crate::web::views::{TokenRowView, date_time};
+use crate::web::views::TokenRowView;
 
 pub async fn show(
     user: CurrentUser,
@@ -34,7 +34,7 @@ pub async fn show(
     let history = events
         .into_iter()
         .map(|e| HistoryView {
-            at: date_time(e.at),
+            at: page.t.local_date_time(e.at),
             action: page.t.get(history_key(&e.action)),
             success: e.outcome == "success",
             detail: e.detail.unwrap_or_default(),

@@ -16,7 +16,6 @@ use crate::error::AppError;
 use crate::i18n::Catalog;
 use crate::web::page::{Page, html};
 use crate::web::templates::{BudgetMinute, Counted, InstanceRow, LifecyclePage};
-use crate::web::views::date_time;
 
 /// Minutes of budget use shown.
 const BUDGET_MINUTES: i64 = 15;
@@ -59,7 +58,11 @@ pub async fn show(
         .into_iter()
         .rev()
         .map(|(minute, calls)| BudgetMinute {
-            minute: minute.format("%H:%M").to_string(),
+            minute: minute
+                .and_utc()
+                .with_timezone(&chrono_tz::Europe::Bucharest)
+                .format("%H:%M")
+                .to_string(),
             calls,
             percent: u32::try_from(calls).unwrap_or(0).saturating_mul(100) / limit.max(1),
         })
@@ -79,8 +82,10 @@ pub async fn show(
                 .t
                 .format("lifecycle-budget_limit", &[("limit", limit.into())]),
             paused: paused.map(|until| {
-                page.t
-                    .format("lifecycle-paused", &[("until", date_time(until).into())])
+                page.t.format(
+                    "lifecycle-paused",
+                    &[("until", page.t.local_date_time(until).into())],
+                )
             }),
             instances,
             email: match state.mailer {
@@ -96,22 +101,23 @@ pub async fn show(
 }
 
 fn instance_row(instance: &EngineInstance, at: NaiveDateTime, t: &Catalog) -> InstanceRow {
-    let when =
-        |moment: Option<NaiveDateTime>| moment.map_or_else(|| t.get("common-dash"), date_time);
+    let when = |moment: Option<NaiveDateTime>| {
+        moment.map_or_else(|| t.get("common-dash"), |at| t.local_date_time(at))
+    };
     let state = match (instance.stopped_at, instance.next_tick_at) {
         (Some(stopped), _) => t.format(
             "lifecycle-instance_stopped",
-            &[("at", date_time(stopped).into())],
+            &[("at", t.local_date_time(stopped).into())],
         ),
         (None, Some(next)) if next + LATE < at => t.format(
             "lifecycle-instance_silent",
-            &[("at", date_time(next).into())],
+            &[("at", t.local_date_time(next).into())],
         ),
         (None, _) => t.get("lifecycle-instance_running"),
     };
     InstanceRow {
         host: instance.host.clone(),
-        started: date_time(instance.started_at),
+        started: t.local_date_time(instance.started_at),
         last_tick: when(instance.last_tick_at),
         next_tick: when(instance.next_tick_at),
         last_sweep: t.format(

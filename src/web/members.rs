@@ -17,7 +17,6 @@ use crate::i18n::Lang;
 use crate::web::access::{self, Need};
 use crate::web::page::{Page, html, see_other};
 use crate::web::templates::{InvitationView, MembersPage};
-use crate::web::views::date_time;
 
 pub async fn list(
     user: CurrentUser,
@@ -28,6 +27,7 @@ pub async fn list(
     let (company, role) = access::company(&state, &user.0, path.into_inner(), Need::Member).await?;
     let company_id = company.id;
     let can_manage = role == MemberRole::Admin;
+    let t = page.t;
     let members = state
         .db
         .run(move |conn| Ok(companies::members(conn, company_id)?))
@@ -50,7 +50,7 @@ pub async fn list(
                     id: i.id,
                     email: i.email,
                     admin: i.role == MemberRole::Admin,
-                    invited_at: date_time(i.created_at),
+                    invited_at: t.local_date_time(i.created_at),
                 })
                 .collect(),
             me: user.0.id,

@@ -21,7 +21,7 @@ use crate::web::page::{Page, html};
 use crate::web::templates::{
     HistoryView, SupportCompanyPage, SupportPage, SupportRecord, SupportRow,
 };
-use crate::web::views::{Pagination, TokenRowView, date_time};
+use crate::web::views::{Pagination, TokenRowView};
 
 pub async fn overview(
     _staff: SupportStaff,
@@ -108,7 +108,7 @@ pub async fn company(
     let history = events
         .into_iter()
         .map(|r| HistoryView {
-            at: date_time(r.event.at),
+            at: page.t.local_date_time(r.event.at),
             action: format!(
                 "{}{}",
                 page.t.get(history_key(&r.event.action)),

@@ -47,7 +47,7 @@ fn refresh_message(outcome: &RefreshOutcome, t: &Catalog) -> (FlashLevel, String
             FlashLevel::Error,
             t.format(
                 "token-refresh_interrupted",
-                &[("at", crate::web::views::date_time(*at).into())],
+                &[("at", t.local_date_time(*at).into())],
             ),
         ),
         RefreshOutcome::ReconnectNeeded { .. } => {
@@ -164,6 +164,7 @@ pub async fn reveal(
         .tokens
         .reveal_access_token(&state.actor(&req, Some(user.0.id)), token.id)
         .await?;
+    let t = page.t;
     html(
         StatusCode::OK,
         &RevealTokenPage {
@@ -171,7 +172,7 @@ pub async fn reveal(
             company_id: company.id,
             company_name: company.display_name().to_owned(),
             access_token,
-            expires: crate::web::views::date_time(token.access_expires_at),
+            expires: t.local_date_time(token.access_expires_at),
         },
     )
 }

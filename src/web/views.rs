@@ -8,11 +8,6 @@ use crate::domain::{MemberRole, RefreshState, Rights, TokenStatus};
 use crate::i18n::Catalog;
 use fluent_bundle::FluentValue;
 
-/// `2026-03-16 10:30 UTC`.
-pub fn date_time(at: NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 /// "in 12 days" / "3 days ago" / "today".
 pub fn relative_days(at: NaiveDateTime, now: NaiveDateTime, t: &Catalog) -> String {
     let days = (at - now).num_days();
@@ -76,7 +71,7 @@ impl<'a> TokenRowView<'a> {
         let refresh = token.map(|tk| RefreshState::of(&tk.facts(), &tk.schedule(), now));
         let dash = || t.get("common-dash");
         let text = |value: &Option<String>| value.clone().unwrap_or_else(dash);
-        let date = |at: Option<NaiveDateTime>| at.map_or_else(dash, date_time);
+        let date = |at: Option<NaiveDateTime>| at.map_or_else(dash, |at| t.local_date_time(at));
         TokenRowView {
             company_id: company.id,
             cif: company.cif.as_str(),
@@ -109,7 +104,7 @@ impl<'a> TokenRowView<'a> {
             rights_detail: token.and_then(|tk| tk.rights_detail.as_deref()),
             rights_checked: token
                 .and_then(|tk| tk.rights_checked_at)
-                .map(|at| t.format("rights-checked_at", &[("at", date_time(at).into())])),
+                .map(|at| t.format("rights-checked_at", &[("at", t.local_date_time(at).into())])),
             last_error: token.and_then(|tk| tk.last_error.as_deref()),
             refresh_code: refresh.map_or("stopped", |r| r.code()),
             refresh_note: refresh.and_then(|r| refresh_note(r, t)),
@@ -143,7 +138,7 @@ impl<'a> TokenRowView<'a> {
 /// The refresh engine's state in a sentence; none when nothing will be tried (the status says
 /// why).
 fn refresh_note(state: RefreshState, t: &Catalog) -> Option<String> {
-    let at = |at: NaiveDateTime| FluentValue::from(date_time(at));
+    let at = |at: NaiveDateTime| FluentValue::from(t.local_date_time(at));
     Some(match state {
         RefreshState::Scheduled { due } => t.format("refresh-scheduled", &[("due", at(due))]),
         RefreshState::Refreshing => t.get("refresh-refreshing"),

@@ -132,7 +132,11 @@ async fn a_refresh_token_whose_date_refreshes_cannot_move_asks_for_a_reconnect_b
     assert_eq!(token["isValid"], true, "still works until then");
 
     // Every page shows the date with what to do.
-    let shown = format!("{} {} UTC", &hard_date[..10], &hard_date[11..16]);
+    // In Romanian time, as the Romanian pages write it.
+    let hard = chrono::DateTime::parse_from_rfc3339(&hard_date)
+        .expect("an RFC 3339 date")
+        .naive_utc();
+    let shown = anaf_portal::i18n::Lang::Ro.catalog().local_date_time(hard);
     for page in [format!("/companies/{company}"), "/tokens".to_owned()] {
         let html = app.get_html(&page).await;
         assert!(

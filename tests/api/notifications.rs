@@ -198,6 +198,20 @@ pub(crate) async fn three_companies_in_trouble(app: &TestApp, key: &str) -> Trou
     // (The certificate has SPV rights for this one.)
     let gama_cif = "14399840";
     let gama = app.add_company(gama_cif, "Gama SRL").await;
+    let gama_access = save_without_refresh_token(app, key, gama_cif).await;
+    Troubled {
+        alfa,
+        alfa_cif,
+        beta,
+        gama,
+        gama_cif,
+        gama_access,
+    }
+}
+
+/// Saves for `cif`, through the API, an access token without a refresh token that expires in 5
+/// days (issued by ANAF 85 days ago); returns the token.
+async fn save_without_refresh_token(app: &TestApp, key: &str, cif: &str) -> String {
     app.sim_post("clock", json!({"offset_seconds": -85 * 86_400}))
         .await;
     let minted = app
@@ -207,22 +221,15 @@ pub(crate) async fn three_companies_in_trouble(app: &TestApp, key: &str) -> Trou
         )
         .await;
     app.sim_post("clock", json!({"offset_seconds": 0})).await;
-    let gama_access = minted["access_token"]
+    let access = minted["access_token"]
         .as_str()
         .expect("a minted token")
         .to_owned();
     let saved = app
-        .api_post(key, json!({"token": gama_access, "cif": gama_cif}))
+        .api_post(key, json!({"token": access, "cif": cif}))
         .await;
     assert_eq!(saved.status().as_u16(), 201);
-    Troubled {
-        alfa,
-        alfa_cif,
-        beta,
-        gama,
-        gama_cif,
-        gama_access,
-    }
+    access
 }
 
 fn assert_no_token_in(mail: &Value, tokens: &[&str]) {
@@ -446,13 +453,17 @@ async fn mail_left_in_the_outbox_by_a_killed_instance_is_sent_once_after_a_resta
     )
     .await;
     portal.kill();
-    // The retry is due now rather than in a minute, for the instance that starts next.
+    // The retry is due now rather than in a minute, and a claim the dead process may have held
+    // has run out (it lasts 5 minutes), for the instance that starts next.
     tokio::task::spawn_blocking(move || {
         use anaf_portal::db::schema::mail_outbox;
         use diesel::prelude::*;
         let mut conn = db.get_blocking().expect("a connection");
         diesel::update(mail_outbox::table)
-            .set(mail_outbox::next_attempt_at.eq(anaf_portal::db::models::now()))
+            .set((
+                mail_outbox::next_attempt_at.eq(anaf_portal::db::models::now()),
+                mail_outbox::claimed_until.eq(None::<chrono::NaiveDateTime>),
+            ))
             .execute(&mut conn)
             .expect("due now");
     })
@@ -620,22 +631,7 @@ async fn each_event_reaches_the_bell_exactly_once() {
 
     // A second company's token saved without a refresh token expires in 5 days.
     app.add_company("14399840", "Beta SRL").await;
-    app.sim_post("clock", json!({"offset_seconds": -85 * 86_400}))
-        .await;
-    let minted = app
-        .sim_post(
-            "mint",
-            json!({"certificate_serial": serial_with_rights(), "client_id": "portal-client"}),
-        )
-        .await;
-    app.sim_post("clock", json!({"offset_seconds": 0})).await;
-    let saved = app
-        .api_post(
-            &key,
-            json!({"token": minted["access_token"], "cif": "14399840"}),
-        )
-        .await;
-    assert_eq!(saved.status().as_u16(), 201);
+    save_without_refresh_token(&app, &key, "14399840").await;
 
     let r = app
         .post_form(

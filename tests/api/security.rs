@@ -145,6 +145,10 @@ async fn every_response_carries_the_security_headers() {
 async fn templates_use_no_inline_script_or_style() {
     for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")).unwrap() {
         let path = entry.unwrap().path();
+        // Email is not served under the CSP, and mail programs read only inline styles.
+        if path.ends_with("mail") {
+            continue;
+        }
         let files: Vec<_> = if path.is_dir() {
             std::fs::read_dir(&path)
                 .unwrap()
