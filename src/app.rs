@@ -39,6 +39,8 @@ pub struct AppState {
     /// Email, when `ANAF_PORTAL_SMTP_URL` is set (the settings page's test email).
     pub mailer: Option<crate::notify::mail::Mailer>,
     pub composer: crate::notify::mail::MailComposer,
+    /// Webhook endpoints: registering, removing, enabling, redelivering.
+    pub webhooks: crate::webhooks::WebhookService,
 }
 
 impl AppState {
