@@ -23,6 +23,7 @@ pub mod support;
 pub mod templates;
 pub mod tokens;
 pub mod views;
+pub mod webhooks;
 
 use crate::error::AppError;
 
@@ -66,6 +67,12 @@ routing::route_table! {
     get "/settings/api-keys" => api_keys::index,
     post "/settings/api-keys" => api_keys::create,
     post "/settings/api-keys/{id}/revoke" => api_keys::revoke,
+    get "/companies/{id}/webhooks" => webhooks::index,
+    post "/companies/{id}/webhooks" => webhooks::create,
+    get "/companies/{id}/webhooks/{endpoint_id}" => webhooks::show,
+    post "/companies/{id}/webhooks/{endpoint_id}/enable" => webhooks::enable,
+    post "/companies/{id}/webhooks/{endpoint_id}/delete" => webhooks::delete,
+    post "/companies/{id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver" => webhooks::redeliver,
 }
 
 /// Routes served outside the portal's session scope: a monitor's health check must answer 503
