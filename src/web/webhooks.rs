@@ -49,7 +49,11 @@ impl EndpointView {
         };
         EndpointView {
             id: endpoint.id,
-            events: endpoint.kinds().into_iter().map(EventKind::as_str).collect(),
+            events: endpoint
+                .kinds()
+                .into_iter()
+                .map(EventKind::as_str)
+                .collect(),
             state: state.code(),
             state_label,
             disabled_reason: endpoint.disabled_reason,
@@ -285,7 +289,11 @@ pub async fn create(
         Ok(registration) => {
             state
                 .webhooks
-                .register(&state.actor(&req, Some(user.0.id)), company.id, registration)
+                .register(
+                    &state.actor(&req, Some(user.0.id)),
+                    company.id,
+                    registration,
+                )
                 .await
         }
         Err(refused) => Err(refused),

@@ -179,9 +179,8 @@ impl Resolve for GuardedResolver {
         let allow_private = self.allow_private;
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let allowed: Vec<SocketAddr> = found
                 .iter()
                 .copied()
@@ -196,7 +195,8 @@ impl Resolve for GuardedResolver {
                 return Err(Box::new(RefusedAddress {
                     name: host,
                     addresses,
-                }) as Box<dyn std::error::Error + Send + Sync>);
+                })
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })
@@ -286,7 +286,10 @@ mod tests {
                 ),
                 "{literal}"
             );
-            assert!(EndpointUrl::parse(literal, true).is_ok(), "{literal} allowed");
+            assert!(
+                EndpointUrl::parse(literal, true).is_ok(),
+                "{literal} allowed"
+            );
         }
     }
 

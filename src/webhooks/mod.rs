@@ -102,7 +102,10 @@ pub enum RegisterError {
     Subscription(#[from] SubscriptionProblem),
     #[error(transparent)]
     Description(#[from] DescriptionTooLong),
-    #[error("a company has at most {} webhook endpoints", webhooks::MAX_ENDPOINTS_PER_COMPANY)]
+    #[error(
+        "a company has at most {} webhook endpoints",
+        webhooks::MAX_ENDPOINTS_PER_COMPANY
+    )]
     TooMany,
     #[error("this company already has an endpoint with this URL")]
     Duplicate,
@@ -173,8 +176,8 @@ impl WebhookService {
             .db
             .run(move |conn| {
                 let seal = |endpoint_id| -> Result<_, VaultError> {
-                    let ciphertext = vault
-                        .seal_bound(&secret_binding(endpoint_id, company_id), &sealed_text)?;
+                    let ciphertext =
+                        vault.seal_bound(&secret_binding(endpoint_id, company_id), &sealed_text)?;
                     Ok((vault.current_key().as_str().to_owned(), ciphertext))
                 };
                 let new = NewEndpoint {

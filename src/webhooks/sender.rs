@@ -87,16 +87,27 @@ impl WebhookSender {
             .await?;
         match after {
             AfterAttempt::Delivered => {
-                tracing::debug!(delivery = delivery_id, endpoint = endpoint_id, "webhook delivered");
+                tracing::debug!(
+                    delivery = delivery_id,
+                    endpoint = endpoint_id,
+                    "webhook delivered"
+                );
             }
             AfterAttempt::RetryAt(next) => {
                 tracing::info!(delivery = delivery_id, endpoint = endpoint_id, next = %next, "webhook attempt failed; retried later");
             }
             AfterAttempt::GaveUp => {
-                tracing::warn!(delivery = delivery_id, endpoint = endpoint_id, "webhook delivery failed for a day; given up");
+                tracing::warn!(
+                    delivery = delivery_id,
+                    endpoint = endpoint_id,
+                    "webhook delivery failed for a day; given up"
+                );
             }
             AfterAttempt::EndpointDisabled => {
-                tracing::warn!(endpoint = endpoint_id, "webhook endpoint failing for 5 days: disabled");
+                tracing::warn!(
+                    endpoint = endpoint_id,
+                    "webhook endpoint failing for 5 days: disabled"
+                );
             }
         }
         Ok(())

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 
 use crate::db::models::events::{self, Event, NewEvent};
 use crate::db::models::{KeyLookup, now};
-use crate::db::schema::{events as events_table, webhook_attempts, webhook_deliveries, webhook_endpoints};
+use crate::db::schema::{
+    events as events_table, webhook_attempts, webhook_deliveries, webhook_endpoints,
+};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::EventKind;
 
@@ -595,7 +597,14 @@ pub fn record_attempt(
             .first(conn)?;
         let failing_too_long = failing_since.is_some_and(|since| at - since >= DISABLE_AFTER);
         if disabled_at.is_none() && failing_too_long {
-            disable(conn, delivery.endpoint.id, delivery.endpoint.company_id, created_by, &url, at)?;
+            disable(
+                conn,
+                delivery.endpoint.id,
+                delivery.endpoint.company_id,
+                created_by,
+                &url,
+                at,
+            )?;
             return Ok(AfterAttempt::EndpointDisabled);
         }
         Ok(next.map_or(AfterAttempt::GaveUp, AfterAttempt::RetryAt))
@@ -645,7 +654,10 @@ fn disable(
             cause: Some("failing".to_owned()),
             detail: Some(host),
             act_by: None,
-            dedupe_key: Some(format!("webhook.disabled:{endpoint_id}:{}", at.and_utc().timestamp())),
+            dedupe_key: Some(format!(
+                "webhook.disabled:{endpoint_id}:{}",
+                at.and_utc().timestamp()
+            )),
         },
     )?;
     Ok(())
@@ -683,7 +695,7 @@ mod tests {
             retry_at(first, at("2026-12-01 12:00:00"), 9),
             Some(at("2026-12-01 22:00:00"))
         );
-        assert_eq!(retry_at(first, at("2026-12-01 20:00:00"), 7), None);
+        assert_eq!(retry_at(first, at("2026-12-02 01:00:00"), 7), None);
     }
 
     #[test]
