@@ -984,3 +984,42 @@ async fn only_company_admins_manage_endpoints_on_pages_and_through_the_api() {
         "{actions:?}"
     );
 }
+
+#[tokio::test]
+async fn rotate_keys_reseals_webhook_secrets_so_the_old_key_can_go() {
+    let (a, c) = ("ab".repeat(32), "ef".repeat(32));
+    let receiver = Receiver::start().await;
+    let first = spawn_app_with(&["--secret-key", &a, "--webhook-allow-private", "true"]).await;
+    first.register_logged_in("contabil@firma.ro").await;
+    let company = first.add_company(CIF, "Firma Test SRL").await;
+    let (_, secret) = first
+        .endpoint_for_all_events(company, &receiver.url())
+        .await;
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_anaf-portal"))
+        .args(["rotate-keys", "--database-url", &first.database_url])
+        .args(["--secret-key", &c, "--previous-secret-keys", &a])
+        .arg("--data-dir")
+        .arg(first.data_dir.path())
+        .env_remove("ANAF_CLIENT_ID")
+        .output()
+        .expect("rotate-keys runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout.contains("re-sealed 1 webhook secret(s)"), "{stdout}");
+    assert!(stdout.contains("can be emptied"), "{stdout}");
+
+    // With the new key alone, deliveries are still signed with the same secret.
+    let mut settings = vec!["--secret-key", c.as_str()];
+    settings.extend(WITH_WEBHOOKS);
+    let second = crate::helpers::spawn_app_on(&first.database_url, &settings).await;
+    second
+        .login("contabil@firma.ro", crate::helpers::STRONG_PASSWORD)
+        .await;
+    second.connect_with(company, &serial_with_rights()).await;
+    wait_for("the delivery", Duration::from_secs(15), async || {
+        !receiver.received().is_empty()
+    })
+    .await;
+    verified_by_reference_library(&secret, &receiver.received());
+}

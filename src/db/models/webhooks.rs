@@ -663,6 +663,53 @@ fn disable(
     Ok(())
 }
 
+/// Endpoints' secrets sealed with another key than `key_id`: (endpoint id, company id, key id,
+/// ciphertext).
+pub fn secrets_sealed_with_other_keys(
+    conn: &mut DbConnection,
+    key_id: &str,
+) -> QueryResult<Vec<(i64, i64, String, String)>> {
+    webhook_endpoints::table
+        .filter(webhook_endpoints::key_id.ne(key_id))
+        .order(webhook_endpoints::id)
+        .select((
+            webhook_endpoints::id,
+            webhook_endpoints::company_id,
+            webhook_endpoints::key_id,
+            webhook_endpoints::secret_ciphertext,
+        ))
+        .load(conn)
+}
+
+/// Replaces a secret's ciphertext, unless another change got there first; rows written.
+pub fn reseal_secret(
+    conn: &mut DbConnection,
+    endpoint_id: i64,
+    old_key_id: &str,
+    new_key_id: &str,
+    ciphertext: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        webhook_endpoints::table
+            .filter(webhook_endpoints::id.eq(endpoint_id))
+            .filter(webhook_endpoints::key_id.eq(old_key_id)),
+    )
+    .set((
+        webhook_endpoints::key_id.eq(new_key_id),
+        webhook_endpoints::secret_ciphertext.eq(ciphertext),
+    ))
+    .execute(conn)
+}
+
+/// How many secrets each key sealed.
+pub fn secrets_by_key(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    webhook_endpoints::table
+        .group_by(webhook_endpoints::key_id)
+        .select((webhook_endpoints::key_id, diesel::dsl::count_star()))
+        .order_by(webhook_endpoints::key_id)
+        .load(conn)
+}
+
 /// How many deliveries wait, and how many failed for good in the last `window`.
 pub fn backlog(conn: &mut DbConnection, window: TimeDelta) -> QueryResult<(i64, i64)> {
     let pending = webhook_deliveries::table
