@@ -87,7 +87,7 @@ impl Description {
 }
 
 /// A validated registration.
-pub struct Registration {
+pub struct EndpointRegistration {
     pub url: EndpointUrl,
     pub subscription: Subscription,
     pub description: Description,
@@ -180,8 +180,8 @@ impl WebhookService {
         url: &str,
         events: impl IntoIterator<Item = &'a str>,
         description: Option<&str>,
-    ) -> Result<Registration, RegisterError> {
-        Ok(Registration {
+    ) -> Result<EndpointRegistration, RegisterError> {
+        Ok(EndpointRegistration {
             url: EndpointUrl::parse(url, self.allow_private)?,
             subscription: Subscription::parse(events)?,
             description: Description::parse(description)?,
@@ -193,7 +193,7 @@ impl WebhookService {
         &self,
         actor: &Actor,
         company_id: i64,
-        registration: Registration,
+        registration: EndpointRegistration,
     ) -> Result<(Endpoint, SigningSecret), RegisterError> {
         let created_by = actor
             .user_id

@@ -103,6 +103,12 @@ impl WebhookSender {
                     "webhook delivery failed for a day; given up"
                 );
             }
+            AfterAttempt::EndpointGone => {
+                tracing::debug!(
+                    delivery = delivery_id,
+                    "webhook endpoint deleted during an attempt"
+                );
+            }
             AfterAttempt::EndpointDisabled => {
                 tracing::warn!(
                     endpoint = endpoint_id,

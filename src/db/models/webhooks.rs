@@ -498,6 +498,8 @@ pub enum AfterAttempt {
     GaveUp,
     /// The endpoint has failed for `DISABLE_AFTER`: disabled, its creator told.
     EndpointDisabled,
+    /// The endpoint was deleted while the attempt was made: nothing to record.
+    EndpointGone,
 }
 
 /// A delivery is retried for this long after its first attempt.
@@ -540,6 +542,13 @@ pub fn record_attempt(
 ) -> QueryResult<AfterAttempt> {
     write_transaction(conn, |conn| {
         let at = attempt.attempted_at;
+        let still_there: Option<i64> = webhook_deliveries::table
+            .find(delivery.id)
+            .select(webhook_deliveries::id)
+            .get_optional(conn)?;
+        if still_there.is_none() {
+            return Ok(AfterAttempt::EndpointGone);
+        }
         diesel::insert_into(webhook_attempts::table)
             .values((
                 webhook_attempts::delivery_id.eq(delivery.id),
@@ -708,20 +717,6 @@ pub fn secrets_by_key(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>
         .select((webhook_endpoints::key_id, diesel::dsl::count_star()))
         .order_by(webhook_endpoints::key_id)
         .load(conn)
-}
-
-/// How many deliveries wait, and how many failed for good in the last `window`.
-pub fn backlog(conn: &mut DbConnection, window: TimeDelta) -> QueryResult<(i64, i64)> {
-    let pending = webhook_deliveries::table
-        .filter(webhook_deliveries::status.eq("pending"))
-        .count()
-        .get_result(conn)?;
-    let failed = webhook_deliveries::table
-        .filter(webhook_deliveries::status.eq("failed"))
-        .filter(webhook_deliveries::created_at.ge(now() - window))
-        .count()
-        .get_result(conn)?;
-    Ok((pending, failed))
 }
 
 #[cfg(test)]
