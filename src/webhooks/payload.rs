@@ -18,6 +18,11 @@ pub struct WebhookPayload {
     /// The event's kind: `token.connected`, `token.refreshed`, `token.expiring`,
     /// `token.refresh_failing`, `token.reconnect_needed`, `token.rights_lost`, `token.deleted`.
     #[serde(rename = "type")]
+    #[schema(
+        value_type = String,
+        example = "token.refreshed",
+        pattern = r"^token\.(connected|refreshed|expiring|refresh_failing|reconnect_needed|rights_lost|deleted)$"
+    )]
     pub kind: &'static str,
     /// When the event happened (ISO 8601, UTC); the same on every attempt.
     #[schema(format = DateTime, example = "2026-03-16T10:30:00Z")]

@@ -597,7 +597,6 @@ async fn private_addresses_are_refused_at_registration_and_at_delivery() {
         );
         let html = response.text().await.unwrap();
         assert!(html.contains("adrese publice"), "{literal}: {html}");
-        assert!(html.contains(&literal.replace('&', "&amp;")) || html.contains("value=\""));
     }
     let key = app.key_from_page("ERP").await;
     let response = app
