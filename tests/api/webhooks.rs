@@ -450,6 +450,22 @@ async fn every_token_event_reaches_the_endpoint_once_signed_as_standard_webhooks
     let received = receiver.received();
     let events = webhook_events(&app).await;
     assert_once_each(&received, &events);
+    // The bell, the other channel every event takes: once per event for the company's one member.
+    let member = crate::roles::user_id_of(&app, "contabil@firma.ro").await;
+    let db = app.db();
+    let notified: Vec<i64> = tokio::task::spawn_blocking(move || {
+        let mut conn = db.get_blocking().unwrap();
+        notifications::table
+            .filter(notifications::user_id.eq(member))
+            .order(notifications::event_id)
+            .select(notifications::event_id)
+            .load(&mut *conn)
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let event_ids: Vec<i64> = events.iter().map(|(id, _)| *id).collect();
+    assert_eq!(notified, event_ids, "one notification per event");
     for kind in ALL_EVENTS {
         assert!(
             received.iter().any(|r| r.json()["type"] == kind),
