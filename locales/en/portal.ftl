@@ -503,6 +503,7 @@ webhooks-url = URL
 webhooks-events = Events
 webhooks-state = State
 webhooks-created = Registered
+webhooks-note = Description
 webhooks-description = Description (optional)
 webhooks-create_title = Add an endpoint
 webhooks-create = Add endpoint

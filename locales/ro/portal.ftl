@@ -520,6 +520,7 @@ webhooks-url = URL
 webhooks-events = Evenimente
 webhooks-state = Stare
 webhooks-created = Înregistrată
+webhooks-note = Descriere
 webhooks-description = Descriere (opțional)
 webhooks-create_title = Adăugați o adresă
 webhooks-create = Adăugați adresa

@@ -211,15 +211,7 @@ pub async fn index(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (company, _) = access::company(&state, &user.0, path.into_inner(), Need::Admin).await?;
-    let form = FormValues {
-        // Every event is ticked until the person says otherwise.
-        events: EventKind::FOR_WEBHOOKS
-            .iter()
-            .map(|k| k.as_str().to_owned())
-            .collect(),
-        ..FormValues::default()
-    };
-    let body = list_page(&state, page, &company, form, None, None).await?;
+    let body = list_page(&state, page, &company, FormValues::fresh(), None, None).await?;
     html(StatusCode::OK, &body)
 }
 
@@ -232,6 +224,17 @@ struct FormValues {
 }
 
 impl FormValues {
+    /// An empty form: every event is ticked until the person says otherwise.
+    fn fresh() -> FormValues {
+        FormValues {
+            events: EventKind::FOR_WEBHOOKS
+                .iter()
+                .map(|k| k.as_str().to_owned())
+                .collect(),
+            ..FormValues::default()
+        }
+    }
+
     fn of(pairs: Vec<(String, String)>) -> FormValues {
         let mut form = FormValues::default();
         for (name, value) in pairs {
@@ -308,7 +311,7 @@ pub async fn create(
                 &state,
                 page,
                 &company,
-                FormValues::default(),
+                FormValues::fresh(),
                 None,
                 Some(created),
             )

@@ -11,7 +11,6 @@ pub mod payload;
 pub mod sender;
 pub mod signing;
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use secrecy::SecretString;
@@ -26,9 +25,10 @@ pub use address::{EndpointUrl, UrlProblem};
 pub use sender::WebhookSender;
 pub use signing::SigningSecret;
 
-/// The events an endpoint subscribes to: at least one, each one webhooks carry.
+/// The events an endpoint subscribes to: at least one, each one webhooks carry, in the order of
+/// `EventKind::FOR_WEBHOOKS`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Subscription(BTreeSet<&'static str>);
+pub struct Subscription(Vec<EventKind>);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubscriptionProblem {
@@ -42,14 +42,18 @@ impl Subscription {
     pub fn parse<'a>(
         names: impl IntoIterator<Item = &'a str>,
     ) -> Result<Subscription, SubscriptionProblem> {
-        let mut kinds = BTreeSet::new();
+        let mut chosen = Vec::new();
         for name in names {
             let kind = EventKind::FOR_WEBHOOKS
                 .into_iter()
                 .find(|k| k.as_str() == name.trim())
                 .ok_or_else(|| SubscriptionProblem::Unknown(name.chars().take(60).collect()))?;
-            kinds.insert(kind.as_str());
+            chosen.push(kind);
         }
+        let kinds: Vec<EventKind> = EventKind::FOR_WEBHOOKS
+            .into_iter()
+            .filter(|k| chosen.contains(k))
+            .collect();
         if kinds.is_empty() {
             return Err(SubscriptionProblem::Empty);
         }
@@ -58,7 +62,11 @@ impl Subscription {
 
     /// As stored: space-separated names.
     pub fn stored(&self) -> String {
-        self.0.iter().copied().collect::<Vec<_>>().join(" ")
+        self.0
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -321,9 +329,9 @@ mod tests {
 
     #[test]
     fn a_subscription_names_known_webhook_events_at_least_once() {
-        let s = Subscription::parse(["token.refreshed", "token.connected", "token.refreshed"])
+        let s = Subscription::parse(["token.deleted", "token.connected", "token.deleted"])
             .expect("valid");
-        assert_eq!(s.stored(), "token.connected token.refreshed");
+        assert_eq!(s.stored(), "token.connected token.deleted");
         assert_eq!(Subscription::parse([]), Err(SubscriptionProblem::Empty));
         assert!(matches!(
             Subscription::parse(["webhook.disabled"]),
