@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -19,7 +18,7 @@ use crate::i18n::{Catalog, Lang};
 use crate::web::access::{self, Need};
 use crate::web::page::{Page, html, see_other};
 use crate::web::views::{PAGE_SIZE, Pagination, date_time};
-use crate::webhooks::{RegisterError, SubscriptionProblem, UrlProblem};
+use crate::webhooks::{RegisterError, SigningSecret, SubscriptionProblem, UrlProblem};
 
 /// One endpoint as the pages show it.
 pub struct EndpointView {
@@ -78,12 +77,12 @@ pub struct KindOption {
 /// An endpoint just registered, with its secret: its only appearance.
 pub struct Created {
     pub url: String,
-    secret: SecretString,
+    secret: SigningSecret,
 }
 
 impl Created {
     pub fn secret(&self) -> &str {
-        self.secret.expose_secret()
+        self.secret.expose()
     }
 }
 
@@ -284,28 +283,24 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let (company, _) = access::company(&state, &user.0, path.into_inner(), Need::Admin).await?;
     let form = FormValues::of(form.into_inner());
-    let registered = match state.webhooks.parse(
-        &form.url,
-        form.events.iter().map(String::as_str),
-        Some(&form.description),
-    ) {
-        Ok(registration) => {
-            state
-                .webhooks
-                .register(
-                    &state.actor(&req, Some(user.0.id)),
-                    company.id,
-                    registration,
-                )
-                .await
-        }
-        Err(refused) => Err(refused),
-    };
+    let actor = state.actor(&req, Some(user.0.id));
+    let registered = async {
+        let registration = state.webhooks.parse(
+            &form.url,
+            form.events.iter().map(String::as_str),
+            Some(&form.description),
+        )?;
+        state
+            .webhooks
+            .register(&actor, company.id, registration)
+            .await
+    }
+    .await;
     match registered {
         Ok((endpoint, secret)) => {
             let created = Created {
                 url: endpoint.url,
-                secret: SecretString::from(secret.expose().to_owned()),
+                secret,
             };
             let body = list_page(
                 &state,
