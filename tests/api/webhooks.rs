@@ -58,6 +58,8 @@ struct Inbox {
     received: Arc<Mutex<Vec<Received>>>,
     /// Statuses to answer, in order; 200 once they run out.
     answers: Arc<Mutex<VecDeque<u16>>>,
+    /// Answer only after 11 s (past the portal's 10 s timeout).
+    slow: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A webhook receiver: records every request and answers as told.
@@ -116,8 +118,13 @@ async fn receive(req: HttpRequest, body: web::Bytes, inbox: web::Data<Inbox>) ->
         content_type: header("content-type"),
         body: String::from_utf8_lossy(&body).into_owned(),
     });
+    if inbox.slow.load(std::sync::atomic::Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_secs(11)).await;
+    }
     let status = inbox.answers.lock().unwrap().pop_front().unwrap_or(200);
     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+        // A redirect names a place that would answer 200: the portal must not go there.
+        .insert_header(("location", "/hooks/elsewhere"))
         .body(format!("receiver answered {status}"))
 }
 
@@ -586,6 +593,54 @@ async fn a_failed_delivery_is_retried_and_can_be_sent_again_by_hand() {
             .contains(&"webhook.created".to_owned())
     );
     verified_by_reference_library(&secret, &received);
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_a_slow_endpoint_times_out_after_10_s() {
+    let receiver = Receiver::start().await;
+    receiver.answer(&[302]);
+    let app = spawn_app_with(WITH_WEBHOOKS).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma Test SRL").await;
+    let (endpoint, _) = app.endpoint_for_all_events(company, &receiver.url()).await;
+    app.connect_with(company, &serial_with_rights()).await;
+    let page_path = format!("/companies/{company}/webhooks/{endpoint}");
+    wait_for(
+        "the redirect recorded",
+        Duration::from_secs(10),
+        async || app.get_html(&page_path).await.contains("HTTP 302"),
+    )
+    .await;
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "the redirect was not followed"
+    );
+    assert!(
+        app.get_html(&page_path)
+            .await
+            .contains("data-status=\"pending\""),
+        "a 3xx is a failure, retried"
+    );
+
+    // The retry (5 s later) gets no answer within 10 s.
+    receiver
+        .inbox
+        .slow
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let started = Instant::now();
+    wait_for(
+        "the timeout recorded",
+        Duration::from_secs(25),
+        async || {
+            app.get_html(&page_path)
+                .await
+                .contains("timed out after 10 s")
+        },
+    )
+    .await;
+    assert!(started.elapsed() >= Duration::from_secs(10));
+    assert_eq!(receiver.received().len(), 2);
 }
 
 #[tokio::test]
