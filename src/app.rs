@@ -41,6 +41,8 @@ pub struct AppState {
     pub composer: crate::notify::mail::MailComposer,
     /// When daily digests go out, Romanian time (the settings page says so).
     pub digest_at: chrono::NaiveTime,
+    /// Webhook endpoints: registering, removing, enabling, redelivering.
+    pub webhooks: crate::webhooks::WebhookService,
 }
 
 impl AppState {

@@ -153,15 +153,18 @@ async fn rotate_keys(args: ServeArgs) -> Result<(), CliError> {
         println!("{line}");
     }
     let current = vault.current_key().clone();
-    let (rotation, per_key) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+    let rotated = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         db.migrate()?;
         let mut conn = db.get_blocking()?;
         let rotation = keys::rotate(&mut conn, &vault)?;
         let per_key = crate::db::models::tokens::count_by_key(&mut conn)?;
-        Ok((rotation, per_key))
+        let hooks = crate::webhooks::rotate_secrets(&mut conn, &vault)?;
+        let hooks_per_key = crate::db::models::webhooks::secrets_by_key(&mut conn)?;
+        Ok((rotation, per_key, hooks, hooks_per_key))
     })
     .await
     .map_err(anyhow::Error::from)??;
+    let (rotation, per_key, hooks, hooks_per_key) = rotated;
 
     let sources: Vec<String> = rotation
         .resealed
@@ -202,9 +205,26 @@ async fn rotate_keys(args: ServeArgs) -> Result<(), CliError> {
             rotation.unreadable
         )));
     }
-    if per_key.iter().all(|(key, _)| *key == current.as_str()) {
+    println!(
+        "re-sealed {} webhook secret(s) with key {current}",
+        hooks.resealed
+    );
+    if !hooks.unreadable.is_empty() {
+        return Err(CliError::Other(anyhow::anyhow!(
+            "{} webhook secret(s) do not open with their key and were left as they are \
+             (endpoints {:?}); keep the previous keys until those endpoints are registered again",
+            hooks.unreadable.len(),
+            hooks.unreadable
+        )));
+    }
+    if per_key
+        .iter()
+        .chain(&hooks_per_key)
+        .all(|(key, _)| *key == current.as_str())
+    {
         println!(
-            "no stored token needs a previous key: ANAF_PORTAL_PREVIOUS_SECRET_KEYS can be emptied"
+            "no stored token or webhook secret needs a previous key: \
+             ANAF_PORTAL_PREVIOUS_SECRET_KEYS can be emptied"
         );
     }
     Ok(())

@@ -25,6 +25,7 @@ pub mod startup;
 pub mod telemetry;
 pub mod tokens;
 pub mod web;
+pub mod webhooks;
 
 /// The largest request body the portal reads (a form or a JSON document): 64 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -37,6 +37,7 @@ use crate::tokens::TokenService;
 use crate::tokens::backoff::Backoff;
 use crate::tokens::spool::RecoverySpool;
 use crate::web::security_headers::CspFormAction;
+use crate::webhooks::{WebhookSender, WebhookService};
 
 pub struct Application {
     db: Db,
@@ -79,6 +80,13 @@ impl Application {
         crate::metrics::install();
         let email = email_settings(&config)?;
         let composer = MailComposer::new(base_url.clone());
+        let allow_private = config.notifications.webhook_allow_private;
+        let webhooks = WebhookService::new(
+            db.clone(),
+            tokens.vault().clone(),
+            audit.clone(),
+            allow_private,
+        );
 
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -103,6 +111,7 @@ impl Application {
             mailer: email.as_ref().map(|e| e.mailer.clone()),
             composer: composer.clone(),
             digest_at: config.notifications.digest_at,
+            webhooks,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let api_context = web::Data::new(crate::api::ApiContext::new(config.api_rate_limit));
@@ -197,12 +206,19 @@ impl Application {
             sandbox = config.is_sandbox(),
             "anaf-portal listening"
         );
-        let engine = config.engine.enabled.then(|| {
-            (
+        let engine = match config.engine.enabled {
+            true => Some((
                 RefreshEngine::new(tokens.clone(), config.engine.tick, engine_wake.clone()),
-                Notifier::new(db.clone(), config.engine.tick, composer, email),
-            )
-        });
+                Notifier::new(
+                    db.clone(),
+                    config.engine.tick,
+                    composer,
+                    email,
+                    WebhookSender::new(db.clone(), tokens.vault().clone(), allow_private)?,
+                ),
+            )),
+            false => None,
+        };
         Ok(Application {
             db,
             tokens,
@@ -290,11 +306,17 @@ impl Worker {
         let (anaf_endpoints, jwt_key, _) = anaf_wiring(&config, &base_url, config.bind)?;
         let tokens = open_tokens(&config, &master_key, &db, anaf_endpoints, jwt_key).await?;
         let engine = RefreshEngine::new(tokens.clone(), config.engine.tick, Arc::default());
+        let webhooks = WebhookSender::new(
+            db.clone(),
+            tokens.vault().clone(),
+            config.notifications.webhook_allow_private,
+        )?;
         let notifier = Notifier::new(
             db,
             config.engine.tick,
             MailComposer::new(base_url),
             email_settings(&config)?,
+            webhooks,
         );
         Ok(Worker {
             tokens,

@@ -7,6 +7,7 @@ pub mod openapi;
 pub mod problem;
 pub mod rate_limit;
 pub mod tokens;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -95,6 +96,8 @@ api_routes! {
     "/anaf/tokens/{id}" => { get: tokens::show, delete: tokens::delete },
     "/anaf/tokens/{id}/refresh" => { post: tokens::refresh },
     "/anaf/tokens/{id}/access-token" => { get: tokens::access_token },
+    "/webhooks" => { get: webhooks::list, post: webhooks::create },
+    "/webhooks/{id}" => { delete: webhooks::delete },
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

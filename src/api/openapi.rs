@@ -10,7 +10,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::problem::Problem;
-use crate::api::{VersionedPaths, tokens};
+use crate::api::{VersionedPaths, tokens, webhooks};
+use crate::domain::EventKind;
 use crate::error::AppError;
 
 #[derive(OpenApi)]
@@ -30,10 +31,18 @@ use crate::error::AppError;
         tokens::CreateTokenRequest,
         tokens::AccessTokenView,
         tokens::RefreshPending,
+        webhooks::EndpointView,
+        webhooks::CreatedEndpointView,
+        webhooks::CreateEndpointRequest,
+        crate::webhooks::payload::WebhookPayload,
+        crate::webhooks::payload::WebhookEventData,
         Problem,
     )),
-    modifiers(&BearerScheme),
-    tags((name = "ANAF tokens", description = "ANAF OAuth tokens for e-Factura")),
+    modifiers(&BearerScheme, &WebhookEvents),
+    tags(
+        (name = "ANAF tokens", description = "ANAF OAuth tokens for e-Factura"),
+        (name = "Webhooks", description = "Endpoints the portal posts token events to (Standard Webhooks); each event's request is under the document's `webhooks`"),
+    ),
 )]
 pub struct ApiDoc;
 
@@ -56,6 +65,103 @@ impl Modify for BearerScheme {
                 ),
             );
         }
+    }
+}
+
+/// The requests the portal sends to webhook endpoints, one per event kind (OpenAPI 3.1
+/// `webhooks`).
+struct WebhookEvents;
+
+impl WebhookEvents {
+    fn about(kind: EventKind) -> &'static str {
+        match kind {
+            EventKind::Connected => {
+                "A token was saved: Connect ANAF, or a token saved through the API."
+            }
+            EventKind::Refreshed => "The token was refreshed (by the engine, a person or the API).",
+            EventKind::Expiring => {
+                "The date by which someone must act (`actBy`) is 14, 7, 3 or 1 days away (`detail`); \
+                 `cause` says why: `reconnect_before` or `refresh_failing`. Once per threshold and date."
+            }
+            EventKind::RefreshFailing => {
+                "Refreshes have been failing for longer than `ANAF_PORTAL_REFRESH_FAILING_AFTER`."
+            }
+            EventKind::ReconnectNeeded => {
+                "ANAF refused the refresh token for good: the company must reconnect."
+            }
+            EventKind::RightsLost => {
+                "ANAF says the certificate no longer has SPV rights for the CIF."
+            }
+            EventKind::Deleted => "The token was deleted from the portal.",
+            EventKind::WebhookDisabled => "",
+        }
+    }
+}
+
+impl Modify for WebhookEvents {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{
+            HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+        };
+        use utoipa::openapi::request_body::RequestBodyBuilder;
+        use utoipa::openapi::{
+            ContentBuilder, ObjectBuilder, PathsBuilder, Ref, Required, ResponseBuilder, Type,
+        };
+        let header = |name: &str, description: &str| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some(description))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build()
+        };
+        let mut paths = PathsBuilder::new();
+        for kind in EventKind::FOR_WEBHOOKS {
+            let operation = OperationBuilder::new()
+                .operation_id(Some(kind.as_str()))
+                .tag("Webhooks")
+                .summary(Some(format!("`{}`", kind.as_str())))
+                .description(Some(format!(
+                    "{} Posted as JSON to each endpoint subscribed to `{}`, signed as Standard \
+                     Webhooks specifies: `webhook-signature` is `v1,` and the base64 HMAC-SHA256 \
+                     of `{{webhook-id}}.{{webhook-timestamp}}.{{body}}` under the endpoint's secret \
+                     (the base64 after `whsec_`). A 2xx answer within 10 s is a delivery; \
+                     anything else is retried (5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h) \
+                     for 24 hours. Redirects are not followed.",
+                    Self::about(kind),
+                    kind.as_str()
+                )))
+                .parameter(header(
+                    "webhook-id",
+                    "`evt_<eventId>`: the same for every endpoint and attempt; drop repeats",
+                ))
+                .parameter(header(
+                    "webhook-timestamp",
+                    "When this attempt was sent, in Unix seconds; refuse old ones",
+                ))
+                .parameter(header(
+                    "webhook-signature",
+                    "`v1,<base64 HMAC-SHA256>`",
+                ))
+                .request_body(Some(
+                    RequestBodyBuilder::new()
+                        .required(Some(Required::True))
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("WebhookPayload")))
+                                .build(),
+                        )
+                        .build(),
+                ))
+                .response(
+                    "2XX",
+                    ResponseBuilder::new().description("Received: the delivery is done"),
+                );
+            paths = paths.path(kind.as_str(), PathItem::new(HttpMethod::Post, operation));
+        }
+        openapi.webhooks = Some(paths.build());
     }
 }
 
@@ -184,6 +290,18 @@ mod tests {
         assert_eq!(
             doc["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"
+        );
+        for kind in EventKind::FOR_WEBHOOKS {
+            let hook = &doc["webhooks"][kind.as_str()]["post"];
+            assert_eq!(
+                hook["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/WebhookPayload",
+                "{kind} documented"
+            );
+        }
+        assert!(
+            doc["webhooks"]["webhook.disabled"].is_null(),
+            "internal only"
         );
     }
 }

@@ -64,10 +64,14 @@ pub enum AuditAction {
     AuditViewed,
     ApiKeyCreated,
     ApiKeyRevoked,
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookEnabled,
+    WebhookRedelivered,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::CompanyCreated,
         AuditAction::CompaniesBulkCreated,
         AuditAction::ConnectStarted,
@@ -91,6 +95,10 @@ impl AuditAction {
         AuditAction::AuditViewed,
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRevoked,
+        AuditAction::WebhookCreated,
+        AuditAction::WebhookDeleted,
+        AuditAction::WebhookEnabled,
+        AuditAction::WebhookRedelivered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,6 +126,10 @@ impl AuditAction {
             AuditAction::AuditViewed => "audit.viewed",
             AuditAction::ApiKeyCreated => "api_key.created",
             AuditAction::ApiKeyRevoked => "api_key.revoked",
+            AuditAction::WebhookCreated => "webhook.created",
+            AuditAction::WebhookDeleted => "webhook.deleted",
+            AuditAction::WebhookEnabled => "webhook.enabled",
+            AuditAction::WebhookRedelivered => "webhook.redelivered",
         }
     }
 

@@ -17,6 +17,7 @@ use crate::db::models::{mail_outbox, notifications, now, tokens};
 use crate::db::{Db, DbConnection, write_transaction};
 use crate::domain::{Attention, EmailPreference};
 use crate::notify::mail::{CompanyAttention, MailComposer, Mailer, SendError};
+use crate::webhooks::WebhookSender;
 
 /// Events fanned out per transaction.
 const DISPATCH_BATCH: i64 = 100;
@@ -39,15 +40,23 @@ pub struct Notifier {
     tick: Duration,
     composer: MailComposer,
     email: Option<Email>,
+    webhooks: WebhookSender,
 }
 
 impl Notifier {
-    pub fn new(db: Db, tick: Duration, composer: MailComposer, email: Option<Email>) -> Notifier {
+    pub fn new(
+        db: Db,
+        tick: Duration,
+        composer: MailComposer,
+        email: Option<Email>,
+        webhooks: WebhookSender,
+    ) -> Notifier {
         Notifier {
             db,
             tick,
             composer,
             email,
+            webhooks,
         }
     }
 
@@ -66,7 +75,7 @@ impl Notifier {
         tracing::info!("notifier stopped");
     }
 
-    /// One round: due `token.expiring` events, fan-out, digests, the outbox.
+    /// One round: due `token.expiring` events, fan-out, digests, the outbox, webhooks.
     pub async fn work_once(&self) -> anyhow::Result<()> {
         let at = now();
         self.db
@@ -92,6 +101,7 @@ impl Notifier {
             self.write_digests(email).await?;
             self.send_outbox(&email.mailer).await?;
         }
+        self.webhooks.send_due().await?;
         Ok(())
     }
 

@@ -271,6 +271,11 @@ impl TokenService {
         &self.anaf
     }
 
+    /// The vault, for other secrets sealed like tokens (webhook signing secrets).
+    pub fn vault(&self) -> &Arc<TokenVault> {
+        &self.vault
+    }
+
     pub fn jwt(&self) -> &JwtReader {
         &self.jwt
     }

@@ -135,22 +135,7 @@ impl TokenVault {
         field: TokenField,
         plaintext: &SecretString,
     ) -> Result<String, VaultError> {
-        let cipher = &self.keys[self.keys.len() - 1].1;
-        let mut nonce = [0u8; NONCE_BYTES];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let aad = Self::associated_data(company_id, field);
-        let ciphertext = cipher
-            .encrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: plaintext.expose_secret().as_bytes(),
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| VaultError::Corrupt)?;
-        let mut sealed = nonce.to_vec();
-        sealed.extend_from_slice(&ciphertext);
-        Ok(STANDARD.encode(sealed))
+        self.seal_bound(&Self::associated_data(company_id, field), plaintext)
     }
 
     /// Opens what the key `key_id` sealed for `field` of `company_id`'s token row.
@@ -161,6 +146,40 @@ impl TokenVault {
         field: TokenField,
         sealed: &str,
     ) -> Result<SecretString, VaultError> {
+        self.open_bound(key_id, &Self::associated_data(company_id, field), sealed)
+    }
+
+    /// Seals `plaintext` bound to `associated_data` (what names the row and field holding it, so
+    /// that the ciphertext opens nowhere else), with the current key.
+    pub fn seal_bound(
+        &self,
+        associated_data: &[u8],
+        plaintext: &SecretString,
+    ) -> Result<String, VaultError> {
+        let cipher = &self.keys[self.keys.len() - 1].1;
+        let mut nonce = [0u8; NONCE_BYTES];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let ciphertext = cipher
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plaintext.expose_secret().as_bytes(),
+                    aad: associated_data,
+                },
+            )
+            .map_err(|_| VaultError::Corrupt)?;
+        let mut sealed = nonce.to_vec();
+        sealed.extend_from_slice(&ciphertext);
+        Ok(STANDARD.encode(sealed))
+    }
+
+    /// Opens what the key `key_id` sealed bound to `associated_data`.
+    pub fn open_bound(
+        &self,
+        key_id: &str,
+        associated_data: &[u8],
+        sealed: &str,
+    ) -> Result<SecretString, VaultError> {
         let cipher = self.cipher(key_id)?;
         let bytes = STANDARD.decode(sealed).map_err(|_| VaultError::Corrupt)?;
         if bytes.len() <= NONCE_BYTES {
@@ -168,13 +187,12 @@ impl TokenVault {
         }
         let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
         let nonce: [u8; NONCE_BYTES] = nonce.try_into().map_err(|_| VaultError::Corrupt)?;
-        let aad = Self::associated_data(company_id, field);
         let plaintext = cipher
             .decrypt(
                 &Nonce::from(nonce),
                 Payload {
                     msg: ciphertext,
-                    aad: &aad,
+                    aad: associated_data,
                 },
             )
             .map_err(|_| VaultError::Corrupt)?;

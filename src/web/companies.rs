@@ -79,6 +79,12 @@ pub fn history_key(action: &str) -> &'static str {
             AuditAction::UserRoleChanged | AuditAction::UserDisabled | AuditAction::UserEnabled,
         ) => "history-user_changed",
         Some(AuditAction::AuditViewed) => "history-audit_viewed",
+        Some(
+            AuditAction::WebhookCreated
+            | AuditAction::WebhookDeleted
+            | AuditAction::WebhookEnabled
+            | AuditAction::WebhookRedelivered,
+        ) => "history-webhooks_changed",
         Some(AuditAction::ApiKeyCreated | AuditAction::ApiKeyRevoked) | None => "history-other",
     }
 }

@@ -24,6 +24,7 @@ pub mod support;
 pub mod templates;
 pub mod tokens;
 pub mod views;
+pub mod webhooks;
 
 use crate::error::AppError;
 
@@ -73,6 +74,12 @@ routing::route_table! {
     get "/settings/notifications" => notifications::settings,
     post "/settings/notifications" => notifications::save_settings,
     post "/settings/notifications/test" => notifications::send_test,
+    get "/companies/{id}/webhooks" => webhooks::index,
+    post "/companies/{id}/webhooks" => webhooks::create,
+    get "/companies/{id}/webhooks/{endpoint_id}" => webhooks::show,
+    post "/companies/{id}/webhooks/{endpoint_id}/enable" => webhooks::enable,
+    post "/companies/{id}/webhooks/{endpoint_id}/delete" => webhooks::delete,
+    post "/companies/{id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver" => webhooks::redeliver,
 }
 
 /// Routes served outside the portal's session scope: a monitor's health check must answer 503

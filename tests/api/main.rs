@@ -13,3 +13,4 @@ mod roles;
 mod security;
 mod security_review;
 mod settings;
+mod webhooks;

@@ -360,7 +360,10 @@ pub(crate) fn browser_for(
 /// A portal in a child process talking to `anaf`, on a fresh database (PostgreSQL when
 /// `TEST_DATABASE_URL` is set), with `extra` settings; the command line (to start it again on the
 /// same data) and a browser for it.
-async fn child_portal(anaf: &ExternalAnaf, extra: &[&str]) -> (ChildPortal, TestApp, Vec<String>) {
+pub(crate) async fn child_portal(
+    anaf: &ExternalAnaf,
+    extra: &[&str],
+) -> (ChildPortal, TestApp, Vec<String>) {
     let port = free_port();
     let callback = format!("http://127.0.0.1:{port}/anaf/callback");
     anaf.register(&callback).await;

@@ -654,7 +654,25 @@ const MATRIX: &[(&str, &str, &str)] = &[
     // An empty form is a handled error (422); the test email says email is off.
     ("post", "/settings/notifications", "LOOOFO"),
     ("post", "/settings/notifications/test", "LOOOFO"),
+    ("get", "/companies/{id}/webhooks", "LNFONN"),
+    ("post", "/companies/{id}/webhooks", "LNFOFN"),
+    ("get", "/companies/{id}/webhooks/{endpoint_id}", "LNFONN"),
+    (
+        "post",
+        "/companies/{id}/webhooks/{endpoint_id}/enable",
+        "LNFOFN",
+    ),
+    (
+        "post",
+        "/companies/{id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver",
+        "LNFOFN",
+    ),
     // Destructive: checked last for each caller.
+    (
+        "post",
+        "/companies/{id}/webhooks/{endpoint_id}/delete",
+        "LNFOFN",
+    ),
     ("post", "/companies/{id}/members/{user_id}/remove", "LNFOFN"),
     (
         "post",
@@ -720,6 +738,7 @@ async fn authorization_matrix_covers_every_route_and_caller() {
     let admin_id = user_id_of(&company_admin, "firma@contabil.ro").await;
     let (spare_key, _) = api_key(&app, admin_id).await;
     let notification = first_notification_of(&app, admin_id).await;
+    let (endpoint, delivery) = webhook_with_delivery(&app, company, admin_id).await;
 
     let concrete = |path: &str| {
         let with_id = if path.starts_with("/tokens/{id}") {
@@ -740,6 +759,8 @@ async fn authorization_matrix_covers_every_route_and_caller() {
         with_id
             .replace("{user_id}", &viewer_id.to_string())
             .replace("{invitation_id}", &invitation.to_string())
+            .replace("{endpoint_id}", &endpoint.to_string())
+            .replace("{delivery_id}", &delivery.to_string())
             .replace("{name}", "app.css")
     };
     // Forms carry what a browser would send; empty or wrong values still show who may call.
@@ -804,6 +825,7 @@ async fn authorization_matrix_covers_every_route_and_caller() {
         .connect_with(company, &serial_with_rights())
         .await;
     let token = company_admin.token_id_of(company).await;
+    let (api_endpoint, _) = webhook_with_delivery(&app, company, admin_id).await;
     viewer
         .login("viewer@contabil.ro", crate::helpers::STRONG_PASSWORD)
         .await;
@@ -863,9 +885,13 @@ async fn authorization_matrix_covers_every_route_and_caller() {
     for index in [0, 1, 2, 4, 5, 3] {
         let key = &keys[index];
         for (method, path, expected) in API_MATRIX {
+            let id = match path.starts_with("/api/v1/webhooks/") {
+                true => api_endpoint,
+                false => token,
+            };
             let url = app.url(
                 &path
-                    .replace("{id}", &token.to_string())
+                    .replace("{id}", &id.to_string())
                     .replace("{file}", "swagger-ui.css"),
             );
             let mut request = match *method {
@@ -910,9 +936,62 @@ const API_MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/anaf/tokens/{id}", "LFOOFF"),
     ("post", "/api/v1/anaf/tokens/{id}/refresh", "LFFOFF"),
     ("get", "/api/v1/anaf/tokens/{id}/access-token", "LFFOFF"),
-    // Destructive: last.
+    ("get", "/api/v1/webhooks", "LOOOOO"),
+    // `{}` lacks `url`: 400 for whoever may register.
+    ("post", "/api/v1/webhooks", "LOOOFO"),
+    // Destructive: last. An endpoint of a company the caller is not a member of is not revealed.
+    ("delete", "/api/v1/webhooks/{id}", "LNFOFN"),
     ("delete", "/api/v1/anaf/tokens/{id}", "LFFOFF"),
 ];
+
+/// A webhook endpoint of `company` registered by `user` (its secret is never used here), and a
+/// delivery of the company's first event to it: (endpoint id, delivery id).
+async fn webhook_with_delivery(app: &TestApp, company: i64, user: i64) -> (i64, i64) {
+    use anaf_portal::db::models::webhooks::{NewEndpoint, create_endpoint};
+    use anaf_portal::db::schema::{events, webhook_deliveries};
+    use diesel::prelude::*;
+    let db = app.db();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get_blocking().unwrap();
+        let url = format!(
+            "https://erp.example.ro/hooks/{}",
+            anaf_portal::secrets::random_token(6)
+        );
+        let endpoint = create_endpoint(
+            &mut conn,
+            NewEndpoint {
+                company_id: company,
+                url: &url,
+                events: "token.connected",
+                description: None,
+                created_by: user,
+            },
+            |_| Ok(("unused".to_owned(), "unused".to_owned())),
+        )
+        .unwrap();
+        let event: i64 = events::table
+            .select(events::id)
+            .order(events::id)
+            .first(&mut *conn)
+            .unwrap();
+        let at = chrono::Utc::now().naive_utc();
+        let delivery = diesel::insert_into(webhook_deliveries::table)
+            .values((
+                webhook_deliveries::endpoint_id.eq(endpoint.id),
+                webhook_deliveries::event_id.eq(event),
+                webhook_deliveries::message_id.eq(format!("evt_{event}")),
+                webhook_deliveries::status.eq("failed"),
+                webhook_deliveries::next_attempt_at.eq(at),
+                webhook_deliveries::created_at.eq(at),
+            ))
+            .returning(webhook_deliveries::id)
+            .get_result::<i64>(&mut *conn)
+            .unwrap();
+        (endpoint.id, delivery)
+    })
+    .await
+    .unwrap()
+}
 
 /// A new API key for the user: (id, the key itself).
 async fn api_key(app: &TestApp, user: i64) -> (i64, String) {
