@@ -13,6 +13,9 @@ use crate::helpers::{
     TestApp, free_port, skip_unless_required, spawn_app_on, spawn_app_with, test_args,
 };
 use crate::refresh_safety::{ChildPortal, browser_for};
+use crate::webhooks::{
+    Received, Receiver, assert_once_each, verified_by_reference_library, webhook_events,
+};
 
 /// A real SMTP server in its own process; every message it received, decoded.
 pub struct SmtpSink {
@@ -176,37 +179,46 @@ async fn refresh_refused(app: &TestApp, company: i64) {
     app.sim_post("clock", json!({"offset_seconds": 0})).await;
 }
 
-/// Three companies of the logged-in user of `app` (with API key `key`), each in trouble for its
-/// own reason: Alfa's certificate has no SPV rights, ANAF refused Beta's refresh token, Gama's
-/// token was saved without a refresh token 5 days before it expires.
+/// Three companies of the logged-in user of `app`, soon each in trouble for its own reason
+/// (`get_into_trouble`).
 pub(crate) struct Troubled {
     pub alfa: i64,
     pub alfa_cif: String,
     pub beta: i64,
     pub gama: i64,
     pub gama_cif: &'static str,
-    pub gama_access: String,
 }
 
-pub(crate) async fn three_companies_in_trouble(app: &TestApp, key: &str) -> Troubled {
-    let alfa_cif = cif_from(4_000_001);
-    let alfa = app.add_company(&alfa_cif, "Alfa SRL").await;
-    app.connect_with(alfa, &serial_without_rights()).await;
-    let beta = app.add_company("18547290", "Beta SRL").await;
-    app.connect_with(beta, &serial_with_rights()).await;
-    refresh_refused(app, beta).await;
-    // (The certificate has SPV rights for this one.)
-    let gama_cif = "14399840";
-    let gama = app.add_company(gama_cif, "Gama SRL").await;
-    let gama_access = save_without_refresh_token(app, key, gama_cif).await;
-    Troubled {
-        alfa,
-        alfa_cif,
-        beta,
-        gama,
-        gama_cif,
-        gama_access,
+impl Troubled {
+    pub(crate) async fn add(app: &TestApp) -> Troubled {
+        let alfa_cif = cif_from(4_000_001);
+        let gama_cif = "14399840";
+        Troubled {
+            alfa: app.add_company(&alfa_cif, "Alfa SRL").await,
+            alfa_cif,
+            beta: app.add_company("18547290", "Beta SRL").await,
+            gama: app.add_company(gama_cif, "Gama SRL").await,
+            gama_cif,
+        }
     }
+
+    /// Alfa's certificate has no SPV rights, ANAF refuses Beta's refresh token, Gama's token is
+    /// saved (with API key `key`) without a refresh token 5 days before it expires; returns
+    /// Gama's access token.
+    pub(crate) async fn get_into_trouble(&self, app: &TestApp, key: &str) -> String {
+        app.connect_with(self.alfa, &serial_without_rights()).await;
+        app.connect_with(self.beta, &serial_with_rights()).await;
+        refresh_refused(app, self.beta).await;
+        // (The certificate has SPV rights for Gama's CIF.)
+        save_without_refresh_token(app, key, self.gama_cif).await
+    }
+}
+
+/// Three companies of `app`'s logged-in user, in trouble (see `Troubled`).
+pub(crate) async fn three_companies_in_trouble(app: &TestApp, key: &str) -> Troubled {
+    let troubled = Troubled::add(app).await;
+    troubled.get_into_trouble(app, key).await;
+    troubled
 }
 
 /// Saves for `cif`, through the API, an access token without a refresh token that expires in 5
@@ -302,12 +314,14 @@ async fn a_token_that_needs_a_reconnect_mails_its_members_once_in_their_language
 }
 
 #[tokio::test]
-async fn a_daily_digest_names_every_company_in_trouble_once() {
+async fn a_digest_reader_with_webhooks_hears_of_three_troubles_once_by_each_channel() {
     let Some(sink) = SmtpSink::start() else {
         return;
     };
     // Digests of this instance are due in 12 hours: none goes out during the test.
-    let app = spawn_app_with(&args(&mailing(&sink, &romanian_time_in(12 * 3600)))).await;
+    let mut settings = mailing(&sink, &romanian_time_in(12 * 3600));
+    settings.extend(["--webhook-allow-private".to_owned(), "true".to_owned()]);
+    let app = spawn_app_with(&args(&settings)).await;
     app.register_logged_in("contabil@firma.ro").await;
     let r = app
         .post_form(
@@ -319,8 +333,19 @@ async fn a_daily_digest_names_every_company_in_trouble_once() {
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     let key = app.key_from_page("ERP").await;
 
-    let troubled = three_companies_in_trouble(&app, &key).await;
-    let (alfa_cif, gama_cif, access) = (troubled.alfa_cif, troubled.gama_cif, troubled.gama_access);
+    let troubled = Troubled::add(&app).await;
+    // A webhook endpoint on each company, for every event.
+    let receiver = Receiver::start().await;
+    let mut secrets = Vec::new();
+    for company in [troubled.alfa, troubled.beta, troubled.gama] {
+        secrets.push(
+            app.endpoint_for_all_events(company, &receiver.url())
+                .await
+                .1,
+        );
+    }
+    let access = troubled.get_into_trouble(&app, &key).await;
+    let (alfa_cif, gama_cif) = (troubled.alfa_cif, troubled.gama_cif);
 
     wait_until(
         "the three troubles in the bell",
@@ -375,6 +400,40 @@ async fn a_daily_digest_names_every_company_in_trouble_once() {
     assert!(order[0] < order[1] && order[1] < order[2], "{text}");
     assert_no_token_in(digest, &[&access]);
 
+    // The endpoints got one signed delivery per event, each verified by the reference library.
+    let events = webhook_events(&app).await;
+    let received = receiver.received();
+    assert_once_each(&received, &events);
+    let kinds: Vec<String> = received
+        .iter()
+        .map(|r| r.json()["type"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    for kind in [
+        "token.rights_lost",
+        "token.reconnect_needed",
+        "token.expiring",
+    ] {
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "{kind} delivered: {kinds:?}"
+        );
+    }
+    for (company, secret) in [troubled.alfa, troubled.beta, troubled.gama]
+        .into_iter()
+        .zip(&secrets)
+    {
+        let of_company: Vec<Received> = received
+            .iter()
+            .filter(|r| r.json()["data"]["companyId"] == company)
+            .cloned()
+            .collect();
+        assert!(!of_company.is_empty(), "company {company} got deliveries");
+        if !verified_by_reference_library(secret, &of_company) {
+            return;
+        }
+        assert!(of_company.iter().all(|r| !r.body.contains(&access)));
+    }
+
     // The next digest time comes with nothing changed: nothing is sent.
     let _third = spawn_app_on(
         &app.database_url,
@@ -383,6 +442,11 @@ async fn a_daily_digest_names_every_company_in_trouble_once() {
     .await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(sink.mails().len(), 1, "no second digest for the same state");
+    assert_eq!(
+        receiver.received().len(),
+        received.len(),
+        "no delivery again"
+    );
 }
 
 #[tokio::test]

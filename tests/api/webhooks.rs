@@ -39,16 +39,16 @@ const WITH_WEBHOOKS: &[&str] = &[
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
-    id: String,
+pub(crate) struct Received {
+    pub(crate) id: String,
     timestamp: String,
     signature: String,
     content_type: String,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Received {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).expect("a JSON body")
     }
 }
@@ -63,13 +63,13 @@ struct Inbox {
 }
 
 /// A webhook receiver: records every request and answers as told.
-struct Receiver {
+pub(crate) struct Receiver {
     port: u16,
     inbox: Inbox,
 }
 
 impl Receiver {
-    async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         Receiver::start_on(free_port()).await
     }
 
@@ -90,7 +90,7 @@ impl Receiver {
         Receiver { port, inbox }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/hooks/anaf", self.port)
     }
 
@@ -98,7 +98,7 @@ impl Receiver {
         self.inbox.answers.lock().unwrap().extend(statuses);
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.inbox.received.lock().unwrap().clone()
     }
 }
@@ -138,7 +138,7 @@ async fn wait_for(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bo
 
 /// Checks every message with the Standard Webhooks reference library (Python, from PyPI), and
 /// that a tampered body fails. False (after saying SKIPPED) when the library is not installed.
-fn verified_by_reference_library(secret: &str, messages: &[Received]) -> bool {
+pub(crate) fn verified_by_reference_library(secret: &str, messages: &[Received]) -> bool {
     const SCRIPT: &str = r#"
 import json, sys
 try:
@@ -244,7 +244,7 @@ impl TestApp {
     }
 
     /// Registers an endpoint for every event; (its id, its secret).
-    async fn endpoint_for_all_events(&self, company: i64, url: &str) -> (i64, String) {
+    pub(crate) async fn endpoint_for_all_events(&self, company: i64, url: &str) -> (i64, String) {
         let response = self.register_endpoint(company, url, &ALL_EVENTS).await;
         assert_eq!(response.status(), StatusCode::OK);
         let html = response.text().await.unwrap();
@@ -279,7 +279,7 @@ async fn endpoint_ids(app: &TestApp, company: i64) -> Vec<i64> {
 }
 
 /// Every event the webhooks carry, as stored: (id, kind).
-async fn webhook_events(app: &TestApp) -> Vec<(i64, String)> {
+pub(crate) async fn webhook_events(app: &TestApp) -> Vec<(i64, String)> {
     let db = app.db();
     tokio::task::spawn_blocking(move || {
         let mut conn = db.get_blocking().unwrap();
@@ -325,7 +325,7 @@ async fn execute(app: &TestApp, sql: String) {
 }
 
 /// Each event delivered once, in the receiver's order; panics on a repeat.
-fn assert_once_each(received: &[Received], events: &[(i64, String)]) {
+pub(crate) fn assert_once_each(received: &[Received], events: &[(i64, String)]) {
     let mut ids: Vec<&str> = received.iter().map(|r| r.id.as_str()).collect();
     ids.sort_unstable();
     let before = ids.len();
