@@ -658,16 +658,13 @@ async fn a_notification_of_someone_else_is_not_found() {
 }
 
 #[tokio::test]
-async fn each_event_reaches_the_bell_exactly_once() {
-    let app = spawn_app_with(&[
-        "--worker",
-        "on",
-        "--scheduler-tick",
-        "1s",
-        "--refresh-failing-after",
-        "1s",
-    ])
-    .await;
+async fn each_event_reaches_the_bell_and_mail_exactly_once() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let mut settings = mailing(&sink, "07:00");
+    settings.extend(["--refresh-failing-after".to_owned(), "1s".to_owned()]);
+    let app = spawn_app_with(&args(&settings)).await;
     app.register_logged_in("contabil@firma.ro").await;
     let company = app.add_company("18547290", "Alfa SRL").await;
     app.connect_with(company, &serial_with_rights()).await;
@@ -740,4 +737,22 @@ async fn each_event_reaches_the_bell_exactly_once() {
     );
     let list = app.get_html("/notifications").await;
     assert!(!list.contains("eyJ"), "no token on the list");
+    // Mail only for what a person must act on: Alfa's failing refreshes, Beta's date.
+    let mails = sink.wait_for(2, Duration::from_secs(10)).await;
+    let mut subjects: Vec<&str> = mails
+        .iter()
+        .map(|m| m["headers"]["subject"].as_str().unwrap_or_default())
+        .collect();
+    subjects.sort_unstable();
+    assert!(
+        subjects[0].contains("Acționați în cel mult 5 zile") && subjects[0].contains("Beta SRL"),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects[1].contains("Reîmprospătările eșuează") && subjects[1].contains("Alfa SRL"),
+        "{subjects:?}"
+    );
+    for mail in &mails {
+        assert_no_token_in(mail, &[]);
+    }
 }
