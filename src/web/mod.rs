@@ -51,6 +51,7 @@ routing::route_table! {
     get "/anaf/callback" => connect::callback,
     get "/anaf/connect-failed/{id}" => connect::failed,
     get "/tokens" => tokens::list,
+    get "/tokens.csv" => tokens::export_csv,
     post "/tokens/refresh-expiring" => jobs::start_refresh_expiring,
     get "/jobs/{id}" => jobs::show,
     post "/tokens/{id}/refresh" => tokens::refresh,

@@ -101,6 +101,8 @@ pub struct TokensPage<'a> {
     pub rows: Vec<TokenRowView<'a>>,
     pub pagination: Pagination,
     pub search: String,
+    /// The filters applied, for the CSV export link.
+    pub export_query: String,
 }
 
 #[derive(Template)]

@@ -2,11 +2,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
 
 use crate::anaf::client::RevokeOutcome;
 use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession};
+use crate::db::models::companies::{self, CompanyRow};
 use crate::db::models::now;
 use crate::error::AppError;
 use crate::i18n::{Catalog, Lang};
@@ -31,9 +33,90 @@ pub async fn list(
             rows: list.rows(&page.t),
             pagination: Pagination::new(query.page(), list.total, query.base_query()),
             search: query.q.clone(),
+            export_query: query.base_query(),
             page,
         },
     )
+}
+
+/// Rows a CSV export holds at most (a person's list; far above any accountant's).
+const EXPORT_LIMIT: i64 = 20_000;
+
+/// The token table as CSV, with the page's search and status filter applied: every matching
+/// row, not one page. Dates in Romanian time, labels in the reader's language.
+pub async fn export_csv(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let t = Lang::from_request(&req).catalog();
+    let mut filter = query.to_company_query(true);
+    filter.offset = 0;
+    filter.limit = EXPORT_LIMIT;
+    let user_id = user.0.id;
+    let (rows, _) = state
+        .db
+        .run(move |conn| Ok(companies::page_for_member(conn, user_id, &filter)?))
+        .await?;
+    let at = now();
+    let body =
+        token_csv(&rows, &t, at).map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    // A byte-order mark, so that spreadsheet programs read the diacritics as UTF-8.
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend(body);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"anaf-tokens-{}.csv\"",
+                at.format("%Y-%m-%d")
+            ),
+        ))
+        .body(bytes))
+}
+
+fn token_csv(rows: &[CompanyRow], t: &Catalog, at: NaiveDateTime) -> Result<Vec<u8>, csv::Error> {
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(
+        [
+            "company-cif",
+            "company-name",
+            "token-status",
+            "token-access_expires",
+            "token-refresh_expires",
+            "token-refresh_state",
+            "token-rights",
+            "token-last_refreshed",
+            "token-certificate",
+        ]
+        .map(|id| t.get(id)),
+    )?;
+    for row in rows {
+        let view = TokenRowView::from_row(row, at, t);
+        csv.write_record([
+            view.cif,
+            &spreadsheet_safe(view.company_name),
+            &view.status_label,
+            &view.access_expires,
+            &view.refresh_expires,
+            view.refresh_note.as_deref().unwrap_or(view.refresh_code),
+            &view.rights,
+            &view.last_refreshed,
+            &view.certificate_serial,
+        ])?;
+    }
+    csv.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading
+/// apostrophe: company names are typed by people (OWASP "CSV injection").
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
 }
 
 /// What the person reads after a refresh they asked for.

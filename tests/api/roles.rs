@@ -283,6 +283,52 @@ async fn the_dashboard_opens_on_the_companies_that_need_a_person_most_urgent_fir
 }
 
 #[tokio::test]
+async fn the_token_table_exports_as_csv_with_its_filters() {
+    let app = spawn_app().await;
+    app.register_logged_in("firma@contabil.ro").await;
+    let alfa = app
+        .add_company("18547290", "=HYPERLINK(\"http://x\")")
+        .await;
+    let beta = app.add_company("14399840", "Beta Țară SRL").await;
+    app.add_company("1590082", "Fără token SRL").await;
+    app.connect_with(alfa, &serial_with_rights()).await;
+    app.connect_with(beta, &serial_with_rights()).await;
+    let page = app.get_html("/tokens?q=Beta").await;
+    assert!(page.contains("href=\"/tokens.csv?q=Beta\""), "{page}");
+
+    let all = app.get("/tokens.csv").await;
+    assert_eq!(all.status(), StatusCode::OK);
+    assert_eq!(all.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        all.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"anaf-tokens-"),
+    );
+    let text = all.text().await.unwrap();
+    assert!(
+        text.starts_with('\u{feff}'),
+        "a byte-order mark for spreadsheets"
+    );
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 3, "a header and the two tokens: {text}");
+    assert!(lines[0].starts_with("CIF,Firmă,Stare"), "{}", lines[0]);
+    assert!(
+        text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
+        "a formula is defused: {text}"
+    );
+    assert!(
+        text.contains("Beta Țară SRL") && !text.contains("Fără token"),
+        "{text}"
+    );
+    assert!(!text.contains("eyJ"), "no token value");
+
+    let filtered = app.get_html("/tokens.csv?q=Beta").await;
+    assert_eq!(filtered.lines().count(), 2, "{filtered}");
+    assert!(filtered.contains("14399840"));
+}
+
+#[tokio::test]
 async fn the_dashboard_counts_and_filters_by_status() {
     let app = spawn_app().await;
     app.register_logged_in("firma@contabil.ro").await;
@@ -630,6 +676,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     // Only the session's own last failure is there: any other id is unknown.
     ("get", "/anaf/connect-failed/{id}", "NNNNNN"),
     ("get", "/tokens", "LOOOOO"),
+    ("get", "/tokens.csv", "LOOOOO"),
     ("post", "/tokens/refresh-expiring", "LOOOFO"),
     ("get", "/jobs/{id}", "LNNONN"),
     ("post", "/tokens/{id}/refresh", "LNFOFN"),
