@@ -243,6 +243,19 @@ impl Db {
                 anyhow::anyhow!("DATABASE_URL: cannot create {}: {e}", parent.display())
             })?;
         }
+        if let DatabaseUrl::Sqlite(path) = url {
+            // WAL is a property of the file, set once here: the pool opens its connections
+            // at once, and on a new file all but one would fail to switch it ("database is
+            // locked", logged by r2d2 as an error) before retrying.
+            SqliteConnection::establish(&path.to_string_lossy())
+                .and_then(|mut conn| {
+                    conn.batch_execute("PRAGMA journal_mode = WAL;")
+                        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)
+                })
+                .map_err(|e| {
+                    anyhow::anyhow!("DATABASE_URL: cannot open {}: {e}", path.display())
+                })?;
+        }
         let manager = Connector { url: url.clone() };
         let queries = Arc::new(AtomicU64::new(0));
         let pool = Pool::builder()
