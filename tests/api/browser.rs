@@ -156,6 +156,81 @@ async fn body_text(client: &Client) -> String {
         .unwrap()
 }
 
+/// On a 390 px wide phone no main page scrolls sideways, and the token table's rows are cards
+/// that show the status and the expiry; then back to the desktop size.
+async fn fits_a_phone(client: &Client, address: &str) -> Result<(), String> {
+    client
+        .set_window_size(390, 844)
+        .await
+        .map_err(|e| e.to_string())?;
+    let company = client
+        .find(Locator::Css("a[href^='/companies/']"))
+        .await
+        .map_err(|e| e.to_string())?
+        .attr("href")
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    for path in [
+        "/",
+        "/tokens",
+        company.as_str(),
+        "/notifications",
+        "/settings/notifications",
+        "/settings/api-keys",
+    ] {
+        client
+            .goto(&format!("{address}{path}"))
+            .await
+            .map_err(|e| e.to_string())?;
+        let fits = client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth]",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let (scroll, inner) = (fits[0].as_i64().unwrap_or(0), fits[1].as_i64().unwrap_or(0));
+        let name = format!("phone{}", path.replace('/', "-"));
+        screenshot(client, &name).await;
+        assert!(
+            inner > 0 && scroll <= inner,
+            "{path} scrolls sideways on a phone: {scroll} > {inner}"
+        );
+    }
+    client
+        .goto(&format!("{address}/tokens"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let card = client
+        .find(Locator::Css("table.cards tbody tr"))
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    assert!(
+        card.contains("conectat, expiră în") && card.contains("peste 89 de zile"),
+        "the card shows the status and the expiry: {card}"
+    );
+    let label = client
+        .execute(
+            "return getComputedStyle(document.querySelector('table.cards tbody td:nth-child(4)'), \
+             '::before').content",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(
+        label, "\"Token de acces expiră\"",
+        "each value under its name"
+    );
+    client
+        .set_window_size(1280, 900)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 #[tokio::test]
 async fn a_person_connects_refreshes_and_deletes_a_token_in_chromium() {
     let Some(driver) = start_driver().await else {
@@ -281,6 +356,7 @@ async fn journey(client: &Client, address: &str) -> Result<(), String> {
     );
 
     screenshot(client, "tokens").await;
+    fits_a_phone(client, address).await?;
     click(client, "a[href$='/delete']").await;
     let text = body_text(client).await;
     assert!(
