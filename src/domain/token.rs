@@ -335,8 +335,11 @@ impl TokenStatus {
     pub fn badge_class(self) -> &'static str {
         match self {
             TokenStatus::Connected { .. } => "badge badge-ok",
-            TokenStatus::ExpiringSoon { .. } | TokenStatus::NoRights => "badge badge-warn",
-            TokenStatus::Expired | TokenStatus::ReconnectNeeded => "badge badge-bad",
+            TokenStatus::ExpiringSoon { .. } => "badge badge-warn",
+            // Without SPV rights e-Factura is blocked, as with a dead token.
+            TokenStatus::Expired | TokenStatus::ReconnectNeeded | TokenStatus::NoRights => {
+                "badge badge-bad"
+            }
             TokenStatus::NotConnected => "badge badge-none",
         }
     }

@@ -43,14 +43,9 @@ impl ListQuery {
 
     /// The query string without the page, for pagination links.
     pub fn base_query(&self) -> String {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        if !self.q.trim().is_empty() {
-            query.append_pair("q", self.q.trim());
-        }
-        if let Some(status) = self.status_filter() {
-            query.append_pair("status", status.code());
-        }
-        query.finish()
+        self.with_status("", self.status_filter())
+            .trim_start_matches('?')
+            .to_owned()
     }
 
     pub fn to_company_query(&self, with_token_only: bool) -> CompanyQuery {
@@ -64,22 +59,44 @@ impl ListQuery {
     }
 }
 
-/// The status counters above a list, each a link that filters by it.
+/// The status counters above a list (counting what the search matches), each a link that
+/// filters by it and keeps the search.
 pub struct StatusCount {
     pub code: &'static str,
     pub label: String,
     pub count: i64,
     pub active: bool,
+    pub href: String,
+}
+
+impl ListQuery {
+    /// This list at `path`, with the search kept and the status set to `status`.
+    pub fn with_status(&self, path: &str, status: Option<StatusFilter>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if !self.q.trim().is_empty() {
+            query.append_pair("q", self.q.trim());
+        }
+        if let Some(status) = status {
+            query.append_pair("status", status.code());
+        }
+        match query.finish() {
+            q if q.is_empty() => path.to_owned(),
+            q => format!("{path}?{q}"),
+        }
+    }
 }
 
 pub fn status_counts_view(
     counts: StatusCounts,
-    current: Option<StatusFilter>,
+    query: &ListQuery,
+    path: &str,
     t: &Catalog,
 ) -> Vec<StatusCount> {
+    let current = query.status_filter();
     counts
         .into_iter()
         .map(|(filter, count)| StatusCount {
+            href: query.with_status(path, Some(filter)),
             code: filter.code(),
             label: t.get(match filter {
                 StatusFilter::NotConnected => "filter-not_connected",
@@ -127,7 +144,9 @@ impl MemberPage {
             .run(move |conn| {
                 let (rows, total) = companies::page_for_member(conn, user_id, &filter)?;
                 let counts = match list {
-                    MemberList::Dashboard => companies::status_counts_for_member(conn, user_id)?,
+                    MemberList::Dashboard => {
+                        companies::status_counts_for_member(conn, user_id, filter.search.clone())?
+                    }
                     MemberList::TokenTable => StatusCounts::new(),
                 };
                 Ok(MemberPage {
@@ -286,7 +305,8 @@ async fn dashboard(
     html(
         status,
         &DashboardPage {
-            counts: status_counts_view(list.counts.clone(), query.status_filter(), &page.t),
+            counts: status_counts_view(list.counts.clone(), query, "/", &page.t),
+            all_href: query.with_status("/", None),
             rows: list.rows(&page.t),
             pagination: Pagination::new(query.page(), list.total, query.base_query()),
             search: query.q.clone(),

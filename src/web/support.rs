@@ -30,13 +30,14 @@ pub async fn overview(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = query.to_company_query(false);
+    let search = filter.search.clone();
     let (rows, total, counts, admins) = state
         .db
         .run(move |conn| {
             let (rows, total) = companies::list(conn, &filter)?;
             let ids: Vec<i64> = rows.iter().map(|(company, _)| company.id).collect();
             let admins = companies::admins_of(conn, &ids)?;
-            Ok((rows, total, companies::status_counts(conn)?, admins))
+            Ok((rows, total, companies::status_counts(conn, search)?, admins))
         })
         .await?;
     let admins = emails_by_company(admins);
@@ -52,7 +53,8 @@ pub async fn overview(
     html(
         StatusCode::OK,
         &SupportPage {
-            counts: status_counts_view(counts, query.status_filter(), &page.t),
+            counts: status_counts_view(counts, &query, "/support", &page.t),
+            all_href: query.with_status("/support", None),
             page,
             rows,
             pagination: Pagination::new(query.page(), total, query.base_query()),

@@ -45,6 +45,8 @@ pub struct RegisterPage {
 pub struct DashboardPage<'a> {
     pub page: Page,
     pub counts: Vec<StatusCount>,
+    /// The "all" counter's link (the search kept).
+    pub all_href: String,
     pub rows: Vec<TokenRowView<'a>>,
     pub pagination: Pagination,
     pub search: String,
@@ -196,6 +198,8 @@ impl JobPage {
 pub struct SupportPage<'a> {
     pub page: Page,
     pub counts: Vec<StatusCount>,
+    /// The "all" counter's link (the search kept).
+    pub all_href: String,
     pub rows: Vec<SupportRow<'a>>,
     pub pagination: Pagination,
     pub search: String,

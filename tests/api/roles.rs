@@ -354,6 +354,26 @@ async fn the_dashboard_counts_and_filters_by_status() {
     assert!(!filtered.contains(">Alfa SRL<"));
     let filtered = app.get_html("/?status=connected&q=alfa").await;
     assert!(filtered.contains(">Alfa SRL<") && !filtered.contains("Beta SRL"));
+
+    // The counters follow the search, keep it in their links, and a zero is muted.
+    let searched = app.get_html("/?q=beta").await;
+    let count = |code: &str| {
+        let marker = format!("data-count=\"{code}\">");
+        let start = searched.find(&marker).unwrap() + marker.len();
+        let rest = &searched[start..];
+        let strong = rest.find("<strong>").unwrap() + "<strong>".len();
+        rest[strong..rest.find("</strong>").unwrap()].to_owned()
+    };
+    assert_eq!(count("not_connected"), "1");
+    assert_eq!(count("connected"), "0");
+    assert!(
+        searched.contains("href=\"/?q=beta&#38;status=not_connected\""),
+        "{searched}"
+    );
+    assert!(
+        searched.contains("class=\"count zero\" data-count=\"connected\""),
+        "{searched}"
+    );
 }
 
 #[tokio::test]

@@ -250,6 +250,19 @@ pub struct CompanyQuery {
     pub limit: i64,
 }
 
+impl CompanyQuery {
+    /// Every company the search matches, whatever its status (the status counters).
+    pub fn matching(search: Option<String>) -> CompanyQuery {
+        CompanyQuery {
+            search,
+            status: None,
+            with_token_only: false,
+            offset: 0,
+            limit: i64::MAX,
+        }
+    }
+}
+
 /// What a list search matches: any part of the name (case-insensitively), or the start of the
 /// CIF (an `RO` prefix and spaces ignored). The support area's search also matches members' emails.
 pub struct Search {
@@ -392,16 +405,23 @@ pub fn page_for_member(
 }
 
 /// How many of `user_id`'s companies are in each status: one index-only query.
+/// How many of `user_id`'s companies show each status, among those the search matches.
 pub fn status_counts_for_member(
     conn: &mut DbConnection,
     user_id: i64,
+    search: Option<String>,
 ) -> QueryResult<StatusCounts> {
-    let columns: Vec<StatusColumns> = company_members::table
-        .left_join(anaf_tokens::table.on(anaf_tokens::company_id.eq(company_members::company_id)))
+    let at = now();
+    let matching = CompanyQuery::matching(search);
+    let base = companies::table
+        .inner_join(company_members::table)
+        .left_join(anaf_tokens::table)
         .filter(company_members::user_id.eq(user_id))
+        .into_boxed();
+    let columns: Vec<StatusColumns> = filter_companies!(base, &matching, at)
         .select(status_columns!())
         .load(conn)?;
-    Ok(count_statuses(columns, now()))
+    Ok(count_statuses(columns, at))
 }
 
 /// A company and its token, if any.
@@ -454,12 +474,15 @@ pub fn list(
 }
 
 /// How many companies on the platform are in each status (the support area's counters).
-pub fn status_counts(conn: &mut DbConnection) -> QueryResult<StatusCounts> {
-    let columns: Vec<StatusColumns> = companies::table
-        .left_join(anaf_tokens::table)
+/// How many companies of the portal show each status, among those the search matches.
+pub fn status_counts(conn: &mut DbConnection, search: Option<String>) -> QueryResult<StatusCounts> {
+    let at = now();
+    let matching = CompanyQuery::matching(search);
+    let base = companies::table.left_join(anaf_tokens::table).into_boxed();
+    let columns: Vec<StatusColumns> = filter_companies!(base, &matching, at)
         .select(status_columns!())
         .load(conn)?;
-    Ok(count_statuses(columns, now()))
+    Ok(count_statuses(columns, at))
 }
 
 /// The companies `user_id` administers, by CIF, at most `limit` of them.
