@@ -37,6 +37,8 @@ pub struct TokenRowView<'a> {
     pub company_id: i64,
     pub cif: &'a str,
     pub company_name: &'a str,
+    /// The company has a name (else `company_name` is its CIF, which a table shows once).
+    pub named: bool,
     pub token_id: Option<i64>,
     pub status: TokenStatus,
     pub status_label: String,
@@ -76,6 +78,7 @@ impl<'a> TokenRowView<'a> {
             company_id: company.id,
             cif: company.cif.as_str(),
             company_name: company.display_name(),
+            named: company.name.as_deref().is_some_and(|n| !n.is_empty()),
             token_id: token.map(|tk| tk.id),
             status,
             status_label: status_label(status, t),

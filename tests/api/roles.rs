@@ -229,6 +229,11 @@ async fn bulk_add_reads_as_a_result_and_keeps_only_the_rejected_lines() {
     let boxed = &textarea[textarea.find('>').unwrap() + 1..textarea.find("</textarea>").unwrap()];
     assert_eq!(boxed, "12345678\n14399840\nRO12A\n18547290");
     assert!(html.contains("Alfa SRL") && html.contains("1590082"));
+    assert_eq!(
+        html.matches(">1590082<").count(),
+        1,
+        "a company without a name shows its CIF once"
+    );
     assert!(html.contains("<span class=\"muted\">(3)</span>"), "{html}");
     // Shown once: the next visit is a plain dashboard.
     assert!(!app.get_html("/").await.contains("respinse"));
