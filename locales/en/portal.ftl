@@ -564,3 +564,13 @@ webhooks-delivery_failed = Failed
 webhooks-redeliver = Redeliver
 webhooks-redelivered = The message was queued again; it is sent within a minute, with the same webhook-id.
 webhooks-redelivered_when_enabled = The message was queued again; it is sent once the endpoint is enabled.
+
+## History details
+
+history-detail-rights_confirmed = SPV rights confirmed
+history-detail-no_rights = no SPV rights: “{ $anaf }”
+history-detail-rights_unknown = rights unknown: “{ $anaf }”
+history-detail-revoked = revoked at ANAF
+history-detail-not_revoked = ANAF did not confirm revocation
+history-detail-no_refresh_token = no refresh token
+history-detail-through_api = through the API (key { $key })

@@ -589,3 +589,13 @@ webhooks-delivery_failed = Eșuată
 webhooks-redeliver = Retrimiteți
 webhooks-redelivered = Mesajul a fost pus din nou la coadă; pleacă în cel mult un minut, cu același webhook-id.
 webhooks-redelivered_when_enabled = Mesajul a fost pus din nou la coadă; pleacă după ce adresa este reactivată.
+
+## History details
+
+history-detail-rights_confirmed = drepturi SPV confirmate
+history-detail-no_rights = fără drepturi SPV: „{ $anaf }”
+history-detail-rights_unknown = drepturi necunoscute: „{ $anaf }”
+history-detail-revoked = revocat la ANAF
+history-detail-not_revoked = ANAF nu a confirmat revocarea
+history-detail-no_refresh_token = fără token de reîmprospătare
+history-detail-through_api = prin API (cheia { $key })

@@ -16,7 +16,7 @@ use crate::i18n::Lang;
 use crate::web::companies::history_key;
 use crate::web::page::{Page, html, see_other};
 use crate::web::templates::{AuditLogPage, AuditView, UserView, UsersPage};
-use crate::web::views::{PAGE_SIZE, Pagination};
+use crate::web::views::{PAGE_SIZE, Pagination, history_detail};
 
 #[derive(Deserialize)]
 pub struct UsersQuery {
@@ -243,7 +243,7 @@ pub async fn audit_log(
             token_id: r.event.token_id,
             success: r.event.outcome == "success",
             ip: r.event.ip.unwrap_or_default(),
-            detail: r.event.detail.unwrap_or_default(),
+            detail: history_detail(r.event.detail.as_deref(), &page.t),
         })
         .collect();
     html(

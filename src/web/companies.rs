@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::web::access::{self, Need};
 use crate::web::page::{Page, html};
 use crate::web::templates::{CompanyPage, HistoryView};
-use crate::web::views::TokenRowView;
+use crate::web::views::{TokenRowView, history_detail};
 
 pub async fn show(
     user: CurrentUser,
@@ -37,7 +37,7 @@ pub async fn show(
             at: page.t.local_date_time(e.at),
             action: page.t.get(history_key(&e.action)),
             success: e.outcome == "success",
-            detail: e.detail.unwrap_or_default(),
+            detail: history_detail(e.detail.as_deref(), &page.t),
         })
         .collect();
     html(

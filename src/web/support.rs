@@ -21,7 +21,7 @@ use crate::web::page::{Page, html};
 use crate::web::templates::{
     HistoryView, SupportCompanyPage, SupportPage, SupportRecord, SupportRow,
 };
-use crate::web::views::{Pagination, TokenRowView};
+use crate::web::views::{Pagination, TokenRowView, history_detail};
 
 pub async fn overview(
     _staff: SupportStaff,
@@ -117,7 +117,7 @@ pub async fn company(
                 r.actor_email.map(|e| format!(" ({e})")).unwrap_or_default()
             ),
             success: r.event.outcome == "success",
-            detail: r.event.detail.unwrap_or_default(),
+            detail: history_detail(r.event.detail.as_deref(), &page.t),
         })
         .collect();
     html(

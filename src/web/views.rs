@@ -221,3 +221,43 @@ impl Pagination {
         self.link(self.page + 1)
     }
 }
+
+/// An audit line's detail in the reader's language. The log keeps what the services wrote (plain
+/// English, for operators and exports; parts joined by "; "); the known parts are said again
+/// here, with ANAF's own text quoted. Others are shown as written.
+pub fn history_detail(detail: Option<&str>, t: &Catalog) -> String {
+    let Some(detail) = detail else {
+        return String::new();
+    };
+    detail
+        .split("; ")
+        .map(|part| detail_part(part, t))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn detail_part(part: &str, t: &Catalog) -> String {
+    let with = |id: &str, name: &'static str, value: &str| {
+        t.format(id, &[(name, value.trim().to_owned().into())])
+    };
+    match part {
+        "SPV rights confirmed" => t.get("history-detail-rights_confirmed"),
+        "revoked at ANAF" => t.get("history-detail-revoked"),
+        "ANAF did not confirm revocation" => t.get("history-detail-not_revoked"),
+        "no refresh token" => t.get("history-detail-no_refresh_token"),
+        other => {
+            if let Some(anaf) = other.strip_prefix("no SPV rights:") {
+                with("history-detail-no_rights", "anaf", anaf)
+            } else if let Some(anaf) = other.strip_prefix("rights unknown:") {
+                with("history-detail-rights_unknown", "anaf", anaf)
+            } else if let Some(key) = other
+                .strip_prefix("through the API (key ")
+                .and_then(|rest| rest.strip_suffix(')'))
+            {
+                with("history-detail-through_api", "key", key)
+            } else {
+                other.to_owned()
+            }
+        }
+    }
+}

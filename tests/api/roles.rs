@@ -1077,3 +1077,71 @@ async fn api_key(app: &TestApp, user: i64) -> (i64, String) {
     .await
     .unwrap()
 }
+
+/// Every simple message of the English catalog (no variables, long enough to be a sentence or a
+/// label of its own) that the Romanian catalog says differently.
+fn english_only_messages() -> Vec<String> {
+    let read = |lang: &str| -> std::collections::BTreeMap<String, String> {
+        let path = format!("{}/locales/{lang}/portal.ftl", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(path)
+            .expect("catalog")
+            .lines()
+            .filter_map(|line| {
+                let (id, value) = line.split_once(" = ")?;
+                let simple = !id.starts_with(' ') && !value.contains('{') && !value.is_empty();
+                simple.then(|| (id.to_owned(), value.trim().to_owned()))
+            })
+            .collect()
+    };
+    let (en, ro) = (read("en"), read("ro"));
+    en.into_iter()
+        .filter(|(id, value)| value.len() >= 12 && ro.get(id) != Some(value))
+        .map(|(_, value)| value)
+        .collect()
+}
+
+#[tokio::test]
+async fn romanian_pages_show_no_english_text() {
+    let app = spawn_app().await;
+    app.register_logged_in("firma@contabil.ro").await;
+    let key = app.key_from_page("ERP").await;
+    let troubled = crate::notifications::three_companies_in_trouble(&app, &key).await;
+    let healthy = app.add_company("22732040", "Sanatos SRL").await;
+    app.connect_with(healthy, &crate::connect::serial_with_rights_for("22732040"))
+        .await;
+    let english = english_only_messages();
+    assert!(english.len() > 100, "the scan found too few messages");
+    let mut leaks = Vec::new();
+    for path in [
+        "/".to_owned(),
+        "/tokens".to_owned(),
+        format!("/companies/{}", troubled.alfa),
+        format!("/companies/{}", troubled.beta),
+        format!("/companies/{}", troubled.gama),
+        format!("/companies/{healthy}"),
+        format!("/companies/{healthy}/members"),
+        format!("/companies/{healthy}/webhooks"),
+        "/notifications".to_owned(),
+        "/settings/notifications".to_owned(),
+        "/settings/api-keys".to_owned(),
+        "/support".to_owned(),
+        "/support/lifecycle".to_owned(),
+        format!("/support/companies/{}", troubled.beta),
+        "/admin/users".to_owned(),
+        "/admin/audit".to_owned(),
+    ] {
+        let html = app.get_html(&path).await;
+        assert!(html.contains("lang=\"ro\""), "{path} is Romanian");
+        for text in &english {
+            if let Some(at) = html.find(text.as_str()) {
+                let context = &html[at.saturating_sub(80)..(at + text.len() + 20).min(html.len())];
+                leaks.push(format!("{path}: {text} in «{context}»"));
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "English on Romanian pages:\n{}",
+        leaks.join("\n")
+    );
+}
