@@ -248,6 +248,7 @@ impl CompanyService {
         email: &str,
         id: i64,
     ) -> anyhow::Result<Result<Company, AcceptError>> {
+        let who = email.to_owned();
         let email = email.to_owned();
         let accepted = self
             .db
@@ -265,7 +266,7 @@ impl CompanyService {
                     AuditEvent::success(AuditAction::MemberAdded)
                         .company(invitation.company_id)
                         .detail(format!(
-                            "user {user_id} as {} (accepted an invitation)",
+                            "{who} accepted the invitation as {}",
                             invitation.role.as_str()
                         )),
                 )
@@ -332,16 +333,24 @@ impl CompanyService {
         member_id: i64,
         role: Option<MemberRole>,
     ) -> Result<Result<(), MembershipError>, anyhow::Error> {
-        let changed = self
+        let (changed, member) = self
             .db
-            .run(move |conn| Ok(companies::change_member(conn, company_id, member_id, role)))
+            .run(move |conn| {
+                // The history names people by email, as they know each other.
+                let member = crate::db::models::users::find(conn, member_id)?
+                    .map_or_else(|| format!("user {member_id}"), |user| user.email);
+                Ok((
+                    companies::change_member(conn, company_id, member_id, role),
+                    member,
+                ))
+            })
             .await?;
         if changed.is_ok() {
             let event = match role {
                 Some(role) => AuditEvent::success(AuditAction::MemberRoleChanged)
-                    .detail(format!("user {member_id} is now {}", role.as_str())),
+                    .detail(format!("{member} is now {}", role.as_str())),
                 None => AuditEvent::success(AuditAction::MemberRemoved)
-                    .detail(format!("user {member_id} removed")),
+                    .detail(format!("{member} removed")),
             };
             self.audit.record(actor, event.company(company_id)).await;
         }

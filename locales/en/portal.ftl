@@ -574,3 +574,7 @@ history-detail-revoked = revoked at ANAF
 history-detail-not_revoked = ANAF did not confirm revocation
 history-detail-no_refresh_token = no refresh token
 history-detail-through_api = through the API (key { $key })
+history-detail-role_changed = { $who } is now { $role }
+history-detail-invited = { $who } as { $role }
+history-detail-removed = { $who } removed
+history-detail-accepted = { $who } accepted the invitation as { $role }

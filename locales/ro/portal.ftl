@@ -599,3 +599,7 @@ history-detail-revoked = revocat la ANAF
 history-detail-not_revoked = ANAF nu a confirmat revocarea
 history-detail-no_refresh_token = fără token de reîmprospătare
 history-detail-through_api = prin API (cheia { $key })
+history-detail-role_changed = { $who } are acum rolul { $role }
+history-detail-invited = { $who } ca { $role }
+history-detail-removed = { $who } a fost eliminat(ă)
+history-detail-accepted = { $who } a acceptat invitația ca { $role }

@@ -243,7 +243,7 @@ pub async fn audit_log(
             token_id: r.event.token_id,
             success: r.event.outcome == "success",
             ip: r.event.ip.unwrap_or_default(),
-            detail: history_detail(r.event.detail.as_deref(), &page.t),
+            detail: history_detail(&r.event.action, r.event.detail.as_deref(), &page.t),
         })
         .collect();
     html(

@@ -37,7 +37,7 @@ pub async fn show(
             at: page.t.local_date_time(e.at),
             action: page.t.get(history_key(&e.action)),
             success: e.outcome == "success",
-            detail: history_detail(e.detail.as_deref(), &page.t),
+            detail: history_detail(&e.action, e.detail.as_deref(), &page.t),
         })
         .collect();
     html(

@@ -117,7 +117,7 @@ pub async fn company(
                 r.actor_email.map(|e| format!(" ({e})")).unwrap_or_default()
             ),
             success: r.event.outcome == "success",
-            detail: history_detail(r.event.detail.as_deref(), &page.t),
+            detail: history_detail(&r.event.action, r.event.detail.as_deref(), &page.t),
         })
         .collect();
     html(

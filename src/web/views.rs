@@ -225,15 +225,45 @@ impl Pagination {
 /// An audit line's detail in the reader's language. The log keeps what the services wrote (plain
 /// English, for operators and exports; parts joined by "; "); the known parts are said again
 /// here, with ANAF's own text quoted. Others are shown as written.
-pub fn history_detail(detail: Option<&str>, t: &Catalog) -> String {
+pub fn history_detail(action: &str, detail: Option<&str>, t: &Catalog) -> String {
     let Some(detail) = detail else {
         return String::new();
     };
     detail
         .split("; ")
-        .map(|part| detail_part(part, t))
+        .map(|part| member_part(action, part, t).unwrap_or_else(|| detail_part(part, t)))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A membership change's detail: "ana@firma.ro is now admin", "… as viewer", "… removed".
+fn member_part(action: &str, part: &str, t: &Catalog) -> Option<String> {
+    let role = |name: &str| match name.parse::<MemberRole>().ok()? {
+        MemberRole::Admin => Some(t.get("members-role_admin")),
+        MemberRole::Viewer => Some(t.get("members-role_viewer")),
+    };
+    let say = |id: &str, who: &str, role: String| {
+        t.format(id, &[("who", who.to_owned().into()), ("role", role.into())])
+    };
+    match action {
+        "member.role_changed" => {
+            let (who, name) = part.rsplit_once(" is now ")?;
+            Some(say("history-detail-role_changed", who, role(name)?))
+        }
+        "member.invited" => {
+            let (who, name) = part.rsplit_once(" as ")?;
+            Some(say("history-detail-invited", who, role(name)?))
+        }
+        "member.added" => {
+            let (who, name) = part.rsplit_once(" accepted the invitation as ")?;
+            Some(say("history-detail-accepted", who, role(name)?))
+        }
+        "member.removed" => {
+            let who = part.strip_suffix(" removed")?;
+            Some(say("history-detail-removed", who, String::new()))
+        }
+        _ => None,
+    }
 }
 
 fn detail_part(part: &str, t: &Catalog) -> String {

@@ -191,6 +191,12 @@ async fn company_admins_manage_members_and_viewers_only_look() {
     );
     let history = viewer.get_html(&format!("/companies/{company}")).await;
     assert!(
+        history.contains("firma@contabil.ro a fost eliminat(ă)")
+            && history.contains("are acum rolul administrator firmă"),
+        "the history names people by email, roles in Romanian: {history}"
+    );
+    assert!(!history.contains("user "), "{history}");
+    assert!(
         history.contains("Membri modificați"),
         "membership changes are audited"
     );
