@@ -220,9 +220,9 @@ fn write_digest(
             return Ok(false);
         };
         let at = now();
-        let attention = tokens::list_for_member(conn, user_id)?
+        let attention = tokens::attention_candidates_for_member(conn, user_id, at)?
             .into_iter()
-            .filter_map(|(token, cif, name)| {
+            .filter_map(|(token, cif, name, _)| {
                 let attention = Attention::of(&token.facts(), &token.schedule(), at)?;
                 Some(CompanyAttention {
                     company_id: token.company_id,

@@ -13,8 +13,9 @@ use crate::db::models::companies::{
     self, CompanyQuery, CompanyRow, CreateCompanyError, StatusCounts, StatusFilter,
 };
 use crate::db::models::invitations::ReceivedInvitation;
+use crate::db::models::now;
+use crate::db::models::tokens::{self, MemberToken};
 use crate::db::models::users::User;
-use crate::db::models::{now, tokens};
 use crate::domain::{Attention, Cif, MemberRole};
 use crate::error::AppError;
 use crate::i18n::Catalog;
@@ -125,8 +126,11 @@ pub enum MemberList {
 pub struct MemberPage {
     pub rows: Vec<CompanyRow>,
     pub total: i64,
-    /// Every company of the user, whatever the filter (the dashboard's counters).
+    /// Every company of the user the search matches, whatever the status filter (the
+    /// dashboard's counters).
     pub counts: StatusCounts,
+    /// The user's tokens that may need them (the dashboard's queue; `attention_queue` sorts).
+    pub attention: Vec<MemberToken>,
 }
 
 impl MemberPage {
@@ -143,16 +147,18 @@ impl MemberPage {
             .db
             .run(move |conn| {
                 let (rows, total) = companies::page_for_member(conn, user_id, &filter)?;
-                let counts = match list {
-                    MemberList::Dashboard => {
-                        companies::status_counts_for_member(conn, user_id, filter.search.clone())?
-                    }
-                    MemberList::TokenTable => StatusCounts::new(),
+                let (counts, attention) = match list {
+                    MemberList::Dashboard => (
+                        companies::status_counts_for_member(conn, user_id, filter.search.clone())?,
+                        tokens::attention_candidates_for_member(conn, user_id, now())?,
+                    ),
+                    MemberList::TokenTable => (StatusCounts::new(), Vec::new()),
                 };
                 Ok(MemberPage {
                     rows,
                     total,
                     counts,
+                    attention,
                 })
             })
             .await?)
@@ -232,16 +238,8 @@ pub struct AttentionRowView {
 }
 
 /// The person's companies that need them, most urgent first, and how many there are.
-async fn attention_queue(
-    state: &AppState,
-    user_id: i64,
-    t: &Catalog,
-) -> Result<(Vec<AttentionRowView>, usize), AppError> {
+fn attention_queue(candidates: Vec<MemberToken>, t: &Catalog) -> (Vec<AttentionRowView>, usize) {
     let at = now();
-    let candidates = state
-        .db
-        .run(move |conn| Ok(tokens::attention_candidates_for_member(conn, user_id, at)?))
-        .await?;
     let mut queue: Vec<_> = candidates
         .into_iter()
         .filter_map(|(token, cif, name, role)| {
@@ -282,7 +280,7 @@ async fn attention_queue(
             can_act: role == MemberRole::Admin,
         })
         .collect();
-    Ok((rows, total))
+    (rows, total)
 }
 
 async fn dashboard(
@@ -293,8 +291,9 @@ async fn dashboard(
     status: StatusCode,
     forms: Forms,
 ) -> Result<HttpResponse, AppError> {
-    let list = MemberPage::load(state, user.id, query, MemberList::Dashboard).await?;
-    let (attention, attention_total) = attention_queue(state, user.id, &page.t).await?;
+    let mut list = MemberPage::load(state, user.id, query, MemberList::Dashboard).await?;
+    let (attention, attention_total) =
+        attention_queue(std::mem::take(&mut list.attention), &page.t);
     let invitations = state
         .companies
         .invitations_for(&user.email)

@@ -140,24 +140,40 @@ pub fn record_expiring(conn: &mut DbConnection, at: NaiveDateTime) -> QueryResul
                 anaf_tokens::access_expires_at,
             ))
             .load(conn)?;
+    let due: Vec<NewEvent> = candidates
+        .into_iter()
+        .filter_map(
+            |(token_id, company_id, reconnect_by, failing, access_expires_at)| {
+                let (act_by, cause) = match reconnect_by {
+                    Some(by) if by > at && by <= horizon => (by, "reconnect_before"),
+                    _ if failing => (access_expires_at, "refresh_failing"),
+                    _ => return None,
+                };
+                let threshold = expiring_threshold((act_by - at).num_days())?;
+                Some(
+                    NewEvent::about_token(EventKind::Expiring, company_id, token_id)
+                        .cause(cause)
+                        .act_by(act_by)
+                        .detail(threshold.to_string())
+                        .once(format!(
+                            "token.expiring:{token_id}:{}:{threshold}",
+                            act_by.and_utc().timestamp()
+                        )),
+                )
+            },
+        )
+        .collect();
+    // Every tick sees the same tokens: only the thresholds not said yet are written.
+    let keys: Vec<&str> = due.iter().filter_map(|e| e.dedupe_key.as_deref()).collect();
+    let said: Vec<String> = events::table
+        .filter(events::dedupe_key.eq_any(&keys))
+        .select(events::dedupe_key.assume_not_null())
+        .load(conn)?;
     let mut written = 0;
-    for (token_id, company_id, reconnect_by, failing, access_expires_at) in candidates {
-        let (act_by, cause) = match reconnect_by {
-            Some(by) if by > at && by <= horizon => (by, "reconnect_before"),
-            _ if failing => (access_expires_at, "refresh_failing"),
-            _ => continue,
-        };
-        let Some(threshold) = expiring_threshold((act_by - at).num_days()) else {
+    for event in due {
+        if event.dedupe_key.as_ref().is_some_and(|k| said.contains(k)) {
             continue;
-        };
-        let event = NewEvent::about_token(EventKind::Expiring, company_id, token_id)
-            .cause(cause)
-            .act_by(act_by)
-            .detail(threshold.to_string())
-            .once(format!(
-                "token.expiring:{token_id}:{}:{threshold}",
-                act_by.and_utc().timestamp()
-            ));
+        }
         if record(conn, event)? {
             written += 1;
         }

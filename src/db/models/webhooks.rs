@@ -26,17 +26,19 @@ pub fn enqueue_deliveries(conn: &mut DbConnection, event: &Event) -> QueryResult
         .into_iter()
         .filter(|(_, events)| events.split_whitespace().any(|e| e == kind))
     {
-        queued += insert_delivery(conn, endpoint_id, event.id, event.created_at)?;
+        insert_delivery(conn, endpoint_id, event.id, event.created_at)?;
+        queued += 1;
     }
     Ok(queued)
 }
 
+/// A pending delivery of `event_id` to `endpoint_id`, due at `due`; its id.
 fn insert_delivery(
     conn: &mut DbConnection,
     endpoint_id: i64,
     event_id: i64,
     due: NaiveDateTime,
-) -> QueryResult<usize> {
+) -> QueryResult<i64> {
     diesel::insert_into(webhook_deliveries::table)
         .values((
             webhook_deliveries::endpoint_id.eq(endpoint_id),
@@ -45,7 +47,8 @@ fn insert_delivery(
             webhook_deliveries::next_attempt_at.eq(due),
             webhook_deliveries::created_at.eq(now()),
         ))
-        .execute(conn)
+        .returning(webhook_deliveries::id)
+        .get_result(conn)
 }
 
 /// The `webhook-id` of an event: the same for every endpoint and every attempt, so a receiver
@@ -271,18 +274,7 @@ pub fn redeliver(
         let Some(event_id) = event_id else {
             return Ok(None);
         };
-        let at = now();
-        let id = diesel::insert_into(webhook_deliveries::table)
-            .values((
-                webhook_deliveries::endpoint_id.eq(endpoint_id),
-                webhook_deliveries::event_id.eq(event_id),
-                webhook_deliveries::message_id.eq(message_id(event_id)),
-                webhook_deliveries::next_attempt_at.eq(at),
-                webhook_deliveries::created_at.eq(at),
-            ))
-            .returning(webhook_deliveries::id)
-            .get_result::<i64>(conn)?;
-        Ok(Some(id))
+        Ok(Some(insert_delivery(conn, endpoint_id, event_id, now())?))
     })
 }
 
