@@ -19,7 +19,7 @@
 //!    round, each endpoint on its own keep-alive connection: `GET /healthz` (no cookie, as a
 //!    monitor sends it), `GET /tokens` (page 1, 25 rows, soonest expiry first),
 //!    `GET /tokens?page=40` (the last page), `GET /tokens?q=<CIF>` (1 row), `GET /tokens` right
-//!    after a change (the bench first sets `updated_at` of one of the user's tokens through its
+//!    after a change (the bench first sets `last_refreshed_at` of one of the user's tokens through its
 //!    own SQLite connection: a write by another connection, so the portal's connections drop their
 //!    page caches, as after any refresh or connect), and, for scale only, `GET /companies/1`. Each
 //!    time is the client's wall time from sending the request to reading the whole body. The
@@ -470,7 +470,7 @@ async fn still_logged_in(server: &Server, cookie: String) -> anyhow::Result<Stri
 }
 
 /// Writes to the user's tokens through a connection of its own, as another process or instance
-/// would: each `touch` sets `updated_at` of the next of the user's tokens.
+/// would: each `touch` sets `last_refreshed_at` of the next of the user's tokens.
 struct Changes {
     conn: SqliteConnection,
     tokens: Vec<i64>,
@@ -509,7 +509,7 @@ impl Changes {
         let id = self.tokens[self.next % self.tokens.len()];
         self.next += 1;
         diesel::update(anaf_tokens::table.find(id))
-            .set(anaf_tokens::updated_at.eq(chrono::Utc::now().naive_utc()))
+            .set(anaf_tokens::last_refreshed_at.eq(Some(chrono::Utc::now().naive_utc())))
             .execute(&mut self.conn)?;
         Ok(())
     }
@@ -567,7 +567,6 @@ struct NewToken<'a> {
     source: &'a str,
     created_by: Option<i64>,
     created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
     has_refresh_token: bool,
 }
 
@@ -660,7 +659,6 @@ fn add_other_companies(database: &Path, cifs: &[String]) -> anyhow::Result<Durat
                     source: "oauth",
                     created_by: Some(owner),
                     created_at: at,
-                    updated_at: at,
                     has_refresh_token: true,
                 })
                 .execute(conn)?;
@@ -722,7 +720,10 @@ async fn count_queries(
                 if change_first {
                     db.run(move |conn| {
                         diesel::update(anaf_tokens::table.find(touched))
-                            .set(anaf_tokens::updated_at.eq(chrono::Utc::now().naive_utc()))
+                            .set(
+                                anaf_tokens::last_refreshed_at
+                                    .eq(Some(chrono::Utc::now().naive_utc())),
+                            )
                             .execute(conn)?;
                         Ok(())
                     })

@@ -4,9 +4,9 @@
 use std::collections::HashSet;
 
 use crate::audit::AuditLog;
-use crate::db::Db;
 use crate::db::models::companies::{self, Company, CreateCompanyError, MembershipError};
 use crate::db::models::invitations::{self, AcceptError, Invitation, ReceivedInvitation};
+use crate::db::{Db, write_transaction};
 use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CifProblem, Email, MemberRole};
 
 /// At most this many lines per paste, so one request stays quick.
@@ -57,13 +57,14 @@ pub enum BulkError {
     Storage(#[from] anyhow::Error),
 }
 
-/// What inviting an email did. Whether the email has an account is never part of the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Invited {
+/// What inviting an email did, by company. Whether the email has an account is never part of
+/// the answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InviteReport {
     /// The invitation waits for the person (a pending one got the new role).
-    Pending,
-    /// The person is a member already (the inviter sees the member list anyway).
-    AlreadyMember,
+    pub invited: Vec<i64>,
+    /// The person is a member already (the inviter sees the member lists anyway).
+    pub already_members: Vec<i64>,
 }
 
 /// One line of a paste: a CIF, optionally followed by a name after a comma, semicolon or tab.
@@ -191,38 +192,46 @@ impl CompanyService {
         Ok(report)
     }
 
-    /// Invites `email` to the company with `role`: the person sees the invitation once logged in
-    /// with that email, and accepts or declines it. Audited.
+    /// Invites `email` with `role` to each of `company_ids` (companies the inviter administers;
+    /// the caller checks), in one transaction: the person sees the invitations once logged in
+    /// with that email, and accepts or declines them. Each invitation is audited on its company.
     pub async fn invite(
         &self,
         actor: &Actor,
-        company_id: i64,
+        company_ids: Vec<i64>,
         email: Email,
         role: MemberRole,
         invited_by: i64,
-    ) -> anyhow::Result<Invited> {
+    ) -> anyhow::Result<InviteReport> {
         let address = email.clone();
-        let invited = self
+        let report = self
             .db
             .run(move |conn| {
-                if companies::has_member_with_email(conn, company_id, &address)? {
-                    return Ok(Invited::AlreadyMember);
-                }
-                invitations::invite(conn, company_id, &address, role, invited_by)?;
-                Ok(Invited::Pending)
+                Ok(write_transaction(conn, |conn| {
+                    let mut report = InviteReport::default();
+                    for company_id in company_ids {
+                        if companies::has_member_with_email(conn, company_id, &address)? {
+                            report.already_members.push(company_id);
+                        } else {
+                            invitations::invite(conn, company_id, &address, role, invited_by)?;
+                            report.invited.push(company_id);
+                        }
+                    }
+                    Ok::<_, diesel::result::Error>(report)
+                })?)
             })
             .await?;
-        if invited == Invited::Pending {
+        for company_id in &report.invited {
             self.audit
                 .record(
                     actor,
                     AuditEvent::success(AuditAction::MemberInvited)
-                        .company(company_id)
+                        .company(*company_id)
                         .detail(format!("{} as {}", email.as_str(), role.as_str())),
                 )
                 .await;
         }
-        Ok(invited)
+        Ok(report)
     }
 
     /// The company's pending invitations.

@@ -78,6 +78,7 @@ common-dash = —
 common-cancel = Cancel
 common-back = Back
 nav-tokens = Tokens
+list-per_page = Rows per page
 list-pages = Pages
 list-previous = Previous
 list-next = Next
@@ -121,6 +122,29 @@ company-connect_hint = Connect ANAF opens ANAF's login page: it needs the comput
 company-not_connected_explained = This company has no ANAF token yet. Press Connect ANAF to obtain one.
 company-no_rights_explained = The token works, but ANAF says its certificate has no SPV rights for this CIF. Usual causes: the certificate was renewed and the new one is not yet enrolled in SPV for this company; the company withdrew the holder's rights; or they were never granted. The company's legal representative grants them at ANAF (form 150/270); after about 24 hours press Refresh (or reconnect with the enrolled certificate) and the portal checks again.
 company-reconnect_explained = ANAF no longer accepts this token. Reconnect with the certificate to obtain a new one.
+diagnosis-title = Does e-Factura work?
+diagnosis-works = e-Factura works for this company.
+diagnosis-works_until = e-Factura works for now, but a person must act.
+diagnosis-broken = e-Factura does not work for this company.
+diagnosis-not_connected = e-Factura is not connected for this company.
+diagnosis-not_connected-why = The portal holds no ANAF token for this CIF.
+diagnosis-not_connected-todo = A company admin presses Connect ANAF on the computer where the qualified certificate of a person with SPV rights for this CIF is plugged in.
+diagnosis-reconnect_needed-why = ANAF no longer accepts this token (it was revoked, replaced by a newer connection, or the certificate changed).
+diagnosis-no_rights-why = ANAF accepts the token, but its certificate has no SPV rights for this CIF, so e-Factura calls for this company are refused.
+diagnosis-expired-why = The token expired on { $at } and nothing stored can renew it.
+diagnosis-refresh_failing-why = Refreshing the token has failed since { $since }; the current token keeps working until { $until }.
+diagnosis-reconnect_before-why = The refresh token cannot be renewed past { $by }: after that ANAF asks for the certificate again.
+diagnosis-works-why = The token is valid until { $until }; the portal refreshes it by itself on { $due }.
+diagnosis-works-why_plain = The token is valid until { $until }.
+diagnosis-rights_unknown = ANAF has not yet answered whether the certificate has SPV rights for this CIF.
+diagnosis-nothing_to_do = Nothing.
+diagnosis-now = now
+diagnosis-why = Why
+diagnosis-todo = What to do
+diagnosis-by_when = By when
+diagnosis-certificate = Certificate holder
+diagnosis-last_success = Last successful ANAF call
+diagnosis-anaf_said = ANAF said: “{ $text }”
 company-history = History
 company-history_empty = Nothing has happened yet.
 history-company_created = Company added
@@ -313,6 +337,39 @@ invitations-accepted = You are now a member of { $company }.
 invitations-declined = Invitation declined.
 invitations-gone = This invitation is no longer pending.
 invitations-has_cif = Your list already has a company with CIF { $cif }. A person keeps one record of a CIF: leave that one first (on its members page), or decline this invitation.
+members-many_title = Give someone access to several companies
+members-many_link = Invite a person to several of your companies at once
+members-many_companies = { $count ->
+        [one] The company you administer
+       *[other] The { $count } companies you administer
+    }
+members-many_hint = Tick the companies to invite the person to. Each becomes one invitation, which they accept all at once from their dashboard.
+members-many_no_companies = You administer no company yet: add a company first.
+members-many_submit = Send invitations
+members-many_none_chosen = Tick at least one company.
+members-many_invited = { $count ->
+        [0] No new invitation for { $email }.
+        [one] { $email } is invited to one company.
+       *[other] { $email } is invited to { $count } companies.
+    }
+members-many_already = { $count ->
+        [one] They are already a member of one of the companies ticked.
+       *[other] They are already a member of { $count } of the companies ticked.
+    }
+members-remove_title = Remove a member
+members-remove_question = Remove { $email } from { $company }?
+members-remove_self_question = Leave { $company }? You will no longer see this company or its token.
+members-remove_explained = The person no longer sees the company, its token status or its history, and gets no more notifications about it. The token itself is not touched. An admin can invite them again at any time.
+members-remove_confirm = Remove
+invitations-accept_all = { $count ->
+        [one] Accept the invitation
+       *[other] Accept all { $count } invitations
+    }
+invitations-accepted_all = { $count ->
+        [0] No invitation was accepted.
+        [one] You accepted one invitation.
+       *[other] You accepted { $count } invitations.
+    }
 members-changed = Membership updated.
 members-last_admin = A company keeps at least one admin: make someone else admin first.
 members-already_member = This person is already a member.

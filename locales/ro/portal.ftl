@@ -79,6 +79,7 @@ common-dash = —
 common-cancel = Renunță
 common-back = Înapoi
 nav-tokens = Token-uri
+list-per_page = Rânduri pe pagină
 list-pages = Pagini
 list-previous = Înapoi
 list-next = Înainte
@@ -124,6 +125,29 @@ company-connect_hint = Conectare ANAF deschide pagina de autentificare ANAF: est
 company-not_connected_explained = Firma nu are încă un token ANAF. Apăsați Conectare ANAF pentru a obține unul.
 company-no_rights_explained = Token-ul funcționează, dar ANAF spune că certificatul nu are drepturi SPV pentru acest CIF. Cauze obișnuite: certificatul a fost reînnoit, iar cel nou nu este încă înrolat în SPV pentru această firmă; firma a retras drepturile titularului; sau nu au fost acordate niciodată. Reprezentantul legal al firmei le acordă la ANAF (formularul 150/270); după aproximativ 24 de ore apăsați Reîmprospătează (sau reconectați-vă cu certificatul înrolat) și portalul verifică din nou.
 company-reconnect_explained = ANAF nu mai acceptă acest token. Reconectați-vă cu certificatul pentru a obține unul nou.
+diagnosis-title = Funcționează e-Factura?
+diagnosis-works = e-Factura funcționează pentru această firmă.
+diagnosis-works_until = e-Factura funcționează deocamdată, dar este nevoie de o intervenție.
+diagnosis-broken = e-Factura nu funcționează pentru această firmă.
+diagnosis-not_connected = e-Factura nu este conectată pentru această firmă.
+diagnosis-not_connected-why = Portalul nu are niciun token ANAF pentru acest CIF.
+diagnosis-not_connected-todo = Un administrator al firmei apasă „Conectare ANAF” pe calculatorul în care este introdus certificatul calificat al unei persoane cu drepturi SPV pentru acest CIF.
+diagnosis-reconnect_needed-why = ANAF nu mai acceptă acest token (a fost revocat, înlocuit de o conectare mai nouă sau certificatul s-a schimbat).
+diagnosis-no_rights-why = ANAF acceptă tokenul, dar certificatul său nu are drepturi SPV pentru acest CIF, așa că apelurile e-Factura pentru această firmă sunt refuzate.
+diagnosis-expired-why = Tokenul a expirat la { $at } și nimic din ce este păstrat nu îl poate reînnoi.
+diagnosis-refresh_failing-why = Reîmprospătarea tokenului eșuează din { $since }; tokenul actual funcționează până la { $until }.
+diagnosis-reconnect_before-why = Tokenul de reîmprospătare nu poate fi reînnoit după { $by }: apoi ANAF cere din nou certificatul.
+diagnosis-works-why = Tokenul este valabil până la { $until }; portalul îl reîmprospătează singur la { $due }.
+diagnosis-works-why_plain = Tokenul este valabil până la { $until }.
+diagnosis-rights_unknown = ANAF nu a răspuns încă dacă certificatul are drepturi SPV pentru acest CIF.
+diagnosis-nothing_to_do = Nimic.
+diagnosis-now = acum
+diagnosis-why = De ce
+diagnosis-todo = Ce trebuie făcut
+diagnosis-by_when = Până când
+diagnosis-certificate = Titularul certificatului
+diagnosis-last_success = Ultimul apel reușit la ANAF
+diagnosis-anaf_said = Răspunsul ANAF: „{ $text }”
 company-history = Istoric
 company-history_empty = Nu s-a întâmplat nimic încă.
 history-company_created = Firmă adăugată
@@ -333,6 +357,44 @@ invitations-accepted = Acum sunteți membru al firmei { $company }.
 invitations-declined = Invitația a fost refuzată.
 invitations-gone = Această invitație nu mai este în așteptare.
 invitations-has_cif = Lista dumneavoastră are deja o firmă cu CIF-ul { $cif }. O persoană păstrează o singură înregistrare a unui CIF: părăsiți-o mai întâi pe aceea (din pagina ei de membri) sau refuzați această invitație.
+members-many_title = Acordați cuiva acces la mai multe firme
+members-many_link = Invitați o persoană la mai multe dintre firmele dumneavoastră deodată
+members-many_companies = { $count ->
+        [one] Firma pe care o administrați
+        [few] Cele { $count } firme pe care le administrați
+       *[other] Cele { $count } de firme pe care le administrați
+    }
+members-many_hint = Bifați firmele la care invitați persoana. Fiecare devine o invitație, pe care persoana le acceptă pe toate deodată din panoul său.
+members-many_no_companies = Nu administrați încă nicio firmă: adăugați mai întâi o firmă.
+members-many_submit = Trimite invitațiile
+members-many_none_chosen = Bifați cel puțin o firmă.
+members-many_invited = { $count ->
+        [0] Nicio invitație nouă pentru { $email }.
+        [one] { $email } este invitat(ă) la o firmă.
+        [few] { $email } este invitat(ă) la { $count } firme.
+       *[other] { $email } este invitat(ă) la { $count } de firme.
+    }
+members-many_already = { $count ->
+        [one] Este deja membru al uneia dintre firmele bifate.
+        [few] Este deja membru al { $count } dintre firmele bifate.
+       *[other] Este deja membru al { $count } dintre firmele bifate.
+    }
+members-remove_title = Eliminarea unui membru
+members-remove_question = Eliminați { $email } din { $company }?
+members-remove_self_question = Părăsiți { $company }? Nu veți mai vedea această firmă și nici tokenul ei.
+members-remove_explained = Persoana nu mai vede firma, starea tokenului sau istoricul și nu mai primește notificări despre ea. Tokenul nu este atins. Un administrator o poate invita din nou oricând.
+members-remove_confirm = Elimină
+invitations-accept_all = { $count ->
+        [one] Acceptă invitația
+        [few] Acceptă toate cele { $count } invitații
+       *[other] Acceptă toate cele { $count } de invitații
+    }
+invitations-accepted_all = { $count ->
+        [0] Nu a fost acceptată nicio invitație.
+        [one] Ați acceptat o invitație.
+        [few] Ați acceptat { $count } invitații.
+       *[other] Ați acceptat { $count } de invitații.
+    }
 members-changed = Membrii au fost actualizați.
 members-last_admin = O firmă păstrează cel puțin un administrator: numiți mai întâi pe altcineva administrator.
 members-already_member = Această persoană este deja membru.

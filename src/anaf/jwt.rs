@@ -14,6 +14,8 @@ pub struct TokenClaims {
     pub issued_at: Option<DateTime<Utc>>,
     pub certificate_serial: Option<String>,
     pub certificate_issuer: Option<String>,
+    /// The certificate holder's name (`sub`).
+    pub certificate_holder: Option<String>,
 }
 
 #[derive(
@@ -36,6 +38,7 @@ struct RawClaims {
     iat: Option<i64>,
     serial: Option<String>,
     issuer: Option<String>,
+    sub: Option<String>,
 }
 
 /// Decodes claims, verifying the signature when a key is configured.
@@ -109,6 +112,7 @@ impl JwtReader {
             issued_at: raw.iat.and_then(|iat| DateTime::from_timestamp(iat, 0)),
             certificate_serial: raw.serial.filter(|s| !s.is_empty()),
             certificate_issuer: raw.issuer.filter(|s| !s.is_empty()),
+            certificate_holder: raw.sub.filter(|s| !s.trim().is_empty()),
         })
     }
 }

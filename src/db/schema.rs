@@ -131,7 +131,6 @@ diesel::table! {
         source -> Text,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
-        updated_at -> Timestamp,
         has_refresh_token -> Bool,
         refresh_due_at -> Timestamp,
         refresh_started_at -> Nullable<Timestamp>,
@@ -144,6 +143,7 @@ diesel::table! {
         reconnect_from -> Nullable<Timestamp>,
         reconnect_by -> Nullable<Timestamp>,
         rights_probe_due_at -> Nullable<Timestamp>,
+        certificate_holder -> Nullable<Text>,
     }
 }
 

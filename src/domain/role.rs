@@ -28,3 +28,13 @@ pub enum MemberRole {
 }
 
 named_variants!(MemberRole { Admin => "admin", Viewer => "viewer" });
+
+impl MemberRole {
+    /// The catalog message naming the role to people.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            MemberRole::Admin => "members-role_admin",
+            MemberRole::Viewer => "members-role_viewer",
+        }
+    }
+}

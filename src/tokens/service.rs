@@ -310,6 +310,7 @@ impl TokenService {
                     issued_at: Some(obtained),
                     certificate_serial: None,
                     certificate_issuer: None,
+                    certificate_holder: None,
                 }
             }
             Err(problem) => return Err(StorePairError::Jwt(problem)),
@@ -350,6 +351,7 @@ impl TokenService {
             reconnect_by: plan.reconnect.map(|w| w.by),
             certificate_serial: claims.certificate_serial,
             certificate_issuer: claims.certificate_issuer,
+            certificate_holder: claims.certificate_holder,
         })
     }
 

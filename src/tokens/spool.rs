@@ -116,6 +116,7 @@ mod tests {
             reconnect_by: None,
             certificate_serial: None,
             certificate_issuer: None,
+            certificate_holder: None,
         }
     }
 

@@ -70,6 +70,7 @@ pub async fn users(
             users,
             pagination: Pagination::new(number, total, base_query),
             search: query.q.clone(),
+            keep: Vec::new(),
         },
     )
 }

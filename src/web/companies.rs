@@ -9,6 +9,7 @@ use crate::db::models::{audit, now, tokens};
 use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::web::access::{self, Need};
+use crate::web::diagnosis::DiagnosisView;
 use crate::web::page::{Page, html};
 use crate::web::templates::{CompanyPage, HistoryView};
 use crate::web::views::{TokenRowView, history_detail};
@@ -30,7 +31,9 @@ pub async fn show(
             ))
         })
         .await?;
-    let row = TokenRowView::new(&company, role, token.as_ref(), now(), &page.t);
+    let at = now();
+    let row = TokenRowView::new(&company, role, token.as_ref(), at, &page.t);
+    let diagnosis = DiagnosisView::of(token.as_ref(), at, &page.t);
     let history = events
         .into_iter()
         .map(|e| HistoryView {
@@ -46,6 +49,7 @@ pub async fn show(
             page,
             company_name: company.display_name().to_owned(),
             row,
+            diagnosis,
             history,
         },
     )

@@ -10,7 +10,8 @@ use crate::auth::PortalSession;
 use crate::auth::session::FlashLevel;
 use crate::companies::{BulkError, BulkReport, LineVerdict};
 use crate::db::models::companies::{
-    self, CompanyQuery, CompanyRow, CreateCompanyError, StatusCounts, StatusFilter,
+    self, CompanyQuery, CompanyRow, CreateCompanyError, ListSort, SortColumn, StatusCounts,
+    StatusFilter,
 };
 use crate::db::models::invitations::ReceivedInvitation;
 use crate::db::models::now;
@@ -30,8 +31,15 @@ pub struct ListQuery {
     #[serde(default)]
     pub status: String,
     #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub per: Option<String>,
+    #[serde(default)]
     pub page: Option<String>,
 }
+
+/// The page sizes a person's lists offer (`?per=`); anything else is the default.
+pub const PAGE_SIZES: [i64; 4] = [PAGE_SIZE, 50, 100, 200];
 
 impl ListQuery {
     pub fn page(&self) -> i64 {
@@ -42,11 +50,28 @@ impl ListQuery {
         StatusFilter::parse(self.status.trim())
     }
 
+    /// The order asked for; an unknown one is the default order.
+    pub fn sort(&self) -> ListSort {
+        ListSort::parse(self.sort.trim()).unwrap_or_default()
+    }
+
+    pub fn page_size(&self) -> i64 {
+        self.per
+            .as_deref()
+            .and_then(|per| per.trim().parse::<i64>().ok())
+            .filter(|per| PAGE_SIZES.contains(per))
+            .unwrap_or(PAGE_SIZE)
+    }
+
     /// The query string without the page, for pagination links.
     pub fn base_query(&self) -> String {
-        self.with_status("", self.status_filter())
+        self.link("", self.status_filter(), self.sort(), self.page_size())
             .trim_start_matches('?')
             .to_owned()
+    }
+
+    pub fn pagination(&self, total: i64) -> Pagination {
+        Pagination::sized(self.page(), self.page_size(), total, self.base_query())
     }
 
     pub fn to_company_query(&self, with_token_only: bool) -> CompanyQuery {
@@ -54,10 +79,142 @@ impl ListQuery {
             search: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
             status: self.status_filter(),
             with_token_only,
-            offset: Pagination::offset(self.page()),
-            limit: PAGE_SIZE,
+            sort: self.sort(),
+            offset: (self.page() - 1) * self.page_size(),
+            limit: self.page_size(),
         }
     }
+
+    /// This list at `path`, with the search, order and page size kept and the status set to
+    /// `status`.
+    pub fn with_status(&self, path: &str, status: Option<StatusFilter>) -> String {
+        self.link(path, status, self.sort(), self.page_size())
+    }
+
+    /// This list sorted by `column`: ascending, or descending when it already is ascending by it.
+    pub fn sorted_by(&self, path: &str, column: SortColumn) -> String {
+        let current = self.sort();
+        let descending = current.column == column && !current.descending;
+        let sort = ListSort { column, descending };
+        self.link(path, self.status_filter(), sort, self.page_size())
+    }
+
+    pub fn with_page_size(&self, path: &str, size: i64) -> String {
+        self.link(path, self.status_filter(), self.sort(), size)
+    }
+
+    /// A link to `path` with these parameters (defaults left out), always on its first page.
+    fn link(&self, path: &str, status: Option<StatusFilter>, sort: ListSort, size: i64) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if !self.q.trim().is_empty() {
+            query.append_pair("q", self.q.trim());
+        }
+        if let Some(status) = status {
+            query.append_pair("status", status.code());
+        }
+        if sort != ListSort::default() {
+            query.append_pair("sort", &sort.code());
+        }
+        if size != PAGE_SIZE {
+            query.append_pair("per", &size.to_string());
+        }
+        match query.finish() {
+            q if q.is_empty() => path.to_owned(),
+            q => format!("{path}?{q}"),
+        }
+    }
+
+    /// A sortable column's header: its link, and which way the list is sorted by it now.
+    pub fn sort_header(&self, path: &str, column: SortColumn, label: String) -> SortHeader {
+        let current = self.sort();
+        SortHeader {
+            label,
+            href: self.sorted_by(path, column),
+            aria_sort: match current {
+                ListSort { column: c, .. } if c != column => "none",
+                ListSort {
+                    descending: true, ..
+                } => "descending",
+                _ => "ascending",
+            },
+        }
+    }
+
+    /// The "rows per page" choices.
+    pub fn page_sizes(&self, path: &str) -> Vec<PageSizeChoice> {
+        PAGE_SIZES
+            .into_iter()
+            .map(|size| PageSizeChoice {
+                size,
+                href: self.with_page_size(path, size),
+                active: size == self.page_size(),
+            })
+            .collect()
+    }
+}
+
+/// What a person's list shows around its rows: sortable headers, the page sizes, and the
+/// hidden fields a new search keeps (status, order, page size).
+pub struct ListControls {
+    pub cif: SortHeader,
+    pub name: SortHeader,
+    pub access_expires: SortHeader,
+    pub refresh_expires: SortHeader,
+    pub page_sizes: Vec<PageSizeChoice>,
+    pub keep: Vec<(&'static str, String)>,
+}
+
+impl ListQuery {
+    pub fn controls(&self, path: &str, t: &Catalog) -> ListControls {
+        let header = |column, label| self.sort_header(path, column, t.get(label));
+        ListControls {
+            cif: header(SortColumn::Cif, "company-cif"),
+            name: header(SortColumn::Name, "company-name"),
+            access_expires: header(SortColumn::AccessExpiry, "token-access_expires"),
+            refresh_expires: header(SortColumn::RefreshExpiry, "token-refresh_expires"),
+            page_sizes: self.page_sizes(path),
+            keep: self.kept_by_search(),
+        }
+    }
+
+    /// The hidden fields a new search keeps: the status filter, order and page size.
+    pub fn kept_by_search(&self) -> Vec<(&'static str, String)> {
+        let mut keep = Vec::new();
+        if let Some(status) = self.status_filter() {
+            keep.push(("status", status.code().to_owned()));
+        }
+        if self.sort() != ListSort::default() {
+            keep.push(("sort", self.sort().code()));
+        }
+        if self.page_size() != PAGE_SIZE {
+            keep.push(("per", self.page_size().to_string()));
+        }
+        keep
+    }
+}
+
+/// A column header that sorts the list (`aria-sort` says how it is sorted now).
+pub struct SortHeader {
+    pub label: String,
+    pub href: String,
+    /// `ascending`, `descending` or `none`.
+    pub aria_sort: &'static str,
+}
+
+impl SortHeader {
+    pub fn arrow(&self) -> &'static str {
+        match self.aria_sort {
+            "ascending" => "▲",
+            "descending" => "▼",
+            _ => "",
+        }
+    }
+}
+
+pub struct PageSizeChoice {
+    pub size: i64,
+    pub href: String,
+    pub active: bool,
 }
 
 /// The status counters above a list (counting what the search matches), each a link that
@@ -68,23 +225,6 @@ pub struct StatusCount {
     pub count: i64,
     pub active: bool,
     pub href: String,
-}
-
-impl ListQuery {
-    /// This list at `path`, with the search kept and the status set to `status`.
-    pub fn with_status(&self, path: &str, status: Option<StatusFilter>) -> String {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        if !self.q.trim().is_empty() {
-            query.append_pair("q", self.q.trim());
-        }
-        if let Some(status) = status {
-            query.append_pair("status", status.code());
-        }
-        match query.finish() {
-            q if q.is_empty() => path.to_owned(),
-            q => format!("{path}?{q}"),
-        }
-    }
 }
 
 pub fn status_counts_view(
@@ -294,22 +434,27 @@ async fn dashboard(
     let mut list = MemberPage::load(state, user.id, query, MemberList::Dashboard).await?;
     let (attention, attention_total) =
         attention_queue(std::mem::take(&mut list.attention), &page.t);
-    let invitations = state
+    let invitations: Vec<_> = state
         .companies
         .invitations_for(&user.email)
         .await?
         .into_iter()
         .map(|received| received_invitation_view(received, &page.t))
         .collect();
+    let accept_all = (invitations.len() > 1).then(|| {
+        page.t
+            .count("invitations-accept_all", "count", invitations.len() as i64)
+    });
     html(
         status,
         &DashboardPage {
             counts: status_counts_view(list.counts.clone(), query, "/", &page.t),
             all_href: query.with_status("/", None),
             rows: list.rows(&page.t),
-            pagination: Pagination::new(query.page(), list.total, query.base_query()),
+            pagination: query.pagination(list.total),
             search: query.q.clone(),
             status: query.status_filter().map(|s| s.code()).unwrap_or_default(),
+            controls: query.controls("/", &page.t),
             cif: forms.cif,
             name: forms.name,
             cif_error: forms.cif_error,
@@ -317,6 +462,7 @@ async fn dashboard(
             bulk_results: forms.bulk_results,
             bulk_summary: forms.bulk_summary,
             invitations,
+            accept_all,
             attention_title: page
                 .t
                 .count("attention-title", "count", attention_total as i64),
@@ -331,10 +477,7 @@ async fn dashboard(
 }
 
 fn received_invitation_view(received: ReceivedInvitation, t: &Catalog) -> ReceivedInvitationView {
-    let role = match received.invitation.role {
-        MemberRole::Admin => t.get("members-role_admin"),
-        MemberRole::Viewer => t.get("members-role_viewer"),
-    };
+    let role = t.get(received.invitation.role.message_key());
     let mut args: Vec<(&'static str, fluent_bundle::FluentValue<'static>)> = vec![
         ("company", received.company.display_name().to_owned().into()),
         ("cif", received.company.cif.to_string().into()),

@@ -55,6 +55,45 @@ pub async fn accept(
     }
 }
 
+/// Accepts every invitation waiting for the person (an accountant invited to 40 companies at
+/// once answers once). One that clashes with a CIF already in their list stays pending, named.
+pub async fn accept_all(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let actor = state.actor(&req, Some(user.0.id));
+    let waiting = state.companies.invitations_for(&user.0.email).await?;
+    let mut accepted = 0_i64;
+    let mut clashes = Vec::new();
+    for received in waiting {
+        let answer = state
+            .companies
+            .accept_invitation(&actor, user.0.id, &user.0.email, received.invitation.id)
+            .await?;
+        match answer {
+            Ok(_) => accepted += 1,
+            Err(AcceptError::HasThisCif(cif)) => clashes.push(cif.to_string()),
+            // Answered meanwhile (another tab): nothing left to do for it.
+            Err(AcceptError::NotFound) => {}
+            Err(AcceptError::Database(e)) => return Err(e.into()),
+        }
+    }
+    let t = Lang::from_request(&req).catalog();
+    let session = PortalSession::of(&req);
+    session.flash(
+        FlashLevel::Success,
+        t.count("invitations-accepted_all", "count", accepted),
+    );
+    if !clashes.is_empty() {
+        session.flash(
+            FlashLevel::Error,
+            t.format("invitations-has_cif", &[("cif", clashes.join(", ").into())]),
+        );
+    }
+    Ok(see_other("/"))
+}
+
 pub async fn decline(
     req: HttpRequest,
     user: CurrentUser,

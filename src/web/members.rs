@@ -2,6 +2,8 @@
 //! accepts or declines, see `invitations`), withdraw invitations, change roles and remove
 //! members; a company always keeps at least one admin. Every change is audited.
 
+use std::collections::HashSet;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -9,14 +11,15 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession};
-use crate::companies::Invited;
 use crate::db::models::companies::{self, MembershipError};
 use crate::domain::{Email, MemberRole};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::access::{self, Need};
 use crate::web::page::{Page, html, see_other};
-use crate::web::templates::{InvitationView, MembersPage};
+use crate::web::templates::{
+    ChoosableCompany, InvitationView, InviteManyPage, MembersPage, RemoveMemberPage,
+};
 
 pub async fn list(
     user: CurrentUser,
@@ -88,27 +91,229 @@ pub async fn invite(
         session.flash(FlashLevel::Error, t.get("email-invalid"));
         return Ok(see_other(&back));
     };
-    let invited = state
+    let report = state
         .companies
         .invite(
             &state.actor(&req, Some(user.0.id)),
-            company.id,
+            vec![company.id],
             email.clone(),
             role,
             user.0.id,
         )
         .await?;
-    match invited {
-        Invited::Pending => session.flash(
+    match report.invited.is_empty() {
+        false => session.flash(
             FlashLevel::Success,
             t.format(
                 "members-invited",
                 &[("email", email.as_str().to_owned().into())],
             ),
         ),
-        Invited::AlreadyMember => session.flash(FlashLevel::Error, t.get("members-already_member")),
+        true => session.flash(FlashLevel::Error, t.get("members-already_member")),
     }
     Ok(see_other(&back))
+}
+
+/// The companies a person may invite others to at once: those they administer (an
+/// accountant's whole list, at most this many).
+const INVITE_MANY_LIMIT: i64 = 5_000;
+
+/// "Give someone access to several companies": the form.
+pub async fn invite_many_form(
+    user: CurrentUser,
+    page: Page,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    render_invite_many(
+        &state,
+        page,
+        user.0.id,
+        InviteManyForm::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// What the many-companies invitation form holds: repeated `company` fields, so read by hand
+/// (a serde form cannot hold repeated keys).
+#[derive(Default)]
+struct InviteManyForm {
+    email: String,
+    role: String,
+    companies: Vec<String>,
+    error: Option<String>,
+}
+
+impl InviteManyForm {
+    fn parse(body: &[u8]) -> InviteManyForm {
+        let mut form = InviteManyForm::default();
+        for (key, value) in url::form_urlencoded::parse(body) {
+            match key.as_ref() {
+                "email" => form.email = value.into_owned(),
+                "role" => form.role = value.into_owned(),
+                "company" => form.companies.push(value.into_owned()),
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
+/// Invites one email, with one role, to every ticked company the caller administers. A
+/// company id that is not one of theirs (or not a number) refuses the whole form: nothing is
+/// invited.
+pub async fn invite_many(
+    req: HttpRequest,
+    user: CurrentUser,
+    page: Page,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let mut form = InviteManyForm::parse(&body);
+    let t = &page.t;
+    let role = parse_role(&form.role)?;
+    let chosen: Vec<i64> = form
+        .companies
+        .iter()
+        .map(|id| id.trim().parse::<i64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| AppError::BadRequest("a company id is not a number".into()))?;
+    let user_id = user.0.id;
+    let administered: HashSet<i64> = state
+        .db
+        .run(move |conn| {
+            Ok(
+                companies::administered_by(conn, user_id, INVITE_MANY_LIMIT)?
+                    .into_iter()
+                    .map(|c| c.id)
+                    .collect(),
+            )
+        })
+        .await?;
+    if chosen.iter().any(|id| !administered.contains(id)) {
+        return Err(AppError::NotFound);
+    }
+    let email = match (Email::parse(&form.email), chosen.is_empty()) {
+        (Ok(email), false) => email,
+        (parsed, _) => {
+            form.error = Some(t.get(match parsed {
+                Err(_) => "email-invalid",
+                Ok(_) => "members-many_none_chosen",
+            }));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_invite_many(&state, page, user_id, form, status).await;
+        }
+    };
+    let mut chosen = chosen;
+    chosen.sort_unstable();
+    chosen.dedup();
+    let report = state
+        .companies
+        .invite(
+            &state.actor(&req, Some(user_id)),
+            chosen,
+            email.clone(),
+            role,
+            user_id,
+        )
+        .await?;
+    let mut message = t.format(
+        "members-many_invited",
+        &[
+            ("email", email.as_str().to_owned().into()),
+            ("count", report.invited.len().into()),
+        ],
+    );
+    if !report.already_members.is_empty() {
+        message.push(' ');
+        message.push_str(&t.count(
+            "members-many_already",
+            "count",
+            report.already_members.len() as i64,
+        ));
+    }
+    PortalSession::of(&req).flash(FlashLevel::Success, message);
+    Ok(see_other("/members/invite"))
+}
+
+async fn render_invite_many(
+    state: &AppState,
+    page: Page,
+    user_id: i64,
+    form: InviteManyForm,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let companies = state
+        .db
+        .run(move |conn| {
+            Ok(companies::administered_by(
+                conn,
+                user_id,
+                INVITE_MANY_LIMIT,
+            )?)
+        })
+        .await?;
+    let chosen: HashSet<&str> = form.companies.iter().map(|id| id.trim()).collect();
+    html(
+        status,
+        &InviteManyPage {
+            legend: page
+                .t
+                .count("members-many_companies", "count", companies.len() as i64),
+            companies: companies
+                .iter()
+                .map(|c| ChoosableCompany {
+                    id: c.id,
+                    cif: c.cif.to_string(),
+                    name: c.name.clone().filter(|n| !n.is_empty()),
+                    chosen: chosen.contains(c.id.to_string().as_str()),
+                })
+                .collect(),
+            email: form.email,
+            admin: form.role == "admin",
+            error: form.error,
+            page,
+        },
+    )
+}
+
+/// "Remove ana@firma.ro from Firma SRL?": a removal is confirmed on its own page.
+pub async fn confirm_remove(
+    user: CurrentUser,
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (company_id, member_id) = path.into_inner();
+    let (company, _) = access::company(&state, &user.0, company_id, Need::Admin).await?;
+    let member = state
+        .db
+        .run(move |conn| Ok(companies::members(conn, company_id)?))
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == member_id)
+        .ok_or(AppError::NotFound)?;
+    let t = &page.t;
+    let question = t.format(
+        if member_id == user.0.id {
+            "members-remove_self_question"
+        } else {
+            "members-remove_question"
+        },
+        &[
+            ("email", member.email.clone().into()),
+            ("company", company.display_name().to_owned().into()),
+        ],
+    );
+    html(
+        StatusCode::OK,
+        &RemoveMemberPage {
+            company_id,
+            member_id,
+            question,
+            page,
+        },
+    )
 }
 
 #[derive(Deserialize)]

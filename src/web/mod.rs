@@ -8,6 +8,7 @@ pub mod auth;
 pub mod companies;
 pub mod connect;
 pub mod dashboard;
+pub mod diagnosis;
 pub mod errors;
 pub mod health;
 pub mod invitations;
@@ -44,10 +45,14 @@ routing::route_table! {
     get "/companies/{id}/members" => members::list,
     post "/companies/{id}/members" => members::invite,
     post "/companies/{id}/invitations/{invitation_id}/cancel" => members::cancel_invitation,
+    post "/invitations/accept-all" => invitations::accept_all,
     post "/invitations/{id}/accept" => invitations::accept,
     post "/invitations/{id}/decline" => invitations::decline,
     post "/companies/{id}/members/{user_id}/role" => members::change_role,
+    get "/companies/{id}/members/{user_id}/remove" => members::confirm_remove,
     post "/companies/{id}/members/{user_id}/remove" => members::remove,
+    get "/members/invite" => members::invite_many_form,
+    post "/members/invite" => members::invite_many,
     get "/anaf/callback" => connect::callback,
     get "/anaf/connect-failed/{id}" => connect::failed,
     get "/tokens" => tokens::list,

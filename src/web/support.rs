@@ -17,11 +17,12 @@ use crate::domain::MemberRole;
 use crate::error::AppError;
 use crate::web::companies::history_key;
 use crate::web::dashboard::{ListQuery, status_counts_view};
+use crate::web::diagnosis::DiagnosisView;
 use crate::web::page::{Page, html};
 use crate::web::templates::{
     HistoryView, SupportCompanyPage, SupportPage, SupportRecord, SupportRow,
 };
-use crate::web::views::{Pagination, TokenRowView, history_detail};
+use crate::web::views::{TokenRowView, history_detail};
 
 pub async fn overview(
     _staff: SupportStaff,
@@ -57,9 +58,10 @@ pub async fn overview(
             all_href: query.with_status("/support", None),
             page,
             rows,
-            pagination: Pagination::new(query.page(), total, query.base_query()),
+            pagination: query.pagination(total),
             search: query.q.clone(),
             status: query.status_filter().map(|s| s.code()).unwrap_or_default(),
+            keep: query.kept_by_search(),
         },
     )
 }
@@ -106,7 +108,9 @@ pub async fn company(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let row = TokenRowView::new(&company, MemberRole::Viewer, token.as_ref(), now(), &page.t);
+    let at = now();
+    let row = TokenRowView::new(&company, MemberRole::Viewer, token.as_ref(), at, &page.t);
+    let diagnosis = DiagnosisView::of(token.as_ref(), at, &page.t);
     let history = events
         .into_iter()
         .map(|r| HistoryView {
@@ -126,6 +130,7 @@ pub async fn company(
             page,
             company_name: company.display_name().to_owned(),
             row,
+            diagnosis,
             members,
             same_cif,
             history,

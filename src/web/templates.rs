@@ -3,7 +3,8 @@
 use askama::Template;
 
 use crate::i18n::Catalog;
-use crate::web::dashboard::{AttentionRowView, BulkLineView, StatusCount};
+use crate::web::dashboard::{AttentionRowView, BulkLineView, ListControls, StatusCount};
+use crate::web::diagnosis::DiagnosisView;
 use crate::web::page::Page;
 use crate::web::views::{Pagination, TokenRowView};
 use secrecy::{ExposeSecret, SecretString};
@@ -51,6 +52,7 @@ pub struct DashboardPage<'a> {
     pub pagination: Pagination,
     pub search: String,
     pub status: &'static str,
+    pub controls: ListControls,
     /// The bulk form, refilled with its per-line verdicts.
     pub bulk: String,
     pub bulk_results: Vec<BulkLineView>,
@@ -62,6 +64,8 @@ pub struct DashboardPage<'a> {
     pub cif_error: Option<String>,
     /// Invitations to join companies, waiting for this person's answer.
     pub invitations: Vec<ReceivedInvitationView>,
+    /// "Accept all 12 invitations", when there are several.
+    pub accept_all: Option<String>,
     /// The companies that need this person, most urgent first, under "3 companies need you".
     pub attention: Vec<AttentionRowView>,
     pub attention_title: String,
@@ -82,6 +86,7 @@ pub struct CompanyPage<'a> {
     pub page: Page,
     pub company_name: String,
     pub row: TokenRowView<'a>,
+    pub diagnosis: DiagnosisView,
     pub history: Vec<HistoryView>,
 }
 
@@ -105,6 +110,7 @@ pub struct TokensPage<'a> {
     pub search: String,
     /// The filters applied, for the CSV export link.
     pub export_query: String,
+    pub controls: ListControls,
 }
 
 #[derive(Template)]
@@ -153,6 +159,35 @@ pub struct MembersPage {
     /// Pending invitations, shown to company admins only.
     pub invitations: Vec<InvitationView>,
     pub me: i64,
+}
+
+#[derive(Template)]
+#[template(path = "members/invite_many.html")]
+pub struct InviteManyPage {
+    pub page: Page,
+    /// The companies the person administers, the ones ticked before an error kept ticked.
+    pub companies: Vec<ChoosableCompany>,
+    /// "The 30 companies you administer".
+    pub legend: String,
+    pub email: String,
+    pub admin: bool,
+    pub error: Option<String>,
+}
+
+pub struct ChoosableCompany {
+    pub id: i64,
+    pub cif: String,
+    pub name: Option<String>,
+    pub chosen: bool,
+}
+
+#[derive(Template)]
+#[template(path = "members/remove.html")]
+pub struct RemoveMemberPage {
+    pub page: Page,
+    pub company_id: i64,
+    pub member_id: i64,
+    pub question: String,
 }
 
 /// A pending invitation on a company's members page.
@@ -204,6 +239,8 @@ pub struct SupportPage<'a> {
     pub pagination: Pagination,
     pub search: String,
     pub status: &'static str,
+    /// What a new search keeps (the status filter, page size).
+    pub keep: Vec<(&'static str, String)>,
 }
 
 #[derive(Template)]
@@ -212,6 +249,7 @@ pub struct SupportCompanyPage<'a> {
     pub page: Page,
     pub company_name: String,
     pub row: TokenRowView<'a>,
+    pub diagnosis: DiagnosisView,
     pub members: Vec<crate::db::models::companies::Member>,
     /// Other people's records of the same CIF.
     pub same_cif: Vec<SupportRecord>,
@@ -248,6 +286,8 @@ pub struct UsersPage {
     pub users: Vec<UserView>,
     pub pagination: Pagination,
     pub search: String,
+    /// Nothing: the search macro's hidden fields.
+    pub keep: Vec<(&'static str, String)>,
 }
 
 pub struct AuditView {

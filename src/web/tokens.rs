@@ -18,7 +18,7 @@ use crate::web::connect::error_text;
 use crate::web::dashboard::{ListQuery, MemberList, MemberPage};
 use crate::web::page::{Page, html, see_other};
 use crate::web::templates::{DeleteTokenPage, RevealTokenPage, TokensPage};
-use crate::web::views::{Pagination, TokenRowView};
+use crate::web::views::TokenRowView;
 
 pub async fn list(
     user: CurrentUser,
@@ -31,9 +31,10 @@ pub async fn list(
         StatusCode::OK,
         &TokensPage {
             rows: list.rows(&page.t),
-            pagination: Pagination::new(query.page(), list.total, query.base_query()),
+            pagination: query.pagination(list.total),
             search: query.q.clone(),
             export_query: query.base_query(),
+            controls: query.controls("/tokens", &page.t),
             page,
         },
     )

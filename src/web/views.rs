@@ -46,7 +46,10 @@ pub struct TokenRowView<'a> {
     pub access_relative: String,
     pub refresh_expires: String,
     pub certificate_serial: String,
+    /// The serial's last three bytes (`…00:00:01`), where a table has no room for all of it.
+    pub certificate_serial_short: String,
     pub certificate_issuer: String,
+    pub certificate_holder: Option<&'a str>,
     pub created: String,
     pub last_refreshed: String,
     pub rights: String,
@@ -94,7 +97,11 @@ impl<'a> TokenRowView<'a> {
                 }
             }),
             certificate_serial: token.map_or_else(dash, |tk| text(&tk.certificate_serial)),
+            certificate_serial_short: token
+                .and_then(|tk| tk.certificate_serial.as_deref())
+                .map_or_else(dash, short_serial),
             certificate_issuer: token.map_or_else(dash, |tk| text(&tk.certificate_issuer)),
+            certificate_holder: token.and_then(|tk| tk.certificate_holder.as_deref()),
             created: date(token.map(|tk| tk.created_at)),
             last_refreshed: token.map_or_else(dash, |tk| date(tk.last_refreshed_at)),
             rights: token.map_or_else(dash, |tk| {
@@ -138,6 +145,15 @@ impl<'a> TokenRowView<'a> {
     }
 }
 
+/// `34:00:…:00:00:01` → `…00:00:01`; a serial of three bytes or fewer as it is.
+fn short_serial(serial: &str) -> String {
+    let bytes: Vec<&str> = serial.split(':').collect();
+    match bytes.len() {
+        0..=3 => serial.to_owned(),
+        n => format!("…{}", bytes[n - 3..].join(":")),
+    }
+}
+
 /// The refresh engine's state in a sentence; none when nothing will be tried (the status says
 /// why).
 fn refresh_note(state: RefreshState, t: &Catalog) -> Option<String> {
@@ -162,6 +178,7 @@ pub struct Pagination {
     pub page: i64,
     pub pages: i64,
     pub total: i64,
+    pub per_page: i64,
     /// The query string without `page`, to build links.
     pub base_query: String,
 }
@@ -170,11 +187,17 @@ pub const PAGE_SIZE: i64 = 25;
 
 impl Pagination {
     pub fn new(page: i64, total: i64, base_query: String) -> Pagination {
-        let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+        Pagination::sized(page, PAGE_SIZE, total, base_query)
+    }
+
+    pub fn sized(page: i64, per_page: i64, total: i64, base_query: String) -> Pagination {
+        let per_page = per_page.max(1);
+        let pages = ((total + per_page - 1) / per_page).max(1);
         Pagination {
             page: page.clamp(1, pages),
             pages,
             total,
+            per_page,
             base_query,
         }
     }
@@ -188,6 +211,11 @@ impl Pagination {
 
     pub fn offset(page: i64) -> i64 {
         (page.max(1) - 1) * PAGE_SIZE
+    }
+
+    /// Enough rows for a choice of page size to matter.
+    pub fn offers_page_sizes(&self) -> bool {
+        self.total > PAGE_SIZE
     }
 
     pub fn has_previous(&self) -> bool {
@@ -238,10 +266,7 @@ pub fn history_detail(action: &str, detail: Option<&str>, t: &Catalog) -> String
 
 /// A membership change's detail: "ana@firma.ro is now admin", "… as viewer", "… removed".
 fn member_part(action: &str, part: &str, t: &Catalog) -> Option<String> {
-    let role = |name: &str| match name.parse::<MemberRole>().ok()? {
-        MemberRole::Admin => Some(t.get("members-role_admin")),
-        MemberRole::Viewer => Some(t.get("members-role_viewer")),
-    };
+    let role = |name: &str| Some(t.get(name.parse::<MemberRole>().ok()?.message_key()));
     let say = |id: &str, who: &str, role: String| {
         t.format(id, &[("who", who.to_owned().into()), ("role", role.into())])
     };

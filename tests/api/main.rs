@@ -1,5 +1,6 @@
 //! One integration-test binary: every module drives the real application over HTTP.
 
+mod accountant;
 mod accounts;
 mod browser;
 mod connect;

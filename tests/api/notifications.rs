@@ -143,7 +143,7 @@ fn romanian_time_in(seconds: i64) -> String {
 }
 
 /// A valid CIF from a stem (the check digit found by trying).
-fn cif_from(stem: u32) -> String {
+pub(crate) fn cif_from(stem: u32) -> String {
     (0..10)
         .map(|check| format!("{stem}{check}"))
         .find(|c| anaf_portal::domain::Cif::parse(c).is_ok())

@@ -22,7 +22,7 @@ pub(crate) async fn user_id_of(app: &TestApp, email: &str) -> i64 {
 }
 
 /// A browser of a newly registered user.
-async fn new_user(app: &TestApp, email: &str) -> TestApp {
+pub(crate) async fn new_user(app: &TestApp, email: &str) -> TestApp {
     let browser = app.second_browser();
     browser.register_logged_in(email).await;
     browser
@@ -80,7 +80,7 @@ async fn pending_invitation_id(app: &TestApp, company: i64) -> i64 {
     .unwrap()
 }
 
-async fn make_support(admin: &TestApp, email: &str) -> TestApp {
+pub(crate) async fn make_support(admin: &TestApp, email: &str) -> TestApp {
     let support = new_user(admin, email).await;
     let id = user_id_of(admin, email).await;
     let response = admin
@@ -699,6 +699,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/companies/{id}/members", "LNOONN"),
     ("post", "/companies/{id}/members", "LNFOFN"),
     ("post", "/companies/{id}/members/{user_id}/role", "LNFOFN"),
+    ("get", "/companies/{id}/members/{user_id}/remove", "LNFONN"),
+    ("get", "/members/invite", "LOOOOO"),
+    // Without a role the form is refused (400) before any company is looked at.
+    ("post", "/members/invite", "LOOOFO"),
+    ("post", "/invitations/accept-all", "LOOOFO"),
     // Only the invitee's own invitations can be answered; any other id reads "no longer pending".
     ("post", "/invitations/{id}/accept", "LOOOFO"),
     ("post", "/invitations/{id}/decline", "LOOOFO"),

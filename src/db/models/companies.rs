@@ -12,6 +12,13 @@ use crate::db::{DbConnection, write_transaction};
 use crate::domain::{Cif, Email, MemberRole, Rights, TokenFacts, TokenState, TokenStatus};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+diesel::define_sql_function!(fn length(x: diesel::sql_types::Text) -> diesel::sql_types::Integer);
+diesel::define_sql_function!(
+    fn coalesce(
+        x: diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        y: diesel::sql_types::Text,
+    ) -> diesel::sql_types::Text
+);
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = companies)]
@@ -246,8 +253,68 @@ pub struct CompanyQuery {
     pub status: Option<StatusFilter>,
     /// Only companies that have a token (the "all my tokens" page).
     pub with_token_only: bool,
+    pub sort: ListSort,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// A column a person's list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortColumn {
+    /// The access token's expiry, companies without a token last (the default).
+    #[default]
+    AccessExpiry,
+    /// The refresh token's expiry: when a new Connect ANAF will be needed at the latest.
+    RefreshExpiry,
+    /// Numerically: shorter CIFs first, then by digits.
+    Cif,
+    /// The name, or the CIF where there is none, case-insensitively.
+    Name,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 4] = [
+        SortColumn::AccessExpiry,
+        SortColumn::RefreshExpiry,
+        SortColumn::Cif,
+        SortColumn::Name,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SortColumn::AccessExpiry => "expires",
+            SortColumn::RefreshExpiry => "reconnect",
+            SortColumn::Cif => "cif",
+            SortColumn::Name => "name",
+        }
+    }
+}
+
+/// How a list is sorted: `?sort=name` ascending, `?sort=-name` descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListSort {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
+impl ListSort {
+    /// `None` for anything but a known column, with an optional leading `-`.
+    pub fn parse(raw: &str) -> Option<ListSort> {
+        let (descending, code) = match raw.strip_prefix('-') {
+            Some(code) => (true, code),
+            None => (false, raw),
+        };
+        let column = SortColumn::ALL.into_iter().find(|c| c.code() == code)?;
+        Some(ListSort { column, descending })
+    }
+
+    pub fn code(self) -> String {
+        format!(
+            "{}{}",
+            if self.descending { "-" } else { "" },
+            self.column.code()
+        )
+    }
 }
 
 impl CompanyQuery {
@@ -257,6 +324,7 @@ impl CompanyQuery {
             search,
             status: None,
             with_token_only: false,
+            sort: ListSort::default(),
             offset: 0,
             limit: i64::MAX,
         }
@@ -361,9 +429,47 @@ macro_rules! filter_companies {
     }};
 }
 
-/// A page of the companies `user_id` is a member of, soonest-expiring token first and companies
-/// without a token last, and how many match in all: two indexed queries whatever the number of
-/// companies or the page.
+/// Orders a boxed query over `companies` left-joined with `anaf_tokens` by a `ListSort`; ties by
+/// CIF, then by id, so that pages never overlap. Companies without a token (or without the date)
+/// come last whichever the direction.
+macro_rules! sort_companies {
+    ($q:expr, $sort:expr) => {{
+        let sort: ListSort = $sort;
+        let q = $q;
+        let descending = sort.descending;
+        let display_name = || lower(coalesce(companies::name, companies::cif));
+        let q = match sort.column {
+            SortColumn::AccessExpiry if descending => q.order_by((
+                anaf_tokens::id.is_null(),
+                anaf_tokens::access_expires_at.desc(),
+            )),
+            SortColumn::AccessExpiry => q.order_by((
+                anaf_tokens::id.is_null(),
+                anaf_tokens::access_expires_at.asc(),
+            )),
+            SortColumn::RefreshExpiry if descending => q.order_by((
+                anaf_tokens::refresh_expires_at.is_null(),
+                anaf_tokens::refresh_expires_at.desc(),
+            )),
+            SortColumn::RefreshExpiry => q.order_by((
+                anaf_tokens::refresh_expires_at.is_null(),
+                anaf_tokens::refresh_expires_at.asc(),
+            )),
+            SortColumn::Cif if descending => {
+                q.order_by((length(companies::cif).desc(), companies::cif.desc()))
+            }
+            SortColumn::Cif => q.order_by((length(companies::cif).asc(), companies::cif.asc())),
+            SortColumn::Name if descending => q.order_by(display_name().desc()),
+            SortColumn::Name => q.order_by(display_name().asc()),
+        };
+        q.then_order_by(companies::cif.asc())
+            .then_order_by(companies::id.asc())
+    }};
+}
+
+/// A page of the companies `user_id` is a member of, in the query's order (by default the
+/// soonest-expiring token first and companies without a token last), and how many match in all:
+/// two indexed queries whatever the number of companies or the page.
 pub fn page_for_member(
     conn: &mut DbConnection,
     user_id: i64,
@@ -380,12 +486,7 @@ pub fn page_for_member(
     let total: i64 = filter_companies!(base(), query, at)
         .count()
         .get_result(conn)?;
-    let rows = filter_companies!(base(), query, at)
-        .order((
-            anaf_tokens::id.is_null(),
-            anaf_tokens::access_expires_at.asc(),
-            companies::cif.asc(),
-        ))
+    let rows = sort_companies!(filter_companies!(base(), query, at), query.sort)
         .offset(query.offset)
         .limit(query.limit)
         .select((
@@ -428,7 +529,7 @@ pub fn status_counts_for_member(
 pub type CompanyWithToken = (Company, Option<TokenMeta>);
 
 /// A page of every company on the platform with its token (the support area, where the search
-/// also matches members' emails), soonest-expiring first, and the total count.
+/// also matches members' emails), in the query's order, and the total count.
 pub fn list(
     conn: &mut DbConnection,
     query: &CompanyQuery,
@@ -460,13 +561,8 @@ pub fn list(
         filter_companies!(q, &rest, at)
     };
     let total: i64 = base().count().get_result(conn)?;
-    let rows = base()
+    let rows = sort_companies!(base(), query.sort)
         .select((Company::as_select(), Option::<TokenMeta>::as_select()))
-        .order((
-            anaf_tokens::id.is_null(),
-            anaf_tokens::access_expires_at.asc(),
-            companies::cif.asc(),
-        ))
         .offset(query.offset)
         .limit(query.limit)
         .load(conn)?;

@@ -27,6 +27,7 @@ pub struct TokenMeta {
     pub issued_at: Option<NaiveDateTime>,
     pub certificate_serial: Option<String>,
     pub certificate_issuer: Option<String>,
+    pub certificate_holder: Option<String>,
     #[diesel(column_name = status)]
     pub state: TokenState,
     pub rights: Rights,
@@ -118,6 +119,8 @@ pub struct SealedPair {
     pub reconnect_by: Option<NaiveDateTime>,
     pub certificate_serial: Option<String>,
     pub certificate_issuer: Option<String>,
+    #[serde(default)]
+    pub certificate_holder: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -130,12 +133,12 @@ struct NewToken<'a> {
     issued_at: Option<NaiveDateTime>,
     certificate_serial: Option<&'a str>,
     certificate_issuer: Option<&'a str>,
+    certificate_holder: Option<&'a str>,
     status: TokenState,
     rights: Rights,
     source: &'a str,
     created_by: Option<i64>,
     created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
     has_refresh_token: bool,
     refresh_due_at: NaiveDateTime,
     reconnect_from: Option<NaiveDateTime>,
@@ -211,12 +214,12 @@ pub fn replace_for_company(
                 issued_at: pair.issued_at,
                 certificate_serial: pair.certificate_serial.as_deref(),
                 certificate_issuer: pair.certificate_issuer.as_deref(),
+                certificate_holder: pair.certificate_holder.as_deref(),
                 status: TokenState::Active,
                 rights: Rights::Unknown,
                 source,
                 created_by,
                 created_at: at,
-                updated_at: at,
                 has_refresh_token: pair.refresh_token_ciphertext.is_some(),
                 refresh_due_at: pair.refresh_due_at,
                 reconnect_from: pair.reconnect_from,
@@ -445,7 +448,6 @@ pub fn save_refreshed(
     obtained_at: NaiveDateTime,
 ) -> QueryResult<usize> {
     write_transaction(conn, |conn| {
-        let at = now();
         let updated = diesel::update(
             anaf_tokens::table.find(id).filter(
                 anaf_tokens::last_refreshed_at
@@ -458,6 +460,11 @@ pub fn save_refreshed(
             anaf_tokens::access_expires_at.eq(pair.access_expires_at),
             anaf_tokens::refresh_expires_at.eq(pair.refresh_expires_at),
             anaf_tokens::issued_at.eq(pair.issued_at),
+            // The same certificate: a holder's name is filled in (tokens saved before names were
+            // read), never erased by an opaque pair.
+            pair.certificate_holder
+                .as_deref()
+                .map(|holder| anaf_tokens::certificate_holder.eq(holder)),
             anaf_tokens::has_refresh_token.eq(pair.refresh_token_ciphertext.is_some()),
             anaf_tokens::refresh_due_at.eq(pair.refresh_due_at),
             anaf_tokens::reconnect_from.eq(pair.reconnect_from),
@@ -473,7 +480,6 @@ pub fn save_refreshed(
             anaf_tokens::failed_attempts.eq(0),
             anaf_tokens::refresh_failing.eq(false),
             anaf_tokens::failure_noted_at.eq(None::<NaiveDateTime>),
-            anaf_tokens::updated_at.eq(at),
         ))
         .execute(conn)?;
         if updated == 1 {
@@ -586,7 +592,6 @@ fn update_after_failure(
         anaf_tokens::last_error.eq(Some(error)),
         anaf_tokens::last_error_at.eq(Some(at)),
         anaf_tokens::refreshing_until.eq(None::<NaiveDateTime>),
-        anaf_tokens::updated_at.eq(at),
     );
     match after {
         AfterFailure::Reconnect => diesel::update(target)
@@ -707,7 +712,6 @@ pub fn record_rights(
                 anaf_tokens::rights_detail.eq(detail),
                 anaf_tokens::rights_checked_at.eq(Some(at)),
                 anaf_tokens::rights_probe_due_at.eq(Some(next_probe_at)),
-                anaf_tokens::updated_at.eq(at),
             ))
             .execute(conn)?;
         if let Some((company_id, previous, checked_at)) = before

@@ -1,0 +1,2 @@
+ALTER TABLE anaf_tokens ADD COLUMN updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP;
+ALTER TABLE anaf_tokens DROP COLUMN certificate_holder;
