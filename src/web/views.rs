@@ -56,7 +56,8 @@ pub struct TokenRowView<'a> {
     pub rights_detail: Option<&'a str>,
     /// When ANAF last answered a rights probe, in words.
     pub rights_checked: Option<String>,
-    pub last_error: Option<&'a str>,
+    /// ANAF's (or the network's) last error, quoted as it came: "ANAF said: “…”".
+    pub last_error: Option<String>,
     /// What the refresh engine is doing about it (`data-refresh`), and that in words.
     pub refresh_code: &'static str,
     pub refresh_note: Option<String>,
@@ -115,7 +116,9 @@ impl<'a> TokenRowView<'a> {
             rights_checked: token
                 .and_then(|tk| tk.rights_checked_at)
                 .map(|at| t.format("rights-checked_at", &[("at", t.local_date_time(at).into())])),
-            last_error: token.and_then(|tk| tk.last_error.as_deref()),
+            last_error: token
+                .and_then(|tk| tk.last_error.clone())
+                .map(|text| t.format("diagnosis-anaf_said", &[("text", text.into())])),
             refresh_code: refresh.map_or("stopped", |r| r.code()),
             refresh_note: refresh.and_then(|r| refresh_note(r, t)),
             has_refresh_token: token.is_some_and(|tk| tk.has_refresh_token),

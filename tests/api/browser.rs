@@ -401,3 +401,263 @@ async fn journey(client: &Client, address: &str) -> Result<(), String> {
     );
     Ok(())
 }
+
+/// An accountant's and a support person's walk: 30 CIFs pasted, two companies in trouble, the
+/// dashboard on a phone opening on those two with the button that fixes each, and support
+/// reading why one client's e-Factura does not work. Every main page is seen at 1366 px and at
+/// 390 px (no sideways scrolling, no English on a Romanian page), and saved with
+/// `ANAF_PORTAL_SCREENSHOTS=DIR`.
+#[tokio::test]
+async fn an_accountant_and_support_walk_the_portal_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    // The platform's first account (its administrator) and a support person, over HTTP.
+    app.register_logged_in("admin@portal.ro").await;
+    crate::roles::make_support(&app, "suport@portal.ro").await;
+    let client = browser(&driver).await;
+    let result = accountant_walk(&client, &app).await;
+    let _ = client.close().await;
+    result.unwrap();
+}
+
+/// The 30 lines an accountant pastes: 27 companies, a wrong check digit, a line pasted twice
+/// and something that is no CIF.
+fn thirty_lines() -> String {
+    let mut lines = vec![
+        "RO 18547290, Alfa Contabil SRL".to_owned(),
+        "22732040, Beta Client SRL".to_owned(),
+    ];
+    lines.extend((0..25).map(|i| {
+        let cif = crate::notifications::cif_from(6_200_000 + i * 53);
+        format!("{cif}, Client {i:02} SRL")
+    }));
+    lines.push("18547291".to_owned());
+    lines.push("22732040".to_owned());
+    lines.push("RO12A".to_owned());
+    lines.join("\n")
+}
+
+async fn goto(client: &Client, address: &str, path: &str) -> Result<(), String> {
+    client
+        .goto(&format!("{address}{path}"))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Sees `path` at 1366 px and at 390 px: saves both, and checks that the phone does not scroll
+/// sideways and that the Romanian page holds no English message of the catalog.
+async fn at_both_widths(
+    client: &Client,
+    address: &str,
+    path: &str,
+    name: &str,
+) -> Result<(), String> {
+    let english = crate::roles::english_only_messages();
+    for (width, height) in [(1366, 900), (390, 844)] {
+        client
+            .set_window_size(width, height)
+            .await
+            .map_err(|e| e.to_string())?;
+        goto(client, address, path).await?;
+        screenshot(client, &format!("{name}-{width}")).await;
+        let fits = client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth]",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let (scroll, inner) = (fits[0].as_i64().unwrap_or(0), fits[1].as_i64().unwrap_or(0));
+        if !(inner > 0 && scroll <= inner) {
+            return Err(format!(
+                "{path} scrolls sideways at {width} px: {scroll} > {inner}"
+            ));
+        }
+        let text = body_text(client).await;
+        if let Some(leak) = english.iter().find(|m| text.contains(m.as_str())) {
+            return Err(format!("{path} in Romanian shows English: «{leak}»"));
+        }
+    }
+    client
+        .set_window_size(1366, 900)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The company id in the first link to a company whose row or card says `text`.
+async fn company_link(client: &Client, text: &str) -> Result<String, String> {
+    let links = client
+        .find_all(Locator::Css("a[href^='/companies/']"))
+        .await
+        .map_err(|e| e.to_string())?;
+    for link in links {
+        if link.text().await.map_err(|e| e.to_string())? == text {
+            return link
+                .attr("href")
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| "a link without href".to_owned());
+        }
+    }
+    Err(format!("no link to {text}"))
+}
+
+async fn accountant_walk(client: &Client, app: &crate::helpers::TestApp) -> Result<(), String> {
+    let address = app.address.as_str();
+    goto(client, address, "/register").await?;
+    click(client, ".lang-switch button[value=ro]").await;
+    fill(client, "#email", "contabil@firma.ro").await;
+    fill(client, "#password", STRONG_PASSWORD).await;
+    fill(client, "#password_confirm", STRONG_PASSWORD).await;
+    click(client, "form[action='/register'] button[type=submit]").await;
+
+    // 30 lines pasted: a result that reads as one.
+    client
+        .find(Locator::Css("#bulk summary"))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    fill(client, "#cifs", &thirty_lines()).await;
+    click(client, "form[action='/companies/bulk'] button[type=submit]").await;
+    let summary = client
+        .find(Locator::Css(".bulk-summary"))
+        .await
+        .map_err(|e| format!("a summary: {e}"))?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    assert_eq!(summary, "27 adăugate · 3 respinse");
+    let boxed = client
+        .find(Locator::Css("#cifs"))
+        .await
+        .map_err(|e| e.to_string())?
+        .prop("value")
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    assert_eq!(
+        boxed, "18547291\n22732040\nRO12A",
+        "only the rejected lines stay"
+    );
+    screenshot(client, "accountant-bulk-result").await;
+
+    // Alfa: connected, then ANAF refuses its refresh token. Beta: a certificate without rights.
+    let alfa = company_link(client, "Alfa Contabil SRL").await?;
+    let beta = company_link(client, "Beta Client SRL").await?;
+    goto(client, address, &alfa).await?;
+    click(client, "form[action$='/connect'] button[type=submit]").await;
+    click(client, "button[type=submit]").await;
+    app.sim_post("clock", serde_json::json!({"advance_days": 400}))
+        .await;
+    click(client, "form[action$='/refresh'] button[type=submit]").await;
+    app.sim_post("clock", serde_json::json!({"offset_seconds": 0}))
+        .await;
+    goto(client, address, &beta).await?;
+    click(client, "form[action$='/connect'] button[type=submit]").await;
+    client
+        .find(Locator::Css("#cert-2"))
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    click(client, "button[type=submit]").await;
+
+    // On a phone the dashboard opens on those two, most urgent first, each with its fix.
+    client
+        .set_window_size(390, 844)
+        .await
+        .map_err(|e| e.to_string())?;
+    goto(client, address, "/").await?;
+    screenshot(client, "accountant-phone-dashboard").await;
+    let rows = client
+        .find_all(Locator::Css("#attention li"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut seen = Vec::new();
+    for row in &rows {
+        let kind = row
+            .attr("data-attention")
+            .await
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        let button = row
+            .find(Locator::Css("button.primary"))
+            .await
+            .map_err(|e| format!("{kind}: no button: {e}"))?;
+        assert!(
+            button.is_displayed().await.map_err(|e| e.to_string())?,
+            "{kind}: the button shows on a phone"
+        );
+        seen.push((kind, button.text().await.map_err(|e| e.to_string())?));
+    }
+    assert_eq!(
+        seen,
+        [
+            ("reconnect_needed".to_owned(), "Reconectare ANAF".to_owned()),
+            ("no_rights".to_owned(), "Reîmprospătează".to_owned()),
+        ]
+    );
+    // Both fixes are on the first screen, without scrolling.
+    let bottoms = client
+        .execute(
+            "return [window.innerHeight, ...[...document.querySelectorAll('#attention li \
+             button.primary')].map((b) => b.getBoundingClientRect().bottom)]",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let bottoms: Vec<f64> = serde_json::from_value(bottoms).map_err(|e| e.to_string())?;
+    assert!(
+        bottoms.len() == 3 && bottoms[1..].iter().all(|b| *b <= bottoms[0]),
+        "the two buttons show on the first screen: {bottoms:?}"
+    );
+
+    let members = format!("{alfa}/members");
+    for (path, name) in [
+        ("/", "dashboard"),
+        ("/?sort=name&per=50", "dashboard-sorted"),
+        ("/tokens", "tokens"),
+        (alfa.as_str(), "company-reconnect-needed"),
+        (beta.as_str(), "company-no-rights"),
+        (members.as_str(), "members"),
+        ("/members/invite", "invite-many"),
+        ("/notifications", "notifications"),
+        ("/settings/notifications", "settings-notifications"),
+        ("/settings/api-keys", "settings-api-keys"),
+    ] {
+        at_both_widths(client, address, path, &format!("accountant-{name}")).await?;
+    }
+
+    // Support reads in one block why Alfa's e-Factura does not work and what the client must do.
+    click(client, "form[action='/logout'] button").await;
+    goto(client, address, "/login").await?;
+    fill(client, "#email", "suport@portal.ro").await;
+    fill(client, "#password", STRONG_PASSWORD).await;
+    click(client, "form[action='/login'] button[type=submit]").await;
+    let alfa_support = alfa.replace("/companies/", "/support/companies/");
+    goto(client, address, &alfa_support).await?;
+    let block = client
+        .find(Locator::Css("#diagnosis"))
+        .await
+        .map_err(|e| format!("the explanation block: {e}"))?;
+    let text = block.text().await.map_err(|e| e.to_string())?;
+    assert!(
+        text.contains("e-Factura nu funcționează pentru această firmă")
+            && text.contains("Conectați din nou ANAF cu certificatul")
+            && text.contains("POPESCU ION"),
+        "{text}"
+    );
+    for (path, name) in [
+        ("/support", "support"),
+        (alfa_support.as_str(), "support-company"),
+        ("/support/lifecycle", "support-lifecycle"),
+    ] {
+        at_both_widths(client, address, path, &format!("support-{name}")).await?;
+    }
+    Ok(())
+}

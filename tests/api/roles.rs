@@ -1091,7 +1091,7 @@ async fn api_key(app: &TestApp, user: i64) -> (i64, String) {
 
 /// Every simple message of the English catalog (no variables, long enough to be a sentence or a
 /// label of its own) that the Romanian catalog says differently.
-fn english_only_messages() -> Vec<String> {
+pub(crate) fn english_only_messages() -> Vec<String> {
     let read = |lang: &str| -> std::collections::BTreeMap<String, String> {
         let path = format!("{}/locales/{lang}/portal.ftl", env!("CARGO_MANIFEST_DIR"));
         std::fs::read_to_string(path)
