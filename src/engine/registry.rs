@@ -12,9 +12,9 @@ use std::time::Duration;
 use chrono::{NaiveDateTime, TimeDelta, Timelike};
 use tokio::sync::{Notify, watch};
 
-use crate::anaf::registry::{MAX_PER_CALL, RegistryAnswer, RegistryClient};
+use crate::anaf::registry::{MAX_PER_CALL, RegistryClient};
 use crate::db::Db;
-use crate::db::models::company_registry::{self, Answer};
+use crate::db::models::company_registry;
 use crate::db::models::{call_counts, now};
 use crate::db::write_transaction;
 use crate::domain::Cif;
@@ -107,17 +107,8 @@ impl NameLookups {
                                     .ok()
                                     .and_then(|cif| answers.get(&cif).cloned());
                                 match answer {
-                                    Some(RegistryAnswer::Found { name, address }) => {
-                                        let found = Answer::Found { name, address };
-                                        company_registry::record_answer(conn, &c.cif, &found, at)?;
-                                    }
-                                    Some(RegistryAnswer::NotFound) => {
-                                        company_registry::record_answer(
-                                            conn,
-                                            &c.cif,
-                                            &Answer::NotFound,
-                                            at,
-                                        )?;
+                                    Some(answer) => {
+                                        company_registry::record_answer(conn, &c.cif, &answer, at)?;
                                     }
                                     // Left out of ANAF's answer: asked again later.
                                     None => {

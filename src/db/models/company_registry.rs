@@ -7,6 +7,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
+use crate::anaf::registry::RegistryAnswer;
 use crate::db::models::audit;
 use crate::db::schema::{companies, company_registry};
 use crate::db::{DbConnection, write_transaction};
@@ -91,23 +92,18 @@ pub fn claim_due(
     })
 }
 
-/// What ANAF said about one CIF.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
-    Found { name: String, address: String },
-    NotFound,
-}
-
 /// Stores ANAF's answer about `cif` and releases its claim.
 pub fn record_answer(
     conn: &mut DbConnection,
     cif: &str,
-    answer: &Answer,
+    answer: &RegistryAnswer,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     let (found, name, address) = match answer {
-        Answer::Found { name, address } => (true, Some(name.as_str()), Some(address.as_str())),
-        Answer::NotFound => (false, None, None),
+        RegistryAnswer::Found { name, address } => {
+            (true, Some(name.as_str()), Some(address.as_str()))
+        }
+        RegistryAnswer::NotFound => (false, None, None),
     };
     diesel::update(company_registry::table.find(cif))
         .set((
