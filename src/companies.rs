@@ -2,6 +2,9 @@
 //! their answers, and who may see and act on them. Every change is audited here.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
 
 use crate::audit::AuditLog;
 use crate::db::models::companies::{self, Company, CreateCompanyError, MembershipError};
@@ -79,20 +82,78 @@ fn parse_line(line: &str) -> (Result<Cif, CifProblem>, Option<String>) {
     )
 }
 
-/// Company names are kept to 200 characters.
+/// Company names are kept to `NAME_LIMIT` characters.
 fn clip_name(name: &str) -> String {
-    name.trim().chars().take(200).collect()
+    name.trim().chars().take(NAME_LIMIT).collect()
 }
 
 #[derive(Clone)]
 pub struct CompanyService {
     db: Db,
     audit: AuditLog,
+    /// Wakes this instance's company name lookups (`engine::registry`) when CIFs were queued.
+    lookups: Arc<Notify>,
 }
 
+/// Why a typed company name was refused; each maps to one catalog message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NameProblem {
+    #[error("the name is empty")]
+    Empty,
+    #[error("the name is longer than 200 characters")]
+    TooLong,
+    #[error("the name holds control characters")]
+    ControlCharacters,
+}
+
+impl NameProblem {
+    pub fn message_key(self) -> &'static str {
+        match self {
+            NameProblem::Empty => "company-name_empty",
+            NameProblem::TooLong => "company-name_too_long",
+            NameProblem::ControlCharacters => "company-name_control",
+        }
+    }
+}
+
+/// A name as a person typed it, trimmed and with inner runs of spaces kept as typed.
+pub fn parse_name(raw: &str) -> Result<String, NameProblem> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(NameProblem::Empty);
+    }
+    if name.chars().count() > NAME_LIMIT {
+        return Err(NameProblem::TooLong);
+    }
+    if name.chars().any(char::is_control) {
+        return Err(NameProblem::ControlCharacters);
+    }
+    Ok(name.to_owned())
+}
+
+/// Company names are kept to this many characters.
+pub const NAME_LIMIT: usize = 200;
+
 impl CompanyService {
-    pub fn new(db: Db, audit: AuditLog) -> CompanyService {
-        CompanyService { db, audit }
+    pub fn new(db: Db, audit: AuditLog, lookups: Arc<Notify>) -> CompanyService {
+        CompanyService { db, audit, lookups }
+    }
+
+    /// Sets the company's name (a company admin typed it). Audited.
+    pub async fn rename(&self, actor: &Actor, company_id: i64, name: String) -> anyhow::Result<()> {
+        let detail = name.clone();
+        self.db
+            .run(move |conn| Ok(companies::rename(conn, company_id, &name)?))
+            .await?;
+        self.audit
+            .record(
+                actor,
+                AuditEvent::success(AuditAction::CompanyRenamed)
+                    .company(company_id)
+                    .detail(detail),
+            )
+            .await;
+        Ok(())
     }
 
     /// Adds a company; `user_id` becomes its company admin.
@@ -116,6 +177,8 @@ impl CompanyService {
             })
             .await?;
         if let Ok(company) = &created {
+            // Its name (when none was typed) and address come from ANAF's registry, later.
+            self.lookups.notify_one();
             self.audit
                 .record(
                     actor,
@@ -181,6 +244,7 @@ impl CompanyService {
             })
             .await?;
         if report.added() > 0 {
+            self.lookups.notify_one();
             self.audit
                 .record(
                     actor,

@@ -168,6 +168,11 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_API_URL", default_value = "https://api.anaf.ro")]
     pub anaf_api_url: String,
 
+    /// ANAF's public company registry (company names and addresses from a CIF). Default:
+    /// https://webservicesp.anaf.ro; in sandbox mode, the built-in simulator.
+    #[arg(long, env = "ANAF_REGISTRY_URL")]
+    pub anaf_registry_url: Option<String>,
+
     /// e-Factura environment the SPV rights probe asks: `test` or `prod`.
     #[arg(long, env = "ANAF_EFACTURA_ENVIRONMENT", default_value = "prod")]
     pub anaf_efactura_environment: String,
@@ -218,6 +223,8 @@ pub struct AnafSettings {
     pub scope: Option<String>,
     pub refresh_timeout: Duration,
     pub api_url: Url,
+    /// `None`: ANAF's own (`REGISTRY_URL`), or the simulator in sandbox mode.
+    pub registry_url: Option<Url>,
     pub environment: EfacturaEnvironment,
     pub jwt_public_key_pem: Option<String>,
     pub pkce: bool,
@@ -501,6 +508,12 @@ fn notification_settings(args: &ServeArgs) -> Result<NotificationSettings, Confi
 fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
     let oauth_url = parse_http_url("ANAF_OAUTH_URL", &args.anaf_oauth_url)?;
     let api_url = parse_http_url("ANAF_API_URL", &args.anaf_api_url)?;
+    let registry_url = args
+        .anaf_registry_url
+        .as_deref()
+        .filter(|raw| !raw.trim().is_empty())
+        .map(|raw| parse_http_url("ANAF_REGISTRY_URL", raw))
+        .transpose()?;
     let redirect_uri = args
         .anaf_redirect_uri
         .as_deref()
@@ -577,6 +590,7 @@ fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
             .map(str::to_owned),
         refresh_timeout: parse_duration("ANAF_PORTAL_REFRESH_TIMEOUT", &args.refresh_timeout)?,
         api_url,
+        registry_url,
         environment,
         jwt_public_key_pem,
         pkce: parse_bool("ANAF_OAUTH_PKCE", &args.anaf_oauth_pkce)?,
@@ -587,6 +601,9 @@ fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
         )?,
     })
 }
+
+/// ANAF's public company registry.
+pub const REGISTRY_URL: &str = "https://webservicesp.anaf.ro";
 
 /// A whole number above zero.
 fn parse_positive(variable: &'static str, raw: &str) -> Result<u32, ConfigError> {

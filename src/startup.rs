@@ -19,6 +19,7 @@ use anaf_simulator::{RegisteredClient, Simulator, SimulatorSettings};
 
 use crate::anaf::client::{AnafClient, AnafEndpoints};
 use crate::anaf::jwt::JwtReader;
+use crate::anaf::registry::RegistryClient;
 use crate::app::AppState;
 use crate::audit::AuditLog;
 use crate::auth::Passwords;
@@ -30,6 +31,7 @@ use crate::db::Db;
 use crate::db::models::{call_counts, engine_instances, login_failures, now, sessions};
 use crate::engine::RefreshEngine;
 use crate::engine::budget::AnafBudget;
+use crate::engine::registry::NameLookups;
 use crate::notify::mail::{MailComposer, Mailer};
 use crate::notify::{Email, Notifier};
 use crate::secrets::MasterKey;
@@ -42,9 +44,9 @@ use crate::webhooks::{WebhookSender, WebhookService};
 pub struct Application {
     db: Db,
     tokens: TokenService,
-    /// The refresh engine and the notifier, unless this instance is web-only
-    /// (`ANAF_PORTAL_WORKER=off`).
-    engine: Option<(RefreshEngine, Notifier)>,
+    /// The refresh engine, the notifier and the company name lookups, unless this instance is
+    /// web-only (`ANAF_PORTAL_WORKER=off`).
+    engine: Option<Background>,
     port: u16,
     base_url: Url,
     server: Server,
@@ -77,6 +79,7 @@ impl Application {
         let tokens = open_tokens(&config, &master_key, &db, anaf_endpoints, jwt_key).await?;
         let audit = tokens.audit().clone();
         let engine_wake = Arc::new(tokio::sync::Notify::new());
+        let lookups_wake = Arc::new(tokio::sync::Notify::new());
         crate::metrics::install();
         let email = email_settings(&config)?;
         let composer = MailComposer::new(base_url.clone());
@@ -102,7 +105,7 @@ impl Application {
             trust_proxy: config.trust_proxy,
             request_body_timeout: config.request_body_timeout,
             tokens: tokens.clone(),
-            companies: CompanyService::new(db.clone(), audit.clone()),
+            companies: CompanyService::new(db.clone(), audit.clone(), lookups_wake.clone()),
             audit,
             pkce: config.anaf.pkce,
             engine_wake: engine_wake.clone(),
@@ -207,16 +210,17 @@ impl Application {
             "anaf-portal listening"
         );
         let engine = match config.engine.enabled {
-            true => Some((
-                RefreshEngine::new(tokens.clone(), config.engine.tick, engine_wake.clone()),
-                Notifier::new(
+            true => Some(Background {
+                engine: RefreshEngine::new(tokens.clone(), config.engine.tick, engine_wake.clone()),
+                notifier: Notifier::new(
                     db.clone(),
                     config.engine.tick,
                     composer,
                     email,
                     WebhookSender::new(db.clone(), tokens.vault().clone(), allow_private)?,
                 ),
-            )),
+                names: name_lookups(&config, &db, &tokens, lookups_wake)?,
+            }),
             false => None,
         };
         Ok(Application {
@@ -248,9 +252,10 @@ impl Application {
     /// dropped on the floor.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_engine, engine_stops) = tokio::sync::watch::channel(false);
-        let engine = self.engine.map(|(engine, notifier)| {
-            tokio::spawn(notifier.run(engine_stops.clone()));
-            tokio::spawn(engine.run(engine_stops))
+        let engine = self.engine.map(|background| {
+            tokio::spawn(background.notifier.run(engine_stops.clone()));
+            tokio::spawn(background.names.run(engine_stops.clone()));
+            tokio::spawn(background.engine.run(engine_stops))
         });
         let handle = self.server.handle();
         let mut server = self.server;
@@ -275,11 +280,36 @@ impl Application {
     }
 }
 
+/// An instance's background work: the refresh engine, the notifier, the company name lookups.
+struct Background {
+    engine: RefreshEngine,
+    notifier: Notifier,
+    names: NameLookups,
+}
+
+/// The company name lookups over this configuration's registry (`wake`: companies were added in
+/// this instance).
+fn name_lookups(
+    config: &Config,
+    db: &Db,
+    tokens: &TokenService,
+    wake: Arc<tokio::sync::Notify>,
+) -> anyhow::Result<NameLookups> {
+    let client = RegistryClient::new(&tokens.anaf().endpoints().registry_url, config.anaf.timeout)?;
+    Ok(NameLookups::new(
+        db.clone(),
+        client,
+        config.engine.tick,
+        wake,
+    ))
+}
+
 /// The refresh engine without the web server (`anaf-portal worker`).
 pub struct Worker {
     tokens: TokenService,
     engine: RefreshEngine,
     notifier: Notifier,
+    names: NameLookups,
 }
 
 impl Worker {
@@ -311,6 +341,7 @@ impl Worker {
             tokens.vault().clone(),
             config.notifications.webhook_allow_private,
         )?;
+        let names = name_lookups(&config, &db, &tokens, Arc::default())?;
         let notifier = Notifier::new(
             db,
             config.engine.tick,
@@ -322,6 +353,7 @@ impl Worker {
             tokens,
             engine,
             notifier,
+            names,
         })
     }
 
@@ -329,6 +361,7 @@ impl Worker {
     pub async fn run_until_stopped(self) {
         let (stop, stops) = tokio::sync::watch::channel(false);
         tokio::spawn(self.notifier.run(stops.clone()));
+        tokio::spawn(self.names.run(stops.clone()));
         let engine = tokio::spawn(self.engine.run(stops));
         stop_requested().await;
         tracing::info!("stopping: no new claims; finishing refreshes in flight");
@@ -424,19 +457,23 @@ fn anaf_wiring(
         None => base_url.join("anaf/callback")?,
     };
     let common =
-        |client_id: String, client_secret, browser: Url, server: Url, api: Url| AnafEndpoints {
-            browser_oauth_url: browser,
-            server_oauth_url: server,
-            api_url: api,
-            client_id,
-            client_secret,
-            redirect_uri: redirect_uri.clone(),
-            issuer: config.anaf.issuer.clone(),
-            scope: config.anaf.scope.clone(),
-            refresh_timeout: config.anaf.refresh_timeout,
-            environment: config.anaf.environment,
-            pkce: config.anaf.pkce,
-            timeout: config.anaf.timeout,
+        |client_id: String, client_secret, browser: Url, server: Url, api: Url, registry: Url| {
+            AnafEndpoints {
+                browser_oauth_url: browser,
+                server_oauth_url: server,
+                api_url: api,
+                // Set explicitly, it wins even in sandbox mode (a test's standalone simulator).
+                registry_url: config.anaf.registry_url.clone().unwrap_or(registry),
+                client_id,
+                client_secret,
+                redirect_uri: redirect_uri.clone(),
+                issuer: config.anaf.issuer.clone(),
+                scope: config.anaf.scope.clone(),
+                refresh_timeout: config.anaf.refresh_timeout,
+                environment: config.anaf.environment,
+                pkce: config.anaf.pkce,
+                timeout: config.anaf.timeout,
+            }
         };
     match &config.anaf.credentials {
         Some(credentials) => Ok((
@@ -446,6 +483,7 @@ fn anaf_wiring(
                 config.anaf.oauth_url.clone(),
                 config.anaf.oauth_url.clone(),
                 config.anaf.api_url.clone(),
+                Url::parse(crate::config::REGISTRY_URL)?,
             ),
             config.anaf.jwt_public_key_pem.clone(),
             None,
@@ -479,6 +517,7 @@ fn anaf_wiring(
                     SecretString::from(client_secret),
                     browser_base.join("anaf-oauth2/v1")?,
                     server_base.join("anaf-oauth2/v1")?,
+                    server_base.clone(),
                     server_base,
                 ),
                 // In the sandbox the simulator's signatures are always verified.
@@ -516,7 +555,8 @@ fn csp_form_action(config: &Config) -> String {
 }
 
 /// Deletes expired sessions, stale login failures, call counts older than two days (the
-/// budget's minutes, the rights probes' days; the background's seconds after ten minutes) and
+/// budget's minutes, the rights probes' days; the background's and the registry's seconds after
+/// ten minutes) and
 /// engines silent for a day, every few minutes.
 fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
     let absolute = chrono::TimeDelta::from_std(absolute).unwrap_or(chrono::TimeDelta::MAX);
@@ -540,11 +580,13 @@ fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
                             .unwrap_or(chrono::NaiveDateTime::MIN),
                     )?;
                     call_counts::delete_before(conn, None, at - chrono::TimeDelta::days(2))?;
-                    call_counts::delete_before(
-                        conn,
-                        Some(call_counts::ANAF_BACKGROUND),
-                        at - chrono::TimeDelta::minutes(10),
-                    )?;
+                    for per_second in [call_counts::ANAF_BACKGROUND, call_counts::ANAF_REGISTRY] {
+                        call_counts::delete_before(
+                            conn,
+                            Some(per_second),
+                            at - chrono::TimeDelta::minutes(10),
+                        )?;
+                    }
                     engine_instances::delete_silent_since(conn, at - chrono::TimeDelta::days(1))?;
                     Ok(gone)
                 })

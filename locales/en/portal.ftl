@@ -300,7 +300,7 @@ filter-reconnect_needed = Reconnect needed
 filter-no_rights = No SPV rights
 bulk-title = Add many companies at once
 bulk-label = CIFs, one per line
-bulk-hint = Optionally a name after a comma: RO18547290, Firma SRL. At most 500 lines.
+bulk-hint = Optionally a name after a comma: RO18547290, Firma SRL; without one, the name comes from ANAF's public registry. At most 500 lines.
 bulk-submit = Add all
 bulk-summary = { $added } added · { $rejected } rejected
 bulk-already_yours = already in your list
@@ -635,3 +635,18 @@ history-detail-role_changed = { $who } is now { $role }
 history-detail-invited = { $who } as { $role }
 history-detail-removed = { $who } removed
 history-detail-accepted = { $who } accepted the invitation as { $role }
+
+# Company names and addresses from ANAF's public registry; a company admin may type the name.
+company-address = Address
+company-name_title = Company name
+company-name_hint = When ANAF's public registry knows the CIF, it fills in the name and address. A name typed here is never replaced.
+company-save_name = Save name
+company-renamed = Name saved.
+company-name_empty = Type the company's name.
+company-name_too_long = A company name has at most 200 characters.
+company-name_control = A company name cannot contain line breaks or control characters.
+company-lookup_pending = Looking the name up in ANAF's public registry…
+company-lookup_not_found = ANAF's public registry has no company with this CIF; a company admin can type its name.
+company-lookup_failing = ANAF's public registry did not answer; it is asked again at { $at }. Meanwhile a company admin can type the name.
+history-company_renamed = Name changed
+history-company_name_from_registry = Name filled in from ANAF's registry

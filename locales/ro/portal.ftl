@@ -305,7 +305,7 @@ filter-reconnect_needed = Necesită reconectare
 filter-no_rights = Fără drepturi SPV
 bulk-title = Adaugă mai multe firme deodată
 bulk-label = CIF-uri, câte unul pe rând
-bulk-hint = Opțional o denumire după virgulă: RO18547290, Firma SRL. Cel mult 500 de rânduri.
+bulk-hint = Opțional o denumire după virgulă: RO18547290, Firma SRL; fără ea, denumirea vine din registrul public ANAF. Cel mult 500 de rânduri.
 bulk-submit = Adaugă toate
 bulk-summary = { $added ->
         [one] o firmă adăugată
@@ -665,3 +665,18 @@ history-detail-role_changed = { $who } are acum rolul { $role }
 history-detail-invited = { $who } ca { $role }
 history-detail-removed = { $who } a fost eliminat(ă)
 history-detail-accepted = { $who } a acceptat invitația ca { $role }
+
+# Denumirea și adresa firmelor din registrul public ANAF; un administrator al firmei poate scrie denumirea.
+company-address = Adresă
+company-name_title = Denumirea firmei
+company-name_hint = Când registrul public ANAF cunoaște CIF-ul, completează denumirea și adresa. O denumire scrisă aici nu este înlocuită niciodată.
+company-save_name = Salvează denumirea
+company-renamed = Denumirea a fost salvată.
+company-name_empty = Scrieți denumirea firmei.
+company-name_too_long = Denumirea unei firme are cel mult 200 de caractere.
+company-name_control = Denumirea firmei nu poate conține rânduri noi sau caractere de control.
+company-lookup_pending = Denumirea este căutată în registrul public ANAF…
+company-lookup_not_found = Registrul public ANAF nu are nicio firmă cu acest CIF; un administrator al firmei îi poate scrie denumirea.
+company-lookup_failing = Registrul public ANAF nu a răspuns; este întrebat din nou la { $at }. Între timp, un administrator al firmei poate scrie denumirea.
+history-company_renamed = Denumire schimbată
+history-company_name_from_registry = Denumire completată din registrul ANAF

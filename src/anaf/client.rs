@@ -39,6 +39,8 @@ pub struct AnafEndpoints {
     pub server_oauth_url: Url,
     /// Base of the API server (hello, e-Factura).
     pub api_url: Url,
+    /// Base of the public company registry (`anaf::registry`).
+    pub registry_url: Url,
     pub client_id: String,
     pub client_secret: SecretString,
     pub redirect_uri: Url,

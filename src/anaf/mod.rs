@@ -1,5 +1,7 @@
-//! Everything that speaks ANAF: the OAuth and e-Factura client and JWT reading. The simulator
-//! that stands in for ANAF in sandbox mode is its own crate, `anaf-simulator`.
+//! Everything that speaks ANAF: the OAuth and e-Factura client, JWT reading, and the public
+//! company registry's client. The simulator that stands in for ANAF in sandbox mode is its own
+//! crate, `anaf-simulator`.
 
 pub mod client;
 pub mod jwt;
+pub mod registry;

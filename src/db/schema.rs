@@ -43,6 +43,21 @@ diesel::table! {
         name -> Nullable<Text>,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        address -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    company_registry (cif) {
+        cif -> Text,
+        found -> Nullable<Bool>,
+        name -> Nullable<Text>,
+        address -> Nullable<Text>,
+        looked_up_at -> Nullable<Timestamp>,
+        next_attempt_at -> Timestamp,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
     }
 }
 
@@ -325,6 +340,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     login_failures,
     companies,
+    company_registry,
     company_members,
     member_invitations,
     refresh_job_items,

@@ -43,6 +43,10 @@ impl Outcome {
 pub enum AuditAction {
     CompanyCreated,
     CompaniesBulkCreated,
+    /// A person typed the company's name.
+    CompanyRenamed,
+    /// The portal filled an empty name from ANAF's public registry.
+    CompanyNameFromRegistry,
     ConnectStarted,
     ConnectSucceeded,
     ConnectFailed,
@@ -71,9 +75,11 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::CompanyCreated,
         AuditAction::CompaniesBulkCreated,
+        AuditAction::CompanyRenamed,
+        AuditAction::CompanyNameFromRegistry,
         AuditAction::ConnectStarted,
         AuditAction::ConnectSucceeded,
         AuditAction::ConnectFailed,
@@ -105,6 +111,8 @@ impl AuditAction {
         match self {
             AuditAction::CompanyCreated => "company.created",
             AuditAction::CompaniesBulkCreated => "company.bulk_created",
+            AuditAction::CompanyRenamed => "company.renamed",
+            AuditAction::CompanyNameFromRegistry => "company.name_from_registry",
             AuditAction::ConnectStarted => "connect.started",
             AuditAction::ConnectSucceeded => "connect.succeeded",
             AuditAction::ConnectFailed => "connect.failed",

@@ -12,6 +12,7 @@
 
 pub mod budget;
 pub mod lifecycle;
+pub mod registry;
 
 use std::sync::Arc;
 use std::time::Duration;

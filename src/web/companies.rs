@@ -1,16 +1,21 @@
-//! One company's page: its token, the actions on it, and its recent history.
+//! One company's page: its token, the actions on it, its name and address, and its recent
+//! history; a company admin may type the name.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
+use crate::auth::session::FlashLevel;
+use crate::auth::{CurrentUser, PortalSession};
+use crate::db::models::company_registry::{self, LookupState};
 use crate::db::models::{audit, now, tokens};
 use crate::domain::AuditAction;
 use crate::error::AppError;
+use crate::i18n::{Catalog, Lang};
 use crate::web::access::{self, Need};
 use crate::web::diagnosis::DiagnosisView;
-use crate::web::page::{Page, html};
+use crate::web::page::{Page, html, see_other};
 use crate::web::templates::{CompanyPage, HistoryView};
 use crate::web::views::{TokenRowView, history_detail};
 
@@ -22,12 +27,19 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (company, role) = access::company(&state, &user.0, path.into_inner(), Need::Member).await?;
     let company_id = company.id;
-    let (token, events) = state
+    let unnamed = company.name.as_deref().is_none_or(|n| n.trim().is_empty());
+    let cif = company.cif.clone();
+    let (token, events, lookup) = state
         .db
         .run(move |conn| {
             Ok((
                 tokens::find_meta_for_company(conn, company_id)?,
                 audit::for_company(conn, company_id, 20)?,
+                // Only a page without a name says where the lookup stands.
+                match unnamed {
+                    true => company_registry::state_of(conn, &cif)?,
+                    false => None,
+                },
             ))
         })
         .await?;
@@ -43,16 +55,63 @@ pub async fn show(
             detail: history_detail(&e.action, e.detail.as_deref(), &page.t),
         })
         .collect();
+    let lookup_note = lookup.and_then(|state| lookup_note(&state, &page.t));
     html(
         StatusCode::OK,
         &CompanyPage {
             page,
             company_name: company.display_name().to_owned(),
+            typed_name: company.name.clone().unwrap_or_default(),
+            address: company.address.clone().filter(|a| !a.trim().is_empty()),
+            lookup_note,
             row,
             diagnosis,
             history,
         },
     )
+}
+
+/// What the page says about a missing name while ANAF's registry is (or was) asked.
+fn lookup_note(state: &LookupState, t: &Catalog) -> Option<String> {
+    match (state.found, state.looked_up_at, state.attempts) {
+        (Some(false), Some(_), _) => Some(t.get("company-lookup_not_found")),
+        (_, None, 0) | (Some(true), Some(_), _) => Some(t.get("company-lookup_pending")),
+        (_, None, _) => Some(t.format(
+            "company-lookup_failing",
+            &[("at", t.local_date_time(state.next_attempt_at).into())],
+        )),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NameForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// A company admin types the company's name (it is then never replaced by ANAF's registry's).
+pub async fn rename(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<NameForm>,
+) -> Result<HttpResponse, AppError> {
+    let (company, _) = access::company(&state, &user.0, path.into_inner(), Need::Admin).await?;
+    let t = Lang::from_request(&req).catalog();
+    let session = PortalSession::of(&req);
+    match crate::companies::parse_name(&form.name) {
+        Err(problem) => session.flash(FlashLevel::Error, t.get(problem.message_key())),
+        Ok(name) => {
+            if company.name.as_deref() != Some(name.as_str()) {
+                let actor = state.actor(&req, Some(user.0.id));
+                state.companies.rename(&actor, company.id, name).await?;
+            }
+            session.flash(FlashLevel::Success, t.get("company-renamed"));
+        }
+    }
+    Ok(see_other(&format!("/companies/{}", company.id)))
 }
 
 /// The message naming an audited action (stored by name; one this version does not know is
@@ -62,6 +121,8 @@ pub fn history_key(action: &str) -> &'static str {
         Some(AuditAction::CompanyCreated | AuditAction::CompaniesBulkCreated) => {
             "history-company_created"
         }
+        Some(AuditAction::CompanyRenamed) => "history-company_renamed",
+        Some(AuditAction::CompanyNameFromRegistry) => "history-company_name_from_registry",
         Some(AuditAction::ConnectStarted) => "history-connect_started",
         Some(AuditAction::ConnectSucceeded) => "history-connect_succeeded",
         Some(AuditAction::ConnectFailed) => "history-connect_failed",

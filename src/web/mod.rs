@@ -41,6 +41,7 @@ routing::route_table! {
     post "/companies" => dashboard::add_company,
     post "/companies/bulk" => dashboard::add_companies_in_bulk,
     get "/companies/{id}" => companies::show,
+    post "/companies/{id}/name" => companies::rename,
     post "/companies/{id}/connect" => connect::start,
     get "/companies/{id}/members" => members::list,
     post "/companies/{id}/members" => members::invite,

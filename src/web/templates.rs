@@ -85,6 +85,12 @@ pub struct HistoryView {
 pub struct CompanyPage<'a> {
     pub page: Page,
     pub company_name: String,
+    /// The stored name, empty when none (the name form's value).
+    pub typed_name: String,
+    /// From ANAF's registry.
+    pub address: Option<String>,
+    /// Where the registry lookup stands, while the company has no name.
+    pub lookup_note: Option<String>,
     pub row: TokenRowView<'a>,
     pub diagnosis: DiagnosisView,
     pub history: Vec<HistoryView>,

@@ -664,6 +664,8 @@ async fn the_standalone_simulator_works_as_a_real_anaf() {
         &oauth_url,
         "--anaf-api-url",
         &sim_address,
+        "--anaf-registry-url",
+        &sim_address,
         "--secret-key",
         &secret_key,
         &format!("--anaf-jwt-public-key={public_key}"),

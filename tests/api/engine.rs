@@ -464,6 +464,8 @@ async fn a_job_started_where_no_engine_runs_is_finished_by_another_instance() {
             &format!("{simulator}/anaf-oauth2/v1"),
             "--anaf-api-url",
             &simulator,
+            "--anaf-registry-url",
+            &simulator,
         ],
     )
     .await;

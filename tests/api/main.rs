@@ -9,6 +9,7 @@ mod helpers;
 mod interop;
 mod notifications;
 mod refresh_safety;
+mod registry;
 mod rest_api;
 mod roles;
 mod security;

@@ -94,6 +94,9 @@ impl ExternalAnaf {
             format!("{}/anaf-oauth2/v1", self.address),
             "--anaf-api-url".into(),
             self.address.clone(),
+            // Never the real registry from a test.
+            "--anaf-registry-url".into(),
+            self.address.clone(),
             "--anaf-redirect-uri".into(),
             redirect_uri.into(),
             "--secret-key".into(),

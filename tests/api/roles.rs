@@ -695,6 +695,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/companies", "LOOOFO"),
     ("post", "/companies/bulk", "LOOOFO"),
     ("get", "/companies/{id}", "LNOONN"),
+    ("post", "/companies/{id}/name", "LNFOFN"),
     ("post", "/companies/{id}/connect", "LNFOFN"),
     ("get", "/companies/{id}/members", "LNOONN"),
     ("post", "/companies/{id}/members", "LNFOFN"),

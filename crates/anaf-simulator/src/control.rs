@@ -140,6 +140,7 @@ fn faults_json(st: &State) -> serde_json::Value {
         SimEndpoint::Revoke,
         SimEndpoint::Hello,
         SimEndpoint::Lista,
+        SimEndpoint::Registry,
     ] {
         for entry in st.faults.get(&endpoint).into_iter().flatten() {
             out.push(serde_json::to_value(QueuedFault { endpoint, entry }).unwrap_or_default());

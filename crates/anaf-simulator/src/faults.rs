@@ -30,6 +30,9 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after: Option<u32>,
     },
+    /// Answer as usual, but with this HTTP status (ANAF's public registry is reported to send
+    /// its JSON answer with a 404 at times; a client must still read it).
+    StatusWithBody { status: u16 },
     /// Close the connection without a valid HTTP response.
     Drop,
     /// HTTP 200 `application/json` with a truncated body.
@@ -69,6 +72,7 @@ impl Fault {
             Fault::SlowAnswer { .. } => "slow_answer",
             Fault::Timeout { .. } => "timeout",
             Fault::Status { .. } => "status",
+            Fault::StatusWithBody { .. } => "status_with_body",
             Fault::Drop => "drop",
             Fault::MalformedJson => "malformed_json",
         }
@@ -78,6 +82,9 @@ impl Fault {
         match self {
             Fault::Status { status, .. } if !(400..=599).contains(status) => {
                 Err(format!("status must be between 400 and 599, got {status}"))
+            }
+            Fault::StatusWithBody { status } if !(200..=599).contains(status) => {
+                Err(format!("status must be between 200 and 599, got {status}"))
             }
             Fault::Latency { ms } | Fault::Timeout { ms } if *ms > 600_000 => {
                 Err("ms must be at most 600000".to_string())
@@ -133,6 +140,12 @@ pub(crate) async fn handle(
             status,
             retry_after,
         }) => status_response(status, retry_after.unwrap_or(60)),
+        Some(Fault::StatusWithBody { status }) => {
+            let mut answer = logic(sim);
+            answer.head_mut().status =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
+            answer
+        }
         Some(Fault::Drop) => dropped_connection(),
         Some(Fault::MalformedJson) => HttpResponse::Ok()
             .content_type("application/json")

@@ -1,5 +1,6 @@
 //! The ANAF simulator: a stand-in for ANAF's OAuth server (`logincert.anaf.ro/anaf-oauth2/v1`) and the
-//! e-Factura resource side (`api.anaf.ro`), faithful to what is known of ANAF's real behaviour (the
+//! e-Factura resource side (`api.anaf.ro`), and ANAF's public company registry
+//! (`webservicesp.anaf.ro`), faithful to what is known of ANAF's real behaviour (the
 //! project's `../shared/reference/anaf-protocol.md`; summarised in this crate's README).
 //!
 //! Usable three ways:
@@ -15,6 +16,7 @@ mod cli;
 mod control;
 mod faults;
 mod oauth;
+mod registry;
 mod request;
 mod resource;
 mod state;
@@ -28,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use cli::{SimulatorArgs, run};
 pub use faults::{Fault, FaultRequest};
+pub use registry::{MAX_CUIS_PER_REQUEST, NOT_FOUND, RegistryCompany, company as registry_company};
 
 use state::State;
 use tokens::KeyMaterial;
@@ -125,6 +128,8 @@ pub enum SimEndpoint {
     Revoke,
     Hello,
     Lista,
+    /// ANAF's public company registry (`webservicesp.anaf.ro`, `PlatitorTvaRest/v9/tva`).
+    Registry,
 }
 
 /// How the client authenticated on a token or revoke call.
@@ -221,6 +226,7 @@ impl Simulator {
         cfg.app_data(web::Data::new(SimData(self.clone())));
         oauth::configure(cfg);
         resource::configure(cfg);
+        registry::configure(cfg);
         control::configure(cfg);
     }
 

@@ -1735,3 +1735,192 @@ async fn disputed_variants_are_runtime_switches() {
     assert!(claims.get("role").is_none());
     assert!(claims["roles"].is_string());
 }
+
+// ---------------------------------------------------------------------------------------------
+// the public company registry
+
+impl TestSim {
+    async fn registry(&self, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/PlatitorTvaRest/v9/tva"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The first `n` valid CIFs from `stem`0 on (one per stem).
+fn valid_cifs(stem: u64, n: usize) -> Vec<u64> {
+    (stem..)
+        .filter_map(|s| {
+            (0..10)
+                .map(|check| s * 10 + check)
+                .find(|c| anaf_simulator::registry_company(&c.to_string()).is_some())
+        })
+        .take(n)
+        .collect()
+}
+
+#[tokio::test]
+async fn registry_answers_found_and_not_found_like_anaf() {
+    let t = spawn_sim().await;
+    let not_found = anaf_simulator::NOT_FOUND[0];
+    let resp = t
+        .registry(json!([
+            {"cui": 18547290, "data": "2026-12-01"},
+            {"cui": "14399840", "data": "2026-12-01"},
+            {"cui": 2000007, "data": "2026-12-01"},
+            {"cui": not_found.parse::<u64>().unwrap(), "data": "2026-12-01"},
+            {"cui": 12345678, "data": "2026-12-01"},
+        ]))
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["cod"], 200);
+    assert_eq!(body["message"], "SUCCESS");
+    let found = body["found"].as_array().unwrap();
+    assert_eq!(found.len(), 3, "{body}");
+    let general = &found[0]["date_generale"];
+    assert_eq!(general["cui"], 18547290);
+    assert_eq!(general["data"], "2026-12-01");
+    assert_eq!(general["denumire"], "CARPAT SOFT SRL");
+    assert!(general["adresa"].as_str().unwrap().contains("BUCUREŞTI"));
+    for part in [
+        "inregistrare_scop_Tva",
+        "stare_inactiv",
+        "inregistrare_SplitTVA",
+        "adresa_sediu_social",
+        "adresa_domiciliu_fiscal",
+    ] {
+        assert!(found[0][part].is_object(), "{part}");
+    }
+    // any other valid CIF is a made-up company, the same one every time
+    let made_up = found[2]["date_generale"]["denumire"].as_str().unwrap();
+    assert!(
+        made_up.ends_with(" SRL") || made_up.ends_with(" SA"),
+        "{made_up}"
+    );
+    let again: Value = t
+        .registry(json!([{"cui": 2000007, "data": "2026-12-02"}]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["found"][0]["date_generale"]["denumire"], made_up);
+    // the documented unknown CIFs and a wrong check digit are not found
+    assert_eq!(
+        body["notFound"],
+        json!([not_found.parse::<u64>().unwrap(), 12345678])
+    );
+    // the call log counts the CUIs asked about
+    let calls: Vec<RecordedCall> = t
+        .sim
+        .calls()
+        .into_iter()
+        .filter(|c| c.endpoint == SimEndpoint::Registry)
+        .collect();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].params["cuis"], "5");
+    assert_eq!(calls[0].status, Some(200));
+}
+
+#[tokio::test]
+async fn registry_refuses_more_than_100_cuis_and_malformed_requests_with_json() {
+    let t = spawn_sim().await;
+    let cifs = valid_cifs(3_000_000, 101);
+    let ask = |cifs: &[u64]| {
+        Value::Array(
+            cifs.iter()
+                .map(|c| json!({"cui": c, "data": "2026-12-01"}))
+                .collect(),
+        )
+    };
+    let resp = t.registry(ask(&cifs[..100])).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["found"].as_array().unwrap().len(), 100);
+
+    let resp = t.registry(ask(&cifs)).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["cod"], 400);
+    assert!(body["message"].as_str().unwrap().contains("100"));
+
+    for bad in [
+        json!({"cui": 18547290}),
+        json!([]),
+        json!([{"cui": "RO18547290", "data": "2026-12-01"}]),
+        json!([{"cui": 18547290, "data": "01.12.2026"}]),
+    ] {
+        let resp = t.registry(bad.clone()).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let body: Value = resp.json().await.unwrap();
+        assert!(body["message"].is_string(), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn registry_faults_404_with_its_json_answer_and_slow_answers() {
+    let t = spawn_sim().await;
+    t.post(
+        "/__sim/faults",
+        json!({"endpoint": "registry", "kind": "status_with_body", "status": 404}),
+    )
+    .await;
+    let resp = t
+        .registry(json!([{"cui": 18547290, "data": "2026-12-01"}]))
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["found"][0]["date_generale"]["denumire"],
+        "CARPAT SOFT SRL"
+    );
+
+    t.post(
+        "/__sim/faults",
+        json!({"endpoint": "registry", "kind": "latency", "ms": 1200}),
+    )
+    .await;
+    let started = Instant::now();
+    let resp = t
+        .registry(json!([{"cui": 18547290, "data": "2026-12-01"}]))
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(started.elapsed() >= Duration::from_millis(1200));
+
+    t.post(
+        "/__sim/faults",
+        json!({"endpoint": "registry", "kind": "status", "status": 503}),
+    )
+    .await;
+    let resp = t
+        .registry(json!([{"cui": 18547290, "data": "2026-12-01"}]))
+        .await;
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let faults: Vec<_> = t
+        .sim
+        .calls()
+        .into_iter()
+        .filter(|c| c.endpoint == SimEndpoint::Registry)
+        .map(|c| c.fault)
+        .collect();
+    assert_eq!(
+        faults,
+        [
+            Some("status_with_body".to_string()),
+            Some("latency".to_string()),
+            Some("status".to_string())
+        ]
+    );
+    // a status_with_body outside 200..599 is refused
+    let resp = t
+        .http
+        .post(t.url("/__sim/faults"))
+        .json(&json!({"endpoint": "registry", "kind": "status_with_body", "status": 99}))
+        .send()
+        .await
+        .unwrap();
+    assert_oauth_error(resp, StatusCode::BAD_REQUEST, "invalid_request").await;
+}

@@ -1,6 +1,7 @@
 //! `call_counts`: how many calls each counter had in each period, shared by every instance.
 //! `anaf` counts every call to ANAF per minute (the portal's budget), `anaf-background` the
-//! engine's calls per second (their pace); `rights-probe:<CIF>` counts the rights probes of a CIF
+//! engine's calls per second (their pace); `anaf-registry` the calls to ANAF's public company
+//! registry per second (their pace); `rights-probe:<CIF>` counts the rights probes of a CIF
 //! per day.
 
 use chrono::NaiveDateTime;
@@ -14,6 +15,9 @@ pub const ANAF: &str = "anaf";
 
 /// The counter of the background's calls to ANAF, per second.
 pub const ANAF_BACKGROUND: &str = "anaf-background";
+
+/// The counter of calls to ANAF's public company registry, per second (one a second at most).
+pub const ANAF_REGISTRY: &str = "anaf-registry";
 
 /// The counter of a CIF's rights probes, per day.
 pub fn rights_probes(cif: &str) -> String {

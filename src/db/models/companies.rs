@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::models::KeyLookup;
+use crate::db::models::company_registry;
 use crate::db::models::tokens::TokenMeta;
 use crate::db::models::{escape_like, now};
 use crate::db::schema::{anaf_tokens, companies, company_members, users};
@@ -27,6 +28,8 @@ pub struct Company {
     pub cif: Cif,
     pub name: Option<String>,
     pub created_at: NaiveDateTime,
+    /// From ANAF's registry (`company_registry`), once it answered.
+    pub address: Option<String>,
 }
 
 impl Company {
@@ -69,7 +72,8 @@ pub enum CreateCompanyError {
     Database(#[from] DieselError),
 }
 
-/// Adds a company; its creator becomes its company admin.
+/// Adds a company; its creator becomes its company admin. Its CIF is queued for a lookup in
+/// ANAF's registry.
 pub fn create_with_admin(
     conn: &mut DbConnection,
     cif: &Cif,
@@ -102,7 +106,11 @@ pub fn create_with_admin(
             })
             .execute(conn);
         match membership {
-            Ok(_) => Ok(company),
+            Ok(_) => {
+                // Its name (when none was typed) and address come from ANAF's registry.
+                company_registry::enqueue(conn, std::slice::from_ref(cif), at)?;
+                Ok(company)
+            }
             // The transaction rolls back: no orphan company is left.
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 Err(CreateCompanyError::AlreadyInYourList)
@@ -110,6 +118,13 @@ pub fn create_with_admin(
             Err(e) => Err(e.into()),
         }
     })
+}
+
+/// Sets the company's name (a person typed it).
+pub fn rename(conn: &mut DbConnection, company_id: i64, name: &str) -> QueryResult<usize> {
+    diesel::update(companies::table.find(company_id))
+        .set(companies::name.eq(name))
+        .execute(conn)
 }
 
 /// The company and the user's role in it, or `None` when the user is not a member.

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod call_counts;
 pub mod companies;
+pub mod company_registry;
 pub mod engine_instances;
 pub mod events;
 pub mod invitations;

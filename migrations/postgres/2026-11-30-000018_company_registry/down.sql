@@ -1,0 +1,2 @@
+DROP TABLE company_registry;
+ALTER TABLE companies DROP COLUMN address;
