@@ -412,7 +412,7 @@ async fn an_accountant_and_support_walk_the_portal_in_chromium() {
     let Some(driver) = start_driver().await else {
         return;
     };
-    let app = spawn_app().await;
+    let app = spawn_app_with(&["--worker", "on"]).await;
     // The platform's first account (its administrator) and a support person, over HTTP.
     app.register_logged_in("admin@portal.ro").await;
     crate::roles::make_support(&app, "suport@portal.ro").await;
@@ -422,17 +422,19 @@ async fn an_accountant_and_support_walk_the_portal_in_chromium() {
     result.unwrap();
 }
 
-/// The 30 lines an accountant pastes: 27 companies, a wrong check digit, a line pasted twice
-/// and something that is no CIF.
+/// A client's CIF the simulated registry knows, without a name in the paste.
+fn client_cif(i: u32) -> String {
+    crate::notifications::cif_from(6_200_000 + i * 53)
+}
+
+/// The 30 lines an accountant pastes: 27 companies (2 named, 25 by CIF alone), a wrong check
+/// digit, a line pasted twice and something that is no CIF.
 fn thirty_lines() -> String {
     let mut lines = vec![
         "RO 18547290, Alfa Contabil SRL".to_owned(),
         "22732040, Beta Client SRL".to_owned(),
     ];
-    lines.extend((0..25).map(|i| {
-        let cif = crate::notifications::cif_from(6_200_000 + i * 53);
-        format!("{cif}, Client {i:02} SRL")
-    }));
+    lines.extend((0..25).map(client_cif));
     lines.push("18547291".to_owned());
     lines.push("22732040".to_owned());
     lines.push("RO12A".to_owned());
