@@ -17,7 +17,8 @@ pub mod registry;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::join_all;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use tokio::sync::{Notify, watch};
 
 use crate::anaf::client::RightsVerdict;
@@ -26,9 +27,10 @@ use crate::db::models::now;
 use crate::db::models::refresh_jobs::ItemOutcome;
 use crate::tokens::{RefreshOutcome, TokenError, TokenService};
 
-/// Refreshes in flight at once per instance: each claim takes this many tokens, all of which
-/// start at once, so a stop never leaves a claimed token waiting unstarted.
-const CONCURRENCY: i64 = 4;
+/// Refreshes (or probes) in flight at once per instance. Every claimed token starts at once, so a
+/// stop never leaves a claimed token waiting unstarted; more are claimed whenever half of those in
+/// flight have finished, so a slow one does not hold the others up.
+const CONCURRENCY: usize = 4;
 
 pub struct RefreshEngine {
     /// This engine's row in `engine_instances` (random, new at every start).
@@ -127,43 +129,40 @@ impl RefreshEngine {
     /// a stop is asked for).
     pub async fn sweep(&self, stop: &watch::Receiver<bool>) -> anyhow::Result<Sweep> {
         let mut sweep = Sweep::default();
-        while !*stop.borrow() {
-            let claimed = self.tokens.claim_job_items(CONCURRENCY).await?;
-            if claimed.is_empty() {
-                break;
-            }
-            let outcomes = join_all(
-                claimed
-                    .iter()
-                    .map(|(_, id)| self.tokens.refresh_claimed(*id)),
-            )
-            .await;
-            for ((job_id, token_id), outcome) in claimed.into_iter().zip(outcomes) {
-                let item = match sweep.count(token_id, outcome) {
-                    true => ItemOutcome::Refreshed,
-                    false => ItemOutcome::Failed,
+        let tokens = &self.tokens;
+        pipeline(
+            stop,
+            |limit| tokens.claim_job_items(limit),
+            |(job_id, token_id)| async move {
+                let outcome = tokens.refresh_claimed(token_id).await;
+                let item = match outcome {
+                    Ok(RefreshOutcome::Refreshed(_)) => ItemOutcome::Refreshed,
+                    _ => ItemOutcome::Failed,
                 };
-                self.tokens.finish_job_item(job_id, token_id, item).await?;
-            }
-        }
-        while !*stop.borrow() {
-            let claimed = self.tokens.claim_due(CONCURRENCY).await?;
-            if claimed.is_empty() {
-                break;
-            }
-            let outcomes =
-                join_all(claimed.iter().map(|id| self.tokens.refresh_claimed(*id))).await;
-            for (id, outcome) in claimed.into_iter().zip(outcomes) {
+                let finished = tokens.finish_job_item(job_id, token_id, item).await;
+                (outcome, finished)
+            },
+            |(_, token_id), (outcome, finished)| {
+                sweep.count(token_id, outcome);
+                finished
+            },
+        )
+        .await?;
+        pipeline(
+            stop,
+            |limit| tokens.claim_due(limit),
+            |id| tokens.refresh_claimed(id),
+            |id, outcome| {
                 sweep.count(id, outcome);
-            }
-        }
-        while !*stop.borrow() {
-            let claimed = self.tokens.claim_probes(CONCURRENCY).await?;
-            if claimed.is_empty() {
-                break;
-            }
-            let verdicts = join_all(claimed.iter().map(|id| self.tokens.probe_claimed(*id))).await;
-            for (token_id, verdict) in claimed.into_iter().zip(verdicts) {
+                Ok(())
+            },
+        )
+        .await?;
+        pipeline(
+            stop,
+            |limit| tokens.claim_probes(limit),
+            |id| tokens.probe_claimed(id),
+            |token_id, verdict| {
                 sweep.probed += 1;
                 match verdict {
                     Ok(RightsVerdict::Denied(_)) => {
@@ -174,19 +173,56 @@ impl RefreshEngine {
                         tracing::error!(token_id, error = %error, "a rights probe could not run");
                     }
                 }
-            }
-        }
+                Ok(())
+            },
+        )
+        .await?;
         Ok(sweep)
     }
 }
 
+/// Works through what `claim` hands out, `CONCURRENCY` at a time, until nothing is left or the
+/// engine stops: claims as many as there is room for whenever half of those in flight have
+/// finished, starts each at once, and hands each outcome to `done` as it arrives. What is in
+/// flight when the engine stops is finished, never abandoned.
+async fn pipeline<T, R, Claimed, Working>(
+    stop: &watch::Receiver<bool>,
+    mut claim: impl FnMut(i64) -> Claimed,
+    work: impl Fn(T) -> Working,
+    mut done: impl FnMut(T, R) -> Result<(), TokenError>,
+) -> anyhow::Result<()>
+where
+    T: Copy,
+    Claimed: Future<Output = Result<Vec<T>, TokenError>>,
+    Working: Future<Output = R>,
+{
+    let mut in_flight = FuturesUnordered::new();
+    let mut drained = false;
+    loop {
+        if !drained && !*stop.borrow() && in_flight.len() <= CONCURRENCY / 2 {
+            let room = (CONCURRENCY - in_flight.len()) as i64;
+            let claimed = claim(room).await?;
+            drained = claimed.is_empty();
+            for item in claimed {
+                let working = work(item);
+                in_flight.push(async move { (item, working.await) });
+            }
+        }
+        match in_flight.next().await {
+            Some((item, outcome)) => done(item, outcome)?,
+            None => break,
+        }
+    }
+    Ok(())
+}
+
 impl Sweep {
-    /// Counts one refresh; whether it renewed the token.
-    fn count(&mut self, token_id: i64, outcome: Result<RefreshOutcome, TokenError>) -> bool {
+    /// Counts one refresh.
+    fn count(&mut self, token_id: i64, outcome: Result<RefreshOutcome, TokenError>) {
         match outcome {
             Ok(RefreshOutcome::Refreshed(_)) => {
                 self.refreshed += 1;
-                return true;
+                return;
             }
             Ok(other) => {
                 tracing::warn!(token_id, outcome = ?other, "a claimed token was not refreshed");
@@ -196,7 +232,6 @@ impl Sweep {
             }
         }
         self.failed += 1;
-        false
     }
 }
 
