@@ -76,6 +76,8 @@ async fn run() -> anyhow::Result<bool> {
         ("ANAF_CLIENT_SECRET", CLIENT_SECRET),
         ("ANAF_OAUTH_URL", &oauth_url),
         ("ANAF_API_URL", &anaf.address),
+        // Company names from the simulator's registry, never from ANAF's.
+        ("ANAF_REGISTRY_URL", &anaf.address),
         ("ANAF_PORTAL_SECRET_KEY", &secret_key),
         ("ANAF_JWT_PUBLIC_KEY", &public_key),
         // A short wait for ANAF (this build: its own setting; older builds: their one timeout),

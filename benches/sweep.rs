@@ -265,6 +265,8 @@ async fn sweep(
         ("ANAF_CLIENT_SECRET", CLIENT_SECRET),
         ("ANAF_OAUTH_URL", &oauth_url),
         ("ANAF_API_URL", &anaf),
+        // Company names from the simulator's registry, never from ANAF's.
+        ("ANAF_REGISTRY_URL", &anaf),
         ("ANAF_REDIRECT_URI", "http://127.0.0.1:9/anaf/callback"),
         ("ANAF_JWT_PUBLIC_KEY", &public_key),
         ("ANAF_PORTAL_SECRET_KEY", &secret_key),

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession};
-use crate::db::models::companies::{self, MembershipError};
+use crate::db::models::companies::{self, Company, MembershipError};
 use crate::domain::{Email, MemberRole};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -124,14 +124,22 @@ pub async fn invite_many_form(
     page: Page,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    render_invite_many(
-        &state,
-        page,
-        user.0.id,
-        InviteManyForm::default(),
-        StatusCode::OK,
-    )
-    .await
+    let companies = administered_by(&state, user.0.id).await?;
+    render_invite_many(page, companies, InviteManyForm::default(), StatusCode::OK)
+}
+
+/// The companies `user_id` administers, the ones they may invite people to.
+async fn administered_by(state: &AppState, user_id: i64) -> Result<Vec<Company>, AppError> {
+    Ok(state
+        .db
+        .run(move |conn| {
+            Ok(companies::administered_by(
+                conn,
+                user_id,
+                INVITE_MANY_LIMIT,
+            )?)
+        })
+        .await?)
 }
 
 /// What the many-companies invitation form holds: repeated `company` fields, so read by hand
@@ -179,17 +187,8 @@ pub async fn invite_many(
         .collect::<Result<_, _>>()
         .map_err(|_| AppError::BadRequest("a company id is not a number".into()))?;
     let user_id = user.0.id;
-    let administered: HashSet<i64> = state
-        .db
-        .run(move |conn| {
-            Ok(
-                companies::administered_by(conn, user_id, INVITE_MANY_LIMIT)?
-                    .into_iter()
-                    .map(|c| c.id)
-                    .collect(),
-            )
-        })
-        .await?;
+    let companies = administered_by(&state, user_id).await?;
+    let administered: HashSet<i64> = companies.iter().map(|c| c.id).collect();
     if chosen.iter().any(|id| !administered.contains(id)) {
         return Err(AppError::NotFound);
     }
@@ -201,7 +200,7 @@ pub async fn invite_many(
                 Ok(_) => "members-many_none_chosen",
             }));
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render_invite_many(&state, page, user_id, form, status).await;
+            return render_invite_many(page, companies, form, status);
         }
     };
     let mut chosen = chosen;
@@ -236,23 +235,12 @@ pub async fn invite_many(
     Ok(see_other("/members/invite"))
 }
 
-async fn render_invite_many(
-    state: &AppState,
+fn render_invite_many(
     page: Page,
-    user_id: i64,
+    companies: Vec<Company>,
     form: InviteManyForm,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let companies = state
-        .db
-        .run(move |conn| {
-            Ok(companies::administered_by(
-                conn,
-                user_id,
-                INVITE_MANY_LIMIT,
-            )?)
-        })
-        .await?;
     let chosen: HashSet<&str> = form.companies.iter().map(|id| id.trim()).collect();
     html(
         status,

@@ -109,6 +109,18 @@ async fn fill(client: &Client, css: &str, value: &str) {
         .unwrap();
 }
 
+/// Clicks something that does not navigate (a radio button, a `<summary>`).
+async fn tap(client: &Client, css: &str) -> Result<(), String> {
+    client
+        .find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("element {css}: {e}"))?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// Clicks something that navigates, and waits until the next page has replaced this one.
 async fn click(client: &Client, css: &str) {
     let old_page = client.find(Locator::Css("html")).await.unwrap();
@@ -516,13 +528,7 @@ async fn accountant_walk(client: &Client, app: &crate::helpers::TestApp) -> Resu
     click(client, "form[action='/register'] button[type=submit]").await;
 
     // 30 lines pasted: a result that reads as one.
-    client
-        .find(Locator::Css("#bulk summary"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    tap(client, "#bulk summary").await?;
     fill(client, "#cifs", &thirty_lines()).await;
     click(client, "form[action='/companies/bulk'] button[type=submit]").await;
     let summary = client
@@ -560,13 +566,7 @@ async fn accountant_walk(client: &Client, app: &crate::helpers::TestApp) -> Resu
         .await;
     goto(client, address, &beta).await?;
     click(client, "form[action$='/connect'] button[type=submit]").await;
-    client
-        .find(Locator::Css("#cert-2"))
-        .await
-        .map_err(|e| e.to_string())?
-        .click()
-        .await
-        .map_err(|e| e.to_string())?;
+    tap(client, "#cert-2").await?;
     click(client, "button[type=submit]").await;
 
     // On a phone the dashboard opens on those two, most urgent first, each with its fix.
