@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod auth;
 pub mod companies;
+pub mod company_list;
 pub mod connect;
 pub mod dashboard;
 pub mod diagnosis;

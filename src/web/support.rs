@@ -16,7 +16,7 @@ use crate::db::models::{now, tokens};
 use crate::domain::MemberRole;
 use crate::error::AppError;
 use crate::web::companies::history_key;
-use crate::web::dashboard::{ListQuery, status_counts_view};
+use crate::web::company_list::{ListQuery, status_counts_view};
 use crate::web::diagnosis::DiagnosisView;
 use crate::web::page::{Page, html};
 use crate::web::templates::{

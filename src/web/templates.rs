@@ -3,7 +3,8 @@
 use askama::Template;
 
 use crate::i18n::Catalog;
-use crate::web::dashboard::{AttentionRowView, BulkLineView, ListControls, StatusCount};
+use crate::web::company_list::{ListControls, StatusCount};
+use crate::web::dashboard::{AttentionRowView, BulkLineView};
 use crate::web::diagnosis::DiagnosisView;
 use crate::web::page::Page;
 use crate::web::views::{Pagination, TokenRowView};

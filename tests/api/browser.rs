@@ -168,6 +168,21 @@ async fn body_text(client: &Client) -> String {
         .unwrap()
 }
 
+/// The page's full width and the window's: wider than the window, it scrolls sideways.
+async fn page_widths(client: &Client) -> Result<(i64, i64), String> {
+    let widths = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((
+        widths[0].as_i64().unwrap_or(0),
+        widths[1].as_i64().unwrap_or(0),
+    ))
+}
+
 /// On a 390 px wide phone no main page scrolls sideways, and the token table's rows are cards
 /// that show the status and the expiry; then back to the desktop size.
 async fn fits_a_phone(client: &Client, address: &str) -> Result<(), String> {
@@ -195,14 +210,7 @@ async fn fits_a_phone(client: &Client, address: &str) -> Result<(), String> {
             .goto(&format!("{address}{path}"))
             .await
             .map_err(|e| e.to_string())?;
-        let fits = client
-            .execute(
-                "return [document.documentElement.scrollWidth, window.innerWidth]",
-                vec![],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let (scroll, inner) = (fits[0].as_i64().unwrap_or(0), fits[1].as_i64().unwrap_or(0));
+        let (scroll, inner) = page_widths(client).await?;
         let name = format!("phone{}", path.replace('/', "-"));
         screenshot(client, &name).await;
         assert!(
@@ -476,14 +484,7 @@ async fn at_both_widths(
             .map_err(|e| e.to_string())?;
         goto(client, address, path).await?;
         screenshot(client, &format!("{name}-{width}")).await;
-        let fits = client
-            .execute(
-                "return [document.documentElement.scrollWidth, window.innerWidth]",
-                vec![],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let (scroll, inner) = (fits[0].as_i64().unwrap_or(0), fits[1].as_i64().unwrap_or(0));
+        let (scroll, inner) = page_widths(client).await?;
         if !(inner > 0 && scroll <= inner) {
             return Err(format!(
                 "{path} scrolls sideways at {width} px: {scroll} > {inner}"
