@@ -284,6 +284,11 @@ anaf-timeout = ANAF did not answer in time
 anaf-server = ANAF answered with an error (HTTP { $status })
 anaf-rate_limited = ANAF is limiting requests
 anaf-malformed = ANAF's answer could not be understood
+anaf-dropped = The connection to ANAF closed before its answer
+anaf-invalid_client = ANAF refused the portal's client credentials
+anaf-unusable_token = ANAF's new token could not be used
+anaf-invalid_grant = ANAF refused the grant: “{ $text }”
+anaf-invalid_request = ANAF refused the request: “{ $text }”
 
 ## Roles, members, bulk, jobs, support, admin
 

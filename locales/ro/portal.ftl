@@ -289,6 +289,11 @@ anaf-timeout = ANAF nu a răspuns la timp
 anaf-server = ANAF a răspuns cu o eroare (HTTP { $status })
 anaf-rate_limited = ANAF limitează cererile
 anaf-malformed = Răspunsul ANAF nu a putut fi interpretat
+anaf-dropped = Conexiunea cu ANAF s-a închis înainte de răspuns
+anaf-invalid_client = ANAF a refuzat datele de client ale portalului
+anaf-unusable_token = Tokenul nou primit de la ANAF nu poate fi folosit
+anaf-invalid_grant = ANAF a refuzat cererea: „{ $text }”
+anaf-invalid_request = ANAF a refuzat solicitarea: „{ $text }”
 
 ## Roles, members, bulk, jobs, support, admin
 

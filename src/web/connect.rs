@@ -399,7 +399,16 @@ pub fn error_text(error: &AnafError, t: &Catalog) -> String {
         AnafError::Server(status) => t.count("anaf-server", "status", i64::from(*status)),
         AnafError::RateLimited(_) => t.get("anaf-rate_limited"),
         AnafError::Malformed => t.get("anaf-malformed"),
-        other => other.to_string(),
+        AnafError::Dropped => t.get("anaf-dropped"),
+        AnafError::InvalidClient => t.get("anaf-invalid_client"),
+        AnafError::UnusableToken(_) => t.get("anaf-unusable_token"),
+        // ANAF's own words, quoted as they came.
+        AnafError::InvalidGrant(said) => {
+            t.format("anaf-invalid_grant", &[("text", said.clone().into())])
+        }
+        AnafError::InvalidRequest(said) => {
+            t.format("anaf-invalid_request", &[("text", said.clone().into())])
+        }
     }
 }
 
