@@ -40,7 +40,7 @@ pub async fn users(
             Ok(users::list(
                 conn,
                 Some(search.as_str()),
-                Pagination::offset(number),
+                Pagination::offset(number, PAGE_SIZE),
                 PAGE_SIZE,
             )?)
         })
@@ -204,7 +204,7 @@ pub async fn audit_log(
         },
         from: day_start(&query.from),
         until: day_start(&query.until).map(|d| d + chrono::TimeDelta::days(1)),
-        offset: Pagination::offset(number),
+        offset: Pagination::offset(number, PAGE_SIZE),
         limit: PAGE_SIZE,
         ..AuditFilter::default()
     };

@@ -71,7 +71,7 @@ impl ListQuery {
             status: self.status_filter(),
             with_token_only,
             sort: self.sort(),
-            offset: (self.page() - 1) * self.page_size(),
+            offset: Pagination::offset(self.page(), self.page_size()),
             limit: self.page_size(),
         }
     }

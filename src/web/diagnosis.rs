@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use crate::db::models::tokens::TokenMeta;
 use crate::domain::{Attention, RefreshState, Rights};
 use crate::i18n::Catalog;
+use crate::web::views;
 
 /// How e-Factura stands for a company, as the block's colour and `data-verdict` say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,8 +126,7 @@ impl DiagnosisView {
                 Verdict::Broken | Verdict::NotConnected => "diagnosis-broken",
             }),
             why,
-            anaf_said: anaf_said
-                .map(|text| t.format("diagnosis-anaf_said", &[("text", text.into())])),
+            anaf_said: anaf_said.map(|text| views::anaf_said(text, t)),
             hint: (attention == Some(Attention::NoRights))
                 .then(|| t.get("company-no_rights_explained")),
             todo: match attention {

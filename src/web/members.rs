@@ -52,7 +52,7 @@ pub async fn list(
                 .map(|i| InvitationView {
                     id: i.id,
                     email: i.email,
-                    admin: i.role == MemberRole::Admin,
+                    role: i.role,
                     invited_at: t.local_date_time(i.created_at),
                 })
                 .collect(),

@@ -201,7 +201,7 @@ pub struct RemoveMemberPage {
 pub struct InvitationView {
     pub id: i64,
     pub email: String,
-    pub admin: bool,
+    pub role: crate::domain::MemberRole,
     pub invited_at: String,
 }
 

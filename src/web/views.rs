@@ -118,7 +118,7 @@ impl<'a> TokenRowView<'a> {
                 .map(|at| t.format("rights-checked_at", &[("at", t.local_date_time(at).into())])),
             last_error: token
                 .and_then(|tk| tk.last_error.clone())
-                .map(|text| t.format("diagnosis-anaf_said", &[("text", text.into())])),
+                .map(|text| anaf_said(text, t)),
             refresh_code: refresh.map_or("stopped", |r| r.code()),
             refresh_note: refresh.and_then(|r| refresh_note(r, t)),
             has_refresh_token: token.is_some_and(|tk| tk.has_refresh_token),
@@ -146,6 +146,11 @@ impl<'a> TokenRowView<'a> {
     pub fn no_rights(&self) -> bool {
         self.status == TokenStatus::NoRights
     }
+}
+
+/// ANAF's (or the network's) own words, quoted inside a sentence in the reader's language.
+pub fn anaf_said(text: String, t: &Catalog) -> String {
+    t.format("diagnosis-anaf_said", &[("text", text.into())])
 }
 
 /// `34:00:…:00:00:01` → `…00:00:01`; a serial of three bytes or fewer as it is.
@@ -212,8 +217,9 @@ impl Pagination {
             .unwrap_or(1)
     }
 
-    pub fn offset(page: i64) -> i64 {
-        (page.max(1) - 1) * PAGE_SIZE
+    /// Rows before `page` at `per_page` rows a page.
+    pub fn offset(page: i64, per_page: i64) -> i64 {
+        (page.max(1) - 1) * per_page
     }
 
     /// Enough rows for a choice of page size to matter.

@@ -366,7 +366,7 @@ pub async fn show(
             Ok(webhooks::deliveries_page(
                 conn,
                 endpoint_id,
-                Pagination::offset(number),
+                Pagination::offset(number, PAGE_SIZE),
                 PAGE_SIZE,
             )?)
         })
