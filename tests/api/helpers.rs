@@ -17,20 +17,55 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub jar: Arc<Jar>,
     pub database_url: String,
-    pub data_dir: std::sync::Arc<tempfile::TempDir>,
+    pub data_dir: std::sync::Arc<TestData>,
     /// The running application's pool, for its query counter.
     pub app_db: anaf_portal::db::Db,
 }
 
+/// A test's own files, and the PostgreSQL database it created: both go when the test ends, so
+/// that a suite of a few hundred tests does not fill the disk with databases nobody reads again.
+pub struct TestData {
+    dir: tempfile::TempDir,
+    /// The server's admin URL and the database's name, when this test created one.
+    postgres: Option<(String, String)>,
+}
+
+impl TestData {
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for TestData {
+    fn drop(&mut self) {
+        use diesel::{Connection, RunQueryDsl, pg::PgConnection};
+        let Some((admin_url, name)) = &self.postgres else {
+            return;
+        };
+        // FORCE ends the connections of the instances still running; a database left behind
+        // only costs disk, so a failure here must not fail the test.
+        if let Ok(mut conn) = PgConnection::establish(admin_url) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
 /// Settings as the command line would parse them, with test defaults.
-pub fn test_args(
-    existing_database: Option<&str>,
-    extra: &[&str],
-) -> (ServeArgs, tempfile::TempDir, String) {
-    let data_dir = tempfile::tempdir().expect("temp dir");
+pub fn test_args(existing_database: Option<&str>, extra: &[&str]) -> (ServeArgs, TestData, String) {
+    let mut data_dir = TestData {
+        dir: tempfile::tempdir().expect("temp dir"),
+        postgres: None,
+    };
     let database_url = match (existing_database, std::env::var("TEST_DATABASE_URL")) {
         (Some(url), _) => url.to_owned(),
-        (None, Ok(admin_url)) if !admin_url.is_empty() => fresh_postgres_database(&admin_url),
+        (None, Ok(admin_url)) if !admin_url.is_empty() => {
+            let name = fresh_postgres_database(&admin_url);
+            let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+            url.set_path(&name);
+            data_dir.postgres = Some((admin_url, name));
+            url.to_string()
+        }
         (None, _) => data_dir.path().join("test.sqlite3").display().to_string(),
     };
     let mut argv = vec!["anaf-portal".to_owned(), "serve".to_owned()];
@@ -57,7 +92,7 @@ pub fn test_args(
     (args, data_dir, database_url)
 }
 
-/// A new, empty database on the PostgreSQL server named by `admin_url`.
+/// A new, empty database on the PostgreSQL server named by `admin_url`; its name.
 fn fresh_postgres_database(admin_url: &str) -> String {
     use diesel::{Connection, RunQueryDsl, pg::PgConnection};
     let name = format!(
@@ -70,9 +105,7 @@ fn fresh_postgres_database(admin_url: &str) -> String {
     diesel::sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
         .expect("create test database");
-    let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
-    url.set_path(&name);
-    url.to_string()
+    name
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -103,7 +136,7 @@ fn init_test_logs() {
     }
 }
 
-async fn start(args: ServeArgs, data_dir: tempfile::TempDir, database_url: String) -> TestApp {
+async fn start(args: ServeArgs, data_dir: TestData, database_url: String) -> TestApp {
     init_test_logs();
     let config = Config::from_args(args).expect("valid test config");
     let app = Application::build(config).await.expect("app builds");

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use crate::connect::serial_with_rights;
 use crate::helpers::{
-    TestApp, client_with, csrf_token, free_port, location, skip_unless_required, spawn_app_on,
-    spawn_app_with, test_args,
+    TestApp, TestData, client_with, csrf_token, free_port, location, skip_unless_required,
+    spawn_app_on, spawn_app_with, test_args,
 };
 
 const CIF: &str = "18547290";
@@ -341,11 +341,7 @@ impl Drop for ChildPortal {
 }
 
 /// A browser for a portal in a child process, on its database.
-pub(crate) fn browser_for(
-    portal: &ChildPortal,
-    database_url: &str,
-    data_dir: tempfile::TempDir,
-) -> TestApp {
+pub(crate) fn browser_for(portal: &ChildPortal, database_url: &str, data_dir: TestData) -> TestApp {
     let jar = Arc::new(reqwest::cookie::Jar::default());
     TestApp {
         address: portal.address.clone(),
