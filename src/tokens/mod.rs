@@ -10,5 +10,6 @@ pub mod vault;
 
 pub use import::{ImportError, ImportRequest};
 pub use service::{
-    ConnectError, RefreshOutcome, RefreshRequest, StorePairError, TokenError, TokenService,
+    ConnectError, Connection, Coverage, RefreshOutcome, RefreshRequest, StorePairError, TokenError,
+    TokenService,
 };

@@ -192,6 +192,41 @@ pub enum StorePairError {
     Storage(#[from] anyhow::Error),
 }
 
+/// One company a connection was asked for: the certificate's SPV rights on its CIF, and whether
+/// the new token now serves it.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    pub company: Company,
+    pub verdict: RightsVerdict,
+    pub served: bool,
+}
+
+/// What a connection for several companies did: the token it stored (none when the certificate
+/// has rights for none of them), and each company's verdict, in the order asked.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub token: Option<TokenMeta>,
+    pub companies: Vec<Coverage>,
+}
+
+fn coverage(
+    companies: &[Company],
+    verdicts: &HashMap<Cif, RightsVerdict>,
+    served: Option<i64>,
+) -> Vec<Coverage> {
+    companies
+        .iter()
+        .map(|company| Coverage {
+            company: company.clone(),
+            verdict: verdicts
+                .get(&company.cif)
+                .cloned()
+                .unwrap_or_else(|| RightsVerdict::Unknown("not checked".to_owned())),
+            served: Some(company.id) == served,
+        })
+        .collect()
+}
+
 /// Why a Connect ANAF callback did not end with a stored token.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -414,6 +449,98 @@ impl TokenService {
         result
     }
 
+    /// Completes a connection asked for several companies at once (an authorization link):
+    /// exchanges the code once, probes the certificate's SPV rights on each company's CIF (one
+    /// probe per CIF), and stores the pair for the companies it has rights for. A pair with
+    /// rights for none of them is not kept (ANAF is asked to revoke it). Audited either way.
+    pub async fn connect_companies(
+        &self,
+        actor: &Actor,
+        companies: &[Company],
+        code: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<Connection, ConnectError> {
+        let result = self
+            .exchange_for_companies(companies, code, code_verifier, actor.user_id)
+            .await;
+        let home = companies.first().map(|c| c.id);
+        let event = match &result {
+            Ok(connection) => {
+                let covered: Vec<&str> = connection
+                    .companies
+                    .iter()
+                    .filter(|c| c.verdict == RightsVerdict::Granted)
+                    .map(|c| c.company.cif.as_str())
+                    .collect();
+                let mut event = AuditEvent::success(AuditAction::ConnectSucceeded).detail(format!(
+                    "SPV rights for {} of {} companies: {}",
+                    covered.len(),
+                    connection.companies.len(),
+                    covered.join(", ")
+                ));
+                if let Some(token) = &connection.token {
+                    event = event.token(token.id).company(token.company_id);
+                }
+                event
+            }
+            Err(error) => AuditEvent::failure(AuditAction::ConnectFailed).detail(error.to_string()),
+        };
+        let event = match (home, result.as_ref().ok().and_then(|c| c.token.as_ref())) {
+            (Some(home), None) => event.company(home),
+            _ => event,
+        };
+        self.audit.record(actor, event).await;
+        result
+    }
+
+    async fn exchange_for_companies(
+        &self,
+        companies: &[Company],
+        code: &str,
+        code_verifier: Option<&str>,
+        created_by: Option<i64>,
+    ) -> Result<Connection, ConnectError> {
+        let pair = self
+            .anaf
+            .exchange_code(code, code_verifier)
+            .await
+            .map_err(ConnectError::Anaf)?;
+        let mut verdicts: HashMap<Cif, RightsVerdict> = HashMap::new();
+        for company in companies {
+            if !verdicts.contains_key(&company.cif) {
+                let verdict = self
+                    .probe_cif(&pair.access_token, &company.cif)
+                    .await
+                    .map_err(StorePairError::Storage)?;
+                verdicts.insert(company.cif.clone(), verdict);
+            }
+        }
+        let covered = |c: &&Company| verdicts.get(&c.cif) == Some(&RightsVerdict::Granted);
+        let Some(home) = companies.iter().find(covered) else {
+            self.revoke_in_background(&pair);
+            return Ok(Connection {
+                token: None,
+                companies: coverage(companies, &verdicts, None),
+            });
+        };
+        let meta = match self.store(home.id, &pair, "oauth", created_by).await {
+            Ok(meta) => meta,
+            Err(error) => {
+                if matches!(error, StorePairError::Jwt(_) | StorePairError::Expired) {
+                    self.revoke_in_background(&pair);
+                }
+                return Err(error.into());
+            }
+        };
+        self.record_rights(meta.id, &RightsVerdict::Granted)
+            .await
+            .map_err(StorePairError::Storage)?;
+        Ok(Connection {
+            companies: coverage(companies, &verdicts, Some(home.id)),
+            token: Some(meta),
+        })
+    }
+
     async fn exchange_and_store(
         &self,
         actor: &Actor,
@@ -464,6 +591,17 @@ impl TokenService {
         access: &SecretString,
         cif: &Cif,
     ) -> Result<RightsVerdict, anyhow::Error> {
+        let verdict = self.probe_cif(access, cif).await?;
+        self.record_rights(token_id, &verdict).await?;
+        Ok(verdict)
+    }
+
+    /// Asks ANAF whether `access` has SPV rights on `cif`, within the CIF's daily probes.
+    async fn probe_cif(
+        &self,
+        access: &SecretString,
+        cif: &Cif,
+    ) -> Result<RightsVerdict, anyhow::Error> {
         let counter = call_counts::rights_probes(cif.as_str());
         let allowed = self
             .db
@@ -481,7 +619,6 @@ impl TokenService {
                  the next is tomorrow"
             )),
         };
-        self.record_rights(token_id, &verdict).await?;
         Ok(verdict)
     }
 
