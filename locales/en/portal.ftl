@@ -245,6 +245,11 @@ token-delete_explained = The portal asks ANAF to revoke it, then deletes it here
 token-delete_confirm = Yes, delete the token
 token-deleted_revoked = Token deleted. ANAF confirmed the revocation.
 token-deleted_not_revoked = Token deleted here. ANAF did not confirm the revocation: if it may be compromised, send it to ANAF to be blocked.
+token-detached = The token no longer serves this company; it goes on serving the others.
+token-detach_explained = The token also serves { $companies ->
+         [one] one other company
+        *[other] { $companies } other companies
+    }: it is not revoked, it only stops serving this one. e-Factura synchronisation for this company stops until you connect again.
 token-reveal_title = Access token
 token-access_token = Access token (JWT)
 token-reveal_warning = Anyone holding this token can act in SPV for the company until it expires. Paste it only into software you trust; never send it by email. This viewing is recorded.

@@ -250,6 +250,12 @@ token-delete_explained = Portalul cere ANAF revocarea lui, apoi îl șterge aici
 token-delete_confirm = Da, șterge token-ul
 token-deleted_revoked = Token șters. ANAF a confirmat revocarea.
 token-deleted_not_revoked = Token șters aici. ANAF nu a confirmat revocarea: dacă poate fi compromis, trimiteți-l la ANAF pentru blocare.
+token-detached = Token-ul nu mai servește această firmă; continuă să le servească pe celelalte.
+token-detach_explained = Token-ul servește și { $companies ->
+         [one] o altă firmă
+         [few] alte { $companies } firme
+        *[other] alte { $companies } de firme
+    }: nu este revocat, ci doar nu mai servește această firmă. Sincronizarea e-Factura pentru ea se oprește până la o nouă conectare.
 token-reveal_title = Token de acces
 token-access_token = Token de acces (JWT)
 token-reveal_warning = Oricine deține acest token poate acționa în SPV pentru firmă până la expirare. Lipiți-l doar în programe de încredere; nu îl trimiteți pe email. Afișarea este înregistrată.

@@ -13,12 +13,15 @@ use crate::api::ApiCaller;
 use crate::api::json::ApiJson;
 use crate::api::problem::{CallerErrors, Problem, TokenErrors};
 use crate::app::AppState;
-use crate::db::models::companies::{self, Company};
+use crate::db::models::companies::Company;
 use crate::db::models::now;
 use crate::db::models::tokens::{self, ListedToken, TokenMeta};
-use crate::domain::{Cif, MemberRole, RefreshSchedule, RefreshState, TokenFacts, TokenState};
+use crate::domain::{
+    Cif, MemberRole, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenState,
+};
 use crate::error::AppError;
-use crate::tokens::{ImportError, ImportRequest, RefreshOutcome, RefreshRequest};
+use crate::tokens::{ImportError, ImportRequest, RefreshOutcome, RefreshRequest, TokenError};
+use std::collections::HashMap;
 
 /// RFC 3339 in UTC with `Z` and whole seconds: `2026-03-16T10:30:00Z`.
 pub fn timestamp(at: NaiveDateTime) -> String {
@@ -34,7 +37,7 @@ pub fn timestamp(at: NaiveDateTime) -> String {
         "id": 123, "cif": "18547290", "expiresAt": "2026-03-16T10:30:00Z", "isValid": true,
         "createdAt": "2026-01-15T09:00:00Z", "status": "connected", "companyName": "Firma Test SRL",
         "refreshExpiresAt": "2027-01-15T09:00:00Z", "hasRefreshToken": true, "refreshable": true,
-        "rights": "granted",
+        "rights": "granted", "cifs": ["18547290", "14399840"],
         "refresh": {"state": "scheduled", "dueAt": "2026-03-02T10:30:00Z",
             "nextAttemptAt": null, "failingSince": null, "reconnectBy": null, "lastError": null}
     })
@@ -42,7 +45,8 @@ pub fn timestamp(at: NaiveDateTime) -> String {
 pub struct AnafTokenView {
     /// Unique token identifier.
     pub id: i64,
-    /// The company's fiscal code (CIF), digits only.
+    /// The fiscal code (CIF, digits only) of the company the token was first connected for. A
+    /// token serves every company in `cifs`.
     #[schema(value_type = String, pattern = "^[0-9]{2,10}$", example = "18547290")]
     pub cif: Cif,
     /// When the access token expires (ISO 8601, UTC).
@@ -61,7 +65,7 @@ pub struct AnafTokenView {
     #[schema(value_type = String, example = "connected",
         pattern = "^(connected|expiring_soon|expired|reconnect_needed|no_rights)$")]
     pub status: &'static str,
-    /// The company's name, when the portal knows it.
+    /// The name of the company of `cif`, when the portal knows it.
     pub company_name: Option<String>,
     /// When the refresh token expires, when one is stored and its expiry is known.
     #[schema(format = DateTime)]
@@ -73,9 +77,14 @@ pub struct AnafTokenView {
     /// it, and it has not expired as far as is known. An expired access token with `refreshable`
     /// true comes back to life with `POST …/refresh` or `GET …/access-token`.
     pub refreshable: bool,
-    /// The last verdict of ANAF's SPV-rights check for this CIF: `granted`, `denied`, `unknown`.
+    /// The last verdict of ANAF's SPV-rights check: `granted`, `denied`, `unknown`. With
+    /// `?cif=`, for that CIF; otherwise the best verdict among the caller's companies it serves.
     #[schema(value_type = String, example = "granted", pattern = "^(granted|denied|unknown)$")]
     pub rights: &'static str,
+    /// The CIFs of the caller's companies this token serves (one certificate serves every
+    /// company it has SPV rights for), in ascending order.
+    #[schema(value_type = Vec<String>, example = json!(["18547290", "14399840"]))]
+    pub cifs: Vec<Cif>,
     /// What the portal's refresh engine is doing to keep the token alive.
     pub refresh: RefreshView,
 }
@@ -173,8 +182,14 @@ impl RefreshView {
 }
 
 impl AnafTokenView {
-    pub fn new(token: TokenParts, cif: Cif, name: Option<&str>, at: NaiveDateTime) -> Self {
+    pub fn new(
+        token: TokenParts,
+        home: (Cif, Option<&str>),
+        cifs: Vec<Cif>,
+        at: NaiveDateTime,
+    ) -> Self {
         let facts = token.facts;
+        let (cif, name) = home;
         AnafTokenView {
             id: token.id,
             cif,
@@ -191,18 +206,107 @@ impl AnafTokenView {
             has_refresh_token: facts.has_refresh_token,
             refreshable: facts.refreshable(at),
             rights: facts.rights.as_str(),
+            cifs,
             refresh: RefreshView::new(&facts, &token.schedule, token.last_error, at),
         }
     }
 
-    fn of(token: &TokenMeta, company: &Company) -> Self {
-        AnafTokenView::new(
-            token.into(),
-            company.cif.clone(),
-            company.name.as_deref(),
-            now(),
-        )
+    /// One token as `user_id` sees it (see `for_member`); as `meta` says it served `company`
+    /// when it is gone already (a later save replaced it).
+    async fn of(
+        state: &AppState,
+        meta: &TokenMeta,
+        company: &Company,
+        user_id: i64,
+    ) -> Result<Self, AppError> {
+        let seen = for_member(state, user_id, Some(meta.id), None).await?.pop();
+        Ok(seen.unwrap_or_else(|| {
+            AnafTokenView::new(
+                meta.into(),
+                (company.cif.clone(), company.name.as_deref()),
+                vec![company.cif.clone()],
+                now(),
+            )
+        }))
     }
+}
+
+/// How good a rights verdict is, for choosing the one an entry shows.
+fn rank(rights: Rights) -> u8 {
+    match rights {
+        Rights::Granted => 2,
+        Rights::Unknown => 1,
+        Rights::Denied => 0,
+    }
+}
+
+/// The tokens serving `user_id`'s companies (or only `token_id`), one entry each, oldest first:
+/// `cif` is the company it was first connected for, `cifs` the caller's companies it serves, and
+/// the status follows the best rights verdict among them. With `only_cif`, the tokens with
+/// confirmed rights for that CIF, the valid one with the latest expiry first. Two queries.
+async fn for_member(
+    state: &AppState,
+    user_id: i64,
+    token_id: Option<i64>,
+    only_cif: Option<Cif>,
+) -> Result<Vec<AnafTokenView>, AppError> {
+    let (rows, homes) = state
+        .db
+        .run(move |conn| {
+            let rows = tokens::list_for_member(conn, user_id, token_id)?;
+            let mut ids: Vec<i64> = rows.iter().map(|(token, _, _)| token.id).collect();
+            ids.dedup();
+            Ok((rows, tokens::home_companies(conn, &ids)?))
+        })
+        .await?;
+    let homes: HashMap<i64, (Cif, Option<String>)> = homes
+        .into_iter()
+        .map(|(id, cif, name)| (id, (cif, name)))
+        .collect();
+    let at = now();
+    let mut entries: Vec<(ListedToken, Vec<Cif>)> = Vec::new();
+    for (row, cif, _) in rows {
+        let chosen = only_cif.as_ref().is_none_or(|only| *only == cif);
+        match entries.last_mut() {
+            Some((token, cifs)) if token.id == row.id => {
+                if chosen && rank(row.rights) > rank(token.rights) {
+                    token.rights = row.rights;
+                }
+                cifs.push(cif);
+            }
+            _ => {
+                let mut row = row;
+                if !chosen {
+                    row.rights = Rights::Denied;
+                }
+                entries.push((row, vec![cif]));
+            }
+        }
+    }
+    if let Some(only) = &only_cif {
+        entries.retain(|(token, cifs)| cifs.contains(only) && token.rights == Rights::Granted);
+        entries.sort_by_key(|(token, _)| {
+            let facts = token.facts();
+            (
+                std::cmp::Reverse(facts.is_valid(at)),
+                std::cmp::Reverse(facts.access_expires_at),
+            )
+        });
+    }
+    Ok(entries
+        .into_iter()
+        .filter_map(|(token, mut cifs)| {
+            let (cif, name) = homes.get(&token.id)?.clone();
+            cifs.sort_by(|a, b| (a.as_str().len(), a).cmp(&(b.as_str().len(), b)));
+            cifs.dedup();
+            Some(AnafTokenView::new(
+                (&token).into(),
+                (cif, name.as_deref()),
+                cifs,
+                at,
+            ))
+        })
+        .collect())
 }
 
 /// The body of `POST /api/v1/anaf/tokens`.
@@ -247,17 +351,16 @@ async fn token_of_caller(
     let found = state
         .db
         .run(move |conn| {
-            let Some(token) = tokens::find_meta(conn, id)? else {
+            if !tokens::exists(conn, id)? {
                 return Ok(None);
-            };
-            let membership = companies::find_for_member(conn, token.company_id, user_id)?;
-            Ok(Some((token, membership)))
+            }
+            Ok(Some(tokens::find_for_member(conn, id, user_id, None)?))
         })
         .await?;
-    let (token, membership) = found.ok_or(AppError::NotFound)?;
+    let membership = found.ok_or(AppError::NotFound)?;
     match membership {
-        Some((company, MemberRole::Admin)) => Ok((token, company)),
-        Some((company, MemberRole::Viewer)) if !need_admin => Ok((token, company)),
+        Some((token, company, MemberRole::Admin)) => Ok((token, company)),
+        Some((token, company, MemberRole::Viewer)) if !need_admin => Ok((token, company)),
         _ => Err(AppError::Forbidden),
     }
 }
@@ -368,30 +471,42 @@ fn api_wait(state: &AppState) -> std::time::Duration {
     state.tokens.anaf().endpoints().timeout
 }
 
+/// `GET /api/v1/anaf/tokens?cif=…`.
+#[derive(Deserialize)]
+pub struct ListQuery {
+    cif: Option<String>,
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/anaf/tokens",
     tag = "ANAF tokens",
     operation_id = "listTokens",
     summary = "List ANAF tokens",
-    description = "Every token of the companies the caller is a member of (admin or viewer), oldest first.",
+    description = "Every token serving the companies the caller is a member of (admin or viewer), \
+        oldest first, once each with `cifs` listing the caller's companies it serves. With `cif`, \
+        only the tokens whose certificate has confirmed SPV rights for that CIF, best first: valid \
+        ones before the others, then the latest expiry.",
+    params(("cif" = Option<String>, Query, description = "A CIF (digits, optionally with `RO`): only the tokens with confirmed SPV rights for it")),
     responses(
         (status = 200, description = "The tokens", body = Vec<AnafTokenView>),
+        (status = 400, description = "`cif` is not a valid CIF", body = Problem, content_type = "application/problem+json"),
         CallerErrors,
     ),
     security(("bearer" = []))
 )]
-pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let user_id = caller.user_id;
-    let rows = state
-        .db
-        .run(move |conn| Ok(tokens::list_for_member(conn, user_id)?))
-        .await?;
-    let at = now();
-    let body: Vec<AnafTokenView> = rows
-        .into_iter()
-        .map(|(token, cif, name)| AnafTokenView::new((&token).into(), cif, name.as_deref(), at))
-        .collect();
+pub async fn list(
+    caller: ApiCaller,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let only_cif = match query.into_inner().cif {
+        None => None,
+        Some(raw) => {
+            Some(Cif::parse(&raw).map_err(|e| AppError::BadRequest(format!("`cif`: {e}")))?)
+        }
+    };
+    let body = for_member(&state, caller.user_id, None, only_cif).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -414,7 +529,8 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (token, company) = token_of_caller(&state, &caller, &path, false).await?;
-    Ok(HttpResponse::Ok().json(AnafTokenView::of(&token, &company)))
+    let view = AnafTokenView::of(&state, &token, &company, caller.user_id).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 #[utoipa::path(
@@ -468,7 +584,7 @@ pub async fn create(
         .tokens
         .import(&caller.actor(&req, &state), caller.user_id, request)
         .await?;
-    let view = AnafTokenView::of(&meta, &company);
+    let view = AnafTokenView::of(&state, &meta, &company, caller.user_id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/anaf/tokens/{}", view.id)))
         .json(view))
@@ -480,9 +596,11 @@ pub async fn create(
     tag = "ANAF tokens",
     operation_id = "deleteToken",
     summary = "Delete an ANAF token",
-    description = "Deletes the token from the portal, then asks ANAF to revoke it (best effort). \
-        e-Factura synchronisation stops for the company. Of concurrent deletes of one token \
-        exactly one answers 204. Company admins only; audited.",
+    description = "Stops the token serving the caller's companies (those the caller is company \
+        admin of). A token left serving no company is deleted from the portal, then ANAF is asked \
+        to revoke it (best effort); one that still serves other people's companies goes on \
+        serving them. e-Factura synchronisation stops for the caller's companies. Of concurrent \
+        deletes of one token exactly one answers 204. Company admins only; audited.",
     params(("id" = i64, Path, description = "The token id")),
     responses(
         (status = 204, description = "Deleted"),
@@ -497,10 +615,27 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (token, _) = token_of_caller(&state, &caller, &path, true).await?;
-    state
-        .tokens
-        .delete(&caller.actor(&req, &state), token.id)
+    let (token_id, user_id) = (token.id, caller.user_id);
+    let administered = state
+        .db
+        .run(move |conn| {
+            Ok(tokens::served_companies_administered_by(
+                conn, token_id, user_id,
+            )?)
+        })
         .await?;
+    let actor = caller.actor(&req, &state);
+    let mut detached_any = false;
+    for company_id in administered {
+        match state.tokens.detach(&actor, token_id, company_id).await {
+            Ok(_) => detached_any = true,
+            Err(TokenError::NotFound) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    if !detached_any {
+        return Err(AppError::NotFound);
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -559,9 +694,8 @@ pub async fn refresh(
         .refresh(&caller.actor(&req, &state), token.id, request)
         .await?
     {
-        RefreshOutcome::Refreshed(meta) => {
-            Ok(HttpResponse::Ok().json(AnafTokenView::of(&meta, &company)))
-        }
+        RefreshOutcome::Refreshed(meta) => Ok(HttpResponse::Ok()
+            .json(AnafTokenView::of(&state, &meta, &company, caller.user_id).await?)),
         RefreshOutcome::InProgress => Ok(pending(token.id, "in_progress")),
         RefreshOutcome::Spooled => Ok(pending(token.id, "saving")),
         other => Err(refresh_error(other)),

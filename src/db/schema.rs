@@ -136,9 +136,6 @@ diesel::table! {
         certificate_serial -> Nullable<Text>,
         certificate_issuer -> Nullable<Text>,
         status -> Text,
-        rights -> Text,
-        rights_detail -> Nullable<Text>,
-        rights_checked_at -> Nullable<Timestamp>,
         last_refreshed_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         last_error_at -> Nullable<Timestamp>,
@@ -157,8 +154,30 @@ diesel::table! {
         failure_noted_at -> Nullable<Timestamp>,
         reconnect_from -> Nullable<Timestamp>,
         reconnect_by -> Nullable<Timestamp>,
-        rights_probe_due_at -> Nullable<Timestamp>,
         certificate_holder -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Which token serves each company, with its certificate's SPV rights on the company's CIF.
+    company_tokens (company_id) {
+        company_id -> BigInt,
+        token_id -> BigInt,
+        rights -> Text,
+        rights_detail -> Nullable<Text>,
+        rights_checked_at -> Nullable<Timestamp>,
+        rights_probe_due_at -> Nullable<Timestamp>,
+        attached_at -> Timestamp,
+        attached_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// Companies a token does not serve whose CIF its certificate has SPV rights for.
+    token_offers (token_id, company_id) {
+        token_id -> BigInt,
+        company_id -> BigInt,
+        checked_at -> Timestamp,
     }
 }
 
@@ -329,6 +348,9 @@ diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::joinable!(company_members -> users (user_id));
 diesel::joinable!(anaf_tokens -> companies (company_id));
+diesel::joinable!(company_tokens -> companies (company_id));
+diesel::joinable!(company_tokens -> anaf_tokens (token_id));
+diesel::joinable!(token_offers -> anaf_tokens (token_id));
 diesel::joinable!(member_invitations -> companies (company_id));
 diesel::joinable!(refresh_job_items -> refresh_jobs (job_id));
 diesel::joinable!(member_invitations -> users (invited_by));
@@ -336,6 +358,8 @@ diesel::joinable!(anaf_token_secrets -> anaf_tokens (token_id));
 diesel::joinable!(oauth_transactions -> companies (company_id));
 diesel::joinable!(api_keys -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    company_tokens,
+    token_offers,
     users,
     sessions,
     login_failures,

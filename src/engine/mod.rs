@@ -161,16 +161,16 @@ impl RefreshEngine {
         pipeline(
             stop,
             |limit| tokens.claim_probes(limit),
-            |id| tokens.probe_claimed(id),
-            |token_id, verdict| {
+            |(token_id, cif)| async move { tokens.probe_claimed(token_id, &cif).await },
+            |(token_id, cif), verdict| {
                 sweep.probed += 1;
                 match verdict {
                     Ok(RightsVerdict::Denied(_)) => {
-                        tracing::warn!(token_id, "a rights probe found no SPV rights");
+                        tracing::warn!(token_id, %cif, "a rights probe found no SPV rights");
                     }
                     Ok(_) => {}
                     Err(error) => {
-                        tracing::error!(token_id, error = %error, "a rights probe could not run");
+                        tracing::error!(token_id, %cif, error = %error, "a rights probe could not run");
                     }
                 }
                 Ok(())
@@ -192,7 +192,7 @@ async fn pipeline<T, R, Claimed, Working>(
     mut done: impl FnMut(T, R) -> Result<(), TokenError>,
 ) -> anyhow::Result<()>
 where
-    T: Copy,
+    T: Clone,
     Claimed: Future<Output = Result<Vec<T>, TokenError>>,
     Working: Future<Output = R>,
 {
@@ -204,7 +204,7 @@ where
             let claimed = claim(room).await?;
             drained = claimed.is_empty();
             for item in claimed {
-                let working = work(item);
+                let working = work(item.clone());
                 in_flight.push(async move { (item, working.await) });
             }
         }

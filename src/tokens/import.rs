@@ -131,7 +131,8 @@ impl TokenService {
                 StorePairError::Storage(e) => ImportError::Storage(e),
             })?;
         if rights_known {
-            self.record_rights(meta.id, &RightsVerdict::Granted).await?;
+            self.record_rights(meta.id, &company.cif, &RightsVerdict::Granted)
+                .await?;
         } else {
             self.check_rights(meta.id, access, &company.cif).await?;
         }
@@ -142,10 +143,10 @@ impl TokenService {
             event = event.detail("no refresh token");
         }
         self.audit().record(actor, event).await;
-        let id = meta.id;
+        let company_id = company.id;
         let meta = self
             .db()
-            .run(move |conn| Ok(tokens::find_meta(conn, id)?))
+            .run(move |conn| Ok(tokens::find_meta_for_company(conn, company_id)?))
             .await?
             .unwrap_or(meta);
         Ok((meta, company))

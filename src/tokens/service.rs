@@ -27,7 +27,7 @@ use crate::db::models::companies::{self, Company};
 use crate::db::models::now;
 use crate::db::models::refresh_jobs::{self, ItemOutcome};
 use crate::db::models::tokens::{
-    self, AfterFailure, Lease, SealedPair, StoreTokenError, TokenMeta, TokenSecrets,
+    self, AfterFailure, Detached, Lease, SealedPair, StoreTokenError, TokenMeta, TokenSecrets,
 };
 use crate::db::{Db, write_transaction};
 use crate::domain::{
@@ -227,6 +227,15 @@ fn coverage(
         .collect()
 }
 
+/// What detaching a token from a company did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detachment {
+    /// The token goes on serving its other companies.
+    StillServesOthers,
+    /// That was its last company: deleted, and ANAF asked to revoke it.
+    Deleted(RevokeOutcome),
+}
+
 /// Why a Connect ANAF callback did not end with a stored token.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -390,7 +399,8 @@ impl TokenService {
         })
     }
 
-    /// Stores a new pair as the company's token (replacing an earlier one).
+    /// Stores a new pair as the token that serves the company. The token it replaces there keeps
+    /// serving its other companies; when it served no other, it is deleted and revoked at ANAF.
     pub(crate) async fn store(
         &self,
         company_id: i64,
@@ -408,6 +418,7 @@ impl TokenService {
         if sealed.access_expires_at <= now() {
             return Err(StorePairError::Expired);
         }
+        let replaced = self.secrets_of_company(company_id).await;
         let stored = self
             .db
             .run(move |conn| {
@@ -416,10 +427,26 @@ impl TokenService {
                 ))
             })
             .await?;
-        match stored {
-            Ok(meta) => Ok(meta),
-            Err(StoreTokenError::Duplicate) => Err(StorePairError::Duplicate),
-            Err(StoreTokenError::Database(e)) => Err(StorePairError::Storage(e.into())),
+        let stored = match stored {
+            Ok(stored) => stored,
+            Err(StoreTokenError::Duplicate) => return Err(StorePairError::Duplicate),
+            Err(StoreTokenError::Database(e)) => return Err(StorePairError::Storage(e.into())),
+        };
+        // The grant this one replaces is no longer used by anyone: revoke it too.
+        if let Some(old) = replaced.filter(|old| Some(old.id) == stored.orphaned) {
+            self.revoke_sealed_in_background(&old);
+        }
+        Ok(stored.meta)
+    }
+
+    /// Asks ANAF to revoke a stored pair that was just deleted, without waiting for its answer.
+    fn revoke_sealed_in_background(&self, old: &TokenSecrets) {
+        if let Ok(Some(refresh)) = self.open(old, TokenField::Refresh) {
+            self.revoke_in_background(&TokenResponse {
+                access_token: refresh.clone(),
+                refresh_token: Some(refresh),
+                expires_in: None,
+            });
         }
     }
 
@@ -532,7 +559,7 @@ impl TokenService {
                 return Err(error.into());
             }
         };
-        self.record_rights(meta.id, &RightsVerdict::Granted)
+        self.record_rights(meta.id, &home.cif, &RightsVerdict::Granted)
             .await
             .map_err(StorePairError::Storage)?;
         Ok(Connection {
@@ -553,7 +580,6 @@ impl TokenService {
             .exchange_code(code, code_verifier)
             .await
             .map_err(ConnectError::Anaf)?;
-        let replaced = self.secrets_of_company(company.id).await;
         let meta = match self.store(company.id, &pair, "oauth", actor.user_id).await {
             Ok(meta) => meta,
             Err(error) => {
@@ -564,16 +590,6 @@ impl TokenService {
                 return Err(error.into());
             }
         };
-        // The grant this connection replaces is no longer used by anyone: revoke it too.
-        if let Some(old) = replaced
-            && let Ok(Some(refresh)) = self.open(&old, TokenField::Refresh)
-        {
-            self.revoke_in_background(&TokenResponse {
-                access_token: refresh.clone(),
-                refresh_token: Some(refresh),
-                expires_in: None,
-            });
-        }
         let verdict = self
             .check_rights(meta.id, &pair.access_token, &company.cif)
             .await
@@ -592,7 +608,7 @@ impl TokenService {
         cif: &Cif,
     ) -> Result<RightsVerdict, anyhow::Error> {
         let verdict = self.probe_cif(access, cif).await?;
-        self.record_rights(token_id, &verdict).await?;
+        self.record_rights(token_id, cif, &verdict).await?;
         Ok(verdict)
     }
 
@@ -627,9 +643,11 @@ impl TokenService {
     pub(crate) async fn record_rights(
         &self,
         token_id: i64,
+        cif: &Cif,
         verdict: &RightsVerdict,
     ) -> Result<(), anyhow::Error> {
         let verdict = verdict.clone();
+        let cif = cif.clone();
         self.db
             .run(move |conn| {
                 let at = now();
@@ -637,6 +655,7 @@ impl TokenService {
                     RightsVerdict::Granted => tokens::record_rights(
                         conn,
                         token_id,
+                        &cif,
                         Rights::Granted,
                         None,
                         at + RIGHTS_PROBE_EVERY,
@@ -644,6 +663,7 @@ impl TokenService {
                     RightsVerdict::Denied(text) => tokens::record_rights(
                         conn,
                         token_id,
+                        &cif,
                         Rights::Denied,
                         Some(&text),
                         at + RIGHTS_PROBE_EVERY,
@@ -651,6 +671,7 @@ impl TokenService {
                     RightsVerdict::Unknown(text) => tokens::record_rights_unknown(
                         conn,
                         token_id,
+                        &cif,
                         &text,
                         at + RIGHTS_PROBE_RETRY,
                     )?,
@@ -661,8 +682,9 @@ impl TokenService {
         Ok(())
     }
 
-    /// Claims up to `limit` tokens whose weekly rights probe is due (`probe_claimed` runs it).
-    pub async fn claim_probes(&self, limit: i64) -> Result<Vec<i64>, TokenError> {
+    /// Claims up to `limit` (token, CIF) pairs whose weekly rights probe is due (`probe_claimed`
+    /// runs it).
+    pub async fn claim_probes(&self, limit: i64) -> Result<Vec<(i64, Cif)>, TokenError> {
         Ok(self
             .db
             .run(move |conn| {
@@ -674,18 +696,17 @@ impl TokenService {
 
     /// Runs the scheduled rights probe of a token `claim_probes` returned, at the background's
     /// priority.
-    pub async fn probe_claimed(&self, token_id: i64) -> Result<RightsVerdict, TokenError> {
-        let (_, company) = self
-            .db
-            .run(move |conn| Ok(tokens::find_with_company(conn, token_id)?))
-            .await?
-            .ok_or(TokenError::NotFound)?;
+    pub async fn probe_claimed(
+        &self,
+        token_id: i64,
+        cif: &Cif,
+    ) -> Result<RightsVerdict, TokenError> {
         let secrets = self.secrets(token_id).await?;
         let access = self
             .open(&secrets, TokenField::Access)?
             .ok_or(TokenError::NotFound)?;
         Ok(Priority::Background
-            .scope(self.check_rights(token_id, &access, &company.cif))
+            .scope(self.check_rights(token_id, &access, cif))
             .await?)
     }
 
@@ -815,15 +836,17 @@ impl TokenService {
             if let Ok(outcome) = &outcome
                 && !matches!(outcome, RefreshOutcome::InProgress)
                 && service.worth_auditing(&actor, token_id, outcome).await
-                && let Ok(Some((_, company))) = service
+                && let Ok(served) = service
                     .db
-                    .run(move |conn| Ok(tokens::find_with_company(conn, token_id)?))
+                    .run(move |conn| Ok(tokens::served_companies(conn, token_id)?))
                     .await
             {
-                service
-                    .audit
-                    .record(&actor, outcome.audit_event(token_id, company.id))
-                    .await;
+                for company in served {
+                    service
+                        .audit
+                        .record(&actor, outcome.audit_event(token_id, company.id))
+                        .await;
+                }
             }
             if let Err(error) = &outcome {
                 tracing::error!(token_id, error = %error, "refresh failed in the portal");
@@ -995,15 +1018,20 @@ impl TokenService {
             }
         }
 
-        // One rights probe per refresh keeps the verdict current at no real cost to the quota.
-        let cif = self
+        // One rights probe per CIF served after each refresh keeps the verdicts current at no
+        // real cost to the quota.
+        let mut cifs: Vec<Cif> = self
             .db
-            .run(move |conn| Ok(tokens::find_with_company(conn, token_id)?))
+            .run(move |conn| Ok(tokens::served_companies(conn, token_id)?))
             .await?
-            .map(|(_, company)| company.cif)
-            .ok_or(TokenError::NotFound)?;
-        self.check_rights(token_id, &response.access_token, &cif)
-            .await?;
+            .into_iter()
+            .map(|company| company.cif)
+            .collect();
+        cifs.dedup();
+        for cif in &cifs {
+            self.check_rights(token_id, &response.access_token, cif)
+                .await?;
+        }
         Ok(RefreshOutcome::Refreshed(Box::new(
             self.meta(token_id).await?,
         )))
@@ -1227,39 +1255,53 @@ impl TokenService {
         });
     }
 
-    /// Best-effort revocation at ANAF, then the local delete (which never depends on ANAF);
-    /// audited.
-    pub async fn delete(&self, actor: &Actor, token_id: i64) -> Result<RevokeOutcome, TokenError> {
+    /// Stops the token serving `company_id`. With its last company the token is deleted (which
+    /// never depends on ANAF), then revoked at ANAF, best effort. Audited.
+    pub async fn detach(
+        &self,
+        actor: &Actor,
+        token_id: i64,
+        company_id: i64,
+    ) -> Result<Detachment, TokenError> {
         let secrets = self.secrets(token_id).await?;
         // The row goes first: of several deletes racing for one token only the one that removed
         // it revokes at ANAF and writes the audit line; the others answer "not found".
-        let deleted = self
+        let detached = self
             .db
-            .run(move |conn| Ok(tokens::delete(conn, token_id)?))
+            .run(move |conn| Ok(tokens::detach(conn, token_id, company_id)?))
             .await?;
-        if deleted == 0 {
-            return Err(TokenError::NotFound);
-        }
-        let outcome = match self.open(&secrets, TokenField::Refresh) {
-            Ok(Some(refresh)) => self.anaf.revoke(&refresh, "refresh_token").await,
-            _ => match self.open(&secrets, TokenField::Access) {
-                Ok(Some(access)) => self.anaf.revoke(&access, "access_token").await,
-                _ => RevokeOutcome::NotConfirmed,
+        let event = AuditEvent::success(AuditAction::TokenDeleted)
+            .company(company_id)
+            .token(token_id);
+        let outcome = match detached {
+            Detached::NotServed => return Err(TokenError::NotFound),
+            Detached::StillServesOthers => {
+                self.audit
+                    .record(
+                        actor,
+                        event.detail("detached; it still serves other companies"),
+                    )
+                    .await;
+                return Ok(Detachment::StillServesOthers);
+            }
+            Detached::Deleted => match self.open(&secrets, TokenField::Refresh) {
+                Ok(Some(refresh)) => self.anaf.revoke(&refresh, "refresh_token").await,
+                _ => match self.open(&secrets, TokenField::Access) {
+                    Ok(Some(access)) => self.anaf.revoke(&access, "access_token").await,
+                    _ => RevokeOutcome::NotConfirmed,
+                },
             },
         };
         self.audit
             .record(
                 actor,
-                AuditEvent::success(AuditAction::TokenDeleted)
-                    .company(secrets.company_id)
-                    .token(token_id)
-                    .detail(match outcome {
-                        RevokeOutcome::Confirmed => "revoked at ANAF",
-                        RevokeOutcome::NotConfirmed => "ANAF did not confirm revocation",
-                    }),
+                event.detail(match outcome {
+                    RevokeOutcome::Confirmed => "revoked at ANAF",
+                    RevokeOutcome::NotConfirmed => "ANAF did not confirm revocation",
+                }),
             )
             .await;
-        Ok(outcome)
+        Ok(Detachment::Deleted(outcome))
     }
 
     /// "Refresh all that are due" for `user_id`: a job over the tokens of the companies they

@@ -38,22 +38,23 @@ pub async fn company(
     Ok((company, role))
 }
 
-/// The token and its company, when the user is a member of that company.
+/// The token as it serves one of the user's companies (`company_id` when given, else the one
+/// where the user has the most say), that company and the user's role there. A token that serves
+/// none of the user's companies is not found.
 pub async fn token(
     state: &AppState,
     user: &User,
     token_id: i64,
+    company_id: Option<i64>,
     need: Need,
 ) -> Result<(TokenMeta, Company, MemberRole), AppError> {
     let user_id = user.id;
     let found = state
         .db
         .run(move |conn| {
-            let Some(token) = tokens::find_meta(conn, token_id)? else {
-                return Ok(None);
-            };
-            let membership = companies::find_for_member(conn, token.company_id, user_id)?;
-            Ok(membership.map(|(company, role)| (token, company, role)))
+            Ok(tokens::find_for_member(
+                conn, token_id, user_id, company_id,
+            )?)
         })
         .await?;
     let (token, company, role) = found.ok_or(AppError::NotFound)?;

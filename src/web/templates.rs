@@ -125,6 +125,8 @@ pub struct TokensPage<'a> {
 pub struct DeleteTokenPage<'a> {
     pub page: Page,
     pub row: TokenRowView<'a>,
+    /// How many other companies the token serves (it goes on serving them).
+    pub other_companies: usize,
 }
 
 impl DeleteTokenPage<'_> {
@@ -136,6 +138,18 @@ impl DeleteTokenPage<'_> {
                 ("cif", self.row.cif.to_owned().into()),
             ],
         )
+    }
+
+    /// What deleting does: revokes the token, or only detaches it from this company when it
+    /// serves others.
+    pub fn explained(&self) -> String {
+        match self.other_companies {
+            0 => self.page.t.get("token-delete_explained"),
+            n => self.page.t.format(
+                "token-detach_explained",
+                &[("companies", (n as i64).into())],
+            ),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
+use serde::Deserialize;
 
 use crate::anaf::client::RevokeOutcome;
 use crate::app::AppState;
@@ -10,9 +11,10 @@ use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession};
 use crate::db::models::companies::{self, CompanyRow};
 use crate::db::models::now;
+use crate::db::models::tokens;
 use crate::error::AppError;
 use crate::i18n::{Catalog, Lang};
-use crate::tokens::{RefreshOutcome, RefreshRequest};
+use crate::tokens::{Detachment, RefreshOutcome, RefreshRequest};
 use crate::web::access::{self, Need};
 use crate::web::company_list::{ListQuery, MemberList, MemberPage};
 use crate::web::connect::error_text;
@@ -168,7 +170,7 @@ pub async fn refresh(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (token, company, _) =
-        access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
+        access::token(&state, &user.0, path.into_inner(), None, Need::Admin).await?;
     let outcome = state
         .tokens
         .refresh(
@@ -201,34 +203,72 @@ fn back_to(req: &HttpRequest, company_id: i64) -> String {
     }
 }
 
+/// `?company=ID`: the company a token action is about (a token may serve several).
+#[derive(Deserialize)]
+pub struct ForCompany {
+    company: Option<i64>,
+}
+
 pub async fn confirm_delete(
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
     path: web::Path<i64>,
+    query: web::Query<ForCompany>,
 ) -> Result<HttpResponse, AppError> {
-    let (token, company, role) =
-        access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
+    let (token, company, role) = access::token(
+        &state,
+        &user.0,
+        path.into_inner(),
+        query.company,
+        Need::Admin,
+    )
+    .await?;
+    let token_id = token.id;
+    let served = state
+        .db
+        .run(move |conn| Ok(tokens::served_companies(conn, token_id)?))
+        .await?;
     let row = TokenRowView::new(&company, role, Some(&token), now(), &page.t);
-    html(StatusCode::OK, &DeleteTokenPage { page, row })
+    html(
+        StatusCode::OK,
+        &DeleteTokenPage {
+            page,
+            row,
+            other_companies: served.len().saturating_sub(1),
+        },
+    )
 }
 
+/// Stops the token serving the company; with its last company the token is deleted and revoked.
 pub async fn delete(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
+    query: web::Query<ForCompany>,
 ) -> Result<HttpResponse, AppError> {
-    let (token, company, _) =
-        access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
-    let revoked = state
+    let (token, company, _) = access::token(
+        &state,
+        &user.0,
+        path.into_inner(),
+        query.company,
+        Need::Admin,
+    )
+    .await?;
+    let detached = state
         .tokens
-        .delete(&state.actor(&req, Some(user.0.id)), token.id)
+        .detach(&state.actor(&req, Some(user.0.id)), token.id, company.id)
         .await?;
     let t = Lang::from_request(&req).catalog();
-    let (level, message) = match revoked {
-        RevokeOutcome::Confirmed => (FlashLevel::Success, t.get("token-deleted_revoked")),
-        RevokeOutcome::NotConfirmed => (FlashLevel::Info, t.get("token-deleted_not_revoked")),
+    let (level, message) = match detached {
+        Detachment::Deleted(RevokeOutcome::Confirmed) => {
+            (FlashLevel::Success, t.get("token-deleted_revoked"))
+        }
+        Detachment::Deleted(RevokeOutcome::NotConfirmed) => {
+            (FlashLevel::Info, t.get("token-deleted_not_revoked"))
+        }
+        Detachment::StillServesOthers => (FlashLevel::Success, t.get("token-detached")),
     };
     PortalSession::of(&req).flash(level, message);
     Ok(see_other(&format!("/companies/{}", company.id)))
@@ -243,7 +283,7 @@ pub async fn reveal(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (token, company, _) =
-        access::token(&state, &user.0, path.into_inner(), Need::Admin).await?;
+        access::token(&state, &user.0, path.into_inner(), None, Need::Admin).await?;
     let access_token = state
         .tokens
         .reveal_access_token(&state.actor(&req, Some(user.0.id)), token.id)

@@ -377,13 +377,17 @@ async fn journey(client: &Client, address: &str) -> Result<(), String> {
 
     screenshot(client, "tokens").await;
     fits_a_phone(client, address).await?;
-    click(client, "a[href$='/delete']").await;
+    click(client, "a[href*='/delete?company=']").await;
     let text = body_text(client).await;
     assert!(
         text.contains("Ștergeți token-ul"),
         "confirmation step: {text}"
     );
-    click(client, "form[action$='/delete'] button[type=submit]").await;
+    click(
+        client,
+        "form[action*='/delete?company='] button[type=submit]",
+    )
+    .await;
     let text = body_text(client).await;
     assert!(text.contains("Token șters"), "deleted: {text}");
     assert!(text.contains("neconectat"), "{text}");

@@ -559,14 +559,14 @@ async fn a_429_from_anaf_pauses_every_call_of_the_portal() {
 
 /// Makes every token's scheduled rights probe due now (a week passes for the portal).
 async fn rights_probes_fall_due(app: &TestApp) {
-    use anaf_portal::db::schema::anaf_tokens;
+    use anaf_portal::db::schema::company_tokens;
     use diesel::prelude::*;
     let db = app.db();
     tokio::task::spawn_blocking(move || {
         let mut conn = db.get_blocking().expect("connection");
         let past = anaf_portal::db::models::now() - chrono::TimeDelta::minutes(1);
-        diesel::update(anaf_tokens::table)
-            .set(anaf_tokens::rights_probe_due_at.eq(Some(past)))
+        diesel::update(company_tokens::table)
+            .set(company_tokens::rights_probe_due_at.eq(Some(past)))
             .execute(&mut conn)
             .expect("update");
     })

@@ -153,9 +153,11 @@ fn assert_token_shape(token: &Value, cif: &str) {
         "hasRefreshToken",
         "refreshable",
         "rights",
+        "cifs",
         "refresh",
     ];
     assert!(is_utc_timestamp(&token["refresh"]["dueAt"]), "{token}");
+    assert!(token["cifs"].is_array(), "{token}");
     for field in token.as_object().unwrap().keys() {
         assert!(documented.contains(&field.as_str()), "undocumented {field}");
     }

@@ -8,7 +8,7 @@ use crate::db::models::KeyLookup;
 use crate::db::models::company_registry;
 use crate::db::models::tokens::TokenMeta;
 use crate::db::models::{escape_like, now};
-use crate::db::schema::{anaf_tokens, companies, company_members, users};
+use crate::db::schema::{anaf_tokens, companies, company_members, company_tokens, users};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::{Cif, Email, MemberRole, Rights, TokenFacts, TokenState, TokenStatus};
 
@@ -208,7 +208,7 @@ macro_rules! status_columns {
     () => {
         (
             anaf_tokens::status.nullable(),
-            anaf_tokens::rights.nullable(),
+            company_tokens::rights.nullable(),
             anaf_tokens::access_expires_at.nullable(),
             anaf_tokens::refresh_due_at.nullable(),
             anaf_tokens::has_refresh_token.nullable(),
@@ -389,7 +389,7 @@ pub struct CompanyRow {
 }
 
 /// Adds `CompanyQuery`'s search (name or CIF), status and token-only filters to a boxed query over
-/// `companies` left-joined with `anaf_tokens` (with or without the memberships joined in).
+/// `companies` left-joined with the token serving each (`company_tokens` and `anaf_tokens`) (with or without the memberships joined in).
 macro_rules! filter_companies {
     ($q:expr, $query:expr, $at:expr) => {{
         let mut q = $q;
@@ -426,18 +426,18 @@ macro_rules! filter_companies {
             Some(StatusFilter::NoRights) => q.filter(
                 active()
                     .and(usable())
-                    .and(anaf_tokens::rights.eq(Rights::Denied)),
+                    .and(company_tokens::rights.eq(Rights::Denied)),
             ),
             Some(StatusFilter::ExpiringSoon) => q.filter(
                 active()
                     .and(usable())
                     .and(anaf_tokens::refresh_due_at.le(at))
-                    .and(anaf_tokens::rights.ne(Rights::Denied)),
+                    .and(company_tokens::rights.ne(Rights::Denied)),
             ),
             Some(StatusFilter::Connected) => q.filter(
                 active()
                     .and(anaf_tokens::refresh_due_at.gt(at))
-                    .and(anaf_tokens::rights.ne(Rights::Denied)),
+                    .and(company_tokens::rights.ne(Rights::Denied)),
             ),
         };
         q
@@ -494,7 +494,7 @@ pub fn page_for_member(
     let base = || {
         companies::table
             .inner_join(company_members::table)
-            .left_join(anaf_tokens::table)
+            .left_join(company_tokens::table.inner_join(anaf_tokens::table))
             .filter(company_members::user_id.eq(user_id))
             .into_boxed()
     };
@@ -531,7 +531,7 @@ pub fn status_counts_for_member(
     let matching = CompanyQuery::matching(search);
     let base = companies::table
         .inner_join(company_members::table)
-        .left_join(anaf_tokens::table)
+        .left_join(company_tokens::table.inner_join(anaf_tokens::table))
         .filter(company_members::user_id.eq(user_id))
         .into_boxed();
     let columns: Vec<StatusColumns> = filter_companies!(base, &matching, at)
@@ -557,7 +557,9 @@ pub fn list(
         ..query.clone()
     };
     let base = || {
-        let mut q = companies::table.left_join(anaf_tokens::table).into_boxed();
+        let mut q = companies::table
+            .left_join(company_tokens::table.inner_join(anaf_tokens::table))
+            .into_boxed();
         if let Some(search) = &search {
             let by_member = companies::id.eq_any(
                 company_members::table
@@ -589,7 +591,9 @@ pub fn list(
 pub fn status_counts(conn: &mut DbConnection, search: Option<String>) -> QueryResult<StatusCounts> {
     let at = now();
     let matching = CompanyQuery::matching(search);
-    let base = companies::table.left_join(anaf_tokens::table).into_boxed();
+    let base = companies::table
+        .left_join(company_tokens::table.inner_join(anaf_tokens::table))
+        .into_boxed();
     let columns: Vec<StatusColumns> = filter_companies!(base, &matching, at)
         .select(status_columns!())
         .load(conn)?;
@@ -632,7 +636,8 @@ pub fn refreshable_due(
     user_id: i64,
     at: NaiveDateTime,
 ) -> QueryResult<Vec<(i64, i64, Cif)>> {
-    anaf_tokens::table
+    company_tokens::table
+        .inner_join(anaf_tokens::table)
         .inner_join(companies::table.inner_join(company_members::table))
         .filter(company_members::user_id.eq(user_id))
         .filter(company_members::role.eq(MemberRole::Admin))

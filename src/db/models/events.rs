@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::models::KeyLookup;
 use crate::db::models::now;
-use crate::db::schema::{anaf_tokens, companies, company_members, events, users};
+use crate::db::schema::{anaf_tokens, companies, company_members, company_tokens, events, users};
 use crate::domain::{EventKind, TokenState, expiring_threshold};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -115,13 +115,43 @@ pub fn record(conn: &mut DbConnection, event: NewEvent) -> QueryResult<bool> {
     Ok(written == 1)
 }
 
+/// Writes `event` (about a token) once for each company the token serves, each with that company
+/// (the event's own `company_id` is used only when it serves none); how many were written. A
+/// dedupe key is kept per company.
+pub fn record_for_token(conn: &mut DbConnection, event: NewEvent) -> QueryResult<usize> {
+    let Some(token_id) = event.token_id else {
+        return Ok(usize::from(record(conn, event)?));
+    };
+    let served: Vec<i64> = company_tokens::table
+        .filter(company_tokens::token_id.eq(token_id))
+        .order(company_tokens::company_id)
+        .select(company_tokens::company_id)
+        .load(conn)?;
+    if served.is_empty() {
+        return Ok(usize::from(record(conn, event)?));
+    }
+    let mut written = 0;
+    for company_id in served {
+        let mut one = event.clone();
+        one.company_id = company_id;
+        one.dedupe_key = event
+            .dedupe_key
+            .as_ref()
+            .map(|k| format!("{k}:{company_id}"));
+        written += usize::from(record(conn, one)?);
+    }
+    Ok(written)
+}
+
 /// Writes `token.expiring` for every active token whose date to act by is within the largest
 /// threshold, once per threshold crossed and date: a token only a reconnect keeps alive
 /// (`reconnect_by`), or whose refreshes are failing (its access expiry). Returns how many.
 pub fn record_expiring(conn: &mut DbConnection, at: NaiveDateTime) -> QueryResult<usize> {
     let horizon = at + chrono::TimeDelta::days(crate::domain::EXPIRING_THRESHOLDS[0]);
+    // One event per company the token serves.
     let candidates: Vec<(i64, i64, Option<NaiveDateTime>, bool, NaiveDateTime)> =
-        anaf_tokens::table
+        company_tokens::table
+            .inner_join(anaf_tokens::table)
             .filter(anaf_tokens::status.eq(TokenState::Active))
             .filter(
                 anaf_tokens::reconnect_by
@@ -134,7 +164,7 @@ pub fn record_expiring(conn: &mut DbConnection, at: NaiveDateTime) -> QueryResul
             )
             .select((
                 anaf_tokens::id,
-                anaf_tokens::company_id,
+                company_tokens::company_id,
                 anaf_tokens::reconnect_by,
                 anaf_tokens::refresh_failing,
                 anaf_tokens::access_expires_at,
@@ -156,7 +186,7 @@ pub fn record_expiring(conn: &mut DbConnection, at: NaiveDateTime) -> QueryResul
                         .act_by(act_by)
                         .detail(threshold.to_string())
                         .once(format!(
-                            "token.expiring:{token_id}:{}:{threshold}",
+                            "token.expiring:{token_id}:{}:{threshold}:{company_id}",
                             act_by.and_utc().timestamp()
                         )),
                 )

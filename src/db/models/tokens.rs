@@ -1,5 +1,10 @@
 //! ANAF token rows. `anaf_tokens` holds what pages and lists show (`TokenMeta`); the encrypted
 //! pair lives in `anaf_token_secrets`, which only the token service reads (`TokenSecrets`).
+//!
+//! A token belongs to the certificate it came from and serves the companies attached to it
+//! (`company_tokens`, one token per company at most), each with the certificate's SPV rights on
+//! that company's CIF. Its `company_id` is the company it was first connected for: its
+//! ciphertexts are bound to that id, so it never changes.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,18 +14,22 @@ use crate::db::models::KeyLookup;
 use crate::db::models::companies::Company;
 use crate::db::models::events::{self, NewEvent};
 use crate::db::models::now;
-use crate::db::schema::{anaf_token_secrets, anaf_tokens, companies, company_members};
+use crate::db::schema::{
+    anaf_token_secrets, anaf_tokens, companies, company_members, company_tokens, token_offers,
+};
 use crate::db::timestamp::Stamp;
 use crate::db::{DbConnection, lock_company, write_transaction};
 use crate::domain::{
     Cif, EventKind, MemberRole, ReconnectWindow, RefreshSchedule, Rights, TokenFacts, TokenState,
 };
 
-/// Everything about a token except its secrets.
+/// Everything about a token except its secrets, as it serves one company: the rights are the
+/// certificate's on that company's CIF (select it joined with that company's `company_tokens`).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = anaf_tokens)]
 pub struct TokenMeta {
     pub id: i64,
+    /// The company it was first connected for (not necessarily one it still serves).
     pub company_id: i64,
     pub access_expires_at: NaiveDateTime,
     pub refresh_expires_at: Option<NaiveDateTime>,
@@ -30,8 +39,14 @@ pub struct TokenMeta {
     pub certificate_holder: Option<String>,
     #[diesel(column_name = status)]
     pub state: TokenState,
+    #[diesel(select_expression = company_tokens::rights)]
+    #[diesel(select_expression_type = company_tokens::rights)]
     pub rights: Rights,
+    #[diesel(select_expression = company_tokens::rights_detail)]
+    #[diesel(select_expression_type = company_tokens::rights_detail)]
     pub rights_detail: Option<String>,
+    #[diesel(select_expression = company_tokens::rights_checked_at)]
+    #[diesel(select_expression_type = company_tokens::rights_checked_at)]
     pub rights_checked_at: Option<NaiveDateTime>,
     pub last_refreshed_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
@@ -135,7 +150,6 @@ struct NewToken<'a> {
     certificate_issuer: Option<&'a str>,
     certificate_holder: Option<&'a str>,
     status: TokenState,
-    rights: Rights,
     source: &'a str,
     created_by: Option<i64>,
     created_at: NaiveDateTime,
@@ -188,14 +202,24 @@ pub enum StoreTokenError {
     Database(#[from] DieselError),
 }
 
-/// Makes `pair` the company's token, replacing any earlier one, in one transaction.
+/// A pair stored for a company, and the token it replaced there when no company uses that one any
+/// more (deleted: the caller asks ANAF to revoke it).
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub meta: TokenMeta,
+    pub orphaned: Option<i64>,
+}
+
+/// Stores `pair` as a new token first connected for `company_id` and makes it the one that serves
+/// the company, in one transaction. The token that served the company before keeps serving its
+/// other companies; with none left it is deleted.
 pub fn replace_for_company(
     conn: &mut DbConnection,
     company_id: i64,
     pair: &SealedPair,
     source: &str,
     created_by: Option<i64>,
-) -> Result<TokenMeta, StoreTokenError> {
+) -> Result<Stored, StoreTokenError> {
     write_transaction(conn, |conn| {
         // Saves for one company at once take turns: each replaces the one before it.
         lock_company(conn, company_id)?;
@@ -203,8 +227,6 @@ pub fn replace_for_company(
         if fingerprint_exists(conn, &pair.fingerprint)? {
             return Err(StoreTokenError::Duplicate);
         }
-        diesel::delete(anaf_tokens::table.filter(anaf_tokens::company_id.eq(company_id)))
-            .execute(conn)?;
         let inserted = diesel::insert_into(anaf_tokens::table)
             .values(NewToken {
                 company_id,
@@ -216,7 +238,6 @@ pub fn replace_for_company(
                 certificate_issuer: pair.certificate_issuer.as_deref(),
                 certificate_holder: pair.certificate_holder.as_deref(),
                 status: TokenState::Active,
-                rights: Rights::Unknown,
                 source,
                 created_by,
                 created_at: at,
@@ -238,44 +259,230 @@ pub fn replace_for_company(
         diesel::insert_into(anaf_token_secrets::table)
             .values(pair.secrets_row(id))
             .execute(conn)?;
+        let orphaned =
+            attach_in_transaction(conn, id, company_id, Rights::Unknown, created_by, at)?;
         events::record(
             conn,
             NewEvent::about_token(EventKind::Connected, company_id, id).cause(source),
         )?;
-        Ok(anaf_tokens::table
-            .find(id)
-            .select(TokenMeta::as_select())
-            .first(conn)?)
+        let meta = find_meta_for_company(conn, company_id)?.ok_or(DieselError::NotFound)?;
+        Ok(Stored { meta, orphaned })
     })
 }
 
-pub fn find_meta(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TokenMeta>> {
-    anaf_tokens::table
-        .find(id)
-        .select(TokenMeta::as_select())
-        .get_optional(conn)
+/// Makes token `token_id` the one that serves `company_id`, with the rights a probe found, and
+/// drops any offer of it there. The token that served the company before is deleted when no other
+/// company uses it: its id is returned (the caller revokes it at ANAF).
+fn attach_in_transaction(
+    conn: &mut DbConnection,
+    token_id: i64,
+    company_id: i64,
+    rights: Rights,
+    by: Option<i64>,
+    at: NaiveDateTime,
+) -> QueryResult<Option<i64>> {
+    let before: Option<i64> = company_tokens::table
+        .find(company_id)
+        .select(company_tokens::token_id)
+        .get_optional(conn)?;
+    diesel::delete(company_tokens::table.find(company_id)).execute(conn)?;
+    diesel::insert_into(company_tokens::table)
+        .values((
+            company_tokens::company_id.eq(company_id),
+            company_tokens::token_id.eq(token_id),
+            company_tokens::rights.eq(rights),
+            company_tokens::rights_checked_at.eq((rights != Rights::Unknown).then_some(at)),
+            company_tokens::attached_at.eq(at),
+            company_tokens::attached_by.eq(by),
+        ))
+        .execute(conn)?;
+    diesel::delete(token_offers::table.filter(token_offers::company_id.eq(company_id)))
+        .execute(conn)?;
+    match before {
+        Some(old) if old != token_id => delete_if_unused(conn, old),
+        _ => Ok(None),
+    }
 }
 
+/// Deletes the token when no company uses it any more; its id when it did.
+fn delete_if_unused(conn: &mut DbConnection, token_id: i64) -> QueryResult<Option<i64>> {
+    let used: bool = diesel::select(diesel::dsl::exists(
+        company_tokens::table.filter(company_tokens::token_id.eq(token_id)),
+    ))
+    .get_result(conn)?;
+    if used {
+        return Ok(None);
+    }
+    let deleted = diesel::delete(anaf_tokens::table.find(token_id)).execute(conn)?;
+    Ok((deleted == 1).then_some(token_id))
+}
+
+/// Attaches token `token_id` to `company_id` (a person said so, or a probe confirmed the rights
+/// and the company had no working token). See `attach_in_transaction`.
+pub fn attach(
+    conn: &mut DbConnection,
+    token_id: i64,
+    company_id: i64,
+    rights: Rights,
+    by: Option<i64>,
+) -> QueryResult<Option<i64>> {
+    write_transaction(conn, |conn| {
+        lock_company(conn, company_id)?;
+        let orphaned = attach_in_transaction(conn, token_id, company_id, rights, by, now())?;
+        events::record(
+            conn,
+            NewEvent::about_token(EventKind::Connected, company_id, token_id).cause("attached"),
+        )?;
+        Ok(orphaned)
+    })
+}
+
+/// What detaching a token from a company did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detached {
+    /// It still serves other companies.
+    StillServesOthers,
+    /// That was its last company: the token is deleted (the caller revokes it at ANAF).
+    Deleted,
+    /// It did not serve that company.
+    NotServed,
+}
+
+/// Stops token `token_id` serving `company_id`; the token goes with its last company. Writes
+/// `token.deleted` for the company.
+pub fn detach(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryResult<Detached> {
+    write_transaction(conn, |conn| {
+        let removed = diesel::delete(
+            company_tokens::table
+                .find(company_id)
+                .filter(company_tokens::token_id.eq(token_id)),
+        )
+        .execute(conn)?;
+        if removed == 0 {
+            return Ok(Detached::NotServed);
+        }
+        events::record(
+            conn,
+            NewEvent::about_token(EventKind::Deleted, company_id, token_id),
+        )?;
+        Ok(match delete_if_unused(conn, token_id)? {
+            Some(_) => Detached::Deleted,
+            None => Detached::StillServesOthers,
+        })
+    })
+}
+
+/// The companies token `token_id` serves, by CIF.
+pub fn served_companies(conn: &mut DbConnection, token_id: i64) -> QueryResult<Vec<Company>> {
+    company_tokens::table
+        .inner_join(companies::table)
+        .filter(company_tokens::token_id.eq(token_id))
+        .order((companies::cif, companies::id))
+        .select(Company::as_select())
+        .load(conn)
+}
+
+/// Notes that the certificate of `token_id` has SPV rights for `company_id`, which it does not
+/// serve (an offer to attach it).
+pub fn offer(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryResult<usize> {
+    let at = now();
+    let row = diesel::insert_into(token_offers::table).values((
+        token_offers::token_id.eq(token_id),
+        token_offers::company_id.eq(company_id),
+        token_offers::checked_at.eq(at),
+    ));
+    match conn {
+        DbConnection::Postgres(pg) => row
+            .on_conflict((token_offers::token_id, token_offers::company_id))
+            .do_update()
+            .set(token_offers::checked_at.eq(at))
+            .execute(pg),
+        DbConnection::Sqlite(sqlite) => row
+            .on_conflict((token_offers::token_id, token_offers::company_id))
+            .do_update()
+            .set(token_offers::checked_at.eq(at))
+            .execute(sqlite),
+    }
+}
+
+/// A token offered to a company: the token (as it would serve the company) and when the rights
+/// were confirmed.
+pub type Offer = (i64, Option<String>, Option<String>, NaiveDateTime);
+
+/// The tokens offered to `company_id`: id, certificate holder, serial, when rights were seen.
+pub fn offers_for_company(conn: &mut DbConnection, company_id: i64) -> QueryResult<Vec<Offer>> {
+    token_offers::table
+        .inner_join(anaf_tokens::table)
+        .filter(token_offers::company_id.eq(company_id))
+        .order(token_offers::checked_at.desc())
+        .select((
+            anaf_tokens::id,
+            anaf_tokens::certificate_holder,
+            anaf_tokens::certificate_serial,
+            token_offers::checked_at,
+        ))
+        .load(conn)
+}
+
+/// Whether `token_id` is offered to `company_id`.
+pub fn is_offered(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        token_offers::table.find((token_id, company_id)),
+    ))
+    .get_result(conn)
+}
+
+/// The token that serves the company, as it serves it.
 pub fn find_meta_for_company(
     conn: &mut DbConnection,
     company_id: i64,
 ) -> QueryResult<Option<TokenMeta>> {
-    anaf_tokens::table
-        .filter(anaf_tokens::company_id.eq(company_id))
+    company_tokens::table
+        .find(company_id)
+        .inner_join(anaf_tokens::table)
         .select(TokenMeta::as_select())
         .get_optional(conn)
 }
 
-/// The token and its company.
-pub fn find_with_company(
+/// Token `token_id` as it serves one of `user_id`'s companies, that company and the user's role
+/// there: `company_id` when given, else the one where the user has the most say (company admin
+/// first). `None` when it serves none of them.
+pub fn find_for_member(
     conn: &mut DbConnection,
-    id: i64,
-) -> QueryResult<Option<(TokenMeta, Company)>> {
-    anaf_tokens::table
-        .inner_join(companies::table)
-        .filter(anaf_tokens::id.eq(id))
-        .select((TokenMeta::as_select(), Company::as_select()))
-        .get_optional(conn)
+    token_id: i64,
+    user_id: i64,
+    company_id: Option<i64>,
+) -> QueryResult<Option<(TokenMeta, Company, MemberRole)>> {
+    let mut query = company_tokens::table
+        .inner_join(anaf_tokens::table)
+        .inner_join(companies::table.inner_join(company_members::table))
+        .filter(company_tokens::token_id.eq(token_id))
+        .filter(company_members::user_id.eq(user_id))
+        .into_boxed();
+    if let Some(company_id) = company_id {
+        query = query.filter(company_tokens::company_id.eq(company_id));
+    }
+    // `admin` sorts before `viewer`.
+    query
+        .order((company_members::role.asc(), companies::id.asc()))
+        .select((
+            TokenMeta::as_select(),
+            Company::as_select(),
+            company_members::role,
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// Token `token_id` as it serves any company (the first by id): for the services' own reads.
+pub fn find_meta(conn: &mut DbConnection, token_id: i64) -> QueryResult<Option<TokenMeta>> {
+    company_tokens::table
+        .inner_join(anaf_tokens::table)
+        .filter(company_tokens::token_id.eq(token_id))
+        .order(company_tokens::company_id.asc())
+        .select(TokenMeta::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn load_secrets(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TokenSecrets>> {
@@ -486,14 +693,9 @@ pub fn save_refreshed(
             diesel::update(anaf_token_secrets::table.find(id))
                 .set(pair.secrets_row(id))
                 .execute(conn)?;
-            let company_id = anaf_tokens::table
-                .find(id)
-                .select(anaf_tokens::company_id)
-                .first(conn)?;
-            events::record(
+            events::record_for_token(
                 conn,
-                NewEvent::about_token(EventKind::Refreshed, company_id, id)
-                    .act_by(pair.access_expires_at),
+                NewEvent::about_token(EventKind::Refreshed, 0, id).act_by(pair.access_expires_at),
             )?;
         }
         Ok(updated)
@@ -547,13 +749,15 @@ pub fn record_refresh_failure(
 ) -> QueryResult<usize> {
     write_transaction(conn, |conn| {
         let updated = update_after_failure(conn, id, error, after)?;
-        let token: Option<(i64, NaiveDateTime)> = anaf_tokens::table
+        let token: Option<NaiveDateTime> = anaf_tokens::table
             .find(id)
-            .select((anaf_tokens::company_id, anaf_tokens::access_expires_at))
+            .select(anaf_tokens::access_expires_at)
             .get_optional(conn)?;
-        let Some((company_id, access_expires_at)) = token.filter(|_| updated == 1) else {
+        let Some(access_expires_at) = token.filter(|_| updated == 1) else {
             return Ok(updated);
         };
+        // Said to every company the token serves (`record_for_token`).
+        let company_id = 0;
         let event = match after {
             AfterFailure::Reconnect => {
                 NewEvent::about_token(EventKind::ReconnectNeeded, company_id, id)
@@ -575,7 +779,7 @@ pub fn record_refresh_failure(
                 )),
             AfterFailure::RetryAt { .. } => return Ok(updated),
         };
-        events::record(conn, event)?;
+        events::record_for_token(conn, event)?;
         Ok(updated)
     })
 }
@@ -688,42 +892,60 @@ pub fn claim_due(
     })
 }
 
-/// Records a rights verdict (`Granted` or `Denied`) and when the next probe is due.
+/// The companies with this CIF that token `token_id` serves (usually one; each person keeps
+/// their own record of a CIF).
+fn served_with_cif(conn: &mut DbConnection, token_id: i64, cif: &Cif) -> QueryResult<Vec<i64>> {
+    company_tokens::table
+        .inner_join(companies::table)
+        .filter(company_tokens::token_id.eq(token_id))
+        .filter(companies::cif.eq(cif))
+        .select(company_tokens::company_id)
+        .load(conn)
+}
+
+/// Records a rights verdict (`Granted` or `Denied`) of token `token_id` on `cif`, for each
+/// company with that CIF it serves, and when the next probe is due. A company that loses its
+/// rights gets `token.rights_lost`.
 pub fn record_rights(
     conn: &mut DbConnection,
-    id: i64,
+    token_id: i64,
+    cif: &Cif,
     rights: Rights,
     detail: Option<&str>,
     next_probe_at: NaiveDateTime,
 ) -> QueryResult<usize> {
     write_transaction(conn, |conn| {
         let at = now();
-        let before: Option<(i64, Rights, Option<NaiveDateTime>)> = anaf_tokens::table
-            .find(id)
+        let served = served_with_cif(conn, token_id, cif)?;
+        let attachments = || {
+            company_tokens::table
+                .filter(company_tokens::token_id.eq(token_id))
+                .filter(company_tokens::company_id.eq_any(&served))
+        };
+        let before: Vec<(i64, Rights, Option<NaiveDateTime>)> = attachments()
             .select((
-                anaf_tokens::company_id,
-                anaf_tokens::rights,
-                anaf_tokens::rights_checked_at,
+                company_tokens::company_id,
+                company_tokens::rights,
+                company_tokens::rights_checked_at,
             ))
-            .get_optional(conn)?;
-        let updated = diesel::update(anaf_tokens::table.find(id))
+            .load(conn)?;
+        let updated = diesel::update(attachments())
             .set((
-                anaf_tokens::rights.eq(rights),
-                anaf_tokens::rights_detail.eq(detail),
-                anaf_tokens::rights_checked_at.eq(Some(at)),
-                anaf_tokens::rights_probe_due_at.eq(Some(next_probe_at)),
+                company_tokens::rights.eq(rights),
+                company_tokens::rights_detail.eq(detail),
+                company_tokens::rights_checked_at.eq(Some(at)),
+                company_tokens::rights_probe_due_at.eq(Some(next_probe_at)),
             ))
             .execute(conn)?;
-        if let Some((company_id, previous, checked_at)) = before
-            && updated == 1
-            && rights == Rights::Denied
-            && previous != Rights::Denied
-        {
+        for (company_id, previous, checked_at) in before {
+            if rights != Rights::Denied || previous == Rights::Denied {
+                continue;
+            }
             // Probes racing on one token read the same verdict before them: one event.
-            let mut event = NewEvent::about_token(EventKind::RightsLost, company_id, id)
+            let mut event = NewEvent::about_token(EventKind::RightsLost, company_id, token_id)
                 .cause("no_spv_rights")
                 .once(format!(
-                    "token.rights_lost:{id}:{}",
+                    "token.rights_lost:{token_id}:{company_id}:{}",
                     checked_at.map_or(0, |c| c.and_utc().timestamp_micros())
                 ));
             if let Some(detail) = detail {
@@ -735,46 +957,51 @@ pub fn record_rights(
     })
 }
 
-/// Records a probe that could not tell: the verdict before it stands (its reason is kept only
-/// while none is known), and the next probe is due at `next_probe_at`. One statement: a second
-/// update of the row in one transaction would make PostgreSQL check the company key again and
-/// wait behind a replacement holding the company's lock.
+/// Records a probe of `cif` that could not tell: the verdict before it stands (its reason is
+/// kept only while none is known), and the next probe is due at `next_probe_at`.
 pub fn record_rights_unknown(
     conn: &mut DbConnection,
-    id: i64,
+    token_id: i64,
+    cif: &Cif,
     detail: &str,
     next_probe_at: NaiveDateTime,
 ) -> QueryResult<usize> {
     use diesel::dsl::case_when;
-    diesel::update(anaf_tokens::table.find(id))
-        .set((
-            anaf_tokens::rights_detail.eq(case_when(
-                anaf_tokens::rights.eq(Rights::Unknown),
-                Some(detail),
-            )
-            .otherwise(anaf_tokens::rights_detail)),
-            anaf_tokens::rights_probe_due_at.eq(Some(next_probe_at)),
-        ))
-        .execute(conn)
+    let served = served_with_cif(conn, token_id, cif)?;
+    diesel::update(
+        company_tokens::table
+            .filter(company_tokens::token_id.eq(token_id))
+            .filter(company_tokens::company_id.eq_any(&served)),
+    )
+    .set((
+        company_tokens::rights_detail.eq(case_when(
+            company_tokens::rights.eq(Rights::Unknown),
+            Some(detail),
+        )
+        .otherwise(company_tokens::rights_detail)),
+        company_tokens::rights_probe_due_at.eq(Some(next_probe_at)),
+    ))
+    .execute(conn)
 }
 
-/// Claims up to `limit` tokens whose scheduled rights probe is due: active, with an access token
-/// that works, and no refresh holding them (a refresh probes by itself). A claim moves the due
-/// time to `until`, so no other instance takes it meanwhile and a probe that never ends is tried
-/// again then.
+/// Claims up to `limit` (token, CIF) pairs whose scheduled rights probe is due: the token is
+/// active, its access token works, and no refresh holds it (a refresh probes by itself). A claim
+/// moves the due time to `until`, so no other instance takes it meanwhile and a probe that never
+/// ends is tried again then.
 pub fn claim_probes(
     conn: &mut DbConnection,
     at: NaiveDateTime,
     until: NaiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<i64>> {
+) -> QueryResult<Vec<(i64, Cif)>> {
     write_transaction(conn, |conn| {
-        let due = anaf_tokens::table
+        let due = company_tokens::table
+            .inner_join(anaf_tokens::table)
             .filter(anaf_tokens::status.eq(TokenState::Active))
             .filter(
-                anaf_tokens::rights_probe_due_at
+                company_tokens::rights_probe_due_at
                     .is_null()
-                    .or(anaf_tokens::rights_probe_due_at.le(at)),
+                    .or(company_tokens::rights_probe_due_at.le(at)),
             )
             .filter(anaf_tokens::access_expires_at.gt(until))
             .filter(
@@ -782,36 +1009,27 @@ pub fn claim_probes(
                     .is_null()
                     .or(anaf_tokens::refreshing_until.lt(at)),
             )
-            .order(anaf_tokens::id)
+            .order(company_tokens::company_id)
             .limit(limit)
-            .select(anaf_tokens::id);
-        let ids: Vec<i64> = match conn {
+            .select(company_tokens::company_id);
+        let company_ids: Vec<i64> = match conn {
             DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
             DbConnection::Sqlite(_) => due.load(conn)?,
         };
-        diesel::update(anaf_tokens::table.filter(anaf_tokens::id.eq_any(&ids)))
-            .set(anaf_tokens::rights_probe_due_at.eq(Some(until)))
-            .execute(conn)?;
-        Ok(ids)
-    })
-}
-
-/// Deletes the token (its secrets go with it) and writes `token.deleted`; 0 when it was
-/// already gone.
-pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    write_transaction(conn, |conn| {
-        let company_id: Option<i64> = diesel::delete(anaf_tokens::table.find(id))
-            .returning(anaf_tokens::company_id)
-            .get_result(conn)
-            .optional()?;
-        let Some(company_id) = company_id else {
-            return Ok(0);
-        };
-        events::record(
-            conn,
-            NewEvent::about_token(EventKind::Deleted, company_id, id),
-        )?;
-        Ok(1)
+        let claimed = company_tokens::table
+            .filter(company_tokens::company_id.eq_any(&company_ids))
+            .inner_join(companies::table);
+        diesel::update(
+            company_tokens::table.filter(company_tokens::company_id.eq_any(&company_ids)),
+        )
+        .set(company_tokens::rights_probe_due_at.eq(Some(until)))
+        .execute(conn)?;
+        let mut pairs: Vec<(i64, Cif)> = claimed
+            .select((company_tokens::token_id, companies::cif))
+            .load(conn)?;
+        pairs.sort();
+        pairs.dedup();
+        Ok(pairs)
     })
 }
 
@@ -833,6 +1051,9 @@ pub struct ListedToken {
     pub company_id: i64,
     #[diesel(column_name = status)]
     pub state: TokenState,
+    /// The certificate's rights on the CIF of the company the row was read for.
+    #[diesel(select_expression = company_tokens::rights)]
+    #[diesel(select_expression_type = company_tokens::rights)]
     pub rights: Rights,
     pub access_expires_at: Stamp,
     pub refresh_due_at: Stamp,
@@ -874,24 +1095,66 @@ impl ListedToken {
     }
 }
 
-/// The tokens of every company `user_id` is a member of, with the company's CIF and name, oldest
-/// token first. One query, whatever the number of tokens.
+/// The tokens serving the companies `user_id` is a member of, one row per company served, with
+/// the company's CIF and name; by token, oldest first. One query, whatever the number of tokens.
 pub fn list_for_member(
     conn: &mut DbConnection,
     user_id: i64,
+    token_id: Option<i64>,
 ) -> QueryResult<Vec<(ListedToken, Cif, Option<String>)>> {
-    anaf_tokens::table
+    let mut query = company_tokens::table
+        .inner_join(anaf_tokens::table)
         .inner_join(companies::table.inner_join(company_members::table))
         .filter(company_members::user_id.eq(user_id))
-        .order(anaf_tokens::id.asc())
+        .into_boxed();
+    if let Some(token_id) = token_id {
+        query = query.filter(company_tokens::token_id.eq(token_id));
+    }
+    query
+        .order((anaf_tokens::id.asc(), companies::cif.asc()))
         .select((ListedToken::as_select(), companies::cif, companies::name))
+        .load(conn)
+}
+
+/// The CIF and name of the company each of `token_ids` was first connected for (the API's `cif`).
+pub fn home_companies(
+    conn: &mut DbConnection,
+    token_ids: &[i64],
+) -> QueryResult<Vec<(i64, Cif, Option<String>)>> {
+    anaf_tokens::table
+        .inner_join(companies::table)
+        .filter(anaf_tokens::id.eq_any(token_ids))
+        .select((anaf_tokens::id, companies::cif, companies::name))
+        .load(conn)
+}
+
+/// Whether the token exists.
+pub fn exists(conn: &mut DbConnection, token_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(anaf_tokens::table.find(token_id))).get_result(conn)
+}
+
+/// The companies token `token_id` serves whose company admin `user_id` is.
+pub fn served_companies_administered_by(
+    conn: &mut DbConnection,
+    token_id: i64,
+    user_id: i64,
+) -> QueryResult<Vec<i64>> {
+    company_tokens::table
+        .inner_join(
+            company_members::table.on(company_members::company_id.eq(company_tokens::company_id)),
+        )
+        .filter(company_tokens::token_id.eq(token_id))
+        .filter(company_members::user_id.eq(user_id))
+        .filter(company_members::role.eq(MemberRole::Admin))
+        .order(company_tokens::company_id)
+        .select(company_tokens::company_id)
         .load(conn)
 }
 
 /// A token of one of a person's companies: the company's CIF and name, and the person's role.
 pub type MemberToken = (ListedToken, Cif, Option<String>, MemberRole);
 
-/// The tokens of `user_id`'s companies that may need a person at `at` (refused, no rights,
+/// The companies of `user_id`'s whose token may need a person at `at` (refused, no rights,
 /// failing, expired, or inside a reconnect window), with the company's CIF, name and the user's
 /// role there: what `domain::Attention` then sorts. One query; on a healthy portal few rows.
 pub fn attention_candidates_for_member(
@@ -899,13 +1162,14 @@ pub fn attention_candidates_for_member(
     user_id: i64,
     at: NaiveDateTime,
 ) -> QueryResult<Vec<MemberToken>> {
-    anaf_tokens::table
+    company_tokens::table
+        .inner_join(anaf_tokens::table)
         .inner_join(companies::table.inner_join(company_members::table))
         .filter(company_members::user_id.eq(user_id))
         .filter(
             anaf_tokens::status
                 .ne(TokenState::Active)
-                .or(anaf_tokens::rights.eq(Rights::Denied))
+                .or(company_tokens::rights.eq(Rights::Denied))
                 .or(anaf_tokens::refresh_failing.eq(true))
                 .or(anaf_tokens::access_expires_at.le(at))
                 .or(anaf_tokens::reconnect_from.le(at)),
@@ -919,10 +1183,14 @@ pub fn attention_candidates_for_member(
         .load(conn)
 }
 
-/// Every token's status facts and refresh schedule (the lifecycle page and the metrics). One
-/// query of narrow rows.
+/// Every token's status facts and refresh schedule, once each, with the rights of the first
+/// company it serves (the lifecycle page and the metrics). One query of narrow rows.
 pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<ListedToken>> {
-    anaf_tokens::table
+    let mut rows: Vec<ListedToken> = company_tokens::table
+        .inner_join(anaf_tokens::table)
+        .order((company_tokens::token_id, company_tokens::company_id))
         .select(ListedToken::as_select())
-        .load(conn)
+        .load(conn)?;
+    rows.dedup_by_key(|token| token.id);
+    Ok(rows)
 }
