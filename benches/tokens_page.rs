@@ -50,7 +50,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anaf_portal::db::schema::{anaf_tokens, companies, company_members, users};
+use anaf_portal::db::schema::{anaf_tokens, companies, company_members, company_tokens, users};
 use anyhow::{Context, bail};
 use chrono::{NaiveDateTime, TimeDelta};
 use clap::Parser;
@@ -561,8 +561,6 @@ struct NewToken<'a> {
     certificate_serial: Option<&'a str>,
     certificate_issuer: Option<&'a str>,
     status: &'a str,
-    rights: &'a str,
-    rights_checked_at: Option<NaiveDateTime>,
     last_refreshed_at: Option<NaiveDateTime>,
     source: &'a str,
     created_by: Option<i64>,
@@ -649,18 +647,26 @@ fn add_other_companies(database: &Path, cifs: &[String]) -> anyhow::Result<Durat
                     } else {
                         "active"
                     },
-                    rights: match i % 7 {
-                        0 => "denied",
-                        1 => "unknown",
-                        _ => "granted",
-                    },
-                    rights_checked_at: Some(at),
                     last_refreshed_at: None,
                     source: "oauth",
                     created_by: Some(owner),
                     created_at: at,
                     has_refresh_token: true,
                 })
+                .execute(conn)?;
+            diesel::insert_into(company_tokens::table)
+                .values((
+                    company_tokens::company_id.eq(company_id),
+                    company_tokens::token_id.eq(token_id),
+                    company_tokens::rights.eq(match i % 7 {
+                        0 => "denied",
+                        1 => "unknown",
+                        _ => "granted",
+                    }),
+                    company_tokens::rights_checked_at.eq(Some(at)),
+                    company_tokens::attached_at.eq(at),
+                    company_tokens::attached_by.eq(Some(owner)),
+                ))
                 .execute(conn)?;
         }
         let total: i64 = companies::table.count().get_result(conn)?;
