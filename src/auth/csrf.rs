@@ -34,7 +34,7 @@ pub async fn protect(
     match check(&mut req).await {
         Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
         Err(error) => {
-            tracing::warn!(path = %req.path(), reason = %error, "unsafe request refused");
+            tracing::warn!(path = %crate::telemetry::loggable_path(req.path()), reason = %error, "unsafe request refused");
             let rejected: actix_web::Error = match error {
                 Rejection::Body(problem) => AppError::from(problem).into(),
                 _ => AppError::CsrfRejected.into(),
