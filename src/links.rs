@@ -513,7 +513,15 @@ impl LinkService {
             .map(|c| c.company.cif.to_string())
             .collect();
         self.db
-            .run(move |conn| Ok(links::record_outcome(conn, link_id, &outcomes, stored, now())?))
+            .run(move |conn| {
+                Ok(links::record_outcome(
+                    conn,
+                    link_id,
+                    &outcomes,
+                    stored,
+                    now(),
+                )?)
+            })
             .await?;
         let event = match stored {
             true => AuditEvent::success(AuditAction::LinkCompleted).detail(format!(

@@ -657,6 +657,7 @@ history-company_renamed = Name changed
 history-company_name_from_registry = Name filled in from ANAF's registry
 
 ## Authorization links
+history-authorization_link = Authorization link
 nav-links = Authorization links
 links-title = Authorization links
 links-intro = The person who holds the qualified certificate (often the company's administrator, with the USB token) connects ANAF for your companies through a single-use link, without a portal account.
@@ -773,8 +774,8 @@ links-done_none_title = The certificate has no SPV rights for these companies
 links-done_none_message = Nothing was stored and the link stays valid: open it again and retry with another certificate, enrolled in SPV for these companies.
 links-failed_title = The ANAF connection did not complete
 links-failed_retry = The link stays valid unless it was used: open it again and press Connect ANAF.
-links-state_unknown = This ANAF answer belongs to no connection started through a link. Open the link you received again and press Connect ANAF.
-links-state_expired = The connection took longer than 10 minutes and expired. Open the link you received again and press Connect ANAF.
-links-state_reused = This ANAF answer was already used. Each connection can complete only once.
-links-state_foreign = The connection was started in another browser. Open the link you received in this browser and press Connect ANAF.
+links-callback_unknown = This ANAF answer belongs to no connection started through a link. Open the link you received again and press Connect ANAF.
+links-callback_expired = The connection took longer than 10 minutes and expired. Open the link you received again and press Connect ANAF.
+links-callback_reused = This ANAF answer was already used. Each connection can complete only once.
+links-callback_foreign = The connection was started in another browser. Open the link you received in this browser and press Connect ANAF.
 links-busy = Another connection through this link is completing right now (perhaps in another tab). Wait a minute and open the link again.

@@ -687,6 +687,7 @@ history-company_renamed = Denumire schimbată
 history-company_name_from_registry = Denumire completată din registrul ANAF
 
 ## Authorization links
+history-authorization_link = Link de autorizare
 nav-links = Linkuri de autorizare
 links-title = Linkuri de autorizare
 links-intro = Titularul certificatului calificat (de obicei administratorul firmei, cu token-ul USB) conectează ANAF pentru firmele dumneavoastră printr-un link de unică folosință, fără cont în portal.
@@ -811,8 +812,8 @@ links-done_none_title = Certificatul nu are drepturi SPV pentru aceste firme
 links-done_none_message = Nu s-a salvat nimic, iar linkul rămâne valabil: deschideți-l din nou și reîncercați cu alt certificat, înrolat în SPV pentru aceste firme.
 links-failed_title = Conectarea la ANAF nu s-a finalizat
 links-failed_retry = Linkul rămâne valabil dacă nu a fost folosit: deschideți-l din nou și apăsați Conectare ANAF.
-links-state_unknown = Acest răspuns ANAF nu aparține niciunei conectări începute printr-un link. Deschideți din nou linkul primit și apăsați Conectare ANAF.
-links-state_expired = Conectarea a durat mai mult de 10 minute și a expirat. Deschideți din nou linkul primit și apăsați Conectare ANAF.
-links-state_reused = Acest răspuns ANAF a fost deja folosit. Fiecare conectare se poate finaliza o singură dată.
-links-state_foreign = Conectarea a fost începută în alt browser. Deschideți linkul primit în acest browser și apăsați Conectare ANAF.
+links-callback_unknown = Acest răspuns ANAF nu aparține niciunei conectări începute printr-un link. Deschideți din nou linkul primit și apăsați Conectare ANAF.
+links-callback_expired = Conectarea a durat mai mult de 10 minute și a expirat. Deschideți din nou linkul primit și apăsați Conectare ANAF.
+links-callback_reused = Acest răspuns ANAF a fost deja folosit. Fiecare conectare se poate finaliza o singură dată.
+links-callback_foreign = Conectarea a fost începută în alt browser. Deschideți linkul primit în acest browser și apăsați Conectare ANAF.
 links-busy = O altă conectare prin acest link se finalizează chiar acum (poate într-o altă filă). Așteptați un minut și deschideți din nou linkul.

@@ -356,14 +356,21 @@ fn qr_svg(url: &str, label: &str) -> String {
         Some(at) => &svg[at..],
         None => svg.as_str(),
     };
-    let label = askama::filters::escape(label, askama::filters::Html)
-        .map(|l| l.to_string())
-        .unwrap_or_default();
+    let label = escape_html(label);
     svg.replacen(
         "<svg ",
         &format!("<svg class=\"qr\" role=\"img\" aria-label=\"{label}\" "),
         1,
     )
+}
+
+/// `text` safe inside HTML text and attribute values.
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// Sends the link to `to` at once, not through the outbox, which would keep the secret at rest.
@@ -383,9 +390,7 @@ async fn mail_link(
             ("url", url.to_owned().into()),
         ],
     );
-    let escaped = askama::filters::escape(&text, askama::filters::Html)
-        .map(|l| l.to_string())
-        .unwrap_or_default();
+    let escaped = escape_html(&text);
     let body_html = format!(
         "<p>{}</p>",
         escaped.replace("\n\n", "</p><p>").replace('\n', "<br>")
@@ -495,10 +500,7 @@ pub async fn list(
             }
         })
         .collect();
-    let active_note = t.format(
-        "links-active_note",
-        &[("max", MAX_ACTIVE_LINKS.into())],
-    );
+    let active_note = t.format("links-active_note", &[("max", MAX_ACTIVE_LINKS.into())]);
     html(
         StatusCode::OK,
         &LinksPage {
@@ -580,7 +582,11 @@ pub async fn show(
     if let Some(sent_to) = &link.sent_to {
         facts.push((t.get("links-sent_to"), sent_to.clone()));
     }
-    let companies = detail.companies.iter().map(|c| outcome_view(c, t)).collect();
+    let companies = detail
+        .companies
+        .iter()
+        .map(|c| outcome_view(c, t))
+        .collect();
     html(
         StatusCode::OK,
         &LinkPage {
@@ -899,10 +905,8 @@ pub async fn outcome(
     let (status, title, message, hints, companies) = match stored.result {
         LinkResult::Connected { stored, companies } => {
             let covered = companies.iter().filter(|c| c.outcome == "covered").count();
-            let views: Vec<CompanyOutcomeView> = companies
-                .into_iter()
-                .map(|c| stored_view(c, t))
-                .collect();
+            let views: Vec<CompanyOutcomeView> =
+                companies.into_iter().map(|c| stored_view(c, t)).collect();
             let (title, message) = match stored {
                 true => (
                     t.get("links-done_title"),
@@ -950,7 +954,10 @@ fn stored_view(c: StoredCompany, t: &Catalog) -> CompanyOutcomeView {
         "no_rights" => (
             "no_rights",
             t.get("links-outcome_no_rights"),
-            Some(t.format("links-no_rights_explained", &[("cif", c.cif.clone().into())])),
+            Some(t.format(
+                "links-no_rights_explained",
+                &[("cif", c.cif.clone().into())],
+            )),
         ),
         _ => (
             "unknown",
@@ -977,22 +984,22 @@ fn refusal_text(refusal: &ClaimRefusal, t: &Catalog) -> (StatusCode, String, Str
         ClaimRefusal::StateUnknown => (
             StatusCode::BAD_REQUEST,
             failed(),
-            t.get("links-state_unknown"),
+            t.get("links-callback_unknown"),
         ),
         ClaimRefusal::StateExpired => (
             StatusCode::BAD_REQUEST,
             failed(),
-            t.get("links-state_expired"),
+            t.get("links-callback_expired"),
         ),
         ClaimRefusal::StateReused => (
             StatusCode::BAD_REQUEST,
             failed(),
-            t.get("links-state_reused"),
+            t.get("links-callback_reused"),
         ),
         ClaimRefusal::StateForeign => (
             StatusCode::BAD_REQUEST,
             failed(),
-            t.get("links-state_foreign"),
+            t.get("links-callback_foreign"),
         ),
         ClaimRefusal::LinkBusy => (StatusCode::CONFLICT, failed(), t.get("links-busy")),
         ClaimRefusal::LinkGone {

@@ -701,7 +701,11 @@ async fn link_journey(creator: &Client, holder: &Client, address: &str) -> Resul
         .collect::<Vec<_>>()
         .join("\n");
     fill(creator, "#cifs", &cifs).await;
-    click(creator, "form[action='/companies/bulk'] button[type=submit]").await;
+    click(
+        creator,
+        "form[action='/companies/bulk'] button[type=submit]",
+    )
+    .await;
 
     at_both_widths(creator, address, "/links/new", "link-new").await?;
     for checkbox in creator

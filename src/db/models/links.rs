@@ -137,7 +137,7 @@ pub fn create(
             diesel::insert_into(authorization_link_companies::table)
                 .values((
                     authorization_link_companies::link_id.eq(id),
-                    authorization_link_companies::company_id.eq(company_id),
+                    authorization_link_companies::company_id.eq(*company_id),
                 ))
                 .execute(conn)?;
         }
@@ -280,7 +280,7 @@ pub fn record_outcome(
 ) -> QueryResult<()> {
     write_transaction(conn, |conn| {
         for (company_id, outcome, detail) in outcomes {
-            diesel::update(authorization_link_companies::table.find((id, company_id)))
+            diesel::update(authorization_link_companies::table.find((id, *company_id)))
                 .set((
                     authorization_link_companies::outcome.eq(Some(outcome.as_str())),
                     authorization_link_companies::outcome_detail.eq(detail.as_deref()),
