@@ -658,7 +658,7 @@ history-company_name_from_registry = Name filled in from ANAF's registry
 
 ## Authorization links
 history-authorization_link = Authorization link
-nav-links = Authorization links
+links-dashboard_link = Authorization links: the certificate holder connects ANAF without an account
 links-title = Authorization links
 links-intro = The person who holds the qualified certificate (often the company's administrator, with the USB token) connects ANAF for your companies through a single-use link, without a portal account.
 links-new_title = Create an authorization link

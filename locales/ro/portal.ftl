@@ -688,7 +688,7 @@ history-company_name_from_registry = Denumire completată din registrul ANAF
 
 ## Authorization links
 history-authorization_link = Link de autorizare
-nav-links = Linkuri de autorizare
+links-dashboard_link = Linkuri de autorizare: titularul certificatului conectează ANAF fără cont
 links-title = Linkuri de autorizare
 links-intro = Titularul certificatului calificat (de obicei administratorul firmei, cu token-ul USB) conectează ANAF pentru firmele dumneavoastră printr-un link de unică folosință, fără cont în portal.
 links-new_title = Creați un link de autorizare
