@@ -27,6 +27,8 @@ pub struct AppState {
     pub request_body_timeout: std::time::Duration,
     pub tokens: TokenService,
     pub companies: CompanyService,
+    /// Authorization links for certificate holders without an account.
+    pub links: crate::links::LinkService,
     pub audit: AuditLog,
     /// Send a PKCE challenge with Connect ANAF.
     pub pkce: bool,

@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod links;
 pub mod metrics;
 pub mod notify;
 pub mod secrets;

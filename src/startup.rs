@@ -106,6 +106,7 @@ impl Application {
             request_body_timeout: config.request_body_timeout,
             tokens: tokens.clone(),
             companies: CompanyService::new(db.clone(), audit.clone(), lookups_wake.clone()),
+            links: crate::links::LinkService::new(db.clone(), audit.clone(), tokens.clone()),
             audit,
             pkce: config.anaf.pkce,
             engine_wake: engine_wake.clone(),

@@ -23,7 +23,7 @@ pub async fn log_requests(
     let id = crate::secrets::random_token(9);
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    let path = loggable_path(req.path()).into_owned();
     let result = next.call(req).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     match result {
@@ -85,6 +85,18 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(escaped)
 }
 
+/// A request path as logs may show it: an authorization link's secret (`/l/{secret}…`) is
+/// replaced by `…`, since whoever reads the log could otherwise use the link.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/l/") {
+        Some(rest) if !rest.starts_with("done/") => {
+            let tail = rest.find('/').map_or("", |at| &rest[at..]);
+            std::borrow::Cow::Owned(format!("/l/…{tail}"))
+        }
+        _ => std::borrow::Cow::Borrowed(path),
+    }
+}
+
 /// The request's id, as `log_requests` assigned it.
 pub fn request_id(req: &actix_web::HttpRequest) -> String {
     req.extensions()
@@ -95,6 +107,14 @@ pub fn request_id(req: &actix_web::HttpRequest) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn link_secrets_are_not_logged() {
+        assert_eq!(super::loggable_path("/l/AbC-123_x"), "/l/…");
+        assert_eq!(super::loggable_path("/l/AbC-123_x/connect"), "/l/…/connect");
+        assert_eq!(super::loggable_path("/l/done/xyz"), "/l/done/xyz");
+        assert_eq!(super::loggable_path("/links/4"), "/links/4");
+    }
+
     #[test]
     fn control_characters_are_escaped() {
         assert_eq!(super::escape_controls("plain text"), "plain text");

@@ -660,3 +660,127 @@ company-lookup_not_found = ANAF's public registry has no company with this CIF; 
 company-lookup_failing = ANAF's public registry did not answer; it is asked again at { $at }. Meanwhile a company admin can type the name.
 history-company_renamed = Name changed
 history-company_name_from_registry = Name filled in from ANAF's registry
+
+## Authorization links
+history-authorization_link = Authorization link
+links-dashboard_link = Authorization links: the certificate holder connects ANAF without an account
+links-title = Authorization links
+links-intro = The person who holds the qualified certificate (often the company's administrator, with the USB token) connects ANAF for your companies through a single-use link, without a portal account.
+links-new_title = Create an authorization link
+links-send_for_company = Send an authorization link to the certificate holder
+links-companies_legend = { $count ->
+        [one] The company you administer
+       *[other] The { $count } companies you administer
+    }
+links-no_companies = You do not administer any company yet: add a company first.
+links-companies_missing = Tick at least one company.
+links-days = Valid for (days)
+links-days_invalid = { $max ->
+        [one] Choose a validity of one day.
+       *[other] Choose a validity between 1 and { $max } days.
+    }
+links-note = Message to the holder (optional)
+links-note_hint = The holder sees it on the link's page. No passwords or codes.
+links-note_too_long = { $max ->
+        [one] The message can be at most one character long.
+       *[other] The message can be at most { $max } characters long.
+    }
+links-note_control = The message holds control characters; write it as plain text.
+links-email = Email the link to (optional)
+links-email_off = The portal does not send email (SMTP is not configured): copy the link once it is created and send it yourself.
+links-create = Create the link
+links-too_many = { $max ->
+        [one] You already have a link waiting. Revoke it, or wait until it is used or expires.
+       *[other] You already have { $max } links waiting, the most allowed. Revoke one, or wait until one is used or expires.
+    }
+links-created_title = The authorization link is created
+links-shown_once = Copy the link now: it is shown this once only. The portal keeps only a fingerprint of it. Whoever has the link can connect ANAF for these companies until it expires.
+links-url = The link for the certificate holder
+links-valid_until = Valid until { $at } (Romanian time), for one successful connection.
+links-qr_label = QR code of the authorization link
+links-qr_caption = The holder may scan the code with a phone, but the connection must be made on the computer the USB token is plugged into.
+links-follow = Follow the link: its state and the companies covered
+links-mail_subject = ANAF e-Factura connection request
+links-mail_body = { $creator } asks you to connect ANAF e-Factura for their companies in the portal, with your qualified certificate.
+
+    Open the link below on the computer your USB token is plugged into:
+    { $url }
+
+    The portal gets e-Factura access for these companies; it never gets the certificate, its PIN or the password.
+links-mail_sent = The link was emailed to { $email }.
+links-mail_failed = The email could not be sent ({ $error }). Copy the link and send it yourself.
+links-active_note = { $max ->
+        [one] At most one link can wait at a time.
+       *[other] At most { $max } links can wait at a time.
+    }
+links-empty = You have not created any authorization link.
+links-state = State
+links-companies = Companies
+links-created = Created
+links-expires = Expires
+links-opened = First opened
+links-attempted = Last connection
+links-completed = Completed
+links-revoked = Revoked
+links-sent_to = Emailed to
+links-more = { $count ->
+        [one] one more
+       *[other] { $count } more
+    }
+links-state_created = created
+links-state_opened = opened
+links-state_completed = completed
+links-state_expired = expired
+links-state_revoked = revoked
+links-opened_at = opened on { $at }
+links-completed_at = completed on { $at }
+links-expired_at = expired on { $at }
+links-revoked_at = revoked on { $at }
+links-one_title = Authorization link
+links-live_hint = This page reloads itself every 10 seconds while the link is waiting.
+links-revoke = Revoke the link
+links-revoke_confirm = Revoke this link? The holder will no longer be able to use it.
+links-revoked_done = The link is revoked.
+links-not_pending = The link is no longer waiting: it was used, revoked or has expired.
+links-outcome_waiting = waiting
+links-outcome_covered = covered
+links-outcome_no_rights = not covered
+links-outcome_unknown = not checked
+links-no_rights_explained = The certificate has no SPV rights for CIF { $cif }. Its holder must be enrolled in SPV for this company (or the company connected with another person's certificate).
+links-unknown_explained = The SPV rights could not be checked: { $said } Try again later.
+links-holder_title = Connect ANAF e-Factura
+links-holder_asks = { $count ->
+        [one] { $email } asks you to connect ANAF e-Factura for this company:
+       *[other] { $email } asks you to connect ANAF e-Factura for these { $count } companies:
+    }
+links-holder_note = Message:
+links-holder_expires = The link is valid until { $at } (Romanian time).
+links-holder_retry = The certificate used last time had no SPV rights for any of these companies, so nothing was stored. You can try again with another certificate.
+links-holder_what_title = What happens
+links-holder_will = The portal gets e-Factura access (an ANAF token) for the companies your certificate has SPV rights for.
+links-holder_will_not = The portal never gets your certificate, its PIN or your password: you type them at ANAF only.
+links-holder_check_title = Check first
+links-holder_check_token = The USB token is plugged into this computer and its driver is installed.
+links-holder_check_spv = The certificate is enrolled in SPV. After a certificate renewal it must be enrolled again, and ANAF may need up to 24 hours.
+links-holder_check_prompt = If no certificate prompt appears, close every browser window and try again.
+links-holder_connect = Connect ANAF
+links-gone_used_title = The link has already been used
+links-gone_used = This link was already used for a successful connection and cannot be used again. If another connection is needed, ask { $email } for a new link.
+links-gone_expired_title = The link has expired
+links-gone_expired = This link has expired. Ask { $email } for a new link.
+links-gone_revoked_title = The link was revoked
+links-gone_revoked = Whoever created the link revoked it. If this is a mistake, ask { $email } for a new link.
+links-done_title = The ANAF connection is complete
+links-done_message = { $count ->
+        [one] The certificate has SPV rights for { $covered } of the company asked for. The portal keeps the token encrypted; there is nothing more to do. You may close this page.
+       *[other] The certificate has SPV rights for { $covered } of the { $count } companies asked for. The portal keeps the token encrypted; there is nothing more to do. You may close this page.
+    }
+links-done_none_title = The certificate has no SPV rights for these companies
+links-done_none_message = Nothing was stored and the link stays valid: open it again and retry with another certificate, enrolled in SPV for these companies.
+links-failed_title = The ANAF connection did not complete
+links-failed_retry = The link stays valid unless it was used: open it again and press Connect ANAF.
+links-callback_unknown = This ANAF answer belongs to no connection started through a link. Open the link you received again and press Connect ANAF.
+links-callback_expired = The connection took longer than 10 minutes and expired. Open the link you received again and press Connect ANAF.
+links-callback_reused = This ANAF answer was already used. Each connection can complete only once.
+links-callback_foreign = The connection was started in another browser. Open the link you received in this browser and press Connect ANAF.
+links-busy = Another connection through this link is completing right now (perhaps in another tab). Wait a minute and open the link again.

@@ -691,3 +691,135 @@ company-lookup_not_found = Registrul public ANAF nu are nicio firmă cu acest CI
 company-lookup_failing = Registrul public ANAF nu a răspuns; este întrebat din nou la { $at }. Între timp, un administrator al firmei poate scrie denumirea.
 history-company_renamed = Denumire schimbată
 history-company_name_from_registry = Denumire completată din registrul ANAF
+
+## Authorization links
+history-authorization_link = Link de autorizare
+links-dashboard_link = Linkuri de autorizare: titularul certificatului conectează ANAF fără cont
+links-title = Linkuri de autorizare
+links-intro = Titularul certificatului calificat (de obicei administratorul firmei, cu token-ul USB) conectează ANAF pentru firmele dumneavoastră printr-un link de unică folosință, fără cont în portal.
+links-new_title = Creați un link de autorizare
+links-send_for_company = Trimiteți un link de autorizare titularului certificatului
+links-companies_legend = { $count ->
+        [one] Firma pe care o administrați
+        [few] Cele { $count } firme pe care le administrați
+       *[other] Cele { $count } de firme pe care le administrați
+    }
+links-no_companies = Nu administrați încă nicio firmă: adăugați mai întâi o firmă.
+links-companies_missing = Bifați cel puțin o firmă.
+links-days = Valabil (zile)
+links-days_invalid = { $max ->
+        [one] Alegeți o valabilitate de o zi.
+        [few] Alegeți o valabilitate între o zi și { $max } zile.
+       *[other] Alegeți o valabilitate între o zi și { $max } de zile.
+    }
+links-note = Mesaj pentru titular (opțional)
+links-note_hint = Titularul îl vede pe pagina linkului. Fără parole sau coduri.
+links-note_too_long = { $max ->
+        [one] Mesajul poate avea cel mult un caracter.
+        [few] Mesajul poate avea cel mult { $max } caractere.
+       *[other] Mesajul poate avea cel mult { $max } de caractere.
+    }
+links-note_control = Mesajul conține caractere de control; scrieți-l ca text obișnuit.
+links-email = Trimiteți linkul prin email la (opțional)
+links-email_off = Portalul nu trimite emailuri (SMTP nu este configurat): copiați linkul după creare și trimiteți-l dumneavoastră.
+links-create = Creează linkul
+links-too_many = { $max ->
+        [one] Aveți deja un link în așteptare. Revocați-l sau așteptați să fie folosit ori să expire.
+        [few] Aveți deja { $max } linkuri în așteptare, cât se poate. Revocați unul sau așteptați să fie folosit ori să expire.
+       *[other] Aveți deja { $max } de linkuri în așteptare, cât se poate. Revocați unul sau așteptați să fie folosit ori să expire.
+    }
+links-created_title = Linkul de autorizare a fost creat
+links-shown_once = Copiați linkul acum: este afișat doar de această dată. Portalul păstrează doar o amprentă a lui. Oricine are linkul poate conecta ANAF pentru aceste firme până la expirare.
+links-url = Linkul pentru titularul certificatului
+links-valid_until = Valabil până la { $at } (ora României), pentru o singură conectare reușită.
+links-qr_label = Codul QR al linkului de autorizare
+links-qr_caption = Titularul poate scana codul cu telefonul, dar conectarea trebuie făcută pe calculatorul la care este conectat token-ul USB.
+links-follow = Urmăriți linkul: starea și firmele acoperite
+links-mail_subject = Cerere de conectare ANAF e-Factura
+links-mail_body = { $creator } vă roagă să conectați ANAF e-Factura pentru firmele sale în portal, cu certificatul dumneavoastră calificat.
+
+    Deschideți linkul de mai jos pe calculatorul la care este conectat token-ul USB:
+    { $url }
+
+    Portalul primește acces e-Factura pentru aceste firme; nu primește niciodată certificatul, codul PIN sau parola.
+links-mail_sent = Linkul a fost trimis prin email la { $email }.
+links-mail_failed = Emailul nu a putut fi trimis ({ $error }). Copiați linkul și trimiteți-l dumneavoastră.
+links-active_note = { $max ->
+        [one] Cel mult un link poate aștepta deodată.
+        [few] Cel mult { $max } linkuri pot aștepta deodată.
+       *[other] Cel mult { $max } de linkuri pot aștepta deodată.
+    }
+links-empty = Nu ați creat niciun link de autorizare.
+links-state = Stare
+links-companies = Firme
+links-created = Creat
+links-expires = Expiră
+links-opened = Deschis prima dată
+links-attempted = Ultima conectare
+links-completed = Finalizat
+links-revoked = Revocat
+links-sent_to = Trimis prin email la
+links-more = { $count ->
+        [one] încă una
+        [few] încă { $count }
+       *[other] încă { $count }
+    }
+links-state_created = creat
+links-state_opened = deschis
+links-state_completed = finalizat
+links-state_expired = expirat
+links-state_revoked = revocat
+links-opened_at = deschis pe { $at }
+links-completed_at = finalizat pe { $at }
+links-expired_at = expirat pe { $at }
+links-revoked_at = revocat pe { $at }
+links-one_title = Link de autorizare
+links-live_hint = Pagina se reîncarcă singură la fiecare 10 secunde cât timp linkul așteaptă.
+links-revoke = Revocă linkul
+links-revoke_confirm = Revocați acest link? Titularul nu îl va mai putea folosi.
+links-revoked_done = Linkul a fost revocat.
+links-not_pending = Linkul nu mai așteaptă: a fost folosit, revocat sau a expirat.
+links-outcome_waiting = în așteptare
+links-outcome_covered = acoperită
+links-outcome_no_rights = neacoperită
+links-outcome_unknown = neverificată
+links-no_rights_explained = Certificatul nu are drepturi SPV pentru CIF { $cif }. Titularul trebuie să fie înrolat în SPV pentru această firmă (sau firma să fie conectată cu certificatul altei persoane).
+links-unknown_explained = Drepturile SPV nu au putut fi verificate: { $said } Reîncercați mai târziu.
+links-holder_title = Conectare ANAF e-Factura
+links-holder_asks = { $count ->
+        [one] { $email } vă roagă să conectați ANAF e-Factura pentru această firmă:
+        [few] { $email } vă roagă să conectați ANAF e-Factura pentru aceste { $count } firme:
+       *[other] { $email } vă roagă să conectați ANAF e-Factura pentru aceste { $count } de firme:
+    }
+links-holder_note = Mesaj:
+links-holder_expires = Linkul este valabil până la { $at } (ora României).
+links-holder_retry = Certificatul folosit data trecută nu avea drepturi SPV pentru niciuna dintre aceste firme, așa că nu s-a salvat nimic. Puteți reîncerca cu alt certificat.
+links-holder_what_title = Ce se întâmplă
+links-holder_will = Portalul primește acces e-Factura (un token ANAF) pentru firmele la care certificatul dumneavoastră are drepturi SPV.
+links-holder_will_not = Portalul nu primește niciodată certificatul, codul PIN sau parola dumneavoastră: le introduceți doar la ANAF.
+links-holder_check_title = Verificați mai întâi
+links-holder_check_token = Token-ul USB este conectat la acest calculator și driverul lui este instalat.
+links-holder_check_spv = Certificatul este înrolat în SPV. După reînnoirea certificatului trebuie înrolat din nou, iar ANAF poate avea nevoie de până la 24 de ore.
+links-holder_check_prompt = Dacă nu apare cererea de alegere a certificatului, închideți toate ferestrele browserului și încercați din nou.
+links-holder_connect = Conectare ANAF
+links-gone_used_title = Linkul a fost deja folosit
+links-gone_used = Acest link a fost folosit deja pentru o conectare reușită și nu mai poate fi folosit. Dacă mai este nevoie de o conectare, cereți un link nou de la { $email }.
+links-gone_expired_title = Linkul a expirat
+links-gone_expired = Acest link a expirat. Cereți un link nou de la { $email }.
+links-gone_revoked_title = Linkul a fost revocat
+links-gone_revoked = Cel care a creat linkul l-a revocat. Dacă este o greșeală, cereți un link nou de la { $email }.
+links-done_title = Conectarea ANAF s-a finalizat
+links-done_message = { $count ->
+        [one] Certificatul are drepturi SPV pentru { $covered } din firma cerută. Token-ul este păstrat criptat de portal; nu trebuie să mai faceți nimic. Puteți închide această pagină.
+        [few] Certificatul are drepturi SPV pentru { $covered } din cele { $count } firme cerute. Token-ul este păstrat criptat de portal; nu trebuie să mai faceți nimic. Puteți închide această pagină.
+       *[other] Certificatul are drepturi SPV pentru { $covered } din cele { $count } de firme cerute. Token-ul este păstrat criptat de portal; nu trebuie să mai faceți nimic. Puteți închide această pagină.
+    }
+links-done_none_title = Certificatul nu are drepturi SPV pentru aceste firme
+links-done_none_message = Nu s-a salvat nimic, iar linkul rămâne valabil: deschideți-l din nou și reîncercați cu alt certificat, înrolat în SPV pentru aceste firme.
+links-failed_title = Conectarea la ANAF nu s-a finalizat
+links-failed_retry = Linkul rămâne valabil dacă nu a fost folosit: deschideți-l din nou și apăsați Conectare ANAF.
+links-callback_unknown = Acest răspuns ANAF nu aparține niciunei conectări începute printr-un link. Deschideți din nou linkul primit și apăsați Conectare ANAF.
+links-callback_expired = Conectarea a durat mai mult de 10 minute și a expirat. Deschideți din nou linkul primit și apăsați Conectare ANAF.
+links-callback_reused = Acest răspuns ANAF a fost deja folosit. Fiecare conectare se poate finaliza o singură dată.
+links-callback_foreign = Conectarea a fost începută în alt browser. Deschideți linkul primit în acest browser și apăsați Conectare ANAF.
+links-busy = O altă conectare prin acest link se finalizează chiar acum (poate într-o altă filă). Așteptați un minut și deschideți din nou linkul.

@@ -140,7 +140,7 @@ pub async fn support_is_read_only(
     if !req.method().is_safe() && !exempt {
         let user = load(req.request()).await?;
         if user.is_some_and(|u| u.role == crate::domain::Role::Support) {
-            tracing::warn!(path = %req.path(), "support staff attempted a change");
+            tracing::warn!(path = %crate::telemetry::loggable_path(req.path()), "support staff attempted a change");
             return Ok(req
                 .error_response(AppError::Forbidden)
                 .map_into_right_body());

@@ -339,6 +339,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    authorization_links (id) {
+        id -> BigInt,
+        secret_hash -> Text,
+        created_by -> BigInt,
+        note -> Nullable<Text>,
+        sent_to -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        opened_at -> Nullable<Timestamp>,
+        attempted_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        busy_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    authorization_link_companies (link_id, company_id) {
+        link_id -> BigInt,
+        company_id -> BigInt,
+        outcome -> Nullable<Text>,
+        outcome_detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    link_transactions (state_hash) {
+        state_hash -> Text,
+        link_id -> BigInt,
+        browser_binding -> Text,
+        pkce_verifier -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(notifications -> events (event_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(webhook_endpoints -> companies (company_id));
@@ -357,6 +395,10 @@ diesel::joinable!(member_invitations -> users (invited_by));
 diesel::joinable!(anaf_token_secrets -> anaf_tokens (token_id));
 diesel::joinable!(oauth_transactions -> companies (company_id));
 diesel::joinable!(api_keys -> users (user_id));
+diesel::joinable!(authorization_links -> users (created_by));
+diesel::joinable!(authorization_link_companies -> authorization_links (link_id));
+diesel::joinable!(authorization_link_companies -> companies (company_id));
+diesel::joinable!(link_transactions -> authorization_links (link_id));
 diesel::allow_tables_to_appear_in_same_query!(
     company_tokens,
     token_offers,
@@ -383,4 +425,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_deliveries,
     webhook_attempts,
+    authorization_links,
+    authorization_link_companies,
+    link_transactions,
 );

@@ -72,10 +72,17 @@ pub enum AuditAction {
     WebhookDeleted,
     WebhookEnabled,
     WebhookRedelivered,
+    /// A company admin created an authorization link.
+    LinkCreated,
+    /// The certificate holder first viewed the link's page.
+    LinkOpened,
+    /// A connection through the link ended: success consumed it, failure left it usable.
+    LinkCompleted,
+    LinkRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 33] = [
         AuditAction::CompanyCreated,
         AuditAction::CompaniesBulkCreated,
         AuditAction::CompanyRenamed,
@@ -105,6 +112,10 @@ impl AuditAction {
         AuditAction::WebhookDeleted,
         AuditAction::WebhookEnabled,
         AuditAction::WebhookRedelivered,
+        AuditAction::LinkCreated,
+        AuditAction::LinkOpened,
+        AuditAction::LinkCompleted,
+        AuditAction::LinkRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -138,6 +149,10 @@ impl AuditAction {
             AuditAction::WebhookDeleted => "webhook.deleted",
             AuditAction::WebhookEnabled => "webhook.enabled",
             AuditAction::WebhookRedelivered => "webhook.redelivered",
+            AuditAction::LinkCreated => "link.created",
+            AuditAction::LinkOpened => "link.opened",
+            AuditAction::LinkCompleted => "link.completed",
+            AuditAction::LinkRevoked => "link.revoked",
         }
     }
 

@@ -150,6 +150,12 @@ pub fn history_key(action: &str) -> &'static str {
             | AuditAction::WebhookEnabled
             | AuditAction::WebhookRedelivered,
         ) => "history-webhooks_changed",
+        Some(
+            AuditAction::LinkCreated
+            | AuditAction::LinkOpened
+            | AuditAction::LinkCompleted
+            | AuditAction::LinkRevoked,
+        ) => "history-authorization_link",
         Some(AuditAction::ApiKeyCreated | AuditAction::ApiKeyRevoked) | None => "history-other",
     }
 }

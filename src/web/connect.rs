@@ -96,7 +96,7 @@ pub struct CallbackQuery {
 
 /// Why a callback was not accepted; each has its own explanation page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-enum Failure {
+pub(crate) enum Failure {
     SessionEnded,
     StateMissing,
     StateUnknown,
@@ -120,6 +120,13 @@ pub async fn callback(
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
+    // ANAF has one registered redirect URI: a Connect ANAF started from an authorization link
+    // comes back here too, from a holder who has no session to check.
+    if let Some(oauth_state) = query.state.as_deref()
+        && state.links.owns_state(oauth_state).await?
+    {
+        return crate::web::links::callback(&req, &state, &query, oauth_state).await;
+    }
     // Not the CurrentUser extractor: a lost session must not bounce to /login?next= with the
     // code in the URL.
     let Some(user) = current_user::load(&req).await? else {
@@ -230,7 +237,7 @@ async fn claim_transaction(
 }
 
 /// The code ANAF sent back, or why there is none.
-fn parse_answer<'q>(query: &'q CallbackQuery, issuer: &str) -> Result<&'q str, Failure> {
+pub(crate) fn parse_answer<'q>(query: &'q CallbackQuery, issuer: &str) -> Result<&'q str, Failure> {
     if query.iss.as_deref().is_some_and(|iss| iss != issuer) {
         return Err(Failure::WrongIssuer);
     }
@@ -253,7 +260,7 @@ fn parse_answer<'q>(query: &'q CallbackQuery, issuer: &str) -> Result<&'q str, F
         .ok_or(Failure::CodeMissing)
 }
 
-fn failure_code(failure: &Failure) -> String {
+pub(crate) fn failure_code(failure: &Failure) -> String {
     match failure {
         Failure::SessionEnded => "session ended".into(),
         Failure::StateMissing => "state missing".into(),
@@ -272,7 +279,7 @@ fn failure_code(failure: &Failure) -> String {
     }
 }
 
-fn explain(
+pub(crate) fn explain(
     failure: &Failure,
     t: &Catalog,
 ) -> (StatusCode, &'static str, String, Vec<&'static str>) {

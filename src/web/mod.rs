@@ -16,6 +16,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod language;
 pub mod lifecycle;
+pub mod links;
 pub mod members;
 pub mod metrics;
 pub mod notifications;
@@ -88,6 +89,14 @@ routing::route_table! {
     post "/companies/{id}/webhooks/{endpoint_id}/enable" => webhooks::enable,
     post "/companies/{id}/webhooks/{endpoint_id}/delete" => webhooks::delete,
     post "/companies/{id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver" => webhooks::redeliver,
+    get "/links" => links::list,
+    get "/links/new" => links::new_form,
+    post "/links" => links::create,
+    get "/links/{id}" => links::show,
+    post "/links/{id}/revoke" => links::revoke,
+    get "/l/{secret}" => links::holder,
+    post "/l/{secret}/connect" => links::connect,
+    get "/l/done/{id}" => links::outcome,
 }
 
 /// Routes served outside the portal's session scope: a monitor's health check must answer 503

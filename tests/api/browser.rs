@@ -76,8 +76,14 @@ async fn start_driver() -> Option<Driver> {
 }
 
 async fn browser(driver: &Driver) -> Client {
+    browser_in(driver, driver._profile.path()).await
+}
+
+/// A Chromium session with its own profile: a second person's browser, without the first one's
+/// cookies.
+async fn browser_in(driver: &Driver, profile: &std::path::Path) -> Client {
     anaf_portal::startup::install_crypto_provider();
-    let profile = driver._profile.path().display().to_string();
+    let profile = profile.display().to_string();
     let mut capabilities = serde_json::Map::new();
     let mut options = serde_json::json!({
         "args": [
@@ -665,6 +671,122 @@ async fn accountant_walk(client: &Client, app: &crate::helpers::TestApp) -> Resu
         ("/support/lifecycle", "support-lifecycle"),
     ] {
         at_both_widths(client, address, path, &format!("support-{name}")).await?;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_certificate_holder_connects_through_an_authorization_link_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let creator = browser(&driver).await;
+    let holder_profile = tempfile::tempdir().unwrap();
+    let holder = browser_in(&driver, holder_profile.path()).await;
+    let result = link_journey(&creator, &holder, &app.address).await;
+    let _ = creator.close().await;
+    let _ = holder.close().await;
+    result.unwrap();
+}
+
+async fn link_journey(creator: &Client, holder: &Client, address: &str) -> Result<(), String> {
+    goto(creator, address, "/register").await?;
+    click(creator, ".lang-switch button[value=ro]").await;
+    fill(creator, "#email", "contabil@firma.ro").await;
+    fill(creator, "#password", STRONG_PASSWORD).await;
+    fill(creator, "#password_confirm", STRONG_PASSWORD).await;
+    click(creator, "form[action='/register'] button[type=submit]").await;
+    tap(creator, "#bulk summary").await?;
+    let cifs = crate::links::COVERED
+        .iter()
+        .chain(crate::links::NOT_COVERED.iter())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n");
+    fill(creator, "#cifs", &cifs).await;
+    click(
+        creator,
+        "form[action='/companies/bulk'] button[type=submit]",
+    )
+    .await;
+
+    at_both_widths(creator, address, "/links/new", "link-new").await?;
+    for checkbox in creator
+        .find_all(Locator::Css("input[name=company]"))
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        checkbox.click().await.map_err(|e| e.to_string())?;
+    }
+    click(creator, "form[action='/links'] button[type=submit]").await;
+    screenshot(creator, "link-created").await;
+    let url = creator
+        .find(Locator::Css("#new-link"))
+        .await
+        .map_err(|e| format!("the new link: {e}"))?
+        .prop("value")
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    if !url.starts_with(&format!("{address}/l/")) {
+        return Err(format!("a link on the portal: {url}"));
+    }
+    creator
+        .find(Locator::Css("svg.qr"))
+        .await
+        .map_err(|e| format!("a QR code: {e}"))?;
+    let follow = creator
+        .find(Locator::Css("a[href^='/links/']"))
+        .await
+        .map_err(|e| e.to_string())?
+        .attr("href")
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+
+    // The holder: another browser, no session, no account.
+    holder.goto(&url).await.map_err(|e| e.to_string())?;
+    let text = body_text(holder).await;
+    // Chromium asks for English; the holder's page answers in it.
+    if !text.contains("contabil@firma.ro") || !text.contains("its PIN") {
+        return Err(format!("the holder's page: {text}"));
+    }
+    screenshot(holder, "link-holder").await;
+    click(holder, "button[data-connect-link]").await;
+    let text = body_text(holder).await;
+    if !text.contains("ANAF SIMULATOR") {
+        return Err(format!("on the sandbox certificate page: {text}"));
+    }
+    // The second certificate (02, IONESCU MARIA).
+    tap(holder, "#cert-1").await?;
+    click(holder, "button[type=submit]").await;
+    screenshot(holder, "link-done").await;
+    let text = body_text(holder).await;
+    if !text.contains("The ANAF connection is complete") {
+        return Err(format!("the holder's result: {text}"));
+    }
+    let covered = holder
+        .find_all(Locator::Css("[data-outcome=covered]"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let source = holder.source().await.map_err(|e| e.to_string())?;
+    if covered.len() != 3 || source.contains("eyJ") {
+        return Err(format!("3 covered, no token: {source}"));
+    }
+
+    at_both_widths(creator, address, &follow, "link-completed").await?;
+    let text = body_text(creator).await;
+    if !text.contains("finalizat") {
+        return Err(format!("the creator's view: {text}"));
+    }
+    for cif in crate::links::COVERED {
+        creator
+            .find(Locator::Css(&format!(
+                "[data-cif='{cif}'][data-outcome=covered]"
+            )))
+            .await
+            .map_err(|e| format!("{cif} covered on the creator's page: {e}"))?;
     }
     Ok(())
 }

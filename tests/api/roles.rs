@@ -751,7 +751,19 @@ const MATRIX: &[(&str, &str, &str)] = &[
         "/companies/{id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver",
         "LNFOFN",
     ),
+    ("get", "/links", "LOOOOO"),
+    ("get", "/links/new", "LOOOOO"),
+    // Without a company ticked the form is a handled error (422).
+    ("post", "/links", "LOOOFO"),
+    // Only the link's creator (the company admin) sees it.
+    ("get", "/links/{id}", "LNNONN"),
+    // The certificate holder needs no account: anyone with the link opens it (410 once revoked).
+    ("get", "/l/{secret}", "OOOOOO"),
+    ("post", "/l/{secret}/connect", "OOOOFO"),
+    // Only the browser's own last outcome is there: any other id is unknown.
+    ("get", "/l/done/{id}", "NNNNNN"),
     // Destructive: checked last for each caller.
+    ("post", "/links/{id}/revoke", "LNNOFN"),
     (
         "post",
         "/companies/{id}/webhooks/{endpoint_id}/delete",
@@ -823,9 +835,14 @@ async fn authorization_matrix_covers_every_route_and_caller() {
     let (spare_key, _) = api_key(&app, admin_id).await;
     let notification = first_notification_of(&app, admin_id).await;
     let (endpoint, delivery) = webhook_with_delivery(&app, company, admin_id).await;
+    let link = company_admin.create_link(&[company]).await;
 
     let concrete = |path: &str| {
-        let with_id = if path.starts_with("/tokens/{id}") {
+        let with_id = if path.starts_with("/l/{secret}") {
+            path.replace("/l/{secret}", &link.path)
+        } else if path.starts_with("/links/{id}") {
+            path.replace("{id}", &link.id.to_string())
+        } else if path.starts_with("/tokens/{id}") {
             path.replace("{id}", &token.to_string())
         } else if path.starts_with("/jobs/{id}") {
             job.clone()
@@ -1121,6 +1138,7 @@ async fn romanian_pages_show_no_english_text() {
     let healthy = app.add_company("22732040", "Sanatos SRL").await;
     app.connect_with(healthy, &crate::connect::serial_with_rights_for("22732040"))
         .await;
+    let link = app.create_link(&[healthy, troubled.alfa]).await;
     let english = english_only_messages();
     assert!(english.len() > 100, "the scan found too few messages");
     let mut leaks = Vec::new();
@@ -1141,6 +1159,10 @@ async fn romanian_pages_show_no_english_text() {
         format!("/support/companies/{}", troubled.beta),
         "/admin/users".to_owned(),
         "/admin/audit".to_owned(),
+        "/links".to_owned(),
+        "/links/new".to_owned(),
+        format!("/links/{}", link.id),
+        link.path.clone(),
     ] {
         let html = app.get_html(&path).await;
         assert!(html.contains("lang=\"ro\""), "{path} is Romanian");

@@ -9,6 +9,7 @@ pub mod company_registry;
 pub mod engine_instances;
 pub mod events;
 pub mod invitations;
+pub mod links;
 pub mod login_failures;
 pub mod mail_outbox;
 pub mod notifications;

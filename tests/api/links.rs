@@ -1,0 +1,462 @@
+//! Authorization links over HTTP: a company admin creates a single-use link, a second client
+//! without a session (the certificate holder) opens it and connects ANAF through the sandbox
+//! simulator; what each of them sees, and every way a link ends.
+
+use reqwest::StatusCode;
+
+use crate::connect::serial_without_rights;
+use crate::helpers::{TestApp, csrf_token, location, spawn_app};
+
+/// Certificate 02 of the simulator (IONESCU MARIA): SPV rights for these three CIFs.
+pub const SERIAL_02: &str = "34:00:00:25:69:a1:b2:c3:d4:e5:f6:00:00:00:00:02";
+pub const COVERED: [&str; 3] = ["1590082", "22732040", "11123319"];
+pub const NOT_COVERED: [&str; 2] = ["18547290", "14399840"];
+
+/// The link just created: its id and the holder's path (`/l/<secret>`).
+pub struct NewLink {
+    pub id: i64,
+    pub path: String,
+    pub page: String,
+}
+
+impl TestApp {
+    /// Posts the link form; the response.
+    pub async fn post_link_form(
+        &self,
+        companies: &[i64],
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let ids: Vec<String> = companies.iter().map(i64::to_string).collect();
+        let mut form: Vec<(&str, &str)> = ids.iter().map(|id| ("company", id.as_str())).collect();
+        form.extend_from_slice(fields);
+        self.post_form("/links/new", "/links", &form).await
+    }
+
+    /// Creates a link for `companies`, valid 7 days; panics unless it was created.
+    pub async fn create_link(&self, companies: &[i64]) -> NewLink {
+        let response = self.post_link_form(companies, &[("days", "7")]).await;
+        assert_eq!(response.status(), StatusCode::OK, "link created");
+        let page = response.text().await.unwrap();
+        let marker = "data-link-url>";
+        let start = page.find(marker).expect("the page shows the link") + marker.len();
+        let end = page[start..].find("</textarea>").unwrap();
+        let url = page[start..start + end].trim().to_owned();
+        let path = url
+            .strip_prefix(&self.address)
+            .expect("the link is on the portal's base URL")
+            .to_owned();
+        assert!(path.starts_with("/l/"), "{path}");
+        let marker = "href=\"/links/";
+        let start = page.find(marker).expect("a link to follow it") + marker.len();
+        let id = page[start..]
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .expect("link id");
+        NewLink { id, path, page }
+    }
+
+    /// The holder presses Connect ANAF on the link's page; the authorize URL.
+    pub async fn press_link_connect(&self, path: &str) -> String {
+        let response = self.post_form(path, &format!("{path}/connect"), &[]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "connect starts");
+        assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+        location(&response)
+    }
+
+    /// GETs a link's callback URL and follows the 303 to its outcome page: status and HTML.
+    pub async fn link_callback(&self, callback: &str) -> (StatusCode, String) {
+        let response = self.client.get(callback).send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "callback redirects"
+        );
+        let to = location(&response);
+        assert!(to.starts_with("/l/done/"), "{to}");
+        assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+        let page = self.get(&to).await;
+        let status = page.status();
+        (status, page.text().await.unwrap())
+    }
+
+    /// The whole journey of a holder: open, Connect ANAF, choose a certificate, come back.
+    pub async fn holder_connects(&self, path: &str, serial: &str) -> (StatusCode, String) {
+        let authorize = self.press_link_connect(path).await;
+        let callback = self.choose_certificate(&authorize, serial).await;
+        self.link_callback(&callback).await
+    }
+}
+
+/// An accountant with the five companies of the journey; their ids in CIF order of `COVERED`
+/// then `NOT_COVERED`.
+async fn accountant_with_five(app: &TestApp) -> Vec<i64> {
+    app.register_logged_in("contabil@firma.ro").await;
+    let mut ids = Vec::new();
+    for (i, cif) in COVERED.iter().chain(NOT_COVERED.iter()).enumerate() {
+        ids.push(app.add_company(cif, &format!("Firma {i} SRL")).await);
+    }
+    ids
+}
+
+fn assert_no_token(html: &str) {
+    assert!(!html.contains("eyJ"), "no JWT in the holder's page");
+    assert!(!html.to_lowercase().contains("access_token"));
+}
+
+/// Moves a link's expiry into the past.
+async fn expire(app: &TestApp, id: i64) {
+    let db = app.db();
+    tokio::task::spawn_blocking(move || {
+        use anaf_portal::db::schema::authorization_links;
+        use diesel::prelude::*;
+        let mut conn = db.get_blocking().unwrap();
+        diesel::update(authorization_links::table.find(id))
+            .set(
+                authorization_links::expires_at
+                    .eq(chrono::Utc::now().naive_utc() - chrono::TimeDelta::hours(1)),
+            )
+            .execute(&mut *conn)
+            .unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_holder_connects_five_companies_through_a_link_without_an_account() {
+    let app = spawn_app().await;
+    let companies = accountant_with_five(&app).await;
+    let link = app.create_link(&companies).await;
+    assert!(link.page.contains("<svg class=\"qr\""), "QR code inline");
+    assert!(
+        !link.page.contains("style="),
+        "no inline style in the QR code"
+    );
+    assert_eq!(link.path.len(), "/l/".len() + 43, "256-bit secret");
+    // Shown once: the list and the link's page never show the secret.
+    let secret = link.path.trim_start_matches("/l/");
+    assert!(!app.get_html("/links").await.contains(secret));
+    let creator_view = app.get_html(&format!("/links/{}", link.id)).await;
+    assert!(!creator_view.contains(secret));
+    assert!(creator_view.contains("data-state=\"created\""));
+    assert!(
+        creator_view.contains("http-equiv=\"refresh\""),
+        "reloads while pending"
+    );
+
+    let holder = app.second_browser();
+    let response = holder.get(&link.path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("lang=\"ro\""));
+    assert!(page.contains("contabil@firma.ro"), "who asks");
+    for cif in COVERED.iter().chain(NOT_COVERED.iter()) {
+        assert!(page.contains(cif), "{cif} listed");
+    }
+    assert!(page.contains("Conectare ANAF"));
+    assert!(page.contains("24 de ore"));
+    assert!(page.contains("codul PIN"));
+    assert!(
+        app.get_html(&format!("/links/{}", link.id))
+            .await
+            .contains("data-state=\"opened\"")
+    );
+
+    let (status, done) = holder.holder_connects(&link.path, SERIAL_02).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_no_token(&done);
+    for cif in COVERED {
+        assert!(
+            done.contains(&format!("data-cif=\"{cif}\" data-outcome=\"covered\"")),
+            "{cif} covered"
+        );
+    }
+    for cif in NOT_COVERED {
+        assert!(
+            done.contains(&format!("data-cif=\"{cif}\" data-outcome=\"no_rights\"")),
+            "{cif} not covered"
+        );
+    }
+    assert!(done.contains("nu are drepturi SPV pentru CIF 18547290"));
+    assert_eq!(app.sim_calls("token").await.len(), 1, "one code exchange");
+
+    let creator_view = app.get_html(&format!("/links/{}", link.id)).await;
+    assert!(creator_view.contains("data-state=\"completed\""));
+    assert!(!creator_view.contains("http-equiv=\"refresh\""));
+    for cif in COVERED {
+        assert!(creator_view.contains(&format!("data-cif=\"{cif}\" data-outcome=\"covered\"")));
+    }
+    for cif in NOT_COVERED {
+        assert!(creator_view.contains(&format!("data-cif=\"{cif}\" data-outcome=\"no_rights\"")));
+    }
+    let list = app.get_html("/links").await;
+    assert!(list.contains("data-state=\"completed\""));
+    // The token serves the accountant's covered companies (which of them is up to
+    // `TokenService::connect_companies`); none of the others.
+    let mut connected = 0;
+    for (i, id) in companies.iter().enumerate() {
+        let page = app.get_html(&format!("/companies/{id}")).await;
+        if page.contains("data-status=\"connected\"") {
+            assert!(
+                i < COVERED.len(),
+                "a company without rights is not connected"
+            );
+            connected += 1;
+        }
+    }
+    assert!(connected >= 1, "a covered company is connected");
+
+    let audit = app.audit_actions().await;
+    for action in ["link.created", "link.opened", "link.completed"] {
+        assert!(
+            audit.iter().any(|a| a == action),
+            "{action} audited: {audit:?}"
+        );
+    }
+    assert_eq!(
+        audit.iter().filter(|a| *a == "link.opened").count(),
+        1,
+        "only the first open"
+    );
+
+    // Used: the holder's address now says so, with whom to ask.
+    let gone = holder.get(&link.path).await;
+    assert_eq!(gone.status(), StatusCode::GONE);
+    let gone = gone.text().await.unwrap();
+    assert!(gone.contains("deja folosit"));
+    assert!(gone.contains("contabil@firma.ro"));
+}
+
+#[tokio::test]
+async fn expired_revoked_and_unknown_links_say_so() {
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company("18547290", "Alfa SRL").await;
+    let holder = app.second_browser();
+
+    let expired = app.create_link(&[company]).await;
+    expire(&app, expired.id).await;
+    let response = holder.get(&expired.path).await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("a expirat") && page.contains("contabil@firma.ro"));
+    assert!(
+        app.get_html(&format!("/links/{}", expired.id))
+            .await
+            .contains("data-state=\"expired\"")
+    );
+
+    let revoked = app.create_link(&[company]).await;
+    let page = format!("/links/{}", revoked.id);
+    assert!(app.get_html(&page).await.contains("Revocați acest link?"));
+    let response = app
+        .post_form(&page, &format!("/links/{}/revoke", revoked.id), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(app.get_html(&page).await.contains("data-state=\"revoked\""));
+    let response = holder.get(&revoked.path).await;
+    assert_eq!(response.status(), StatusCode::GONE);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("revocat") && text.contains("contabil@firma.ro"));
+    // Pressing Connect on a revoked link's page opened before revocation: still 410.
+    let token = csrf_token(&holder.get_html("/login").await);
+    let response = holder
+        .client
+        .post(holder.url(&format!("{}/connect", revoked.path)))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::GONE);
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|a| a == "link.revoked")
+    );
+
+    let unknown = holder
+        .get("/l/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(unknown.text().await.unwrap().contains("Pagina nu există"));
+
+    // In English when the browser asks for it.
+    let english = holder
+        .client
+        .get(holder.url(&expired.path))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        english
+            .text()
+            .await
+            .unwrap()
+            .contains("The link has expired")
+    );
+}
+
+#[tokio::test]
+async fn a_link_opened_in_two_tabs_completes_once() {
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(COVERED[0], "Alfa SRL").await;
+    let link = app.create_link(&[company]).await;
+    let holder = app.second_browser();
+    let first = holder.press_link_connect(&link.path).await;
+    let second = holder.press_link_connect(&link.path).await;
+    let first = holder.choose_certificate(&first, SERIAL_02).await;
+    let second = holder.choose_certificate(&second, SERIAL_02).await;
+    let (status, page) = holder.link_callback(&first).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-outcome=\"covered\""));
+    let (status, page) = holder.link_callback(&second).await;
+    assert_eq!(status, StatusCode::GONE, "{page}");
+    assert!(page.contains("deja folosit"));
+    assert_no_token(&page);
+    assert_eq!(
+        app.sim_calls("token").await.len(),
+        1,
+        "the consumed link's second code is never exchanged"
+    );
+}
+
+#[tokio::test]
+async fn a_certificate_without_rights_stores_nothing_and_the_link_stays_usable() {
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let a = app.add_company(COVERED[0], "Alfa SRL").await;
+    let b = app.add_company(NOT_COVERED[0], "Beta SRL").await;
+    let link = app.create_link(&[a, b]).await;
+    let holder = app.second_browser();
+    let (status, page) = holder
+        .holder_connects(&link.path, &serial_without_rights())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("linkul rămâne valabil"), "{page}");
+    assert!(!page.contains("data-outcome=\"covered\""));
+    assert_no_token(&page);
+    let company = app.get_html(&format!("/companies/{a}")).await;
+    assert!(
+        !company.contains("data-status=\"connected\""),
+        "nothing stored"
+    );
+    // Still usable: the page says the last certificate had no rights; another one works.
+    let again = holder.get_html(&link.path).await;
+    assert!(again.contains("alt certificat"));
+    let (status, page) = holder.holder_connects(&link.path, SERIAL_02).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!(
+        "data-cif=\"{}\" data-outcome=\"covered\"",
+        COVERED[0]
+    )));
+    assert!(
+        app.get_html(&format!("/links/{}", link.id))
+            .await
+            .contains("data-state=\"completed\"")
+    );
+}
+
+#[tokio::test]
+async fn links_belong_to_their_creator_and_are_limited() {
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company("18547290", "Alfa SRL").await;
+    let link = app.create_link(&[company]).await;
+
+    let other = app.second_browser();
+    other.register_logged_in("altcineva@firma.ro").await;
+    assert_eq!(
+        other.get(&format!("/links/{}", link.id)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let response = other
+        .post_form("/links", &format!("/links/{}/revoke", link.id), &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // Not their company: the whole form is refused, nothing created.
+    let response = other.post_link_form(&[company], &[("days", "7")]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(!other.get_html("/links").await.contains("data-link="));
+
+    // A viewer of the company cannot create a link for it either.
+    let members = format!("/companies/{company}/members");
+    app.post_form(
+        &members,
+        &members,
+        &[("email", "altcineva@firma.ro"), ("role", "viewer")],
+    )
+    .await;
+    let dashboard = other.get_html("/").await;
+    let marker = "action=\"/invitations/";
+    let at = dashboard.find(marker).expect("an invitation") + marker.len();
+    let invitation: String = dashboard[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    other
+        .post_form("/", &format!("/invitations/{invitation}/accept"), &[])
+        .await;
+    assert_eq!(
+        other.get(&format!("/companies/{company}")).await.status(),
+        StatusCode::OK,
+        "a viewer now"
+    );
+    let response = other.post_link_form(&[company], &[("days", "7")]).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // Bad input: 422, what was typed kept, a message per field.
+    let long_note = "x".repeat(501);
+    let response = app
+        .post_link_form(&[], &[("days", "31"), ("note", &long_note)])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Bifați cel puțin o firmă."));
+    assert!(page.contains("între o zi și 30 de zile"));
+    assert!(page.contains("cel mult 500 de caractere"));
+    assert!(page.contains(&long_note), "the note is kept");
+    assert!(page.contains("value=\"31\""), "the days are kept");
+    assert!(
+        page.contains("SMTP nu este configurat"),
+        "no email field without SMTP"
+    );
+
+    // At most 20 waiting links (the first one counts).
+    for _ in 1..20 {
+        app.create_link(&[company]).await;
+    }
+    let response = app.post_link_form(&[company], &[("days", "7")]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("20 de linkuri în așteptare")
+    );
+    // A revoked one frees a place.
+    let page = format!("/links/{}", link.id);
+    app.post_form(&page, &format!("{page}/revoke"), &[]).await;
+    app.create_link(&[company]).await;
+}
+
+#[tokio::test]
+async fn the_company_page_offers_a_link_for_that_company() {
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company("18547290", "Alfa SRL").await;
+    let other = app.add_company("14399840", "Beta SRL").await;
+    let page = app.get_html(&format!("/companies/{company}")).await;
+    let href = format!("/links/new?company={company}");
+    assert!(page.contains(&href));
+    let form = app.get_html(&href).await;
+    assert!(form.contains(&format!("value=\"{company}\" checked")));
+    assert!(form.contains(&format!("value=\"{other}\">")));
+}
