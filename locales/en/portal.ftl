@@ -154,6 +154,7 @@ history-connect_failed = Connect ANAF failed
 history-token_refreshed = Token refreshed
 history-token_refresh_failed = Token refresh failed
 history-token_deleted = Token deleted
+history-token_attached = Token attached (the same certificate)
 history-token_revealed = Access token revealed
 history-members_changed = Members changed
 history-job_started = Bulk refresh started
@@ -784,3 +785,23 @@ links-callback_expired = The connection took longer than 10 minutes and expired.
 links-callback_reused = This ANAF answer was already used. Each connection can complete only once.
 links-callback_foreign = The connection was started in another browser. Open the link you received in this browser and press Connect ANAF.
 links-busy = Another connection through this link is completing right now (perhaps in another tab). Wait a minute and open the link again.
+sharing-also_serves = The same token also serves:
+sharing-offers_title = Other certificates with SPV rights for this company
+sharing-offers_explained = During a connection ANAF confirmed that these certificates also have SPV rights for this company. The company already has a working token; attach one of these only if you want it to serve the company from now on.
+sharing-attach = Attach
+sharing-attached = Token attached: it now serves this company too.
+sharing-attach_no_rights = ANAF now says this certificate has no SPV rights for the company: it was not attached.
+sharing-attach_unknown = ANAF could not confirm the rights just now: the token was not attached. Try again later.
+sharing-holder_unknown = unknown holder
+coverage-title = Coverage: companies × certificates
+coverage-explained = Which certificate serves each company. A company without a working token needs a connection or an authorization link.
+coverage-summary = { $uncovered ->
+         [0] All { $total } companies have a working token.
+        *[other] { $uncovered } of { $total } companies have no working token.
+    }
+coverage-company = Company
+coverage-no_certificates = No certificate serves your companies yet.
+coverage-served = serves
+coverage-offered = could serve
+coverage-not_covered = no working token
+coverage-dashboard_link = Which certificate serves each company

@@ -157,6 +157,7 @@ history-connect_failed = Conectare ANAF eșuată
 history-token_refreshed = Token reîmprospătat
 history-token_refresh_failed = Reîmprospătare eșuată
 history-token_deleted = Token șters
+history-token_attached = Token atașat (același certificat)
 history-token_revealed = Token de acces afișat
 history-members_changed = Membri modificați
 history-job_started = Reîmprospătare în masă pornită
@@ -823,3 +824,23 @@ links-callback_expired = Conectarea a durat mai mult de 10 minute și a expirat.
 links-callback_reused = Acest răspuns ANAF a fost deja folosit. Fiecare conectare se poate finaliza o singură dată.
 links-callback_foreign = Conectarea a fost începută în alt browser. Deschideți linkul primit în acest browser și apăsați Conectare ANAF.
 links-busy = O altă conectare prin acest link se finalizează chiar acum (poate într-o altă filă). Așteptați un minut și deschideți din nou linkul.
+sharing-also_serves = Același token servește și:
+sharing-offers_title = Alte certificate cu drepturi SPV pentru această firmă
+sharing-offers_explained = La o conectare, ANAF a confirmat că aceste certificate au drepturi SPV și pentru această firmă. Firma are deja un token care funcționează; atașați unul dintre ele doar dacă vreți ca el să o servească de acum.
+sharing-attach = Atașează
+sharing-attached = Token atașat: servește de acum și această firmă.
+sharing-attach_no_rights = ANAF spune acum că acest certificat nu are drepturi SPV pentru firmă: nu a fost atașat.
+sharing-attach_unknown = ANAF nu a putut confirma acum drepturile: token-ul nu a fost atașat. Încercați mai târziu.
+sharing-holder_unknown = titular necunoscut
+coverage-title = Acoperire: firme × certificate
+coverage-explained = Ce certificat servește fiecare firmă. O firmă fără un token care funcționează are nevoie de o conectare sau de un link de autorizare.
+coverage-summary = { $uncovered ->
+         [0] Toate cele { $total } firme au un token care funcționează.
+        *[other] { $uncovered } din { $total } firme nu au un token care funcționează.
+    }
+coverage-company = Firma
+coverage-no_certificates = Niciun certificat nu servește încă firmele dumneavoastră.
+coverage-served = servește
+coverage-offered = poate servi
+coverage-not_covered = fără token funcțional
+coverage-dashboard_link = Ce certificat servește fiecare firmă

@@ -351,10 +351,12 @@ async fn token_of_caller(
     let found = state
         .db
         .run(move |conn| {
-            if !tokens::exists(conn, id)? {
-                return Ok(None);
+            // Membership first: a token deleted in between is then "not found", not "forbidden".
+            match tokens::find_for_member(conn, id, user_id, None)? {
+                Some(found) => Ok(Some(Some(found))),
+                None if tokens::exists(conn, id)? => Ok(Some(None)),
+                None => Ok(None),
             }
-            Ok(Some(tokens::find_for_member(conn, id, user_id, None)?))
         })
         .await?;
     let membership = found.ok_or(AppError::NotFound)?;

@@ -55,6 +55,8 @@ pub enum AuditAction {
     TokenRefreshFailed,
     TokenRevealed,
     TokenDeleted,
+    /// A token was attached to one more company (its certificate has rights there).
+    TokenAttached,
     RefreshJobStarted,
     MemberAdded,
     MemberInvited,
@@ -82,7 +84,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::CompanyCreated,
         AuditAction::CompaniesBulkCreated,
         AuditAction::CompanyRenamed,
@@ -95,6 +97,7 @@ impl AuditAction {
         AuditAction::TokenRefreshFailed,
         AuditAction::TokenRevealed,
         AuditAction::TokenDeleted,
+        AuditAction::TokenAttached,
         AuditAction::RefreshJobStarted,
         AuditAction::MemberAdded,
         AuditAction::MemberInvited,
@@ -132,6 +135,7 @@ impl AuditAction {
             AuditAction::TokenRefreshFailed => "token.refresh_failed",
             AuditAction::TokenRevealed => "token.revealed",
             AuditAction::TokenDeleted => "token.deleted",
+            AuditAction::TokenAttached => "token.attached",
             AuditAction::RefreshJobStarted => "job.refresh_expiring",
             AuditAction::MemberAdded => "member.added",
             AuditAction::MemberInvited => "member.invited",

@@ -32,7 +32,7 @@ use crate::db::models::tokens::{
 use crate::db::{Db, write_transaction};
 use crate::domain::{
     Actor, AuditAction, AuditEvent, Cif, RefreshPolicy, RefreshTokenClock, Rights, TokenState,
-    refresh_due_after_refresh,
+    TokenStatus, refresh_due_after_refresh,
 };
 use crate::secrets::sha256_hex;
 use crate::tokens::backoff::Backoff;
@@ -50,6 +50,8 @@ const RIGHTS_PROBE_RETRY: TimeDelta = TimeDelta::days(1);
 /// Rights probes of one CIF a day, whoever asks (ANAF allows 1,500 listings a day per CIF, and
 /// they belong to the integrators).
 const PROBES_PER_CIF_PER_DAY: i32 = 10;
+/// After a connection, at most this many other CIFs are probed for the new token's rights.
+const EXTENSION_PROBES: usize = 50;
 /// A claimed probe not finished by then is claimed again.
 const PROBE_CLAIM: TimeDelta = TimeDelta::minutes(10);
 
@@ -212,7 +214,7 @@ pub struct Connection {
 fn coverage(
     companies: &[Company],
     verdicts: &HashMap<Cif, RightsVerdict>,
-    served: Option<i64>,
+    served: &[i64],
 ) -> Vec<Coverage> {
     companies
         .iter()
@@ -222,7 +224,7 @@ fn coverage(
                 .get(&company.cif)
                 .cloned()
                 .unwrap_or_else(|| RightsVerdict::Unknown("not checked".to_owned())),
-            served: Some(company.id) == served,
+            served: served.contains(&company.id),
         })
         .collect()
 }
@@ -547,7 +549,7 @@ impl TokenService {
             self.revoke_in_background(&pair);
             return Ok(Connection {
                 token: None,
-                companies: coverage(companies, &verdicts, None),
+                companies: coverage(companies, &verdicts, &[]),
             });
         };
         let meta = match self.store(home.id, &pair, "oauth", created_by).await {
@@ -559,13 +561,148 @@ impl TokenService {
                 return Err(error.into());
             }
         };
-        self.record_rights(meta.id, &home.cif, &RightsVerdict::Granted)
-            .await
-            .map_err(StorePairError::Storage)?;
+        let mut served = vec![home.id];
+        for company in companies.iter().filter(covered) {
+            if company.id != home.id {
+                self.attach(meta.id, company.id, created_by)
+                    .await
+                    .map_err(StorePairError::Storage)?;
+                served.push(company.id);
+            }
+        }
+        let mut cifs: Vec<&Cif> = companies.iter().filter(covered).map(|c| &c.cif).collect();
+        cifs.dedup();
+        for cif in cifs {
+            self.record_rights(meta.id, cif, &RightsVerdict::Granted)
+                .await
+                .map_err(StorePairError::Storage)?;
+        }
+        self.extend_in_background(meta.id, pair.access_token.clone(), served.clone(), created_by);
         Ok(Connection {
-            companies: coverage(companies, &verdicts, Some(home.id)),
+            companies: coverage(companies, &verdicts, &served),
             token: Some(meta),
         })
+    }
+
+    /// Makes token `token_id` serve `company_id` (its certificate has rights there). The token
+    /// that served the company before is revoked when no company uses it any more.
+    async fn attach(
+        &self,
+        token_id: i64,
+        company_id: i64,
+        by: Option<i64>,
+    ) -> Result<(), anyhow::Error> {
+        let replaced = self.secrets_of_company(company_id).await;
+        let orphaned = self
+            .db
+            .run(move |conn| Ok(tokens::attach(conn, token_id, company_id, Rights::Granted, by)?))
+            .await?;
+        if let Some(old) = replaced.filter(|old| Some(old.id) == orphaned) {
+            self.revoke_sealed_in_background(&old);
+        }
+        Ok(())
+    }
+
+    /// A person attaches a token offered to one of their companies (its certificate was seen to
+    /// have rights there); the verdict is confirmed with ANAF first. Audited.
+    pub async fn attach_offered(
+        &self,
+        actor: &Actor,
+        token_id: i64,
+        company: &Company,
+    ) -> Result<RightsVerdict, TokenError> {
+        let secrets = self.secrets(token_id).await?;
+        let access = self
+            .open(&secrets, TokenField::Access)?
+            .ok_or(TokenError::NotFound)?;
+        let verdict = self.probe_cif(&access, &company.cif).await?;
+        let company_id = company.id;
+        if verdict == RightsVerdict::Granted {
+            self.attach(token_id, company_id, actor.user_id).await?;
+            self.record_rights(token_id, &company.cif, &verdict).await?;
+        } else {
+            // The offer no longer holds.
+            self.db
+                .run(move |conn| Ok(tokens::withdraw_offer(conn, token_id, company_id)?))
+                .await?;
+        }
+        let event = match &verdict {
+            RightsVerdict::Granted => AuditEvent::success(AuditAction::TokenAttached),
+            RightsVerdict::Denied(text) | RightsVerdict::Unknown(text) => {
+                AuditEvent::failure(AuditAction::TokenAttached).detail(text.clone())
+            }
+        };
+        self.audit
+            .record(actor, event.company(company_id).token(token_id))
+            .await;
+        Ok(verdict)
+    }
+
+    /// After a connection: asks ANAF whether the certificate also has SPV rights for the other
+    /// companies of the company admins of `served` (one probe per CIF, at most
+    /// `EXTENSION_PROBES`, at the background's priority under the ANAF budget). The token is
+    /// attached where a company has no working token, and offered where one works already.
+    fn extend_in_background(
+        &self,
+        token_id: i64,
+        access: SecretString,
+        served: Vec<i64>,
+        by: Option<i64>,
+    ) {
+        let service = self.clone();
+        self.runtime.spawn(async move {
+            let extended = Priority::Background
+                .scope(service.extend(token_id, &access, served, by))
+                .await;
+            if let Err(error) = extended {
+                tracing::error!(token_id, error = %error, "the rights of a new token for other companies could not be checked");
+            }
+        });
+    }
+
+    async fn extend(
+        &self,
+        token_id: i64,
+        access: &SecretString,
+        served: Vec<i64>,
+        by: Option<i64>,
+    ) -> Result<(), anyhow::Error> {
+        let candidates = self
+            .db
+            .run(move |conn| Ok(companies::of_fellow_admins(conn, &served)?))
+            .await?;
+        let at = now();
+        let mut verdicts: HashMap<Cif, RightsVerdict> = HashMap::new();
+        for (company, current) in candidates {
+            if !verdicts.contains_key(&company.cif) {
+                if verdicts.len() >= EXTENSION_PROBES {
+                    break;
+                }
+                let verdict = self.probe_cif(access, &company.cif).await?;
+                verdicts.insert(company.cif.clone(), verdict);
+            }
+            if verdicts.get(&company.cif) != Some(&RightsVerdict::Granted) {
+                continue;
+            }
+            let works = current.is_some_and(|token| {
+                token.id == token_id
+                    || matches!(
+                        token.facts().status(at),
+                        TokenStatus::Connected { .. } | TokenStatus::ExpiringSoon { .. }
+                    )
+            });
+            if works {
+                let company_id = company.id;
+                self.db
+                    .run(move |conn| Ok(tokens::offer(conn, token_id, company_id)?))
+                    .await?;
+            } else {
+                self.attach(token_id, company.id, by).await?;
+                self.record_rights(token_id, &company.cif, &RightsVerdict::Granted)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     async fn exchange_and_store(
@@ -594,6 +731,12 @@ impl TokenService {
             .check_rights(meta.id, &pair.access_token, &company.cif)
             .await
             .map_err(StorePairError::Storage)?;
+        self.extend_in_background(
+            meta.id,
+            pair.access_token.clone(),
+            vec![company.id],
+            actor.user_id,
+        );
         Ok((meta, verdict))
     }
 

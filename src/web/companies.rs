@@ -16,8 +16,9 @@ use crate::i18n::{Catalog, Lang};
 use crate::web::access::{self, Need};
 use crate::web::diagnosis::DiagnosisView;
 use crate::web::page::{Page, html, see_other};
-use crate::web::templates::{CompanyPage, HistoryView};
-use crate::web::views::{TokenRowView, history_detail};
+use crate::anaf::client::RightsVerdict;
+use crate::web::templates::{CompanyLinkView, CompanyPage, HistoryView, OfferView};
+use crate::web::views::{TokenRowView, history_detail, short_serial};
 
 pub async fn show(
     user: CurrentUser,
@@ -29,17 +30,25 @@ pub async fn show(
     let company_id = company.id;
     let unnamed = company.name.as_deref().is_none_or(|n| n.trim().is_empty());
     let cif = company.cif.clone();
-    let (token, events, lookup) = state
+    let user_id = user.0.id;
+    let (token, events, lookup, also_served, offers) = state
         .db
         .run(move |conn| {
+            let token = tokens::find_meta_for_company(conn, company_id)?;
+            let also_served = match &token {
+                Some(token) => tokens::also_served_for_member(conn, token.id, user_id, company_id)?,
+                None => Vec::new(),
+            };
             Ok((
-                tokens::find_meta_for_company(conn, company_id)?,
+                token,
                 audit::for_company(conn, company_id, 20)?,
                 // Only a page without a name says where the lookup stands.
                 match unnamed {
                     true => company_registry::state_of(conn, &cif)?,
                     false => None,
                 },
+                also_served,
+                tokens::offers_for_company(conn, company_id)?,
             ))
         })
         .await?;
@@ -56,6 +65,7 @@ pub async fn show(
         })
         .collect();
     let lookup_note = lookup.and_then(|state| lookup_note(&state, &page.t));
+    let t = page.t;
     html(
         StatusCode::OK,
         &CompanyPage {
@@ -67,8 +77,57 @@ pub async fn show(
             row,
             diagnosis,
             history,
+            also_served: also_served
+                .iter()
+                .map(|other| CompanyLinkView {
+                    id: other.id,
+                    label: other.display_name().to_owned(),
+                    cif: other.cif.to_string(),
+                })
+                .collect(),
+            offers: offers
+                .into_iter()
+                .map(|(token_id, holder, serial, checked)| OfferView {
+                    token_id,
+                    holder: holder.unwrap_or_else(|| t.get("sharing-holder_unknown")),
+                    serial_short: serial.as_deref().map(short_serial).unwrap_or_default(),
+                    serial: serial.unwrap_or_default(),
+                    checked: t.local_date_time(checked),
+                })
+                .collect(),
         },
     )
+}
+
+/// Attaches a token offered to the company (its certificate has rights there), after ANAF
+/// confirms the rights once more.
+pub async fn attach(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (company_id, token_id) = path.into_inner();
+    let (company, _) = access::company(&state, &user.0, company_id, Need::Admin).await?;
+    let offered = state
+        .db
+        .run(move |conn| Ok(tokens::is_offered(conn, token_id, company_id)?))
+        .await?;
+    if !offered {
+        return Err(AppError::NotFound);
+    }
+    let verdict = state
+        .tokens
+        .attach_offered(&state.actor(&req, Some(user.0.id)), token_id, &company)
+        .await?;
+    let t = Lang::from_request(&req).catalog();
+    let (level, message) = match verdict {
+        RightsVerdict::Granted => (FlashLevel::Success, t.get("sharing-attached")),
+        RightsVerdict::Denied(_) => (FlashLevel::Error, t.get("sharing-attach_no_rights")),
+        RightsVerdict::Unknown(_) => (FlashLevel::Info, t.get("sharing-attach_unknown")),
+    };
+    PortalSession::of(&req).flash(level, message);
+    Ok(see_other(&format!("/companies/{company_id}")))
 }
 
 /// What the page says about a missing name while ANAF's registry is (or was) asked.
@@ -129,6 +188,7 @@ pub fn history_key(action: &str) -> &'static str {
         Some(AuditAction::TokenRefreshed) => "history-token_refreshed",
         Some(AuditAction::TokenRefreshFailed) => "history-token_refresh_failed",
         Some(AuditAction::TokenDeleted) => "history-token_deleted",
+        Some(AuditAction::TokenAttached) => "history-token_attached",
         Some(AuditAction::TokenRevealed) => "history-token_revealed",
         Some(AuditAction::TokenSavedViaApi) => "history-token_saved_via_api",
         Some(

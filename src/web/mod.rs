@@ -8,6 +8,7 @@ pub mod auth;
 pub mod companies;
 pub mod company_list;
 pub mod connect;
+pub mod coverage;
 pub mod dashboard;
 pub mod diagnosis;
 pub mod errors;
@@ -45,6 +46,8 @@ routing::route_table! {
     get "/companies/{id}" => companies::show,
     post "/companies/{id}/name" => companies::rename,
     post "/companies/{id}/connect" => connect::start,
+    post "/companies/{id}/attach/{token_id}" => companies::attach,
+    get "/coverage" => coverage::show,
     get "/companies/{id}/members" => members::list,
     post "/companies/{id}/members" => members::invite,
     post "/companies/{id}/invitations/{invitation_id}/cancel" => members::cancel_invitation,

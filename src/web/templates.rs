@@ -95,6 +95,26 @@ pub struct CompanyPage<'a> {
     pub row: TokenRowView<'a>,
     pub diagnosis: DiagnosisView,
     pub history: Vec<HistoryView>,
+    /// The user's other companies the same token serves.
+    pub also_served: Vec<CompanyLinkView>,
+    /// Tokens whose certificate was seen to have rights for this company.
+    pub offers: Vec<OfferView>,
+}
+
+/// A company named in a list: its page, name and CIF.
+pub struct CompanyLinkView {
+    pub id: i64,
+    pub label: String,
+    pub cif: String,
+}
+
+/// A token offered to a company: whose certificate, and when its rights were seen.
+pub struct OfferView {
+    pub token_id: i64,
+    pub holder: String,
+    pub serial: String,
+    pub serial_short: String,
+    pub checked: String,
 }
 
 #[derive(Template)]
@@ -372,4 +392,51 @@ pub struct LifecyclePage {
     pub instances: Vec<InstanceRow>,
     /// The mail outbox: what waits, what was given up.
     pub email: String,
+}
+
+#[derive(Template)]
+#[template(path = "coverage/index.html")]
+pub struct CoveragePage {
+    pub page: Page,
+    pub summary: String,
+    /// How many companies have no working token.
+    pub uncovered: usize,
+    pub certificates: Vec<CertificateColumn>,
+    pub rows: Vec<CoverageRow>,
+}
+
+/// A certificate whose token serves (or could serve) some of the companies.
+pub struct CertificateColumn {
+    pub holder: String,
+    pub serial: String,
+    pub serial_short: String,
+}
+
+/// One company: whether a working token serves it, and its cell under each certificate.
+pub struct CoverageRow {
+    pub company_id: i64,
+    pub label: String,
+    pub cif: String,
+    pub covered: bool,
+    pub cells: Vec<CoverageCell>,
+}
+
+/// What a certificate is to a company.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CoverageCell {
+    /// Its token serves the company; the token's status there.
+    Serves { label: String, class: &'static str },
+    /// Its rights for the company were confirmed; it could be attached.
+    Offered,
+    Empty,
+}
+
+impl CoverageCell {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CoverageCell::Serves { .. } => "serves",
+            CoverageCell::Offered => "offered",
+            CoverageCell::Empty => "",
+        }
+    }
 }

@@ -154,7 +154,7 @@ pub fn anaf_said(text: String, t: &Catalog) -> String {
 }
 
 /// `34:00:…:00:00:01` → `…00:00:01`; a serial of three bytes or fewer as it is.
-fn short_serial(serial: &str) -> String {
+pub fn short_serial(serial: &str) -> String {
     let bytes: Vec<&str> = serial.split(':').collect();
     match bytes.len() {
         0..=3 => serial.to_owned(),

@@ -344,7 +344,7 @@ async fn the_dashboard_counts_and_filters_by_status() {
     let app = spawn_app().await;
     app.register_logged_in("firma@contabil.ro").await;
     let connected = app.add_company("18547290", "Alfa SRL").await;
-    app.add_company("14399840", "Beta SRL").await;
+    app.add_company("12345674", "Beta SRL").await;
     app.add_company("1590082", "Gama SRL").await;
     app.connect_with(connected, &serial_with_rights()).await;
 
@@ -697,6 +697,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/companies/{id}", "LNOONN"),
     ("post", "/companies/{id}/name", "LNFOFN"),
     ("post", "/companies/{id}/connect", "LNFOFN"),
+    // Only a token offered to the company can be attached (its own is not); support never writes.
+    ("post", "/companies/{id}/attach/{token_id}", "LNFNFN"),
+    ("get", "/coverage", "LOOOOO"),
     ("get", "/companies/{id}/members", "LNOONN"),
     ("post", "/companies/{id}/members", "LNFOFN"),
     ("post", "/companies/{id}/members/{user_id}/role", "LNFOFN"),
@@ -860,6 +863,7 @@ async fn authorization_matrix_covers_every_route_and_caller() {
         with_id
             .replace("{user_id}", &viewer_id.to_string())
             .replace("{invitation_id}", &invitation.to_string())
+            .replace("{token_id}", &token.to_string())
             .replace("{endpoint_id}", &endpoint.to_string())
             .replace("{delivery_id}", &delivery.to_string())
             .replace("{name}", "app.css")

@@ -616,6 +616,32 @@ pub fn administered_by(
         .load(conn)
 }
 
+/// The companies administered by the company admins of `company_ids`, other than those, each
+/// with the token serving it (at most 500, by CIF): where a new token might serve too.
+pub fn of_fellow_admins(
+    conn: &mut DbConnection,
+    company_ids: &[i64],
+) -> QueryResult<Vec<(Company, Option<TokenMeta>)>> {
+    let admins: Vec<i64> = company_members::table
+        .filter(company_members::company_id.eq_any(company_ids))
+        .filter(company_members::role.eq(MemberRole::Admin))
+        .select(company_members::user_id)
+        .distinct()
+        .load(conn)?;
+    let mut rows: Vec<(Company, Option<TokenMeta>)> = companies::table
+        .inner_join(company_members::table)
+        .left_join(company_tokens::table.inner_join(anaf_tokens::table))
+        .filter(company_members::user_id.eq_any(&admins))
+        .filter(company_members::role.eq(MemberRole::Admin))
+        .filter(diesel::dsl::not(companies::id.eq_any(company_ids)))
+        .order((companies::cif, companies::id))
+        .limit(500)
+        .select((Company::as_select(), Option::<TokenMeta>::as_select()))
+        .load(conn)?;
+    rows.dedup_by_key(|(company, _)| company.id);
+    Ok(rows)
+}
+
 /// The company with this CIF and the user's role in it, when the user is a member.
 pub fn find_by_cif_for_member(
     conn: &mut DbConnection,

@@ -424,6 +424,48 @@ pub fn offers_for_company(conn: &mut DbConnection, company_id: i64) -> QueryResu
         .load(conn)
 }
 
+/// The other companies of `user_id`'s that token `token_id` serves, besides `except`, by CIF.
+pub fn also_served_for_member(
+    conn: &mut DbConnection,
+    token_id: i64,
+    user_id: i64,
+    except: i64,
+) -> QueryResult<Vec<Company>> {
+    company_tokens::table
+        .inner_join(companies::table.inner_join(company_members::table))
+        .filter(company_tokens::token_id.eq(token_id))
+        .filter(company_members::user_id.eq(user_id))
+        .filter(company_tokens::company_id.ne(except))
+        .order((companies::cif, companies::id))
+        .select(Company::as_select())
+        .load(conn)
+}
+
+/// Every offer to one of `user_id`'s companies: (company id, token id, holder, serial).
+pub fn offers_for_member(
+    conn: &mut DbConnection,
+    user_id: i64,
+) -> QueryResult<Vec<(i64, i64, Option<String>, Option<String>)>> {
+    token_offers::table
+        .inner_join(anaf_tokens::table)
+        .inner_join(
+            company_members::table.on(company_members::company_id.eq(token_offers::company_id)),
+        )
+        .filter(company_members::user_id.eq(user_id))
+        .select((
+            token_offers::company_id,
+            token_offers::token_id,
+            anaf_tokens::certificate_holder,
+            anaf_tokens::certificate_serial,
+        ))
+        .load(conn)
+}
+
+/// Forgets that `token_id` was offered to `company_id`.
+pub fn withdraw_offer(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryResult<usize> {
+    diesel::delete(token_offers::table.find((token_id, company_id))).execute(conn)
+}
+
 /// Whether `token_id` is offered to `company_id`.
 pub fn is_offered(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
