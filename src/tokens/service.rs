@@ -577,7 +577,12 @@ impl TokenService {
                 .await
                 .map_err(StorePairError::Storage)?;
         }
-        self.extend_in_background(meta.id, pair.access_token.clone(), served.clone(), created_by);
+        self.extend_in_background(
+            meta.id,
+            pair.access_token.clone(),
+            served.clone(),
+            created_by,
+        );
         Ok(Connection {
             companies: coverage(companies, &verdicts, &served),
             token: Some(meta),
@@ -595,7 +600,15 @@ impl TokenService {
         let replaced = self.secrets_of_company(company_id).await;
         let orphaned = self
             .db
-            .run(move |conn| Ok(tokens::attach(conn, token_id, company_id, Rights::Granted, by)?))
+            .run(move |conn| {
+                Ok(tokens::attach(
+                    conn,
+                    token_id,
+                    company_id,
+                    Rights::Granted,
+                    by,
+                )?)
+            })
             .await?;
         if let Some(old) = replaced.filter(|old| Some(old.id) == orphaned) {
             self.revoke_sealed_in_background(&old);

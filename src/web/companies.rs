@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use crate::anaf::client::RightsVerdict;
 use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession};
@@ -16,7 +17,6 @@ use crate::i18n::{Catalog, Lang};
 use crate::web::access::{self, Need};
 use crate::web::diagnosis::DiagnosisView;
 use crate::web::page::{Page, html, see_other};
-use crate::anaf::client::RightsVerdict;
 use crate::web::templates::{CompanyLinkView, CompanyPage, HistoryView, OfferView};
 use crate::web::views::{TokenRowView, history_detail, short_serial};
 

@@ -425,7 +425,10 @@ pub struct CoverageRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CoverageCell {
     /// Its token serves the company; the token's status there.
-    Serves { label: String, class: &'static str },
+    Serves {
+        label: String,
+        class: &'static str,
+    },
     /// Its rights for the company were confirmed; it could be attached.
     Offered,
     Empty,

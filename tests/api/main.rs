@@ -16,4 +16,5 @@ mod roles;
 mod security;
 mod security_review;
 mod settings;
+mod sharing;
 mod webhooks;

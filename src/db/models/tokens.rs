@@ -405,7 +405,7 @@ pub fn offer(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryRe
     }
 }
 
-/// A token offered to a company: the token (as it would serve the company) and when the rights
+/// A token offered to a company: its id, certificate holder and serial, and when the rights
 /// were confirmed.
 pub type Offer = (i64, Option<String>, Option<String>, NaiveDateTime);
 
@@ -441,11 +441,11 @@ pub fn also_served_for_member(
         .load(conn)
 }
 
-/// Every offer to one of `user_id`'s companies: (company id, token id, holder, serial).
-pub fn offers_for_member(
-    conn: &mut DbConnection,
-    user_id: i64,
-) -> QueryResult<Vec<(i64, i64, Option<String>, Option<String>)>> {
+/// An offer to a company: (company id, token id, certificate holder, certificate serial).
+pub type MemberOffer = (i64, i64, Option<String>, Option<String>);
+
+/// Every offer to one of `user_id`'s companies.
+pub fn offers_for_member(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<MemberOffer>> {
     token_offers::table
         .inner_join(anaf_tokens::table)
         .inner_join(
@@ -462,7 +462,11 @@ pub fn offers_for_member(
 }
 
 /// Forgets that `token_id` was offered to `company_id`.
-pub fn withdraw_offer(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryResult<usize> {
+pub fn withdraw_offer(
+    conn: &mut DbConnection,
+    token_id: i64,
+    company_id: i64,
+) -> QueryResult<usize> {
     diesel::delete(token_offers::table.find((token_id, company_id))).execute(conn)
 }
 
