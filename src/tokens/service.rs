@@ -251,7 +251,11 @@ pub enum ConnectError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Leased {
     Yes,
-    No,
+    /// The refresh takes the lease; with a time, it calls ANAF only when no pair was saved after
+    /// it (the caller saw none that recent, but another instance may have saved one since).
+    No {
+        unless_refreshed_after: Option<NaiveDateTime>,
+    },
 }
 
 /// How a refresh failed, for what follows it.
@@ -924,13 +928,15 @@ impl TokenService {
         request: RefreshRequest,
     ) -> Result<RefreshOutcome, TokenError> {
         let meta = self.meta(token_id).await?;
-        let recent = meta
-            .last_refreshed_at
-            .is_some_and(|at| at > now() - RECENT_REFRESH);
+        let recent_since = now() - RECENT_REFRESH;
+        let recent = meta.last_refreshed_at.is_some_and(|at| at > recent_since);
         if recent && !request.force {
             return Ok(RefreshOutcome::Refreshed(Box::new(meta)));
         }
-        let mut outcome = self.join_or_start(actor, token_id, Leased::No);
+        let leased = Leased::No {
+            unless_refreshed_after: (!request.force).then_some(recent_since),
+        };
+        let mut outcome = self.join_or_start(actor, token_id, leased);
         let finished = tokio::time::timeout(request.wait, outcome.wait_for(Option::is_some)).await;
         match finished {
             Ok(Ok(done)) => done.clone().unwrap_or(Ok(RefreshOutcome::InProgress)),
@@ -1046,10 +1052,23 @@ impl TokenService {
         leased: Leased,
     ) -> Result<RefreshOutcome, TokenError> {
         let started = now();
-        if leased == Leased::No
-            && let Some(outcome) = self.take_lease(token_id, started).await?
+        if let Leased::No {
+            unless_refreshed_after,
+        } = leased
         {
-            return Ok(outcome);
+            if let Some(outcome) = self.take_lease(token_id, started).await? {
+                return Ok(outcome);
+            }
+            // Another instance may have saved a pair between the caller's look and this lease.
+            if let Some(after) = unless_refreshed_after {
+                let meta = self.meta(token_id).await?;
+                if meta.last_refreshed_at.is_some_and(|at| at > after) {
+                    self.db
+                        .run(move |conn| Ok(tokens::release_lease(conn, token_id)?))
+                        .await?;
+                    return Ok(RefreshOutcome::Refreshed(Box::new(meta)));
+                }
+            }
         }
         let secrets = self.secrets(token_id).await?;
         let refresh_token = match self.open(&secrets, TokenField::Refresh) {

@@ -193,22 +193,13 @@ fn render_new(
     can_mail: bool,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let chosen: HashSet<&str> = form.companies.iter().map(|id| id.trim()).collect();
     html(
         status,
         &NewLinkPage {
             legend: page
                 .t
                 .count("links-companies_legend", "count", companies.len() as i64),
-            companies: companies
-                .iter()
-                .map(|c| ChoosableCompany {
-                    id: c.id,
-                    cif: c.cif.to_string(),
-                    name: c.name.clone().filter(|n| !n.is_empty()),
-                    chosen: chosen.contains(c.id.to_string().as_str()),
-                })
-                .collect(),
+            companies: ChoosableCompany::list(&companies, &form.companies),
             days: form.days,
             note: form.note,
             email: form.email,

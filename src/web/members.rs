@@ -241,22 +241,13 @@ fn render_invite_many(
     form: InviteManyForm,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let chosen: HashSet<&str> = form.companies.iter().map(|id| id.trim()).collect();
     html(
         status,
         &InviteManyPage {
             legend: page
                 .t
                 .count("members-many_companies", "count", companies.len() as i64),
-            companies: companies
-                .iter()
-                .map(|c| ChoosableCompany {
-                    id: c.id,
-                    cif: c.cif.to_string(),
-                    name: c.name.clone().filter(|n| !n.is_empty()),
-                    chosen: chosen.contains(c.id.to_string().as_str()),
-                })
-                .collect(),
+            companies: ChoosableCompany::list(&companies, &form.companies),
             email: form.email,
             admin: form.role == "admin",
             error: form.error,

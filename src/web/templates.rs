@@ -2,6 +2,8 @@
 
 use askama::Template;
 
+use crate::db::models::companies::Company;
+
 use crate::i18n::Catalog;
 use crate::web::company_list::{ListControls, StatusCount};
 use crate::web::dashboard::{AttentionRowView, BulkLineView};
@@ -215,11 +217,28 @@ pub struct InviteManyPage {
     pub error: Option<String>,
 }
 
+/// A company with a tick box in a form about several companies.
 pub struct ChoosableCompany {
     pub id: i64,
     pub cif: String,
     pub name: Option<String>,
     pub chosen: bool,
+}
+
+impl ChoosableCompany {
+    /// `companies` as boxes, ticked where `chosen` (the form's values, ids as typed) names them.
+    pub fn list(companies: &[Company], chosen: &[String]) -> Vec<ChoosableCompany> {
+        let chosen: std::collections::HashSet<&str> = chosen.iter().map(|id| id.trim()).collect();
+        companies
+            .iter()
+            .map(|c| ChoosableCompany {
+                id: c.id,
+                cif: c.cif.to_string(),
+                name: c.name.clone().filter(|n| !n.is_empty()),
+                chosen: chosen.contains(c.id.to_string().as_str()),
+            })
+            .collect()
+    }
 }
 
 #[derive(Template)]

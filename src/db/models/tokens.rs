@@ -682,6 +682,13 @@ pub(crate) fn take_lease(
     Ok(taken == 1)
 }
 
+/// Gives the refresh lease back without a refresh (a recent one made it needless).
+pub fn release_lease(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(anaf_tokens::table.find(id))
+        .set(anaf_tokens::refreshing_until.eq(None::<NaiveDateTime>))
+        .execute(conn)
+}
+
 /// Whether a refresh lease is held right now.
 pub fn is_leased(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
     let until: Option<Option<NaiveDateTime>> = anaf_tokens::table
