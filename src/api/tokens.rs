@@ -21,7 +21,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::tokens::{ImportError, ImportRequest, RefreshOutcome, RefreshRequest, TokenError};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// RFC 3339 in UTC with `Z` and whole seconds: `2026-03-16T10:30:00Z`.
 pub fn timestamp(at: NaiveDateTime) -> String {
@@ -254,18 +254,33 @@ async fn for_member(
         .db
         .run(move |conn| {
             let rows = tokens::list_for_member(conn, user_id, token_id)?;
-            let mut ids: Vec<i64> = rows.iter().map(|(token, _, _)| token.id).collect();
-            ids.dedup();
-            Ok((rows, tokens::home_companies(conn, &ids)?))
+            // A token's first company is usually one of the rows; only the others are read.
+            let listed: HashSet<i64> = rows.iter().map(|(_, company, ..)| *company).collect();
+            let mut missing: Vec<i64> = rows
+                .iter()
+                .filter(|(token, ..)| !listed.contains(&token.company_id))
+                .map(|(token, ..)| token.id)
+                .collect();
+            missing.dedup();
+            let homes = match missing.is_empty() {
+                true => Vec::new(),
+                false => tokens::home_companies(conn, &missing)?,
+            };
+            Ok((rows, homes))
         })
         .await?;
-    let homes: HashMap<i64, (Cif, Option<String>)> = homes
+    let mut homes: HashMap<i64, (Cif, Option<String>)> = homes
         .into_iter()
         .map(|(id, cif, name)| (id, (cif, name)))
         .collect();
+    for (token, company, cif, name) in &rows {
+        if *company == token.company_id {
+            homes.insert(token.id, (cif.clone(), name.clone()));
+        }
+    }
     let at = now();
     let mut entries: Vec<(ListedToken, Vec<Cif>)> = Vec::new();
-    for (row, cif, _) in rows {
+    for (row, _, cif, _) in rows {
         let chosen = only_cif.as_ref().is_none_or(|only| *only == cif);
         match entries.last_mut() {
             Some((token, cifs)) if token.id == row.id => {

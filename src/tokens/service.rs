@@ -701,12 +701,14 @@ impl TokenService {
             if verdicts.get(&company.cif) != Some(&RightsVerdict::Granted) {
                 continue;
             }
+            if current.as_ref().is_some_and(|token| token.id == token_id) {
+                continue;
+            }
             let works = current.is_some_and(|token| {
-                token.id == token_id
-                    || matches!(
-                        token.facts().status(at),
-                        TokenStatus::Connected { .. } | TokenStatus::ExpiringSoon { .. }
-                    )
+                matches!(
+                    token.facts().status(at),
+                    TokenStatus::Connected { .. } | TokenStatus::ExpiringSoon { .. }
+                )
             });
             if works {
                 let company_id = company.id;
@@ -717,6 +719,15 @@ impl TokenService {
                 self.attach(token_id, company.id, by).await?;
                 self.record_rights(token_id, &company.cif, &RightsVerdict::Granted)
                     .await?;
+                self.audit
+                    .record(
+                        &Actor::system(),
+                        AuditEvent::success(AuditAction::TokenAttached)
+                            .company(company.id)
+                            .token(token_id)
+                            .detail("the certificate has SPV rights here and no token worked"),
+                    )
+                    .await;
             }
         }
         Ok(())
