@@ -62,16 +62,8 @@ async fn check(req: &mut ServiceRequest) -> Result<(), Rejection> {
         .app_data::<web::Data<AppState>>()
         .map(|s| s.origin.clone())
         .unwrap_or_default();
-    // A page sent with `Referrer-Policy: no-referrer` (an authorization link's, whose address is
-    // the secret) makes the browser send `Origin: null` with its forms; `Sec-Fetch-Site:
-    // same-origin`, which no page can forge, then says it is ours. The token is checked anyway.
-    let same_origin_fetch = req
-        .headers()
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"same-origin");
     if let Some(origin) = req.headers().get(header::ORIGIN)
         && origin.as_bytes() != expected_origin.as_bytes()
-        && !(origin.as_bytes() == b"null" && same_origin_fetch)
     {
         return Err(Rejection::CrossOrigin);
     }

@@ -61,7 +61,7 @@ impl TestApp {
     pub async fn press_link_connect(&self, path: &str) -> String {
         let response = self.post_form(path, &format!("{path}/connect"), &[]).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "connect starts");
-        assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(response.headers()["referrer-policy"], "same-origin");
         location(&response)
     }
 
@@ -75,7 +75,7 @@ impl TestApp {
         );
         let to = location(&response);
         assert!(to.starts_with("/l/done/"), "{to}");
-        assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(response.headers()["referrer-policy"], "same-origin");
         let page = self.get(&to).await;
         let status = page.status();
         (status, page.text().await.unwrap())
@@ -149,7 +149,7 @@ async fn the_holder_connects_five_companies_through_a_link_without_an_account() 
     let holder = app.second_browser();
     let response = holder.get(&link.path).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(response.headers()["referrer-policy"], "same-origin");
     assert_eq!(response.headers()["cache-control"], "no-store");
     let page = response.text().await.unwrap();
     assert!(page.contains("lang=\"ro\""));
