@@ -496,8 +496,7 @@ impl TokenService {
         let result = self
             .exchange_for_companies(companies, code, code_verifier, actor.user_id)
             .await;
-        let home = companies.first().map(|c| c.id);
-        let event = match &result {
+        let mut event = match &result {
             Ok(connection) => {
                 let covered: Vec<&str> = connection
                     .companies
@@ -505,23 +504,26 @@ impl TokenService {
                     .filter(|c| c.verdict == RightsVerdict::Granted)
                     .map(|c| c.company.cif.as_str())
                     .collect();
-                let mut event = AuditEvent::success(AuditAction::ConnectSucceeded).detail(format!(
+                AuditEvent::success(AuditAction::ConnectSucceeded).detail(format!(
                     "SPV rights for {} of {} companies: {}",
                     covered.len(),
                     connection.companies.len(),
                     covered.join(", ")
-                ));
-                if let Some(token) = &connection.token {
-                    event = event.token(token.id).company(token.company_id);
-                }
-                event
+                ))
             }
             Err(error) => AuditEvent::failure(AuditAction::ConnectFailed).detail(error.to_string()),
         };
-        let event = match (home, result.as_ref().ok().and_then(|c| c.token.as_ref())) {
-            (Some(home), None) => event.company(home),
-            _ => event,
-        };
+        // In the history of the company the token was stored for, else of the first asked for.
+        let stored = result.as_ref().ok().and_then(|c| c.token.as_ref());
+        if let Some(token) = stored {
+            event = event.token(token.id);
+        }
+        if let Some(company_id) = stored
+            .map(|t| t.company_id)
+            .or(companies.first().map(|c| c.id))
+        {
+            event = event.company(company_id);
+        }
         self.audit.record(actor, event).await;
         result
     }
@@ -565,21 +567,17 @@ impl TokenService {
                 return Err(error.into());
             }
         };
+        self.record_rights(meta.id, &home.cif, &RightsVerdict::Granted)
+            .await
+            .map_err(StorePairError::Storage)?;
         let mut served = vec![home.id];
         for company in companies.iter().filter(covered) {
             if company.id != home.id {
-                self.attach(meta.id, company.id, created_by)
+                self.attach(meta.id, company, created_by)
                     .await
                     .map_err(StorePairError::Storage)?;
                 served.push(company.id);
             }
-        }
-        let mut cifs: Vec<&Cif> = companies.iter().filter(covered).map(|c| &c.cif).collect();
-        cifs.dedup();
-        for cif in cifs {
-            self.record_rights(meta.id, cif, &RightsVerdict::Granted)
-                .await
-                .map_err(StorePairError::Storage)?;
         }
         self.extend_in_background(
             meta.id,
@@ -593,14 +591,16 @@ impl TokenService {
         })
     }
 
-    /// Makes token `token_id` serve `company_id` (its certificate has rights there). The token
-    /// that served the company before is revoked when no company uses it any more.
+    /// Makes token `token_id` serve `company` (ANAF confirmed its certificate's rights there) and
+    /// records the verdict. The token that served the company before is revoked when no company
+    /// uses it any more.
     async fn attach(
         &self,
         token_id: i64,
-        company_id: i64,
+        company: &Company,
         by: Option<i64>,
     ) -> Result<(), anyhow::Error> {
+        let company_id = company.id;
         let replaced = self.secrets_of_company(company_id).await;
         let orphaned = self
             .db
@@ -617,7 +617,8 @@ impl TokenService {
         if let Some(old) = replaced.filter(|old| Some(old.id) == orphaned) {
             self.revoke_sealed_in_background(&old);
         }
-        Ok(())
+        self.record_rights(token_id, &company.cif, &RightsVerdict::Granted)
+            .await
     }
 
     /// A person attaches a token offered to one of their companies (its certificate was seen to
@@ -635,8 +636,7 @@ impl TokenService {
         let verdict = self.probe_cif(&access, &company.cif).await?;
         let company_id = company.id;
         if verdict == RightsVerdict::Granted {
-            self.attach(token_id, company_id, actor.user_id).await?;
-            self.record_rights(token_id, &company.cif, &verdict).await?;
+            self.attach(token_id, company, actor.user_id).await?;
         } else {
             // The offer no longer holds.
             self.db
@@ -716,9 +716,7 @@ impl TokenService {
                     .run(move |conn| Ok(tokens::offer(conn, token_id, company_id)?))
                     .await?;
             } else {
-                self.attach(token_id, company.id, by).await?;
-                self.record_rights(token_id, &company.cif, &RightsVerdict::Granted)
-                    .await?;
+                self.attach(token_id, &company, by).await?;
                 self.audit
                     .record(
                         &Actor::system(),

@@ -65,6 +65,11 @@ impl NewEvent {
         }
     }
 
+    /// An event for every company the token serves (`record_for_token` names each company).
+    pub fn for_served_companies(kind: EventKind, token_id: i64) -> NewEvent {
+        NewEvent::about_token(kind, 0, token_id)
+    }
+
     pub fn cause(mut self, cause: &str) -> NewEvent {
         self.cause = Some(cause.to_owned());
         self
@@ -115,21 +120,17 @@ pub fn record(conn: &mut DbConnection, event: NewEvent) -> QueryResult<bool> {
     Ok(written == 1)
 }
 
-/// Writes `event` (about a token) once for each company the token serves, each with that company
-/// (the event's own `company_id` is used only when it serves none); how many were written. A
-/// dedupe key is kept per company.
+/// Writes `event` (about a token, `NewEvent::for_served_companies`) once for each company the
+/// token serves, each with that company; how many were written. A dedupe key is kept per company.
 pub fn record_for_token(conn: &mut DbConnection, event: NewEvent) -> QueryResult<usize> {
     let Some(token_id) = event.token_id else {
-        return Ok(usize::from(record(conn, event)?));
+        return Ok(0);
     };
     let served: Vec<i64> = company_tokens::table
         .filter(company_tokens::token_id.eq(token_id))
         .order(company_tokens::company_id)
         .select(company_tokens::company_id)
         .load(conn)?;
-    if served.is_empty() {
-        return Ok(usize::from(record(conn, event)?));
-    }
     let mut written = 0;
     for company_id in served {
         let mut one = event.clone();

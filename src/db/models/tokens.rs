@@ -748,7 +748,8 @@ pub fn save_refreshed(
                 .execute(conn)?;
             events::record_for_token(
                 conn,
-                NewEvent::about_token(EventKind::Refreshed, 0, id).act_by(pair.access_expires_at),
+                NewEvent::for_served_companies(EventKind::Refreshed, id)
+                    .act_by(pair.access_expires_at),
             )?;
         }
         Ok(updated)
@@ -809,11 +810,9 @@ pub fn record_refresh_failure(
         let Some(access_expires_at) = token.filter(|_| updated == 1) else {
             return Ok(updated);
         };
-        // Said to every company the token serves (`record_for_token`).
-        let company_id = 0;
         let event = match after {
             AfterFailure::Reconnect => {
-                NewEvent::about_token(EventKind::ReconnectNeeded, company_id, id)
+                NewEvent::for_served_companies(EventKind::ReconnectNeeded, id)
                     .cause("refresh_refused")
                     .detail(error)
                     .once(format!("token.reconnect_needed:{id}"))
@@ -822,7 +821,7 @@ pub fn record_refresh_failure(
                 since,
                 failing: true,
                 ..
-            } => NewEvent::about_token(EventKind::RefreshFailing, company_id, id)
+            } => NewEvent::for_served_companies(EventKind::RefreshFailing, id)
                 .cause("refresh_failing")
                 .detail(error)
                 .act_by(access_expires_at)
