@@ -6,6 +6,7 @@
 //! `cargo test` shows (written past libtest's output capture) and ends, unless
 //! `ANAF_PORTAL_BROWSER_TESTS=required` (set by `.ci/run`), where a missing browser fails it.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -21,7 +22,12 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.process.kill();
+        // The whole process group: a Chromium whose session was never closed (a failed test)
+        // outlives a killed chromedriver.
+        if let Ok(group) = i32::try_from(self.process.id()) {
+            // SAFETY: kill(2) with a negative pid only signals that process group.
+            unsafe { libc::kill(-group, libc::SIGKILL) };
+        }
         let _ = self.process.wait();
     }
 }
@@ -58,6 +64,8 @@ async fn start_driver() -> Option<Driver> {
         .port();
     let process = Command::new(chromedriver)
         .arg(format!("--port={port}"))
+        // Its own process group, with the Chromium it starts: `Driver::drop` ends them together.
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -2,10 +2,13 @@
 //! without a session (the certificate holder) opens it and connects ANAF through the sandbox
 //! simulator; what each of them sees, and every way a link ends.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 
 use crate::connect::serial_without_rights;
-use crate::helpers::{TestApp, csrf_token, location, spawn_app};
+use crate::helpers::{TestApp, csrf_token, free_port, location, spawn_app, spawn_app_with};
+use crate::notifications::SmtpSink;
 
 /// Certificate 02 of the simulator (IONESCU MARIA): SPV rights for these three CIFs.
 pub const SERIAL_02: &str = "34:00:00:25:69:a1:b2:c3:d4:e5:f6:00:00:00:00:02";
@@ -459,4 +462,105 @@ async fn the_company_page_offers_a_link_for_that_company() {
     let form = app.get_html(&href).await;
     assert!(form.contains(&format!("value=\"{company}\" checked")));
     assert!(form.contains(&format!("value=\"{other}\">")));
+}
+
+/// The bodies of the mails in the outbox (which keeps mail at rest).
+async fn outbox_bodies(app: &TestApp) -> Vec<String> {
+    let db = app.db();
+    tokio::task::spawn_blocking(move || {
+        use anaf_portal::db::schema::mail_outbox;
+        use diesel::prelude::*;
+        let mut conn = db.get_blocking().unwrap();
+        mail_outbox::table
+            .select((mail_outbox::body_text, mail_outbox::body_html))
+            .load::<(String, String)>(&mut *conn)
+            .unwrap()
+            .into_iter()
+            .map(|(text, html)| text + &html)
+            .collect()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_link_is_emailed_to_the_holder_at_once_and_never_kept_in_the_outbox() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let smtp = sink.url();
+    let app = spawn_app_with(&[
+        "--smtp-url",
+        &smtp,
+        "--mail-from",
+        "ANAF Portal <portal@example.ro>",
+    ])
+    .await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(COVERED[0], "Firma Exemplu SRL").await;
+
+    // A wrong address: the form says so and nothing is created or sent.
+    let refused = app
+        .post_link_form(&[company], &[("days", "7"), ("email", "titular@")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("id=\"email-error\""));
+    assert!(!app.get_html("/links").await.contains("data-state="));
+
+    let created = app
+        .post_link_form(&[company], &[("days", "7"), ("email", "titular@firma.ro")])
+        .await;
+    assert_eq!(created.status(), StatusCode::OK);
+    let page = created.text().await.unwrap();
+    assert!(
+        page.contains("Linkul a fost trimis prin email la titular@firma.ro"),
+        "the creator is told: {page}"
+    );
+    let mails = sink.wait_for(1, Duration::from_secs(10)).await;
+    let mail = &mails[0];
+    assert_eq!(mail["rcpt_tos"], serde_json::json!(["titular@firma.ro"]));
+    let subject = mail["headers"]["subject"].as_str().unwrap_or_default();
+    assert!(
+        subject.contains("Cerere de conectare ANAF e-Factura"),
+        "{subject}"
+    );
+    let text = mail["text"].as_str().unwrap_or_default();
+    assert!(text.contains("contabil@firma.ro"), "who asks: {text}");
+    let url = text
+        .split_whitespace()
+        .find(|word| word.starts_with(&format!("{}/l/", app.address)))
+        .expect("the mail carries the link");
+    let path = url.strip_prefix(&app.address).unwrap().to_owned();
+    assert!(
+        page.contains(&format!("{url}</textarea>")),
+        "the same link as shown"
+    );
+    let secret = path.trim_start_matches("/l/").to_owned();
+    assert!(
+        outbox_bodies(&app)
+            .await
+            .iter()
+            .all(|body| !body.contains(&secret)),
+        "the secret never rests in the outbox"
+    );
+
+    // The mailed link works for the holder.
+    let opened = app.second_browser().get(&path).await;
+    assert_eq!(opened.status(), StatusCode::OK);
+    assert!(opened.text().await.unwrap().contains("contabil@firma.ro"));
+
+    // A mail server that does not answer: the link is still created and shown, with what
+    // happened to the mail.
+    let dead = format!("smtp://127.0.0.1:{}", free_port());
+    let offline = spawn_app_with(&["--smtp-url", &dead, "--mail-from", "portal@example.ro"]).await;
+    offline.register_logged_in("contabil@firma.ro").await;
+    let company = offline.add_company(COVERED[0], "Firma Exemplu SRL").await;
+    let created = offline
+        .post_link_form(&[company], &[("days", "7"), ("email", "titular@firma.ro")])
+        .await;
+    assert_eq!(created.status(), StatusCode::OK);
+    let page = created.text().await.unwrap();
+    assert!(page.contains("Emailul nu a putut fi trimis"), "{page}");
+    assert!(page.contains("data-link-url>"), "the link is shown to copy");
+    assert_eq!(sink.mails().len(), 1, "nothing more was sent");
 }

@@ -1071,7 +1071,7 @@ async fn webhook_with_delivery(app: &TestApp, company: i64, user: i64) -> (i64, 
                 description: None,
                 created_by: user,
             },
-            |_| Ok(("unused".to_owned(), "unused".to_owned())),
+            |_| Ok::<_, std::convert::Infallible>(("unused".to_owned(), "unused".to_owned())),
         )
         .unwrap();
         let event: i64 = events::table

@@ -123,13 +123,13 @@ pub struct NewEndpoint<'a> {
 pub type SealedSecret = (String, String);
 
 #[derive(Debug, thiserror::Error)]
-pub enum CreateEndpointError {
+pub enum CreateEndpointError<SealError> {
     #[error("a company has at most {MAX_ENDPOINTS_PER_COMPANY} webhook endpoints")]
     TooMany,
     #[error("this company already has an endpoint with this URL")]
     Duplicate,
     #[error("the secret could not be sealed: {0}")]
-    Seal(crate::tokens::vault::VaultError),
+    Seal(SealError),
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
@@ -138,11 +138,11 @@ pub enum CreateEndpointError {
 pub const MAX_ENDPOINTS_PER_COMPANY: i64 = 10;
 
 /// Registers an endpoint; `seal` seals its secret bound to the new row's id.
-pub fn create_endpoint(
+pub fn create_endpoint<SealError>(
     conn: &mut DbConnection,
     new: NewEndpoint<'_>,
-    seal: impl FnOnce(i64) -> Result<SealedSecret, crate::tokens::vault::VaultError>,
-) -> Result<Endpoint, CreateEndpointError> {
+    seal: impl FnOnce(i64) -> Result<SealedSecret, SealError>,
+) -> Result<Endpoint, CreateEndpointError<SealError>> {
     write_transaction(conn, |conn| {
         let existing: Vec<String> = webhook_endpoints::table
             .filter(webhook_endpoints::company_id.eq(new.company_id))
