@@ -464,14 +464,10 @@ pub async fn list(
         .await?;
     let t = &page.t;
     let at = now();
-    let mut active = 0;
     let rows = links
         .into_iter()
         .map(|(link, companies)| {
             let link_state = link.state(at);
-            if link_state.is_pending() {
-                active += 1;
-            }
             let mut names: Vec<String> = companies
                 .iter()
                 .take(3)

@@ -432,8 +432,9 @@ async fn links_belong_to_their_creator_and_are_limited() {
     );
 
     // At most 20 waiting links (the first one counts).
+    let mut waiting = Vec::new();
     for _ in 1..20 {
-        app.create_link(&[company]).await;
+        waiting.push(app.create_link(&[company]).await.id);
     }
     let response = app.post_link_form(&[company], &[("days", "7")]).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -445,9 +446,34 @@ async fn links_belong_to_their_creator_and_are_limited() {
             .contains("20 de linkuri în așteptare")
     );
     // A revoked one frees a place.
-    let page = format!("/links/{}", link.id);
-    app.post_form(&page, &format!("{page}/revoke"), &[]).await;
+    let revoke = async |id: i64| {
+        let page = format!("/links/{id}");
+        let response = app.post_form(&page, &format!("{page}/revoke"), &[]).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "link {id} revoked"
+        );
+    };
+    revoke(link.id).await;
     app.create_link(&[company]).await;
+
+    // 26 links: the newest 25 on the first page, the oldest alone on the second.
+    for id in waiting.drain(..5) {
+        revoke(id).await;
+        app.create_link(&[company]).await;
+    }
+    let first = app.get_html("/links").await;
+    assert_eq!(first.matches("data-link=\"").count(), 25);
+    assert!(!first.contains(&format!("data-link=\"{}\"", link.id)));
+    assert!(first.contains("page=2"), "a way to the next page");
+    let second = app.get_html("/links?page=2").await;
+    assert_eq!(second.matches("data-link=\"").count(), 1);
+    assert!(
+        second.contains(&format!("data-link=\"{}\"", link.id)),
+        "the oldest link on page 2: {second}"
+    );
+    assert!(second.contains("data-state=\"revoked\""));
 }
 
 #[tokio::test]
