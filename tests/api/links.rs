@@ -509,21 +509,26 @@ async fn outbox_bodies(app: &TestApp) -> Vec<String> {
     .unwrap()
 }
 
-#[tokio::test]
-async fn a_link_is_emailed_to_the_holder_at_once_and_never_kept_in_the_outbox() {
-    let Some(sink) = SmtpSink::start() else {
-        return;
-    };
-    let smtp = sink.url();
+/// A portal mailing through `smtp`, and an accountant logged in there with one company (its id).
+async fn accountant_mailing_through(smtp: &str) -> (TestApp, i64) {
     let app = spawn_app_with(&[
         "--smtp-url",
-        &smtp,
+        smtp,
         "--mail-from",
         "ANAF Portal <portal@example.ro>",
     ])
     .await;
     app.register_logged_in("contabil@firma.ro").await;
     let company = app.add_company(COVERED[0], "Firma Exemplu SRL").await;
+    (app, company)
+}
+
+#[tokio::test]
+async fn a_link_is_emailed_to_the_holder_at_once_and_never_kept_in_the_outbox() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let (app, company) = accountant_mailing_through(&sink.url()).await;
 
     // A wrong address: the form says so and nothing is created or sent.
     let refused = app
@@ -578,9 +583,7 @@ async fn a_link_is_emailed_to_the_holder_at_once_and_never_kept_in_the_outbox() 
     // A mail server that does not answer: the link is still created and shown, with what
     // happened to the mail.
     let dead = format!("smtp://127.0.0.1:{}", free_port());
-    let offline = spawn_app_with(&["--smtp-url", &dead, "--mail-from", "portal@example.ro"]).await;
-    offline.register_logged_in("contabil@firma.ro").await;
-    let company = offline.add_company(COVERED[0], "Firma Exemplu SRL").await;
+    let (offline, company) = accountant_mailing_through(&dead).await;
     let created = offline
         .post_link_form(&[company], &[("days", "7"), ("email", "titular@firma.ro")])
         .await;
