@@ -702,12 +702,9 @@ links-qr_label = QR code of the authorization link
 links-qr_caption = The holder may scan the code with a phone, but the connection must be made on the computer the USB token is plugged into.
 links-follow = Follow the link: its state and the companies covered
 links-mail_subject = ANAF e-Factura connection request
-links-mail_body = { $creator } asks you to connect ANAF e-Factura for their companies in the portal, with your qualified certificate.
-
-    Open the link below on the computer your USB token is plugged into:
-    { $url }
-
-    The portal gets e-Factura access for these companies; it never gets the certificate, its PIN or the password.
+links-mail_intro = { $creator } asks you to connect ANAF e-Factura for their companies in the portal, with your qualified certificate.
+links-mail_open = Open the link below on the computer your USB token is plugged into:
+links-mail_promise = The portal gets e-Factura access for these companies; it never gets the certificate, its PIN or the password.
 links-mail_sent = The link was emailed to { $email }.
 links-mail_failed = The email could not be sent ({ $error }). Copy the link and send it yourself.
 links-active_note = { $max ->

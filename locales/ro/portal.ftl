@@ -737,12 +737,9 @@ links-qr_label = Codul QR al linkului de autorizare
 links-qr_caption = Titularul poate scana codul cu telefonul, dar conectarea trebuie făcută pe calculatorul la care este conectat token-ul USB.
 links-follow = Urmăriți linkul: starea și firmele acoperite
 links-mail_subject = Cerere de conectare ANAF e-Factura
-links-mail_body = { $creator } vă roagă să conectați ANAF e-Factura pentru firmele sale în portal, cu certificatul dumneavoastră calificat.
-
-    Deschideți linkul de mai jos pe calculatorul la care este conectat token-ul USB:
-    { $url }
-
-    Portalul primește acces e-Factura pentru aceste firme; nu primește niciodată certificatul, codul PIN sau parola.
+links-mail_intro = { $creator } vă roagă să conectați ANAF e-Factura pentru firmele sale în portal, cu certificatul dumneavoastră calificat.
+links-mail_open = Deschideți linkul de mai jos pe calculatorul la care este conectat token-ul USB:
+links-mail_promise = Portalul primește acces e-Factura pentru aceste firme; nu primește niciodată certificatul, codul PIN sau parola.
 links-mail_sent = Linkul a fost trimis prin email la { $email }.
 links-mail_failed = Emailul nu a putut fi trimis ({ $error }). Copiați linkul și trimiteți-l dumneavoastră.
 links-active_note = { $max ->

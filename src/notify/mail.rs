@@ -110,6 +110,48 @@ struct TestHtml<'a> {
     m: &'a TestMail<'a>,
 }
 
+/// An authorization link for its certificate holder, who may have no account here: no footer
+/// about notification settings.
+struct LinkMail<'a> {
+    t: Catalog,
+    subject: &'a str,
+    intro: String,
+    url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/link.txt")]
+struct LinkText<'a> {
+    m: &'a LinkMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/link.html")]
+struct LinkHtml<'a> {
+    m: &'a LinkMail<'a>,
+}
+
+/// The mail carrying authorization link `url` from `creator` to the certificate holder. It is
+/// sent at once, never queued: the outbox would keep the link's secret at rest.
+pub fn authorization_link(t: Catalog, creator: &str, url: &str) -> Rendered {
+    let subject = format!("{}: {}", t.get("app-name"), t.get("links-mail_subject"));
+    let intro = t.format(
+        "links-mail_intro",
+        &[("creator", creator.to_owned().into())],
+    );
+    let mail = LinkMail {
+        t,
+        subject: &subject,
+        intro,
+        url,
+    };
+    Rendered {
+        text: render(&LinkText { m: &mail }),
+        html: render(&LinkHtml { m: &mail }),
+        subject: subject.clone(),
+    }
+}
+
 /// A company whose token needs a person, as the digest lists it.
 pub struct CompanyAttention {
     pub company_id: i64,

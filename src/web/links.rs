@@ -300,7 +300,7 @@ pub async fn create(
     };
     let url = holder_url(&state, created.secret.expose_secret());
     let mail_note = match (email, &state.mailer) {
-        (Some(to), Some(mailer)) => Some(mail_link(mailer, &t, &user.0.email, &to, &url).await),
+        (Some(to), Some(mailer)) => Some(mail_link(mailer, t, &user.0.email, &to, &url).await),
         _ => None,
     };
     let expires = t.format(
@@ -368,25 +368,16 @@ fn escape_html(text: &str) -> String {
 /// Whether it was sent, and what to tell the creator.
 async fn mail_link(
     mailer: &crate::notify::mail::Mailer,
-    t: &Catalog,
+    t: Catalog,
     creator: &str,
     to: &Email,
     url: &str,
 ) -> (bool, String) {
-    let subject = format!("{}: {}", t.get("app-name"), t.get("links-mail_subject"));
-    let text = t.format(
-        "links-mail_body",
-        &[
-            ("creator", creator.to_owned().into()),
-            ("url", url.to_owned().into()),
-        ],
-    );
-    let escaped = escape_html(&text);
-    let body_html = format!(
-        "<p>{}</p>",
-        escaped.replace("\n\n", "</p><p>").replace('\n', "<br>")
-    );
-    match mailer.send(to.as_str(), &subject, &text, &body_html).await {
+    let mail = crate::notify::mail::authorization_link(t, creator, url);
+    match mailer
+        .send(to.as_str(), &mail.subject, &mail.text, &mail.html)
+        .await
+    {
         Ok(()) => (
             true,
             t.format(

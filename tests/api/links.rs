@@ -562,6 +562,16 @@ async fn a_link_is_emailed_to_the_holder_at_once_and_never_kept_in_the_outbox() 
         .find(|word| word.starts_with(&format!("{}/l/", app.address)))
         .expect("the mail carries the link");
     let path = url.strip_prefix(&app.address).unwrap().to_owned();
+    let html = mail["html"].as_str().unwrap_or_default();
+    assert!(html.contains("lang=\"ro\""), "{html}");
+    assert!(
+        html.contains(&format!("<a href=\"{url}\">")),
+        "a link to click: {html}"
+    );
+    assert!(
+        !html.contains("Schimbați cum primiți emailuri"),
+        "no notification settings footer for someone without an account: {html}"
+    );
     assert!(
         page.contains(&format!("{url}</textarea>")),
         "the same link as shown"
