@@ -332,6 +332,14 @@ impl TokenStatus {
         }
     }
 
+    /// The token serves its company: connected, or due for a refresh that can still renew it.
+    pub fn works(self) -> bool {
+        matches!(
+            self,
+            TokenStatus::Connected { .. } | TokenStatus::ExpiringSoon { .. }
+        )
+    }
+
     pub fn badge_class(self) -> &'static str {
         match self {
             TokenStatus::Connected { .. } => "badge badge-ok",

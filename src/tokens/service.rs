@@ -32,7 +32,7 @@ use crate::db::models::tokens::{
 use crate::db::{Db, write_transaction};
 use crate::domain::{
     Actor, AuditAction, AuditEvent, Cif, RefreshPolicy, RefreshTokenClock, Rights, TokenState,
-    TokenStatus, refresh_due_after_refresh,
+    refresh_due_after_refresh,
 };
 use crate::secrets::sha256_hex;
 use crate::tokens::backoff::Backoff;
@@ -704,12 +704,7 @@ impl TokenService {
             if current.as_ref().is_some_and(|token| token.id == token_id) {
                 continue;
             }
-            let works = current.is_some_and(|token| {
-                matches!(
-                    token.facts().status(at),
-                    TokenStatus::Connected { .. } | TokenStatus::ExpiringSoon { .. }
-                )
-            });
+            let works = current.is_some_and(|token| token.facts().status(at).works());
             if works {
                 let company_id = company.id;
                 self.db

@@ -17,8 +17,10 @@ use crate::i18n::{Catalog, Lang};
 use crate::web::access::{self, Need};
 use crate::web::diagnosis::DiagnosisView;
 use crate::web::page::{Page, html, see_other};
-use crate::web::templates::{CompanyLinkView, CompanyPage, HistoryView, OfferView};
-use crate::web::views::{TokenRowView, history_detail, short_serial};
+use crate::web::templates::{
+    CertificateView, CompanyLinkView, CompanyPage, HistoryView, OfferView,
+};
+use crate::web::views::{TokenRowView, history_detail};
 
 pub async fn show(
     user: CurrentUser,
@@ -89,9 +91,7 @@ pub async fn show(
                 .into_iter()
                 .map(|(token_id, holder, serial, checked)| OfferView {
                     token_id,
-                    holder: holder.unwrap_or_else(|| t.get("sharing-holder_unknown")),
-                    serial_short: serial.as_deref().map(short_serial).unwrap_or_default(),
-                    serial: serial.unwrap_or_default(),
+                    certificate: CertificateView::new(holder.as_deref(), serial.as_deref(), &t),
                     checked: t.local_date_time(checked),
                 })
                 .collect(),

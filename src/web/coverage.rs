@@ -13,8 +13,8 @@ use crate::db::models::{now, tokens};
 use crate::domain::TokenStatus;
 use crate::error::AppError;
 use crate::web::page::{Page, html};
-use crate::web::templates::{CertificateColumn, CoverageCell, CoveragePage, CoverageRow};
-use crate::web::views::{short_serial, status_label};
+use crate::web::templates::{CertificateView, CoverageCell, CoveragePage, CoverageRow};
+use crate::web::views::status_label;
 
 /// Companies the view shows at most (far above any accountant's list).
 const COVERAGE_LIMIT: i64 = 2_000;
@@ -51,18 +51,12 @@ pub async fn show(
     let t = page.t;
 
     // One column per certificate, in the order first seen (companies by CIF).
-    let mut columns: Vec<CertificateColumn> = Vec::new();
+    let mut columns: Vec<CertificateView> = Vec::new();
     let mut column_of: HashMap<String, usize> = HashMap::new();
     let mut column = |serial: Option<&str>, holder: Option<&str>, token_id: i64| {
         let key = certificate_key(serial, token_id);
         *column_of.entry(key).or_insert_with(|| {
-            columns.push(CertificateColumn {
-                holder: holder
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| t.get("sharing-holder_unknown")),
-                serial: serial.unwrap_or_default().to_owned(),
-                serial_short: serial.map(short_serial).unwrap_or_default(),
-            });
+            columns.push(CertificateView::new(holder, serial, &t));
             columns.len() - 1
         })
     };
@@ -96,10 +90,7 @@ pub async fn show(
             }
             let mut covered = false;
             if let Some((index, status)) = served {
-                covered = matches!(
-                    status,
-                    TokenStatus::Connected { .. } | TokenStatus::ExpiringSoon { .. }
-                );
+                covered = status.works();
                 cells[index] = CoverageCell::Serves {
                     label: status_label(status, &t),
                     class: status.badge_class(),

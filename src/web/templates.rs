@@ -9,7 +9,7 @@ use crate::web::company_list::{ListControls, StatusCount};
 use crate::web::dashboard::{AttentionRowView, BulkLineView};
 use crate::web::diagnosis::DiagnosisView;
 use crate::web::page::Page;
-use crate::web::views::{Pagination, TokenRowView};
+use crate::web::views::{Pagination, TokenRowView, short_serial};
 use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Template)]
@@ -113,10 +113,25 @@ pub struct CompanyLinkView {
 /// A token offered to a company: whose certificate, and when its rights were seen.
 pub struct OfferView {
     pub token_id: i64,
+    pub certificate: CertificateView,
+    pub checked: String,
+}
+
+/// A certificate as the pages name it: its holder, its serial and the serial's short form.
+pub struct CertificateView {
     pub holder: String,
     pub serial: String,
     pub serial_short: String,
-    pub checked: String,
+}
+
+impl CertificateView {
+    pub fn new(holder: Option<&str>, serial: Option<&str>, t: &Catalog) -> CertificateView {
+        CertificateView {
+            holder: holder.map_or_else(|| t.get("sharing-holder_unknown"), str::to_owned),
+            serial: serial.unwrap_or_default().to_owned(),
+            serial_short: serial.map(short_serial).unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -420,15 +435,9 @@ pub struct CoveragePage {
     pub summary: String,
     /// How many companies have no working token.
     pub uncovered: usize,
-    pub certificates: Vec<CertificateColumn>,
+    /// Its columns: every certificate whose token serves (or could serve) some of the companies.
+    pub certificates: Vec<CertificateView>,
     pub rows: Vec<CoverageRow>,
-}
-
-/// A certificate whose token serves (or could serve) some of the companies.
-pub struct CertificateColumn {
-    pub holder: String,
-    pub serial: String,
-    pub serial_short: String,
 }
 
 /// One company: whether a working token serves it, and its cell under each certificate.
