@@ -190,6 +190,11 @@ async fn a_working_token_is_not_replaced_the_new_one_is_offered_and_attaching_it
     assert!(page.contains("Token atașat"), "{page}");
     assert_eq!(app.token_id_of(first).await, new);
     assert!(!page.contains("data-offers"), "{page}");
+    // The revocation runs in the background: the page may come back before it is done.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.sim_calls("revoke").await.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(
         app.sim_calls("revoke").await.len(),
         1,
