@@ -16,6 +16,8 @@ use crate::tokens::TokenService;
 pub struct AppState {
     pub db: Db,
     pub passwords: Passwords,
+    /// Registration and the proof of email addresses.
+    pub accounts: crate::accounts::AccountService,
     pub login_limiter: LoginLimiter,
     pub registration: Registration,
     /// `scheme://host[:port]` of the public base URL, for the Origin check.

@@ -51,8 +51,19 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
-    /// Create an account; the password is read from standard input.
+    /// Create an account; the password is read from standard input. Its email counts as
+    /// verified: the operator vouches for it.
     Create(UserCreateArgs),
+    /// Mark an account's email as verified (for a portal that sends no email).
+    Verify(UserVerifyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UserVerifyArgs {
+    #[arg(long)]
+    pub email: String,
+    #[command(flatten)]
+    pub settings: ServeArgs,
 }
 
 #[derive(Args, Debug)]
@@ -129,6 +140,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
+        Some(Command::User(UserCommand::Verify(args))) => verify_user(args).await,
         Some(Command::ApiKey(ApiKeyCommand::Create(args))) => create_api_key(args).await,
         #[cfg(feature = "sandbox")]
         Some(Command::Simulator(args)) => Ok(anaf_simulator::run(args).await?),
@@ -258,7 +270,14 @@ async fn create_user(args: UserCreateArgs) -> Result<(), CliError> {
     let created = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         db.migrate()?;
         let mut conn = db.get_blocking()?;
-        Ok(users::create(&mut conn, &email, &hash, Some(role), "ro"))
+        Ok(users::create(
+            &mut conn,
+            &email,
+            &hash,
+            Some(role),
+            "ro",
+            users::Verified::ByOperator,
+        ))
     })
     .await
     .map_err(anyhow::Error::from)??;
@@ -276,6 +295,44 @@ async fn create_user(args: UserCreateArgs) -> Result<(), CliError> {
         ))),
         Err(CreateUserError::Database(e)) => Err(CliError::Other(e.into())),
     }
+}
+
+async fn verify_user(args: UserVerifyArgs) -> Result<(), CliError> {
+    let email = Email::parse(&args.email)
+        .map_err(|_| CliError::Usage(format!("--email: '{}' is not a valid email", args.email)))?;
+    let config = Config::from_args(args.settings)?;
+    let db = Db::connect(&config.database_url)?;
+    let lookup = db.clone();
+    let found = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        lookup.migrate()?;
+        let mut conn = lookup.get_blocking()?;
+        Ok(users::find_by_email(&mut conn, &email)?)
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
+    let Some(user) = found else {
+        return Err(CliError::Usage(format!(
+            "--email: no account with {}",
+            args.email
+        )));
+    };
+    if user.is_verified() {
+        println!("{} was verified already", user.email);
+        return Ok(());
+    }
+    let audit = crate::audit::AuditLog::new(db.clone());
+    let user_id = user.id;
+    db.run(move |conn| Ok(users::mark_verified(conn, user_id)?))
+        .await?;
+    audit
+        .record(
+            &crate::domain::Actor::system(),
+            crate::domain::AuditEvent::success(crate::domain::AuditAction::EmailVerified)
+                .detail(format!("{} (by the operator, anaf-portal user verify)", user.email)),
+        )
+        .await;
+    println!("{} is verified", user.email);
+    Ok(())
 }
 
 async fn create_api_key(args: ApiKeyCreateArgs) -> Result<(), CliError> {

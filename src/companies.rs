@@ -8,6 +8,7 @@ use tokio::sync::Notify;
 
 use crate::audit::AuditLog;
 use crate::db::models::companies::{self, Company, CreateCompanyError, MembershipError};
+use crate::db::models::users::User;
 use crate::db::models::invitations::{self, AcceptError, Invitation, ReceivedInvitation};
 use crate::db::{Db, write_transaction};
 use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CifProblem, Email, MemberRole};
@@ -305,28 +306,27 @@ impl CompanyService {
             .await
     }
 
-    /// The invitations waiting for the account with `email`.
-    pub async fn invitations_for(&self, email: &str) -> anyhow::Result<Vec<ReceivedInvitation>> {
-        let email = email.to_owned();
+    /// The invitations waiting for account `user_id` (none while its email is unverified).
+    pub async fn invitations_for(&self, user_id: i64) -> anyhow::Result<Vec<ReceivedInvitation>> {
         self.db
-            .run(move |conn| Ok(invitations::pending_for_email(conn, &email)?))
+            .run(move |conn| Ok(invitations::pending_for_user(conn, user_id)?))
             .await
     }
 
-    /// `user` accepts invitation `id` (addressed to their email) and becomes a member. Audited.
+    /// `user` accepts invitation `id` (addressed to their verified email) and becomes a member.
+    /// Audited.
     pub async fn accept_invitation(
         &self,
         actor: &Actor,
-        user_id: i64,
-        email: &str,
+        user: &User,
         id: i64,
     ) -> anyhow::Result<Result<Company, AcceptError>> {
-        let who = email.to_owned();
-        let email = email.to_owned();
+        let who = user.email.clone();
+        let user_id = user.id;
         let accepted = self
             .db
             .run(move |conn| {
-                Ok(match invitations::accept(conn, id, &email, user_id) {
+                Ok(match invitations::accept(conn, id, user_id) {
                     Err(AcceptError::Database(e)) => return Err(e.into()),
                     other => other,
                 })
@@ -348,17 +348,16 @@ impl CompanyService {
         Ok(accepted.map(|(_, company)| company))
     }
 
-    /// The person with `email` declines invitation `id`; whether it was theirs and pending. Audited.
+    /// Account `user_id` declines invitation `id`; whether it was theirs and pending. Audited.
     pub async fn decline_invitation(
         &self,
         actor: &Actor,
-        email: &str,
+        user_id: i64,
         id: i64,
     ) -> anyhow::Result<bool> {
-        let email = email.to_owned();
         let declined = self
             .db
-            .run(move |conn| Ok(invitations::decline(conn, id, &email)?))
+            .run(move |conn| Ok(invitations::decline(conn, id, user_id)?))
             .await?;
         if let Some(invitation) = &declined {
             self.audit

@@ -4,6 +4,7 @@
 //! `anaf` (the ANAF client) → services (`tokens`, `companies`, `audit`) → `app` (their bundle) →
 //! `auth` → the two front ends, `web` (HTML pages) and `api` (REST) → `startup` (wiring).
 
+pub mod accounts;
 pub mod anaf;
 pub mod api;
 pub mod app;

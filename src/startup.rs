@@ -28,7 +28,9 @@ use crate::auth::session_store::DbSessionStore;
 use crate::companies::CompanyService;
 use crate::config::Config;
 use crate::db::Db;
-use crate::db::models::{call_counts, engine_instances, login_failures, now, sessions};
+use crate::db::models::{
+    call_counts, email_verifications, engine_instances, login_failures, now, sandbox_mails, sessions,
+};
 use crate::engine::RefreshEngine;
 use crate::engine::budget::AnafBudget;
 use crate::engine::registry::NameLookups;
@@ -81,7 +83,7 @@ impl Application {
         let engine_wake = Arc::new(tokio::sync::Notify::new());
         let lookups_wake = Arc::new(tokio::sync::Notify::new());
         crate::metrics::install();
-        let email = email_settings(&config)?;
+        let email = email_settings(&config, &db)?;
         let composer = MailComposer::new(base_url.clone());
         let allow_private = config.notifications.webhook_allow_private;
         let webhooks = WebhookService::new(
@@ -91,9 +93,18 @@ impl Application {
             allow_private,
         );
 
+        let passwords = Passwords::default();
+        let accounts = crate::accounts::AccountService::new(
+            db.clone(),
+            passwords.clone(),
+            email.as_ref().map(|e| e.mailer.clone()),
+            composer.clone(),
+            audit.clone(),
+        );
         let state = web::Data::new(AppState {
             db: db.clone(),
-            passwords: Passwords::default(),
+            passwords,
+            accounts,
             login_limiter: LoginLimiter::new(
                 config.login_limits.clone(),
                 master_key.derive("device-cookie-v1", 32),
@@ -343,11 +354,12 @@ impl Worker {
             config.notifications.webhook_allow_private,
         )?;
         let names = name_lookups(&config, &db, &tokens, Arc::default())?;
+        let email = email_settings(&config, &db)?;
         let notifier = Notifier::new(
             db,
             config.engine.tick,
             MailComposer::new(base_url),
-            email_settings(&config)?,
+            email,
             webhooks,
         );
         Ok(Worker {
@@ -374,13 +386,15 @@ impl Worker {
     }
 }
 
-/// Email, when an SMTP server is configured.
-fn email_settings(config: &Config) -> anyhow::Result<Option<Email>> {
-    let Some(smtp) = &config.notifications.smtp else {
-        return Ok(None);
+/// Email through the configured SMTP server; in sandbox mode without one, into the sandbox
+/// mailbox; otherwise none.
+fn email_settings(config: &Config, db: &Db) -> anyhow::Result<Option<Email>> {
+    let mailer = match &config.notifications.smtp {
+        Some(smtp) => Mailer::new(smtp.url.expose_secret(), &smtp.from)
+            .map_err(|problem| anyhow::anyhow!("ANAF_PORTAL_SMTP_URL: {problem}"))?,
+        None if config.is_sandbox() => Mailer::sandbox(db.clone()),
+        None => return Ok(None),
     };
-    let mailer = Mailer::new(smtp.url.expose_secret(), &smtp.from)
-        .map_err(|problem| anyhow::anyhow!("ANAF_PORTAL_SMTP_URL: {problem}"))?;
     Ok(Some(Email {
         mailer,
         digest_at: config.notifications.digest_at,
@@ -589,6 +603,8 @@ fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
                         )?;
                     }
                     engine_instances::delete_silent_since(conn, at - chrono::TimeDelta::days(1))?;
+                    email_verifications::delete_expired(conn, at - chrono::TimeDelta::days(1))?;
+                    sandbox_mails::delete_older_than(conn, at - chrono::TimeDelta::days(7))?;
                     Ok(gone)
                 })
                 .await;

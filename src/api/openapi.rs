@@ -93,7 +93,7 @@ impl WebhookEvents {
                 "ANAF says the certificate no longer has SPV rights for the CIF."
             }
             EventKind::Deleted => "The token was deleted from the portal.",
-            EventKind::WebhookDisabled => "",
+            EventKind::Detached | EventKind::WebhookDisabled => "",
         }
     }
 }

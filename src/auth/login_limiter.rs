@@ -24,6 +24,9 @@ pub const DEVICE_COOKIE: &str = "anaf_portal_device";
 /// How long a browser stays known to an account.
 pub const DEVICE_COOKIE_DAYS: i64 = 365;
 
+/// Registrations one client address may make within the failure window.
+pub const REGISTRATIONS_PER_CLIENT: u32 = 30;
+
 #[derive(Clone)]
 pub struct LoginLimiter {
     limits: LoginLimits,
@@ -48,6 +51,17 @@ impl Subjects {
                 Some(nonce) => format!("device:{nonce}"),
                 None => format!("account:{account}"),
             },
+        }
+    }
+}
+
+impl Subjects {
+    /// A registration, counted apart from login failures: under its client address and under
+    /// the email it registers (each costs an Argon2 hash and a mail).
+    pub fn registration(ip: &str, email: &str) -> Subjects {
+        Subjects {
+            ip: format!("register-ip:{ip}"),
+            account: format!("register:{email}"),
         }
     }
 }
@@ -94,21 +108,44 @@ impl LoginLimiter {
         conn: &mut DbConnection,
         subjects: &Subjects,
     ) -> diesel::QueryResult<Option<Duration>> {
+        let max = self.limits.max_failures;
+        let by_ip = self.wait_for(conn, &subjects.ip, max)?;
+        let by_account = self.wait_for(conn, &subjects.account, max)?;
+        Ok(by_ip.max(by_account))
+    }
+
+    /// `Some(wait)` when the registered email has had `max_failures` registrations within the
+    /// window, or the client `REGISTRATIONS_PER_CLIENT` (an office behind one address registers
+    /// its people without tripping it; a script hashing Argon2 for new addresses does).
+    pub fn registration_locked_for(
+        &self,
+        conn: &mut DbConnection,
+        subjects: &Subjects,
+    ) -> diesel::QueryResult<Option<Duration>> {
+        let by_ip = self.wait_for(conn, &subjects.ip, REGISTRATIONS_PER_CLIENT)?;
+        let by_email = self.wait_for(conn, &subjects.account, self.limits.max_failures)?;
+        Ok(by_ip.max(by_email))
+    }
+
+    /// How long `subject` stays locked, having counted `max` failures within the window.
+    fn wait_for(
+        &self,
+        conn: &mut DbConnection,
+        subject: &str,
+        max: u32,
+    ) -> diesel::QueryResult<Option<Duration>> {
         let at = now();
-        let since = at - self.window();
-        let mut wait: Option<Duration> = None;
-        for subject in [&subjects.ip, &subjects.account] {
-            let (count, oldest) = login_failures::count_since(conn, subject, since)?;
-            if count >= i64::from(self.limits.max_failures) {
-                let unlocks = oldest.unwrap_or(at) + self.window();
-                let remaining = (unlocks - at)
-                    .to_std()
-                    .unwrap_or_default()
-                    .max(Duration::from_secs(1));
-                wait = Some(wait.map_or(remaining, |w| w.max(remaining)));
-            }
+        let (count, oldest) = login_failures::count_since(conn, subject, at - self.window())?;
+        if count < i64::from(max) {
+            return Ok(None);
         }
-        Ok(wait)
+        let unlocks = oldest.unwrap_or(at) + self.window();
+        Ok(Some(
+            (unlocks - at)
+                .to_std()
+                .unwrap_or_default()
+                .max(Duration::from_secs(1)),
+        ))
     }
 
     pub fn record_failure(

@@ -13,6 +13,7 @@ diesel::table! {
         email_notifications -> Text,
         language -> Text,
         last_digest_at -> Nullable<Timestamp>,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -399,7 +400,35 @@ diesel::joinable!(authorization_links -> users (created_by));
 diesel::joinable!(authorization_link_companies -> authorization_links (link_id));
 diesel::joinable!(authorization_link_companies -> companies (company_id));
 diesel::joinable!(link_transactions -> authorization_links (link_id));
+diesel::table! {
+    /// Single-use links that prove a mailbox; only the SHA-256 of each secret is kept.
+    email_verifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        email -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Sandbox mode without SMTP: the mails the portal would have sent.
+    sandbox_mails (id) {
+        id -> BigInt,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(email_verifications -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    email_verifications,
+    sandbox_mails,
     company_tokens,
     token_offers,
     users,

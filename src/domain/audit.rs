@@ -67,6 +67,8 @@ pub enum AuditAction {
     UserRoleChanged,
     UserDisabled,
     UserEnabled,
+    /// An account's email address was proven (its owner opened the link, or a platform admin).
+    EmailVerified,
     AuditViewed,
     ApiKeyCreated,
     ApiKeyRevoked,
@@ -84,7 +86,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::CompanyCreated,
         AuditAction::CompaniesBulkCreated,
         AuditAction::CompanyRenamed,
@@ -108,6 +110,7 @@ impl AuditAction {
         AuditAction::UserRoleChanged,
         AuditAction::UserDisabled,
         AuditAction::UserEnabled,
+        AuditAction::EmailVerified,
         AuditAction::AuditViewed,
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRevoked,
@@ -146,6 +149,7 @@ impl AuditAction {
             AuditAction::UserRoleChanged => "user.role_changed",
             AuditAction::UserDisabled => "user.disabled",
             AuditAction::UserEnabled => "user.enabled",
+            AuditAction::EmailVerified => "user.email_verified",
             AuditAction::AuditViewed => "audit.viewed",
             AuditAction::ApiKeyCreated => "api_key.created",
             AuditAction::ApiKeyRevoked => "api_key.revoked",

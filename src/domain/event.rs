@@ -16,6 +16,9 @@ pub enum EventKind {
     ReconnectNeeded,
     RightsLost,
     Deleted,
+    /// The token stopped serving the company because people who could not use it before would
+    /// have gained it through the company (the token rule; see docs/security.md).
+    Detached,
     /// One person's webhook endpoint failed for days and was disabled (not sent to webhooks).
     WebhookDisabled,
 }
@@ -28,6 +31,7 @@ named_variants!(EventKind {
     ReconnectNeeded => "token.reconnect_needed",
     RightsLost => "token.rights_lost",
     Deleted => "token.deleted",
+    Detached => "token.detached",
     WebhookDisabled => "webhook.disabled",
 });
 
@@ -51,6 +55,7 @@ impl EventKind {
                 | EventKind::RefreshFailing
                 | EventKind::ReconnectNeeded
                 | EventKind::RightsLost
+                | EventKind::Detached
                 | EventKind::WebhookDisabled
         )
     }
@@ -65,6 +70,7 @@ impl EventKind {
             EventKind::ReconnectNeeded => "reconnect_needed",
             EventKind::RightsLost => "rights_lost",
             EventKind::Deleted => "deleted",
+            EventKind::Detached => "detached",
             EventKind::WebhookDisabled => "webhook_disabled",
         }
     }

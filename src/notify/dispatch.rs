@@ -26,7 +26,8 @@ pub fn dispatch_batch(
                 continue;
             }
             for recipient in events::recipients(conn, event)? {
-                let by_mail = mail.filter(|_| event.kind.needs_a_person());
+                let by_mail =
+                    mail.filter(|_| event.kind.needs_a_person() && recipient.may_be_mailed());
                 let in_digest =
                     by_mail.is_some() && recipient.preference == EmailPreference::Digest;
                 notifications::insert(conn, recipient.id, event.id, in_digest)?;
@@ -36,7 +37,8 @@ pub fn dispatch_batch(
                     mail_outbox::enqueue(conn, event_mail(composer, &recipient, event))?;
                 }
             }
-            if event.kind != EventKind::WebhookDisabled {
+            // Not in the webhook catalogue: they speak to people (see `EventKind::FOR_WEBHOOKS`).
+            if !matches!(event.kind, EventKind::WebhookDisabled | EventKind::Detached) {
                 webhooks::enqueue_deliveries(conn, event)?;
             }
             dispatched += 1;

@@ -10,7 +10,9 @@ use lettre::{AsyncTransport, Message, Tokio1Executor};
 use url::Url;
 
 use crate::db::models::events::{Event, Recipient};
+use crate::db::Db;
 use crate::db::models::mail_outbox::QueuedMail;
+use crate::db::models::sandbox_mails;
 use crate::domain::{Attention, EventKind};
 use crate::i18n::{Catalog, Lang};
 
@@ -148,6 +150,52 @@ pub fn authorization_link(t: Catalog, creator: &str, url: &str) -> Rendered {
     Rendered {
         text: render(&LinkText { m: &mail }),
         html: render(&LinkHtml { m: &mail }),
+        subject: subject.clone(),
+    }
+}
+
+/// A mail about the reader's account: a few paragraphs and, when there is one, the link to open.
+struct AccountMail<'a> {
+    t: Catalog,
+    subject: &'a str,
+    paragraphs: Vec<String>,
+    link: Option<String>,
+    after: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/account.txt")]
+struct AccountText<'a> {
+    m: &'a AccountMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/account.html")]
+struct AccountHtml<'a> {
+    m: &'a AccountMail<'a>,
+}
+
+/// An account mail: the paragraphs of `before`, the link, the paragraphs of `after` (catalog keys).
+fn account_mail(
+    t: Catalog,
+    subject_key: &str,
+    before: &[&str],
+    link: Option<String>,
+    after: &[&str],
+) -> Rendered {
+    let subject = format!("{}: {}", t.get("app-name"), t.get(subject_key));
+    let paragraphs = before.iter().map(|key| t.get(key)).collect();
+    let after = after.iter().map(|key| t.get(key)).collect();
+    let mail = AccountMail {
+        t,
+        subject: &subject,
+        paragraphs,
+        link,
+        after,
+    };
+    Rendered {
+        text: render(&AccountText { m: &mail }),
+        html: render(&AccountHtml { m: &mail }),
         subject: subject.clone(),
     }
 }
@@ -299,6 +347,29 @@ impl MailComposer {
         }
     }
 
+    /// The link that proves the reader reads this mailbox (`path`: the portal's verify page).
+    pub fn verification(&self, t: Catalog, path: &str) -> Rendered {
+        account_mail(
+            t,
+            "verify-mail_subject",
+            &["verify-mail_intro", "verify-mail_open"],
+            Some(self.link(path)),
+            &["verify-mail_not_you"],
+        )
+    }
+
+    /// To the owner of an existing account: someone tried to register their address.
+    pub fn registration_attempt(&self, t: Catalog) -> Rendered {
+        let login = self.link("/login");
+        account_mail(
+            t,
+            "register-attempt_subject",
+            &["register-attempt_intro", "register-attempt_todo"],
+            Some(login),
+            &["register-attempt_not_you"],
+        )
+    }
+
     /// The test email of the notification settings.
     pub fn test(&self, t: Catalog) -> Rendered {
         let subject = format!("{}: {}", t.get("app-name"), t.get("mail-test_subject"));
@@ -316,11 +387,20 @@ impl MailComposer {
     }
 }
 
-/// Sends mail through the configured SMTP server.
+/// Sends mail: through the configured SMTP server, or, in sandbox mode without one, into the
+/// sandbox mailbox (a page of the portal), so that every flow that mails can be walked anyway.
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
+    transport: Transport,
+}
+
+#[derive(Clone)]
+enum Transport {
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    Sandbox(Db),
 }
 
 /// Why a mail was not sent: worth another try later, or not.
@@ -343,7 +423,21 @@ impl Mailer {
         let from = from
             .parse::<Mailbox>()
             .map_err(|e| format!("not a mail address: {e}"))?;
-        Ok(Mailer { transport, from })
+        Ok(Mailer {
+            transport: Transport::Smtp { transport, from },
+        })
+    }
+
+    /// Sandbox mode without SMTP: mails are kept for the sandbox mailbox page.
+    pub fn sandbox(db: Db) -> Mailer {
+        Mailer {
+            transport: Transport::Sandbox(db),
+        }
+    }
+
+    /// Whether mail stays in the sandbox mailbox instead of leaving the portal.
+    pub fn is_simulated(&self) -> bool {
+        matches!(self.transport, Transport::Sandbox(_))
     }
 
     /// Sends one mail (text and HTML alternatives).
@@ -357,8 +451,26 @@ impl Mailer {
         let to = to
             .parse::<Mailbox>()
             .map_err(|e| SendError::Permanent(format!("recipient: {e}")))?;
+        let (transport, from) = match &self.transport {
+            Transport::Smtp { transport, from } => (transport, from),
+            Transport::Sandbox(db) => {
+                let (to, subject, text, html) = (
+                    to.email.to_string(),
+                    subject.to_owned(),
+                    text.to_owned(),
+                    html.to_owned(),
+                );
+                return db
+                    .run(move |conn| {
+                        Ok(sandbox_mails::insert(conn, &to, &subject, &text, &html)?)
+                    })
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| SendError::Transient(format!("sandbox mailbox: {e}")));
+            }
+        };
         let message = Message::builder()
-            .from(self.from.clone())
+            .from(from.clone())
             .to(to)
             .subject(subject)
             .multipart(
@@ -375,7 +487,7 @@ impl Mailer {
                     ),
             )
             .map_err(|e| SendError::Permanent(format!("message: {e}")))?;
-        match self.transport.send(message).await {
+        match transport.send(message).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
             Err(e) => Err(SendError::Transient(e.to_string())),

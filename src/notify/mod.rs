@@ -215,7 +215,9 @@ fn write_digest(
         }
         let ids: Vec<i64> = pending.iter().map(|(id, _)| *id).collect();
         let recipient = events::recipient(conn, user_id)?;
-        let Some(recipient) = recipient.filter(|r| r.preference == EmailPreference::Digest) else {
+        let Some(recipient) = recipient
+            .filter(|r| r.preference == EmailPreference::Digest && r.may_be_mailed())
+        else {
             notifications::clear_digest(conn, &ids)?;
             return Ok(false);
         };

@@ -10,6 +10,7 @@ pub mod vault;
 
 pub use import::{ImportError, ImportRequest};
 pub use service::{
+    AttachOutcome,
     ConnectError, Connection, Coverage, Detachment, RefreshOutcome, RefreshRequest, StorePairError,
     TokenError, TokenService,
 };

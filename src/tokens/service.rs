@@ -61,6 +61,15 @@ fn lease_length(refresh_timeout: Duration) -> TimeDelta {
     TimeDelta::from_std(refresh_timeout * 3 / 2).unwrap_or(TimeDelta::seconds(90))
 }
 
+/// What asking to attach an offered token came to.
+#[derive(Debug, Clone)]
+pub enum AttachOutcome {
+    /// The rule held and ANAF was asked again: attached when granted, the offer withdrawn when not.
+    Checked(RightsVerdict),
+    /// Refused: these admins of the company (emails) cannot use the token today and would.
+    WouldWiden(Vec<String>),
+}
+
 /// What went wrong inside the portal (not at ANAF) while handling a token.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TokenError {
@@ -579,12 +588,7 @@ impl TokenService {
                 served.push(company.id);
             }
         }
-        self.extend_in_background(
-            meta.id,
-            pair.access_token.clone(),
-            served.clone(),
-            created_by,
-        );
+        self.extend_in_background(meta.id, pair.access_token.clone(), served.clone());
         Ok(Connection {
             companies: coverage(companies, &verdicts, &served),
             token: Some(meta),
@@ -622,19 +626,45 @@ impl TokenService {
     }
 
     /// A person attaches a token offered to one of their companies (its certificate was seen to
-    /// have rights there); the verdict is confirmed with ANAF first. Audited.
+    /// have rights there). Allowed only when it gives the token to nobody new: every admin of the
+    /// company can use it already through a company it serves. Otherwise only the certificate
+    /// holder's new consent (a Connect ANAF for this company) can. The verdict is confirmed
+    /// with ANAF first. Audited.
     pub async fn attach_offered(
         &self,
         actor: &Actor,
         token_id: i64,
         company: &Company,
-    ) -> Result<RightsVerdict, TokenError> {
+    ) -> Result<AttachOutcome, TokenError> {
+        let company_id = company.id;
+        let newcomers = self
+            .db
+            .run(move |conn| {
+                Ok(tokens::newcomers(conn, company_id, &[token_id])?
+                    .remove(&token_id)
+                    .unwrap_or_default())
+            })
+            .await?;
+        if !newcomers.is_empty() {
+            self.audit
+                .record(
+                    actor,
+                    AuditEvent::failure(AuditAction::TokenAttached)
+                        .company(company_id)
+                        .token(token_id)
+                        .detail(format!(
+                            "refused: would give the token to {} who cannot use it today",
+                            newcomers.join(", ")
+                        )),
+                )
+                .await;
+            return Ok(AttachOutcome::WouldWiden(newcomers));
+        }
         let secrets = self.secrets(token_id).await?;
         let access = self
             .open(&secrets, TokenField::Access)?
             .ok_or(TokenError::NotFound)?;
         let verdict = self.probe_cif(&access, &company.cif).await?;
-        let company_id = company.id;
         if verdict == RightsVerdict::Granted {
             self.attach(token_id, company, actor.user_id).await?;
         } else {
@@ -652,24 +682,19 @@ impl TokenService {
         self.audit
             .record(actor, event.company(company_id).token(token_id))
             .await;
-        Ok(verdict)
+        Ok(AttachOutcome::Checked(verdict))
     }
 
     /// After a connection: asks ANAF whether the certificate also has SPV rights for the other
     /// companies of the company admins of `served` (one probe per CIF, at most
-    /// `EXTENSION_PROBES`, at the background's priority under the ANAF budget). The token is
-    /// attached where a company has no working token, and offered where one works already.
-    fn extend_in_background(
-        &self,
-        token_id: i64,
-        access: SecretString,
-        served: Vec<i64>,
-        by: Option<i64>,
-    ) {
+    /// `EXTENSION_PROBES`, at the background's priority under the ANAF budget), and offers the
+    /// token where it has. It never attaches: the holder consented to the companies the
+    /// connection was started for, and a person decides on each offer.
+    fn extend_in_background(&self, token_id: i64, access: SecretString, served: Vec<i64>) {
         let service = self.clone();
         self.runtime.spawn(async move {
             let extended = Priority::Background
-                .scope(service.extend(token_id, &access, served, by))
+                .scope(service.extend(token_id, &access, served))
                 .await;
             if let Err(error) = extended {
                 tracing::error!(token_id, error = %error, "the rights of a new token for other companies could not be checked");
@@ -682,13 +707,11 @@ impl TokenService {
         token_id: i64,
         access: &SecretString,
         served: Vec<i64>,
-        by: Option<i64>,
     ) -> Result<(), anyhow::Error> {
         let candidates = self
             .db
             .run(move |conn| Ok(companies::of_fellow_admins(conn, &served)?))
             .await?;
-        let at = now();
         let mut verdicts: HashMap<Cif, RightsVerdict> = HashMap::new();
         for (company, current) in candidates {
             if !verdicts.contains_key(&company.cif) {
@@ -698,29 +721,12 @@ impl TokenService {
                 let verdict = self.probe_cif(access, &company.cif).await?;
                 verdicts.insert(company.cif.clone(), verdict);
             }
-            if verdicts.get(&company.cif) != Some(&RightsVerdict::Granted) {
-                continue;
-            }
-            if current.as_ref().is_some_and(|token| token.id == token_id) {
-                continue;
-            }
-            let works = current.is_some_and(|token| token.facts().status(at).works());
-            if works {
+            let served_already = current.as_ref().is_some_and(|token| token.id == token_id);
+            if verdicts.get(&company.cif) == Some(&RightsVerdict::Granted) && !served_already {
                 let company_id = company.id;
                 self.db
                     .run(move |conn| Ok(tokens::offer(conn, token_id, company_id)?))
                     .await?;
-            } else {
-                self.attach(token_id, &company, by).await?;
-                self.audit
-                    .record(
-                        &Actor::system(),
-                        AuditEvent::success(AuditAction::TokenAttached)
-                            .company(company.id)
-                            .token(token_id)
-                            .detail("the certificate has SPV rights here and no token worked"),
-                    )
-                    .await;
             }
         }
         Ok(())
@@ -752,12 +758,7 @@ impl TokenService {
             .check_rights(meta.id, &pair.access_token, &company.cif)
             .await
             .map_err(StorePairError::Storage)?;
-        self.extend_in_background(
-            meta.id,
-            pair.access_token.clone(),
-            vec![company.id],
-            actor.user_id,
-        );
+        self.extend_in_background(meta.id, pair.access_token.clone(), vec![company.id]);
         Ok((meta, verdict))
     }
 

@@ -59,6 +59,7 @@ pub async fn users(
             id: u.id,
             role: u.role.as_str(),
             disabled: u.is_disabled(),
+            verified: u.is_verified(),
             created: page.t.local_date_time(u.created_at),
             email: u.email,
         })
@@ -108,6 +109,26 @@ pub async fn enable(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     apply(&req, &admin, &state, path.into_inner(), None, Some(false)).await
+}
+
+/// The platform admin vouches for an account's email (a portal without SMTP, or on request).
+pub async fn verify(
+    req: HttpRequest,
+    admin: PlatformAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let actor = state.actor(&req, Some(admin.0.id));
+    if !state
+        .accounts
+        .verify_by_admin(&actor, path.into_inner())
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    let t = Lang::from_request(&req).catalog();
+    PortalSession::of(&req).flash(FlashLevel::Success, t.get("admin-verified_done"));
+    Ok(see_other("/admin/users"))
 }
 
 async fn apply(

@@ -12,8 +12,8 @@ use crate::auth::PortalSession;
 use crate::auth::login_limiter::{DEVICE_COOKIE, DEVICE_COOKIE_DAYS, Subjects};
 use crate::auth::session::FlashLevel;
 use crate::config::Registration;
-use crate::db::models::users::{self, CreateUserError};
-use crate::domain::{Email, Password, Role};
+use crate::db::models::users;
+use crate::domain::{Email, Password};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::page::{Page, html, safe_next, see_other};
@@ -25,6 +25,9 @@ pub struct LoginQuery {
     next: String,
     #[serde(default)]
     ended: Option<String>,
+    /// Set after a registration: the page says to check the mailbox.
+    #[serde(default)]
+    registered: Option<String>,
 }
 
 pub async fn login_form(
@@ -35,10 +38,11 @@ pub async fn login_form(
     if page.user.is_some() {
         return Ok(see_other(safe_next(&query.next)));
     }
-    let notice = match query.ended.as_deref() {
-        Some("logout") => Some(page.t.get("logout-done")),
-        Some(_) => Some(page.t.get("login-session_ended")),
-        None => None,
+    let notice = match (query.ended.as_deref(), &query.registered) {
+        (_, Some(_)) => Some(page.t.get("register-check_mailbox")),
+        (Some("logout"), None) => Some(page.t.get("logout-done")),
+        (Some(_), None) => Some(page.t.get("login-session_ended")),
+        (None, None) => None,
     };
     html(
         StatusCode::OK,
@@ -227,38 +231,31 @@ pub async fn register(
         }
     };
 
-    let hash = state.passwords.hash(password.secret().clone()).await?;
-    let new_email = email.clone();
-    let language = Lang::from_request(&req).code();
-    let created = state
+    // Each registration costs an Argon2 hash and a mail: limited per address and per client.
+    let subjects = Subjects::registration(&state.client_ip(&req), email.as_str());
+    let limiter = state.login_limiter.clone();
+    let locked_for = state
         .db
-        .run(move |conn| Ok(users::create(conn, &new_email, &hash, None, language)))
+        .run(move |conn| {
+            let locked = limiter.registration_locked_for(conn, &subjects)?;
+            if locked.is_none() {
+                limiter.record_failure(conn, &subjects)?;
+            }
+            Ok(locked)
+        })
         .await?;
-    let user = match created {
-        Ok(user) => user,
-        Err(CreateUserError::EmailTaken) => {
-            return render_register_errors(
-                &req,
-                form.email,
-                Some("register-email_taken"),
-                None,
-                None,
-            )
-            .await;
-        }
-        Err(CreateUserError::Database(e)) => return Err(e.into()),
-    };
-    tracing::info!(user_id = user.id, role = %user.role, "account registered");
-    let session = PortalSession::of(&req);
-    session.log_in(user.id)?;
-    let t = crate::i18n::Lang::from_request(&req).catalog();
-    let message = if user.role == Role::Admin {
-        "register-done_admin"
-    } else {
-        "register-done"
-    };
-    session.flash(FlashLevel::Success, t.get(message));
-    Ok(see_other("/"))
+    if let Some(wait) = locked_for {
+        tracing::warn!("registration refused: too many for this address or client");
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    state
+        .accounts
+        .register(&email, &password, Lang::from_request(&req))
+        .await?;
+    // The same answer whether the address was new or had an account.
+    Ok(see_other("/login?registered=1"))
 }
 
 async fn render_register_errors(

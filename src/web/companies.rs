@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::anaf::client::RightsVerdict;
+use crate::tokens::AttachOutcome;
 use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession};
@@ -33,7 +34,7 @@ pub async fn show(
     let unnamed = company.name.as_deref().is_none_or(|n| n.trim().is_empty());
     let cif = company.cif.clone();
     let user_id = user.0.id;
-    let (token, events, lookup, also_served, offers) = state
+    let (token, events, lookup, also_served, offers, mut newcomers) = state
         .db
         .run(move |conn| {
             let token = tokens::find_meta_for_company(conn, company_id)?;
@@ -52,6 +53,11 @@ pub async fn show(
                 also_served,
                 tokens::offers_for_company(conn, company_id)?,
             ))
+            .and_then(|(token, events, lookup, also_served, offers)| {
+                let offered: Vec<i64> = offers.iter().map(|offer| offer.0).collect();
+                let newcomers = tokens::newcomers(conn, company_id, &offered)?;
+                Ok((token, events, lookup, also_served, offers, newcomers))
+            })
         })
         .await?;
     let at = now();
@@ -90,6 +96,15 @@ pub async fn show(
             offers: offers
                 .into_iter()
                 .map(|(token_id, holder, serial, checked)| OfferView {
+                    would_widen: newcomers
+                        .remove(&token_id)
+                        .filter(|people| !people.is_empty())
+                        .map(|people| {
+                            t.format(
+                                "sharing-offer_would_widen",
+                                &[("people", people.join(", ").into())],
+                            )
+                        }),
                     token_id,
                     certificate: CertificateView::new(holder.as_deref(), serial.as_deref(), &t),
                     checked: t.local_date_time(checked),
@@ -122,9 +137,22 @@ pub async fn attach(
         .await?;
     let t = Lang::from_request(&req).catalog();
     let (level, message) = match verdict {
-        RightsVerdict::Granted => (FlashLevel::Success, t.get("sharing-attached")),
-        RightsVerdict::Denied(_) => (FlashLevel::Error, t.get("sharing-attach_no_rights")),
-        RightsVerdict::Unknown(_) => (FlashLevel::Info, t.get("sharing-attach_unknown")),
+        AttachOutcome::Checked(RightsVerdict::Granted) => {
+            (FlashLevel::Success, t.get("sharing-attached"))
+        }
+        AttachOutcome::Checked(RightsVerdict::Denied(_)) => {
+            (FlashLevel::Error, t.get("sharing-attach_no_rights"))
+        }
+        AttachOutcome::Checked(RightsVerdict::Unknown(_)) => {
+            (FlashLevel::Info, t.get("sharing-attach_unknown"))
+        }
+        AttachOutcome::WouldWiden(newcomers) => (
+            FlashLevel::Error,
+            t.format(
+                "sharing-attach_would_widen",
+                &[("people", newcomers.join(", ").into())],
+            ),
+        ),
     };
     PortalSession::of(&req).flash(level, message);
     Ok(see_other(&format!("/companies/{company_id}")))
@@ -201,7 +229,10 @@ pub fn history_key(action: &str) -> &'static str {
         ) => "history-members_changed",
         Some(AuditAction::RefreshJobStarted) => "history-job_started",
         Some(
-            AuditAction::UserRoleChanged | AuditAction::UserDisabled | AuditAction::UserEnabled,
+            AuditAction::UserRoleChanged
+            | AuditAction::UserDisabled
+            | AuditAction::UserEnabled
+            | AuditAction::EmailVerified,
         ) => "history-user_changed",
         Some(AuditAction::AuditViewed) => "history-audit_viewed",
         Some(

@@ -144,7 +144,7 @@ async fn dashboard(
         attention_queue(std::mem::take(&mut list.attention), &page.t);
     let invitations: Vec<_> = state
         .companies
-        .invitations_for(&user.email)
+        .invitations_for(user.id)
         .await?
         .into_iter()
         .map(|received| received_invitation_view(received, &page.t))

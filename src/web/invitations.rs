@@ -22,8 +22,7 @@ pub async fn accept(
         .companies
         .accept_invitation(
             &state.actor(&req, Some(user.0.id)),
-            user.0.id,
-            &user.0.email,
+            &user.0,
             path.into_inner(),
         )
         .await?;
@@ -63,13 +62,13 @@ pub async fn accept_all(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let actor = state.actor(&req, Some(user.0.id));
-    let waiting = state.companies.invitations_for(&user.0.email).await?;
+    let waiting = state.companies.invitations_for(user.0.id).await?;
     let mut accepted = 0_i64;
     let mut clashes = Vec::new();
     for received in waiting {
         let answer = state
             .companies
-            .accept_invitation(&actor, user.0.id, &user.0.email, received.invitation.id)
+            .accept_invitation(&actor, &user.0, received.invitation.id)
             .await?;
         match answer {
             Ok(_) => accepted += 1,
@@ -104,7 +103,7 @@ pub async fn decline(
         .companies
         .decline_invitation(
             &state.actor(&req, Some(user.0.id)),
-            &user.0.email,
+            user.0.id,
             path.into_inner(),
         )
         .await?;

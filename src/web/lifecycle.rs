@@ -88,7 +88,8 @@ pub async fn show(
                 )
             }),
             instances,
-            email: match state.mailer {
+            email: match &state.mailer {
+                Some(mailer) if mailer.is_simulated() => page.t.get("lifecycle-email_sandbox"),
                 Some(_) => page.t.format(
                     "lifecycle-email_state",
                     &[("waiting", waiting.into()), ("failed", given_up.into())],

@@ -299,8 +299,12 @@ pub async fn create(
         Err(CreateLinkError::Storage(e)) => return Err(e.into()),
     };
     let url = holder_url(&state, created.secret.expose_secret());
+    // The mail names its sender: only a proven address may be named to a certificate holder.
     let mail_note = match (email, &state.mailer) {
-        (Some(to), Some(mailer)) => Some(mail_link(mailer, t, &user.0.email, &to, &url).await),
+        (Some(to), Some(mailer)) if user.0.is_verified() => {
+            Some(mail_link(mailer, t, &user.0.email, &to, &url).await)
+        }
+        (Some(_), Some(_)) => Some((false, t.get("links-mail_unverified"))),
         _ => None,
     };
     let expires = t.format(

@@ -1,6 +1,7 @@
 //! The HTML side of the portal, by area, and the middleware every request passes through.
 
 pub mod access;
+pub mod account;
 pub mod admin;
 pub mod api_keys;
 pub mod assets;
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod page;
 pub mod routing;
+pub mod sandbox_mail;
 pub mod security_headers;
 pub mod support;
 pub mod templates;
@@ -40,6 +42,10 @@ routing::route_table! {
     post "/logout" => auth::logout,
     get "/register" => auth::register_form,
     post "/register" => auth::register,
+    get "/verify-email/{secret}" => account::verify,
+    post "/verify-email" => account::send_link,
+    get "/sandbox/mail" => sandbox_mail::mailbox,
+    get "/sandbox/mail/{id}" => sandbox_mail::show,
     post "/language" => language::switch,
     post "/companies" => dashboard::add_company,
     post "/companies/bulk" => dashboard::add_companies_in_bulk,
@@ -76,6 +82,7 @@ routing::route_table! {
     post "/admin/users/{id}/role" => admin::change_role,
     post "/admin/users/{id}/disable" => admin::disable,
     post "/admin/users/{id}/enable" => admin::enable,
+    post "/admin/users/{id}/verify" => admin::verify,
     get "/admin/audit" => admin::audit_log,
     get "/settings/api-keys" => api_keys::index,
     post "/settings/api-keys" => api_keys::create,

@@ -278,6 +278,11 @@ pub async fn send_test(
         );
         return Ok(see_other(SETTINGS_PATH));
     };
+    // An unproven address may be someone else's: nothing is mailed to it but its proof.
+    if !user.0.is_verified() {
+        session.flash(FlashLevel::Error, t.get("settings-notifications-test_unverified"));
+        return Ok(see_other(SETTINGS_PATH));
+    }
     let user_id = user.0.id;
     let language = state
         .db

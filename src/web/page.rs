@@ -22,6 +22,8 @@ pub struct Page {
     pub csrf_token: String,
     pub flashes: Vec<Flash>,
     pub sandbox: bool,
+    /// Sandbox mode without SMTP: mails go to the sandbox mailbox (the banner links to it).
+    pub sandbox_mail: bool,
     /// Path and query of this page, where the language switcher returns to.
     pub here: String,
     /// The user's unread notifications (the bell).
@@ -35,6 +37,9 @@ impl Page {
         let session = PortalSession::of(req);
         let state = req.app_data::<web::Data<AppState>>();
         let sandbox = state.is_some_and(|s| s.sandbox);
+        let sandbox_mail = state.is_some_and(|s| {
+            s.sandbox && s.mailer.as_ref().is_some_and(|m| m.is_simulated())
+        });
         let unread = match (&user, state) {
             (Some(user), Some(state)) => {
                 let user_id = user.id;
@@ -51,11 +56,20 @@ impl Page {
             csrf_token: session.csrf_token(),
             flashes: session.take_flashes(),
             sandbox,
+            sandbox_mail,
             unread,
             here: req
                 .uri()
                 .path_and_query()
                 .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned()),
+        })
+    }
+
+    /// For a logged-in person whose email is not proven yet, what the layout asks of them.
+    pub fn verification_banner(&self) -> Option<String> {
+        self.user.as_ref().filter(|u| !u.is_verified()).map(|u| {
+            self.t
+                .format("verify-banner", &[("email", u.email.clone().into())])
         })
     }
 

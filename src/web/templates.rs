@@ -113,6 +113,9 @@ pub struct CompanyLinkView {
 /// A token offered to a company: whose certificate, and when its rights were seen.
 pub struct OfferView {
     pub token_id: i64,
+    /// Set when attaching would give the token to people who cannot use it today: who, and
+    /// what to do instead.
+    pub would_widen: Option<String>,
     pub certificate: CertificateView,
     pub checked: String,
 }
@@ -350,6 +353,7 @@ pub struct UserView {
     pub email: String,
     pub role: &'static str,
     pub disabled: bool,
+    pub verified: bool,
     pub created: String,
     pub is_me: bool,
 }
@@ -470,4 +474,29 @@ impl CoverageCell {
             CoverageCell::Empty => "",
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/mailbox.html")]
+pub struct SandboxMailboxPage {
+    pub page: Page,
+    pub mails: Vec<SandboxMailRow>,
+    pub pagination: Pagination,
+}
+
+pub struct SandboxMailRow {
+    pub id: i64,
+    pub sent: String,
+    pub recipient: String,
+    pub subject: String,
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/mail.html")]
+pub struct SandboxMailPage {
+    pub page: Page,
+    pub mail: crate::db::models::sandbox_mails::SandboxMail,
+    pub sent: String,
+    /// The addresses in the mail's text, as links to click.
+    pub links: Vec<String>,
 }

@@ -250,13 +250,38 @@ impl TestApp {
         self.post_form("/", "/logout", &[]).await
     }
 
-    /// Registers and stays logged in; panics unless it worked.
+    /// Registers, proves the address (as its owner would with the mailed link) and logs in;
+    /// panics unless it worked.
     pub async fn register_logged_in(&self, email: &str) {
+        self.register_unverified(email).await;
+        let db = self.db();
+        let address = email.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get_blocking().expect("connection");
+            let email = anaf_portal::domain::Email::parse(&address).expect("email");
+            let user = anaf_portal::db::models::users::find_by_email(&mut conn, &email)
+                .expect("lookup")
+                .expect("the account exists");
+            anaf_portal::db::models::users::mark_verified(&mut conn, user.id).expect("verified");
+        })
+        .await
+        .expect("join");
+    }
+
+    /// Registers and logs in without proving the address; panics unless it worked.
+    pub async fn register_unverified(&self, email: &str) {
         let response = self.register(email, STRONG_PASSWORD).await;
         assert_eq!(
             response.status(),
             StatusCode::SEE_OTHER,
             "registration of {email} failed"
+        );
+        assert_eq!(location(&response), "/login?registered=1");
+        let response = self.login(email, STRONG_PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "login of the new account {email} failed"
         );
     }
 

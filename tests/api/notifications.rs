@@ -558,7 +558,20 @@ async fn mail_left_in_the_outbox_by_a_killed_instance_is_sent_once_after_a_resta
 
 #[tokio::test]
 async fn the_settings_page_says_when_email_is_off_and_the_test_button_sends_one() {
-    let off = spawn_app_with(&[]).await;
+    // A sandbox without SMTP keeps its mail in the sandbox mailbox.
+    let sandbox = spawn_app_with(&[]).await;
+    sandbox.register_logged_in("contabil@firma.ro").await;
+    let page = sandbox.get_html("/settings/notifications").await;
+    assert!(page.contains("data-email=\"sandbox\""), "{page}");
+    assert!(page.contains("href=\"/sandbox/mail\""), "{page}");
+
+    // Outside the sandbox, without SMTP, email is off.
+    let anaf = crate::refresh_safety::ExternalAnaf::start().await;
+    let callback = "http://127.0.0.1:9/anaf/callback";
+    anaf.register(callback).await;
+    let args = anaf.portal_args(callback);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let off = spawn_app_with(&args).await;
     off.register_logged_in("contabil@firma.ro").await;
     let page = off.get_html("/settings/notifications").await;
     assert!(page.contains("data-email=\"off\""), "{page}");

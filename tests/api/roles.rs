@@ -729,6 +729,13 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/admin/users/{id}/role", "LFFFFO"),
     ("post", "/admin/users/{id}/disable", "LFFFFO"),
     ("post", "/admin/users/{id}/enable", "LFFFFO"),
+    ("post", "/admin/users/{id}/verify", "LFFFFO"),
+    // A link that is not the caller's own (or not a link) is refused on the dashboard, a 303.
+    ("get", "/verify-email/{secret}", "LOOOOO"),
+    ("post", "/verify-email", "LOOOFO"),
+    // The sandbox without SMTP: simulated mail, readable by anyone who reaches the sandbox.
+    ("get", "/sandbox/mail", "OOOOOO"),
+    ("get", "/sandbox/mail/{id}", "OOOOOO"),
     ("get", "/admin/audit", "LFFFFO"),
     ("get", "/settings/api-keys", "LOOOOO"),
     ("post", "/settings/api-keys", "LOOOFO"),
@@ -855,6 +862,11 @@ async fn authorization_matrix_covers_every_route_and_caller() {
             path.replace("{id}", &spare_key.to_string())
         } else if path.starts_with("/admin/users/{id}") {
             path.replace("{id}", &victim.to_string())
+        } else if path.starts_with("/sandbox/mail/{id}") {
+            // The first mail: the platform admin's confirmation link.
+            path.replace("{id}", "1")
+        } else if path.starts_with("/verify-email/{secret}") {
+            path.replace("{secret}", "not-a-link-of-anyone")
         } else if path.starts_with("/invitations/{id}") {
             path.replace("{id}", &invitation.to_string())
         } else {

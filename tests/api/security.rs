@@ -23,10 +23,10 @@ async fn a_form_post_without_csrf_token_is_refused_and_changes_nothing() {
         html.contains("403") && html.contains("Acces interzis"),
         "branded 403 page"
     );
-    // Nothing was created: the same email can still register.
+    // Nothing was created: no account logs in with that address and password.
     assert_eq!(
-        app.register("ana@firma.ro", STRONG_PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
+        app.login("ana@firma.ro", STRONG_PASSWORD).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
     );
 }
 

@@ -271,6 +271,15 @@ pub struct Recipient {
     #[diesel(column_name = email_notifications)]
     pub preference: crate::domain::EmailPreference,
     pub language: String,
+    pub email_verified_at: Option<NaiveDateTime>,
+}
+
+impl Recipient {
+    /// Whether the portal may mail this person: only a proven address gets mail (an unproven one
+    /// may belong to someone else).
+    pub fn may_be_mailed(&self) -> bool {
+        self.email_verified_at.is_some()
+    }
 }
 
 /// One person as a recipient (for their digest), unless disabled.

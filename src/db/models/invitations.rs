@@ -96,15 +96,30 @@ pub fn pending_for_company(
         .load(conn)
 }
 
-/// The invitations waiting for `email`, newest first, with their companies and inviters.
-pub fn pending_for_email(
+/// The address of account `user_id` when its owner has proven it: the only address an
+/// invitation may be answered for (anyone can register any address).
+fn verified_email(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<String>> {
+    users::table
+        .find(user_id)
+        .filter(users::email_verified_at.is_not_null())
+        .select(users::email)
+        .first(conn)
+        .optional()
+}
+
+/// The invitations waiting for account `user_id`'s verified address, newest first, with their
+/// companies and inviters; none while the address is unverified.
+pub fn pending_for_user(
     conn: &mut DbConnection,
-    email: &str,
+    user_id: i64,
 ) -> QueryResult<Vec<ReceivedInvitation>> {
+    let Some(email) = verified_email(conn, user_id)? else {
+        return Ok(Vec::new());
+    };
     let rows: Vec<(Invitation, Company, Option<String>)> = member_invitations::table
         .inner_join(companies_table::table)
         .left_join(users::table)
-        .filter(member_invitations::email.eq(email))
+        .filter(member_invitations::email.eq(&email))
         .order((
             member_invitations::created_at.desc(),
             member_invitations::id.desc(),
@@ -138,16 +153,17 @@ pub enum AcceptError {
     Database(#[from] diesel::result::Error),
 }
 
-/// Accepts invitation `id` addressed to `email` for `user_id`: the membership and the removal of
-/// the invitation in one transaction. The invitation and its company.
+/// Accepts invitation `id` for account `user_id`, when it is addressed to the account's verified
+/// email: the membership and the removal of the invitation in one transaction. The invitation
+/// and its company.
 pub fn accept(
     conn: &mut DbConnection,
     id: i64,
-    email: &str,
     user_id: i64,
 ) -> Result<(Invitation, Company), AcceptError> {
     write_transaction(conn, |conn| {
-        let invitation = find_for_email(conn, id, email)?.ok_or(AcceptError::NotFound)?;
+        let email = verified_email(conn, user_id)?.ok_or(AcceptError::NotFound)?;
+        let invitation = find_for_email(conn, id, &email)?.ok_or(AcceptError::NotFound)?;
         let company = companies::find(conn, invitation.company_id)?.ok_or(AcceptError::NotFound)?;
         match companies::add_member(conn, company.id, user_id, invitation.role) {
             // Joined meanwhile: the invitation has served its purpose.
@@ -173,10 +189,15 @@ fn find_for_email(
         .optional()
 }
 
-/// Deletes invitation `id` addressed to `email` (declined); the deleted invitation, if it was there.
-pub fn decline(conn: &mut DbConnection, id: i64, email: &str) -> QueryResult<Option<Invitation>> {
+/// Deletes invitation `id` addressed to account `user_id`'s verified email (declined); the
+/// deleted invitation, if it was there. An unverified account cannot make another's invitation
+/// vanish.
+pub fn decline(conn: &mut DbConnection, id: i64, user_id: i64) -> QueryResult<Option<Invitation>> {
     write_transaction(conn, |conn| {
-        let found = find_for_email(conn, id, email)?;
+        let Some(email) = verified_email(conn, user_id)? else {
+            return Ok(None);
+        };
+        let found = find_for_email(conn, id, &email)?;
         if found.is_some() {
             diesel::delete(member_invitations::table.find(id)).execute(conn)?;
         }

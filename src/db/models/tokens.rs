@@ -461,6 +461,45 @@ pub fn offers_for_member(conn: &mut DbConnection, user_id: i64) -> QueryResult<V
         .load(conn)
 }
 
+/// Who would newly gain each of `token_ids` if it were attached to `company_id`: the company's
+/// admins (the emails, in order) who cannot use the token through a company it serves today.
+/// A token's users are its companies' admins; their API keys act as them, so people are the
+/// whole answer. An empty list: attaching gives the token to nobody new.
+pub fn newcomers(
+    conn: &mut DbConnection,
+    company_id: i64,
+    token_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
+    use crate::db::schema::users;
+    let admins: Vec<(i64, String)> = company_members::table
+        .inner_join(users::table)
+        .filter(company_members::company_id.eq(company_id))
+        .filter(company_members::role.eq(MemberRole::Admin))
+        .order(users::email)
+        .select((users::id, users::email))
+        .load(conn)?;
+    let users_of: Vec<(i64, i64)> = company_tokens::table
+        .inner_join(
+            company_members::table.on(company_members::company_id.eq(company_tokens::company_id)),
+        )
+        .filter(company_tokens::token_id.eq_any(token_ids))
+        .filter(company_members::role.eq(MemberRole::Admin))
+        .select((company_tokens::token_id, company_members::user_id))
+        .distinct()
+        .load(conn)?;
+    Ok(token_ids
+        .iter()
+        .map(|token_id| {
+            let newcomers = admins
+                .iter()
+                .filter(|(user_id, _)| !users_of.contains(&(*token_id, *user_id)))
+                .map(|(_, email)| email.clone())
+                .collect();
+            (*token_id, newcomers)
+        })
+        .collect())
+}
+
 /// Forgets that `token_id` was offered to `company_id`.
 pub fn withdraw_offer(
     conn: &mut DbConnection,

@@ -18,11 +18,18 @@ pub struct User {
     pub role: Role,
     pub disabled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// When the owner proved the mailbox (`None`: unverified, and trusted for nothing).
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 impl User {
     pub fn is_disabled(&self) -> bool {
         self.disabled_at.is_some()
+    }
+
+    /// Whether the account's email is proven: only then does anything trust it.
+    pub fn is_verified(&self) -> bool {
+        self.email_verified_at.is_some()
     }
 }
 
@@ -36,6 +43,7 @@ struct NewUser<'a> {
     language: &'a str,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    email_verified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +54,15 @@ pub enum CreateUserError {
     Database(#[from] DieselError),
 }
 
+/// Whether a new account's email counts as proven from the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    /// Self-registration: the owner still has to open the link mailed to the address.
+    No,
+    /// Made by an operator (`anaf-portal user create`), who vouches for the address.
+    ByOperator,
+}
+
 /// Creates a user. With `role` `None` (self-registration) the very first account becomes `admin`
 /// and every later one `user`, decided in one statement so two first registrations cannot both win.
 pub fn create(
@@ -54,6 +71,7 @@ pub fn create(
     password_hash: &str,
     role: Option<Role>,
     language: &str,
+    verified: Verified,
 ) -> Result<User, CreateUserError> {
     let at = now();
     let inserted = diesel::insert_into(users::table)
@@ -64,6 +82,7 @@ pub fn create(
             language,
             created_at: at,
             updated_at: at,
+            email_verified_at: (verified == Verified::ByOperator).then_some(at),
         })
         .returning(users::id)
         .get_result::<i64>(conn);
@@ -112,6 +131,17 @@ pub fn find_by_email(conn: &mut DbConnection, email: &Email) -> QueryResult<Opti
         .select(User::as_select())
         .first(conn)
         .optional()
+}
+
+/// Marks the account's current email as proven (the owner opened a link, or a platform admin
+/// vouches for it). Whether the account exists.
+pub fn mark_verified(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    let at = now();
+    let changed = diesel::update(users::table.find(id))
+        .filter(users::email_verified_at.is_null())
+        .set((users::email_verified_at.eq(at), users::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(changed == 1 || find(conn, id)?.is_some())
 }
 
 /// Disables or enables an account; disabling ends every session of the user at once.
