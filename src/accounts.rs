@@ -3,7 +3,6 @@
 //! account is unverified until its owner, logged in, opens the single-use link mailed to it.
 //! Invitations, notification mails and authorization-link mails trust only a verified address.
 
-use chrono::TimeDelta;
 use crate::audit::AuditLog;
 use crate::auth::Passwords;
 use crate::db::Db;
@@ -14,6 +13,7 @@ use crate::domain::{Actor, AuditAction, AuditEvent, Email, Password};
 use crate::i18n::Lang;
 use crate::notify::mail::{MailComposer, Mailer};
 use crate::secrets::{random_token, sha256_hex};
+use chrono::TimeDelta;
 
 /// How long a verification link works.
 pub const LINK_LIFETIME: TimeDelta = TimeDelta::hours(24);
@@ -110,8 +110,7 @@ impl AccountService {
             .db
             .run(move |conn| {
                 let at = now();
-                let recent =
-                    email_verifications::issued_since(conn, user_id, at - RESEND_WINDOW)?;
+                let recent = email_verifications::issued_since(conn, user_id, at - RESEND_WINDOW)?;
                 if recent >= LINKS_PER_WINDOW {
                     return Ok(false);
                 }

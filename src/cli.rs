@@ -327,8 +327,9 @@ async fn verify_user(args: UserVerifyArgs) -> Result<(), CliError> {
     audit
         .record(
             &crate::domain::Actor::system(),
-            crate::domain::AuditEvent::success(crate::domain::AuditAction::EmailVerified)
-                .detail(format!("{} (by the operator, anaf-portal user verify)", user.email)),
+            crate::domain::AuditEvent::success(crate::domain::AuditAction::EmailVerified).detail(
+                format!("{} (by the operator, anaf-portal user verify)", user.email),
+            ),
         )
         .await;
     println!("{} is verified", user.email);

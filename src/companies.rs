@@ -8,8 +8,8 @@ use tokio::sync::Notify;
 
 use crate::audit::AuditLog;
 use crate::db::models::companies::{self, Company, CreateCompanyError, MembershipError};
-use crate::db::models::users::User;
 use crate::db::models::invitations::{self, AcceptError, Invitation, ReceivedInvitation};
+use crate::db::models::users::User;
 use crate::db::{Db, write_transaction};
 use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CifProblem, Email, MemberRole};
 

@@ -29,7 +29,8 @@ use crate::companies::CompanyService;
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::models::{
-    call_counts, email_verifications, engine_instances, login_failures, now, sandbox_mails, sessions,
+    call_counts, email_verifications, engine_instances, login_failures, now, sandbox_mails,
+    sessions,
 };
 use crate::engine::RefreshEngine;
 use crate::engine::budget::AnafBudget;

@@ -302,6 +302,37 @@ impl Db {
         Ok(())
     }
 
+    /// Applies the migrations up to and including `version` (e.g. `2026-11-30-000021`), none
+    /// after it: for upgrade drills, which set up a database as an older portal left it.
+    pub fn migrate_to(&self, version: &str) -> anyhow::Result<()> {
+        let target = version.replace('-', "");
+        let mut conn = self.pool.get()?;
+        loop {
+            let pending: Vec<String> = match &mut *conn {
+                DbConnection::Sqlite(c) => c.pending_migrations(SQLITE_MIGRATIONS).map(|all| {
+                    all.iter()
+                        .map(|m| m.name().version().to_string().replace('-', ""))
+                        .collect()
+                }),
+                DbConnection::Postgres(c) => c.pending_migrations(POSTGRES_MIGRATIONS).map(|all| {
+                    all.iter()
+                        .map(|m| m.name().version().to_string().replace('-', ""))
+                        .collect()
+                }),
+            }
+            .map_err(|e| anyhow::anyhow!("migrations: {e}"))?;
+            match pending.iter().min() {
+                Some(next) if *next <= target => {}
+                _ => return Ok(()),
+            }
+            match &mut *conn {
+                DbConnection::Sqlite(c) => c.run_next_migration(SQLITE_MIGRATIONS).map(|_| ()),
+                DbConnection::Postgres(c) => c.run_next_migration(POSTGRES_MIGRATIONS).map(|_| ()),
+            }
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        }
+    }
+
     /// Runs `work` with a pooled connection on the blocking thread pool.
     pub async fn run<T, F>(&self, work: F) -> anyhow::Result<T>
     where

@@ -9,8 +9,8 @@ use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncTransport, Message, Tokio1Executor};
 use url::Url;
 
-use crate::db::models::events::{Event, Recipient};
 use crate::db::Db;
+use crate::db::models::events::{Event, Recipient};
 use crate::db::models::mail_outbox::QueuedMail;
 use crate::db::models::sandbox_mails;
 use crate::domain::{Attention, EventKind};
@@ -461,9 +461,7 @@ impl Mailer {
                     html.to_owned(),
                 );
                 return db
-                    .run(move |conn| {
-                        Ok(sandbox_mails::insert(conn, &to, &subject, &text, &html)?)
-                    })
+                    .run(move |conn| Ok(sandbox_mails::insert(conn, &to, &subject, &text, &html)?))
                     .await
                     .map(|_| ())
                     .map_err(|e| SendError::Transient(format!("sandbox mailbox: {e}")));

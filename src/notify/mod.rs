@@ -215,8 +215,8 @@ fn write_digest(
         }
         let ids: Vec<i64> = pending.iter().map(|(id, _)| *id).collect();
         let recipient = events::recipient(conn, user_id)?;
-        let Some(recipient) = recipient
-            .filter(|r| r.preference == EmailPreference::Digest && r.may_be_mailed())
+        let Some(recipient) =
+            recipient.filter(|r| r.preference == EmailPreference::Digest && r.may_be_mailed())
         else {
             notifications::clear_digest(conn, &ids)?;
             return Ok(false);

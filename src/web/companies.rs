@@ -6,7 +6,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::anaf::client::RightsVerdict;
-use crate::tokens::AttachOutcome;
 use crate::app::AppState;
 use crate::auth::session::FlashLevel;
 use crate::auth::{CurrentUser, PortalSession};
@@ -15,6 +14,7 @@ use crate::db::models::{audit, now, tokens};
 use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::i18n::{Catalog, Lang};
+use crate::tokens::AttachOutcome;
 use crate::web::access::{self, Need};
 use crate::web::diagnosis::DiagnosisView;
 use crate::web::page::{Page, html, see_other};

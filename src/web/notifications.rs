@@ -280,7 +280,10 @@ pub async fn send_test(
     };
     // An unproven address may be someone else's: nothing is mailed to it but its proof.
     if !user.0.is_verified() {
-        session.flash(FlashLevel::Error, t.get("settings-notifications-test_unverified"));
+        session.flash(
+            FlashLevel::Error,
+            t.get("settings-notifications-test_unverified"),
+        );
         return Ok(see_other(SETTINGS_PATH));
     }
     let user_id = user.0.id;

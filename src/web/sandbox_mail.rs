@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::db::models::sandbox_mails;
 use crate::error::AppError;
 use crate::web::page::{Page, html};
-use crate::web::templates::{SandboxMailPage, SandboxMailboxPage, SandboxMailRow};
+use crate::web::templates::{SandboxMailPage, SandboxMailRow, SandboxMailboxPage};
 use crate::web::views::{PAGE_SIZE, Pagination};
 
 fn simulated(state: &AppState) -> Result<(), AppError> {

@@ -17,4 +17,5 @@ mod security;
 mod security_review;
 mod settings;
 mod sharing;
+mod trust_boundary;
 mod webhooks;

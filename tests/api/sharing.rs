@@ -15,20 +15,27 @@ use crate::helpers::{TestApp, spawn_app};
 const COVERED: [&str; 3] = ["1590082", "22732040", "11123319"];
 const OTHER: &str = "18547290";
 
-/// Waits (the extension runs in the background) until the company page shows a token.
-async fn wait_served(app: &TestApp, company: i64) -> i64 {
+/// Waits (the extension probe runs in the background) until the company page offers `token`,
+/// then attaches it as the company's admin would; the token that then serves the company.
+async fn attach_when_offered(app: &TestApp, company: i64, token: i64) -> i64 {
     let deadline = Instant::now() + Duration::from_secs(15);
+    let attach = format!("/companies/{company}/attach/{token}");
     loop {
         let html = app.get_html(&format!("/companies/{company}")).await;
-        if html.contains("action=\"/tokens/") {
-            return app.token_id_of(company).await;
+        if html.contains(&attach) {
+            break;
         }
         assert!(
             Instant::now() < deadline,
-            "company {company} is not served: {html}"
+            "company {company} is not offered the token: {html}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let response = app
+        .post_form(&format!("/companies/{company}"), &attach, &[])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.token_id_of(company).await
 }
 
 async fn tokens_json(app: &TestApp, key: &str, query: &str) -> Vec<Value> {
@@ -56,10 +63,21 @@ async fn one_connection_serves_every_company_the_certificate_covers_and_detachin
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 
-    // The other two companies the certificate covers get the same token; the fourth does not.
+    // The connection serves the company it was started for; the other two companies the
+    // certificate covers are offered the token (never attached by themselves), and their admin
+    // attaches it; the fourth is not offered it.
     let token = app.token_id_of(covered[0]).await;
     for company in &covered[1..] {
-        assert_eq!(wait_served(&app, *company).await, token, "one token");
+        let page = app.get_html(&format!("/companies/{company}")).await;
+        assert!(
+            !page.contains("action=\"/tokens/"),
+            "not served yet: {page}"
+        );
+        assert_eq!(
+            attach_when_offered(&app, *company, token).await,
+            token,
+            "one token"
+        );
     }
     let page = app.get_html(&format!("/companies/{}", covered[1])).await;
     assert!(page.contains("data-also-served"), "{page}");
