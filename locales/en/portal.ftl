@@ -294,7 +294,9 @@ anaf-dropped = The connection to ANAF closed before its answer
 anaf-invalid_client = ANAF refused the portal's client credentials
 anaf-unusable_token = ANAF's new token could not be used
 anaf-invalid_grant = ANAF refused the grant: “{ $text }”
+anaf-invalid_grant_silent = ANAF refused the grant without saying why
 anaf-invalid_request = ANAF refused the request: “{ $text }”
+anaf-invalid_request_silent = ANAF refused the request without saying why
 
 ## Roles, members, bulk, jobs, support, admin
 

@@ -300,7 +300,9 @@ anaf-dropped = Conexiunea cu ANAF s-a închis înainte de răspuns
 anaf-invalid_client = ANAF a refuzat datele de client ale portalului
 anaf-unusable_token = Tokenul nou primit de la ANAF nu poate fi folosit
 anaf-invalid_grant = ANAF a refuzat cererea: „{ $text }”
+anaf-invalid_grant_silent = ANAF a refuzat cererea fără să spună de ce
 anaf-invalid_request = ANAF a refuzat solicitarea: „{ $text }”
+anaf-invalid_request_silent = ANAF a refuzat solicitarea fără să spună de ce
 
 ## Roles, members, bulk, jobs, support, admin
 

@@ -80,16 +80,26 @@ pub enum AnafError {
     /// HTTP 429, with ANAF's `Retry-After` in seconds when it sent one.
     #[error("ANAF is limiting requests (HTTP 429)")]
     RateLimited(Option<u64>),
-    #[error("ANAF refused the grant: {0}")]
+    /// With ANAF's `error_description`, empty when it sent none.
+    #[error("{}", refused("ANAF refused the grant", .0))]
     InvalidGrant(String),
     #[error("ANAF refused the portal's client credentials")]
     InvalidClient,
-    #[error("ANAF refused the request: {0}")]
+    #[error("{}", refused("ANAF refused the request", .0))]
     InvalidRequest(String),
     #[error("ANAF's answer could not be understood")]
     Malformed,
     #[error("ANAF's new token was unusable: {0}")]
     UnusableToken(crate::anaf::jwt::JwtProblem),
+}
+
+/// "ANAF refused …: what it said", or a sentence of its own when ANAF said nothing (an OAuth
+/// error without `error_description`), never one that ends in a colon.
+fn refused(what: &str, said: &str) -> String {
+    match said.trim() {
+        "" => format!("{what} without saying why"),
+        said => format!("{what}: {said}"),
+    }
 }
 
 impl AnafError {
@@ -571,6 +581,17 @@ mod tests {
             AnafError::InvalidClient
         );
         assert_eq!(e(429, ""), AnafError::RateLimited(None));
+        // Without `error_description`, still a whole sentence.
+        let silent = e(400, r#"{"error":"invalid_grant"}"#);
+        assert_eq!(silent, AnafError::InvalidGrant(String::new()));
+        assert_eq!(
+            silent.to_string(),
+            "ANAF refused the grant without saying why"
+        );
+        assert_eq!(
+            AnafError::InvalidGrant("Invalid refresh token.".into()).to_string(),
+            "ANAF refused the grant: Invalid refresh token."
+        );
         assert_eq!(e(503, "<html>"), AnafError::Server(503));
     }
 }

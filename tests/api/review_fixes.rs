@@ -4,12 +4,32 @@
 //! `companyId` accept, and the authorization links of a creator whose account was disabled.
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::connect::serial_with_rights;
+use crate::helpers::{TestApp, spawn_app};
 use crate::rest_api::problem;
 
 const CIF: &str = "18547290";
+const TOKENS: &str = "/api/v1/anaf/tokens";
+
+/// A logged-in accountant with one company connected through the simulator, and an API key.
+async fn connected(app: &TestApp) -> (i64, String) {
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(CIF, "Firma Test SRL").await;
+    let response = app.connect_with(company, &serial_with_rights()).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "connected");
+    let key = app.key_from_page("ERP").await;
+    (company, key)
+}
+
+async fn only_token(app: &TestApp, key: &str) -> Value {
+    let response = app.api_get(TOKENS, key).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let list: Value = response.json().await.unwrap();
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    list[0].clone()
+}
 
 #[tokio::test]
 async fn webhook_urls_carrying_a_non_public_ipv4_address_are_refused() {
@@ -54,4 +74,26 @@ async fn webhook_urls_carrying_a_non_public_ipv4_address_are_refused() {
         .register_endpoint(company, "http://[64:ff9b::808:808]/", &["token.connected"])
         .await;
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_oauth_error_without_a_description_reads_as_a_whole_sentence() {
+    let app = spawn_app().await;
+    let (company, key) = connected(&app).await;
+    let id = only_token(&app, &key).await["id"].as_i64().unwrap();
+    app.sim_fault(
+        "token",
+        json!({"kind": "oauth_error", "error": "invalid_grant"}),
+    )
+    .await;
+    let response = app.api_refresh(&key, id).await;
+    problem(response, 409, None).await;
+
+    let said = "ANAF refused the grant without saying why";
+    let token = only_token(&app, &key).await;
+    assert_eq!(token["status"], "reconnect_needed", "{token}");
+    assert_eq!(token["refresh"]["lastError"], said, "{token}");
+    let page = app.get_html(&format!("/companies/{company}")).await;
+    assert!(page.contains(said), "{page}");
+    assert!(!page.contains("refused the grant: "), "{page}");
 }
