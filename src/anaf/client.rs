@@ -60,8 +60,9 @@ pub struct AnafEndpoints {
 pub struct TokenResponse {
     pub access_token: SecretString,
     pub refresh_token: Option<SecretString>,
-    /// The access token's lifetime as the server states it (`expires_in`), for opaque tokens.
-    pub expires_in: Option<chrono::TimeDelta>,
+    /// When the access token ends as the server states it: `expires_in` counted from the moment
+    /// its answer arrived. A JWT's `exp` may say later; the earlier of the two counts.
+    pub stated_expiry: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -364,6 +365,8 @@ impl AnafClient {
             .timeout(timeout)
             .form(form);
         let response = self.send("token", request).await?;
+        // `expires_in` counts from here, not from whenever the pair gets stored.
+        let received_at = chrono::Utc::now();
         let status = response.status();
         let wait = retry_after(response.headers());
         let body = response.bytes().await.map_err(|e| transport_error(&e))?;
@@ -374,18 +377,19 @@ impl AnafClient {
                 .access_token
                 .filter(|t| !t.is_empty())
                 .ok_or(AnafError::Malformed)?;
-            let expires_in = parsed
+            let stated_expiry = parsed
                 .expires_in
                 .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()))
                 .filter(|seconds| *seconds > 0)
-                .map(chrono::TimeDelta::seconds);
+                .and_then(chrono::TimeDelta::try_seconds)
+                .and_then(|lifetime| received_at.checked_add_signed(lifetime));
             return Ok(TokenResponse {
                 access_token: SecretString::from(access_token),
                 refresh_token: parsed
                     .refresh_token
                     .filter(|t| !t.is_empty())
                     .map(SecretString::from),
-                expires_in,
+                stated_expiry,
             });
         }
         Err(classify_error(status, wait, &body))

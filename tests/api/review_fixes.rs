@@ -3,6 +3,7 @@
 //! shorter than the JWT's `exp`, what the OpenAPI document says `force`, `cif`, `events` and
 //! `companyId` accept, and the authorization links of a creator whose account was disabled.
 
+use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -12,6 +13,17 @@ use crate::rest_api::problem;
 
 const CIF: &str = "18547290";
 const TOKENS: &str = "/api/v1/anaf/tokens";
+
+fn instant(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value.as_str().expect("a timestamp"))
+        .expect("RFC 3339")
+        .with_timezone(&Utc)
+}
+
+/// True when `at` is `expected` give or take two minutes (the test's clock against the portal's).
+fn about(at: DateTime<Utc>, expected: DateTime<Utc>) -> bool {
+    (at - expected).abs() < TimeDelta::minutes(2)
+}
 
 /// A logged-in accountant with one company connected through the simulator, and an API key.
 async fn connected(app: &TestApp) -> (i64, String) {
@@ -96,4 +108,44 @@ async fn an_oauth_error_without_a_description_reads_as_a_whole_sentence() {
     let page = app.get_html(&format!("/companies/{company}")).await;
     assert!(page.contains(said), "{page}");
     assert!(!page.contains("refused the grant: "), "{page}");
+}
+
+#[tokio::test]
+async fn an_access_token_ends_when_the_token_answer_says_when_that_is_before_its_exp() {
+    let app = spawn_app().await;
+    // The JWT says 90 days; the answer's `expires_in` one hour, and the simulator ends it then.
+    app.sim_post("settings", json!({"access_token_expires_in_seconds": 3600}))
+        .await;
+    let (_, key) = connected(&app).await;
+    let token = only_token(&app, &key).await;
+    let expires_at = instant(&token["expiresAt"]);
+    assert!(
+        about(expires_at, Utc::now() + TimeDelta::hours(1)),
+        "the earlier end: {token}"
+    );
+    assert!(
+        instant(&token["refresh"]["dueAt"]) < expires_at,
+        "refreshed before it ends: {token}"
+    );
+    let id = token["id"].as_i64().unwrap();
+    let response = app
+        .api_get(&format!("{TOKENS}/{id}/access-token"), &key)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let access: Value = response.json().await.unwrap();
+    assert_eq!(access["expiresAt"], token["expiresAt"]);
+
+    // A refresh's answer is read the same way.
+    app.sim_post("settings", json!({"access_token_expires_in_seconds": 1800}))
+        .await;
+    let response = app.api_refresh(&key, id).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let refreshed: Value = response.json().await.unwrap();
+    assert!(
+        about(
+            instant(&refreshed["expiresAt"]),
+            Utc::now() + TimeDelta::minutes(30)
+        ),
+        "{refreshed}"
+    );
 }
