@@ -149,3 +149,57 @@ async fn an_access_token_ends_when_the_token_answer_says_when_that_is_before_its
         "{refreshed}"
     );
 }
+
+#[tokio::test]
+async fn a_wrong_force_value_is_a_documented_400_and_company_id_may_be_written_7_0() {
+    let app = spawn_app().await;
+    let (company, key) = connected(&app).await;
+    let id = only_token(&app, &key).await["id"].as_i64().unwrap();
+    let calls_before = app.sim_calls("token").await.len();
+    for wrong in ["yes", "1", "TRUE", ""] {
+        let response = app
+            .api(
+                Method::POST,
+                &format!("{TOKENS}/{id}/refresh?force={wrong}"),
+                &key,
+            )
+            .send()
+            .await
+            .unwrap();
+        let body = problem(response, 400, None).await;
+        assert_eq!(
+            body["detail"], "`force` must be `true` or `false`",
+            "{wrong}: {body}"
+        );
+    }
+    assert_eq!(
+        app.sim_calls("token").await.len(),
+        calls_before,
+        "nothing was asked of ANAF"
+    );
+    let document: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let refresh = &document["paths"]["/api/v1/anaf/tokens/{id}/refresh"]["post"];
+    assert!(refresh["responses"]["400"].is_object(), "{refresh}");
+    let cif = &document["components"]["schemas"]["CreateTokenRequest"]["properties"]["cif"];
+    assert_eq!(cif["minLength"], 2, "{cif}");
+    assert!(cif["pattern"].is_string(), "{cif}");
+    let events =
+        &document["components"]["schemas"]["CreateEndpointRequest"]["properties"]["events"];
+    assert_eq!(events["items"]["enum"][0], "token.connected", "{events}");
+
+    // JSON Schema's `integer` includes 7.0: the API reads it as 7, and refuses 7.5.
+    let register = |company_id: Value| {
+        app.api(Method::POST, "/api/v1/webhooks", &key)
+            .json(&json!({
+                "companyId": company_id, "url": "https://hooks.example.com/anaf",
+                "events": ["token.connected"]
+            }))
+    };
+    let response = register(json!(company as f64)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["companyId"], company);
+    let response = register(json!(company as f64 + 0.5)).send().await.unwrap();
+    let body = problem(response, 400, None).await;
+    assert_eq!(body["detail"], "`companyId`: expected an integer", "{body}");
+}
