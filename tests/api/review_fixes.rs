@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 
 use crate::connect::serial_with_rights;
 use crate::helpers::{TestApp, spawn_app};
+use crate::links::{COVERED, SERIAL_02};
 use crate::rest_api::problem;
+use crate::roles::user_id_of;
 
 const CIF: &str = "18547290";
 const TOKENS: &str = "/api/v1/anaf/tokens";
@@ -202,4 +204,90 @@ async fn a_wrong_force_value_is_a_documented_400_and_company_id_may_be_written_7
     let response = register(json!(company as f64 + 0.5)).send().await.unwrap();
     let body = problem(response, 400, None).await;
     assert_eq!(body["detail"], "`companyId`: expected an integer", "{body}");
+}
+
+async fn disable(app: &TestApp, email: &str) {
+    let user = user_id_of(app, email).await;
+    let db = app.db();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get_blocking().unwrap();
+        anaf_portal::db::models::users::set_disabled(&mut conn, user, true).unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+async fn stored_tokens(app: &TestApp) -> i64 {
+    let db = app.db();
+    tokio::task::spawn_blocking(move || {
+        use anaf_portal::db::schema::anaf_tokens;
+        use diesel::prelude::*;
+        let mut conn = db.get_blocking().unwrap();
+        anaf_tokens::table
+            .count()
+            .get_result::<i64>(&mut *conn)
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_disabled_creators_link_stops_working_even_half_way_through() {
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let company = app.add_company(COVERED[0], "Alfa SRL").await;
+    let link = app.create_link(&[company]).await;
+    let waiting = app.create_link(&[company]).await;
+    let holder = app.second_browser();
+    // The holder is at ANAF when the creator's account is disabled.
+    let authorize = holder.press_link_connect(&link.path).await;
+    let callback = holder.choose_certificate(&authorize, SERIAL_02).await;
+    disable(&app, "contabil@firma.ro").await;
+
+    let says_so = |page: &str| {
+        page.contains("contul persoanei care l-a creat este dezactivat")
+            && !page.contains("contabil@firma.ro")
+    };
+    let (status, page) = holder.link_callback(&callback).await;
+    assert_eq!(status, StatusCode::GONE, "{page}");
+    assert!(says_so(&page), "{page}");
+    assert!(
+        app.sim_calls("token").await.is_empty(),
+        "the code is never exchanged"
+    );
+    assert_eq!(stored_tokens(&app).await, 0, "nothing stored");
+
+    // The holder's page of either link, and its Connect button.
+    for path in [&link.path, &waiting.path] {
+        let response = holder.get(path).await;
+        assert_eq!(response.status(), StatusCode::GONE, "{path}");
+        let page = response.text().await.unwrap();
+        assert!(says_so(&page), "{page}");
+        assert!(!page.contains("/connect"), "no Connect button: {page}");
+    }
+    let response = holder
+        .client
+        .get(holder.url(&waiting.path))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::GONE);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("the account of the person who created it is disabled")
+    );
+    let token = crate::helpers::csrf_token(&holder.get_html("/login").await);
+    let response = holder
+        .client
+        .post(holder.url(&format!("{}/connect", waiting.path)))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::GONE);
 }
