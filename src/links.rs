@@ -18,7 +18,8 @@ use crate::audit::AuditLog;
 use crate::db::Db;
 use crate::db::models::companies::{self, Company};
 use crate::db::models::links::{
-    self, CompanyOutcome, Link, LinkCompany, LinkState, LinkTransaction, NewLinkTransaction,
+    self, CompanyOutcome, Link, LinkCompany, LinkCreator, LinkState, LinkTransaction,
+    NewLinkTransaction,
 };
 use crate::db::models::now;
 use crate::domain::{Actor, AuditAction, AuditEvent, Email};
@@ -70,7 +71,25 @@ pub enum CreateLinkError {
 pub struct LinkDetail {
     pub link: Link,
     pub creator_email: String,
+    /// The creator's account is disabled.
+    pub creator_disabled: bool,
     pub companies: Vec<LinkCompany>,
+}
+
+impl LinkDetail {
+    fn new(link: Link, creator: LinkCreator, companies: Vec<LinkCompany>) -> LinkDetail {
+        LinkDetail {
+            link,
+            creator_email: creator.email,
+            creator_disabled: creator.disabled_at.is_some(),
+            companies,
+        }
+    }
+
+    /// Why the link can no longer be used, if it cannot.
+    fn gone(&self, at: chrono::NaiveDateTime) -> Option<GoneState> {
+        GoneState::of_link(&self.link, self.creator_disabled, at)
+    }
 }
 
 /// What the holder's address leads to.
@@ -78,9 +97,9 @@ pub struct LinkDetail {
 pub enum HolderView {
     /// The link waits for its holder.
     Usable(LinkDetail),
-    /// It was used, revoked or has expired; the state says which.
+    /// It was used, revoked, has expired or its creator was disabled; the state says which.
     Gone {
-        state: LinkState,
+        state: GoneState,
         creator_email: String,
     },
 }
@@ -93,7 +112,7 @@ pub enum ClaimRefusal {
     StateReused,
     /// Started in another browser than the one the callback came back to.
     StateForeign,
-    /// The link was consumed, revoked or has expired meanwhile.
+    /// The link was consumed, revoked, has expired or its creator was disabled meanwhile.
     LinkGone {
         state: GoneState,
         creator_email: String,
@@ -102,15 +121,31 @@ pub enum ClaimRefusal {
     LinkBusy,
 }
 
-/// `LinkState` of a link that can no longer be used.
+/// Why a link can no longer be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum GoneState {
     Completed,
     Expired,
     Revoked,
+    /// Its creator's account is disabled. A link acts on its creator's authority (it stores a
+    /// token for the creator's companies), which a disabled account no longer has.
+    CreatorDisabled,
 }
 
 impl GoneState {
+    /// A disabled creator outranks the link's own state: whatever else the link says, asking
+    /// its creator for a new one is no use.
+    pub fn of_link(
+        link: &Link,
+        creator_disabled: bool,
+        at: chrono::NaiveDateTime,
+    ) -> Option<GoneState> {
+        if creator_disabled {
+            return Some(GoneState::CreatorDisabled);
+        }
+        GoneState::of(link.state(at))
+    }
+
     pub fn of(state: LinkState) -> Option<GoneState> {
         match state {
             LinkState::Completed => Some(GoneState::Completed),
@@ -252,18 +287,14 @@ impl LinkService {
     ) -> anyhow::Result<Option<LinkDetail>> {
         self.db
             .run(move |conn| {
-                let Some((link, creator_email)) = links::find(conn, id)? else {
+                let Some((link, creator)) = links::find(conn, id)? else {
                     return Ok(None);
                 };
                 if link.created_by != user_id {
                     return Ok(None);
                 }
                 let companies = links::companies_of(conn, id)?;
-                Ok(Some(LinkDetail {
-                    link,
-                    creator_email,
-                    companies,
-                }))
+                Ok(Some(LinkDetail::new(link, creator, companies)))
             })
             .await
     }
@@ -292,8 +323,7 @@ impl LinkService {
         let Some(detail) = self.find_by_secret(secret).await? else {
             return Ok(None);
         };
-        let state = detail.link.state(now());
-        if GoneState::of(state).is_some() {
+        if let Some(state) = detail.gone(now()) {
             return Ok(Some(HolderView::Gone {
                 state,
                 creator_email: detail.creator_email,
@@ -324,15 +354,11 @@ impl LinkService {
         let secret_hash = sha256_hex(secret);
         self.db
             .run(move |conn| {
-                let Some((link, creator_email)) = links::find_by_secret(conn, &secret_hash)? else {
+                let Some((link, creator)) = links::find_by_secret(conn, &secret_hash)? else {
                     return Ok(None);
                 };
                 let companies = links::companies_of(conn, link.id)?;
-                Ok(Some(LinkDetail {
-                    link,
-                    creator_email,
-                    companies,
-                }))
+                Ok(Some(LinkDetail::new(link, creator, companies)))
             })
             .await
     }
@@ -349,8 +375,7 @@ impl LinkService {
         let Some(detail) = self.find_by_secret(secret).await? else {
             return Ok(None);
         };
-        let state = detail.link.state(now());
-        if GoneState::of(state).is_some() {
+        if let Some(state) = detail.gone(now()) {
             return Ok(Some(Err(HolderView::Gone {
                 state,
                 creator_email: detail.creator_email,
@@ -425,13 +450,16 @@ impl LinkService {
                     if tx.expires_at <= at {
                         return Ok(Err(ClaimRefusal::StateExpired));
                     }
-                    let Some((link, creator_email)) = links::find(conn, tx.link_id)? else {
+                    let Some((link, creator)) = links::find(conn, tx.link_id)? else {
                         return Ok(Err(ClaimRefusal::StateUnknown));
                     };
-                    if let Some(state) = GoneState::of(link.state(at)) {
+                    // Checked here, in the transaction that holds the link, so that a creator
+                    // disabled after the holder left for ANAF stops the code being exchanged.
+                    let disabled = creator.disabled_at.is_some();
+                    if let Some(state) = GoneState::of_link(&link, disabled, at) {
                         return Ok(Err(ClaimRefusal::LinkGone {
                             state,
-                            creator_email,
+                            creator_email: creator.email,
                         }));
                     }
                     if !links::take(conn, link.id, at, at + TimeDelta::minutes(BUSY_MINUTES))? {

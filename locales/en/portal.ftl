@@ -291,7 +291,9 @@ anaf-dropped = The connection to ANAF closed before its answer
 anaf-invalid_client = ANAF refused the portal's client credentials
 anaf-unusable_token = ANAF's new token could not be used
 anaf-invalid_grant = ANAF refused the grant: “{ $text }”
+anaf-invalid_grant_silent = ANAF refused the grant without saying why
 anaf-invalid_request = ANAF refused the request: “{ $text }”
+anaf-invalid_request_silent = ANAF refused the request without saying why
 
 ## Roles, members, bulk, jobs, support, admin
 
@@ -768,6 +770,8 @@ links-gone_expired_title = The link has expired
 links-gone_expired = This link has expired. Ask { $email } for a new link.
 links-gone_revoked_title = The link was revoked
 links-gone_revoked = Whoever created the link revoked it. If this is a mistake, ask { $email } for a new link.
+links-gone_disabled_title = The link is no longer valid
+links-gone_disabled = This link is no longer valid because the account of the person who created it is disabled. If a connection is still needed, ask an administrator of the company for a new link.
 links-done_title = The ANAF connection is complete
 links-done_message = { $count ->
         [one] The certificate has SPV rights for { $covered } of the company asked for. The portal keeps the token encrypted; there is nothing more to do. You may close this page.

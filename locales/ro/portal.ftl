@@ -297,7 +297,9 @@ anaf-dropped = Conexiunea cu ANAF s-a închis înainte de răspuns
 anaf-invalid_client = ANAF a refuzat datele de client ale portalului
 anaf-unusable_token = Tokenul nou primit de la ANAF nu poate fi folosit
 anaf-invalid_grant = ANAF a refuzat cererea: „{ $text }”
+anaf-invalid_grant_silent = ANAF a refuzat cererea fără să spună de ce
 anaf-invalid_request = ANAF a refuzat solicitarea: „{ $text }”
+anaf-invalid_request_silent = ANAF a refuzat solicitarea fără să spună de ce
 
 ## Roles, members, bulk, jobs, support, admin
 
@@ -806,6 +808,8 @@ links-gone_expired_title = Linkul a expirat
 links-gone_expired = Acest link a expirat. Cereți un link nou de la { $email }.
 links-gone_revoked_title = Linkul a fost revocat
 links-gone_revoked = Cel care a creat linkul l-a revocat. Dacă este o greșeală, cereți un link nou de la { $email }.
+links-gone_disabled_title = Linkul nu mai este valabil
+links-gone_disabled = Acest link nu mai este valabil, deoarece contul persoanei care l-a creat este dezactivat. Dacă mai este nevoie de o conectare, cereți un link nou unui administrator al firmei.
 links-done_title = Conectarea ANAF s-a finalizat
 links-done_message = { $count ->
         [one] Certificatul are drepturi SPV pentru { $covered } din firma cerută. Token-ul este păstrat criptat de portal; nu trebuie să mai faceți nimic. Puteți închide această pagină.

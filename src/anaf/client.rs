@@ -60,8 +60,9 @@ pub struct AnafEndpoints {
 pub struct TokenResponse {
     pub access_token: SecretString,
     pub refresh_token: Option<SecretString>,
-    /// The access token's lifetime as the server states it (`expires_in`), for opaque tokens.
-    pub expires_in: Option<chrono::TimeDelta>,
+    /// When the access token ends as the server states it: `expires_in` counted from the moment
+    /// its answer arrived. A JWT's `exp` may say later; the earlier of the two counts.
+    pub stated_expiry: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -80,16 +81,26 @@ pub enum AnafError {
     /// HTTP 429, with ANAF's `Retry-After` in seconds when it sent one.
     #[error("ANAF is limiting requests (HTTP 429)")]
     RateLimited(Option<u64>),
-    #[error("ANAF refused the grant: {0}")]
+    /// With ANAF's `error_description`, empty when it sent none.
+    #[error("{}", refused("ANAF refused the grant", .0))]
     InvalidGrant(String),
     #[error("ANAF refused the portal's client credentials")]
     InvalidClient,
-    #[error("ANAF refused the request: {0}")]
+    #[error("{}", refused("ANAF refused the request", .0))]
     InvalidRequest(String),
     #[error("ANAF's answer could not be understood")]
     Malformed,
     #[error("ANAF's new token was unusable: {0}")]
     UnusableToken(crate::anaf::jwt::JwtProblem),
+}
+
+/// "ANAF refused …: what it said", or a sentence of its own when ANAF said nothing (an OAuth
+/// error without `error_description`), never one that ends in a colon.
+fn refused(what: &str, said: &str) -> String {
+    match said.trim() {
+        "" => format!("{what} without saying why"),
+        said => format!("{what}: {said}"),
+    }
 }
 
 impl AnafError {
@@ -354,6 +365,8 @@ impl AnafClient {
             .timeout(timeout)
             .form(form);
         let response = self.send("token", request).await?;
+        // `expires_in` counts from here, not from whenever the pair gets stored.
+        let received_at = chrono::Utc::now();
         let status = response.status();
         let wait = retry_after(response.headers());
         let body = response.bytes().await.map_err(|e| transport_error(&e))?;
@@ -364,18 +377,19 @@ impl AnafClient {
                 .access_token
                 .filter(|t| !t.is_empty())
                 .ok_or(AnafError::Malformed)?;
-            let expires_in = parsed
+            let stated_expiry = parsed
                 .expires_in
                 .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()))
                 .filter(|seconds| *seconds > 0)
-                .map(chrono::TimeDelta::seconds);
+                .and_then(chrono::TimeDelta::try_seconds)
+                .and_then(|lifetime| received_at.checked_add_signed(lifetime));
             return Ok(TokenResponse {
                 access_token: SecretString::from(access_token),
                 refresh_token: parsed
                     .refresh_token
                     .filter(|t| !t.is_empty())
                     .map(SecretString::from),
-                expires_in,
+                stated_expiry,
             });
         }
         Err(classify_error(status, wait, &body))
@@ -571,6 +585,17 @@ mod tests {
             AnafError::InvalidClient
         );
         assert_eq!(e(429, ""), AnafError::RateLimited(None));
+        // Without `error_description`, still a whole sentence.
+        let silent = e(400, r#"{"error":"invalid_grant"}"#);
+        assert_eq!(silent, AnafError::InvalidGrant(String::new()));
+        assert_eq!(
+            silent.to_string(),
+            "ANAF refused the grant without saying why"
+        );
+        assert_eq!(
+            AnafError::InvalidGrant("Invalid refresh token.".into()).to_string(),
+            "ANAF refused the grant: Invalid refresh token."
+        );
         assert_eq!(e(503, "<html>"), AnafError::Server(503));
     }
 }

@@ -304,4 +304,43 @@ mod tests {
             "internal only"
         );
     }
+
+    #[test]
+    fn the_document_says_what_the_api_accepts() {
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        // Written three times as attribute literals (utoipa takes no constant): one pattern.
+        let list_cif = doc["paths"]["/api/v1/anaf/tokens"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "cif")
+            .unwrap()["schema"]
+            .clone();
+        for cif in [
+            &schemas["CreateTokenRequest"]["properties"]["cif"],
+            &schemas["CreateEndpointRequest"]["properties"]["cif"],
+            &list_cif,
+        ] {
+            assert_eq!(cif["pattern"], tokens::CIF_INPUT_PATTERN, "{cif}");
+            assert_eq!(cif["minLength"], 2, "{cif}");
+        }
+        let names: Vec<&str> = EventKind::FOR_WEBHOOKS.map(EventKind::as_str).to_vec();
+        for events in [
+            &schemas["CreateEndpointRequest"]["properties"]["events"],
+            &schemas["WebhookEndpoint"]["properties"]["events"],
+        ] {
+            assert_eq!(
+                events["items"]["enum"],
+                serde_json::json!(names),
+                "{events}"
+            );
+        }
+        assert_eq!(
+            schemas["CreateEndpointRequest"]["properties"]["events"]["minItems"],
+            1
+        );
+        let refresh = &doc["paths"]["/api/v1/anaf/tokens/{id}/refresh"]["post"];
+        assert!(refresh["responses"]["400"].is_object(), "{refresh}");
+    }
 }

@@ -23,6 +23,11 @@ use crate::error::AppError;
 use crate::tokens::{ImportError, ImportRequest, RefreshOutcome, RefreshRequest, TokenError};
 use std::collections::{HashMap, HashSet};
 
+/// What the API accepts as a CIF, as the OpenAPI document says it: digits (2 to 10), optionally
+/// after `RO` in any case, with spaces anywhere (`Cif::parse` drops them). The check digit is
+/// checked too, which no pattern can say.
+pub const CIF_INPUT_PATTERN: &str = r"^\s*([Rr]\s*[Oo])?\s*([0-9]\s*){2,10}$";
+
 /// RFC 3339 in UTC with `Z` and whole seconds: `2026-03-16T10:30:00Z`.
 pub fn timestamp(at: NaiveDateTime) -> String {
     at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -333,9 +338,15 @@ pub struct CreateTokenRequest {
     /// The ANAF OAuth access token: a JWT (three base64url parts separated by dots).
     #[schema(pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")]
     pub token: String,
-    /// The company's CIF (digits, optionally with `RO`). When omitted, the portal asks ANAF which
-    /// of the caller's companies the token has SPV rights for and uses that one.
+    /// The company's CIF (digits, optionally with `RO`; the check digit must be right). When
+    /// omitted, the portal asks ANAF which of the caller's companies the token has SPV rights
+    /// for and uses that one.
     #[serde(default)]
+    #[schema(
+        min_length = 2,
+        pattern = r"^\s*([Rr]\s*[Oo])?\s*([0-9]\s*){2,10}$",
+        example = "RO18547290"
+    )]
     pub cif: Option<String>,
     /// The matching refresh token. Without it the portal cannot refresh the token.
     #[serde(default)]
@@ -504,10 +515,11 @@ pub struct ListQuery {
         oldest first, once each with `cifs` listing the caller's companies it serves. With `cif`, \
         only the tokens whose certificate has confirmed SPV rights for that CIF, best first: valid \
         ones before the others, then the latest expiry.",
-    params(("cif" = Option<String>, Query, description = "A CIF (digits, optionally with `RO`): only the tokens with confirmed SPV rights for it")),
+    params(("cif" = Option<String>, Query, min_length = 2, pattern = r"^\s*([Rr]\s*[Oo])?\s*([0-9]\s*){2,10}$",
+        description = "A CIF (digits, optionally with `RO`; the check digit must be right): only the tokens with confirmed SPV rights for it")),
     responses(
         (status = 200, description = "The tokens", body = Vec<AnafTokenView>),
-        (status = 400, description = "`cif` is not a valid CIF", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`cif` is not a valid CIF (not digits, not 2 to 10 of them, or a wrong check digit)", body = Problem, content_type = "application/problem+json"),
         CallerErrors,
     ),
     security(("bearer" = []))
@@ -656,11 +668,25 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `POST …/refresh?force=true`.
+/// `POST …/refresh?force=true`. `force` is read as text and judged here, so that a wrong value
+/// is refused in words that name it (serde's would not).
 #[derive(Deserialize)]
 pub struct RefreshQuery {
     #[serde(default)]
-    force: bool,
+    force: Option<String>,
+}
+
+impl RefreshQuery {
+    /// `true` or `false` (absent: `false`); anything else is the caller's mistake.
+    fn force(&self) -> Result<bool, AppError> {
+        match self.force.as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(_) => Err(AppError::BadRequest(
+                "`force` must be `true` or `false`".to_owned(),
+            )),
+        }
+    }
 }
 
 #[utoipa::path(
@@ -677,10 +703,11 @@ pub struct RefreshQuery {
         only; audited.",
     params(
         ("id" = i64, Path, description = "The token id"),
-        ("force" = Option<bool>, Query, description = "`true`: call ANAF even when the token was refreshed in the last 60 s"),
+        ("force" = Option<bool>, Query, description = "`true`: call ANAF even when the token was refreshed in the last 60 s; `false` (the default) or absent: not. Any other value is a 400"),
     ),
     responses(
         (status = 200, description = "Refreshed", body = AnafTokenView),
+        (status = 400, description = "`force` is neither `true` nor `false`", body = Problem, content_type = "application/problem+json"),
         (status = 202, description = "Still in progress (or, while the database is down, saved as soon as it is back); read the token at `Location` again later", body = RefreshPending,
             headers(("Location" = String, description = "The token's URL"))),
         (status = 409, description = "Reconnect needed (ANAF refused the refresh token for good; the detail says when an interrupted refresh is why), or no refresh token is stored", body = Problem, content_type = "application/problem+json"),
@@ -698,13 +725,14 @@ pub async fn refresh(
     path: web::Path<String>,
     query: web::Query<RefreshQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let force = query.force()?;
     let (token, company) = token_of_caller(&state, &caller, &path, true).await?;
     if token.state == TokenState::ReconnectNeeded {
         return Err(AppError::Conflict(RECONNECT.to_owned()));
     }
     let request = RefreshRequest {
         wait: api_wait(&state),
-        force: query.force,
+        force,
     };
     match state
         .tokens

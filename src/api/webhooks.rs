@@ -31,10 +31,10 @@ pub struct EndpointView {
     pub id: i64,
     /// The company whose events are posted.
     pub company_id: i64,
-    #[schema(value_type = String, example = "18547290")]
+    #[schema(value_type = String, pattern = "^[0-9]{2,10}$", example = "18547290")]
     pub cif: Cif,
     pub url: String,
-    /// The events posted to it.
+    #[schema(schema_with = posted_events)]
     pub events: Vec<&'static str>,
     pub description: Option<String>,
     /// `active`, `failing` (deliveries have failed since `failingSince`, none succeeding) or
@@ -90,6 +90,66 @@ fn expose<S: serde::Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S:
     s.serialize_str(secret.expose_secret())
 }
 
+/// The names of the events a webhook carries, as a schema item: one of an enum.
+fn event_name() -> utoipa::openapi::schema::ObjectBuilder {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(EventKind::FOR_WEBHOOKS.map(EventKind::as_str)))
+}
+
+/// `events` of an endpoint as the API shows it.
+fn posted_events() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(event_name())
+        .description(Some("The events posted to it."))
+        .build()
+}
+
+/// `events` of a registration: at least one name of the enum (a name may come twice; it
+/// counts once).
+fn events_to_post() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(event_name())
+        .min_items(Some(1))
+        .description(Some("The events to post: at least one."))
+        .build()
+}
+
+/// `companyId` as the JSON may write it: an integer, also in a form such as `7.0` or `7e0`
+/// (JSON Schema's `integer` is any number without a fractional part, and some JSON writers put
+/// one in); `7.5`, a string or a number out of range is refused.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    struct WholeNumber;
+    impl serde::de::Visitor<'_> for WholeNumber {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Option<i64>, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Option<i64>, E> {
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Option<i64>, E> {
+            // Within ±2^53 every whole f64 is exact, and far beyond any id.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if v.fract() == 0.0 && v.abs() <= EXACT {
+                Ok(Some(v as i64))
+            } else {
+                Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_any(WholeNumber)
+}
+
 /// The body of `POST /api/v1/webhooks`.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -98,18 +158,23 @@ fn expose<S: serde::Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S:
     "events": ["token.expiring", "token.reconnect_needed"], "description": "ERP"
 }))]
 pub struct CreateEndpointRequest {
-    /// The company, by its id in the portal; or give `cif`.
-    #[serde(default)]
+    /// The company, by its id in the portal; or give `cif`. An integer (`7`; `7.0` is read as
+    /// `7`).
+    #[serde(default, deserialize_with = "whole_number")]
     pub company_id: Option<i64>,
-    /// The company, by its CIF (digits, optionally with `RO`); or give `companyId`.
+    /// The company, by its CIF (digits, optionally with `RO`; the check digit must be right);
+    /// or give `companyId`.
     #[serde(default)]
+    #[schema(
+        min_length = 2,
+        pattern = r"^\s*([Rr]\s*[Oo])?\s*([0-9]\s*){2,10}$",
+        example = "RO18547290"
+    )]
     pub cif: Option<String>,
     /// Where to post: `https://` or `http://`, no user name or password, at most 2000
     /// characters, not a loopback, private or link-local address.
     pub url: String,
-    /// The events to post, at least one of `token.connected`, `token.refreshed`,
-    /// `token.expiring`, `token.refresh_failing`, `token.reconnect_needed`,
-    /// `token.rights_lost`, `token.deleted`.
+    #[schema(schema_with = events_to_post)]
     pub events: Vec<String>,
     /// A note for people (at most 200 characters).
     #[serde(default)]

@@ -119,7 +119,7 @@ impl TokenService {
         let pair = TokenResponse {
             access_token: request.access_token.clone(),
             refresh_token: request.refresh_token.clone(),
-            expires_in: None,
+            stated_expiry: None,
         };
         let meta = self
             .store(company.id, &pair, "api", Some(user_id))

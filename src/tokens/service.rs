@@ -347,32 +347,39 @@ impl TokenService {
         &self.audit
     }
 
-    /// Reads what the tokens say and encrypts both for `company_id`'s row. The access token's
-    /// expiry comes from its `exp` when it is a JWT, else from the server's `expires_in` (an opaque
-    /// token, as ANAF's legacy ones are); without either it cannot be stored. `replaced_refresh`
-    /// is the expiry of the refresh token a refresh used: a new one that ends no later shows that
-    /// refreshes do not move the date, and only a reconnect will.
+    /// Reads what the tokens say and encrypts both for `company_id`'s row. The access token
+    /// ends at the earlier of its JWT `exp` and the end the server's answer stated
+    /// (`stated_expiry`, from `expires_in`): a server may end a token before its `exp`, and a
+    /// portal that believed the `exp` would serve a dead token and refresh it too late. An
+    /// opaque token (as ANAF's legacy ones are) has only the stated end; without either it
+    /// cannot be stored. `replaced_refresh` is the expiry of the refresh token a refresh used: a
+    /// new one that ends no later shows that refreshes do not move the date, and only a
+    /// reconnect will.
     fn seal(
         &self,
         company_id: i64,
         access: &SecretString,
         refresh: Option<&SecretString>,
-        expires_in: Option<TimeDelta>,
+        stated_expiry: Option<DateTime<Utc>>,
         replaced_refresh: Option<NaiveDateTime>,
     ) -> Result<SealedPair, StorePairError> {
         let obtained = Utc::now();
-        let claims = match self.jwt.read(access.expose_secret()) {
-            Ok(claims) => claims,
-            Err(JwtProblem::NotAJwt | JwtProblem::NoExpiry) if expires_in.is_some() => {
+        let claims = match (self.jwt.read(access.expose_secret()), stated_expiry) {
+            (Ok(mut claims), Some(stated)) => {
+                claims.expires_at = claims.expires_at.min(stated);
+                claims
+            }
+            (Ok(claims), None) => claims,
+            (Err(JwtProblem::NotAJwt | JwtProblem::NoExpiry), Some(stated)) => {
                 crate::anaf::jwt::TokenClaims {
-                    expires_at: obtained + expires_in.unwrap_or_default(),
+                    expires_at: stated,
                     issued_at: Some(obtained),
                     certificate_serial: None,
                     certificate_issuer: None,
                     certificate_holder: None,
                 }
             }
-            Err(problem) => return Err(StorePairError::Jwt(problem)),
+            (Err(problem), _) => return Err(StorePairError::Jwt(problem)),
         };
         // The refresh token's own clock when it is a JWT; never assumed (ANAF's lifetimes vary).
         let refresh_claims = refresh.and_then(|r| self.jwt.read(r.expose_secret()).ok());
@@ -427,7 +434,7 @@ impl TokenService {
             company_id,
             &pair.access_token,
             pair.refresh_token.as_ref(),
-            pair.expires_in,
+            pair.stated_expiry,
             None,
         )?;
         if sealed.access_expires_at <= now() {
@@ -460,7 +467,7 @@ impl TokenService {
             self.revoke_in_background(&TokenResponse {
                 access_token: refresh.clone(),
                 refresh_token: Some(refresh),
-                expires_in: None,
+                stated_expiry: None,
             });
         }
     }
@@ -1152,7 +1159,7 @@ impl TokenService {
             secrets.company_id,
             &response.access_token,
             Some(new_refresh),
-            response.expires_in,
+            response.stated_expiry,
             self.jwt
                 .read(refresh_token.expose_secret())
                 .ok()

@@ -409,9 +409,15 @@ pub fn error_text(error: &AnafError, t: &Catalog) -> String {
         AnafError::Dropped => t.get("anaf-dropped"),
         AnafError::InvalidClient => t.get("anaf-invalid_client"),
         AnafError::UnusableToken(_) => t.get("anaf-unusable_token"),
-        // ANAF's own words, quoted as they came.
+        // ANAF's own words, quoted as they came; a sentence of our own when it sent none.
+        AnafError::InvalidGrant(said) if said.trim().is_empty() => {
+            t.get("anaf-invalid_grant_silent")
+        }
         AnafError::InvalidGrant(said) => {
             t.format("anaf-invalid_grant", &[("text", said.clone().into())])
+        }
+        AnafError::InvalidRequest(said) if said.trim().is_empty() => {
+            t.get("anaf-invalid_request_silent")
         }
         AnafError::InvalidRequest(said) => {
             t.format("anaf-invalid_request", &[("text", said.clone().into())])

@@ -644,15 +644,28 @@ fn no_referrer(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-fn gone_page(page: Page, state: GoneState, creator_email: &str) -> Result<HttpResponse, AppError> {
-    let t = &page.t;
+/// The title and sentence of a link that can no longer be used. A disabled creator's email is
+/// left out: the holder cannot ask them for anything, and needs to know no more about them.
+fn gone_text(state: GoneState, creator_email: &str, t: &Catalog) -> (String, String) {
     let (title, message) = match state {
         GoneState::Completed => ("links-gone_used_title", "links-gone_used"),
         GoneState::Expired => ("links-gone_expired_title", "links-gone_expired"),
         GoneState::Revoked => ("links-gone_revoked_title", "links-gone_revoked"),
+        GoneState::CreatorDisabled => {
+            return (
+                t.get("links-gone_disabled_title"),
+                t.get("links-gone_disabled"),
+            );
+        }
     };
-    let title = t.get(title);
-    let message = t.format(message, &[("email", creator_email.to_owned().into())]);
+    (
+        t.get(title),
+        t.format(message, &[("email", creator_email.to_owned().into())]),
+    )
+}
+
+fn gone_page(page: Page, state: GoneState, creator_email: &str) -> Result<HttpResponse, AppError> {
+    let (title, message) = gone_text(state, creator_email, &page.t);
     Ok(no_referrer(html(
         StatusCode::GONE,
         &GonePage {
@@ -668,7 +681,7 @@ fn gone_of(view: HolderView) -> Option<(GoneState, String)> {
         HolderView::Gone {
             state,
             creator_email,
-        } => GoneState::of(state).map(|s| (s, creator_email)),
+        } => Some((state, creator_email)),
         HolderView::Usable(_) => None,
     }
 }
@@ -990,16 +1003,8 @@ fn refusal_text(refusal: &ClaimRefusal, t: &Catalog) -> (StatusCode, String, Str
             state,
             creator_email,
         } => {
-            let (title, message) = match state {
-                GoneState::Completed => ("links-gone_used_title", "links-gone_used"),
-                GoneState::Expired => ("links-gone_expired_title", "links-gone_expired"),
-                GoneState::Revoked => ("links-gone_revoked_title", "links-gone_revoked"),
-            };
-            (
-                StatusCode::GONE,
-                t.get(title),
-                t.format(message, &[("email", creator_email.clone().into())]),
-            )
+            let (title, message) = gone_text(*state, creator_email, t);
+            (StatusCode::GONE, title, message)
         }
     }
 }

@@ -39,43 +39,53 @@ fn is_non_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_non_public_v6(ip: Ipv6Addr) -> bool {
-    // An IPv4 address in IPv6 clothing is judged as IPv4.
-    if let Some(v4) = embedded_v4(ip) {
-        return is_non_public_v4(v4);
+    // An IPv4 address in IPv6 clothing is judged as IPv4: a translator or tunnel on the way
+    // would connect to it.
+    if let Some(embedded) = embedded_v4(ip) {
+        return embedded.iter().flatten().any(|v4| is_non_public_v4(*v4));
     }
-    let first = ip.segments()[0];
+    let s = ip.segments();
     ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local, fc00::/7
-        || (first & 0xffc0) == 0xfe80 // link-local, fe80::/10
-        || (first & 0xffc0) == 0xfec0 // site-local (deprecated), fec0::/10
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
+        // Everything outside global unicast 2000::/3 is reserved or local: the discard prefix
+        // 100::/64, the rest of 64:ff9b:1::/48, fc00::/7, fe80::/10, fec0::/10, 5f00::/16…
+        || (s[0] & 0xe000) != 0x2000
+        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation, 2001:db8::/32
+        || (s[0] == 0x3fff && s[1] & 0xf000 == 0) // documentation, 3fff::/20
+        || (s[0] == 0x2001 && s[1] == 0x0002 && s[2] == 0) // benchmarking, 2001:2::/48
+        || (s[0] == 0x2001 && (s[1] & 0xfff0) == 0x0010) // ORCHID (deprecated), 2001:10::/28
 }
 
-/// The IPv4 address inside an IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`),
-/// NAT64 (`64:ff9b::a.b.c.d`) or 6to4 (`2002:AABB:CCDD::`) address.
-fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+/// The IPv4 addresses inside an IPv6 address that carries one (up to two: Teredo names a server
+/// and a client), or `None` when it carries none:
+/// - IPv4-mapped `::ffff:a.b.c.d` and IPv4-translated `::ffff:0:a.b.c.d` (RFC 2765),
+/// - IPv4-compatible `::a.b.c.d` (deprecated),
+/// - NAT64, the well-known `64:ff9b::a.b.c.d` and the local-use `64:ff9b:1::a.b.c.d` (RFC 6052,
+///   RFC 8215; the local-use prefix in its /96 form, the only one whose IPv4 has a fixed place:
+///   the rest of 64:ff9b:1::/48 is not globally reachable and is refused as such),
+/// - 6to4 `2002:AABB:CCDD::/48` (RFC 3056),
+/// - Teredo `2001:0:SSSS:SSSS:flags:port:CCCC:CCCC`, the server in clear and the client's
+///   public address inverted (RFC 4380).
+fn embedded_v4(ip: Ipv6Addr) -> Option<[Option<Ipv4Addr>; 2]> {
     let s = ip.segments();
-    let tail = || Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return Some(v4);
+    let v4 = |hi: u16, lo: u16| {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        Ipv4Addr::new(a, b, c, d)
+    };
+    let one = |v4: Ipv4Addr| Some([Some(v4), None]);
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, hi, lo] | [0, 0, 0, 0, 0xffff, 0, hi, lo] => one(v4(hi, lo)),
+        [0, 0, 0, 0, 0, 0, hi, lo] if !ip.is_loopback() && !ip.is_unspecified() => one(v4(hi, lo)),
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] | [0x64, 0xff9b, 1, 0, 0, 0, hi, lo] => one(v4(hi, lo)),
+        [0x2002, hi, lo, ..] => one(v4(hi, lo)),
+        [0x2001, 0, server_hi, server_lo, _, _, client_hi, client_lo] => Some([
+            Some(v4(server_hi, server_lo)),
+            Some(v4(!client_hi, !client_lo)),
+        ]),
+        _ => None,
     }
-    if s[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
-        return Some(tail());
-    }
-    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return Some(tail());
-    }
-    if s[0] == 0x2002 {
-        return Some(Ipv4Addr::new(
-            (s[1] >> 8) as u8,
-            s[1] as u8,
-            (s[2] >> 8) as u8,
-            s[2] as u8,
-        ));
-    }
-    None
 }
 
 /// Why a URL cannot be a webhook endpoint (the message is shown to the person or API caller).
@@ -237,6 +247,24 @@ mod tests {
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
             "2002:7f00:1::",
+            // IPv4-translated (RFC 2765) and local-use NAT64 (RFC 8215).
+            "::ffff:0:7f00:1",
+            "::ffff:0:a00:1",
+            "64:ff9b:1::7f00:1",
+            "64:ff9b:1::a9fe:a9fe",
+            // The local-use NAT64 prefix outside its /96 form: where the IPv4 sits is unknown.
+            "64:ff9b:1:7f00:0:100::",
+            "64:ff9b:1:7f00:0:100:808:808",
+            // Teredo: a private server, or a loopback client (inverted: 127.0.0.1 = 80ff:fffe).
+            "2001:0:a00:1::",
+            "2001:0:808:808:0:0:80ff:fffe",
+            // Discard-only, benchmarking, ORCHID, documentation, other reserved space.
+            "100::1",
+            "2001:2::1",
+            "2001:10::1",
+            "3fff::1",
+            "5f00::1",
+            "4000::1",
         ] {
             assert!(is_non_public(ip(blocked)), "{blocked} is refused");
         }
@@ -247,6 +275,12 @@ mod tests {
             "100.128.0.1",
             "2a00:1450:4001::1",
             "::ffff:8.8.8.8",
+            "::ffff:0:808:808",
+            "64:ff9b::808:808",
+            "64:ff9b:1::808:808",
+            "2002:808:808::1",
+            // Teredo with a public server and a public client (8.8.4.4 = f7f7:fbfb inverted).
+            "2001:0:808:808:0:0:f7f7:fbfb",
         ] {
             assert!(!is_non_public(ip(public)), "{public} is allowed");
         }
@@ -278,6 +312,8 @@ mod tests {
             "http://2130706433/",
             "http://169.254.169.254/latest/meta-data",
             "http://[::ffff:7f00:1]/",
+            "http://[::ffff:0:7f00:1]/",
+            "http://[64:ff9b:1::7f00:1]/",
         ] {
             assert!(
                 matches!(

@@ -12,6 +12,7 @@ mod notifications;
 mod refresh_safety;
 mod registry;
 mod rest_api;
+mod review_fixes;
 mod roles;
 mod security;
 mod security_review;

@@ -35,7 +35,7 @@ impl TestApp {
         self.client.request(method, self.url(path)).bearer_auth(key)
     }
 
-    async fn api_get(&self, path: &str, key: &str) -> Response {
+    pub(crate) async fn api_get(&self, path: &str, key: &str) -> Response {
         self.api(Method::GET, path, key).send().await.unwrap()
     }
 
@@ -102,7 +102,7 @@ impl TestApp {
         (response.json().await.unwrap(), access)
     }
 
-    async fn sim_fault(&self, endpoint: &str, fault: Value) {
+    pub(crate) async fn sim_fault(&self, endpoint: &str, fault: Value) {
         let mut body = fault;
         body["endpoint"] = json!(endpoint);
         self.sim_post("faults", body).await;

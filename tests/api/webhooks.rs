@@ -231,7 +231,7 @@ fn textarea(html: &str, id: &str) -> String {
 
 impl TestApp {
     /// Registers an endpoint on the company's webhooks page; returns the page's answer.
-    async fn register_endpoint(
+    pub(crate) async fn register_endpoint(
         &self,
         company: i64,
         url: &str,

@@ -354,8 +354,10 @@ async fn replace_messages(data: web::Data<SimData>, body: web::Bytes) -> HttpRes
 // settings and clients
 
 /// `Some(None)` when the field is present as `null`, `None` when absent.
-fn double_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -371,6 +373,9 @@ struct SettingsUpdate {
     expired_refresh_error: Option<String>,
     roles_claim: Option<RolesClaim>,
     access_token_lifetime_days: Option<i64>,
+    /// `null` goes back to `expires_in` matching the JWT's `exp`.
+    #[serde(default, deserialize_with = "double_option")]
+    access_token_expires_in_seconds: Option<Option<i64>>,
     refresh_token_lifetime_days: Option<i64>,
     refresh_restarts_lifetime: Option<bool>,
     token_response_scope: Option<bool>,
@@ -392,6 +397,7 @@ fn settings_json(st: &State) -> serde_json::Value {
         "expired_refresh_error": st.variants.expired_refresh_error,
         "roles_claim": st.variants.roles_claim,
         "access_token_lifetime_days": st.variants.access_token_lifetime_days,
+        "access_token_expires_in_seconds": st.variants.access_token_expires_in_seconds,
         "refresh_token_lifetime_days": st.variants.refresh_token_lifetime_days,
         "refresh_restarts_lifetime": st.variants.refresh_restarts_lifetime,
         "token_response_scope": st.variants.token_response_scope,
@@ -437,6 +443,14 @@ async fn update_settings(data: web::Data<SimData>, body: web::Bytes) -> HttpResp
             return bad_request("invalid_request", "token lifetimes must be 1 to 36500 days");
         }
     }
+    if let Some(Some(seconds)) = req.access_token_expires_in_seconds
+        && !(1..=36_500 * 86_400).contains(&seconds)
+    {
+        return bad_request(
+            "invalid_request",
+            "access_token_expires_in_seconds must be 1 to 3153600000, or null",
+        );
+    }
     let mut st = data.0.lock();
     if let Some(Some(serial)) = &req.auto_approve
         && !serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
@@ -474,6 +488,9 @@ async fn update_settings(data: web::Data<SimData>, body: web::Bytes) -> HttpResp
     }
     if let Some(x) = req.access_token_lifetime_days {
         v.access_token_lifetime_days = x;
+    }
+    if let Some(x) = req.access_token_expires_in_seconds {
+        v.access_token_expires_in_seconds = x;
     }
     if let Some(x) = req.refresh_token_lifetime_days {
         v.refresh_token_lifetime_days = x;

@@ -33,6 +33,16 @@ pub enum Fault {
     /// Answer as usual, but with this HTTP status (ANAF's public registry is reported to send
     /// its JSON answer with a 404 at times; a client must still read it).
     StatusWithBody { status: u16 },
+    /// Answer with an OAuth error body, `{"error": error}` plus `error_description` only when
+    /// one is given (servers send errors without one), with this status (default 400). Nothing
+    /// else happens: a code or refresh token is not consumed.
+    OauthError {
+        #[serde(default = "default_oauth_error_status")]
+        status: u16,
+        error: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_description: Option<String>,
+    },
     /// Close the connection without a valid HTTP response.
     Drop,
     /// HTTP 200 `application/json` with a truncated body.
@@ -41,6 +51,10 @@ pub enum Fault {
 
 fn default_timeout_ms() -> u64 {
     60_000
+}
+
+fn default_oauth_error_status() -> u16 {
+    400
 }
 
 fn default_count() -> u32 {
@@ -73,6 +87,7 @@ impl Fault {
             Fault::Timeout { .. } => "timeout",
             Fault::Status { .. } => "status",
             Fault::StatusWithBody { .. } => "status_with_body",
+            Fault::OauthError { .. } => "oauth_error",
             Fault::Drop => "drop",
             Fault::MalformedJson => "malformed_json",
         }
@@ -85,6 +100,12 @@ impl Fault {
             }
             Fault::StatusWithBody { status } if !(200..=599).contains(status) => {
                 Err(format!("status must be between 200 and 599, got {status}"))
+            }
+            Fault::OauthError { status, .. } if !(400..=599).contains(status) => {
+                Err(format!("status must be between 400 and 599, got {status}"))
+            }
+            Fault::OauthError { error, .. } if error.trim().is_empty() => {
+                Err("error must not be empty".to_string())
             }
             Fault::Latency { ms } | Fault::Timeout { ms } if *ms > 600_000 => {
                 Err("ms must be at most 600000".to_string())
@@ -146,6 +167,11 @@ pub(crate) async fn handle(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
             answer
         }
+        Some(Fault::OauthError {
+            status,
+            error,
+            error_description,
+        }) => oauth_error_response(status, &error, error_description.as_deref()),
         Some(Fault::Drop) => dropped_connection(),
         Some(Fault::MalformedJson) => HttpResponse::Ok()
             .content_type("application/json")
@@ -173,6 +199,17 @@ fn status_response(status: u16, retry_after: u32) -> HttpResponse {
     builder.content_type("text/html; charset=utf-8").body(format!(
         "<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>"
     ))
+}
+
+fn oauth_error_response(status: u16, error: &str, description: Option<&str>) -> HttpResponse {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut body = serde_json::json!({ "error": error });
+    if let Some(description) = description {
+        body["error_description"] = description.into();
+    }
+    HttpResponse::build(code)
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(body)
 }
 
 /// A response whose streaming body fails immediately: actix aborts the connection, so the client

@@ -53,6 +53,9 @@ pub(crate) struct Variants {
     /// How the JWT carries the roles.
     pub roles_claim: RolesClaim,
     pub access_token_lifetime_days: i64,
+    /// When set, the token answer's `expires_in` (and the access token's real end) is this many
+    /// seconds, whatever the JWT's `exp` says: a server that ends tokens before their `exp`.
+    pub access_token_expires_in_seconds: Option<i64>,
     pub refresh_token_lifetime_days: i64,
     /// Whether a refresh gives the new refresh token a full lifetime (`true`) or keeps the old
     /// refresh token's expiry (`false`).
@@ -68,6 +71,7 @@ impl Default for Variants {
             expired_refresh_error: "invalid_grant".to_string(),
             roles_claim: RolesClaim::Role,
             access_token_lifetime_days: 90,
+            access_token_expires_in_seconds: None,
             refresh_token_lifetime_days: 365,
             refresh_restarts_lifetime: true,
             token_response_scope: false,

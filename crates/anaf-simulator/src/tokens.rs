@@ -91,6 +91,11 @@ pub(crate) fn issue_pair(
     let grant_id = st.next_grant_id;
     st.next_grant_id += 1;
     let access_exp = now + Duration::days(st.variants.access_token_lifetime_days);
+    // What the answer's `expires_in` says, and when the simulator stops accepting the token.
+    let access_end = st
+        .variants
+        .access_token_expires_in_seconds
+        .map_or(access_exp, |seconds| now + Duration::seconds(seconds));
     let refresh_exp = refresh_expires_at
         .unwrap_or_else(|| now + Duration::days(st.variants.refresh_token_lifetime_days));
     let roles = st.variants.roles_claim;
@@ -121,7 +126,7 @@ pub(crate) fn issue_pair(
     };
 
     for (token, kind, expires_at) in [
-        (&access_token, TokenKind::Access, access_exp),
+        (&access_token, TokenKind::Access, access_end),
         (&refresh_token, TokenKind::Refresh, refresh_exp),
     ] {
         st.tokens.insert(
@@ -142,7 +147,7 @@ pub(crate) fn issue_pair(
         access_token,
         refresh_token,
         token_type: "Bearer".to_string(),
-        expires_in: (access_exp - now).num_seconds(),
+        expires_in: (access_end - now).num_seconds(),
     })
 }
 

@@ -156,25 +156,33 @@ pub fn count_active(conn: &mut DbConnection, user_id: i64, at: NaiveDateTime) ->
         .get_result(conn)
 }
 
-/// The link with this secret hash, and its creator's email.
+/// Who created a link, as far as its holder's pages need to know.
+#[derive(Debug, Clone, Queryable)]
+pub struct LinkCreator {
+    pub email: String,
+    /// The creator's account is disabled: their links no longer work.
+    pub disabled_at: Option<NaiveDateTime>,
+}
+
+/// The link with this secret hash, and its creator.
 pub fn find_by_secret(
     conn: &mut DbConnection,
     secret_hash: &str,
-) -> QueryResult<Option<(Link, String)>> {
+) -> QueryResult<Option<(Link, LinkCreator)>> {
     authorization_links::table
         .inner_join(users::table)
         .filter(authorization_links::secret_hash.eq(secret_hash))
-        .select((Link::as_select(), users::email))
+        .select((Link::as_select(), (users::email, users::disabled_at)))
         .first(conn)
         .optional()
 }
 
-/// The link with this id and its creator's email.
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(Link, String)>> {
+/// The link with this id and its creator.
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(Link, LinkCreator)>> {
     authorization_links::table
         .inner_join(users::table)
         .filter(authorization_links::id.eq(id))
-        .select((Link::as_select(), users::email))
+        .select((Link::as_select(), (users::email, users::disabled_at)))
         .first(conn)
         .optional()
 }
