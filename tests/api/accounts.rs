@@ -411,5 +411,37 @@ async fn user_create_command_makes_an_account_that_can_log_in() {
 
     let response = app.login("suport@firma.ro", STRONG_PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert!(app.get_html("/").await.contains("suport"));
+    let dashboard = app.get_html("/").await;
+    assert!(dashboard.contains("suport"));
+    assert!(
+        !dashboard.contains("id=\"verify-banner\""),
+        "the operator vouches for the address"
+    );
+}
+
+#[tokio::test]
+async fn user_verify_command_vouches_for_a_registered_address() {
+    let app = spawn_app().await;
+    app.register_unverified("ana@firma.ro").await;
+    assert!(app.get_html("/").await.contains("id=\"verify-banner\""));
+    let verify = |email: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_anaf-portal"))
+            .args(["user", "verify", "--email", email])
+            .env("DATABASE_URL", &app.database_url)
+            .env("ANAF_PORTAL_DATA_DIR", app.data_dir.path())
+            .env_remove("ANAF_CLIENT_ID")
+            .output()
+            .unwrap()
+    };
+    let output = verify("Ana@Firma.ro");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ana@firma.ro is verified"));
+    assert!(!app.get_html("/").await.contains("id=\"verify-banner\""));
+    let unknown = verify("nimeni@firma.ro");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no account with"));
 }
