@@ -10,6 +10,6 @@ pub mod vault;
 
 pub use import::{ImportError, ImportRequest};
 pub use service::{
-    ConnectError, Connection, Coverage, Detachment, RefreshOutcome, RefreshRequest, StorePairError,
-    TokenError, TokenService,
+    ConnectError, Connection, Coverage, Detachment, REVOCATION_PENDING, RefreshOutcome,
+    RefreshRequest, Revocation, StorePairError, TokenError, TokenService,
 };

@@ -17,4 +17,5 @@ mod security;
 mod security_review;
 mod settings;
 mod sharing;
+mod token_secrets;
 mod webhooks;
