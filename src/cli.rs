@@ -119,11 +119,24 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Migrate(args)) => {
+            use crate::tokens::keys;
             let config = Config::from_args(args)?;
+            let master_key = crate::secrets::MasterKey::from_config(
+                config.secret_key.as_ref(),
+                &config.data_dir,
+            )?;
+            let vault = keys::configured_vault(&config, &master_key)?;
             let db = Db::connect(&config.database_url)?;
-            tokio::task::spawn_blocking(move || db.migrate())
-                .await
-                .map_err(anyhow::Error::from)??;
+            // The SQL migrations, then the upgrades of stored values that need the keys.
+            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                db.migrate()?;
+                let mut conn = db.get_blocking()?;
+                keys::adopt_and_check(&mut conn, &vault)?;
+                keys::bind_to_tokens(&mut conn, &vault)?;
+                Ok(())
+            })
+            .await
+            .map_err(anyhow::Error::from)??;
             println!(
                 "migrations applied ({})",
                 config.database_url.backend_name()

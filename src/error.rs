@@ -35,6 +35,14 @@ pub enum AppError {
     Unprocessable(String),
     #[error("{0}")]
     Conflict(String),
+    /// A stored token's values do not open: they were altered in the database (a ciphertext
+    /// copied from another token) or their key is not configured. Not a bug of the request, and
+    /// not something a retry fixes: a reconnect replaces the token.
+    #[error(
+        "the stored token cannot be decrypted (its values were altered in the database or its \
+         key is not configured); connect ANAF again to replace it"
+    )]
+    TokenUnreadable,
     #[error("request body too large")]
     PayloadTooLarge,
     /// The declared body did not arrive within the body deadline.
@@ -103,6 +111,11 @@ impl From<TokenError> for AppError {
     fn from(e: TokenError) -> Self {
         match e {
             TokenError::NotFound => AppError::NotFound,
+            TokenError::Unreadable { token_id, source } => {
+                // Only the token's id and the vault's reason (a key id at most): no secret.
+                tracing::error!(token_id, error = %source, "a stored token does not open under its own binding: altered in the database, or its key is missing");
+                AppError::TokenUnreadable
+            }
             TokenError::Storage(cause) if crate::db::is_unavailable(&cause) => {
                 tracing::error!(error = %cause, "database unavailable");
                 AppError::DatabaseUnavailable
@@ -139,7 +152,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::TokenUnreadable => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -7,11 +7,8 @@
 
 use std::collections::HashSet;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::TimeDelta;
 use secrecy::SecretString;
-use sha2::{Digest, Sha256};
 
 use crate::anaf::client::RightsVerdict;
 use crate::audit::AuditLog;
@@ -23,7 +20,7 @@ use crate::db::models::links::{
 };
 use crate::db::models::now;
 use crate::domain::{Actor, AuditAction, AuditEvent, Email};
-use crate::secrets::{random_token, sha256_hex};
+use crate::secrets::{pkce_seed_and_challenge, pkce_verifier, random_token, sha256_hex};
 use crate::tokens::{ConnectError, Connection, TokenService};
 
 /// At most this many links per person wait for their holder at once.
@@ -160,6 +157,8 @@ impl GoneState {
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub transaction: LinkTransaction,
+    /// The PKCE verifier, derived from the callback's state and the transaction's seed.
+    pub code_verifier: Option<String>,
     pub link_id: i64,
     /// The link's companies the creator still administers.
     pub companies: Vec<Company>,
@@ -383,10 +382,14 @@ impl LinkService {
         }
         // 256 random bits; only its hash is stored.
         let oauth_state = random_token(32);
-        let verifier = pkce.then(|| random_token(32));
-        let challenge = verifier
-            .as_ref()
-            .map(|v| URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes())));
+        // The row keeps only the verifier's seed (see `secrets::pkce_verifier`).
+        let (seed, challenge) = match pkce {
+            true => {
+                let (seed, challenge) = pkce_seed_and_challenge(&oauth_state);
+                (Some(seed), Some(challenge))
+            }
+            false => (None, None),
+        };
         let state_hash = sha256_hex(&oauth_state);
         let link_id = detail.link.id;
         self.db
@@ -398,7 +401,7 @@ impl LinkService {
                         state_hash: &state_hash,
                         link_id,
                         browser_binding: &browser_binding,
-                        pkce_verifier: verifier.as_deref(),
+                        pkce_verifier: seed.as_deref(),
                         created_at: at,
                         expires_at: at + TimeDelta::minutes(TRANSACTION_LIFETIME_MINUTES),
                     },
@@ -434,7 +437,8 @@ impl LinkService {
         browser_binding: Option<String>,
     ) -> anyhow::Result<Result<Claimed, ClaimRefusal>> {
         let state_hash = sha256_hex(oauth_state);
-        self.db
+        let claimed = self
+            .db
             .run(move |conn| {
                 Ok(crate::db::write_transaction(conn, |conn| {
                     let at = now();
@@ -479,13 +483,22 @@ impl LinkService {
                         .filter(|c| administered.contains(&c.id))
                         .collect();
                     Ok::<_, diesel::result::Error>(Ok(Claimed {
+                        code_verifier: None,
                         transaction: tx,
                         link_id: link.id,
                         companies,
                     }))
                 })?)
             })
-            .await
+            .await?;
+        Ok(claimed.map(|mut claimed| {
+            claimed.code_verifier = claimed
+                .transaction
+                .pkce_verifier
+                .as_deref()
+                .map(|seed| pkce_verifier(oauth_state, seed));
+            claimed
+        }))
     }
 
     /// Frees a link held by a callback that ends before asking ANAF.
@@ -510,7 +523,7 @@ impl LinkService {
                 actor,
                 &claimed.companies,
                 code,
-                claimed.transaction.pkce_verifier.as_deref(),
+                claimed.code_verifier.as_deref(),
             )
             .await;
         let connection = match connected {

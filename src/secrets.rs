@@ -87,6 +87,28 @@ pub fn random_token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buffer)
 }
 
+/// A PKCE pair for an OAuth transaction whose `state` is `state`: the seed to keep in the
+/// transaction row and the S256 challenge to send to ANAF. See `pkce_verifier`.
+pub fn pkce_seed_and_challenge(state: &str) -> (String, String) {
+    use sha2::Digest;
+    let seed = random_token(32);
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(pkce_verifier(state, &seed).as_bytes()));
+    (seed, challenge)
+}
+
+/// The PKCE verifier of a transaction: HMAC-SHA256 keyed by its `state` (only the browser holds
+/// it; the database keeps its hash) over the random seed kept in the transaction row, so a copy
+/// of the database alone cannot complete a stolen code's exchange. 43 URL-safe characters, as
+/// RFC 7636 asks.
+pub fn pkce_verifier(state: &str, seed: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(state.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(b"anaf-portal-pkce-v1:");
+    mac.update(seed.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
 /// Hex SHA-256, for storing lookup keys (session ids, API keys) without storing the secret.
 pub fn sha256_hex(value: &str) -> String {
     use sha2::Digest;

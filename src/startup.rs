@@ -431,8 +431,12 @@ async fn open_tokens(
         tracing::info!(recovered, "saved refreshed pairs from the recovery spool");
     }
     tracing::info!(key_id = %vault.current_key(), "new values are sealed with this key");
-    db.run(move |conn| Ok(crate::tokens::keys::adopt_and_check(conn, &vault)?))
-        .await?;
+    db.run(move |conn| {
+        crate::tokens::keys::adopt_and_check(conn, &vault)?;
+        crate::tokens::keys::bind_to_tokens(conn, &vault)?;
+        Ok(())
+    })
+    .await?;
     Ok(tokens)
 }
 

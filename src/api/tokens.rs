@@ -22,6 +22,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::tokens::{ImportError, ImportRequest, RefreshOutcome, RefreshRequest, TokenError};
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 /// What the API accepts as a CIF, as the OpenAPI document says it: digits (2 to 10), optionally
 /// after `RO` in any case, with spaces anywhere (`Cif::parse` drops them). The check digit is
@@ -626,8 +627,9 @@ pub async fn create(
     operation_id = "deleteToken",
     summary = "Delete an ANAF token",
     description = "Stops the token serving the caller's companies (those the caller is company \
-        admin of). A token left serving no company is deleted from the portal, then ANAF is asked \
-        to revoke it (best effort); one that still serves other people's companies goes on \
+        admin of). A token left serving no company is deleted from the portal and the call answers; \
+        ANAF is then asked, in the background, to revoke its access and refresh tokens (best \
+        effort); one that still serves other people's companies goes on \
         serving them. e-Factura synchronisation stops for the caller's companies. Of concurrent \
         deletes of one token exactly one answers 204. Company admins only; audited.",
     params(("id" = i64, Path, description = "The token id")),
@@ -656,7 +658,13 @@ pub async fn delete(
     let actor = caller.actor(&req, &state);
     let mut detached_any = false;
     for company_id in administered {
-        match state.tokens.detach(&actor, token_id, company_id).await {
+        // Answered as soon as the token is gone here: ANAF's revocation (which the call budget
+        // may hold for up to a minute) finishes in the background.
+        match state
+            .tokens
+            .detach(&actor, token_id, company_id, Duration::ZERO)
+            .await
+        {
             Ok(_) => detached_any = true,
             Err(TokenError::NotFound) => {}
             Err(error) => return Err(error.into()),

@@ -222,6 +222,29 @@ fn connection_lost(message: &str) -> bool {
     .any(|words| message.contains(words))
 }
 
+/// Creates a new SQLite database file readable and writable by this user only, as `secret.key`
+/// is: it holds sessions, the audit log and the tokens' ciphertexts. SQLite gives the `-wal` and
+/// `-shm` files it creates beside it the database file's permissions. An existing file is left as
+/// it is (an operator's choice), as are `:memory:` and `file:` URIs.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    let name = path.to_string_lossy();
+    if name == ":memory:" || name.starts_with("file:") {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 pub type PooledDb = PooledConnection<Connector>;
 
 /// A cheap handle to the pool.
@@ -244,6 +267,9 @@ impl Db {
             })?;
         }
         if let DatabaseUrl::Sqlite(path) = url {
+            create_private(path).map_err(|e| {
+                anyhow::anyhow!("DATABASE_URL: cannot create {}: {e}", path.display())
+            })?;
             // WAL is a property of the file, set once here: the pool opens its connections
             // at once, and on a new file all but one would fail to switch it ("database is
             // locked", logged by r2d2 as an error) before retrying.

@@ -395,6 +395,13 @@ diesel::joinable!(refresh_job_items -> refresh_jobs (job_id));
 diesel::joinable!(member_invitations -> users (invited_by));
 diesel::joinable!(anaf_token_secrets -> anaf_tokens (token_id));
 diesel::joinable!(oauth_transactions -> companies (company_id));
+diesel::table! {
+    data_upgrades (name) {
+        name -> Text,
+        done_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(authorization_links -> users (created_by));
 diesel::joinable!(authorization_link_companies -> authorization_links (link_id));
@@ -457,4 +464,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     authorization_links,
     authorization_link_companies,
     link_transactions,
+    data_upgrades,
 );

@@ -1,12 +1,13 @@
 //! Keeping stored tokens readable across master-key rotations: the start-up check that every
 //! stored token's key is configured, and `anaf-portal rotate-keys`, which re-seals every token
-//! with the current key so that older keys can be dropped.
+//! with the current key so that older keys can be dropped. Also the one-time upgrade of values
+//! bound to a token's company to values bound to the token itself (`bind_to_tokens`).
 
 use secrecy::ExposeSecret;
 
 use crate::config::Config;
 use crate::db::DbConnection;
-use crate::db::models::tokens;
+use crate::db::models::{data_upgrades, tokens};
 use crate::secrets::MasterKey;
 use crate::tokens::vault::{KeyId, TokenField, TokenVault, legacy_position};
 
@@ -104,6 +105,7 @@ const BATCH: i64 = 200;
 /// transaction), while portals keep running: a row a refresh rewrote meanwhile is left alone.
 pub fn rotate(conn: &mut DbConnection, vault: &TokenVault) -> Result<Rotation, KeyCheckError> {
     adopt_and_check(conn, vault)?;
+    bind_to_tokens(conn, vault)?;
     let current: &KeyId = vault.current_key();
     let mut rotation = Rotation::default();
     let mut after = 0;
@@ -117,8 +119,8 @@ pub fn rotate(conn: &mut DbConnection, vault: &TokenVault) -> Result<Rotation, K
             for old in &batch {
                 let reopen = |field, sealed: &str| {
                     vault
-                        .open(&old.key_id, old.company_id, field, sealed)
-                        .and_then(|plain| vault.seal(old.company_id, field, &plain))
+                        .open(&old.key_id, old.id, field, sealed)
+                        .and_then(|plain| vault.seal(old.id, field, &plain))
                 };
                 let access = reopen(TokenField::Access, &old.access_token_ciphertext);
                 let refresh = old
@@ -140,6 +142,92 @@ pub fn rotate(conn: &mut DbConnection, vault: &TokenVault) -> Result<Rotation, K
         })?;
     }
     Ok(rotation)
+}
+
+/// How `data_upgrades` names the upgrade of `bind_to_tokens`.
+pub const TOKEN_BINDING_UPGRADE: &str = "2026-11-30-000023_token_binding";
+
+/// What `bind_to_tokens` did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rebinding {
+    /// Tokens whose values were sealed again for their own id.
+    pub rebound: usize,
+    /// Tokens whose values open under neither binding (corrupt); left as they are, they never
+    /// open.
+    pub unreadable: Vec<i64>,
+    /// False when the upgrade had finished before (nothing was read).
+    pub ran: bool,
+}
+
+/// The one-time upgrade from values bound to (first company, field) to values bound to (token
+/// id, field): the old binding let two tokens of one company open each other's values. It runs
+/// after the SQL migrations and `adopt_and_check` (start-up, `migrate`, `rotate-keys`) until
+/// `data_upgrades` records it, and never after, so the old binding is then accepted nowhere.
+/// While it runs, a row whose values open under their token's id is already upgraded (an
+/// interrupted run, or another instance upgrading at the same moment, or a token stored since)
+/// and is left alone; each row is re-sealed in one conditional statement, so a refresh writing it
+/// meanwhile wins. Instances of the previous version must be stopped first: they would go on
+/// writing the old binding.
+pub fn bind_to_tokens(
+    conn: &mut DbConnection,
+    vault: &TokenVault,
+) -> Result<Rebinding, KeyCheckError> {
+    let mut rebinding = Rebinding::default();
+    if data_upgrades::is_done(conn, TOKEN_BINDING_UPGRADE)? {
+        return Ok(rebinding);
+    }
+    rebinding.ran = true;
+    let current = vault.current_key();
+    let mut after = 0;
+    loop {
+        let batch = tokens::secrets_after(conn, after, BATCH)?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        after = last.id;
+        crate::db::write_transaction(conn, |conn| {
+            for old in &batch {
+                if vault
+                    .open(
+                        &old.key_id,
+                        old.id,
+                        TokenField::Access,
+                        &old.access_token_ciphertext,
+                    )
+                    .is_ok()
+                {
+                    continue;
+                }
+                let rebind = |field, sealed: &str| {
+                    vault
+                        .open_legacy(&old.key_id, old.company_id, field, sealed)
+                        .and_then(|plain| vault.seal(old.id, field, &plain))
+                };
+                let access = rebind(TokenField::Access, &old.access_token_ciphertext);
+                let refresh = old
+                    .refresh_token_ciphertext
+                    .as_deref()
+                    .map(|r| rebind(TokenField::Refresh, r))
+                    .transpose();
+                let (Ok(access), Ok(refresh)) = (access, refresh) else {
+                    tracing::error!(token_id = old.id, key_id = %old.key_id, "a stored token opens under neither binding; left as it is");
+                    rebinding.unreadable.push(old.id);
+                    continue;
+                };
+                if tokens::reseal(conn, old, current.as_str(), &access, refresh.as_deref())? == 1 {
+                    rebinding.rebound += 1;
+                }
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+    data_upgrades::mark_done(conn, TOKEN_BINDING_UPGRADE)?;
+    tracing::info!(
+        rebound = rebinding.rebound,
+        unreadable = rebinding.unreadable.len(),
+        "stored tokens' values are now bound to each token's own id"
+    );
+    Ok(rebinding)
 }
 
 /// The key ids of a configuration as an operator reads them: each previous key by its place in

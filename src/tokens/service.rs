@@ -27,7 +27,8 @@ use crate::db::models::companies::{self, Company};
 use crate::db::models::now;
 use crate::db::models::refresh_jobs::{self, ItemOutcome};
 use crate::db::models::tokens::{
-    self, AfterFailure, Detached, Lease, SealedPair, StoreTokenError, TokenMeta, TokenSecrets,
+    self, AfterFailure, Detached, Lease, NewPair, PairFacts, SealedPair, SealedSecrets,
+    StoreTokenError, TokenMeta, TokenSecrets,
 };
 use crate::db::{Db, write_transaction};
 use crate::domain::{
@@ -238,13 +239,40 @@ fn coverage(
         .collect()
 }
 
+/// What ANAF answered to the revocation of a deleted token's two values. Both are revoked: not
+/// every ANAF-like server revokes a pair's access token with its refresh token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revocation {
+    pub access: RevokeOutcome,
+    /// `None` when the token had no refresh token.
+    pub refresh: Option<RevokeOutcome>,
+}
+
+impl Revocation {
+    /// The audit log's words for it.
+    pub fn audit_detail(&self) -> &'static str {
+        use RevokeOutcome::{Confirmed, NotConfirmed};
+        match (self.access, self.refresh) {
+            (Confirmed, None | Some(Confirmed)) => "revoked at ANAF",
+            (NotConfirmed, None | Some(NotConfirmed)) => "ANAF did not confirm revocation",
+            (Confirmed, Some(NotConfirmed)) => "ANAF confirmed revoking the access token only",
+            (NotConfirmed, Some(Confirmed)) => "ANAF confirmed revoking the refresh token only",
+        }
+    }
+}
+
+/// What the audit log says of a deleted token whose revocation had not answered yet.
+pub const REVOCATION_PENDING: &str = "revocation asked of ANAF; no answer yet";
+
 /// What detaching a token from a company did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detachment {
     /// The token goes on serving its other companies.
     StillServesOthers,
-    /// That was its last company: deleted, and ANAF asked to revoke it.
-    Deleted(RevokeOutcome),
+    /// That was its last company: deleted, and ANAF asked to revoke both its values; what ANAF
+    /// answered, or `None` when it had not answered within the caller's wait (the revocation
+    /// goes on in the background).
+    Deleted(Option<Revocation>),
 }
 
 /// Why a Connect ANAF callback did not end with a stored token.
@@ -347,22 +375,20 @@ impl TokenService {
         &self.audit
     }
 
-    /// Reads what the tokens say and encrypts both for `company_id`'s row. The access token
-    /// ends at the earlier of its JWT `exp` and the end the server's answer stated
-    /// (`stated_expiry`, from `expires_in`): a server may end a token before its `exp`, and a
-    /// portal that believed the `exp` would serve a dead token and refresh it too late. An
-    /// opaque token (as ANAF's legacy ones are) has only the stated end; without either it
-    /// cannot be stored. `replaced_refresh` is the expiry of the refresh token a refresh used: a
-    /// new one that ends no later shows that refreshes do not move the date, and only a
-    /// reconnect will.
-    fn seal(
+    /// Reads what the tokens say. The access token ends at the earlier of its JWT `exp` and
+    /// the end the server's answer stated (`stated_expiry`, from `expires_in`): a server may end
+    /// a token before its `exp`, and a portal that believed the `exp` would serve a dead token and
+    /// refresh it too late. An opaque token (as ANAF's legacy ones are) has only the stated end;
+    /// without either it cannot be stored. `replaced_refresh` is the expiry of the refresh token
+    /// a refresh used: a new one that ends no later shows that refreshes do not move the date, and
+    /// only a reconnect will.
+    fn read_pair(
         &self,
-        company_id: i64,
         access: &SecretString,
         refresh: Option<&SecretString>,
         stated_expiry: Option<DateTime<Utc>>,
         replaced_refresh: Option<NaiveDateTime>,
-    ) -> Result<SealedPair, StorePairError> {
+    ) -> Result<PairFacts, StorePairError> {
         let obtained = Utc::now();
         let claims = match (self.jwt.read(access.expose_secret()), stated_expiry) {
             (Ok(mut claims), Some(stated)) => {
@@ -399,15 +425,7 @@ impl TokenService {
         let plan = self
             .policy
             .plan(issued_at, access_expires_at, refresh_clock);
-        let seal = |field, value: &SecretString| {
-            self.vault
-                .seal(company_id, field, value)
-                .map_err(|e| StorePairError::Storage(e.into()))
-        };
-        Ok(SealedPair {
-            key_id: self.vault.current_key().as_str().to_owned(),
-            access_token_ciphertext: seal(TokenField::Access, access)?,
-            refresh_token_ciphertext: refresh.map(|r| seal(TokenField::Refresh, r)).transpose()?,
+        Ok(PairFacts {
             fingerprint: sha256_hex(access.expose_secret()),
             access_expires_at,
             refresh_expires_at,
@@ -421,6 +439,22 @@ impl TokenService {
         })
     }
 
+    /// Both values of a pair sealed for token `token_id`'s row, with the current key.
+    fn seal_for(
+        vault: &TokenVault,
+        token_id: i64,
+        access: &SecretString,
+        refresh: Option<&SecretString>,
+    ) -> Result<SealedSecrets, VaultError> {
+        Ok(SealedSecrets {
+            key_id: vault.current_key().as_str().to_owned(),
+            access_token_ciphertext: vault.seal(token_id, TokenField::Access, access)?,
+            refresh_token_ciphertext: refresh
+                .map(|r| vault.seal(token_id, TokenField::Refresh, r))
+                .transpose()?,
+        })
+    }
+
     /// Stores a new pair as the token that serves the company. The token it replaces there keeps
     /// serving its other companies; when it served no other, it is deleted and revoked at ANAF.
     pub(crate) async fn store(
@@ -430,28 +464,44 @@ impl TokenService {
         source: &'static str,
         created_by: Option<i64>,
     ) -> Result<TokenMeta, StorePairError> {
-        let sealed = self.seal(
-            company_id,
+        let facts = self.read_pair(
             &pair.access_token,
             pair.refresh_token.as_ref(),
             pair.stated_expiry,
             None,
         )?;
-        if sealed.access_expires_at <= now() {
+        if facts.access_expires_at <= now() {
             return Err(StorePairError::Expired);
         }
         let replaced = self.secrets_of_company(company_id).await;
+        let (vault, access, refresh) = (
+            self.vault.clone(),
+            pair.access_token.clone(),
+            pair.refresh_token.clone(),
+        );
         let stored = self
             .db
             .run(move |conn| {
+                // Sealed inside the transaction that inserts the row: the values are bound to
+                // its id, which only the insert knows.
+                let seal = |token_id| {
+                    Self::seal_for(&vault, token_id, &access, refresh.as_ref())
+                        .map_err(|e| e.to_string())
+                };
+                let new = NewPair {
+                    facts: &facts,
+                    has_refresh_token: refresh.is_some(),
+                    seal: &seal,
+                };
                 Ok(tokens::replace_for_company(
-                    conn, company_id, &sealed, source, created_by,
+                    conn, company_id, new, source, created_by,
                 ))
             })
             .await?;
         let stored = match stored {
             Ok(stored) => stored,
             Err(StoreTokenError::Duplicate) => return Err(StorePairError::Duplicate),
+            Err(e @ StoreTokenError::Seal(_)) => return Err(StorePairError::Storage(e.into())),
             Err(StoreTokenError::Database(e)) => return Err(StorePairError::Storage(e.into())),
         };
         // The grant this one replaces is no longer used by anyone: revoke it too.
@@ -461,15 +511,49 @@ impl TokenService {
         Ok(stored.meta)
     }
 
-    /// Asks ANAF to revoke a stored pair that was just deleted, without waiting for its answer.
+    /// Asks ANAF to revoke both values of a stored pair that was just deleted, without waiting
+    /// for its answer.
     fn revoke_sealed_in_background(&self, old: &TokenSecrets) {
-        if let Ok(Some(refresh)) = self.open(old, TokenField::Refresh) {
-            self.revoke_in_background(&TokenResponse {
-                access_token: refresh.clone(),
-                refresh_token: Some(refresh),
-                stated_expiry: None,
-            });
-        }
+        let access = self.open(old, TokenField::Access).ok().flatten();
+        let refresh = self.open(old, TokenField::Refresh).ok().flatten();
+        drop(self.spawn_revocation(old.id, access, refresh));
+    }
+
+    /// Asks ANAF, in a task of its own, to revoke the access and the refresh token (at once; a
+    /// value that could not be read is skipped and counts as not confirmed). The task goes on
+    /// whoever waits for it (the ANAF budget may hold it for up to a minute); the receiver gets
+    /// ANAF's answers.
+    fn spawn_revocation(
+        &self,
+        token_id: i64,
+        access: Option<SecretString>,
+        refresh: Option<SecretString>,
+    ) -> tokio::sync::oneshot::Receiver<Revocation> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let anaf = self.anaf.clone();
+        self.runtime.spawn(async move {
+            let revoke = |token: Option<SecretString>, hint: &'static str| {
+                let anaf = anaf.clone();
+                async move {
+                    match token {
+                        Some(token) => anaf.revoke(&token, hint).await,
+                        None => RevokeOutcome::NotConfirmed,
+                    }
+                }
+            };
+            let has_refresh = refresh.is_some();
+            let (access, refresh) = tokio::join!(
+                revoke(access, "access_token"),
+                revoke(refresh, "refresh_token")
+            );
+            let revocation = Revocation {
+                access,
+                refresh: has_refresh.then_some(refresh),
+            };
+            tracing::info!(token_id, access = ?revocation.access, refresh = ?revocation.refresh, "ANAF's answers to revoking a token the portal no longer keeps");
+            let _ = sender.send(revocation);
+        });
+        receiver
     }
 
     /// Completes a Connect ANAF: exchanges the code, stores the pair for `company` and probes its
@@ -892,10 +976,7 @@ impl TokenService {
             TokenField::Refresh => secrets.refresh_token_ciphertext.as_ref(),
         };
         sealed
-            .map(|s| {
-                self.vault
-                    .open(&secrets.key_id, secrets.company_id, field, s)
-            })
+            .map(|s| self.vault.open(&secrets.key_id, secrets.id, field, s))
             .transpose()
             .map_err(|source| TokenError::Unreadable {
                 token_id: secrets.id,
@@ -1155,8 +1236,7 @@ impl TokenService {
         // Persist the new pair before anything else; keep the old refresh token only when ANAF
         // sent none.
         let new_refresh = response.refresh_token.as_ref().unwrap_or(&refresh_token);
-        let sealed = match self.seal(
-            secrets.company_id,
+        let read = self.read_pair(
             &response.access_token,
             Some(new_refresh),
             response.stated_expiry,
@@ -1164,14 +1244,22 @@ impl TokenService {
                 .read(refresh_token.expose_secret())
                 .ok()
                 .map(|c| naive(c.expires_at)),
-        ) {
-            Ok(mut sealed) => {
-                sealed.refresh_due_at = refresh_due_after_refresh(
-                    sealed.refresh_due_at,
+        );
+        let sealed = match read {
+            Ok(mut facts) => {
+                facts.refresh_due_at = refresh_due_after_refresh(
+                    facts.refresh_due_at,
                     obtained_at,
-                    sealed.access_expires_at,
+                    facts.access_expires_at,
                 );
-                sealed
+                let secrets = Self::seal_for(
+                    &self.vault,
+                    token_id,
+                    &response.access_token,
+                    Some(new_refresh),
+                )
+                .map_err(|e| TokenError::from(anyhow::Error::from(e)))?;
+                SealedPair::new(secrets, facts)
             }
             Err(StorePairError::Jwt(problem)) => {
                 let error = AnafError::UnusableToken(problem);
@@ -1186,6 +1274,7 @@ impl TokenService {
             token_id,
             obtained_at,
             pair: sealed,
+            bound_to_token: true,
         };
         match self.save(spooled.clone()).await {
             Ok(1) => {}
@@ -1278,6 +1367,16 @@ impl TokenService {
         let mut written = 0;
         for entry in self.spool.entries() {
             let token_id = entry.token_id;
+            let entry = match entry.bound_to_token {
+                true => entry,
+                false => match self.rebind_spooled(entry).await? {
+                    Some(entry) => entry,
+                    None => {
+                        self.spool.remove(token_id);
+                        continue;
+                    }
+                },
+            };
             if self.save(entry).await? == 1 {
                 tracing::info!(
                     token_id,
@@ -1293,6 +1392,43 @@ impl TokenService {
             self.spool.remove(token_id);
         }
         Ok(written)
+    }
+
+    /// A spool entry written before values were bound to token ids, sealed again for its token
+    /// (the spool is the portal's own file, not the database, so its old binding is trusted
+    /// here). `None` when the token is gone or the entry does not open.
+    async fn rebind_spooled(
+        &self,
+        mut entry: SpooledPair,
+    ) -> Result<Option<SpooledPair>, TokenError> {
+        let token_id = entry.token_id;
+        let Some(secrets) = self
+            .db
+            .run(move |conn| Ok(tokens::load_secrets(conn, token_id)?))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let pair = &entry.pair;
+        let open = |field, sealed: &str| {
+            self.vault
+                .open_legacy(&pair.key_id, secrets.company_id, field, sealed)
+        };
+        let access = open(TokenField::Access, &pair.access_token_ciphertext);
+        let refresh = pair
+            .refresh_token_ciphertext
+            .as_deref()
+            .map(|r| open(TokenField::Refresh, r))
+            .transpose();
+        let (Ok(access), Ok(refresh)) = (access, refresh) else {
+            tracing::error!(token_id, "a recovery spool entry does not open; dropped");
+            return Ok(None);
+        };
+        let secrets = Self::seal_for(&self.vault, token_id, &access, refresh.as_ref())
+            .map_err(|e| TokenError::from(anyhow::Error::from(e)))?;
+        entry.pair = SealedPair::new(secrets, entry.pair.facts);
+        entry.bound_to_token = true;
+        Ok(Some(entry))
     }
 
     /// Retries the spool every few seconds until it is empty (the database is back).
@@ -1429,26 +1565,26 @@ impl TokenService {
         found.ok().flatten()
     }
 
-    /// Asks ANAF to revoke a pair nobody will use, without waiting for its answer.
+    /// Asks ANAF to revoke both values of a pair nobody will use, without waiting for its
+    /// answer.
     fn revoke_in_background(&self, pair: &TokenResponse) {
-        let anaf = self.anaf.clone();
-        let (token, hint) = match &pair.refresh_token {
-            Some(refresh) => (refresh.clone(), "refresh_token"),
-            None => (pair.access_token.clone(), "access_token"),
-        };
-        self.runtime.spawn(async move {
-            let outcome = anaf.revoke(&token, hint).await;
-            tracing::info!(?outcome, "revoked a token the portal does not keep");
-        });
+        drop(self.spawn_revocation(
+            0,
+            Some(pair.access_token.clone()),
+            pair.refresh_token.clone(),
+        ));
     }
 
     /// Stops the token serving `company_id`. With its last company the token is deleted (which
-    /// never depends on ANAF), then revoked at ANAF, best effort. Audited.
+    /// never depends on ANAF), then both its values are revoked at ANAF, best effort: the caller
+    /// waits at most `wait` for ANAF's answers (zero: not at all), and the revocation goes on in
+    /// the background after that. Audited once, with ANAF's answers when they came in time.
     pub async fn detach(
         &self,
         actor: &Actor,
         token_id: i64,
         company_id: i64,
+        wait: Duration,
     ) -> Result<Detachment, TokenError> {
         let secrets = self.secrets(token_id).await?;
         // The row goes first: of several deletes racing for one token only the one that removed
@@ -1471,21 +1607,26 @@ impl TokenService {
                     .await;
                 return Ok(Detachment::StillServesOthers);
             }
-            Detached::Deleted => match self.open(&secrets, TokenField::Refresh) {
-                Ok(Some(refresh)) => self.anaf.revoke(&refresh, "refresh_token").await,
-                _ => match self.open(&secrets, TokenField::Access) {
-                    Ok(Some(access)) => self.anaf.revoke(&access, "access_token").await,
-                    _ => RevokeOutcome::NotConfirmed,
-                },
-            },
+            Detached::Deleted => {
+                // A value that does not open (altered in the database) cannot be revoked; the
+                // other one still is.
+                let access = self.open(&secrets, TokenField::Access).ok().flatten();
+                let refresh = self.open(&secrets, TokenField::Refresh).ok().flatten();
+                let answers = self.spawn_revocation(token_id, access, refresh);
+                tokio::time::timeout(wait, answers)
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            }
         };
         self.audit
             .record(
                 actor,
-                event.detail(match outcome {
-                    RevokeOutcome::Confirmed => "revoked at ANAF",
-                    RevokeOutcome::NotConfirmed => "ANAF did not confirm revocation",
-                }),
+                event.detail(
+                    outcome
+                        .as_ref()
+                        .map_or(REVOCATION_PENDING, Revocation::audit_detail),
+                ),
             )
             .await;
         Ok(Detachment::Deleted(outcome))

@@ -19,6 +19,10 @@ pub struct SpooledPair {
     /// When ANAF issued it: a newer pair already stored wins over it.
     pub obtained_at: NaiveDateTime,
     pub pair: SealedPair,
+    /// Sealed for the token's id (`tokens::vault`); entries written before that were bound to the
+    /// token's first company, and are sealed again when replayed.
+    #[serde(default)]
+    pub bound_to_token: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +102,30 @@ impl RecoverySpool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::models::tokens::PairFacts;
+
+    #[test]
+    fn an_entry_written_before_token_binding_reads_as_legacy() {
+        let old = r#"{"token_id":3,"obtained_at":"2027-01-15T08:00:00","pair":{
+            "key_version":2,"access_token_ciphertext":"YQ==","refresh_token_ciphertext":null,
+            "fingerprint":"ff","access_expires_at":"2027-04-15T08:00:00",
+            "refresh_expires_at":null,"issued_at":null,"refresh_due_at":"2027-04-01T08:00:00",
+            "certificate_serial":null,"certificate_issuer":null}}"#;
+        let entry: SpooledPair = serde_json::from_str(old).expect("an old entry parses");
+        assert!(!entry.bound_to_token);
+        assert_eq!(entry.pair.key_id, "position:2");
+        assert_eq!(entry.pair.facts.fingerprint, "ff");
+        let again: SpooledPair = serde_json::from_slice(
+            &serde_json::to_vec(&SpooledPair {
+                bound_to_token: true,
+                ..entry
+            })
+            .expect("written"),
+        )
+        .expect("read back");
+        assert!(again.bound_to_token);
+        assert_eq!(again.pair.facts.fingerprint, "ff");
+    }
 
     fn pair() -> SealedPair {
         let at = chrono::DateTime::from_timestamp(1_800_000_000, 0)
@@ -107,16 +135,18 @@ mod tests {
             key_id: "0123456789ab".to_owned(),
             access_token_ciphertext: "c2VhbGVk".to_owned(),
             refresh_token_ciphertext: Some("c2VhbGVkLXJlZnJlc2g=".to_owned()),
-            fingerprint: "ab".repeat(32),
-            access_expires_at: at,
-            refresh_expires_at: None,
-            issued_at: Some(at),
-            refresh_due_at: at,
-            reconnect_from: None,
-            reconnect_by: None,
-            certificate_serial: None,
-            certificate_issuer: None,
-            certificate_holder: None,
+            facts: PairFacts {
+                fingerprint: "ab".repeat(32),
+                access_expires_at: at,
+                refresh_expires_at: None,
+                issued_at: Some(at),
+                refresh_due_at: at,
+                reconnect_from: None,
+                reconnect_by: None,
+                certificate_serial: None,
+                certificate_issuer: None,
+                certificate_holder: None,
+            },
         }
     }
 
@@ -125,12 +155,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let spool = RecoverySpool::new(dir.path());
         assert!(spool.entries().is_empty());
-        let at = pair().access_expires_at;
+        let at = pair().facts.access_expires_at;
         spool
             .put(&SpooledPair {
                 token_id: 7,
                 obtained_at: at,
                 pair: pair(),
+                bound_to_token: true,
             })
             .expect("written");
         spool
@@ -138,6 +169,7 @@ mod tests {
                 token_id: 7,
                 obtained_at: at + chrono::TimeDelta::seconds(1),
                 pair: pair(),
+                bound_to_token: true,
             })
             .expect("written");
         let entries = RecoverySpool::new(dir.path()).entries();

@@ -1,6 +1,12 @@
 //! Encryption of token values at rest: AES-256-GCM, a random 96-bit nonce per value, the id of the
 //! sealing key stored beside each ciphertext (so the master key can rotate), and associated data
 //! naming the row and field, so a ciphertext copied onto another row or field does not decrypt.
+//!
+//! A token's values are bound to the token's own id (`anaf_tokens.id`) and the field. They were
+//! once bound to the company the token was first connected for, so that two tokens of one company
+//! opened each other's values (a swap in the database made reveal serve the other certificate's
+//! token); `open_legacy` reads that binding for the one-time upgrade (`keys::bind_to_tokens`)
+//! and nothing else.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
@@ -124,29 +130,53 @@ impl TokenVault {
             .ok_or_else(|| VaultError::UnknownKey(key_id.to_owned()))
     }
 
-    fn associated_data(company_id: i64, field: TokenField) -> Vec<u8> {
+    /// What a token's value is bound to: the token row's id (never reused: ids only grow) and
+    /// the field.
+    fn associated_data(token_id: i64, field: TokenField) -> Vec<u8> {
+        format!("anaf_tokens/token/{token_id}/{}", field.label()).into_bytes()
+    }
+
+    /// The binding before token ids: the company the token was first connected for.
+    fn legacy_associated_data(company_id: i64, field: TokenField) -> Vec<u8> {
         format!("anaf_tokens/company/{company_id}/{}", field.label()).into_bytes()
     }
 
-    /// Seals `plaintext` for `field` of `company_id`'s token row, with the current key.
+    /// Seals `plaintext` for `field` of token `token_id`, with the current key.
     pub fn seal(
         &self,
-        company_id: i64,
+        token_id: i64,
         field: TokenField,
         plaintext: &SecretString,
     ) -> Result<String, VaultError> {
-        self.seal_bound(&Self::associated_data(company_id, field), plaintext)
+        self.seal_bound(&Self::associated_data(token_id, field), plaintext)
     }
 
-    /// Opens what the key `key_id` sealed for `field` of `company_id`'s token row.
+    /// Opens what the key `key_id` sealed for `field` of token `token_id`.
     pub fn open(
+        &self,
+        key_id: &str,
+        token_id: i64,
+        field: TokenField,
+        sealed: &str,
+    ) -> Result<SecretString, VaultError> {
+        self.open_bound(key_id, &Self::associated_data(token_id, field), sealed)
+    }
+
+    /// Opens a value sealed under the old (company, field) binding. Only for the one-time upgrade
+    /// to token ids and for recovery-spool entries written before it: a token row's values are
+    /// always opened with `open`.
+    pub fn open_legacy(
         &self,
         key_id: &str,
         company_id: i64,
         field: TokenField,
         sealed: &str,
     ) -> Result<SecretString, VaultError> {
-        self.open_bound(key_id, &Self::associated_data(company_id, field), sealed)
+        self.open_bound(
+            key_id,
+            &Self::legacy_associated_data(company_id, field),
+            sealed,
+        )
     }
 
     /// Seals `plaintext` bound to `associated_data` (what names the row and field holding it, so
@@ -236,6 +266,32 @@ mod tests {
             vault.open("000000000000", 7, TokenField::Access, &sealed),
             Err(VaultError::UnknownKey(_))
         ));
+    }
+
+    #[test]
+    fn a_legacy_value_opens_only_through_open_legacy() {
+        let vault = TokenVault::new(&[&key("ab")]);
+        let id = vault.current_key().as_str().to_owned();
+        let legacy = vault
+            .seal_bound(
+                &TokenVault::legacy_associated_data(7, TokenField::Access),
+                &SecretString::from("t".to_owned()),
+            )
+            .unwrap();
+        assert!(vault.open(&id, 7, TokenField::Access, &legacy).is_err());
+        let opened = vault
+            .open_legacy(&id, 7, TokenField::Access, &legacy)
+            .unwrap();
+        assert_eq!(opened.expose_secret(), "t");
+        // A token-bound value never opens as a legacy one of the same number.
+        let bound = vault
+            .seal(7, TokenField::Access, &SecretString::from("t".to_owned()))
+            .unwrap();
+        assert!(
+            vault
+                .open_legacy(&id, 7, TokenField::Access, &bound)
+                .is_err()
+        );
     }
 
     #[test]

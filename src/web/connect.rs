@@ -3,11 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::anaf::client::{AnafError, RightsVerdict};
 use crate::app::AppState;
@@ -19,7 +16,7 @@ use crate::db::models::oauth_transactions::{self, NewTransaction, Transaction};
 use crate::domain::{AuditAction, AuditEvent};
 use crate::error::AppError;
 use crate::i18n::{Catalog, Lang};
-use crate::secrets::{random_token, sha256_hex};
+use crate::secrets::{pkce_seed_and_challenge, pkce_verifier, random_token, sha256_hex};
 use crate::tokens::{ConnectError, StorePairError};
 use crate::web::access::{self, Need};
 use crate::web::page::{Page, html, see_other};
@@ -42,10 +39,14 @@ pub async fn start(
     let (company, _) = access::company(&state, &user.0, path.into_inner(), Need::Admin).await?;
     // 256 random bits; only its hash is stored.
     let oauth_state = random_token(32);
-    let verifier = state.pkce.then(|| random_token(32));
-    let challenge = verifier
-        .as_ref()
-        .map(|v| URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes())));
+    // The row keeps only the verifier's seed (see `secrets::pkce_verifier`).
+    let (seed, challenge) = match state.pkce {
+        true => {
+            let (seed, challenge) = pkce_seed_and_challenge(&oauth_state);
+            (Some(seed), Some(challenge))
+        }
+        false => (None, None),
+    };
     let binding = session_binding(&req);
     let state_hash = sha256_hex(&oauth_state);
     let (user_id, company_id) = (user.0.id, company.id);
@@ -60,7 +61,7 @@ pub async fn start(
                     session_binding: &binding,
                     user_id,
                     company_id,
-                    pkce_verifier: verifier.as_deref(),
+                    pkce_verifier: seed.as_deref(),
                     created_at: at,
                     expires_at: at + TimeDelta::minutes(TRANSACTION_LIFETIME_MINUTES),
                 },
@@ -161,9 +162,15 @@ pub async fn callback(
             return failure_redirect(&req, failure, Some(&company));
         }
     };
+    // Claiming the transaction needed the state, so it is there.
+    let code_verifier = transaction
+        .pkce_verifier
+        .as_deref()
+        .zip(query.state.as_deref())
+        .map(|(seed, oauth_state)| pkce_verifier(oauth_state, seed));
     let connected = state
         .tokens
-        .connect(&actor, &company, code, transaction.pkce_verifier.as_deref())
+        .connect(&actor, &company, code, code_verifier.as_deref())
         .await;
     match connected {
         Ok((_, verdict)) => {

@@ -25,7 +25,12 @@ fn render_failure(failed: &FailedRequest<'_>) -> HttpResponse {
     if matches!(failed.app_error(), Some(AppError::LoginRequired)) {
         redirect_to_login(failed.request)
     } else {
-        error_page(failed.request, failed.status, failed.request_id)
+        error_page(
+            failed.request,
+            failed.status,
+            failed.request_id,
+            failed.app_error(),
+        )
     }
 }
 
@@ -49,10 +54,19 @@ fn redirect_to_login(request: &HttpRequest) -> HttpResponse {
         .finish()
 }
 
-fn error_page(request: &HttpRequest, status: StatusCode, request_id: &str) -> HttpResponse {
+fn error_page(
+    request: &HttpRequest,
+    status: StatusCode,
+    request_id: &str,
+    error: Option<&AppError>,
+) -> HttpResponse {
     use askama::Template;
     let t = Lang::from_request(request).catalog();
     let (title_id, message_id) = match status.as_u16() {
+        _ if matches!(error, Some(AppError::TokenUnreadable)) => (
+            "error-token_unreadable-title",
+            "error-token_unreadable-message",
+        ),
         400 => ("error-400-title", "error-400-message"),
         401 | 403 => ("error-403-title", "error-403-message"),
         404 => ("error-404-title", "error-404-message"),

@@ -2,6 +2,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use std::time::Duration;
+
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
@@ -14,7 +16,7 @@ use crate::db::models::now;
 use crate::db::models::tokens;
 use crate::error::AppError;
 use crate::i18n::{Catalog, Lang};
-use crate::tokens::{Detachment, RefreshOutcome, RefreshRequest};
+use crate::tokens::{Detachment, RefreshOutcome, RefreshRequest, Revocation};
 use crate::web::access::{self, Need};
 use crate::web::company_list::{ListQuery, MemberList, MemberPage};
 use crate::web::connect::error_text;
@@ -240,6 +242,11 @@ pub async fn confirm_delete(
     )
 }
 
+/// How long the delete page waits for ANAF's answers to the revocations before it says they were
+/// not confirmed (they go on in the background). ANAF's own client timeout is 5 s a call; both
+/// calls run at once.
+const REVOCATION_WAIT: Duration = Duration::from_secs(6);
+
 /// Stops the token serving the company; with its last company the token is deleted and revoked.
 pub async fn delete(
     req: HttpRequest,
@@ -258,15 +265,35 @@ pub async fn delete(
     .await?;
     let detached = state
         .tokens
-        .detach(&state.actor(&req, Some(user.0.id)), token.id, company.id)
+        .detach(
+            &state.actor(&req, Some(user.0.id)),
+            token.id,
+            company.id,
+            REVOCATION_WAIT,
+        )
         .await?;
     let t = Lang::from_request(&req).catalog();
     let (level, message) = match detached {
-        Detachment::Deleted(RevokeOutcome::Confirmed) => {
-            (FlashLevel::Success, t.get("token-deleted_revoked"))
-        }
-        Detachment::Deleted(RevokeOutcome::NotConfirmed) => {
-            (FlashLevel::Info, t.get("token-deleted_not_revoked"))
+        Detachment::Deleted(revocation) => {
+            use RevokeOutcome::{Confirmed, NotConfirmed};
+            // No answer within the wait reads as not confirmed (it may still come).
+            let revocation = revocation.unwrap_or(Revocation {
+                access: NotConfirmed,
+                refresh: Some(NotConfirmed),
+            });
+            match (revocation.access, revocation.refresh) {
+                (Confirmed, Some(Confirmed)) => {
+                    (FlashLevel::Success, t.get("token-deleted_revoked"))
+                }
+                (Confirmed, None) => (FlashLevel::Success, t.get("token-deleted_revoked_access")),
+                (Confirmed, Some(NotConfirmed)) => {
+                    (FlashLevel::Info, t.get("token-deleted_refresh_not_revoked"))
+                }
+                (NotConfirmed, Some(Confirmed)) => {
+                    (FlashLevel::Info, t.get("token-deleted_access_not_revoked"))
+                }
+                (NotConfirmed, _) => (FlashLevel::Info, t.get("token-deleted_not_revoked")),
+            }
         }
         Detachment::StillServesOthers => (FlashLevel::Success, t.get("token-detached")),
     };

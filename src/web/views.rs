@@ -308,6 +308,13 @@ fn detail_part(part: &str, t: &Catalog) -> String {
         "SPV rights confirmed" => t.get("history-detail-rights_confirmed"),
         "revoked at ANAF" => t.get("history-detail-revoked"),
         "ANAF did not confirm revocation" => t.get("history-detail-not_revoked"),
+        "ANAF confirmed revoking the access token only" => {
+            t.get("history-detail-revoked_access_only")
+        }
+        "ANAF confirmed revoking the refresh token only" => {
+            t.get("history-detail-revoked_refresh_only")
+        }
+        crate::tokens::REVOCATION_PENDING => t.get("history-detail-revocation_pending"),
         "no refresh token" => t.get("history-detail-no_refresh_token"),
         other => {
             if let Some(anaf) = other.strip_prefix("no SPV rights:") {

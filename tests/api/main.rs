@@ -18,5 +18,6 @@ mod security;
 mod security_review;
 mod settings;
 mod sharing;
+mod token_secrets;
 mod trust_boundary;
 mod webhooks;

@@ -153,7 +153,11 @@ async fn one_connection_serves_every_company_the_certificate_covers_and_detachin
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
     }
     assert!(tokens_json(&app, &key, "").await.is_empty());
-    assert_eq!(app.sim_calls("revoke").await.len(), 1, "revoked once");
+    assert_eq!(
+        app.sim_calls("revoke").await.len(),
+        2,
+        "revoked once: its access and its refresh token"
+    );
     let actions = app.audit_actions().await;
     let count = |action: &str| actions.iter().filter(|a| *a == action).count();
     assert_eq!(count("token.attached"), 2, "{actions:?}");
@@ -210,13 +214,13 @@ async fn a_working_token_is_not_replaced_the_new_one_is_offered_and_attaching_it
     assert!(!page.contains("data-offers"), "{page}");
     // The revocation runs in the background: the page may come back before it is done.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while app.sim_calls("revoke").await.is_empty() && Instant::now() < deadline {
+    while app.sim_calls("revoke").await.len() < 2 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
         app.sim_calls("revoke").await.len(),
-        1,
-        "the old one revoked"
+        2,
+        "the old one revoked: its access and its refresh token"
     );
     assert!(
         app.audit_actions()

@@ -319,6 +319,7 @@ pub struct NewLinkTransaction<'a> {
     pub state_hash: &'a str,
     pub link_id: i64,
     pub browser_binding: &'a str,
+    /// The PKCE verifier's seed, useless without the state (`secrets::pkce_verifier`).
     pub pkce_verifier: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -330,6 +331,7 @@ pub struct LinkTransaction {
     pub state_hash: String,
     pub link_id: i64,
     pub browser_binding: String,
+    /// The PKCE verifier's seed, useless without the state (`secrets::pkce_verifier`).
     pub pkce_verifier: Option<String>,
     pub expires_at: NaiveDateTime,
     pub consumed_at: Option<NaiveDateTime>,

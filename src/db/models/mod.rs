@@ -6,6 +6,7 @@ pub mod audit;
 pub mod call_counts;
 pub mod companies;
 pub mod company_registry;
+pub mod data_upgrades;
 pub mod email_verifications;
 pub mod engine_instances;
 pub mod events;

@@ -11,6 +11,7 @@ pub struct NewTransaction<'a> {
     pub session_binding: &'a str,
     pub user_id: i64,
     pub company_id: i64,
+    /// The PKCE verifier's seed, useless without the state (`secrets::pkce_verifier`).
     pub pkce_verifier: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -23,6 +24,7 @@ pub struct Transaction {
     pub session_binding: String,
     pub user_id: i64,
     pub company_id: i64,
+    /// The PKCE verifier's seed, useless without the state (`secrets::pkce_verifier`).
     pub pkce_verifier: Option<String>,
     pub expires_at: NaiveDateTime,
     pub consumed_at: Option<NaiveDateTime>,

@@ -3,8 +3,9 @@
 //!
 //! A token belongs to the certificate it came from and serves the companies attached to it
 //! (`company_tokens`, one token per company at most), each with the certificate's SPV rights on
-//! that company's CIF. Its `company_id` is the company it was first connected for: its
-//! ciphertexts are bound to that id, so it never changes.
+//! that company's CIF. Its `company_id` is the company it was first connected for; its
+//! ciphertexts are bound to its own id (`tokens::vault`), so a new token's row is inserted first
+//! and its secrets sealed and written in the same transaction.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -102,8 +103,8 @@ impl TokenMeta {
     }
 }
 
-/// The encrypted values, for the token service only. `company_id` is part of what each
-/// ciphertext is bound to.
+/// The encrypted values, for the token service only. Each ciphertext is bound to `id`;
+/// `company_id` is what values sealed before that were bound to (read by the upgrade only).
 #[derive(Debug, Clone)]
 pub struct TokenSecrets {
     pub id: i64,
@@ -114,14 +115,9 @@ pub struct TokenSecrets {
     pub refresh_token_ciphertext: Option<String>,
 }
 
-/// A freshly obtained pair, sealed, with what its claims say. (Serde: a pair that could not be
-/// saved waits in the recovery spool; it holds only ciphertexts.)
+/// What a freshly obtained pair's claims say: everything stored about it but its secrets.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct SealedPair {
-    #[serde(deserialize_with = "key_id_or_position", alias = "key_version")]
-    pub key_id: String,
-    pub access_token_ciphertext: String,
-    pub refresh_token_ciphertext: Option<String>,
+pub struct PairFacts {
     pub fingerprint: String,
     pub access_expires_at: NaiveDateTime,
     pub refresh_expires_at: Option<NaiveDateTime>,
@@ -136,6 +132,38 @@ pub struct SealedPair {
     pub certificate_issuer: Option<String>,
     #[serde(default)]
     pub certificate_holder: Option<String>,
+}
+
+/// A pair's two values as the vault sealed them for one token row.
+#[derive(Debug, Clone)]
+pub struct SealedSecrets {
+    /// The vault key that sealed both values (`tokens::vault::KeyId`).
+    pub key_id: String,
+    pub access_token_ciphertext: String,
+    pub refresh_token_ciphertext: Option<String>,
+}
+
+/// A freshly obtained pair of an existing token, sealed for it, with what its claims say. (Serde:
+/// a pair that could not be saved waits in the recovery spool; it holds only ciphertexts.)
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SealedPair {
+    #[serde(deserialize_with = "key_id_or_position", alias = "key_version")]
+    pub key_id: String,
+    pub access_token_ciphertext: String,
+    pub refresh_token_ciphertext: Option<String>,
+    #[serde(flatten)]
+    pub facts: PairFacts,
+}
+
+impl SealedPair {
+    pub fn new(secrets: SealedSecrets, facts: PairFacts) -> SealedPair {
+        SealedPair {
+            key_id: secrets.key_id,
+            access_token_ciphertext: secrets.access_token_ciphertext,
+            refresh_token_ciphertext: secrets.refresh_token_ciphertext,
+            facts,
+        }
+    }
 }
 
 #[derive(Insertable)]
@@ -198,6 +226,8 @@ impl SealedPair {
 pub enum StoreTokenError {
     #[error("this token is already stored")]
     Duplicate,
+    #[error("the token's values could not be sealed: {0}")]
+    Seal(String),
     #[error(transparent)]
     Database(#[from] DieselError),
 }
@@ -210,16 +240,25 @@ pub struct Stored {
     pub orphaned: Option<i64>,
 }
 
+/// A new pair to store: what its claims say, whether it has a refresh token, and how to seal its
+/// values once its row has an id.
+pub struct NewPair<'a> {
+    pub facts: &'a PairFacts,
+    pub has_refresh_token: bool,
+    pub seal: &'a dyn Fn(i64) -> Result<SealedSecrets, String>,
+}
+
 /// Stores `pair` as a new token first connected for `company_id` and makes it the one that serves
-/// the company, in one transaction. The token that served the company before keeps serving its
-/// other companies; with none left it is deleted.
+/// the company, in one transaction: the row first, then its values sealed for its id. The token
+/// that served the company before keeps serving its other companies; with none left it is deleted.
 pub fn replace_for_company(
     conn: &mut DbConnection,
     company_id: i64,
-    pair: &SealedPair,
+    new: NewPair<'_>,
     source: &str,
     created_by: Option<i64>,
 ) -> Result<Stored, StoreTokenError> {
+    let pair = new.facts;
     write_transaction(conn, |conn| {
         // Saves for one company at once take turns: each replaces the one before it.
         lock_company(conn, company_id)?;
@@ -241,7 +280,7 @@ pub fn replace_for_company(
                 source,
                 created_by,
                 created_at: at,
-                has_refresh_token: pair.refresh_token_ciphertext.is_some(),
+                has_refresh_token: new.has_refresh_token,
                 refresh_due_at: pair.refresh_due_at,
                 reconnect_from: pair.reconnect_from,
                 reconnect_by: pair.reconnect_by,
@@ -256,8 +295,14 @@ pub fn replace_for_company(
             }
             Err(e) => return Err(e.into()),
         };
+        let secrets = (new.seal)(id).map_err(StoreTokenError::Seal)?;
         diesel::insert_into(anaf_token_secrets::table)
-            .values(pair.secrets_row(id))
+            .values(SecretsRow {
+                token_id: id,
+                key_id: &secrets.key_id,
+                access_token_ciphertext: &secrets.access_token_ciphertext,
+                refresh_token_ciphertext: secrets.refresh_token_ciphertext.as_deref(),
+            })
             .execute(conn)?;
         let orphaned =
             attach_in_transaction(conn, id, company_id, Rights::Unknown, created_by, at)?;
@@ -642,6 +687,37 @@ pub fn sealed_with_other_keys(
         .collect())
 }
 
+/// Up to `limit` tokens' values, in id order after `after`.
+pub fn secrets_after(
+    conn: &mut DbConnection,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<TokenSecrets>> {
+    let rows: Vec<(i64, i64, String, String, Option<String>)> = anaf_token_secrets::table
+        .inner_join(anaf_tokens::table)
+        .filter(anaf_token_secrets::token_id.gt(after))
+        .order_by(anaf_token_secrets::token_id)
+        .limit(limit)
+        .select((
+            anaf_tokens::id,
+            anaf_tokens::company_id,
+            anaf_token_secrets::key_id,
+            anaf_token_secrets::access_token_ciphertext,
+            anaf_token_secrets::refresh_token_ciphertext,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, company_id, key_id, access, refresh)| TokenSecrets {
+            id,
+            company_id,
+            key_id,
+            access_token_ciphertext: access,
+            refresh_token_ciphertext: refresh,
+        })
+        .collect())
+}
+
 /// Replaces `old`'s ciphertexts with the same values sealed under `key_id`; 0 when a refresh (or a
 /// delete) changed the row since `old` was read, which then needs nothing more.
 pub fn reseal(
@@ -755,19 +831,20 @@ pub fn save_refreshed(
             ),
         )
         .set((
-            anaf_tokens::fingerprint.eq(&pair.fingerprint),
-            anaf_tokens::access_expires_at.eq(pair.access_expires_at),
-            anaf_tokens::refresh_expires_at.eq(pair.refresh_expires_at),
-            anaf_tokens::issued_at.eq(pair.issued_at),
+            anaf_tokens::fingerprint.eq(&pair.facts.fingerprint),
+            anaf_tokens::access_expires_at.eq(pair.facts.access_expires_at),
+            anaf_tokens::refresh_expires_at.eq(pair.facts.refresh_expires_at),
+            anaf_tokens::issued_at.eq(pair.facts.issued_at),
             // The same certificate: a holder's name is filled in (tokens saved before names were
             // read), never erased by an opaque pair.
-            pair.certificate_holder
+            pair.facts
+                .certificate_holder
                 .as_deref()
                 .map(|holder| anaf_tokens::certificate_holder.eq(holder)),
             anaf_tokens::has_refresh_token.eq(pair.refresh_token_ciphertext.is_some()),
-            anaf_tokens::refresh_due_at.eq(pair.refresh_due_at),
-            anaf_tokens::reconnect_from.eq(pair.reconnect_from),
-            anaf_tokens::reconnect_by.eq(pair.reconnect_by),
+            anaf_tokens::refresh_due_at.eq(pair.facts.refresh_due_at),
+            anaf_tokens::reconnect_from.eq(pair.facts.reconnect_from),
+            anaf_tokens::reconnect_by.eq(pair.facts.reconnect_by),
             anaf_tokens::status.eq(TokenState::Active),
             anaf_tokens::last_refreshed_at.eq(Some(obtained_at)),
             anaf_tokens::last_error.eq(None::<String>),
@@ -788,7 +865,7 @@ pub fn save_refreshed(
             events::record_for_token(
                 conn,
                 NewEvent::for_served_companies(EventKind::Refreshed, id)
-                    .act_by(pair.access_expires_at),
+                    .act_by(pair.facts.access_expires_at),
             )?;
         }
         Ok(updated)
