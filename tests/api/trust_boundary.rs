@@ -511,3 +511,52 @@ async fn the_upgrade_detaches_a_token_from_a_strangers_record_and_tells_its_admi
         ]
     );
 }
+
+#[tokio::test]
+async fn with_smtp_the_confirmation_link_arrives_by_mail_and_the_sandbox_keeps_none() {
+    let Some(sink) = crate::notifications::SmtpSink::start() else {
+        return;
+    };
+    let app = spawn_app_with(&[
+        "--smtp-url",
+        &sink.url(),
+        "--mail-from",
+        "portal@example.ro",
+    ])
+    .await;
+    app.register_unverified("ana@firma.ro").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mail = loop {
+        let found = sink
+            .all_mails()
+            .into_iter()
+            .find(crate::notifications::is_address_confirmation);
+        if let Some(mail) = found {
+            break mail;
+        }
+        assert!(Instant::now() < deadline, "no confirmation mail");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(mail["rcpt_tos"], serde_json::json!(["ana@firma.ro"]));
+    let text = mail["text"].as_str().unwrap_or_default();
+    let start = text.find("/verify-email/").expect("the link in the text");
+    let path: String = text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        mail["html"].as_str().unwrap_or_default().contains(&path),
+        "the HTML part has the same link"
+    );
+    // Real mail leaves the portal: there is no sandbox mailbox then.
+    assert_eq!(
+        app.get("/sandbox/mail").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    app.get(&path).await;
+    let dashboard = app.get_html("/").await;
+    assert!(
+        dashboard.contains("Adresa de email este confirmată."),
+        "{dashboard}"
+    );
+}

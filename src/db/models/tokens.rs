@@ -661,30 +661,7 @@ pub fn sealed_with_other_keys(
     after: i64,
     limit: i64,
 ) -> QueryResult<Vec<TokenSecrets>> {
-    let rows: Vec<(i64, i64, String, String, Option<String>)> = anaf_token_secrets::table
-        .inner_join(anaf_tokens::table)
-        .filter(anaf_token_secrets::key_id.ne(key_id))
-        .filter(anaf_token_secrets::token_id.gt(after))
-        .order_by(anaf_token_secrets::token_id)
-        .limit(limit)
-        .select((
-            anaf_tokens::id,
-            anaf_tokens::company_id,
-            anaf_token_secrets::key_id,
-            anaf_token_secrets::access_token_ciphertext,
-            anaf_token_secrets::refresh_token_ciphertext,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, company_id, key_id, access, refresh)| TokenSecrets {
-            id,
-            company_id,
-            key_id,
-            access_token_ciphertext: access,
-            refresh_token_ciphertext: refresh,
-        })
-        .collect())
+    secrets_page(conn, Some(key_id), after, limit)
 }
 
 /// Up to `limit` tokens' values, in id order after `after`.
@@ -693,9 +670,24 @@ pub fn secrets_after(
     after: i64,
     limit: i64,
 ) -> QueryResult<Vec<TokenSecrets>> {
-    let rows: Vec<(i64, i64, String, String, Option<String>)> = anaf_token_secrets::table
+    secrets_page(conn, None, after, limit)
+}
+
+/// Up to `limit` tokens' values in id order after `after`, leaving out those `except_key` sealed.
+fn secrets_page(
+    conn: &mut DbConnection,
+    except_key: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<TokenSecrets>> {
+    let mut query = anaf_token_secrets::table
         .inner_join(anaf_tokens::table)
         .filter(anaf_token_secrets::token_id.gt(after))
+        .into_boxed();
+    if let Some(key_id) = except_key {
+        query = query.filter(anaf_token_secrets::key_id.ne(key_id));
+    }
+    let rows: Vec<(i64, i64, String, String, Option<String>)> = query
         .order_by(anaf_token_secrets::token_id)
         .limit(limit)
         .select((
