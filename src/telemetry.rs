@@ -85,13 +85,17 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(escaped)
 }
 
-/// A request path as logs may show it: an authorization link's secret (`/l/{secret}…`) is
-/// replaced by `…`, since whoever reads the log could otherwise use the link.
+/// A request path as logs may show it: the secret of an authorization link (`/l/{secret}…`) or
+/// of an address confirmation (`/verify-email/{secret}`) is replaced by `…`, since whoever reads
+/// the log could otherwise use the link.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    match path.strip_prefix("/l/") {
-        Some(rest) if !rest.starts_with("done/") => {
+    let secret_after = ["/l/", "/verify-email/"]
+        .into_iter()
+        .find_map(|prefix| Some((prefix, path.strip_prefix(prefix)?)));
+    match secret_after {
+        Some((prefix, rest)) if !(prefix == "/l/" && rest.starts_with("done/")) => {
             let tail = rest.find('/').map_or("", |at| &rest[at..]);
-            std::borrow::Cow::Owned(format!("/l/…{tail}"))
+            std::borrow::Cow::Owned(format!("{prefix}…{tail}"))
         }
         _ => std::borrow::Cow::Borrowed(path),
     }
@@ -113,6 +117,11 @@ mod tests {
         assert_eq!(super::loggable_path("/l/AbC-123_x/connect"), "/l/…/connect");
         assert_eq!(super::loggable_path("/l/done/xyz"), "/l/done/xyz");
         assert_eq!(super::loggable_path("/links/4"), "/links/4");
+        assert_eq!(
+            super::loggable_path("/verify-email/AbC-123_x"),
+            "/verify-email/…"
+        );
+        assert_eq!(super::loggable_path("/verify-email"), "/verify-email");
     }
 
     #[test]

@@ -440,8 +440,9 @@ async fn the_upgrade_detaches_a_token_from_a_strangers_record_and_tells_its_admi
                  (2, 2, 'admin', '2026-11-01 08:00:00', '22732040'), \
                  (2, 1, 'admin', '2026-11-01 08:00:00', '22732040'), \
                  (3, 1, 'admin', '2026-11-01 08:00:00', '11123319')",
-                "INSERT INTO anaf_tokens (company_id, fingerprint, access_expires_at, status, source, \
-                 created_at) VALUES (1, 'f1', '2027-02-01 08:00:00', 'active', 'oauth', '2026-11-02 08:00:00')",
+                "INSERT INTO anaf_tokens (company_id, fingerprint, access_expires_at, refresh_due_at, status, source, \
+                 created_at) VALUES (1, 'f1', '2027-02-01 08:00:00', '2027-01-20 08:00:00', 'active', 'oauth', \
+                 '2026-11-02 08:00:00')",
                 "INSERT INTO company_tokens (company_id, token_id, rights, attached_at) VALUES \
                  (1, 1, 'granted', '2026-11-02 08:00:00'), \
                  (2, 1, 'granted', '2026-11-02 08:00:05'), \
