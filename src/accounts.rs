@@ -5,6 +5,7 @@
 
 use crate::audit::AuditLog;
 use crate::auth::Passwords;
+use crate::auth::login_limiter::{LoginLimiter, Subjects};
 use crate::db::Db;
 use crate::db::models::email_verifications::{self, Verification};
 use crate::db::models::now;
@@ -33,10 +34,20 @@ pub enum LinkSent {
     Failed,
 }
 
+/// What a registration came to, as the person who registered may learn it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registered {
+    /// Done, or a note went to the address's owner: the same answer either way.
+    Answered,
+    /// Too many registrations for this address or from this client; try again after `wait`.
+    TooMany { wait: std::time::Duration },
+}
+
 #[derive(Clone)]
 pub struct AccountService {
     db: Db,
     passwords: Passwords,
+    limiter: LoginLimiter,
     mailer: Option<Mailer>,
     composer: MailComposer,
     audit: AuditLog,
@@ -46,6 +57,7 @@ impl AccountService {
     pub fn new(
         db: Db,
         passwords: Passwords,
+        limiter: LoginLimiter,
         mailer: Option<Mailer>,
         composer: MailComposer,
         audit: AuditLog,
@@ -53,6 +65,7 @@ impl AccountService {
         AccountService {
             db,
             passwords,
+            limiter,
             mailer,
             composer,
             audit,
@@ -61,13 +74,31 @@ impl AccountService {
 
     /// Registers `email`, or, when it has an account already, tells that account's owner that
     /// someone tried. Either way the password is hashed and one mail is sent, so neither the
-    /// answer nor its time says which happened.
+    /// answer nor its time says which happened. Each registration costs an Argon2 hash and a
+    /// mail, so they are counted per address and per client (`client_ip`).
     pub async fn register(
         &self,
         email: &Email,
         password: &Password,
         lang: Lang,
-    ) -> anyhow::Result<()> {
+        client_ip: &str,
+    ) -> anyhow::Result<Registered> {
+        let subjects = Subjects::registration(client_ip, email.as_str());
+        let limiter = self.limiter.clone();
+        let locked_for = self
+            .db
+            .run(move |conn| {
+                let locked = limiter.registration_locked_for(conn, &subjects)?;
+                if locked.is_none() {
+                    limiter.record_failure(conn, &subjects)?;
+                }
+                Ok(locked)
+            })
+            .await?;
+        if let Some(wait) = locked_for {
+            tracing::warn!("registration refused: too many for this address or client");
+            return Ok(Registered::TooMany { wait });
+        }
         let hash = self.passwords.hash(password.secret().clone()).await?;
         let new_email = email.clone();
         let created = self
@@ -95,7 +126,7 @@ impl AccountService {
             }
             Err(CreateUserError::Database(e)) => return Err(e.into()),
         }
-        Ok(())
+        Ok(Registered::Answered)
     }
 
     /// Mails `user` a new link that proves their address, within the resend limit.

@@ -95,9 +95,14 @@ impl Application {
         );
 
         let passwords = Passwords::default();
+        let login_limiter = LoginLimiter::new(
+            config.login_limits.clone(),
+            master_key.derive("device-cookie-v1", 32),
+        );
         let accounts = crate::accounts::AccountService::new(
             db.clone(),
             passwords.clone(),
+            login_limiter.clone(),
             email.as_ref().map(|e| e.mailer.clone()),
             composer.clone(),
             audit.clone(),
@@ -106,10 +111,7 @@ impl Application {
             db: db.clone(),
             passwords,
             accounts,
-            login_limiter: LoginLimiter::new(
-                config.login_limits.clone(),
-                master_key.derive("device-cookie-v1", 32),
-            ),
+            login_limiter,
             registration: config.registration,
             origin: origin.clone(),
             base_url: base_url.clone(),

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::accounts::Registered;
 use crate::app::AppState;
 use crate::auth::PortalSession;
 use crate::auth::login_limiter::{DEVICE_COOKIE, DEVICE_COOKIE_DAYS, Subjects};
@@ -231,29 +232,20 @@ pub async fn register(
         }
     };
 
-    // Each registration costs an Argon2 hash and a mail: limited per address and per client.
-    let subjects = Subjects::registration(&state.client_ip(&req), email.as_str());
-    let limiter = state.login_limiter.clone();
-    let locked_for = state
-        .db
-        .run(move |conn| {
-            let locked = limiter.registration_locked_for(conn, &subjects)?;
-            if locked.is_none() {
-                limiter.record_failure(conn, &subjects)?;
-            }
-            Ok(locked)
-        })
+    let registered = state
+        .accounts
+        .register(
+            &email,
+            &password,
+            Lang::from_request(&req),
+            &state.client_ip(&req),
+        )
         .await?;
-    if let Some(wait) = locked_for {
-        tracing::warn!("registration refused: too many for this address or client");
+    if let Registered::TooMany { wait } = registered {
         return Err(AppError::TooManyRequests {
             retry_after_secs: wait.as_secs().max(1),
         });
     }
-    state
-        .accounts
-        .register(&email, &password, Lang::from_request(&req))
-        .await?;
     // The same answer whether the address was new or had an account.
     Ok(see_other("/login?registered=1"))
 }
