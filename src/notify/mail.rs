@@ -502,3 +502,22 @@ impl Mailer {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MailComposer;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn an_account_mails_text_keeps_its_paragraphs_apart() {
+        let composer = MailComposer::new(url::Url::parse("http://portal.test/").unwrap());
+        let mail = composer.verification(Lang::En.catalog(), "/verify-email/abc");
+        let paragraphs: Vec<&str> = mail.text.trim_end().split("\n\n").collect();
+        assert_eq!(paragraphs.len(), 4, "{}", mail.text);
+        assert_eq!(paragraphs[2], "http://portal.test/verify-email/abc");
+        assert!(
+            mail.html
+                .contains("href=\"http://portal.test/verify-email/abc\"")
+        );
+    }
+}
