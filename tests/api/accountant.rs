@@ -3,10 +3,10 @@
 
 use reqwest::StatusCode;
 
-use crate::connect::serial_with_rights_for;
-use crate::helpers::{TestApp, location, spawn_app};
-use crate::notifications::{cif_from, three_companies_in_trouble};
-use crate::roles::{invitations_on_dashboard, make_support, new_user};
+use crate::helpers::{
+    TestApp, cif_from, invitations_on_dashboard, location, make_support, new_user,
+    serial_with_rights_for, spawn_app, three_companies_in_trouble,
+};
 
 /// The text of each `data-label="Firmă"` cell of the page's company table, in order.
 fn names_in_table(html: &str) -> Vec<String> {
@@ -305,7 +305,7 @@ async fn removing_a_member_is_confirmed_first() {
     app.register_logged_in("contabil@firma.ro").await;
     let company = app.add_company("18547290", "Alfa SRL").await;
     let ana = new_user(&app, "ana@firma.ro").await;
-    crate::roles::add_member(&app, company, &ana, "ana@firma.ro", "viewer").await;
+    crate::helpers::add_member(&app, company, &ana, "ana@firma.ro", "viewer").await;
     let members = app.get_html(&format!("/companies/{company}/members")).await;
     let link = "/remove\">";
     let at = members.find(link).expect("a remove link, not a button");

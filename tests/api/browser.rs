@@ -483,7 +483,7 @@ async fn an_accountant_and_support_walk_the_portal_in_chromium() {
     let app = spawn_app_with(&["--worker", "on"]).await;
     // The platform's first account (its administrator) and a support person, over HTTP.
     app.register_logged_in("admin@portal.ro").await;
-    crate::roles::make_support(&app, "suport@portal.ro").await;
+    crate::helpers::make_support(&app, "suport@portal.ro").await;
     let client = browser(&driver).await;
     let result = accountant_walk(&client, &app).await;
     let _ = client.close().await;
@@ -492,7 +492,7 @@ async fn an_accountant_and_support_walk_the_portal_in_chromium() {
 
 /// A client's CIF the simulated registry knows, without a name in the paste.
 fn client_cif(i: u32) -> String {
-    crate::notifications::cif_from(6_200_000 + i * 53)
+    crate::helpers::cif_from(6_200_000 + i * 53)
 }
 
 /// The 30 lines an accountant pastes: 27 companies (2 named, 25 by CIF alone), a wrong check
@@ -524,7 +524,7 @@ async fn at_both_widths(
     path: &str,
     name: &str,
 ) -> Result<(), String> {
-    let english = crate::roles::english_only_messages();
+    let english = crate::helpers::english_only_messages();
     for (width, height) in [(1366, 900), (390, 844)] {
         client
             .set_window_size(width, height)
@@ -730,9 +730,9 @@ async fn link_journey(creator: &Client, holder: &Client, address: &str) -> Resul
     click(creator, ".lang-switch button[value=ro]").await;
     register_and_verify(creator, "contabil@firma.ro").await?;
     tap(creator, "#bulk summary").await?;
-    let cifs = crate::links::COVERED
+    let cifs = crate::helpers::COVERED
         .iter()
-        .chain(crate::links::NOT_COVERED.iter())
+        .chain(crate::helpers::NOT_COVERED.iter())
         .copied()
         .collect::<Vec<_>>()
         .join("\n");
@@ -812,7 +812,7 @@ async fn link_journey(creator: &Client, holder: &Client, address: &str) -> Resul
     if !text.contains("finalizat") {
         return Err(format!("the creator's view: {text}"));
     }
-    for cif in crate::links::COVERED {
+    for cif in crate::helpers::COVERED {
         creator
             .find(Locator::Css(&format!(
                 "[data-cif='{cif}'][data-outcome=covered]"

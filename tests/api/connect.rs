@@ -3,142 +3,14 @@
 
 use anaf_simulator::default_certificates;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{TestApp, csrf_token, location, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, csrf_token, location, serial_with_rights, serial_without_rights, spawn_app,
+    spawn_app_with,
+};
 
 const CIF: &str = "18547290";
-
-pub fn serial_with_rights() -> String {
-    serial_with_rights_for(CIF)
-}
-
-/// The simulator's certificate with SPV rights on `cif`.
-pub fn serial_with_rights_for(cif: &str) -> String {
-    default_certificates()
-        .into_iter()
-        .find(|c| c.cifs.iter().any(|c| c == cif))
-        .expect("a certificate with rights on the CIF")
-        .serial
-}
-
-pub fn serial_without_rights() -> String {
-    default_certificates()
-        .into_iter()
-        .find(|c| c.cifs.is_empty())
-        .expect("a certificate without rights")
-        .serial
-}
-
-impl TestApp {
-    pub fn sim_url(&self, path: &str) -> String {
-        format!("{}/sandbox/anaf/__sim/{path}", self.address)
-    }
-
-    pub async fn sim_post(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .client
-            .post(self.sim_url(path))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "simulator control {path}: {}",
-            response.status()
-        );
-        response.json().await.unwrap_or(Value::Null)
-    }
-
-    /// The simulator's recorded calls to one endpoint.
-    pub async fn sim_calls(&self, endpoint: &str) -> Vec<Value> {
-        let body: Value = self
-            .client
-            .get(format!("{}?endpoint={endpoint}", self.sim_url("calls")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body.get("calls")
-            .or(Some(&body))
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Adds a company and returns its id.
-    pub async fn add_company(&self, cif: &str, name: &str) -> i64 {
-        let response = self
-            .post_form("/", "/companies", &[("cif", cif), ("name", name)])
-            .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "adding {cif}");
-        location(&response)
-            .trim_start_matches("/companies/")
-            .parse()
-            .expect("company id in the redirect")
-    }
-
-    /// Presses Connect ANAF; returns the authorize URL the portal redirected to.
-    pub async fn press_connect(&self, company_id: i64) -> String {
-        let page = format!("/companies/{company_id}");
-        let response = self
-            .post_form(&page, &format!("/companies/{company_id}/connect"), &[])
-            .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        location(&response)
-    }
-
-    /// At the simulated ANAF, picks a certificate ("none" cancels); returns the callback URL.
-    pub async fn choose_certificate(&self, authorize_url: &str, serial: &str) -> String {
-        let response = self
-            .client
-            .get(format!(
-                "{authorize_url}&sim_certificate={}",
-                url::form_urlencoded::byte_serialize(serial.as_bytes()).collect::<String>()
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::FOUND,
-            "simulator redirects back"
-        );
-        location(&response)
-    }
-
-    /// The whole Connect ANAF round trip with a certificate; returns the callback's response
-    /// (see `callback`).
-    pub async fn connect_with(&self, company_id: i64, serial: &str) -> reqwest::Response {
-        let authorize = self.press_connect(company_id).await;
-        let callback = self.choose_certificate(&authorize, serial).await;
-        self.callback(&callback).await
-    }
-
-    /// GETs a callback URL. A callback that did not complete ends with a 303 to its explanation,
-    /// at an address without the code and state: that page is returned.
-    pub async fn callback(&self, url: &str) -> reqwest::Response {
-        let response = self.client.get(url).send().await.unwrap();
-        let to = location(&response);
-        if response.status() == StatusCode::SEE_OTHER && to.starts_with("/anaf/connect-failed/") {
-            assert!(!to.contains("code") && !to.contains("state"), "{to}");
-            assert_eq!(response.headers()["referrer-policy"], "no-referrer");
-            return self.get(&to).await;
-        }
-        response
-    }
-
-    /// The token id shown on a company page.
-    pub async fn token_id_of(&self, company_id: i64) -> i64 {
-        let html = self.get_html(&format!("/companies/{company_id}")).await;
-        let marker = "action=\"/tokens/";
-        let start = html.find(marker).expect("the page shows a token action") + marker.len();
-        html[start..].split('/').next().unwrap().parse().unwrap()
-    }
-}
 
 async fn connected_app() -> (TestApp, i64) {
     let app = spawn_app().await;

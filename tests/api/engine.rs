@@ -6,9 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::connect::serial_with_rights;
-use crate::helpers::{TestApp, spawn_app_on, spawn_app_with};
-use crate::refresh_safety::ExternalAnaf;
+use crate::helpers::{ExternalAnaf, TestApp, serial_with_rights, spawn_app_on, spawn_app_with};
 
 const CIF: &str = "18547290";
 const ENGINE: &[&str] = &["--worker", "on", "--scheduler-tick", "1s"];

@@ -6,91 +6,10 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::connect::serial_without_rights;
-use crate::helpers::{TestApp, csrf_token, free_port, location, spawn_app, spawn_app_with};
-use crate::notifications::SmtpSink;
-
-/// Certificate 02 of the simulator (IONESCU MARIA): SPV rights for these three CIFs.
-pub const SERIAL_02: &str = "34:00:00:25:69:a1:b2:c3:d4:e5:f6:00:00:00:00:02";
-pub const COVERED: [&str; 3] = ["1590082", "22732040", "11123319"];
-pub const NOT_COVERED: [&str; 2] = ["18547290", "14399840"];
-
-/// The link just created: its id and the holder's path (`/l/<secret>`).
-pub struct NewLink {
-    pub id: i64,
-    pub path: String,
-    pub page: String,
-}
-
-impl TestApp {
-    /// Posts the link form; the response.
-    pub async fn post_link_form(
-        &self,
-        companies: &[i64],
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let ids: Vec<String> = companies.iter().map(i64::to_string).collect();
-        let mut form: Vec<(&str, &str)> = ids.iter().map(|id| ("company", id.as_str())).collect();
-        form.extend_from_slice(fields);
-        self.post_form("/links/new", "/links", &form).await
-    }
-
-    /// Creates a link for `companies`, valid 7 days; panics unless it was created.
-    pub async fn create_link(&self, companies: &[i64]) -> NewLink {
-        let response = self.post_link_form(companies, &[("days", "7")]).await;
-        assert_eq!(response.status(), StatusCode::OK, "link created");
-        let page = response.text().await.unwrap();
-        let marker = "data-link-url>";
-        let start = page.find(marker).expect("the page shows the link") + marker.len();
-        let end = page[start..].find("</textarea>").unwrap();
-        let url = page[start..start + end].trim().to_owned();
-        let path = url
-            .strip_prefix(&self.address)
-            .expect("the link is on the portal's base URL")
-            .to_owned();
-        assert!(path.starts_with("/l/"), "{path}");
-        let marker = "href=\"/links/";
-        let start = page.find(marker).expect("a link to follow it") + marker.len();
-        let id = page[start..]
-            .split('"')
-            .next()
-            .unwrap()
-            .parse()
-            .expect("link id");
-        NewLink { id, path, page }
-    }
-
-    /// The holder presses Connect ANAF on the link's page; the authorize URL.
-    pub async fn press_link_connect(&self, path: &str) -> String {
-        let response = self.post_form(path, &format!("{path}/connect"), &[]).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "connect starts");
-        assert_eq!(response.headers()["referrer-policy"], "same-origin");
-        location(&response)
-    }
-
-    /// GETs a link's callback URL and follows the 303 to its outcome page: status and HTML.
-    pub async fn link_callback(&self, callback: &str) -> (StatusCode, String) {
-        let response = self.client.get(callback).send().await.unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::SEE_OTHER,
-            "callback redirects"
-        );
-        let to = location(&response);
-        assert!(to.starts_with("/l/done/"), "{to}");
-        assert_eq!(response.headers()["referrer-policy"], "same-origin");
-        let page = self.get(&to).await;
-        let status = page.status();
-        (status, page.text().await.unwrap())
-    }
-
-    /// The whole journey of a holder: open, Connect ANAF, choose a certificate, come back.
-    pub async fn holder_connects(&self, path: &str, serial: &str) -> (StatusCode, String) {
-        let authorize = self.press_link_connect(path).await;
-        let callback = self.choose_certificate(&authorize, serial).await;
-        self.link_callback(&callback).await
-    }
-}
+use crate::helpers::{
+    COVERED, NOT_COVERED, SERIAL_02, SmtpSink, TestApp, csrf_token, free_port,
+    serial_without_rights, spawn_app, spawn_app_with,
+};
 
 /// An accountant with the five companies of the journey; their ids in CIF order of `COVERED`
 /// then `NOT_COVERED`.

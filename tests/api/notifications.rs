@@ -2,125 +2,16 @@
 //! sink.py`) at once or in a daily digest, in the reader's language, once per change, never with
 //! a token in it; mail waiting in the outbox is sent by whichever instance runs.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::connect::{serial_with_rights, serial_without_rights};
 use crate::helpers::{
-    TestApp, free_port, skip_unless_required, spawn_app_on, spawn_app_with, test_args,
+    ChildPortal, Received, Receiver, SmtpSink, TestApp, Troubled, assert_once_each, browser_for,
+    cif_from, free_port, refresh_refused, save_without_refresh_token, serial_with_rights,
+    serial_without_rights, spawn_app_on, spawn_app_with, test_args, verified_by_reference_library,
+    webhook_events,
 };
-use crate::refresh_safety::{ChildPortal, browser_for};
-use crate::webhooks::{
-    Received, Receiver, assert_once_each, verified_by_reference_library, webhook_events,
-};
-
-/// A real SMTP server in its own process; every message it received, decoded.
-pub struct SmtpSink {
-    child: Child,
-    port: u16,
-    received: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl SmtpSink {
-    /// Starts the server, or says why it cannot (and fails when the mail tests are required).
-    pub fn start() -> Option<SmtpSink> {
-        let python = std::env::var("ANAF_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-        let usable = Command::new(&python)
-            .args(["-c", "import aiosmtpd"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !usable {
-            skip_unless_required(
-                "ANAF_PORTAL_MAIL_TESTS",
-                &format!(
-                    "email test not run: {python} cannot import aiosmtpd (apt-get install python3-aiosmtpd)"
-                ),
-            );
-            return None;
-        }
-        let dir = tempfile::tempdir().expect("temp dir");
-        let received = dir.path().join("received.jsonl");
-        let port = free_port();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/sink.py");
-        let mut child = Command::new(&python)
-            .arg(script)
-            .arg(port.to_string())
-            .arg(&received)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the SMTP server");
-        let mut ready = String::new();
-        let stdout = child.stdout.take().expect("its output");
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut ready)
-            .expect("the SMTP server says it is ready");
-        assert_eq!(ready.trim(), "ready", "the SMTP server started");
-        Some(SmtpSink {
-            child,
-            port,
-            received,
-            _dir: dir,
-        })
-    }
-
-    pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// Every mail received, address confirmations included.
-    pub fn all_mails(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.received)
-            .unwrap_or_default()
-            .lines()
-            .map(|line| serde_json::from_str(line).expect("a JSON line"))
-            .collect()
-    }
-
-    /// The mails received but the address confirmations every registration sends (the tests of
-    /// notifications count only theirs; `trust_boundary` reads the confirmations).
-    pub fn mails(&self) -> Vec<Value> {
-        self.all_mails()
-            .into_iter()
-            .filter(|mail| !is_address_confirmation(mail))
-            .collect()
-    }
-
-    /// Waits until `count` mails arrived (no more than `count`).
-    pub async fn wait_for(&self, count: usize, limit: Duration) -> Vec<Value> {
-        let deadline = Instant::now() + limit;
-        loop {
-            let mails = self.mails();
-            assert!(mails.len() <= count, "more mail than expected: {mails:#?}");
-            if mails.len() == count {
-                return mails;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {count} mails, got {mails:#?}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-}
-
-/// Whether `mail` is the confirmation link a registration sends.
-pub fn is_address_confirmation(mail: &Value) -> bool {
-    mail["headers"]["subject"].as_str().is_some_and(|subject| {
-        subject.contains("Confirmați adresa de email")
-            || subject.contains("Confirm your email address")
-    })
-}
 
 /// The settings of an instance that sends mail to `sink`, with its engine ticking every second.
 fn mailing(sink: &SmtpSink, digest_at: &str) -> Vec<String> {
@@ -160,14 +51,6 @@ fn romanian_time_in(seconds: i64) -> String {
         .to_string()
 }
 
-/// A valid CIF from a stem (the check digit found by trying).
-pub(crate) fn cif_from(stem: u32) -> String {
-    (0..10)
-        .map(|check| format!("{stem}{check}"))
-        .find(|c| anaf_portal::domain::Cif::parse(c).is_ok())
-        .expect("one check digit fits")
-}
-
 async fn wait_until(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !done().await {
@@ -185,81 +68,6 @@ async fn notification_kinds(app: &TestApp) -> Vec<String> {
             rest[..rest.find('"').unwrap_or(0)].to_owned()
         })
         .collect()
-}
-
-/// ANAF refuses the company's refresh token from now on (its clock passes the token's year)
-/// and a person presses Refresh: the token needs a reconnect. ANAF's clock is put back after.
-async fn refresh_refused(app: &TestApp, company: i64) {
-    let token = app.token_id_of(company).await;
-    app.sim_post("clock", json!({"advance_days": 400})).await;
-    let page = app.press_refresh(company, token).await;
-    assert!(page.contains("data-status=\"reconnect_needed\""), "{page}");
-    app.sim_post("clock", json!({"offset_seconds": 0})).await;
-}
-
-/// Three companies of the logged-in user of `app`, soon each in trouble for its own reason
-/// (`get_into_trouble`).
-pub(crate) struct Troubled {
-    pub alfa: i64,
-    pub alfa_cif: String,
-    pub beta: i64,
-    pub gama: i64,
-    pub gama_cif: &'static str,
-}
-
-impl Troubled {
-    pub(crate) async fn add(app: &TestApp) -> Troubled {
-        let alfa_cif = cif_from(4_000_001);
-        let gama_cif = "14399840";
-        Troubled {
-            alfa: app.add_company(&alfa_cif, "Alfa SRL").await,
-            alfa_cif,
-            beta: app.add_company("18547290", "Beta SRL").await,
-            gama: app.add_company(gama_cif, "Gama SRL").await,
-            gama_cif,
-        }
-    }
-
-    /// Alfa's certificate has no SPV rights, ANAF refuses Beta's refresh token, Gama's token is
-    /// saved (with API key `key`) without a refresh token 5 days before it expires; returns
-    /// Gama's access token.
-    pub(crate) async fn get_into_trouble(&self, app: &TestApp, key: &str) -> String {
-        app.connect_with(self.alfa, &serial_without_rights()).await;
-        app.connect_with(self.beta, &serial_with_rights()).await;
-        refresh_refused(app, self.beta).await;
-        // (The certificate has SPV rights for Gama's CIF.)
-        save_without_refresh_token(app, key, self.gama_cif).await
-    }
-}
-
-/// Three companies of `app`'s logged-in user, in trouble (see `Troubled`).
-pub(crate) async fn three_companies_in_trouble(app: &TestApp, key: &str) -> Troubled {
-    let troubled = Troubled::add(app).await;
-    troubled.get_into_trouble(app, key).await;
-    troubled
-}
-
-/// Saves for `cif`, through the API, an access token without a refresh token that expires in 5
-/// days (issued by ANAF 85 days ago); returns the token.
-async fn save_without_refresh_token(app: &TestApp, key: &str, cif: &str) -> String {
-    app.sim_post("clock", json!({"offset_seconds": -85 * 86_400}))
-        .await;
-    let minted = app
-        .sim_post(
-            "mint",
-            json!({"certificate_serial": serial_with_rights(), "client_id": "portal-client"}),
-        )
-        .await;
-    app.sim_post("clock", json!({"offset_seconds": 0})).await;
-    let access = minted["access_token"]
-        .as_str()
-        .expect("a minted token")
-        .to_owned();
-    let saved = app
-        .api_post(key, json!({"token": access, "cif": cif}))
-        .await;
-    assert_eq!(saved.status().as_u16(), 201);
-    access
 }
 
 fn assert_no_token_in(mail: &Value, tokens: &[&str]) {
@@ -584,7 +392,7 @@ async fn the_settings_page_says_when_email_is_off_and_the_test_button_sends_one(
     assert!(page.contains("href=\"/sandbox/mail\""), "{page}");
 
     // Outside the sandbox, without SMTP, email is off.
-    let anaf = crate::refresh_safety::ExternalAnaf::start().await;
+    let anaf = crate::helpers::ExternalAnaf::start().await;
     let callback = "http://127.0.0.1:9/anaf/callback";
     anaf.register(callback).await;
     let args = anaf.portal_args(callback);

@@ -2,109 +2,19 @@
 //! after the page gave up, the portal's process killed while ANAF holds the request, several
 //! instances refreshing one token at once, and the database stopped in the middle of a refresh.
 
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anaf_portal::db::models::tokens;
-use anaf_simulator::{SimEndpoint, Simulator, SimulatorSettings, serve};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::connect::serial_with_rights;
 use crate::helpers::{
-    TestApp, TestData, client_with, csrf_token, free_port, location, skip_unless_required,
-    spawn_app_on, spawn_app_with, test_args,
+    ChildPortal, ExternalAnaf, TestApp, child_portal, csrf_token, free_port, location,
+    serial_with_rights, skip_unless_required, spawn_app_on, spawn_app_with,
 };
 
 const CIF: &str = "18547290";
-const CLIENT_ID: &str = "portal-client";
-const CLIENT_SECRET: &str = "portal-secret";
-
-/// ANAF as a separate server (the standalone simulator, in this test process), so that several
-/// portals, or a portal in a child process, talk to one ANAF that outlives them.
-pub(crate) struct ExternalAnaf {
-    address: String,
-    simulator: Simulator,
-    http: reqwest::Client,
-}
-
-impl ExternalAnaf {
-    pub(crate) async fn start() -> ExternalAnaf {
-        let simulator = Simulator::new(SimulatorSettings {
-            auto_approve: Some(serial_with_rights()),
-            ..SimulatorSettings::default()
-        })
-        .expect("simulator");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let address = format!("http://{}", listener.local_addr().expect("address"));
-        tokio::spawn(serve(listener, simulator.clone()).expect("serve"));
-        ExternalAnaf {
-            address,
-            simulator,
-            http: client_with(Arc::new(reqwest::cookie::Jar::default())),
-        }
-    }
-
-    /// Registers the portal whose callback is `redirect_uri`.
-    pub(crate) async fn register(&self, redirect_uri: &str) {
-        self.control(
-            "clients",
-            json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uri": redirect_uri}),
-        )
-        .await;
-    }
-
-    pub(crate) async fn control(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/__sim/{path}", self.address))
-            .json(&body)
-            .send()
-            .await
-            .expect("simulator control");
-        assert!(response.status().is_success(), "__sim/{path}");
-        response.json().await.unwrap_or(Value::Null)
-    }
-
-    pub(crate) async fn fault(&self, kind: Value) {
-        let mut fault = kind;
-        fault["endpoint"] = json!("token");
-        self.control("faults", fault).await;
-    }
-
-    /// How many refresh calls reached ANAF.
-    pub(crate) fn refresh_calls(&self) -> usize {
-        self.simulator
-            .calls()
-            .iter()
-            .filter(|c| c.endpoint == SimEndpoint::Token)
-            .filter(|c| c.grant_type.as_deref() == Some("refresh_token"))
-            .count()
-    }
-
-    /// The portal's settings for this ANAF (credentials, URLs, its signing key).
-    pub(crate) fn portal_args(&self, redirect_uri: &str) -> Vec<String> {
-        vec![
-            "--anaf-client-id".into(),
-            CLIENT_ID.into(),
-            "--anaf-client-secret".into(),
-            CLIENT_SECRET.into(),
-            "--anaf-oauth-url".into(),
-            format!("{}/anaf-oauth2/v1", self.address),
-            "--anaf-api-url".into(),
-            self.address.clone(),
-            // Never the real registry from a test.
-            "--anaf-registry-url".into(),
-            self.address.clone(),
-            "--anaf-redirect-uri".into(),
-            redirect_uri.into(),
-            "--secret-key".into(),
-            "ab".repeat(32),
-            format!("--anaf-jwt-public-key={}", self.simulator.public_key_pem()),
-        ]
-    }
-}
 
 /// Registers, adds the company and connects it (the simulator approves at once); the company id.
 async fn connect_company(app: &TestApp) -> i64 {
@@ -266,120 +176,6 @@ async fn thirty_refreshes_over_three_instances_make_one_anaf_call() {
     let page = first.get_html(&format!("/companies/{company}")).await;
     assert!(page.contains("Token reîmprospătat"), "{page}");
     assert_eq!(anaf.refresh_calls(), 1);
-}
-
-/// The portal in a child process, so that it can be killed like a crashed server, or its log
-/// read.
-pub(crate) struct ChildPortal {
-    process: Child,
-    pub(crate) address: String,
-}
-
-impl ChildPortal {
-    pub(crate) async fn start(args: &[String]) -> ChildPortal {
-        let log = if std::env::var_os("ANAF_TEST_CHILD_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        };
-        ChildPortal::start_logging(args, log).await
-    }
-
-    /// The same, with its log (standard error) going to `log`.
-    pub(crate) async fn start_logging(args: &[String], log: impl Into<Stdio>) -> ChildPortal {
-        let process = Command::new(env!("CARGO_BIN_EXE_anaf-portal"))
-            .arg("serve")
-            .args(args)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("the portal starts");
-        let bind = args
-            .iter()
-            .position(|a| a == "--bind")
-            .map(|i| args[i + 1].clone())
-            .expect("--bind");
-        let portal = ChildPortal {
-            process,
-            address: format!("http://{bind}"),
-        };
-        let http = client_with(Arc::new(reqwest::cookie::Jar::default()));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(r) = http.get(format!("{}/healthz", portal.address)).send().await
-                && r.status().is_success()
-            {
-                return portal;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the portal did not start");
-    }
-
-    pub(crate) fn kill(&mut self) {
-        // SIGKILL: no graceful shutdown, nothing flushed.
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-
-    /// SIGTERM, as a service manager stops the portal; waits until the process has exited.
-    fn terminate(&mut self) -> std::process::ExitStatus {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.process.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        self.process.wait().expect("exit")
-    }
-}
-
-impl Drop for ChildPortal {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A browser for a portal in a child process, on its database.
-pub(crate) fn browser_for(portal: &ChildPortal, database_url: &str, data_dir: TestData) -> TestApp {
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    TestApp {
-        address: portal.address.clone(),
-        client: client_with(jar.clone()),
-        jar,
-        database_url: database_url.to_owned(),
-        data_dir: Arc::new(data_dir),
-        app_db: anaf_portal::db::Db::connect(
-            &anaf_portal::db::DatabaseUrl::parse(database_url).expect("url"),
-        )
-        .expect("db"),
-    }
-}
-
-/// A portal in a child process talking to `anaf`, on a fresh database (PostgreSQL when
-/// `TEST_DATABASE_URL` is set), with `extra` settings; the command line (to start it again on the
-/// same data) and a browser for it.
-pub(crate) async fn child_portal(
-    anaf: &ExternalAnaf,
-    extra: &[&str],
-) -> (ChildPortal, TestApp, Vec<String>) {
-    let port = free_port();
-    let callback = format!("http://127.0.0.1:{port}/anaf/callback");
-    anaf.register(&callback).await;
-    let (_, data_dir, database_url) = test_args(None, &[]);
-    let mut args = anaf.portal_args(&callback);
-    args.extend([
-        "--bind".into(),
-        format!("127.0.0.1:{port}"),
-        "--data-dir".into(),
-        data_dir.path().display().to_string(),
-        "--database-url".into(),
-        database_url.clone(),
-    ]);
-    args.extend(extra.iter().map(|a| (*a).to_owned()));
-    let portal = ChildPortal::start(&args).await;
-    let app = browser_for(&portal, &database_url, data_dir);
-    (portal, app, args)
 }
 
 #[tokio::test]

@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use anaf_portal::db::models::api_keys;
-use anaf_portal::startup::SANDBOX_CLIENT_ID;
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::connect::{serial_with_rights, serial_without_rights};
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{
+    problem, serial_with_rights, serial_without_rights, spawn_app, spawn_app_with,
+};
 
 const CIF: &str = "18547290";
 /// Certificate 01 also has rights on this one.
@@ -28,106 +28,6 @@ fn is_utc_timestamp(value: &Value) -> bool {
         && bytes[19] == b'Z'
         && bytes[10] == b'T'
         && chrono::DateTime::parse_from_rfc3339(text).is_ok()
-}
-
-impl TestApp {
-    pub(crate) fn api(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
-        self.client.request(method, self.url(path)).bearer_auth(key)
-    }
-
-    pub(crate) async fn api_get(&self, path: &str, key: &str) -> Response {
-        self.api(Method::GET, path, key).send().await.unwrap()
-    }
-
-    pub(crate) async fn api_post(&self, key: &str, body: Value) -> Response {
-        self.api(Method::POST, TOKENS, key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Creates a key on the settings page (the user must be logged in); returns the key.
-    pub(crate) async fn key_from_page(&self, name: &str) -> String {
-        let response = self
-            .post_form(
-                "/settings/api-keys",
-                "/settings/api-keys",
-                &[("name", name)],
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let html = response.text().await.unwrap();
-        let marker = "id=\"new-api-key\" class=\"secret\" rows=\"2\" readonly>";
-        let start = html.find(marker).expect("the new key is shown") + marker.len();
-        let end = html[start..].find('<').unwrap();
-        html[start..start + end].trim().to_owned()
-    }
-
-    /// Registers `email`, adds `cifs` as its companies, creates a key, logs out.
-    pub(crate) async fn user_with_key(&self, email: &str, cifs: &[&str]) -> (String, Vec<i64>) {
-        self.register_logged_in(email).await;
-        let mut ids = Vec::new();
-        for cif in cifs {
-            ids.push(self.add_company(cif, &format!("Firma {cif} SRL")).await);
-        }
-        let key = self.key_from_page("ERP").await;
-        self.logout().await;
-        (key, ids)
-    }
-
-    /// A fresh token pair from the simulator for a certificate.
-    pub(crate) async fn mint(&self, serial: &str) -> (String, String) {
-        let minted = self
-            .sim_post(
-                "mint",
-                json!({"certificate_serial": serial, "client_id": SANDBOX_CLIENT_ID}),
-            )
-            .await;
-        (
-            minted["access_token"].as_str().unwrap().to_owned(),
-            minted["refresh_token"].as_str().unwrap().to_owned(),
-        )
-    }
-
-    /// Saves a freshly minted pair through the API; returns the token object.
-    pub(crate) async fn save_minted(&self, key: &str, cif: Option<&str>) -> (Value, String) {
-        let (access, refresh) = self.mint(&serial_with_rights()).await;
-        let mut body = json!({"token": access, "refreshToken": refresh});
-        if let Some(cif) = cif {
-            body["cif"] = json!(cif);
-        }
-        let response = self.api_post(key, body).await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        (response.json().await.unwrap(), access)
-    }
-
-    pub(crate) async fn sim_fault(&self, endpoint: &str, fault: Value) {
-        let mut body = fault;
-        body["endpoint"] = json!(endpoint);
-        self.sim_post("faults", body).await;
-    }
-}
-
-/// Checks an RFC 9457 body and returns it; `secret` must not appear anywhere in it.
-pub(crate) async fn problem(response: Response, status: u16, secret: Option<&str>) -> Value {
-    assert_eq!(response.status().as_u16(), status, "status");
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let text = response.text().await.unwrap();
-    if let Some(secret) = secret {
-        assert!(
-            !text.contains(secret),
-            "the problem echoes a secret: {text}"
-        );
-    }
-    let body: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(body["status"], status);
-    assert_eq!(body["type"], "about:blank");
-    assert!(body["title"].is_string() && body["detail"].is_string());
-    body
 }
 
 fn detail(body: &Value) -> String {

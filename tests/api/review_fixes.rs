@@ -7,11 +7,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::connect::serial_with_rights;
-use crate::helpers::{TestApp, spawn_app};
-use crate::links::{COVERED, SERIAL_02};
-use crate::rest_api::problem;
-use crate::roles::user_id_of;
+use crate::helpers::{
+    COVERED, SERIAL_02, TestApp, problem, serial_with_rights, spawn_app, user_id_of,
+};
 
 const CIF: &str = "18547290";
 const TOKENS: &str = "/api/v1/anaf/tokens";

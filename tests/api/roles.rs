@@ -4,66 +4,10 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::connect::serial_with_rights;
-use crate::helpers::{TestApp, csrf_token, location, spawn_app};
-
-pub(crate) async fn user_id_of(app: &TestApp, email: &str) -> i64 {
-    let db = app.db();
-    let email = anaf_portal::domain::Email::parse(email).unwrap();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = db.get_blocking().unwrap();
-        anaf_portal::db::models::users::find_by_email(&mut conn, &email)
-            .unwrap()
-            .expect("user exists")
-            .id
-    })
-    .await
-    .unwrap()
-}
-
-/// A browser of a newly registered user.
-pub(crate) async fn new_user(app: &TestApp, email: &str) -> TestApp {
-    let browser = app.second_browser();
-    browser.register_logged_in(email).await;
-    browser
-}
-
-/// The ids of the invitations waiting on `browser`'s dashboard.
-pub(crate) async fn invitations_on_dashboard(browser: &TestApp) -> Vec<i64> {
-    let html = browser.get_html("/").await;
-    html.match_indices("action=\"/invitations/")
-        .filter_map(|(at, marker)| {
-            let rest = &html[at + marker.len()..];
-            let (id, action) = rest.split_once('/')?;
-            action
-                .starts_with("accept")
-                .then(|| id.parse().ok())
-                .flatten()
-        })
-        .collect()
-}
-
-/// `admin` invites `email` to `company` as `role`, and `member` (logged in as `email`) accepts
-/// on their dashboard.
-pub(crate) async fn add_member(
-    admin: &TestApp,
-    company: i64,
-    member: &TestApp,
-    email: &str,
-    role: &str,
-) {
-    let members = format!("/companies/{company}/members");
-    let r = admin
-        .post_form(&members, &members, &[("email", email), ("role", role)])
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let waiting = invitations_on_dashboard(member).await;
-    let id = waiting.first().expect("the invitation is on the dashboard");
-    let r = member
-        .post_form("/", &format!("/invitations/{id}/accept"), &[])
-        .await;
-    assert_eq!(location(&r), format!("/companies/{company}"));
-}
+use crate::helpers::{
+    TestApp, add_member, csrf_token, english_only_messages, location, make_support, new_user,
+    serial_with_rights, spawn_app, user_id_of,
+};
 
 /// The id of `company`'s one pending invitation.
 async fn pending_invitation_id(app: &TestApp, company: i64) -> i64 {
@@ -78,20 +22,6 @@ async fn pending_invitation_id(app: &TestApp, company: i64) -> i64 {
     })
     .await
     .unwrap()
-}
-
-pub(crate) async fn make_support(admin: &TestApp, email: &str) -> TestApp {
-    let support = new_user(admin, email).await;
-    let id = user_id_of(admin, email).await;
-    let response = admin
-        .post_form(
-            "/admin/users",
-            &format!("/admin/users/{id}/role"),
-            &[("role", "support")],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    support
 }
 
 #[tokio::test]
@@ -125,7 +55,7 @@ async fn company_admins_manage_members_and_viewers_only_look() {
         viewer.get(&format!("/companies/{company}")).await.status(),
         StatusCode::NOT_FOUND
     );
-    let waiting = crate::roles::invitations_on_dashboard(&viewer).await;
+    let waiting = crate::helpers::invitations_on_dashboard(&viewer).await;
     assert_eq!(waiting.len(), 1);
     let r = viewer
         .post_form("/", &format!("/invitations/{}/accept", waiting[0]), &[])
@@ -251,9 +181,9 @@ async fn the_dashboard_opens_on_the_companies_that_need_a_person_most_urgent_fir
     app.register_logged_in("firma@contabil.ro").await;
     let key = app.key_from_page("ERP").await;
     let healthy = app.add_company("22732040", "Sanatos SRL").await;
-    app.connect_with(healthy, &crate::connect::serial_with_rights_for("22732040"))
+    app.connect_with(healthy, &crate::helpers::serial_with_rights_for("22732040"))
         .await;
-    let troubled = crate::notifications::three_companies_in_trouble(&app, &key).await;
+    let troubled = crate::helpers::three_companies_in_trouble(&app, &key).await;
 
     let html = app.get_html("/").await;
     assert!(
@@ -1123,36 +1053,14 @@ async fn api_key(app: &TestApp, user: i64) -> (i64, String) {
     .unwrap()
 }
 
-/// Every simple message of the English catalog (no variables, long enough to be a sentence or a
-/// label of its own) that the Romanian catalog says differently.
-pub(crate) fn english_only_messages() -> Vec<String> {
-    let read = |lang: &str| -> std::collections::BTreeMap<String, String> {
-        let path = format!("{}/locales/{lang}/portal.ftl", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(path)
-            .expect("catalog")
-            .lines()
-            .filter_map(|line| {
-                let (id, value) = line.split_once(" = ")?;
-                let simple = !id.starts_with(' ') && !value.contains('{') && !value.is_empty();
-                simple.then(|| (id.to_owned(), value.trim().to_owned()))
-            })
-            .collect()
-    };
-    let (en, ro) = (read("en"), read("ro"));
-    en.into_iter()
-        .filter(|(id, value)| value.len() >= 12 && ro.get(id) != Some(value))
-        .map(|(_, value)| value)
-        .collect()
-}
-
 #[tokio::test]
 async fn romanian_pages_show_no_english_text() {
     let app = spawn_app().await;
     app.register_logged_in("firma@contabil.ro").await;
     let key = app.key_from_page("ERP").await;
-    let troubled = crate::notifications::three_companies_in_trouble(&app, &key).await;
+    let troubled = crate::helpers::three_companies_in_trouble(&app, &key).await;
     let healthy = app.add_company("22732040", "Sanatos SRL").await;
-    app.connect_with(healthy, &crate::connect::serial_with_rights_for("22732040"))
+    app.connect_with(healthy, &crate::helpers::serial_with_rights_for("22732040"))
         .await;
     let link = app.create_link(&[healthy, troubled.alfa]).await;
     let english = english_only_messages();

@@ -5,14 +5,12 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::connect::serial_with_rights;
 use crate::helpers::{
-    csrf_token, free_port, is_login_redirect, spawn_app, spawn_app_on, spawn_app_with, test_args,
+    ChildPortal, browser_for, csrf_token, free_port, is_login_redirect, problem,
+    serial_with_rights, spawn_app, spawn_app_on, spawn_app_with, test_args,
 };
-use crate::rest_api::problem;
 
 const CIF: &str = "18547290";
-use crate::refresh_safety::{ChildPortal, browser_for};
 
 #[tokio::test]
 async fn logout_wins_over_a_request_in_flight() {
@@ -611,7 +609,7 @@ async fn inviting_answers_the_same_for_any_email_and_nobody_joins_without_consen
     );
 
     // The invitee declines: still not a member, and the invitation is gone from both sides.
-    let waiting = crate::roles::invitations_on_dashboard(&existing).await;
+    let waiting = crate::helpers::invitations_on_dashboard(&existing).await;
     assert_eq!(waiting.len(), 1);
     let dashboard = existing.get_html("/").await;
     assert!(dashboard.contains("firma@contabil.ro") && dashboard.contains("Alfa SRL"));
@@ -619,7 +617,7 @@ async fn inviting_answers_the_same_for_any_email_and_nobody_joins_without_consen
         .post_form("/", &format!("/invitations/{}/decline", waiting[0]), &[])
         .await;
     assert!(
-        crate::roles::invitations_on_dashboard(&existing)
+        crate::helpers::invitations_on_dashboard(&existing)
             .await
             .is_empty()
     );
@@ -651,7 +649,7 @@ async fn inviting_answers_the_same_for_any_email_and_nobody_joins_without_consen
     // Whoever registers later with the invited email finds it, and joins by accepting.
     let newcomer = app.second_browser();
     newcomer.register_logged_in("nimeni@firma.ro").await;
-    let waiting = crate::roles::invitations_on_dashboard(&newcomer).await;
+    let waiting = crate::helpers::invitations_on_dashboard(&newcomer).await;
     let r = newcomer
         .post_form("/", &format!("/invitations/{}/accept", waiting[0]), &[])
         .await;
@@ -741,7 +739,7 @@ async fn a_cif_is_unique_in_each_persons_list_not_on_the_portal() {
             &[("email", "firma@alfa.ro"), ("role", "viewer")],
         )
         .await;
-    let waiting = crate::roles::invitations_on_dashboard(&firm).await;
+    let waiting = crate::helpers::invitations_on_dashboard(&firm).await;
     firm.post_form("/", &format!("/invitations/{}/accept", waiting[0]), &[])
         .await;
     assert!(
@@ -757,7 +755,7 @@ async fn a_cif_is_unique_in_each_persons_list_not_on_the_portal() {
     // Support sees both records side by side, each with its admins.
     let support = app.second_browser();
     support.register_logged_in("suport@portal.ro").await;
-    let support_id = crate::roles::user_id_of(&app, "suport@portal.ro").await;
+    let support_id = crate::helpers::user_id_of(&app, "suport@portal.ro").await;
     app.post_form(
         "/admin/users",
         &format!("/admin/users/{support_id}/role"),

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::connect::serial_with_rights_for;
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, serial_with_rights_for, spawn_app};
 
 /// Certificate 02 has SPV rights for these three CIFs; 18547290 belongs to certificate 01.
 const COVERED: [&str; 3] = ["1590082", "22732040", "11123319"];

@@ -16,8 +16,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::connect::serial_with_rights;
-use crate::helpers::{TestApp, spawn_app, spawn_app_on, spawn_app_with};
+use crate::helpers::{TestApp, serial_with_rights, spawn_app, spawn_app_on, spawn_app_with};
 
 const CIF: &str = "18547290";
 /// A CIF the certificate of `serial_with_rights` has no rights on: nothing attaches by itself.

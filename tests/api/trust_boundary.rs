@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::connect::serial_with_rights_for;
-use crate::helpers::{TestApp, is_login_redirect, location, spawn_app, spawn_app_with};
-use crate::links::COVERED;
-use crate::roles::{add_member, invitations_on_dashboard};
+use crate::helpers::{
+    COVERED, TestApp, add_member, invitations_on_dashboard, is_login_redirect, location,
+    serial_with_rights_for, spawn_app, spawn_app_with,
+};
 
 /// The sandbox mailbox as a reader sees it: (mail id, recipient, subject), newest first.
 async fn mailbox(app: &TestApp) -> Vec<(i64, String, String)> {
@@ -380,7 +380,7 @@ async fn a_links_connection_serves_the_links_companies_and_only_offers_the_other
     let link = app.create_link(&[alfa]).await;
     let holder = app.second_browser();
     let (status, _) = holder
-        .holder_connects(&link.path, crate::links::SERIAL_02)
+        .holder_connects(&link.path, crate::helpers::SERIAL_02)
         .await;
     assert_eq!(status, StatusCode::OK);
     let token = app.token_id_of(alfa).await;
@@ -515,7 +515,7 @@ async fn the_upgrade_detaches_a_token_from_a_strangers_record_and_tells_its_admi
 
 #[tokio::test]
 async fn with_smtp_the_confirmation_link_arrives_by_mail_and_the_sandbox_keeps_none() {
-    let Some(sink) = crate::notifications::SmtpSink::start() else {
+    let Some(sink) = crate::helpers::SmtpSink::start() else {
         return;
     };
     let app = spawn_app_with(&[
@@ -531,7 +531,7 @@ async fn with_smtp_the_confirmation_link_arrives_by_mail_and_the_sandbox_keeps_n
         let found = sink
             .all_mails()
             .into_iter()
-            .find(crate::notifications::is_address_confirmation);
+            .find(crate::helpers::is_address_confirmation);
         if let Some(mail) = found {
             break mail;
         }
