@@ -463,14 +463,8 @@ async fn the_language_cookie_is_secure_under_https() {
 
 /// The page of a token's company, revealed: whether the stored token opens.
 async fn reveals(app: &crate::helpers::TestApp, company: i64, token: i64) -> bool {
-    let response = app
-        .post_form(
-            &format!("/companies/{company}"),
-            &format!("/tokens/{token}/reveal"),
-            &[],
-        )
-        .await;
-    response.status() == StatusCode::OK && response.text().await.expect("html").contains(">eyJ")
+    let (status, page) = app.reveal(company, token).await;
+    status == StatusCode::OK && page.contains(">eyJ")
 }
 
 fn key_id(hex_key: &str) -> String {

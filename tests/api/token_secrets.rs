@@ -53,18 +53,6 @@ async fn stored_secrets(app: &TestApp, token: i64) -> (String, String, Option<St
     .await
 }
 
-async fn reveal(app: &TestApp, company: i64, token: i64) -> (StatusCode, String) {
-    let response = app
-        .post_form(
-            &format!("/companies/{company}"),
-            &format!("/tokens/{token}/reveal"),
-            &[],
-        )
-        .await;
-    let status = response.status();
-    (status, response.text().await.expect("body"))
-}
-
 /// The JWT a reveal page shows.
 fn revealed_token(html: &str) -> String {
     let start = html.find(">eyJ").expect("the page shows a JWT") + 1;
@@ -118,10 +106,10 @@ async fn a_ciphertext_swapped_between_two_tokens_of_one_company_does_not_open() 
         vec![home, home],
         "both first connected for one company"
     );
-    let (status, page) = reveal(&app, home, second).await;
+    let (status, page) = app.reveal(home, second).await;
     assert_eq!(status, StatusCode::OK);
     let second_token = revealed_token(&page);
-    let (_, first_page) = reveal(&app, other, first).await;
+    let (_, first_page) = app.reveal(other, first).await;
     let first_token = revealed_token(&first_page);
     assert_ne!(first_token, second_token);
 
@@ -144,7 +132,7 @@ async fn a_ciphertext_swapped_between_two_tokens_of_one_company_does_not_open() 
     })
     .await;
 
-    let (status, page) = reveal(&app, home, second).await;
+    let (status, page) = app.reveal(home, second).await;
     assert_eq!(status, StatusCode::CONFLICT, "{page}");
     assert!(
         !page.contains(&first_token),
@@ -196,7 +184,7 @@ async fn values_sealed_for_the_company_are_rebound_once_and_never_accepted_after
     app.register_logged_in("contabil@firma.ro").await;
     let company = app.add_company(CIF, "Firma Test SRL").await;
     let token = connect(&app, company).await;
-    let (_, page) = reveal(&app, company, token).await;
+    let (_, page) = app.reveal(company, token).await;
     let access = revealed_token(&page);
 
     // The database as the previous version left it: the values bound to the company, the
@@ -217,7 +205,7 @@ async fn values_sealed_for_the_company_are_rebound_once_and_never_accepted_after
             .expect("upgrade forgotten");
     })
     .await;
-    let (status, _) = reveal(&app, company, token).await;
+    let (status, _) = app.reveal(company, token).await;
     assert_eq!(status, StatusCode::CONFLICT, "the old binding is refused");
 
     // The next start-up upgrades it: the token opens again, bound to its own id.
@@ -225,7 +213,7 @@ async fn values_sealed_for_the_company_are_rebound_once_and_never_accepted_after
     upgraded
         .login("contabil@firma.ro", crate::helpers::STRONG_PASSWORD)
         .await;
-    let (status, page) = reveal(&upgraded, company, token).await;
+    let (status, page) = upgraded.reveal(company, token).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(revealed_token(&page), access);
     let (key_id, stored, _) = stored_secrets(&upgraded, token).await;
@@ -249,7 +237,7 @@ async fn values_sealed_for_the_company_are_rebound_once_and_never_accepted_after
     again
         .login("contabil@firma.ro", crate::helpers::STRONG_PASSWORD)
         .await;
-    let (status, _) = reveal(&again, company, token).await;
+    let (status, _) = again.reveal(company, token).await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
 

@@ -7,6 +7,19 @@ use reqwest::StatusCode;
 use super::{TestApp, location};
 
 impl TestApp {
+    /// Presses Reveal for `token` on `company`'s page: the answer's status and page.
+    pub async fn reveal(&self, company: i64, token: i64) -> (StatusCode, String) {
+        let response = self
+            .post_form(
+                &format!("/companies/{company}"),
+                &format!("/tokens/{token}/reveal"),
+                &[],
+            )
+            .await;
+        let status = response.status();
+        (status, response.text().await.expect("body"))
+    }
+
     /// Adds a company and returns its id.
     pub async fn add_company(&self, cif: &str, name: &str) -> i64 {
         let response = self
