@@ -856,3 +856,22 @@ lifecycle-email_sandbox = Sandbox mailbox: ANAF_PORTAL_SMTP_URL is not set, so e
 sharing-attach_would_widen = Not attached: { $people } would gain this token, and through it e-Factura for every company its certificate covers, without its holder agreeing. Ask the certificate holder to press Connect ANAF for this company, or send them an authorization link.
 sharing-offer_would_widen = Attaching it would give the token to { $people }, who cannot use it today: only its certificate holder can agree to that, with a Connect ANAF for this company.
 sharing-offer_send_link = Send the holder an authorization link
+coverage-attach_offers = Attach the offered tokens where none works
+coverage-attach_offers_hint = Each company without a working token gets a token whose certificate ANAF confirmed there, when that gives it to nobody who cannot use it already; ANAF is asked once per company.
+coverage-attached = { $count ->
+    [0] No token was attached.
+    [one] Attached to one company.
+   *[other] Attached to { $count } companies.
+}
+coverage-attach_need_consent = { $count ->
+    [one] One company needs its certificate holder's consent (its page says who would gain access).
+   *[other] { $count } companies need their certificate holder's consent (their pages say who would gain access).
+}
+coverage-attach_not_confirmed = { $count ->
+    [one] For one company ANAF did not confirm the rights.
+   *[other] For { $count } companies ANAF did not confirm the rights.
+}
+coverage-attach_left = { $count ->
+    [one] One more company is left for the next press.
+   *[other] { $count } more companies are left for the next press.
+}

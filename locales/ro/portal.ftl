@@ -895,3 +895,26 @@ lifecycle-email_sandbox = Căsuța sandbox: ANAF_PORTAL_SMTP_URL nu este setat, 
 sharing-attach_would_widen = Nu a fost atașat: { $people } ar primi acest token și, prin el, e-Factura pentru toate firmele acoperite de certificat, fără acordul titularului. Rugați titularul certificatului să apese Conectare ANAF pentru această firmă sau trimiteți-i un link de autorizare.
 sharing-offer_would_widen = Atașarea i-ar da tokenul lui { $people }, care nu îl poate folosi azi: doar titularul certificatului poate fi de acord, cu o Conectare ANAF pentru această firmă.
 sharing-offer_send_link = Trimiteți titularului un link de autorizare
+coverage-attach_offers = Atașează tokenurile oferite unde niciunul nu funcționează
+coverage-attach_offers_hint = Fiecare firmă fără token care funcționează primește un token al cărui certificat are drepturi confirmate de ANAF acolo, dacă asta nu îl dă nimănui care nu îl poate folosi deja; ANAF este întrebat o dată pentru fiecare firmă.
+coverage-attached = { $count ->
+    [0] Nu a fost atașat niciun token.
+    [one] Atașat la o firmă.
+    [few] Atașat la { $count } firme.
+   *[other] Atașat la { $count } de firme.
+}
+coverage-attach_need_consent = { $count ->
+    [one] O firmă are nevoie de acordul titularului certificatului (pagina ei spune cine ar primi acces).
+    [few] { $count } firme au nevoie de acordul titularului certificatului (paginile lor spun cine ar primi acces).
+   *[other] { $count } de firme au nevoie de acordul titularului certificatului (paginile lor spun cine ar primi acces).
+}
+coverage-attach_not_confirmed = { $count ->
+    [one] Pentru o firmă ANAF nu a confirmat drepturile.
+    [few] Pentru { $count } firme ANAF nu a confirmat drepturile.
+   *[other] Pentru { $count } de firme ANAF nu a confirmat drepturile.
+}
+coverage-attach_left = { $count ->
+    [one] Încă o firmă rămâne pentru următoarea apăsare.
+    [few] Încă { $count } firme rămân pentru următoarea apăsare.
+   *[other] Încă { $count } de firme rămân pentru următoarea apăsare.
+}

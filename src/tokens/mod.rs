@@ -10,6 +10,6 @@ pub mod vault;
 
 pub use import::{ImportError, ImportRequest};
 pub use service::{
-    AttachOutcome, ConnectError, Connection, Coverage, Detachment, REVOCATION_PENDING,
+    AttachOutcome, BulkAttach, ConnectError, Connection, Coverage, Detachment, REVOCATION_PENDING,
     RefreshOutcome, RefreshRequest, Revocation, StorePairError, TokenError, TokenService,
 };

@@ -62,6 +62,27 @@ fn lease_length(refresh_timeout: Duration) -> TimeDelta {
     TimeDelta::from_std(refresh_timeout * 3 / 2).unwrap_or(TimeDelta::seconds(90))
 }
 
+/// Companies one press of "attach the offers" handles at most (each costs a call to ANAF).
+pub const BULK_ATTACH: usize = 50;
+
+/// What attaching the offers to a person's unserved companies came to, in companies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkAttach {
+    pub attached: usize,
+    /// Refused: people who cannot use the token today would gain it.
+    pub need_consent: usize,
+    /// ANAF did not confirm the rights (the offer was withdrawn) or did not answer.
+    pub not_confirmed: usize,
+    /// Past `BULK_ATTACH`: for the next press.
+    pub left: usize,
+}
+
+impl BulkAttach {
+    fn tried(&self) -> usize {
+        self.attached + self.need_consent + self.not_confirmed
+    }
+}
+
 /// What asking to attach an offered token came to.
 #[derive(Debug, Clone)]
 pub enum AttachOutcome {
@@ -774,6 +795,39 @@ impl TokenService {
             .record(actor, event.company(company_id).token(token_id))
             .await;
         Ok(AttachOutcome::Checked(verdict))
+    }
+
+    /// Attaches, for a person, an offered token to each of the companies they administer that no
+    /// working token serves (at most `BULK_ATTACH` companies a press, one offer each), under the
+    /// same rule and checks as `attach_offered`. What came of it.
+    pub async fn attach_offers_to_unserved(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+    ) -> Result<BulkAttach, TokenError> {
+        let offers = self
+            .db
+            .run(move |conn| Ok(tokens::offers_to_administered(conn, user_id, 1_000)?))
+            .await?;
+        let at = now();
+        let mut summary = BulkAttach::default();
+        let mut seen = std::collections::HashSet::new();
+        for (company, token_id, current) in offers {
+            let works = current.is_some_and(|token| token.facts().status(at).works());
+            if works || !seen.insert(company.id) {
+                continue;
+            }
+            if summary.tried() >= BULK_ATTACH {
+                summary.left += 1;
+                continue;
+            }
+            match self.attach_offered(actor, token_id, &company).await? {
+                AttachOutcome::Checked(RightsVerdict::Granted) => summary.attached += 1,
+                AttachOutcome::Checked(_) => summary.not_confirmed += 1,
+                AttachOutcome::WouldWiden(_) => summary.need_consent += 1,
+            }
+        }
+        Ok(summary)
     }
 
     /// After a connection: asks ANAF whether the certificate also has SPV rights for the other

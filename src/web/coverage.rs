@@ -4,14 +4,17 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::app::AppState;
-use crate::auth::CurrentUser;
+use crate::auth::session::FlashLevel;
+use crate::auth::{CurrentUser, PortalSession};
 use crate::db::models::companies::{self, CompanyQuery, ListSort, SortColumn};
 use crate::db::models::{now, tokens};
 use crate::domain::TokenStatus;
 use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::web::page::see_other;
 use crate::web::page::{Page, html};
 use crate::web::templates::{CertificateView, CoverageCell, CoveragePage, CoverageRow};
 use crate::web::views::status_label;
@@ -106,6 +109,9 @@ pub async fn show(
         })
         .collect();
     let uncovered = coverage_rows.iter().filter(|r| !r.covered).count();
+    let offers_for_uncovered = coverage_rows
+        .iter()
+        .any(|r| !r.covered && r.cells.contains(&CoverageCell::Offered));
     let summary = t.format(
         "coverage-summary",
         &[
@@ -119,8 +125,42 @@ pub async fn show(
             page,
             summary,
             uncovered,
+            offers_for_uncovered,
             certificates: columns,
             rows: coverage_rows,
         },
     )
+}
+
+/// Attaches the offered tokens to the person's companies that no working token serves, where
+/// that gives the token to nobody new (each company's page explains the others).
+pub async fn attach_offers(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let actor = state.actor(&req, Some(user.0.id));
+    let done = state
+        .tokens
+        .attach_offers_to_unserved(&actor, user.0.id)
+        .await?;
+    let t = Lang::from_request(&req).catalog();
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    let mut message = t.count("coverage-attached", "count", count(done.attached));
+    for (key, n) in [
+        ("coverage-attach_need_consent", done.need_consent),
+        ("coverage-attach_not_confirmed", done.not_confirmed),
+        ("coverage-attach_left", done.left),
+    ] {
+        if n > 0 {
+            message.push(' ');
+            message.push_str(&t.count(key, "count", count(n)));
+        }
+    }
+    let level = match done.attached {
+        0 => FlashLevel::Info,
+        _ => FlashLevel::Success,
+    };
+    PortalSession::of(&req).flash(level, message);
+    Ok(see_other("/coverage"))
 }

@@ -54,6 +54,7 @@ routing::route_table! {
     post "/companies/{id}/connect" => connect::start,
     post "/companies/{id}/attach/{token_id}" => companies::attach,
     get "/coverage" => coverage::show,
+    post "/coverage/attach" => coverage::attach_offers,
     get "/companies/{id}/members" => members::list,
     post "/companies/{id}/members" => members::invite,
     post "/companies/{id}/invitations/{invitation_id}/cancel" => members::cancel_invitation,

@@ -439,6 +439,8 @@ pub struct CoveragePage {
     pub summary: String,
     /// How many companies have no working token.
     pub uncovered: usize,
+    /// Some company without a working token has an offer: the page offers to attach them.
+    pub offers_for_uncovered: bool,
     /// Its columns: every certificate whose token serves (or could serve) some of the companies.
     pub certificates: Vec<CertificateView>,
     pub rows: Vec<CoverageRow>,

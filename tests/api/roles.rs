@@ -630,6 +630,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     // Only a token offered to the company can be attached (its own is not); support never writes.
     ("post", "/companies/{id}/attach/{token_id}", "LNFNFN"),
     ("get", "/coverage", "LOOOOO"),
+    // Only one's own companies are looked at (none offered here: nothing to do, a 303).
+    ("post", "/coverage/attach", "LOOOFO"),
     ("get", "/companies/{id}/members", "LNOONN"),
     ("post", "/companies/{id}/members", "LNFOFN"),
     ("post", "/companies/{id}/members/{user_id}/role", "LNFOFN"),

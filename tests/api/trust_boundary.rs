@@ -561,3 +561,51 @@ async fn with_smtp_the_confirmation_link_arrives_by_mail_and_the_sandbox_keeps_n
         "{dashboard}"
     );
 }
+
+#[tokio::test]
+async fn one_press_attaches_the_offers_that_give_the_token_to_nobody_new() {
+    let app = spawn_app().await;
+    app.register_logged_in("contabil@firma.ro").await;
+    let own: Vec<i64> = {
+        let mut ids = Vec::new();
+        for (i, cif) in COVERED[..2].iter().enumerate() {
+            ids.push(app.add_company(cif, &format!("Client {i} SRL")).await);
+        }
+        ids
+    };
+    // A stranger's record of the certificate's third CIF, with the accountant as its admin.
+    let attacker = app.second_browser();
+    attacker.register_logged_in("atacator@exemplu.ro").await;
+    let bait = attacker.add_company(COVERED[2], "Momeala SRL").await;
+    add_member(&attacker, bait, &app, "contabil@firma.ro", "admin").await;
+    app.connect_with(own[0], &serial_with_rights_for(COVERED[0]))
+        .await;
+    let token = app.token_id_of(own[0]).await;
+
+    // Offers appear for the accountant's other company and the stranger's record.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let coverage = app.get_html("/coverage").await;
+        if coverage.matches("data-cell=\"offered\"").count() == 2 {
+            assert!(coverage.contains("data-attach-offers"), "{coverage}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "offers: {coverage}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let r = app.post_form("/coverage", "/coverage/attach", &[]).await;
+    assert_eq!(location(&r), "/coverage");
+    let coverage = app.get_html("/coverage").await;
+    assert!(coverage.contains("Atașat la o firmă."), "{coverage}");
+    assert!(
+        coverage.contains("O firmă are nevoie de acordul titularului"),
+        "{coverage}"
+    );
+    for company in &own[1..] {
+        assert_eq!(app.token_id_of(*company).await, token);
+    }
+    let theirs = attacker.get_html(&format!("/companies/{bait}")).await;
+    assert!(!theirs.contains("action=\"/tokens/"), "{theirs}");
+    let (status, _) = attacker.reveal(bait, token).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -545,6 +545,33 @@ pub fn newcomers(
         .collect())
 }
 
+/// The offers to companies `user_id` administers, each with the token serving the company now
+/// (if any), by CIF, at most `limit`: what a person may attach in one go.
+pub fn offers_to_administered(
+    conn: &mut DbConnection,
+    user_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Company, i64, Option<TokenMeta>)>> {
+    companies::table
+        .inner_join(company_members::table)
+        .inner_join(token_offers::table.on(token_offers::company_id.eq(companies::id)))
+        .left_join(company_tokens::table.inner_join(anaf_tokens::table))
+        .filter(company_members::user_id.eq(user_id))
+        .filter(company_members::role.eq(MemberRole::Admin))
+        .order((
+            companies::cif,
+            companies::id,
+            token_offers::checked_at.desc(),
+        ))
+        .limit(limit)
+        .select((
+            Company::as_select(),
+            token_offers::token_id,
+            Option::<TokenMeta>::as_select(),
+        ))
+        .load(conn)
+}
+
 /// Forgets that `token_id` was offered to `company_id`.
 pub fn withdraw_offer(
     conn: &mut DbConnection,
