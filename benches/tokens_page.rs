@@ -276,7 +276,9 @@ async fn connect_companies(
         .serial;
     let response = plain_client()?
         .post(server.url("/sandbox/anaf/__sim/settings"))
-        .json(&serde_json::json!({ "auto_approve": serial }))
+        // The page is measured, not ANAF's quotas: the simulated ANAF's per-minute limit is
+        // lifted like the portal's own budget (ANAF_PORTAL_ANAF_CALLS_PER_MINUTE above).
+        .json(&serde_json::json!({ "auto_approve": serial, "calls_per_minute_limit": 1_000_000 }))
         .send()
         .await?;
     if !response.status().is_success() {
@@ -864,8 +866,9 @@ impl Browser {
             StatusCode::SEE_OTHER,
         )
         .await?;
-        // Logging in starts a new session with a new CSRF token.
-        self.refresh_csrf("/").await
+        // Registration logs nobody in (it answers alike for taken addresses): log in, which
+        // starts a new session with a new CSRF token.
+        self.login().await
     }
 
     async fn login(&self) -> anyhow::Result<()> {
@@ -906,7 +909,20 @@ impl Browser {
         }
         let back = common::location(&response)?;
         if back != company {
-            bail!("the callback for {cif} redirected to {back:?}, not {company:?}");
+            // The failure page says what ANAF (or the portal) answered.
+            let page = self
+                .client
+                .get(self.url(&back))
+                .send()
+                .await?
+                .text()
+                .await?;
+            let reason = page
+                .split("<main>")
+                .nth(1)
+                .and_then(|main| main.split("</main>").next())
+                .unwrap_or(&page);
+            bail!("the callback for {cif} redirected to {back:?}, not {company:?}: {reason}");
         }
         let page = self.get_ok(&company).await?;
         if !page.contains("data-status=") {
