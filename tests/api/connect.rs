@@ -154,12 +154,7 @@ async fn a_refusal_with_a_reason_shows_the_reason_and_a_foreign_issuer_is_refuse
     let company = app.add_company(CIF, "").await;
     // The authorization server says why it refused: the page says that, not "no certificate".
     let authorize = app.press_connect(company).await;
-    let state = url::Url::parse(&authorize)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.into_owned())
-        .unwrap();
+    let state = crate::helpers::query_param(&authorize, "state");
     let mut url = url::Url::parse(&app.url("/anaf/callback")).unwrap();
     url.query_pairs_mut()
         .append_pair("state", &state)

@@ -87,12 +87,7 @@ async fn values_from_requests_cannot_forge_log_lines() {
     app.register_logged_in("contabil@firma.ro").await;
     let company = app.add_company("18547290", "").await;
     let authorize = app.press_connect(company).await;
-    let state = url::Url::parse(&authorize)
-        .expect("url")
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.into_owned())
-        .expect("state");
+    let state = crate::helpers::query_param(&authorize, "state");
 
     // CR, LF and a terminal escape through every field a request can put in the log: ANAF's
     // error and its description on the callback, the path, a refused form.

@@ -267,12 +267,7 @@ async fn the_stored_pkce_value_is_not_the_verifier_sent_to_anaf() {
     app.register_logged_in("contabil@firma.ro").await;
     let company = app.add_company(CIF, "Firma Test SRL").await;
     let authorize = app.press_connect(company).await;
-    let challenge = url::Url::parse(&authorize)
-        .expect("authorize URL")
-        .query_pairs()
-        .find(|(k, _)| k == "code_challenge")
-        .map(|(_, v)| v.into_owned())
-        .expect("a PKCE challenge");
+    let challenge = crate::helpers::query_param(&authorize, "code_challenge");
     let stored: Vec<Option<String>> = with_db(&app, |conn| {
         anaf_portal::db::schema::oauth_transactions::table
             .select(anaf_portal::db::schema::oauth_transactions::pkce_verifier)

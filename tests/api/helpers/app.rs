@@ -171,6 +171,16 @@ pub fn csrf_token(html: &str) -> String {
     html[start..start + end].to_owned()
 }
 
+/// The value of query parameter `name` in `url`; panics when it is not there.
+pub fn query_param(url: &str, name: &str) -> String {
+    url::Url::parse(url)
+        .expect("a URL")
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("{name} in {url}"))
+}
+
 pub fn location(response: &Response) -> String {
     response
         .headers()

@@ -27,7 +27,8 @@ pub use anaf::{
 pub use api::problem;
 pub use app::{
     STRONG_PASSWORD, TestApp, TestData, client_with, csrf_token, free_port, is_login_redirect,
-    location, skip_unless_required, spawn_app, spawn_app_on, spawn_app_with, test_args,
+    location, query_param, skip_unless_required, spawn_app, spawn_app_on, spawn_app_with,
+    test_args,
 };
 pub use builders::{
     Troubled, cif_from, refresh_refused, save_without_refresh_token, three_companies_in_trouble,
