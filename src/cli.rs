@@ -119,7 +119,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Migrate(args)) => {
-            use crate::tokens::keys;
+            use crate::services::tokens::keys;
             let config = Config::from_args(args)?;
             let master_key = crate::secrets::MasterKey::from_config(
                 config.secret_key.as_ref(),
@@ -168,7 +168,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
 }
 
 async fn rotate_keys(args: ServeArgs) -> Result<(), CliError> {
-    use crate::tokens::keys;
+    use crate::services::tokens::keys;
     let config = Config::from_args(args)?;
     let master_key =
         crate::secrets::MasterKey::from_config(config.secret_key.as_ref(), &config.data_dir)?;
@@ -183,7 +183,7 @@ async fn rotate_keys(args: ServeArgs) -> Result<(), CliError> {
         let mut conn = db.get_blocking()?;
         let rotation = keys::rotate(&mut conn, &vault)?;
         let per_key = crate::db::models::tokens::count_by_key(&mut conn)?;
-        let hooks = crate::webhooks::rotate_secrets(&mut conn, &vault)?;
+        let hooks = crate::services::webhooks::rotate_secrets(&mut conn, &vault)?;
         let hooks_per_key = crate::db::models::webhooks::secrets_by_key(&mut conn)?;
         Ok((rotation, per_key, hooks, hooks_per_key))
     })
@@ -277,7 +277,7 @@ async fn create_user(args: UserCreateArgs) -> Result<(), CliError> {
     })?;
 
     let db = Db::connect(&config.database_url)?;
-    let hash = crate::auth::Passwords::default()
+    let hash = crate::services::accounts::Passwords::default()
         .hash(password.secret().clone())
         .await?;
     let created = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -333,7 +333,7 @@ async fn verify_user(args: UserVerifyArgs) -> Result<(), CliError> {
         println!("{} was verified already", user.email);
         return Ok(());
     }
-    let audit = crate::audit::AuditLog::new(db.clone());
+    let audit = crate::services::audit::AuditLog::new(db.clone());
     let user_id = user.id;
     db.run(move |conn| Ok(users::mark_verified(conn, user_id)?))
         .await?;

@@ -13,7 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
-use crate::tokens::TokenError;
+use crate::services::tokens::TokenError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
-use crate::engine::lifecycle::Lifecycle;
+use crate::services::lifecycle::Lifecycle;
 
 static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
 

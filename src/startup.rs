@@ -17,32 +17,32 @@ use url::Url;
 #[cfg(feature = "sandbox")]
 use anaf_simulator::{RegisteredClient, Simulator, SimulatorSettings};
 
+use crate::anaf::budget::AnafBudget;
 use crate::anaf::client::{AnafClient, AnafEndpoints};
 use crate::anaf::jwt::JwtReader;
 use crate::anaf::registry::RegistryClient;
-use crate::app::AppState;
-use crate::audit::AuditLog;
-use crate::auth::Passwords;
-use crate::auth::login_limiter::LoginLimiter;
-use crate::auth::session_store::DbSessionStore;
-use crate::companies::CompanyService;
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::models::{
     call_counts, email_verifications, engine_instances, login_failures, now, sandbox_mails,
     sessions,
 };
-use crate::engine::RefreshEngine;
-use crate::engine::budget::AnafBudget;
-use crate::engine::registry::NameLookups;
-use crate::notify::mail::{MailComposer, Mailer};
-use crate::notify::{Email, Notifier};
+use crate::http::auth::session_store::DbSessionStore;
+use crate::http::state::AppState;
+use crate::http::web::security_headers::CspFormAction;
+use crate::jobs::name_lookups::NameLookups;
+use crate::jobs::refresh::RefreshEngine;
 use crate::secrets::MasterKey;
-use crate::tokens::TokenService;
-use crate::tokens::backoff::Backoff;
-use crate::tokens::spool::RecoverySpool;
-use crate::web::security_headers::CspFormAction;
-use crate::webhooks::{WebhookSender, WebhookService};
+use crate::services::accounts::Passwords;
+use crate::services::accounts::login_limiter::LoginLimiter;
+use crate::services::audit::AuditLog;
+use crate::services::companies::CompanyService;
+use crate::services::notify::mail::{MailComposer, Mailer};
+use crate::services::notify::{Email, Notifier};
+use crate::services::tokens::TokenService;
+use crate::services::tokens::backoff::Backoff;
+use crate::services::tokens::spool::RecoverySpool;
+use crate::services::webhooks::{WebhookSender, WebhookService};
 
 pub struct Application {
     db: Db,
@@ -99,7 +99,7 @@ impl Application {
             config.login_limits.clone(),
             master_key.derive("device-cookie-v1", 32),
         );
-        let accounts = crate::accounts::AccountService::new(
+        let accounts = crate::services::accounts::AccountService::new(
             db.clone(),
             passwords.clone(),
             login_limiter.clone(),
@@ -120,7 +120,11 @@ impl Application {
             request_body_timeout: config.request_body_timeout,
             tokens: tokens.clone(),
             companies: CompanyService::new(db.clone(), audit.clone(), lookups_wake.clone()),
-            links: crate::links::LinkService::new(db.clone(), audit.clone(), tokens.clone()),
+            links: crate::services::links::LinkService::new(
+                db.clone(),
+                audit.clone(),
+                tokens.clone(),
+            ),
             audit,
             pkce: config.anaf.pkce,
             engine_wake: engine_wake.clone(),
@@ -132,7 +136,7 @@ impl Application {
             webhooks,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
-        let api_context = web::Data::new(crate::api::ApiContext::new(config.api_rate_limit));
+        let api_context = web::Data::new(crate::http::api::ApiContext::new(config.api_rate_limit));
         let session_store = DbSessionStore::new(
             db.clone(),
             config.session.absolute_timeout,
@@ -184,8 +188,8 @@ impl Application {
                     cfg.service(web::scope("/sandbox/anaf").configure(|c| simulator.configure(c)));
                 }
             });
-            app.configure(crate::api::routes)
-                .configure(crate::web::routes_outside_sessions)
+            app.configure(crate::http::api::routes)
+                .configure(crate::http::web::routes_outside_sessions)
                 .service(
                     web::scope("")
                         .app_data(
@@ -198,16 +202,18 @@ impl Application {
                                     .into()
                                 }),
                         )
-                        .configure(crate::web::routes)
-                        .default_service(web::to(crate::web::not_found))
+                        .configure(crate::http::web::routes)
+                        .default_service(web::to(crate::http::web::not_found))
                         // Outermost last: errors are rendered after CSRF and sessions have had
                         // their say.
-                        .wrap(from_fn(crate::auth::current_user::support_is_read_only))
-                        .wrap(from_fn(crate::auth::csrf::protect))
+                        .wrap(from_fn(
+                            crate::http::auth::current_user::support_is_read_only,
+                        ))
+                        .wrap(from_fn(crate::http::auth::csrf::protect))
                         .wrap(sessions)
-                        .wrap(from_fn(crate::web::errors::render)),
+                        .wrap(from_fn(crate::http::web::errors::render)),
                 )
-                .wrap(from_fn(crate::web::security_headers::add))
+                .wrap(from_fn(crate::http::web::security_headers::add))
                 .wrap(from_fn(crate::telemetry::log_requests))
         })
         .listen(listener)?
@@ -414,7 +420,9 @@ async fn open_tokens(
     anaf_endpoints: AnafEndpoints,
     jwt_key: Option<String>,
 ) -> anyhow::Result<TokenService> {
-    let vault = Arc::new(crate::tokens::keys::configured_vault(config, master_key)?);
+    let vault = Arc::new(crate::services::tokens::keys::configured_vault(
+        config, master_key,
+    )?);
     let tokens = TokenService::new(
         db.clone(),
         vault.clone(),
@@ -434,8 +442,8 @@ async fn open_tokens(
     }
     tracing::info!(key_id = %vault.current_key(), "new values are sealed with this key");
     db.run(move |conn| {
-        crate::tokens::keys::adopt_and_check(conn, &vault)?;
-        crate::tokens::keys::bind_to_tokens(conn, &vault)?;
+        crate::services::tokens::keys::adopt_and_check(conn, &vault)?;
+        crate::services::tokens::keys::bind_to_tokens(conn, &vault)?;
         Ok(())
     })
     .await?;

@@ -2,6 +2,7 @@
 //! company registry's client. The simulator that stands in for ANAF in sandbox mode is its own
 //! crate, `anaf-simulator`.
 
+pub mod budget;
 pub mod client;
 pub mod jwt;
 pub mod registry;

@@ -571,7 +571,7 @@ async fn first_notification_of(app: &TestApp, user_id: i64) -> i64 {
         use anaf_portal::db::schema::notifications;
         use diesel::prelude::*;
         let mut conn = db.get_blocking().unwrap();
-        anaf_portal::notify::dispatch::dispatch_batch(&mut conn, None, 100).unwrap();
+        anaf_portal::services::notify::dispatch::dispatch_batch(&mut conn, None, 100).unwrap();
         notifications::table
             .filter(notifications::user_id.eq(user_id))
             .select(notifications::id)
@@ -724,9 +724,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
 #[tokio::test]
 async fn authorization_matrix_covers_every_route_and_caller() {
     // The table lists exactly the routes the application registers.
-    let registered: std::collections::BTreeSet<_> = anaf_portal::web::ROUTES
+    let registered: std::collections::BTreeSet<_> = anaf_portal::http::web::ROUTES
         .iter()
-        .chain(anaf_portal::web::ROUTES_OUTSIDE_SESSIONS)
+        .chain(anaf_portal::http::web::ROUTES_OUTSIDE_SESSIONS)
         .map(|(m, p)| (*m, *p))
         .collect();
     let listed: std::collections::BTreeSet<_> = MATRIX.iter().map(|(m, p, _)| (*m, *p)).collect();
@@ -886,7 +886,7 @@ async fn authorization_matrix_covers_every_route_and_caller() {
         "viewer",
     )
     .await;
-    let api_registered: std::collections::BTreeSet<_> = anaf_portal::api::ROUTES
+    let api_registered: std::collections::BTreeSet<_> = anaf_portal::http::api::ROUTES
         .iter()
         .map(|(m, p)| (*m, *p))
         .collect();
@@ -908,7 +908,7 @@ async fn authorization_matrix_covers_every_route_and_caller() {
                 .map(move |m| (m.clone(), path.clone()))
         })
         .collect();
-    let versioned: std::collections::BTreeSet<(String, String)> = anaf_portal::api::ROUTES
+    let versioned: std::collections::BTreeSet<(String, String)> = anaf_portal::http::api::ROUTES
         .iter()
         .filter(|(_, p)| p.starts_with("/api/v1/"))
         .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))

@@ -464,7 +464,7 @@ async fn reveals(app: &crate::helpers::TestApp, company: i64, token: i64) -> boo
 
 fn key_id(hex_key: &str) -> String {
     let key = anaf_portal::secrets::MasterKey::parse(hex_key).expect("key");
-    anaf_portal::tokens::vault::KeyId::of(&key).to_string()
+    anaf_portal::services::tokens::vault::KeyId::of(&key).to_string()
 }
 
 async fn start_error(database_url: &str, extra: &[&str]) -> String {

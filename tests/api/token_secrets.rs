@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anaf_portal::db::schema::{anaf_token_secrets, anaf_tokens, company_tokens, data_upgrades};
 use anaf_portal::secrets::MasterKey;
-use anaf_portal::tokens::vault::{TokenField, TokenVault};
+use anaf_portal::services::tokens::vault::{TokenField, TokenVault};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use diesel::prelude::*;

@@ -1,0 +1,150 @@
+//! The logged-in user, loaded once per request.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+
+use crate::db::models::users::{self, User};
+use crate::error::AppError;
+use crate::http::auth::PortalSession;
+use crate::http::state::AppState;
+
+/// Extracting it requires a live session of an enabled user; otherwise `LoginRequired`.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+/// The request's user, if any, looked up at most once per request (pages use it for the menu and
+/// handlers for authorisation; actix resolves both extractors concurrently, so they share one
+/// lookup through a cell). A session whose user vanished or was disabled is ended.
+pub async fn load(req: &HttpRequest) -> Result<Option<User>, AppError> {
+    let cell = {
+        let mut extensions = req.extensions_mut();
+        match extensions.get::<UserCell>() {
+            Some(cell) => cell.clone(),
+            None => {
+                let cell = UserCell::default();
+                extensions.insert(cell.clone());
+                cell
+            }
+        }
+    };
+    cell.0.get_or_try_init(|| lookup(req)).await.cloned()
+}
+
+#[derive(Clone, Default)]
+struct UserCell(Rc<tokio::sync::OnceCell<Option<User>>>);
+
+async fn lookup(req: &HttpRequest) -> Result<Option<User>, AppError> {
+    let session = PortalSession::of(req);
+    session.check_available()?;
+    let Some(id) = session.user_id() else {
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
+    let found = state.db.run(move |conn| Ok(users::find(conn, id)?)).await?;
+    match found {
+        Some(user) if !user.is_disabled() => Ok(Some(user)),
+        _ => {
+            session.log_out();
+            Ok(None)
+        }
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            load(&req)
+                .await?
+                .map(CurrentUser)
+                .ok_or(AppError::LoginRequired)
+        })
+    }
+}
+
+/// A logged-in platform administrator; anyone else gets 403.
+#[derive(Debug, Clone)]
+pub struct PlatformAdmin(pub User);
+
+/// A logged-in member of the support staff (or a platform admin); anyone else gets 403.
+#[derive(Debug, Clone)]
+pub struct SupportStaff(pub User);
+
+fn with_role<T: 'static>(
+    req: &HttpRequest,
+    allowed: fn(crate::domain::Role) -> bool,
+    wrap: fn(User) -> T,
+) -> Pin<Box<dyn Future<Output = Result<T, AppError>>>> {
+    let req = req.clone();
+    Box::pin(async move {
+        let user = load(&req).await?.ok_or(AppError::LoginRequired)?;
+        if allowed(user.role) {
+            Ok(wrap(user))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    })
+}
+
+impl FromRequest for PlatformAdmin {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        with_role(
+            req,
+            |role| role == crate::domain::Role::Admin,
+            PlatformAdmin,
+        )
+    }
+}
+
+impl FromRequest for SupportStaff {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        with_role(
+            req,
+            |role| {
+                matches!(
+                    role,
+                    crate::domain::Role::Support | crate::domain::Role::Admin
+                )
+            },
+            SupportStaff,
+        )
+    }
+}
+
+/// Middleware for the portal's pages: support staff only look. Any unsafe request of theirs is
+/// refused with 403, except logging in or out and choosing a language. (The API checks the same
+/// for their keys.)
+pub async fn support_is_read_only(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    let exempt = matches!(req.path(), "/logout" | "/language" | "/login");
+    if !req.method().is_safe() && !exempt {
+        let user = load(req.request()).await?;
+        if user.is_some_and(|u| u.role == crate::domain::Role::Support) {
+            tracing::warn!(path = %crate::telemetry::loggable_path(req.path()), "support staff attempted a change");
+            return Ok(req
+                .error_response(AppError::Forbidden)
+                .map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}

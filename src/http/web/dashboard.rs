@@ -1,0 +1,348 @@
+//! The start page: my companies with their token status, and adding a company.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::db::models::companies::CreateCompanyError;
+use crate::db::models::invitations::ReceivedInvitation;
+use crate::db::models::now;
+use crate::db::models::tokens::MemberToken;
+use crate::db::models::users::User;
+use crate::domain::{Attention, Cif, MemberRole};
+use crate::error::AppError;
+use crate::http::auth::CurrentUser;
+use crate::http::auth::PortalSession;
+use crate::http::auth::session::FlashLevel;
+use crate::http::state::AppState;
+use crate::http::web::company_list::{ListQuery, MemberList, MemberPage, status_counts_view};
+use crate::http::web::page::{Page, html, see_other};
+use crate::http::web::templates::{DashboardPage, ReceivedInvitationView};
+use crate::i18n::Catalog;
+use crate::services::companies::{BulkError, BulkReport, LineVerdict};
+
+/// What the dashboard's forms show besides the list: the add-company form refilled after an
+/// error, and the verdicts of a paste.
+#[derive(Default)]
+struct Forms {
+    cif: String,
+    name: String,
+    cif_error: Option<String>,
+    bulk: String,
+    bulk_results: Vec<BulkLineView>,
+    bulk_summary: Option<String>,
+}
+
+/// What a paste did, kept in the session from the POST to the dashboard it redirects to.
+#[derive(serde::Serialize, Deserialize)]
+struct BulkOutcome {
+    added: usize,
+    /// Only the lines that were not added, with why.
+    rejected: Vec<BulkLineView>,
+}
+
+const BULK_OUTCOME: &str = "bulk_outcome";
+
+impl BulkOutcome {
+    /// The paste's box keeps only the rejected lines, under "27 added · 3 rejected".
+    fn into_forms(self, t: &Catalog) -> Forms {
+        Forms {
+            bulk: self
+                .rejected
+                .iter()
+                .map(|line| line.input.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            bulk_summary: Some(t.format(
+                "bulk-summary",
+                &[
+                    ("added", self.added.into()),
+                    ("rejected", self.rejected.len().into()),
+                ],
+            )),
+            bulk_results: self.rejected,
+            ..Forms::default()
+        }
+    }
+}
+
+/// Rows of the "needs attention" queue shown at most; the rest are counted.
+const ATTENTION_SHOWN: usize = 50;
+
+/// A company whose token needs a person, as the dashboard's queue shows it.
+pub struct AttentionRowView {
+    pub company_id: i64,
+    pub token_id: i64,
+    pub company: String,
+    pub cif: String,
+    /// `attention-<slug>`: the row's `data-attention`.
+    pub code: &'static str,
+    pub problem: String,
+    pub todo: String,
+    /// The fix is a new Connect ANAF (else a Refresh: it probes the rights again, or tries
+    /// once more); only a company admin gets the button.
+    pub reconnect: bool,
+    pub can_act: bool,
+}
+
+/// The person's companies that need them, most urgent first, and how many there are.
+fn attention_queue(candidates: Vec<MemberToken>, t: &Catalog) -> (Vec<AttentionRowView>, usize) {
+    let at = now();
+    let mut queue: Vec<_> = candidates
+        .into_iter()
+        .filter_map(|(token, cif, name, role)| {
+            let attention = Attention::of(&token.facts(), &token.schedule(), at)?;
+            let company = name
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| cif.to_string());
+            Some((attention, company, cif, token, role))
+        })
+        .collect();
+    queue.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let total = queue.len();
+    let rows = queue
+        .into_iter()
+        .take(ATTENTION_SHOWN)
+        .map(|(attention, company, cif, token, role)| AttentionRowView {
+            company_id: token.company_id,
+            token_id: token.id,
+            company,
+            cif: cif.to_string(),
+            code: attention.slug(),
+            problem: match attention {
+                Attention::RefreshFailing { since } => t.format(
+                    "attention-refresh_failing",
+                    &[("since", t.local_date_time(since).into())],
+                ),
+                Attention::ReconnectBefore { by } => t.format(
+                    "attention-reconnect_before",
+                    &[("by", t.local_date_time(by).into())],
+                ),
+                other => t.get(&format!("attention-{}", other.slug())),
+            },
+            todo: t.get(&format!("attention-{}-todo", attention.slug())),
+            reconnect: !matches!(
+                attention,
+                Attention::NoRights | Attention::RefreshFailing { .. }
+            ),
+            can_act: role == MemberRole::Admin,
+        })
+        .collect();
+    (rows, total)
+}
+
+async fn dashboard(
+    page: Page,
+    state: &AppState,
+    user: &User,
+    query: &ListQuery,
+    status: StatusCode,
+    forms: Forms,
+) -> Result<HttpResponse, AppError> {
+    let mut list = MemberPage::load(state, user.id, query, MemberList::Dashboard).await?;
+    let (attention, attention_total) =
+        attention_queue(std::mem::take(&mut list.attention), &page.t);
+    let invitations: Vec<_> = state
+        .companies
+        .invitations_for(user.id)
+        .await?
+        .into_iter()
+        .map(|received| received_invitation_view(received, &page.t))
+        .collect();
+    let accept_all = (invitations.len() > 1).then(|| {
+        page.t
+            .count("invitations-accept_all", "count", invitations.len() as i64)
+    });
+    html(
+        status,
+        &DashboardPage {
+            counts: status_counts_view(list.counts.clone(), query, "/", &page.t),
+            all_href: query.with_status("/", None),
+            rows: list.rows(&page.t),
+            pagination: query.pagination(list.total),
+            search: query.q.clone(),
+            status: query.status_filter().map(|s| s.code()).unwrap_or_default(),
+            controls: query.controls("/", &page.t),
+            cif: forms.cif,
+            name: forms.name,
+            cif_error: forms.cif_error,
+            bulk: forms.bulk,
+            bulk_results: forms.bulk_results,
+            bulk_summary: forms.bulk_summary,
+            invitations,
+            accept_all,
+            attention_title: page
+                .t
+                .count("attention-title", "count", attention_total as i64),
+            attention_more: match attention_total.saturating_sub(attention.len()) {
+                0 => None,
+                more => Some(page.t.count("attention-more", "count", more as i64)),
+            },
+            attention,
+            page,
+        },
+    )
+}
+
+fn received_invitation_view(received: ReceivedInvitation, t: &Catalog) -> ReceivedInvitationView {
+    let role = t.get(received.invitation.role.message_key());
+    let mut args: Vec<(&'static str, fluent_bundle::FluentValue<'static>)> = vec![
+        ("company", received.company.display_name().to_owned().into()),
+        ("cif", received.company.cif.to_string().into()),
+        ("role", role.into()),
+    ];
+    let text = match received.invited_by {
+        Some(inviter) => {
+            args.push(("inviter", inviter.into()));
+            t.format("invitations-offer", &args)
+        }
+        None => t.format("invitations-offer_anonymous", &args),
+    };
+    ReceivedInvitationView {
+        id: received.invitation.id,
+        text,
+    }
+}
+
+pub async fn show(
+    req: HttpRequest,
+    user: CurrentUser,
+    page: Page,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let forms = PortalSession::of(&req)
+        .take::<BulkOutcome>(BULK_OUTCOME)
+        .map(|outcome| outcome.into_forms(&page.t))
+        .unwrap_or_default();
+    dashboard(page, &state, &user.0, &query, StatusCode::OK, forms).await
+}
+
+#[derive(Deserialize)]
+pub struct AddCompanyForm {
+    #[serde(default)]
+    cif: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn add_company(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<AddCompanyForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let refill = |error_id: &str, page: &Page| Forms {
+        cif_error: Some(page.t.get(error_id)),
+        cif: form.cif.clone(),
+        name: form.name.clone(),
+        ..Forms::default()
+    };
+    let cif = match Cif::parse(&form.cif) {
+        Ok(cif) => cif,
+        Err(problem) => {
+            let page = Page::build(&req).await?;
+            let forms = refill(problem.message_key(), &page);
+            return dashboard(
+                page,
+                &state,
+                &user.0,
+                &ListQuery::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                forms,
+            )
+            .await;
+        }
+    };
+    let actor = state.actor(&req, Some(user.0.id));
+    match state
+        .companies
+        .create(&actor, user.0.id, cif, &form.name)
+        .await?
+    {
+        Ok(company) => {
+            let t = crate::i18n::Lang::from_request(&req).catalog();
+            PortalSession::of(&req).flash(
+                FlashLevel::Success,
+                t.format("company-added", &[("cif", company.cif.to_string().into())]),
+            );
+            Ok(see_other(&format!("/companies/{}", company.id)))
+        }
+        Err(CreateCompanyError::AlreadyInYourList) => {
+            let page = Page::build(&req).await?;
+            let forms = refill("company-already_yours", &page);
+            dashboard(
+                page,
+                &state,
+                &user.0,
+                &ListQuery::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                forms,
+            )
+            .await
+        }
+        Err(CreateCompanyError::Database(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    cifs: String,
+}
+
+/// A pasted line that was not added, and why.
+#[derive(serde::Serialize, Deserialize)]
+pub struct BulkLineView {
+    pub input: String,
+    pub verdict: String,
+}
+
+fn bulk_outcome(report: BulkReport, t: &Catalog) -> BulkOutcome {
+    let mut outcome = BulkOutcome {
+        added: 0,
+        rejected: Vec::new(),
+    };
+    for line in report.lines {
+        let verdict = match &line.verdict {
+            LineVerdict::Added(_) => {
+                outcome.added += 1;
+                continue;
+            }
+            LineVerdict::Invalid(problem) => t.get(problem.message_key()),
+            LineVerdict::DuplicateLine(_) => t.get("bulk-duplicate_line"),
+            LineVerdict::AlreadyInYourList(_) => t.get("bulk-already_yours"),
+        };
+        outcome.rejected.push(BulkLineView {
+            input: line.input,
+            verdict,
+        });
+    }
+    outcome
+}
+
+/// Adds the companies pasted one CIF per line (an optional name may follow after a comma, a
+/// semicolon or a tab); every line gets its own verdict.
+pub async fn add_companies_in_bulk(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<BulkForm>,
+) -> Result<HttpResponse, AppError> {
+    let actor = state.actor(&req, Some(user.0.id));
+    let report = match state
+        .companies
+        .bulk_import(&actor, user.0.id, &form.cifs)
+        .await
+    {
+        Ok(report) => report,
+        Err(error @ BulkError::TooManyLines) => {
+            return Err(AppError::BadRequest(error.to_string()));
+        }
+        Err(BulkError::Storage(e)) => return Err(e.into()),
+    };
+    let t = crate::i18n::Lang::from_request(&req).catalog();
+    PortalSession::of(&req).insert(BULK_OUTCOME, &bulk_outcome(report, &t))?;
+    Ok(see_other("/#bulk"))
+}

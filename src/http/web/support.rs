@@ -1,0 +1,152 @@
+//! The support area: every company and token on the platform, read-only, never a secret. Its
+//! queries select `TokenMeta`, which has no ciphertext column. A CIF can be in several people's
+//! lists, each its own record: rows name their company admins, and a record's page lists the
+//! other records of its CIF.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+use crate::db::models::audit::{self, AuditFilter};
+use crate::db::models::companies;
+use crate::db::models::{now, tokens};
+use crate::domain::MemberRole;
+use crate::error::AppError;
+use crate::http::auth::SupportStaff;
+use crate::http::state::AppState;
+use crate::http::web::companies::history_key;
+use crate::http::web::company_list::{ListQuery, status_counts_view};
+use crate::http::web::diagnosis::DiagnosisView;
+use crate::http::web::page::{Page, html};
+use crate::http::web::templates::{
+    HistoryView, SupportCompanyPage, SupportPage, SupportRecord, SupportRow,
+};
+use crate::http::web::views::{TokenRowView, history_detail};
+
+pub async fn overview(
+    _staff: SupportStaff,
+    page: Page,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let filter = query.to_company_query(false);
+    let search = filter.search.clone();
+    let (rows, total, counts, admins) = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = companies::list(conn, &filter)?;
+            let ids: Vec<i64> = rows.iter().map(|(company, _)| company.id).collect();
+            let admins = companies::admins_of(conn, &ids)?;
+            Ok((rows, total, companies::status_counts(conn, search)?, admins))
+        })
+        .await?;
+    let admins = emails_by_company(admins);
+    let at = now();
+    // Support staff act on nothing: every row is read-only.
+    let rows = rows
+        .iter()
+        .map(|(company, token)| SupportRow {
+            row: TokenRowView::new(company, MemberRole::Viewer, token.as_ref(), at, &page.t),
+            admins: admins.get(&company.id).cloned().unwrap_or_default(),
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        &SupportPage {
+            counts: status_counts_view(counts, &query, "/support", &page.t),
+            all_href: query.with_status("/support", None),
+            page,
+            rows,
+            pagination: query.pagination(total),
+            search: query.q.clone(),
+            status: query.status_filter().map(|s| s.code()).unwrap_or_default(),
+            keep: query.kept_by_search(),
+        },
+    )
+}
+
+pub async fn company(
+    _staff: SupportStaff,
+    page: Page,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let company_id = path.into_inner();
+    let (company, token, members, same_cif, events) = state
+        .db
+        .run(move |conn| {
+            let Some(company) = companies::find(conn, company_id)? else {
+                return Ok(None);
+            };
+            let others = companies::others_with_cif(conn, &company.cif, company.id)?;
+            let ids: Vec<i64> = others.iter().map(|c| c.id).collect();
+            let admins = emails_by_company(companies::admins_of(conn, &ids)?);
+            let same_cif: Vec<SupportRecord> = others
+                .iter()
+                .map(|other| SupportRecord {
+                    company_id: other.id,
+                    name: other.display_name().to_owned(),
+                    admins: admins.get(&other.id).cloned().unwrap_or_default(),
+                })
+                .collect();
+            let (events, _) = audit::search(
+                conn,
+                &AuditFilter {
+                    company_id: Some(company.id),
+                    limit: 100,
+                    ..AuditFilter::default()
+                },
+            )?;
+            Ok(Some((
+                company,
+                tokens::find_meta_for_company(conn, company_id)?,
+                companies::members(conn, company_id)?,
+                same_cif,
+                events,
+            )))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let at = now();
+    let row = TokenRowView::new(&company, MemberRole::Viewer, token.as_ref(), at, &page.t);
+    let diagnosis = DiagnosisView::of(token.as_ref(), at, &page.t);
+    let history = events
+        .into_iter()
+        .map(|r| HistoryView {
+            at: page.t.local_date_time(r.event.at),
+            action: format!(
+                "{}{}",
+                page.t.get(history_key(&r.event.action)),
+                r.actor_email.map(|e| format!(" ({e})")).unwrap_or_default()
+            ),
+            success: r.event.outcome == "success",
+            detail: history_detail(&r.event.action, r.event.detail.as_deref(), &page.t),
+        })
+        .collect();
+    html(
+        StatusCode::OK,
+        &SupportCompanyPage {
+            page,
+            company_name: company.display_name().to_owned(),
+            row,
+            diagnosis,
+            members,
+            same_cif,
+            history,
+        },
+    )
+}
+
+/// (company id, email) pairs as one comma-separated list of emails per company.
+fn emails_by_company(pairs: Vec<(i64, String)>) -> HashMap<i64, String> {
+    let mut by_company: HashMap<i64, String> = HashMap::new();
+    for (company_id, email) in pairs {
+        let list = by_company.entry(company_id).or_default();
+        if !list.is_empty() {
+            list.push_str(", ");
+        }
+        list.push_str(&email);
+    }
+    by_company
+}
