@@ -1,6 +1,7 @@
 //! The database: one Diesel connection type over SQLite and PostgreSQL, the pool, migrations, and
 //! `Db::run`, the only way handlers reach a connection (always on the blocking pool).
 
+mod id_column;
 pub mod models;
 pub mod schema;
 mod text_column;

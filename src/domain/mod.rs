@@ -31,6 +31,7 @@ mod audit;
 mod cif;
 mod email;
 mod event;
+pub mod ids;
 mod password;
 mod role;
 mod token;
@@ -39,6 +40,10 @@ pub use audit::{Actor, AuditAction, AuditEvent, Outcome};
 pub use cif::{Cif, CifProblem};
 pub use email::Email;
 pub use event::{EXPIRING_THRESHOLDS, EmailPreference, EventKind, expiring_threshold};
+pub use ids::{
+    ApiKeyId, CompanyId, DeliveryId, EndpointId, EventId, InvitationId, LinkId, NotificationId,
+    RefreshJobId, TokenId, UserId,
+};
 pub use password::{Password, PasswordProblem};
 pub use role::{MemberRole, Role};
 pub use token::{
