@@ -114,6 +114,20 @@ impl CliError {
     }
 }
 
+impl Cli {
+    /// The command line, or the process ends: a refused setting as one line naming its variable
+    /// (exit code 2), anything else as clap words it (help, version, usage errors).
+    pub fn parse_or_exit() -> Cli {
+        Cli::try_parse().unwrap_or_else(|error| match crate::config::refused_setting(&error) {
+            Some(refused) => {
+                eprintln!("error: {refused}");
+                std::process::exit(2);
+            }
+            None => error.exit(),
+        })
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         None => serve(cli.serve).await,

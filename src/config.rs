@@ -1,14 +1,17 @@
 //! Every setting: its environment variable, its default and its validation.
 //!
-//! `ServeArgs` holds the raw strings exactly as given (flag or environment), so that a bad value is
-//! reported with the *variable's* name; `Config::from_args` turns them into typed values or one
-//! `ConfigError` line naming the variable and what is wrong.
+//! Each setting is written once: a field of `ServeArgs` with its flag, its variable (`env`), its
+//! default and its parser (`mod parse`). A refused value is reported as one line naming the
+//! variable (`refused_setting`); `Config::from_args` checks what involves two settings and
+//! assembles the typed configuration. docs/settings.md is checked against `documented_settings`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use chrono::TimeDelta;
+use chrono::{NaiveTime, TimeDelta};
+use clap::Args;
 use secrecy::SecretString;
 use url::Url;
 
@@ -19,13 +22,13 @@ use crate::domain::RefreshPolicy;
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
     /// Address and port the portal listens on.
-    #[arg(long, env = "ANAF_PORTAL_BIND", default_value = "127.0.0.1:8080")]
-    pub bind: String,
+    #[arg(long, env = "ANAF_PORTAL_BIND", default_value = "127.0.0.1:8080", value_parser = parse::socket_addr)]
+    pub bind: SocketAddr,
 
     /// Public URL of the portal (used for cookies, redirects and the OAuth callback).
     /// Default: http://<bind address>.
-    #[arg(long, env = "ANAF_PORTAL_BASE_URL")]
-    pub base_url: Option<String>,
+    #[arg(long, env = "ANAF_PORTAL_BASE_URL", value_parser = parse::http_url)]
+    pub base_url: Option<Url>,
 
     /// Directory for the default SQLite database and the generated sandbox secret key.
     #[arg(long, env = "ANAF_PORTAL_DATA_DIR", default_value = "data")]
@@ -33,76 +36,76 @@ pub struct ServeArgs {
 
     /// Database: a SQLite file path (or sqlite://path) or postgres://user:pass@host/db.
     /// Default: <data dir>/anaf-portal.sqlite3.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[arg(long, env = "DATABASE_URL", value_parser = parse::database_url)]
+    pub database_url: Option<DatabaseUrl>,
 
     /// Master key for encrypting tokens and cookies: at least 32 bytes, base64 or hex.
     /// Generated into the data directory when absent in sandbox mode; required otherwise.
-    #[arg(long, env = "ANAF_PORTAL_SECRET_KEY", hide_env_values = true)]
-    pub secret_key: Option<String>,
+    #[arg(long, env = "ANAF_PORTAL_SECRET_KEY", hide_env_values = true, value_parser = parse::master_key)]
+    pub secret_key: Option<SecretString>,
 
     /// Earlier master keys, comma-separated: tokens sealed under them still open after a rotation
     /// (`anaf-portal rotate-keys` re-seals them all under the current key).
-    #[arg(long, env = "ANAF_PORTAL_PREVIOUS_SECRET_KEYS", hide_env_values = true)]
-    pub previous_secret_keys: Option<String>,
+    #[arg(long, env = "ANAF_PORTAL_PREVIOUS_SECRET_KEYS", hide_env_values = true, value_parser = parse::previous_keys)]
+    pub previous_secret_keys: Option<PreviousKeys>,
 
     /// Whether anyone may register (`open`) or accounts come only from `user create` (`closed`).
-    #[arg(long, env = "ANAF_PORTAL_REGISTRATION", default_value = "open")]
-    pub registration: String,
+    #[arg(long, env = "ANAF_PORTAL_REGISTRATION", default_value = "open", value_parser = parse::registration)]
+    pub registration: Registration,
 
     /// A session ends after this long without a request (e.g. 30m, 1h, 90s).
-    #[arg(long, env = "ANAF_PORTAL_SESSION_IDLE_TIMEOUT", default_value = "30m")]
-    pub session_idle_timeout: String,
+    #[arg(long, env = "ANAF_PORTAL_SESSION_IDLE_TIMEOUT", default_value = "30m", value_parser = parse::duration)]
+    pub session_idle_timeout: Duration,
 
     /// A session ends this long after login, however active (e.g. 12h).
     #[arg(
         long,
         env = "ANAF_PORTAL_SESSION_ABSOLUTE_TIMEOUT",
         default_value = "12h"
-    )]
-    pub session_absolute_timeout: String,
+    , value_parser = parse::duration)]
+    pub session_absolute_timeout: Duration,
 
     /// Failed logins allowed per IP address and per account within the window.
-    #[arg(long, env = "ANAF_PORTAL_LOGIN_MAX_FAILURES", default_value = "10")]
-    pub login_max_failures: String,
+    #[arg(long, env = "ANAF_PORTAL_LOGIN_MAX_FAILURES", default_value = "10", value_parser = parse::positive)]
+    pub login_max_failures: u32,
 
     /// The window over which failed logins are counted; a locked account unlocks when it passes.
-    #[arg(long, env = "ANAF_PORTAL_LOGIN_FAILURE_WINDOW", default_value = "15m")]
-    pub login_failure_window: String,
+    #[arg(long, env = "ANAF_PORTAL_LOGIN_FAILURE_WINDOW", default_value = "15m", value_parser = parse::duration)]
+    pub login_failure_window: Duration,
 
     /// Run the refresh engine in this instance (`off`: a web-only instance; `anaf-portal worker`
     /// runs the engine without the web server).
-    #[arg(long, env = "ANAF_PORTAL_WORKER", default_value = "on")]
-    pub worker: String,
+    #[arg(long, env = "ANAF_PORTAL_WORKER", default_value = "on", value_parser = parse::switch, action = clap::ArgAction::Set)]
+    pub worker: bool,
 
     /// How often the refresh engine looks for tokens due for a refresh.
-    #[arg(long, env = "ANAF_PORTAL_SCHEDULER_TICK", default_value = "60s")]
-    pub scheduler_tick: String,
+    #[arg(long, env = "ANAF_PORTAL_SCHEDULER_TICK", default_value = "60s", value_parser = parse::duration)]
+    pub scheduler_tick: Duration,
 
     /// A token falls due for a refresh this long before its access token expires (at most; a
     /// fifth of a short token's life), and "reconnect before" shows this long before a date only
     /// a reconnect can move.
-    #[arg(long, env = "ANAF_PORTAL_REFRESH_AHEAD", default_value = "14d")]
-    pub refresh_ahead: String,
+    #[arg(long, env = "ANAF_PORTAL_REFRESH_AHEAD", default_value = "14d", value_parser = parse::duration)]
+    pub refresh_ahead: Duration,
 
     /// After failing this long (timeouts, 5xx, 429), a token is flagged "refresh failing" and
     /// tried twice a day.
-    #[arg(long, env = "ANAF_PORTAL_REFRESH_FAILING_AFTER", default_value = "4d")]
-    pub refresh_failing_after: String,
+    #[arg(long, env = "ANAF_PORTAL_REFRESH_FAILING_AFTER", default_value = "4d", value_parser = parse::duration)]
+    pub refresh_failing_after: Duration,
 
     /// SMTP server for email notifications: smtps://user:pass@host (TLS),
     /// smtp://user:pass@host:587?tls=required (STARTTLS), smtp://host:25 (plain: a relay on the
     /// same network). Unset: no email.
-    #[arg(long, env = "ANAF_PORTAL_SMTP_URL", hide_env_values = true)]
-    pub smtp_url: Option<String>,
+    #[arg(long, env = "ANAF_PORTAL_SMTP_URL", hide_env_values = true, value_parser = parse::optional_smtp_url)]
+    pub smtp_url: Option<Blankable<SecretString>>,
 
     /// The sender of notification email, e.g. "ANAF Portal <portal@example.ro>".
-    #[arg(long, env = "ANAF_PORTAL_MAIL_FROM")]
-    pub mail_from: Option<String>,
+    #[arg(long, env = "ANAF_PORTAL_MAIL_FROM", value_parser = parse::optional_mailbox)]
+    pub mail_from: Option<Blankable<String>>,
 
     /// When daily digests go out, Romanian time (HH:MM).
-    #[arg(long, env = "ANAF_PORTAL_DIGEST_AT", default_value = "07:00")]
-    pub digest_at: String,
+    #[arg(long, env = "ANAF_PORTAL_DIGEST_AT", default_value = "07:00", value_parser = parse::time_of_day)]
+    pub digest_at: NaiveTime,
 
     /// Allow webhook URLs that resolve to loopback, private or link-local addresses (tests and
     /// on-premises receivers).
@@ -110,36 +113,36 @@ pub struct ServeArgs {
         long,
         env = "ANAF_PORTAL_WEBHOOK_ALLOW_PRIVATE",
         default_value = "false"
-    )]
-    pub webhook_allow_private: String,
+    , value_parser = parse::switch, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
 
     /// How long a request's body may take to arrive once its headers have (answered 408 after).
-    #[arg(long, env = "ANAF_PORTAL_REQUEST_BODY_TIMEOUT", default_value = "15s")]
-    pub request_body_timeout: String,
+    #[arg(long, env = "ANAF_PORTAL_REQUEST_BODY_TIMEOUT", default_value = "15s", value_parser = parse::duration)]
+    pub request_body_timeout: Duration,
 
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy you control).
-    #[arg(long, env = "ANAF_PORTAL_TRUST_PROXY", default_value = "false")]
-    pub trust_proxy: String,
+    #[arg(long, env = "ANAF_PORTAL_TRUST_PROXY", default_value = "false", value_parser = parse::switch, action = clap::ArgAction::Set)]
+    pub trust_proxy: bool,
 
     /// OAuth client id registered at ANAF. Absent: sandbox mode with the built-in ANAF simulator.
-    #[arg(long, env = "ANAF_CLIENT_ID")]
-    pub anaf_client_id: Option<String>,
+    #[arg(long, env = "ANAF_CLIENT_ID", value_parser = parse::optional_text)]
+    pub anaf_client_id: Option<Blankable<String>>,
 
     /// OAuth client secret registered at ANAF (required with ANAF_CLIENT_ID).
-    #[arg(long, env = "ANAF_CLIENT_SECRET", hide_env_values = true)]
-    pub anaf_client_secret: Option<String>,
+    #[arg(long, env = "ANAF_CLIENT_SECRET", hide_env_values = true, value_parser = parse::optional_secret)]
+    pub anaf_client_secret: Option<Blankable<SecretString>>,
 
     /// Callback URL registered at ANAF. Default: <base URL>/anaf/callback.
-    #[arg(long, env = "ANAF_REDIRECT_URI")]
-    pub anaf_redirect_uri: Option<String>,
+    #[arg(long, env = "ANAF_REDIRECT_URI", value_parser = parse::http_url)]
+    pub anaf_redirect_uri: Option<Url>,
 
     /// ANAF OAuth server.
     #[arg(
         long,
         env = "ANAF_OAUTH_URL",
         default_value = "https://logincert.anaf.ro/anaf-oauth2/v1"
-    )]
-    pub anaf_oauth_url: String,
+    , value_parser = parse::http_url)]
+    pub anaf_oauth_url: Url,
 
     /// The OAuth server's issuer identifier: a Connect ANAF answer that names another (`iss`,
     /// RFC 9207) is refused.
@@ -147,56 +150,56 @@ pub struct ServeArgs {
         long,
         env = "ANAF_OAUTH_ISSUER",
         default_value = "https://logincert.anaf.ro"
-    )]
+    , value_parser = parse::text)]
     pub anaf_oauth_issuer: String,
 
     /// A `scope` to ask for on Connect ANAF (ANAF needs none; a standard OAuth server may).
-    #[arg(long, env = "ANAF_OAUTH_SCOPE")]
-    pub anaf_oauth_scope: Option<String>,
+    #[arg(long, env = "ANAF_OAUTH_SCOPE", value_parser = parse::optional_text)]
+    pub anaf_oauth_scope: Option<Blankable<String>>,
 
     /// How long a refresh waits for ANAF's answer (the person's page stops waiting after
     /// ANAF_HTTP_TIMEOUT; the refresh goes on and its answer is saved).
-    #[arg(long, env = "ANAF_PORTAL_REFRESH_TIMEOUT", default_value = "60s")]
-    pub refresh_timeout: String,
+    #[arg(long, env = "ANAF_PORTAL_REFRESH_TIMEOUT", default_value = "60s", value_parser = parse::duration)]
+    pub refresh_timeout: Duration,
 
     /// Calls to ANAF per minute for the whole portal, all instances together (ANAF allows about
     /// 1,000 per client, shared with the integrators' own calls).
-    #[arg(long, env = "ANAF_PORTAL_ANAF_CALLS_PER_MINUTE", default_value = "500")]
-    pub anaf_calls_per_minute: String,
+    #[arg(long, env = "ANAF_PORTAL_ANAF_CALLS_PER_MINUTE", default_value = "500", value_parser = parse::positive)]
+    pub anaf_calls_per_minute: u32,
 
     /// ANAF API server (the hello service and e-Factura).
-    #[arg(long, env = "ANAF_API_URL", default_value = "https://api.anaf.ro")]
-    pub anaf_api_url: String,
+    #[arg(long, env = "ANAF_API_URL", default_value = "https://api.anaf.ro", value_parser = parse::http_url)]
+    pub anaf_api_url: Url,
 
     /// ANAF's public company registry (company names and addresses from a CIF). Default:
     /// https://webservicesp.anaf.ro; in sandbox mode, the built-in simulator.
-    #[arg(long, env = "ANAF_REGISTRY_URL")]
-    pub anaf_registry_url: Option<String>,
+    #[arg(long, env = "ANAF_REGISTRY_URL", value_parser = parse::optional_http_url)]
+    pub anaf_registry_url: Option<Blankable<Url>>,
 
     /// e-Factura environment the SPV rights probe asks: `test` or `prod`.
-    #[arg(long, env = "ANAF_EFACTURA_ENVIRONMENT", default_value = "prod")]
-    pub anaf_efactura_environment: String,
+    #[arg(long, env = "ANAF_EFACTURA_ENVIRONMENT", default_value = "prod", value_parser = parse::environment)]
+    pub anaf_efactura_environment: EfacturaEnvironment,
 
     /// ANAF's RS512 public key (PEM text or a file path): token signatures are verified when set.
-    #[arg(long, env = "ANAF_JWT_PUBLIC_KEY")]
+    #[arg(long, env = "ANAF_JWT_PUBLIC_KEY", value_parser = parse::public_key)]
     pub anaf_jwt_public_key: Option<String>,
 
     /// Send a PKCE S256 challenge with Connect ANAF (ANAF does not document PKCE).
-    #[arg(long, env = "ANAF_OAUTH_PKCE", default_value = "false")]
-    pub anaf_oauth_pkce: String,
+    #[arg(long, env = "ANAF_OAUTH_PKCE", default_value = "false", value_parser = parse::switch, action = clap::ArgAction::Set)]
+    pub anaf_oauth_pkce: bool,
 
     /// How long a call to ANAF may take before it counts as failed.
-    #[arg(long, env = "ANAF_HTTP_TIMEOUT", default_value = "15s")]
-    pub anaf_http_timeout: String,
+    #[arg(long, env = "ANAF_HTTP_TIMEOUT", default_value = "15s", value_parser = parse::duration)]
+    pub anaf_http_timeout: Duration,
 
     /// The bearer token `GET /metrics` asks for (at least 16 characters); unset, `/metrics`
     /// answers 404.
-    #[arg(long, env = "ANAF_PORTAL_METRICS_TOKEN", hide_env_values = true)]
-    pub metrics_token: Option<String>,
+    #[arg(long, env = "ANAF_PORTAL_METRICS_TOKEN", hide_env_values = true, value_parser = parse::metrics_token)]
+    pub metrics_token: Option<SecretString>,
 
     /// Requests each API key may make: `N` per minute, or `N/second`, `N/minute`, `N/hour`.
-    #[arg(long, env = "ANAF_PORTAL_API_RATE_LIMIT", default_value = "600/minute")]
-    pub api_rate_limit: String,
+    #[arg(long, env = "ANAF_PORTAL_API_RATE_LIMIT", default_value = "600/minute", value_parser = parse::rate_limit)]
+    pub api_rate_limit: ApiRateLimit,
 }
 
 /// Whether anyone can open an account.
@@ -305,145 +308,96 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+/// The error for the `ServeArgs` field `id`.
+fn invalid(id: &str, problem: impl Into<String>) -> ConfigError {
     ConfigError {
-        variable,
+        variable: variable(id),
         problem: problem.into(),
     }
 }
 
 impl Config {
+    /// Checks what no single setting can check alone (each was parsed by its own parser when the
+    /// command line was read) and assembles the configuration.
     pub fn from_args(args: ServeArgs) -> Result<Config, ConfigError> {
-        let bind: SocketAddr = args.bind.trim().parse().map_err(|_| {
-            invalid(
-                "ANAF_PORTAL_BIND",
-                format!("'{}' is not an address like 127.0.0.1:8080", args.bind),
-            )
-        })?;
-        let base_url = args
-            .base_url
-            .as_deref()
-            .map(|raw| parse_http_url("ANAF_PORTAL_BASE_URL", raw))
-            .transpose()?;
-        let database_url = match args.database_url.as_deref() {
-            Some(raw) => DatabaseUrl::parse(raw).map_err(|e| invalid("DATABASE_URL", e))?,
-            None => DatabaseUrl::Sqlite(args.data_dir.join("anaf-portal.sqlite3")),
-        };
         let anaf = anaf_settings(&args)?;
-        let notifications = notification_settings(&args)?;
-        let secret_key = match args.secret_key {
-            Some(raw) => {
-                crate::secrets::MasterKey::parse(&raw)
-                    .map_err(|e| invalid("ANAF_PORTAL_SECRET_KEY", e))?;
-                Some(SecretString::from(raw))
-            }
-            None => None,
-        };
-        let registration = match args.registration.trim().to_ascii_lowercase().as_str() {
-            "open" => Registration::Open,
-            "closed" => Registration::Closed,
-            other => {
-                return Err(invalid(
-                    "ANAF_PORTAL_REGISTRATION",
-                    format!("'{other}' is neither 'open' nor 'closed'"),
-                ));
-            }
-        };
+        let database_url = args
+            .database_url
+            .unwrap_or_else(|| DatabaseUrl::Sqlite(args.data_dir.join("anaf-portal.sqlite3")));
         let session = SessionSettings {
-            idle_timeout: parse_duration(
-                "ANAF_PORTAL_SESSION_IDLE_TIMEOUT",
-                &args.session_idle_timeout,
-            )?,
-            absolute_timeout: parse_duration(
-                "ANAF_PORTAL_SESSION_ABSOLUTE_TIMEOUT",
-                &args.session_absolute_timeout,
-            )?,
+            idle_timeout: args.session_idle_timeout,
+            absolute_timeout: args.session_absolute_timeout,
         };
         if session.absolute_timeout < session.idle_timeout {
             return Err(invalid(
-                "ANAF_PORTAL_SESSION_ABSOLUTE_TIMEOUT",
-                "must not be shorter than ANAF_PORTAL_SESSION_IDLE_TIMEOUT",
+                "session_absolute_timeout",
+                format!(
+                    "must not be shorter than {}",
+                    variable("session_idle_timeout")
+                ),
             ));
         }
-        let max_failures =
-            parse_positive("ANAF_PORTAL_LOGIN_MAX_FAILURES", &args.login_max_failures)?;
-        let login_limits = LoginLimits {
-            max_failures,
-            window: parse_duration(
-                "ANAF_PORTAL_LOGIN_FAILURE_WINDOW",
-                &args.login_failure_window,
-            )?,
-        };
-        let trust_proxy = parse_bool("ANAF_PORTAL_TRUST_PROXY", &args.trust_proxy)?;
-        let previous_secret_keys = args
-            .previous_secret_keys
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(|k| {
-                crate::secrets::MasterKey::parse(k)
-                    .map(|_| SecretString::from(k.to_owned()))
-                    .map_err(|e| invalid("ANAF_PORTAL_PREVIOUS_SECRET_KEYS", format!("a key {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if !previous_secret_keys.is_empty() && secret_key.is_none() {
+        let previous_secret_keys = args.previous_secret_keys.map(|k| k.0).unwrap_or_default();
+        if !previous_secret_keys.is_empty() && args.secret_key.is_none() {
             return Err(invalid(
-                "ANAF_PORTAL_PREVIOUS_SECRET_KEYS",
-                "needs ANAF_PORTAL_SECRET_KEY, the current key",
+                "previous_secret_keys",
+                format!("needs {}, the current key", variable("secret_key")),
             ));
         }
-        if anaf.credentials.is_some() && secret_key.is_none() {
+        if anaf.credentials.is_some() && args.secret_key.is_none() {
             return Err(invalid(
-                "ANAF_PORTAL_SECRET_KEY",
-                "is required when ANAF_CLIENT_ID is set (generate one with: openssl rand -base64 32)",
+                "secret_key",
+                format!(
+                    "is required when {} is set (generate one with: openssl rand -base64 32)",
+                    variable("anaf_client_id")
+                ),
             ));
         }
-        let api_rate_limit = parse_rate_limit("ANAF_PORTAL_API_RATE_LIMIT", &args.api_rate_limit)?;
-        let metrics_token = match args.metrics_token {
-            Some(token) if token.trim().len() < 16 => {
+        let smtp = match (unblank(&args.smtp_url), unblank(&args.mail_from)) {
+            (None, _) => None,
+            (Some(url), Some(from)) => Some(SmtpSettings { url, from }),
+            (Some(_), None) => {
                 return Err(invalid(
-                    "ANAF_PORTAL_METRICS_TOKEN",
-                    "must be at least 16 characters (e.g. openssl rand -hex 32)",
+                    "mail_from",
+                    format!(
+                        "is required with {} (e.g. \"ANAF Portal <portal@example.ro>\")",
+                        variable("smtp_url")
+                    ),
                 ));
             }
-            token => token.map(|t| SecretString::from(t.trim().to_owned())),
         };
         Ok(Config {
-            notifications,
-            api_rate_limit,
-            metrics_token,
-            bind,
-            base_url,
+            bind: args.bind,
+            base_url: args.base_url,
             data_dir: args.data_dir,
             database_url,
-            secret_key,
+            secret_key: args.secret_key,
             previous_secret_keys,
-            registration,
+            registration: args.registration,
             session,
-            login_limits,
-            trust_proxy,
-            request_body_timeout: parse_duration(
-                "ANAF_PORTAL_REQUEST_BODY_TIMEOUT",
-                &args.request_body_timeout,
-            )?,
+            login_limits: LoginLimits {
+                max_failures: args.login_max_failures,
+                window: args.login_failure_window,
+            },
+            trust_proxy: args.trust_proxy,
+            request_body_timeout: args.request_body_timeout,
             engine: EngineSettings {
-                enabled: parse_bool("ANAF_PORTAL_WORKER", &args.worker)?,
-                tick: parse_duration("ANAF_PORTAL_SCHEDULER_TICK", &args.scheduler_tick)?,
-                failing_after: parse_duration(
-                    "ANAF_PORTAL_REFRESH_FAILING_AFTER",
-                    &args.refresh_failing_after,
-                )?,
+                enabled: args.worker,
+                tick: args.scheduler_tick,
+                failing_after: args.refresh_failing_after,
                 policy: RefreshPolicy {
-                    ahead: TimeDelta::from_std(parse_duration(
-                        "ANAF_PORTAL_REFRESH_AHEAD",
-                        &args.refresh_ahead,
-                    )?)
-                    .map_err(|_| invalid("ANAF_PORTAL_REFRESH_AHEAD", "too long"))?,
+                    ahead: TimeDelta::from_std(args.refresh_ahead)
+                        .map_err(|_| invalid("refresh_ahead", "too long"))?,
                 },
             },
             anaf,
+            api_rate_limit: args.api_rate_limit,
+            metrics_token: args.metrics_token,
+            notifications: NotificationSettings {
+                smtp,
+                digest_at: args.digest_at,
+                webhook_allow_private: args.webhook_allow_private,
+            },
         })
     }
 
@@ -452,256 +406,337 @@ impl Config {
     }
 }
 
-fn notification_settings(args: &ServeArgs) -> Result<NotificationSettings, ConfigError> {
-    let smtp_url = args
-        .smtp_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let smtp = match smtp_url {
-        None => None,
-        Some(raw) => {
-            let url = Url::parse(raw)
-                .map_err(|e| invalid("ANAF_PORTAL_SMTP_URL", format!("is not a URL ({e})")))?;
-            if !matches!(url.scheme(), "smtp" | "smtps") || url.host_str().is_none() {
-                return Err(invalid(
-                    "ANAF_PORTAL_SMTP_URL",
-                    "must be smtp://host[:port] or smtps://user:pass@host[:port]",
-                ));
-            }
-            let from = args
-                .mail_from
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    invalid(
-                        "ANAF_PORTAL_MAIL_FROM",
-                        "is required with ANAF_PORTAL_SMTP_URL (e.g. \"ANAF Portal <portal@example.ro>\")",
-                    )
-                })?;
-            from.parse::<lettre::message::Mailbox>().map_err(|e| {
-                invalid(
-                    "ANAF_PORTAL_MAIL_FROM",
-                    format!("is not a mail address ({e})"),
-                )
-            })?;
-            Some(SmtpSettings {
-                url: SecretString::from(raw.to_owned()),
-                from: from.to_owned(),
-            })
-        }
-    };
-    let digest_at = chrono::NaiveTime::parse_from_str(args.digest_at.trim(), "%H:%M:%S")
-        .or_else(|_| chrono::NaiveTime::parse_from_str(args.digest_at.trim(), "%H:%M"))
-        .map_err(|_| invalid("ANAF_PORTAL_DIGEST_AT", "must be a time of day, HH:MM"))?;
-    Ok(NotificationSettings {
-        smtp,
-        digest_at,
-        webhook_allow_private: parse_bool(
-            "ANAF_PORTAL_WEBHOOK_ALLOW_PRIVATE",
-            &args.webhook_allow_private,
-        )?,
-    })
-}
-
 fn anaf_settings(args: &ServeArgs) -> Result<AnafSettings, ConfigError> {
-    let oauth_url = parse_http_url("ANAF_OAUTH_URL", &args.anaf_oauth_url)?;
-    let api_url = parse_http_url("ANAF_API_URL", &args.anaf_api_url)?;
-    let registry_url = args
-        .anaf_registry_url
-        .as_deref()
-        .filter(|raw| !raw.trim().is_empty())
-        .map(|raw| parse_http_url("ANAF_REGISTRY_URL", raw))
-        .transpose()?;
-    let redirect_uri = args
-        .anaf_redirect_uri
-        .as_deref()
-        .map(|raw| parse_http_url("ANAF_REDIRECT_URI", raw))
-        .transpose()?;
-    let client_id = args
-        .anaf_client_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let credentials = match client_id {
-        None if args.anaf_client_secret.is_some() => {
+    let credentials = match (
+        unblank(&args.anaf_client_id),
+        unblank(&args.anaf_client_secret),
+    ) {
+        (None, Some(_)) => {
             return Err(invalid(
-                "ANAF_CLIENT_ID",
-                "is missing while ANAF_CLIENT_SECRET is set",
+                "anaf_client_id",
+                format!("is missing while {} is set", variable("anaf_client_secret")),
             ));
         }
         #[cfg(feature = "sandbox")]
-        None => None,
+        (None, None) => None,
         #[cfg(not(feature = "sandbox"))]
-        None => {
+        (None, None) => {
             return Err(invalid(
-                "ANAF_CLIENT_ID",
+                "anaf_client_id",
                 "is required: this build has no sandbox simulator (built without the `sandbox` feature)",
             ));
         }
-        Some(client_id) => {
-            let client_secret = args
-                .anaf_client_secret
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| {
-                    invalid(
-                        "ANAF_CLIENT_SECRET",
-                        "is required when ANAF_CLIENT_ID is set",
-                    )
-                })?;
-            Some(AnafCredentials {
-                client_id: client_id.to_owned(),
-                client_secret: SecretString::from(client_secret.to_owned()),
-            })
-        }
-    };
-    let environment = match args
-        .anaf_efactura_environment
-        .trim()
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "test" => EfacturaEnvironment::Test,
-        "prod" => EfacturaEnvironment::Prod,
-        other => {
+        (Some(_), None) => {
             return Err(invalid(
-                "ANAF_EFACTURA_ENVIRONMENT",
-                format!("'{other}' is neither 'test' nor 'prod'"),
+                "anaf_client_secret",
+                format!("is required when {} is set", variable("anaf_client_id")),
             ));
         }
+        (Some(client_id), Some(client_secret)) => Some(AnafCredentials {
+            client_id,
+            client_secret,
+        }),
     };
-    let jwt_public_key_pem = args
-        .anaf_jwt_public_key
-        .as_deref()
-        .map(|raw| read_public_key(raw.trim()))
-        .transpose()?;
     Ok(AnafSettings {
         credentials,
-        redirect_uri,
-        oauth_url,
-        issuer: args.anaf_oauth_issuer.trim().to_owned(),
-        scope: args
-            .anaf_oauth_scope
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned),
-        refresh_timeout: parse_duration("ANAF_PORTAL_REFRESH_TIMEOUT", &args.refresh_timeout)?,
-        api_url,
-        registry_url,
-        environment,
-        jwt_public_key_pem,
-        pkce: parse_bool("ANAF_OAUTH_PKCE", &args.anaf_oauth_pkce)?,
-        timeout: parse_duration("ANAF_HTTP_TIMEOUT", &args.anaf_http_timeout)?,
-        calls_per_minute: parse_positive(
-            "ANAF_PORTAL_ANAF_CALLS_PER_MINUTE",
-            &args.anaf_calls_per_minute,
-        )?,
+        redirect_uri: args.anaf_redirect_uri.clone(),
+        oauth_url: args.anaf_oauth_url.clone(),
+        issuer: args.anaf_oauth_issuer.clone(),
+        scope: unblank(&args.anaf_oauth_scope),
+        refresh_timeout: args.refresh_timeout,
+        api_url: args.anaf_api_url.clone(),
+        registry_url: unblank(&args.anaf_registry_url),
+        environment: args.anaf_efactura_environment,
+        jwt_public_key_pem: args.anaf_jwt_public_key.clone(),
+        pkce: args.anaf_oauth_pkce,
+        timeout: args.anaf_http_timeout,
+        calls_per_minute: args.anaf_calls_per_minute,
     })
 }
 
 /// ANAF's public company registry.
 pub const REGISTRY_URL: &str = "https://webservicesp.anaf.ro";
 
-/// A whole number above zero.
-fn parse_positive(variable: &'static str, raw: &str) -> Result<u32, ConfigError> {
-    raw.trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| invalid(variable, format!("'{raw}' is not a whole number above 0")))
+/// An optional setting whose variable may also be present but blank (`VAR=`): both mean unset.
+#[derive(Debug, Clone)]
+pub struct Blankable<T>(pub Option<T>);
+
+/// The value of an optional setting, blank or absent alike as `None`.
+fn unblank<T: Clone>(setting: &Option<Blankable<T>>) -> Option<T> {
+    setting.as_ref().and_then(|s| s.0.clone())
 }
 
-/// The key itself when it looks like PEM, else the file it names; checked to parse.
-fn read_public_key(raw: &str) -> Result<String, ConfigError> {
-    let pem = if raw.starts_with("-----BEGIN") {
-        raw.to_owned()
-    } else {
-        std::fs::read_to_string(raw)
-            .map_err(|e| invalid("ANAF_JWT_PUBLIC_KEY", format!("cannot read '{raw}': {e}")))?
-    };
-    jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| {
-        invalid(
-            "ANAF_JWT_PUBLIC_KEY",
-            format!("is not an RSA public key in PEM ({e})"),
-        )
-    })?;
-    Ok(pem)
-}
+/// The earlier master keys (`ANAF_PORTAL_PREVIOUS_SECRET_KEYS`), each checked to be a key.
+#[derive(Clone)]
+pub struct PreviousKeys(pub Vec<SecretString>);
 
-fn parse_http_url(variable: &'static str, raw: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(raw.trim())
-        .map_err(|e| invalid(variable, format!("'{raw}' is not a URL ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(invalid(
-            variable,
-            format!("'{raw}' must be an http:// or https:// URL with a host"),
-        ));
-    }
-    Ok(url)
-}
-
-/// `600`, `600/minute`, `10/s`, `5000/hour`: a whole number above 0 per period (minute by default).
-fn parse_rate_limit(variable: &'static str, raw: &str) -> Result<ApiRateLimit, ConfigError> {
-    let bad = || {
-        invalid(
-            variable,
-            format!("'{raw}' is not a rate like 600/minute (N per second, minute or hour)"),
-        )
-    };
-    let text = raw.trim().to_ascii_lowercase();
-    let (count, unit) = text.split_once('/').unwrap_or((&text, "minute"));
-    let requests = count
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(bad)?;
-    let period = match unit.trim() {
-        "s" | "sec" | "second" => Duration::from_secs(1),
-        "m" | "min" | "minute" => Duration::from_secs(60),
-        "h" | "hour" => Duration::from_secs(3600),
-        _ => return Err(bad()),
-    };
-    Ok(ApiRateLimit { requests, period })
-}
-
-fn parse_bool(variable: &'static str, raw: &str) -> Result<bool, ConfigError> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(invalid(
-            variable,
-            format!("'{raw}' is neither true nor false"),
-        )),
+impl std::fmt::Debug for PreviousKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PreviousKeys({} keys)", self.0.len())
     }
 }
 
-/// Parses `90s`, `30m`, `12h`, `7d` or a plain number of seconds.
-pub fn parse_duration(variable: &'static str, raw: &str) -> Result<Duration, ConfigError> {
-    let text = raw.trim();
-    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
+/// Every setting of `ServeArgs`, as clap knows it: where each variable name is read from, so
+/// it is written once, in the field's `env = "…"`.
+fn settings() -> &'static clap::Command {
+    static SETTINGS: OnceLock<clap::Command> = OnceLock::new();
+    SETTINGS.get_or_init(|| ServeArgs::augment_args(clap::Command::new("settings")))
+}
+
+/// The environment variable of the `ServeArgs` field `id`.
+pub fn variable(id: &str) -> &'static str {
+    settings()
+        .get_arguments()
+        .find(|arg| arg.get_id() == id)
+        .and_then(|arg| arg.get_env())
+        .and_then(|env| env.to_str())
+        .unwrap_or_else(|| panic!("ServeArgs has no setting `{id}` with a variable"))
+}
+
+/// Every setting: its variable, its default (as written) and its help text, in declaration order
+/// (docs/settings.md is checked against this).
+pub fn documented_settings() -> Vec<(&'static str, Option<&'static str>, String)> {
+    settings()
+        .get_arguments()
+        .filter_map(|arg| {
+            let env = arg.get_env()?.to_str()?;
+            let default = arg.get_default_values().first().and_then(|d| d.to_str());
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            Some((env, default, help))
+        })
+        .collect()
+}
+
+/// A setting's value that its parser refused, as the one line `VARIABLE: what is wrong`
+/// (clap's own message names the flag, not the variable people set).
+pub fn refused_setting(error: &clap::Error) -> Option<ConfigError> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() != ErrorKind::ValueValidation {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = error.get(ContextKind::InvalidArg) else {
+        return None;
     };
-    let multiplier = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => 0,
-    };
-    let seconds = digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(multiplier))
-        .filter(|n| *n > 0);
-    seconds.map(Duration::from_secs).ok_or_else(|| {
-        invalid(
-            variable,
-            format!("'{raw}' is not a duration above zero like 90s, 30m, 12h or 7d"),
-        )
-    })
+    let long = arg.strip_prefix("--")?.split([' ', '=']).next()?;
+    let setting = settings()
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long))?;
+    let variable = setting.get_env()?.to_str()?;
+    let problem = std::error::Error::source(error)?.to_string();
+    Some(ConfigError { variable, problem })
+}
+
+/// The value parsers of `ServeArgs`: each turns what was written into a typed value or says
+/// what is wrong (without echoing a secret); `refused_setting` puts the variable in front.
+mod parse {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use chrono::NaiveTime;
+    use secrecy::SecretString;
+    use url::Url;
+
+    use super::{ApiRateLimit, Blankable, PreviousKeys, Registration};
+    use crate::anaf::client::EfacturaEnvironment;
+    use crate::db::DatabaseUrl;
+    use crate::secrets::MasterKey;
+
+    pub fn socket_addr(raw: &str) -> Result<SocketAddr, String> {
+        raw.trim()
+            .parse()
+            .map_err(|_| format!("'{raw}' is not an address like 127.0.0.1:8080"))
+    }
+
+    pub fn database_url(raw: &str) -> Result<DatabaseUrl, String> {
+        DatabaseUrl::parse(raw)
+    }
+
+    pub fn master_key(raw: &str) -> Result<SecretString, String> {
+        MasterKey::parse(raw)?;
+        Ok(SecretString::from(raw.to_owned()))
+    }
+
+    pub fn previous_keys(raw: &str) -> Result<PreviousKeys, String> {
+        raw.split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                MasterKey::parse(k)
+                    .map(|_| SecretString::from(k.to_owned()))
+                    .map_err(|e| format!("a key {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(PreviousKeys)
+    }
+
+    pub fn registration(raw: &str) -> Result<Registration, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "open" => Ok(Registration::Open),
+            "closed" => Ok(Registration::Closed),
+            other => Err(format!("'{other}' is neither 'open' nor 'closed'")),
+        }
+    }
+
+    pub fn environment(raw: &str) -> Result<EfacturaEnvironment, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "test" => Ok(EfacturaEnvironment::Test),
+            "prod" => Ok(EfacturaEnvironment::Prod),
+            other => Err(format!("'{other}' is neither 'test' nor 'prod'")),
+        }
+    }
+
+    /// Trimmed text; blank is refused (unset the variable instead).
+    pub fn text(raw: &str) -> Result<String, String> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Err("is empty (unset it instead)".into());
+        }
+        Ok(text.to_owned())
+    }
+
+    /// `VAR=` (blank) counts as unset, as in a compose file that lists every variable.
+    fn blankable<T>(
+        raw: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Blankable<T>, String> {
+        if raw.trim().is_empty() {
+            return Ok(Blankable(None));
+        }
+        parse(raw).map(|value| Blankable(Some(value)))
+    }
+
+    pub fn optional_text(raw: &str) -> Result<Blankable<String>, String> {
+        blankable(raw, text)
+    }
+
+    pub fn optional_secret(raw: &str) -> Result<Blankable<SecretString>, String> {
+        blankable(raw, |raw| Ok(SecretString::from(raw.to_owned())))
+    }
+
+    pub fn optional_http_url(raw: &str) -> Result<Blankable<Url>, String> {
+        blankable(raw, http_url)
+    }
+
+    pub fn optional_smtp_url(raw: &str) -> Result<Blankable<SecretString>, String> {
+        blankable(raw, smtp_url)
+    }
+
+    pub fn optional_mailbox(raw: &str) -> Result<Blankable<String>, String> {
+        blankable(raw, mailbox)
+    }
+
+    pub fn metrics_token(raw: &str) -> Result<SecretString, String> {
+        let token = raw.trim();
+        if token.len() < 16 {
+            return Err("must be at least 16 characters (e.g. openssl rand -hex 32)".into());
+        }
+        Ok(SecretString::from(token.to_owned()))
+    }
+
+    pub fn smtp_url(raw: &str) -> Result<SecretString, String> {
+        // Never echoes the URL: it may carry the SMTP password.
+        let url = Url::parse(raw.trim()).map_err(|e| format!("is not a URL ({e})"))?;
+        if !matches!(url.scheme(), "smtp" | "smtps") || url.host_str().is_none() {
+            return Err("must be smtp://host[:port] or smtps://user:pass@host[:port]".into());
+        }
+        Ok(SecretString::from(raw.trim().to_owned()))
+    }
+
+    pub fn mailbox(raw: &str) -> Result<String, String> {
+        let from = raw.trim();
+        from.parse::<lettre::message::Mailbox>()
+            .map_err(|e| format!("is not a mail address ({e})"))?;
+        Ok(from.to_owned())
+    }
+
+    pub fn time_of_day(raw: &str) -> Result<NaiveTime, String> {
+        NaiveTime::parse_from_str(raw.trim(), "%H:%M:%S")
+            .or_else(|_| NaiveTime::parse_from_str(raw.trim(), "%H:%M"))
+            .map_err(|_| "must be a time of day, HH:MM".to_owned())
+    }
+
+    /// A whole number above zero.
+    pub fn positive(raw: &str) -> Result<u32, String> {
+        raw.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("'{raw}' is not a whole number above 0"))
+    }
+
+    /// The key itself when it looks like PEM, else the file it names; checked to parse.
+    pub fn public_key(raw: &str) -> Result<String, String> {
+        let raw = raw.trim();
+        let pem = if raw.starts_with("-----BEGIN") {
+            raw.to_owned()
+        } else {
+            std::fs::read_to_string(raw).map_err(|e| format!("cannot read '{raw}': {e}"))?
+        };
+        jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes())
+            .map_err(|e| format!("is not an RSA public key in PEM ({e})"))?;
+        Ok(pem)
+    }
+
+    pub fn http_url(raw: &str) -> Result<Url, String> {
+        let url = Url::parse(raw.trim()).map_err(|e| format!("'{raw}' is not a URL ({e})"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(format!(
+                "'{raw}' must be an http:// or https:// URL with a host"
+            ));
+        }
+        Ok(url)
+    }
+
+    /// `600`, `600/minute`, `10/s`, `5000/hour`: a whole number above 0 per period (minute by
+    /// default).
+    pub fn rate_limit(raw: &str) -> Result<ApiRateLimit, String> {
+        let bad =
+            || format!("'{raw}' is not a rate like 600/minute (N per second, minute or hour)");
+        let text = raw.trim().to_ascii_lowercase();
+        let (count, unit) = text.split_once('/').unwrap_or((&text, "minute"));
+        let requests = count
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(bad)?;
+        let period = match unit.trim() {
+            "s" | "sec" | "second" => Duration::from_secs(1),
+            "m" | "min" | "minute" => Duration::from_secs(60),
+            "h" | "hour" => Duration::from_secs(3600),
+            _ => return Err(bad()),
+        };
+        Ok(ApiRateLimit { requests, period })
+    }
+
+    pub fn switch(raw: &str) -> Result<bool, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(format!("'{raw}' is neither true nor false")),
+        }
+    }
+
+    /// `90s`, `30m`, `12h`, `7d` or a plain number of seconds.
+    pub fn duration(raw: &str) -> Result<Duration, String> {
+        let text = raw.trim();
+        let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+            Some(i) => text.split_at(i),
+            None => (text, "s"),
+        };
+        let multiplier = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => 0,
+        };
+        digits
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(multiplier))
+            .filter(|n| *n > 0)
+            .map(Duration::from_secs)
+            .ok_or_else(|| format!("'{raw}' is not a duration above zero like 90s, 30m, 12h or 7d"))
+    }
 }

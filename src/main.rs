@@ -1,10 +1,8 @@
-use clap::Parser;
-
 #[actix_web::main]
 async fn main() {
     return_large_allocations_to_os();
     anaf_portal::telemetry::init();
-    let cli = anaf_portal::cli::Cli::parse();
+    let cli = anaf_portal::cli::Cli::parse_or_exit();
     if let Err(error) = anaf_portal::cli::run(cli).await {
         eprintln!("error: {error}");
         std::process::exit(error.exit_code());

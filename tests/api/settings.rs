@@ -106,3 +106,38 @@ fn migrate_on_an_empty_database_succeeds() {
     let (code, stderr) = start_with(&[]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+/// docs/settings.md lists exactly the settings `ServeArgs` defines, each with the default the
+/// code applies: a setting added, renamed or given a new default without its row fails here.
+#[test]
+fn the_settings_page_matches_the_settings_the_code_defines() {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/settings.md"))
+        .expect("docs/settings.md");
+    let rows: std::collections::BTreeMap<String, String> = page
+        .lines()
+        .filter_map(|line| {
+            let mut cells = line.strip_prefix("| `")?.splitn(2, "` |");
+            let variable = cells.next()?.to_owned();
+            let default = cells.next()?.split(" | ").next()?.trim().to_owned();
+            Some((variable, default))
+        })
+        .collect();
+    let defined = anaf_portal::config::documented_settings();
+    let defined_names: std::collections::BTreeSet<&str> =
+        defined.iter().map(|(variable, _, _)| *variable).collect();
+    let documented: std::collections::BTreeSet<&str> = rows.keys().map(String::as_str).collect();
+    assert_eq!(
+        documented, defined_names,
+        "docs/settings.md and ServeArgs list different settings"
+    );
+    for (variable, default, help) in &defined {
+        assert!(!help.is_empty(), "{variable} has no help text");
+        if let Some(default) = default {
+            assert!(
+                rows[*variable].contains(&format!("`{default}`")),
+                "docs/settings.md gives {variable} the default {:?}, the code {default:?}",
+                rows[*variable]
+            );
+        }
+    }
+}
