@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::pages::JobPage;
 use crate::db::models::refresh_jobs;
 use crate::error::AppError;
 use crate::http::auth::CurrentUser;
@@ -12,7 +13,6 @@ use crate::http::auth::PortalSession;
 use crate::http::auth::session::FlashLevel;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, see_other};
-use crate::http::web::templates::JobPage;
 use crate::i18n::Lang;
 
 pub async fn start_refresh_expiring(

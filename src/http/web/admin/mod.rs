@@ -1,5 +1,7 @@
 //! Platform administration: users (search, platform role, disable/enable) and the audit log.
 
+pub mod pages;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -12,11 +14,11 @@ use crate::error::AppError;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{PlatformAdmin, PortalSession};
 use crate::http::state::AppState;
-use crate::http::web::companies::history_key;
 use crate::http::web::page::{Page, html, see_other};
-use crate::http::web::templates::{AuditLogPage, AuditView, UserView, UsersPage};
+use crate::http::web::views::history_key;
 use crate::http::web::views::{PAGE_SIZE, Pagination, history_detail};
 use crate::i18n::Lang;
+use pages::{AuditLogPage, AuditView, UserView, UsersPage};
 
 #[derive(Deserialize)]
 pub struct UsersQuery {

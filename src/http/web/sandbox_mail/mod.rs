@@ -3,6 +3,8 @@
 //! reaches a sandbox portal can read it (like the simulated ANAF, nothing in it is real); with an
 //! SMTP server, or outside the sandbox, it does not exist.
 
+pub mod pages;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -11,8 +13,8 @@ use crate::db::models::sandbox_mails;
 use crate::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html};
-use crate::http::web::templates::{SandboxMailPage, SandboxMailRow, SandboxMailboxPage};
 use crate::http::web::views::{PAGE_SIZE, Pagination};
+use pages::{SandboxMailPage, SandboxMailRow, SandboxMailboxPage};
 
 fn simulated(state: &AppState) -> Result<(), AppError> {
     match &state.mailer {
