@@ -194,6 +194,13 @@ pub struct Pagination {
 
 pub const PAGE_SIZE: i64 = 25;
 
+/// `?page=N` of a paged list (read by `Pagination::parse_page`).
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
 impl Pagination {
     pub fn new(page: i64, total: i64, base_query: String) -> Pagination {
         Pagination::sized(page, PAGE_SIZE, total, base_query)

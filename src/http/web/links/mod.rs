@@ -21,7 +21,7 @@ use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, see_other};
-use crate::http::web::views::{ChoosableCompany, PAGE_SIZE, Pagination};
+use crate::http::web::views::{ChoosableCompany, PAGE_SIZE, PageQuery, Pagination};
 use crate::i18n::{Catalog, Lang};
 use crate::services::links::{
     CreateLinkError, DEFAULT_DAYS, LinkRequest, MAX_ACTIVE_LINKS, MAX_DAYS, MAX_NOTE_CHARS,
@@ -312,17 +312,12 @@ async fn mail_link(
     }
 }
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    page: Option<String>,
-}
-
 /// `/links`: the person's links, newest first.
 pub async fn list(
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let number = Pagination::parse_page(query.page.as_deref());
     let per_page = PAGE_SIZE;

@@ -7,13 +7,12 @@ pub mod pages;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
 
 use crate::db::models::sandbox_mails;
 use crate::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html};
-use crate::http::web::views::{PAGE_SIZE, Pagination};
+use crate::http::web::views::{PAGE_SIZE, PageQuery, Pagination};
 use pages::{SandboxMailPage, SandboxMailRow, SandboxMailboxPage};
 
 fn simulated(state: &AppState) -> Result<(), AppError> {
@@ -23,16 +22,10 @@ fn simulated(state: &AppState) -> Result<(), AppError> {
     }
 }
 
-#[derive(Deserialize)]
-pub struct MailboxQuery {
-    #[serde(default)]
-    page: Option<String>,
-}
-
 pub async fn mailbox(
     page: Page,
     state: web::Data<AppState>,
-    query: web::Query<MailboxQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     simulated(&state)?;
     let number = Pagination::parse_page(query.page.as_deref());
