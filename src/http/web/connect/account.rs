@@ -2,15 +2,11 @@
 //! person's session by a stored transaction, and the callback's part once ANAF comes back.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::TimeDelta;
 
 use super::failure::{Failure, failure_code, failure_redirect};
 use super::{CallbackQuery, parse_answer};
 use crate::anaf::client::RightsVerdict;
-use crate::db::models::companies;
-use crate::db::models::now;
-use crate::db::models::oauth_transactions::{self, NewTransaction, Transaction};
-use crate::domain::{AuditAction, AuditEvent};
+use crate::domain::{CompanyId, UserId};
 use crate::error::AppError;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession, current_user};
@@ -19,9 +15,7 @@ use crate::http::web::access::{self, Need};
 use crate::http::web::page::{no_referrer, see_other};
 use crate::i18n::Lang;
 use crate::secrets::{pkce_seed_and_challenge, pkce_verifier, random_token, sha256_hex};
-
-/// How long a started Connect ANAF may take to come back.
-const TRANSACTION_LIFETIME_MINUTES: i64 = 10;
+use crate::services::tokens::queries::{ClaimRefusal, ConnectStart, Transaction};
 
 /// Ties a transaction to the browser session that started it, without storing the session's token.
 fn session_binding(req: &HttpRequest) -> String {
@@ -45,37 +39,17 @@ pub async fn start(
         }
         false => (None, None),
     };
-    let binding = session_binding(&req);
-    let state_hash = sha256_hex(&oauth_state);
-    let (user_id, company_id) = (user.0.id, company.id);
+    let start = ConnectStart {
+        user: UserId(user.0.id),
+        company: CompanyId(company.id),
+        state_hash: sha256_hex(&oauth_state),
+        session_binding: session_binding(&req),
+        pkce_seed: seed,
+    };
     state
-        .db
-        .run(move |conn| {
-            let at = now();
-            oauth_transactions::insert(
-                conn,
-                &NewTransaction {
-                    state_hash: &state_hash,
-                    session_binding: &binding,
-                    user_id,
-                    company_id,
-                    pkce_verifier: seed.as_deref(),
-                    created_at: at,
-                    expires_at: at + TimeDelta::minutes(TRANSACTION_LIFETIME_MINUTES),
-                },
-            )?;
-            // Housekeeping: forget transactions that ended over a day ago.
-            oauth_transactions::delete_older_than(conn, at - TimeDelta::days(1))?;
-            Ok(())
-        })
+        .tokens
+        .begin_connect(&state.actor(&req, Some(user.0.id)), start)
         .await?;
-    state
-        .audit
-        .record(
-            &state.actor(&req, Some(user_id)),
-            AuditEvent::success(AuditAction::ConnectStarted).company(company_id),
-        )
-        .await;
     let url = state
         .tokens
         .anaf()
@@ -99,26 +73,18 @@ pub async fn callback(
         Ok(transaction) => transaction,
         Err(failure) => return failure_redirect(req, failure, None),
     };
-    let company_id = transaction.company_id;
-    let user_id = user.id;
     let company = state
-        .db
-        .run(move |conn| Ok(companies::find_for_member(conn, company_id, user_id)?))
+        .tokens
+        .company_of_member(CompanyId(transaction.company_id), UserId(user.id))
         .await?
-        .map(|(company, _)| company)
         .ok_or(AppError::NotFound)?;
     let actor = state.actor(req, Some(user.id));
     let code = match parse_answer(query, &state.tokens.anaf().endpoints().issuer) {
         Ok(code) => code,
         Err(failure) => {
             state
-                .audit
-                .record(
-                    &actor,
-                    AuditEvent::failure(AuditAction::ConnectFailed)
-                        .company(company.id)
-                        .detail(failure_code(&failure)),
-                )
+                .tokens
+                .connect_refused(&actor, CompanyId(company.id), failure_code(&failure))
                 .await;
             return failure_redirect(req, failure, Some(&company));
         }
@@ -164,29 +130,18 @@ async fn claim_transaction(
     let Some(oauth_state) = oauth_state.filter(|s| !s.is_empty() && s.len() <= 512) else {
         return Ok(Err(Failure::StateMissing));
     };
-    let state_hash = sha256_hex(oauth_state);
-    let binding = session_binding(req);
     let claimed = state
-        .db
-        .run(move |conn| {
-            let at = now();
-            let Some(tx) = oauth_transactions::find(conn, &state_hash)? else {
-                return Ok(Err(Failure::StateUnknown));
-            };
-            if tx.consumed_at.is_some() {
-                return Ok(Err(Failure::StateReused));
-            }
-            if tx.user_id != user_id || tx.session_binding != binding {
-                return Ok(Err(Failure::StateForeign));
-            }
-            if tx.expires_at <= at {
-                return Ok(Err(Failure::StateExpired));
-            }
-            if !oauth_transactions::consume(conn, &state_hash, at)? {
-                return Ok(Err(Failure::StateReused));
-            }
-            Ok(Ok(tx))
-        })
+        .tokens
+        .claim_connect(
+            UserId(user_id),
+            sha256_hex(oauth_state),
+            session_binding(req),
+        )
         .await?;
-    Ok(claimed)
+    Ok(claimed.map_err(|refusal| match refusal {
+        ClaimRefusal::Unknown => Failure::StateUnknown,
+        ClaimRefusal::Reused => Failure::StateReused,
+        ClaimRefusal::Foreign => Failure::StateForeign,
+        ClaimRefusal::Expired => Failure::StateExpired,
+    }))
 }

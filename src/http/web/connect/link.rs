@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use super::failure::{Failure, explain, failure_code};
 use super::{CallbackQuery, parse_answer};
 use crate::anaf::client::RightsVerdict;
-use crate::domain::{AuditAction, AuditEvent};
 use crate::error::AppError;
 use crate::http::auth::PortalSession;
 use crate::http::state::AppState;
@@ -113,18 +112,10 @@ pub async fn callback(
     let code = match parse_answer(query, &state.tokens.anaf().endpoints().issuer) {
         Ok(code) => code,
         Err(failure) => {
-            state.links.release(claimed.link_id).await?;
             state
-                .audit
-                .record(
-                    &actor,
-                    AuditEvent::failure(AuditAction::LinkCompleted).detail(format!(
-                        "authorization link {}: {}",
-                        claimed.link_id,
-                        failure_code(&failure)
-                    )),
-                )
-                .await;
+                .links
+                .refused(&actor, &claimed, &failure_code(&failure))
+                .await?;
             return outcome_redirect(req, LinkResult::Failed(failure));
         }
     };
