@@ -8,13 +8,16 @@ use chrono::TimeDelta;
 
 use crate::db::models::oauth_transactions::{self, NewTransaction};
 use crate::db::models::tokens::{self, ServedRow};
-use crate::db::models::{companies, now};
-use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CompanyId, MemberRole, TokenId, UserId};
+use crate::db::models::{companies, now, refresh_jobs};
+use crate::domain::{
+    Actor, AuditAction, AuditEvent, Cif, CompanyId, MemberRole, RefreshJobId, TokenId, UserId,
+};
 use crate::services::tokens::TokenService;
 
 // The rows these calls answer with, for the layers above to name.
 pub use crate::db::models::companies::Company;
 pub use crate::db::models::oauth_transactions::Transaction;
+pub use crate::db::models::refresh_jobs::RefreshJob;
 pub use crate::db::models::tokens::{ListedToken, TokenMeta};
 
 /// The tokens serving a member's companies, one row per company served, and the first company
@@ -84,6 +87,23 @@ impl TokenService {
                         None => TokenLookup::Missing,
                     },
                 )
+            })
+            .await
+    }
+
+    /// `user`'s refresh job `job`, with the companies whose refresh failed and their token's
+    /// last error.
+    pub async fn refresh_job_for_user(
+        &self,
+        job: RefreshJobId,
+        user: UserId,
+    ) -> anyhow::Result<Option<(RefreshJob, Vec<(Company, Option<String>)>)>> {
+        self.db()
+            .run(move |conn| {
+                let Some(found) = refresh_jobs::find_for_user(conn, job.get(), user.get())? else {
+                    return Ok(None);
+                };
+                Ok(Some((found, refresh_jobs::failures(conn, job.get())?)))
             })
             .await
     }

@@ -6,6 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::http::web::company_list::ListControls;
 use crate::http::web::page::Page;
 use crate::http::web::views::{Pagination, TokenRowView};
+use crate::services::tokens::queries::{Company, RefreshJob};
 
 #[derive(Template)]
 #[template(path = "tokens/index.html")]
@@ -72,9 +73,9 @@ impl RevealTokenPage {
 #[template(path = "jobs/show.html")]
 pub struct JobPage {
     pub page: Page,
-    pub job: crate::db::models::refresh_jobs::RefreshJob,
+    pub job: RefreshJob,
     /// The companies whose refresh failed, with their token's last error.
-    pub failures: Vec<(crate::db::models::companies::Company, Option<String>)>,
+    pub failures: Vec<(Company, Option<String>)>,
 }
 
 impl JobPage {
