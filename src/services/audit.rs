@@ -1,7 +1,7 @@
 //! The audit log: services record the actions they perform; handlers only say who is acting.
 
 use crate::db::Db;
-use crate::domain::{Actor, AuditEvent};
+use crate::domain::{Actor, AuditAction, AuditEvent};
 
 /// Writes audit events.
 #[derive(Clone)]
@@ -28,5 +28,24 @@ impl AuditLog {
         if let Err(e) = result {
             tracing::error!(error = %e, action = action.as_str(), "audit event could not be recorded");
         }
+    }
+}
+
+pub use crate::db::models::audit::{AuditFilter, AuditRecord, AuditRow};
+
+impl AuditLog {
+    /// The lines `filter` selects and how many there are; looking is itself audited.
+    pub async fn search(
+        &self,
+        actor: &Actor,
+        filter: AuditFilter,
+    ) -> anyhow::Result<(Vec<AuditRow>, i64)> {
+        let found = self
+            .db
+            .run(move |conn| Ok(crate::db::models::audit::search(conn, &filter)?))
+            .await?;
+        self.record(actor, AuditEvent::success(AuditAction::AuditViewed))
+            .await;
+        Ok(found)
     }
 }

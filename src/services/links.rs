@@ -508,6 +508,25 @@ impl LinkService {
             .await
     }
 
+    /// Ends a claimed callback whose answer carried no usable code (`reason`, in plain words):
+    /// the link can be used again, and the failure is audited.
+    pub async fn refused(
+        &self,
+        actor: &Actor,
+        claimed: &Claimed,
+        reason: &str,
+    ) -> anyhow::Result<()> {
+        self.release(claimed.link_id).await?;
+        self.audit
+            .record(
+                actor,
+                AuditEvent::failure(AuditAction::LinkCompleted)
+                    .detail(format!("authorization link {}: {reason}", claimed.link_id)),
+            )
+            .await;
+        Ok(())
+    }
+
     /// Completes a claimed callback: exchanges the code once for all the link's companies,
     /// records each company's outcome, and consumes the link when a token was stored. Audited.
     pub async fn complete(

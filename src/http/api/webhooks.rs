@@ -14,9 +14,9 @@ use crate::error::AppError;
 use crate::http::api::ApiCaller;
 use crate::http::api::json::ApiJson;
 use crate::http::api::problem::{CallerErrors, Problem};
-use crate::http::api::tokens::timestamp;
 use crate::http::state::AppState;
 use crate::services::webhooks::RegisterError;
+use crate::services::webhooks::payload::timestamp;
 
 /// A webhook endpoint.
 #[derive(Debug, Serialize, ToSchema)]

@@ -78,7 +78,7 @@ fn error_page(
         _ if status.is_client_error() => ("error-400-title", "error-400-message"),
         _ => ("error-500-title", "error-500-message"),
     };
-    let page = crate::http::web::templates::ErrorPage {
+    let page = ErrorPage {
         status: status.as_u16(),
         title: t.get(title_id),
         message: t.get(message_id),
@@ -96,4 +96,14 @@ fn error_page(
                 .body(status.to_string())
         }
     }
+}
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub t: crate::i18n::Catalog,
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+    pub request_id: Option<&'a str>,
 }

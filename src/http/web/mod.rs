@@ -1,36 +1,42 @@
-//! The HTML side of the portal, by area, and the middleware every request passes through.
+//! The HTML side of the portal. Each folder is an area (its handlers in `mod.rs` and beside it,
+//! its askama page structs and view models in `pages.rs`); an area imports only the shared
+//! files here, never another area's handlers — except the link flavour of `connect`, which
+//! shows `links`' pages. The shared files: `page` (the extractor every page starts from,
+//! rendering, redirects), `views` (rows and labels several areas show), `company_list` (the
+//! paged, sorted company list), `access` (membership checks), `diagnosis`, `errors` (error
+//! pages), `routing`, and the middleware and plain endpoints (`security_headers`, `language`,
+//! `assets`, `health`, `metrics`).
 
-pub mod access;
+// Areas.
 pub mod account;
 pub mod admin;
 pub mod api_keys;
-pub mod assets;
 pub mod auth;
 pub mod companies;
-pub mod company_list;
 pub mod connect;
-pub mod coverage;
 pub mod dashboard;
+pub mod invitations;
+pub mod links;
+pub mod members;
+pub mod notifications;
+pub mod sandbox_mail;
+pub mod support;
+pub mod tokens;
+pub mod webhooks;
+
+// Shared by the areas.
+pub mod access;
+pub mod assets;
+pub mod company_list;
 pub mod diagnosis;
 pub mod errors;
 pub mod health;
-pub mod invitations;
-pub mod jobs;
 pub mod language;
-pub mod lifecycle;
-pub mod links;
-pub mod members;
 pub mod metrics;
-pub mod notifications;
 pub mod page;
 pub mod routing;
-pub mod sandbox_mail;
 pub mod security_headers;
-pub mod support;
-pub mod templates;
-pub mod tokens;
 pub mod views;
-pub mod webhooks;
 
 use crate::error::AppError;
 
@@ -51,10 +57,10 @@ routing::route_table! {
     post "/companies/bulk" => dashboard::add_companies_in_bulk,
     get "/companies/{id}" => companies::show,
     post "/companies/{id}/name" => companies::rename,
-    post "/companies/{id}/connect" => connect::start,
+    post "/companies/{id}/connect" => connect::account::start,
     post "/companies/{id}/attach/{token_id}" => companies::attach,
-    get "/coverage" => coverage::show,
-    post "/coverage/attach" => coverage::attach_offers,
+    get "/coverage" => companies::coverage::show,
+    post "/coverage/attach" => companies::coverage::attach_offers,
     get "/companies/{id}/members" => members::list,
     post "/companies/{id}/members" => members::invite,
     post "/companies/{id}/invitations/{invitation_id}/cancel" => members::cancel_invitation,
@@ -67,18 +73,18 @@ routing::route_table! {
     get "/members/invite" => members::invite_many_form,
     post "/members/invite" => members::invite_many,
     get "/anaf/callback" => connect::callback,
-    get "/anaf/connect-failed/{id}" => connect::failed,
+    get "/anaf/connect-failed/{id}" => connect::failure::failed,
     get "/tokens" => tokens::list,
     get "/tokens.csv" => tokens::export_csv,
-    post "/tokens/refresh-expiring" => jobs::start_refresh_expiring,
-    get "/jobs/{id}" => jobs::show,
+    post "/tokens/refresh-expiring" => tokens::jobs::start_refresh_expiring,
+    get "/jobs/{id}" => tokens::jobs::show,
     post "/tokens/{id}/refresh" => tokens::refresh,
     get "/tokens/{id}/delete" => tokens::confirm_delete,
     post "/tokens/{id}/delete" => tokens::delete,
     post "/tokens/{id}/reveal" => tokens::reveal,
     get "/support" => support::overview,
     get "/support/companies/{id}" => support::company,
-    get "/support/lifecycle" => lifecycle::show,
+    get "/support/lifecycle" => support::lifecycle::show,
     get "/admin/users" => admin::users,
     post "/admin/users/{id}/role" => admin::change_role,
     post "/admin/users/{id}/disable" => admin::disable,
@@ -105,9 +111,9 @@ routing::route_table! {
     post "/links" => links::create,
     get "/links/{id}" => links::show,
     post "/links/{id}/revoke" => links::revoke,
-    get "/l/{secret}" => links::holder,
-    post "/l/{secret}/connect" => links::connect,
-    get "/l/done/{id}" => links::outcome,
+    get "/l/{secret}" => links::holder::holder,
+    post "/l/{secret}/connect" => connect::link::start,
+    get "/l/done/{id}" => connect::link::outcome,
 }
 
 /// Routes served outside the portal's session scope: a monitor's health check must answer 503

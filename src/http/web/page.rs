@@ -150,3 +150,23 @@ pub fn safe_next(next: &str) -> &str {
         && !next.chars().any(|c| c.is_control());
     if local { next } else { "/" }
 }
+
+/// For a response whose address carries a secret (the callback's code): no Referer at all.
+pub fn no_referrer(response: HttpResponse) -> HttpResponse {
+    referrer_policy(response, "no-referrer")
+}
+
+/// For an authorization link's pages, whose address is the link: no Referer to another site.
+/// `same-origin`, not `no-referrer`: without a Referer the browser sends `Origin: null` with the
+/// page's own form, which the CSRF check rightly refuses.
+pub fn same_origin_referrer(response: HttpResponse) -> HttpResponse {
+    referrer_policy(response, "same-origin")
+}
+
+fn referrer_policy(mut response: HttpResponse, policy: &'static str) -> HttpResponse {
+    response.headers_mut().insert(
+        actix_web::http::header::REFERRER_POLICY,
+        actix_web::http::header::HeaderValue::from_static(policy),
+    );
+    response
+}

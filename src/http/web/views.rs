@@ -2,9 +2,10 @@
 
 use chrono::NaiveDateTime;
 
+use crate::anaf::client::AnafError;
 use crate::db::models::companies::{Company, CompanyRow};
 use crate::db::models::tokens::TokenMeta;
-use crate::domain::{MemberRole, RefreshState, Rights, TokenStatus};
+use crate::domain::{AuditAction, MemberRole, RefreshState, Rights, TokenStatus};
 use crate::i18n::Catalog;
 use fluent_bundle::FluentValue;
 
@@ -193,6 +194,13 @@ pub struct Pagination {
 
 pub const PAGE_SIZE: i64 = 25;
 
+/// `?page=N` of a paged list (read by `Pagination::parse_page`).
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
 impl Pagination {
     pub fn new(page: i64, total: i64, base_query: String) -> Pagination {
         Pagination::sized(page, PAGE_SIZE, total, base_query)
@@ -329,6 +337,131 @@ fn detail_part(part: &str, t: &Catalog) -> String {
             } else {
                 other.to_owned()
             }
+        }
+    }
+}
+
+pub struct HistoryView {
+    pub at: String,
+    pub action: String,
+    pub success: bool,
+    pub detail: String,
+}
+
+/// A certificate as the pages name it: its holder, its serial and the serial's short form.
+pub struct CertificateView {
+    pub holder: String,
+    pub serial: String,
+    pub serial_short: String,
+}
+
+impl CertificateView {
+    pub fn new(holder: Option<&str>, serial: Option<&str>, t: &Catalog) -> CertificateView {
+        CertificateView {
+            holder: holder.map_or_else(|| t.get("sharing-holder_unknown"), str::to_owned),
+            serial: serial.unwrap_or_default().to_owned(),
+            serial_short: serial.map(short_serial).unwrap_or_default(),
+        }
+    }
+}
+
+/// A company with a tick box in a form about several companies.
+pub struct ChoosableCompany {
+    pub id: i64,
+    pub cif: String,
+    pub name: Option<String>,
+    pub chosen: bool,
+}
+
+impl ChoosableCompany {
+    /// `companies` as boxes, ticked where `chosen` (the form's values, ids as typed) names them.
+    pub fn list(companies: &[Company], chosen: &[String]) -> Vec<ChoosableCompany> {
+        let chosen: std::collections::HashSet<&str> = chosen.iter().map(|id| id.trim()).collect();
+        companies
+            .iter()
+            .map(|c| ChoosableCompany {
+                id: c.id,
+                cif: c.cif.to_string(),
+                name: c.name.clone().filter(|n| !n.is_empty()),
+                chosen: chosen.contains(c.id.to_string().as_str()),
+            })
+            .collect()
+    }
+}
+
+/// The message naming an audited action (stored by name; one this version does not know is
+/// "other").
+pub fn history_key(action: &str) -> &'static str {
+    match AuditAction::parse(action) {
+        Some(AuditAction::CompanyCreated | AuditAction::CompaniesBulkCreated) => {
+            "history-company_created"
+        }
+        Some(AuditAction::CompanyRenamed) => "history-company_renamed",
+        Some(AuditAction::CompanyNameFromRegistry) => "history-company_name_from_registry",
+        Some(AuditAction::ConnectStarted) => "history-connect_started",
+        Some(AuditAction::ConnectSucceeded) => "history-connect_succeeded",
+        Some(AuditAction::ConnectFailed) => "history-connect_failed",
+        Some(AuditAction::TokenRefreshed) => "history-token_refreshed",
+        Some(AuditAction::TokenRefreshFailed) => "history-token_refresh_failed",
+        Some(AuditAction::TokenDeleted) => "history-token_deleted",
+        Some(AuditAction::TokenAttached) => "history-token_attached",
+        Some(AuditAction::TokenRevealed) => "history-token_revealed",
+        Some(AuditAction::TokenSavedViaApi) => "history-token_saved_via_api",
+        Some(
+            AuditAction::MemberAdded
+            | AuditAction::MemberRoleChanged
+            | AuditAction::MemberRemoved
+            | AuditAction::MemberInvited
+            | AuditAction::InvitationDeclined
+            | AuditAction::InvitationCancelled,
+        ) => "history-members_changed",
+        Some(AuditAction::RefreshJobStarted) => "history-job_started",
+        Some(
+            AuditAction::UserRoleChanged
+            | AuditAction::UserDisabled
+            | AuditAction::UserEnabled
+            | AuditAction::EmailVerified,
+        ) => "history-user_changed",
+        Some(AuditAction::AuditViewed) => "history-audit_viewed",
+        Some(
+            AuditAction::WebhookCreated
+            | AuditAction::WebhookDeleted
+            | AuditAction::WebhookEnabled
+            | AuditAction::WebhookRedelivered,
+        ) => "history-webhooks_changed",
+        Some(
+            AuditAction::LinkCreated
+            | AuditAction::LinkOpened
+            | AuditAction::LinkCompleted
+            | AuditAction::LinkRevoked,
+        ) => "history-authorization_link",
+        Some(AuditAction::ApiKeyCreated | AuditAction::ApiKeyRevoked) | None => "history-other",
+    }
+}
+
+/// ANAF's failure in the reader's words.
+pub fn error_text(error: &AnafError, t: &Catalog) -> String {
+    match error {
+        AnafError::Unreachable => t.get("anaf-unreachable"),
+        AnafError::Timeout => t.get("anaf-timeout"),
+        AnafError::Server(status) => t.count("anaf-server", "status", i64::from(*status)),
+        AnafError::RateLimited(_) => t.get("anaf-rate_limited"),
+        AnafError::Malformed => t.get("anaf-malformed"),
+        AnafError::Dropped => t.get("anaf-dropped"),
+        AnafError::InvalidClient => t.get("anaf-invalid_client"),
+        AnafError::UnusableToken(_) => t.get("anaf-unusable_token"),
+        // ANAF's own words, quoted as they came; a sentence of our own when it sent none.
+        AnafError::InvalidGrant(said) if said.trim().is_empty() => {
+            t.get("anaf-invalid_grant_silent")
+        }
+        AnafError::InvalidGrant(said) => {
+            t.format("anaf-invalid_grant", &[("text", said.clone().into())])
+        }
+        AnafError::InvalidRequest(said) if said.trim().is_empty() => {
+            t.get("anaf-invalid_request_silent")
+        }
+        AnafError::InvalidRequest(said) => {
+            t.format("anaf-invalid_request", &[("text", said.clone().into())])
         }
     }
 }

@@ -3,6 +3,8 @@
 //! account is unverified until its owner, logged in, opens the single-use link mailed to it.
 //! Invitations, notification mails and authorization-link mails trust only a verified address.
 
+pub mod admin;
+pub mod api_keys;
 pub mod login_limiter;
 pub mod password;
 

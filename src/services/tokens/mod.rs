@@ -4,6 +4,7 @@
 pub mod backoff;
 pub mod import;
 pub mod keys;
+pub mod queries;
 pub mod service;
 pub mod spool;
 pub mod vault;

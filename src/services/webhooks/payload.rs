@@ -2,11 +2,17 @@
 //! suggests, `data` naming the event, company and token (never a token value). The body is
 //! built from the stored event, so every attempt of a delivery sends the same bytes.
 
+use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::models::events::Event;
-use crate::http::api::tokens::timestamp;
+
+/// How the portal writes a time on the wire (webhook bodies and the REST API alike): RFC 3339
+/// in UTC with `Z` and whole seconds, `2026-03-16T10:30:00Z`.
+pub fn timestamp(at: NaiveDateTime) -> String {
+    at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -79,5 +85,18 @@ impl WebhookPayload {
     pub fn body(&self) -> Vec<u8> {
         // Serialising plain strings and numbers cannot fail.
         serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_whole_seconds() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 16)
+            .and_then(|d| d.and_hms_micro_opt(10, 30, 0, 123_456))
+            .unwrap();
+        assert_eq!(timestamp(at), "2026-03-16T10:30:00Z");
     }
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::pages::{CoverageCell, CoveragePage, CoverageRow};
 use crate::db::models::companies::{self, CompanyQuery, ListSort, SortColumn};
 use crate::db::models::{now, tokens};
 use crate::domain::TokenStatus;
@@ -15,7 +16,7 @@ use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::state::AppState;
 use crate::http::web::page::see_other;
 use crate::http::web::page::{Page, html};
-use crate::http::web::templates::{CertificateView, CoverageCell, CoveragePage, CoverageRow};
+use crate::http::web::views::CertificateView;
 use crate::http::web::views::status_label;
 use crate::i18n::Lang;
 

@@ -1,5 +1,7 @@
 //! Register, log in, log out.
 
+pub mod pages;
+
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -15,10 +17,10 @@ use crate::http::auth::PortalSession;
 use crate::http::auth::session::FlashLevel;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, safe_next, see_other};
-use crate::http::web::templates::{LoginPage, RegisterPage};
 use crate::i18n::Lang;
 use crate::services::accounts::Registered;
 use crate::services::accounts::login_limiter::{DEVICE_COOKIE, DEVICE_COOKIE_DAYS, Subjects};
+use pages::{LoginPage, RegisterPage};
 
 #[derive(Deserialize)]
 pub struct LoginQuery {

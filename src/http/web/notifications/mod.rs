@@ -46,7 +46,8 @@ pub struct NotificationsPage {
 }
 
 #[derive(Deserialize)]
-pub struct ListQuery {
+/// `?before=ID`: the page of notifications older than one.
+pub struct CursorQuery {
     #[serde(default)]
     before: Option<String>,
 }
@@ -55,7 +56,7 @@ pub async fn list(
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
+    query: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, AppError> {
     // A cursor that is not a number is ignored: the first page.
     let before = query.before.as_deref().and_then(|b| b.parse::<i64>().ok());

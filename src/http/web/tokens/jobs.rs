@@ -5,14 +5,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::db::models::refresh_jobs;
+use super::pages::JobPage;
+use crate::domain::{RefreshJobId, UserId};
 use crate::error::AppError;
 use crate::http::auth::CurrentUser;
 use crate::http::auth::PortalSession;
 use crate::http::auth::session::FlashLevel;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, see_other};
-use crate::http::web::templates::JobPage;
 use crate::i18n::Lang;
 
 pub async fn start_refresh_expiring(
@@ -38,15 +38,9 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (job_id, user_id) = (path.into_inner(), user.0.id);
     let (job, failures) = state
-        .db
-        .run(move |conn| {
-            let Some(job) = refresh_jobs::find_for_user(conn, job_id, user_id)? else {
-                return Ok(None);
-            };
-            Ok(Some((job, refresh_jobs::failures(conn, job_id)?)))
-        })
+        .tokens
+        .refresh_job_for_user(RefreshJobId(path.into_inner()), UserId(user.0.id))
         .await?
         .ok_or(AppError::NotFound)?;
     html(

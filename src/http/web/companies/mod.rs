@@ -1,6 +1,9 @@
 //! One company's page: its token, the actions on it, its name and address, and its recent
 //! history; a company admin may type the name.
 
+pub mod coverage;
+pub mod pages;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -8,7 +11,6 @@ use serde::Deserialize;
 use crate::anaf::client::RightsVerdict;
 use crate::db::models::company_registry::{self, LookupState};
 use crate::db::models::{audit, now, tokens};
-use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
@@ -16,12 +18,11 @@ use crate::http::state::AppState;
 use crate::http::web::access::{self, Need};
 use crate::http::web::diagnosis::DiagnosisView;
 use crate::http::web::page::{Page, html, see_other};
-use crate::http::web::templates::{
-    CertificateView, CompanyLinkView, CompanyPage, HistoryView, OfferView,
-};
-use crate::http::web::views::{TokenRowView, history_detail};
+use crate::http::web::views::{CertificateView, HistoryView};
+use crate::http::web::views::{TokenRowView, history_detail, history_key};
 use crate::i18n::{Catalog, Lang};
 use crate::services::tokens::AttachOutcome;
+use pages::{CompanyLinkView, CompanyPage, OfferView};
 
 pub async fn show(
     user: CurrentUser,
@@ -199,54 +200,4 @@ pub async fn rename(
         }
     }
     Ok(see_other(&format!("/companies/{}", company.id)))
-}
-
-/// The message naming an audited action (stored by name; one this version does not know is
-/// "other").
-pub fn history_key(action: &str) -> &'static str {
-    match AuditAction::parse(action) {
-        Some(AuditAction::CompanyCreated | AuditAction::CompaniesBulkCreated) => {
-            "history-company_created"
-        }
-        Some(AuditAction::CompanyRenamed) => "history-company_renamed",
-        Some(AuditAction::CompanyNameFromRegistry) => "history-company_name_from_registry",
-        Some(AuditAction::ConnectStarted) => "history-connect_started",
-        Some(AuditAction::ConnectSucceeded) => "history-connect_succeeded",
-        Some(AuditAction::ConnectFailed) => "history-connect_failed",
-        Some(AuditAction::TokenRefreshed) => "history-token_refreshed",
-        Some(AuditAction::TokenRefreshFailed) => "history-token_refresh_failed",
-        Some(AuditAction::TokenDeleted) => "history-token_deleted",
-        Some(AuditAction::TokenAttached) => "history-token_attached",
-        Some(AuditAction::TokenRevealed) => "history-token_revealed",
-        Some(AuditAction::TokenSavedViaApi) => "history-token_saved_via_api",
-        Some(
-            AuditAction::MemberAdded
-            | AuditAction::MemberRoleChanged
-            | AuditAction::MemberRemoved
-            | AuditAction::MemberInvited
-            | AuditAction::InvitationDeclined
-            | AuditAction::InvitationCancelled,
-        ) => "history-members_changed",
-        Some(AuditAction::RefreshJobStarted) => "history-job_started",
-        Some(
-            AuditAction::UserRoleChanged
-            | AuditAction::UserDisabled
-            | AuditAction::UserEnabled
-            | AuditAction::EmailVerified,
-        ) => "history-user_changed",
-        Some(AuditAction::AuditViewed) => "history-audit_viewed",
-        Some(
-            AuditAction::WebhookCreated
-            | AuditAction::WebhookDeleted
-            | AuditAction::WebhookEnabled
-            | AuditAction::WebhookRedelivered,
-        ) => "history-webhooks_changed",
-        Some(
-            AuditAction::LinkCreated
-            | AuditAction::LinkOpened
-            | AuditAction::LinkCompleted
-            | AuditAction::LinkRevoked,
-        ) => "history-authorization_link",
-        Some(AuditAction::ApiKeyCreated | AuditAction::ApiKeyRevoked) | None => "history-other",
-    }
 }

@@ -3,6 +3,9 @@
 //! lists, each its own record: rows name their company admins, and a record's page lists the
 //! other records of its CIF.
 
+pub mod lifecycle;
+pub mod pages;
+
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
@@ -15,14 +18,13 @@ use crate::domain::MemberRole;
 use crate::error::AppError;
 use crate::http::auth::SupportStaff;
 use crate::http::state::AppState;
-use crate::http::web::companies::history_key;
 use crate::http::web::company_list::{ListQuery, status_counts_view};
 use crate::http::web::diagnosis::DiagnosisView;
 use crate::http::web::page::{Page, html};
-use crate::http::web::templates::{
-    HistoryView, SupportCompanyPage, SupportPage, SupportRecord, SupportRow,
-};
+use crate::http::web::views::HistoryView;
+use crate::http::web::views::history_key;
 use crate::http::web::views::{TokenRowView, history_detail};
+use pages::{SupportCompanyPage, SupportPage, SupportRecord, SupportRow};
 
 pub async fn overview(
     _staff: SupportStaff,

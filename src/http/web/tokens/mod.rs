@@ -1,5 +1,8 @@
 //! The token table ("all my tokens") and the actions on one token: refresh, delete, reveal.
 
+pub mod jobs;
+pub mod pages;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::time::Duration;
@@ -17,12 +20,12 @@ use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::state::AppState;
 use crate::http::web::access::{self, Need};
 use crate::http::web::company_list::{ListQuery, MemberList, MemberPage};
-use crate::http::web::connect::error_text;
 use crate::http::web::page::{Page, html, see_other};
-use crate::http::web::templates::{DeleteTokenPage, RevealTokenPage, TokensPage};
 use crate::http::web::views::TokenRowView;
+use crate::http::web::views::error_text;
 use crate::i18n::{Catalog, Lang};
 use crate::services::tokens::{Detachment, RefreshOutcome, RefreshRequest, Revocation};
+use pages::{DeleteTokenPage, RevealTokenPage, TokensPage};
 
 pub async fn list(
     user: CurrentUser,

@@ -2,6 +2,8 @@
 //! accepts or declines, see `invitations`), withdraw invitations, change roles and remove
 //! members; a company always keeps at least one admin. Every change is audited.
 
+pub mod pages;
+
 use std::collections::HashSet;
 
 use actix_web::http::StatusCode;
@@ -16,10 +18,9 @@ use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::state::AppState;
 use crate::http::web::access::{self, Need};
 use crate::http::web::page::{Page, html, see_other};
-use crate::http::web::templates::{
-    ChoosableCompany, InvitationView, InviteManyPage, MembersPage, RemoveMemberPage,
-};
+use crate::http::web::views::ChoosableCompany;
 use crate::i18n::Lang;
+use pages::{InvitationView, InviteManyPage, MembersPage, RemoveMemberPage};
 
 pub async fn list(
     user: CurrentUser,

@@ -1,5 +1,7 @@
 //! The start page: my companies with their token status, and adding a company.
 
+pub mod pages;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -17,9 +19,10 @@ use crate::http::auth::session::FlashLevel;
 use crate::http::state::AppState;
 use crate::http::web::company_list::{ListQuery, MemberList, MemberPage, status_counts_view};
 use crate::http::web::page::{Page, html, see_other};
-use crate::http::web::templates::{DashboardPage, ReceivedInvitationView};
 use crate::i18n::Catalog;
 use crate::services::companies::{BulkError, BulkReport, LineVerdict};
+use pages::{AttentionRowView, BulkLineView};
+use pages::{DashboardPage, ReceivedInvitationView};
 
 /// What the dashboard's forms show besides the list: the add-company form refilled after an
 /// error, and the verdicts of a paste.
@@ -68,22 +71,6 @@ impl BulkOutcome {
 
 /// Rows of the "needs attention" queue shown at most; the rest are counted.
 const ATTENTION_SHOWN: usize = 50;
-
-/// A company whose token needs a person, as the dashboard's queue shows it.
-pub struct AttentionRowView {
-    pub company_id: i64,
-    pub token_id: i64,
-    pub company: String,
-    pub cif: String,
-    /// `attention-<slug>`: the row's `data-attention`.
-    pub code: &'static str,
-    pub problem: String,
-    pub todo: String,
-    /// The fix is a new Connect ANAF (else a Refresh: it probes the rights again, or tries
-    /// once more); only a company admin gets the button.
-    pub reconnect: bool,
-    pub can_act: bool,
-}
 
 /// The person's companies that need them, most urgent first, and how many there are.
 fn attention_queue(candidates: Vec<MemberToken>, t: &Catalog) -> (Vec<AttentionRowView>, usize) {
@@ -290,13 +277,6 @@ pub async fn add_company(
 pub struct BulkForm {
     #[serde(default)]
     cifs: String,
-}
-
-/// A pasted line that was not added, and why.
-#[derive(serde::Serialize, Deserialize)]
-pub struct BulkLineView {
-    pub input: String,
-    pub verdict: String,
 }
 
 fn bulk_outcome(report: BulkReport, t: &Catalog) -> BulkOutcome {

@@ -6,14 +6,14 @@ use askama::Template;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::db::models::api_keys::{self, ApiKey, MAX_NAME_CHARS};
-use crate::domain::{AuditAction, AuditEvent};
+use crate::domain::{ApiKeyId, UserId};
 use crate::error::AppError;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, see_other};
 use crate::i18n::Lang;
+use crate::services::accounts::api_keys::{ApiKey, MAX_NAME_CHARS};
 
 pub const PATH: &str = "/settings/api-keys";
 
@@ -48,10 +48,7 @@ pub struct ApiKeysPage {
 }
 
 async fn rows(state: &AppState, user_id: i64, page: &Page) -> Result<Vec<ApiKeyRow>, AppError> {
-    let keys: Vec<ApiKey> = state
-        .db
-        .run(move |conn| Ok(api_keys::list_active(conn, user_id)?))
-        .await?;
+    let keys: Vec<ApiKey> = state.accounts.active_api_keys(UserId(user_id)).await?;
     Ok(keys
         .into_iter()
         .map(|k| ApiKeyRow {
@@ -121,19 +118,14 @@ pub async fn create(
         );
     }
     let user_id = user.0.id;
-    let key_name = name.clone();
     let (created, key) = state
-        .db
-        .run(move |conn| Ok(api_keys::create(conn, user_id, &key_name)?))
-        .await?;
-    state
-        .audit
-        .record(
+        .accounts
+        .create_api_key(
             &state.actor(&req, Some(user_id)),
-            AuditEvent::success(AuditAction::ApiKeyCreated)
-                .detail(format!("key {} ({})", created.id, created.prefix)),
+            UserId(user_id),
+            name.clone(),
         )
-        .await;
+        .await?;
     let keys = rows(&state, user_id, &page).await?;
     html(
         StatusCode::OK,
@@ -156,22 +148,15 @@ pub async fn revoke(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
+    let id = ApiKeyId(path.parse().map_err(|_| AppError::NotFound)?);
     let user_id = user.0.id;
     let revoked = state
-        .db
-        .run(move |conn| Ok(api_keys::revoke(conn, user_id, id)?))
+        .accounts
+        .revoke_api_key(&state.actor(&req, Some(user_id)), UserId(user_id), id)
         .await?;
-    if revoked == 0 {
+    if !revoked {
         return Err(AppError::NotFound);
     }
-    state
-        .audit
-        .record(
-            &state.actor(&req, Some(user_id)),
-            AuditEvent::success(AuditAction::ApiKeyRevoked).detail(format!("key {id}")),
-        )
-        .await;
     let t = Lang::from_request(&req).catalog();
     PortalSession::of(&req).flash(FlashLevel::Success, t.get("api_keys-revoked"));
     Ok(see_other(PATH))

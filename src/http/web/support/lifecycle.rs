@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{NaiveDateTime, TimeDelta};
 
+use super::pages::{BudgetMinute, Counted, InstanceRow, LifecyclePage};
 use crate::db::models::call_counts::{self, ANAF};
 use crate::db::models::engine_instances::{self, EngineInstance};
 use crate::db::models::{anaf_budget, mail_outbox, now, tokens};
@@ -13,7 +14,6 @@ use crate::error::AppError;
 use crate::http::auth::SupportStaff;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html};
-use crate::http::web::templates::{BudgetMinute, Counted, InstanceRow, LifecyclePage};
 use crate::i18n::Catalog;
 use crate::services::lifecycle::Lifecycle;
 

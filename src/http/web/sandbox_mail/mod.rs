@@ -3,16 +3,17 @@
 //! reaches a sandbox portal can read it (like the simulated ANAF, nothing in it is real); with an
 //! SMTP server, or outside the sandbox, it does not exist.
 
+pub mod pages;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
 
 use crate::db::models::sandbox_mails;
 use crate::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html};
-use crate::http::web::templates::{SandboxMailPage, SandboxMailRow, SandboxMailboxPage};
-use crate::http::web::views::{PAGE_SIZE, Pagination};
+use crate::http::web::views::{PAGE_SIZE, PageQuery, Pagination};
+use pages::{SandboxMailPage, SandboxMailRow, SandboxMailboxPage};
 
 fn simulated(state: &AppState) -> Result<(), AppError> {
     match &state.mailer {
@@ -21,16 +22,10 @@ fn simulated(state: &AppState) -> Result<(), AppError> {
     }
 }
 
-#[derive(Deserialize)]
-pub struct MailboxQuery {
-    #[serde(default)]
-    page: Option<String>,
-}
-
 pub async fn mailbox(
     page: Page,
     state: web::Data<AppState>,
-    query: web::Query<MailboxQuery>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     simulated(&state)?;
     let number = Pagination::parse_page(query.page.as_deref());

@@ -1,371 +1,34 @@
 //! `/api/v1/anaf/tokens`: list, save, show and delete tokens (the seed contract), plus refresh and
-//! access-token retrieval for integrations. Handlers parse, call the token service, and render.
+//! access-token retrieval for integrations. Handlers parse, call the token service, and render
+//! (the JSON bodies are in `views`).
+
+pub mod views;
+
+pub use views::{
+    AccessTokenView, AnafTokenView, CIF_INPUT_PATTERN, CreateTokenRequest, RefreshPending,
+    timestamp,
+};
+
+use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{NaiveDateTime, SecondsFormat};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Deserialize;
 
 use crate::anaf::client::AnafError;
-use crate::db::models::companies::Company;
 use crate::db::models::now;
-use crate::db::models::tokens::{self, ListedToken, TokenMeta};
-use crate::domain::{
-    Cif, MemberRole, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenState,
-};
+use crate::domain::{Cif, CompanyId, MemberRole, TokenId, TokenState, UserId};
 use crate::error::AppError;
 use crate::http::api::ApiCaller;
 use crate::http::api::json::ApiJson;
 use crate::http::api::problem::{CallerErrors, Problem, TokenErrors};
 use crate::http::state::AppState;
+use crate::services::tokens::queries::{Company, TokenLookup, TokenMeta};
 use crate::services::tokens::{
     ImportError, ImportRequest, RefreshOutcome, RefreshRequest, TokenError,
 };
-use std::collections::{HashMap, HashSet};
-use std::time::Duration;
-
-/// What the API accepts as a CIF, as the OpenAPI document says it: digits (2 to 10), optionally
-/// after `RO` in any case, with spaces anywhere (`Cif::parse` drops them). The check digit is
-/// checked too, which no pattern can say.
-pub const CIF_INPUT_PATTERN: &str = r"^\s*([Rr]\s*[Oo])?\s*([0-9]\s*){2,10}$";
-
-/// RFC 3339 in UTC with `Z` and whole seconds: `2026-03-16T10:30:00Z`.
-pub fn timestamp(at: NaiveDateTime) -> String {
-    at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// An ANAF token as the API shows it: the seed's five fields first, then documented extras.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(
-    as = AnafToken,
-    example = json!({
-        "id": 123, "cif": "18547290", "expiresAt": "2026-03-16T10:30:00Z", "isValid": true,
-        "createdAt": "2026-01-15T09:00:00Z", "status": "connected", "companyName": "Firma Test SRL",
-        "refreshExpiresAt": "2027-01-15T09:00:00Z", "hasRefreshToken": true, "refreshable": true,
-        "rights": "granted", "cifs": ["18547290", "14399840"],
-        "refresh": {"state": "scheduled", "dueAt": "2026-03-02T10:30:00Z",
-            "nextAttemptAt": null, "failingSince": null, "reconnectBy": null, "lastError": null}
-    })
-)]
-pub struct AnafTokenView {
-    /// Unique token identifier.
-    pub id: i64,
-    /// The fiscal code (CIF, digits only) of the company the token was first connected for. A
-    /// token serves every company in `cifs`.
-    #[schema(value_type = String, pattern = "^[0-9]{2,10}$", example = "18547290")]
-    pub cif: Cif,
-    /// When the access token expires (ISO 8601, UTC).
-    #[schema(format = DateTime, example = "2026-03-16T10:30:00Z")]
-    pub expires_at: String,
-    /// The access token works right now: not expired, and ANAF has not refused its refresh
-    /// token ("reconnect needed").
-    pub is_valid: bool,
-    /// When the token was saved (ISO 8601, UTC).
-    #[schema(format = DateTime, example = "2026-01-15T09:00:00Z")]
-    pub created_at: String,
-    /// The portal's status: `connected`, `expiring_soon` (due for a refresh: within a fifth of its
-    /// lifetime of expiry, at most 14 days; or expired while a refresh can still renew it),
-    /// `expired` (nothing stored can renew it), `reconnect_needed` (ANAF refused the refresh token
-    /// for good) or `no_rights` (ANAF says the certificate has no SPV rights for this CIF).
-    #[schema(value_type = String, example = "connected",
-        pattern = "^(connected|expiring_soon|expired|reconnect_needed|no_rights)$")]
-    pub status: &'static str,
-    /// The name of the company of `cif`, when the portal knows it.
-    pub company_name: Option<String>,
-    /// When the refresh token expires, when one is stored and its expiry is known.
-    #[schema(format = DateTime)]
-    pub refresh_expires_at: Option<String>,
-    /// Whether a refresh token is stored (tokens saved through the API without `refreshToken`
-    /// cannot be refreshed).
-    pub has_refresh_token: bool,
-    /// Whether a refresh can renew the pair now: a refresh token is stored, ANAF has not refused
-    /// it, and it has not expired as far as is known. An expired access token with `refreshable`
-    /// true comes back to life with `POST …/refresh` or `GET …/access-token`.
-    pub refreshable: bool,
-    /// The last verdict of ANAF's SPV-rights check: `granted`, `denied`, `unknown`. With
-    /// `?cif=`, for that CIF; otherwise the best verdict among the caller's companies it serves.
-    #[schema(value_type = String, example = "granted", pattern = "^(granted|denied|unknown)$")]
-    pub rights: &'static str,
-    /// The CIFs of the caller's companies this token serves (one certificate serves every
-    /// company it has SPV rights for), in ascending order.
-    #[schema(value_type = Vec<String>, example = json!(["18547290", "14399840"]))]
-    pub cifs: Vec<Cif>,
-    /// What the portal's refresh engine is doing to keep the token alive.
-    pub refresh: RefreshView,
-}
-
-/// The refresh engine's state of a token.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RefreshView {
-    /// `scheduled` (refreshed by the portal once due, at `dueAt`), `refreshing` (a refresh is in
-    /// flight), `retrying` (the last try failed for a passing reason: timeout, 5xx, 429; tried
-    /// again at `nextAttemptAt`), `failing` (failing since `failingSince` for longer than
-    /// `ANAF_PORTAL_REFRESH_FAILING_AFTER`; still tried twice a day), `reconnect_before` (no
-    /// refresh can keep the token alive past `reconnectBy`: no refresh token, or ANAF does not
-    /// extend the refresh token's expiry; someone must reconnect before then) or `stopped`
-    /// (nothing will be tried: see `status`).
-    #[schema(value_type = String, example = "scheduled",
-        pattern = "^(scheduled|refreshing|retrying|failing|reconnect_before|stopped)$")]
-    pub state: &'static str,
-    /// When the token falls due for a refresh.
-    #[schema(format = DateTime)]
-    pub due_at: String,
-    /// After a failed try: when the next one is due.
-    #[schema(format = DateTime)]
-    pub next_attempt_at: Option<String>,
-    /// Since when refreshes have been failing.
-    #[schema(format = DateTime)]
-    pub failing_since: Option<String>,
-    /// With `reconnect_before`: the date by which someone must reconnect.
-    #[schema(format = DateTime)]
-    pub reconnect_by: Option<String>,
-    /// The last refresh error, as ANAF or the connection reported it.
-    pub last_error: Option<String>,
-}
-
-/// What a token object is made of: the token's id, its status facts, where it stands with the
-/// refresh engine and when it was saved.
-pub struct TokenParts {
-    pub id: i64,
-    pub facts: TokenFacts,
-    pub schedule: RefreshSchedule,
-    pub last_error: Option<String>,
-    pub created_at: NaiveDateTime,
-}
-
-impl From<&TokenMeta> for TokenParts {
-    fn from(token: &TokenMeta) -> Self {
-        TokenParts {
-            id: token.id,
-            facts: token.facts(),
-            schedule: token.schedule(),
-            last_error: token.last_error.clone(),
-            created_at: token.created_at,
-        }
-    }
-}
-
-impl From<&ListedToken> for TokenParts {
-    fn from(token: &ListedToken) -> Self {
-        TokenParts {
-            id: token.id,
-            facts: token.facts(),
-            schedule: token.schedule(),
-            last_error: token.last_error.clone(),
-            created_at: token.created_at.0,
-        }
-    }
-}
-
-impl RefreshView {
-    fn new(
-        facts: &TokenFacts,
-        schedule: &RefreshSchedule,
-        last_error: Option<String>,
-        at: NaiveDateTime,
-    ) -> RefreshView {
-        let state = RefreshState::of(facts, schedule, at);
-        let (next, since) = match state {
-            RefreshState::Retrying { since, next } | RefreshState::Failing { since, next } => {
-                (Some(next), Some(since))
-            }
-            _ => (None, None),
-        };
-        RefreshView {
-            state: state.code(),
-            due_at: timestamp(facts.refresh_due_at),
-            next_attempt_at: next.map(timestamp),
-            failing_since: since.map(timestamp),
-            reconnect_by: match state {
-                RefreshState::ReconnectBefore { by } => Some(timestamp(by)),
-                _ => None,
-            },
-            last_error,
-        }
-    }
-}
-
-impl AnafTokenView {
-    pub fn new(
-        token: TokenParts,
-        home: (Cif, Option<&str>),
-        cifs: Vec<Cif>,
-        at: NaiveDateTime,
-    ) -> Self {
-        let facts = token.facts;
-        let (cif, name) = home;
-        AnafTokenView {
-            id: token.id,
-            cif,
-            expires_at: timestamp(facts.access_expires_at),
-            is_valid: facts.is_valid(at),
-            created_at: timestamp(token.created_at),
-            status: facts.status(at).code(),
-            company_name: name.filter(|n| !n.is_empty()).map(str::to_owned),
-            refresh_expires_at: facts
-                .has_refresh_token
-                .then_some(facts.refresh_expires_at)
-                .flatten()
-                .map(timestamp),
-            has_refresh_token: facts.has_refresh_token,
-            refreshable: facts.refreshable(at),
-            rights: facts.rights.as_str(),
-            cifs,
-            refresh: RefreshView::new(&facts, &token.schedule, token.last_error, at),
-        }
-    }
-
-    /// One token as `user_id` sees it (see `for_member`); as `meta` says it served `company`
-    /// when it is gone already (a later save replaced it).
-    async fn of(
-        state: &AppState,
-        meta: &TokenMeta,
-        company: &Company,
-        user_id: i64,
-    ) -> Result<Self, AppError> {
-        let seen = for_member(state, user_id, Some(meta.id), None).await?.pop();
-        Ok(seen.unwrap_or_else(|| {
-            AnafTokenView::new(
-                meta.into(),
-                (company.cif.clone(), company.name.as_deref()),
-                vec![company.cif.clone()],
-                now(),
-            )
-        }))
-    }
-}
-
-/// How good a rights verdict is, for choosing the one an entry shows.
-fn rank(rights: Rights) -> u8 {
-    match rights {
-        Rights::Granted => 2,
-        Rights::Unknown => 1,
-        Rights::Denied => 0,
-    }
-}
-
-/// The tokens serving `user_id`'s companies (or only `token_id`), one entry each, oldest first:
-/// `cif` is the company it was first connected for, `cifs` the caller's companies it serves, and
-/// the status follows the best rights verdict among them. With `only_cif`, the tokens with
-/// confirmed rights for that CIF, the valid one with the latest expiry first. Two queries.
-async fn for_member(
-    state: &AppState,
-    user_id: i64,
-    token_id: Option<i64>,
-    only_cif: Option<Cif>,
-) -> Result<Vec<AnafTokenView>, AppError> {
-    let (rows, homes) = state
-        .db
-        .run(move |conn| {
-            let rows = tokens::list_for_member(conn, user_id, token_id)?;
-            // A token's first company is usually one of the rows; only the others are read.
-            let listed: HashSet<i64> = rows.iter().map(|(_, company, ..)| *company).collect();
-            let mut missing: Vec<i64> = rows
-                .iter()
-                .filter(|(token, ..)| !listed.contains(&token.company_id))
-                .map(|(token, ..)| token.id)
-                .collect();
-            missing.dedup();
-            let homes = match missing.is_empty() {
-                true => Vec::new(),
-                false => tokens::home_companies(conn, &missing)?,
-            };
-            Ok((rows, homes))
-        })
-        .await?;
-    let mut homes: HashMap<i64, (Cif, Option<String>)> = homes
-        .into_iter()
-        .map(|(id, cif, name)| (id, (cif, name)))
-        .collect();
-    for (token, company, cif, name) in &rows {
-        if *company == token.company_id {
-            homes.insert(token.id, (cif.clone(), name.clone()));
-        }
-    }
-    let at = now();
-    let mut entries: Vec<(ListedToken, Vec<Cif>)> = Vec::new();
-    for (row, _, cif, _) in rows {
-        let chosen = only_cif.as_ref().is_none_or(|only| *only == cif);
-        match entries.last_mut() {
-            Some((token, cifs)) if token.id == row.id => {
-                if chosen && rank(row.rights) > rank(token.rights) {
-                    token.rights = row.rights;
-                }
-                cifs.push(cif);
-            }
-            _ => {
-                let mut row = row;
-                if !chosen {
-                    row.rights = Rights::Denied;
-                }
-                entries.push((row, vec![cif]));
-            }
-        }
-    }
-    if let Some(only) = &only_cif {
-        entries.retain(|(token, cifs)| cifs.contains(only) && token.rights == Rights::Granted);
-        entries.sort_by_key(|(token, _)| {
-            let facts = token.facts();
-            (
-                std::cmp::Reverse(facts.is_valid(at)),
-                std::cmp::Reverse(facts.access_expires_at),
-            )
-        });
-    }
-    Ok(entries
-        .into_iter()
-        .filter_map(|(token, mut cifs)| {
-            let (cif, name) = homes.get(&token.id)?.clone();
-            cifs.sort_by(|a, b| (a.as_str().len(), a).cmp(&(b.as_str().len(), b)));
-            cifs.dedup();
-            Some(AnafTokenView::new(
-                (&token).into(),
-                (cif, name.as_deref()),
-                cifs,
-                at,
-            ))
-        })
-        .collect())
-}
-
-/// The body of `POST /api/v1/anaf/tokens`.
-// Not `Debug`: it holds secrets.
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(example = json!({"token": "eyJhbGciOiJSUzUxMiIsImtpZCI6ImFuYWZfMjAyM18yMDI0In0..."}))]
-pub struct CreateTokenRequest {
-    /// The ANAF OAuth access token: a JWT (three base64url parts separated by dots).
-    #[schema(pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")]
-    pub token: String,
-    /// The company's CIF (digits, optionally with `RO`; the check digit must be right). When
-    /// omitted, the portal asks ANAF which of the caller's companies the token has SPV rights
-    /// for and uses that one.
-    #[serde(default)]
-    #[schema(
-        min_length = 2,
-        pattern = r"^\s*([Rr]\s*[Oo])?\s*([0-9]\s*){2,10}$",
-        example = "RO18547290"
-    )]
-    pub cif: Option<String>,
-    /// The matching refresh token. Without it the portal cannot refresh the token.
-    #[serde(default)]
-    pub refresh_token: Option<String>,
-}
-
-/// The answer of `GET /api/v1/anaf/tokens/{id}/access-token`.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AccessTokenView {
-    /// The decrypted ANAF access token; use it as `Authorization: Bearer` at ANAF.
-    pub access_token: String,
-    /// When it expires (ISO 8601, UTC).
-    #[schema(format = DateTime, example = "2026-03-16T10:30:00Z")]
-    pub expires_at: String,
-}
+use views::for_member;
 
 /// The token `raw_id` with its company and the caller's role. Unknown (or non-numeric) id: 404;
 /// a token of a company the caller is not a member of: 403, and nothing about it is shown.
@@ -376,23 +39,17 @@ async fn token_of_caller(
     need_admin: bool,
 ) -> Result<(TokenMeta, Company), AppError> {
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    let user_id = caller.user_id;
     let found = state
-        .db
-        .run(move |conn| {
-            // Membership first: a token deleted in between is then "not found", not "forbidden".
-            match tokens::find_for_member(conn, id, user_id, None)? {
-                Some(found) => Ok(Some(Some(found))),
-                None if tokens::exists(conn, id)? => Ok(Some(None)),
-                None => Ok(None),
-            }
-        })
+        .tokens
+        .lookup_for_member(TokenId(id), UserId(caller.user_id))
         .await?;
-    let membership = found.ok_or(AppError::NotFound)?;
-    match membership {
-        Some((token, company, MemberRole::Admin)) => Ok((token, company)),
-        Some((token, company, MemberRole::Viewer)) if !need_admin => Ok((token, company)),
-        _ => Err(AppError::Forbidden),
+    match found {
+        TokenLookup::Member(token, company, MemberRole::Admin) => Ok((*token, company)),
+        TokenLookup::Member(token, company, MemberRole::Viewer) if !need_admin => {
+            Ok((*token, company))
+        }
+        TokenLookup::Missing => Err(AppError::NotFound),
+        TokenLookup::Member(..) | TokenLookup::NotMember => Err(AppError::Forbidden),
     }
 }
 
@@ -472,20 +129,6 @@ fn refresh_error(outcome: RefreshOutcome) -> AppError {
     }
 }
 
-/// A refresh that goes on after the answer (`202 Accepted`): where to look for its result.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RefreshPending {
-    /// The token id.
-    pub id: i64,
-    /// `in_progress` (ANAF has not answered yet) or `saving` (ANAF answered; the new pair is kept
-    /// safe and saved as soon as the database is available again).
-    #[schema(value_type = String, pattern = "^(in_progress|saving)$")]
-    pub refresh: &'static str,
-    /// What to do: read the token (`Location`) again in a little while.
-    pub detail: &'static str,
-}
-
 fn pending(token_id: i64, refresh: &'static str) -> HttpResponse {
     HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/anaf/tokens/{token_id}")))
@@ -504,7 +147,7 @@ fn api_wait(state: &AppState) -> std::time::Duration {
 
 /// `GET /api/v1/anaf/tokens?cif=…`.
 #[derive(Deserialize)]
-pub struct ListQuery {
+pub struct TokensQuery {
     cif: Option<String>,
 }
 
@@ -530,7 +173,7 @@ pub struct ListQuery {
 pub async fn list(
     caller: ApiCaller,
     state: web::Data<AppState>,
-    query: web::Query<ListQuery>,
+    query: web::Query<TokensQuery>,
 ) -> Result<HttpResponse, AppError> {
     let only_cif = match query.into_inner().cif {
         None => None,
@@ -650,16 +293,12 @@ pub async fn delete(
     let (token, _) = token_of_caller(&state, &caller, &path, true).await?;
     let (token_id, user_id) = (token.id, caller.user_id);
     let administered = state
-        .db
-        .run(move |conn| {
-            Ok(tokens::served_companies_administered_by(
-                conn, token_id, user_id,
-            )?)
-        })
+        .tokens
+        .served_companies_administered_by(TokenId(token_id), UserId(user_id))
         .await?;
     let actor = caller.actor(&req, &state);
     let mut detached_any = false;
-    for company_id in administered {
+    for company_id in administered.into_iter().map(CompanyId::get) {
         // Answered as soon as the token is gone here: ANAF's revocation (which the call budget
         // may hold for up to a minute) finishes in the background.
         match state
@@ -816,17 +455,4 @@ pub async fn access_token(
         access_token: secret.expose_secret().to_owned(),
         expires_at: timestamp(token.access_expires_at),
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_are_rfc3339_utc_whole_seconds() {
-        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 16)
-            .and_then(|d| d.and_hms_micro_opt(10, 30, 0, 123_456))
-            .unwrap();
-        assert_eq!(timestamp(at), "2026-03-16T10:30:00Z");
-    }
 }

@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::db::models::companies::Company;
 use crate::db::models::webhooks::{self, DeliveryRow, Endpoint, EndpointState};
@@ -16,7 +15,7 @@ use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::state::AppState;
 use crate::http::web::access::{self, Need};
 use crate::http::web::page::{Page, html, see_other};
-use crate::http::web::views::{PAGE_SIZE, Pagination};
+use crate::http::web::views::{PAGE_SIZE, PageQuery, Pagination};
 use crate::i18n::{Catalog, Lang};
 use crate::services::webhooks::{RegisterError, SigningSecret, SubscriptionProblem, UrlProblem};
 
@@ -342,12 +341,6 @@ async fn endpoint_of(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((company, endpoint))
-}
-
-#[derive(Deserialize)]
-pub struct PageQuery {
-    #[serde(default)]
-    page: Option<String>,
 }
 
 pub async fn show(

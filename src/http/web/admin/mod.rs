@@ -1,22 +1,24 @@
 //! Platform administration: users (search, platform role, disable/enable) and the audit log.
 
+pub mod pages;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 
-use crate::db::models::audit::{self, AuditFilter};
-use crate::db::models::users::{self, AdminChangeError};
-use crate::domain::{AuditAction, AuditEvent, Outcome, Role};
+use crate::domain::{Outcome, Role, UserId};
 use crate::error::AppError;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{PlatformAdmin, PortalSession};
 use crate::http::state::AppState;
-use crate::http::web::companies::history_key;
 use crate::http::web::page::{Page, html, see_other};
-use crate::http::web::templates::{AuditLogPage, AuditView, UserView, UsersPage};
+use crate::http::web::views::history_key;
 use crate::http::web::views::{PAGE_SIZE, Pagination, history_detail};
 use crate::i18n::Lang;
+use crate::services::accounts::admin::AdminChangeError;
+use crate::services::audit::AuditFilter;
+use pages::{AuditLogPage, AuditView, UserView, UsersPage};
 
 #[derive(Deserialize)]
 pub struct UsersQuery {
@@ -35,15 +37,8 @@ pub async fn users(
     let number = Pagination::parse_page(query.page.as_deref());
     let search = query.q.clone();
     let (rows, total) = state
-        .db
-        .run(move |conn| {
-            Ok(users::list(
-                conn,
-                Some(search.as_str()),
-                Pagination::offset(number, PAGE_SIZE),
-                PAGE_SIZE,
-            )?)
-        })
+        .accounts
+        .list_users(search, Pagination::offset(number, PAGE_SIZE), PAGE_SIZE)
         .await?;
     let base_query = if query.q.trim().is_empty() {
         String::new()
@@ -140,34 +135,18 @@ async fn apply(
     disabled: Option<bool>,
 ) -> Result<HttpResponse, AppError> {
     let result = state
-        .db
-        .run(move |conn| Ok(users::change_by_admin(conn, user_id, role, disabled)))
+        .accounts
+        .change_by_admin(
+            &state.actor(req, Some(admin.0.id)),
+            UserId(user_id),
+            role,
+            disabled,
+        )
         .await?;
     let t = Lang::from_request(req).catalog();
     let session = PortalSession::of(req);
-    let action = match (role, disabled) {
-        (Some(_), _) => AuditAction::UserRoleChanged,
-        (None, Some(true)) => AuditAction::UserDisabled,
-        _ => AuditAction::UserEnabled,
-    };
     match result {
         Ok(user) => {
-            state
-                .audit
-                .record(
-                    &state.actor(req, Some(admin.0.id)),
-                    AuditEvent::success(action).detail(format!(
-                        "{} ({}, {})",
-                        user.email,
-                        user.role,
-                        if user.is_disabled() {
-                            "disabled"
-                        } else {
-                            "enabled"
-                        }
-                    )),
-                )
-                .await;
             session.flash(
                 FlashLevel::Success,
                 t.format("admin-user_changed", &[("email", user.email.into())]),
@@ -229,18 +208,11 @@ pub async fn audit_log(
         limit: PAGE_SIZE,
         ..AuditFilter::default()
     };
-    let (rows, total) = state
-        .db
-        .run(move |conn| Ok(audit::search(conn, &filter)?))
-        .await?;
     // Looking at the audit log is itself audited.
-    state
+    let (rows, total) = state
         .audit
-        .record(
-            &state.actor(&req, Some(admin.0.id)),
-            AuditEvent::success(AuditAction::AuditViewed),
-        )
-        .await;
+        .search(&state.actor(&req, Some(admin.0.id)), filter)
+        .await?;
     let mut base = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in [
         ("actor", &query.actor),

@@ -1,0 +1,49 @@
+//! A company's members, inviting several companies' members at once, removing one.
+
+use askama::Template;
+
+use crate::http::web::page::Page;
+use crate::http::web::views::ChoosableCompany;
+
+#[derive(Template)]
+#[template(path = "companies/members.html")]
+pub struct MembersPage {
+    pub page: Page,
+    pub company_id: i64,
+    pub company_name: String,
+    pub can_manage: bool,
+    pub members: Vec<crate::db::models::companies::Member>,
+    /// Pending invitations, shown to company admins only.
+    pub invitations: Vec<InvitationView>,
+    pub me: i64,
+}
+
+#[derive(Template)]
+#[template(path = "members/invite_many.html")]
+pub struct InviteManyPage {
+    pub page: Page,
+    /// The companies the person administers, the ones ticked before an error kept ticked.
+    pub companies: Vec<ChoosableCompany>,
+    /// "The 30 companies you administer".
+    pub legend: String,
+    pub email: String,
+    pub admin: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "members/remove.html")]
+pub struct RemoveMemberPage {
+    pub page: Page,
+    pub company_id: i64,
+    pub member_id: i64,
+    pub question: String,
+}
+
+/// A pending invitation on a company's members page.
+pub struct InvitationView {
+    pub id: i64,
+    pub email: String,
+    pub role: crate::domain::MemberRole,
+    pub invited_at: String,
+}
