@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::dialect::insert_ignore;
 use crate::db::schema::call_counts;
 
 /// The counter of every call to ANAF, per minute.
@@ -40,10 +41,7 @@ pub fn count_below(
         call_counts::period.eq(period),
         call_counts::calls.eq(0),
     ));
-    match conn {
-        DbConnection::Postgres(pg) => row.on_conflict_do_nothing().execute(pg)?,
-        DbConnection::Sqlite(sqlite) => row.on_conflict_do_nothing().execute(sqlite)?,
-    };
+    insert_ignore!(conn, row)?;
     let counted = diesel::update(
         call_counts::table
             .find((counter, period))

@@ -4,6 +4,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
+use crate::db::dialect::load_skip_locked;
 use crate::db::models::events::{self, Event, NewEvent};
 use crate::db::models::{KeyLookup, now};
 use crate::db::schema::{
@@ -428,10 +429,7 @@ pub fn claim_due(
                 webhook_deliveries::endpoint_id,
                 webhook_deliveries::event_id,
             ));
-        let claimed: Vec<(i64, String, i32, i64, i64)> = match conn {
-            DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
-            DbConnection::Sqlite(_) => due.load(conn)?,
-        };
+        let claimed: Vec<(i64, String, i32, i64, i64)> = load_skip_locked!(conn, due)?;
         if claimed.is_empty() {
             return Ok(Vec::new());
         }
