@@ -584,10 +584,9 @@ fn csp_form_action(config: &Config) -> String {
     }
 }
 
-/// Deletes expired sessions, stale login failures, call counts older than two days (the
-/// budget's minutes, the rights probes' days; the background's and the registry's seconds after
-/// ten minutes) and
-/// engines silent for a day, every few minutes.
+/// Deletes expired sessions, stale login failures, call counts older than two days (the rights
+/// probes' days; the budget's buckets after 30 minutes, the background's and the registry's
+/// after ten) and engines silent for a day, every few minutes.
 fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
     let absolute = chrono::TimeDelta::from_std(absolute).unwrap_or(chrono::TimeDelta::MAX);
     let window = chrono::TimeDelta::from_std(failure_window).unwrap_or(chrono::TimeDelta::MAX);
@@ -610,6 +609,12 @@ fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
                             .unwrap_or(chrono::NaiveDateTime::MIN),
                     )?;
                     call_counts::delete_before(conn, None, at - chrono::TimeDelta::days(2))?;
+                    // The budget's buckets: the lifecycle page shows its last 15 minutes.
+                    call_counts::delete_before(
+                        conn,
+                        Some(call_counts::ANAF),
+                        at - chrono::TimeDelta::minutes(30),
+                    )?;
                     for per_second in [call_counts::ANAF_BACKGROUND, call_counts::ANAF_REGISTRY] {
                         call_counts::delete_before(
                             conn,

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDateTime, TimeDelta, Timelike};
+use chrono::{NaiveDateTime, TimeDelta};
 use tokio::sync::{Notify, watch};
 
 use crate::anaf::registry::{MAX_PER_CALL, RegistryClient};
@@ -160,23 +160,21 @@ impl NameLookups {
             .await
     }
 
-    /// Waits until this call is the only one to the registry in its second, portal-wide.
+    /// Waits until this call is the only one to the registry in any second, portal-wide.
     async fn wait_for_turn(&self) -> anyhow::Result<()> {
         loop {
-            let at = now();
-            let second = at.with_nanosecond(0).unwrap_or(at);
             let admitted = self
                 .db
                 .run(move |conn| {
                     Ok(write_transaction(conn, |conn| {
-                        call_counts::count_below(conn, call_counts::ANAF_REGISTRY, second, 1)
+                        call_counts::take_in_windows(conn, now(), &[crate::anaf::budget::REGISTRY])
                     })?)
                 })
                 .await?;
-            if admitted {
-                return Ok(());
-            }
-            let next = second + TimeDelta::seconds(1);
+            let next = match admitted {
+                Ok(()) => return Ok(()),
+                Err(next) => next,
+            };
             let wait = (next - now()).to_std().unwrap_or_default();
             tokio::time::sleep(wait.max(Duration::from_millis(10))).await;
         }

@@ -731,6 +731,47 @@ async fn the_lifecycle_page_shows_states_causes_budget_and_engines() {
 }
 
 #[tokio::test]
+async fn an_engine_killed_mid_sweep_shows_as_silent_on_the_lifecycle_page() {
+    use anaf_portal::db::schema::engine_instances;
+    use diesel::prelude::*;
+    let app = spawn_app_with(ENGINE).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    // What a kill mid-sweep leaves behind: no stop, no next tick (the sweep cleared it), and a
+    // heartbeat that stopped ten minutes ago.
+    let at = chrono::Utc::now().naive_utc();
+    let ago = |minutes| at - chrono::TimeDelta::minutes(minutes);
+    let mut conn = app.app_db.get_blocking().expect("connection");
+    diesel::insert_into(engine_instances::table)
+        .values((
+            engine_instances::id.eq("killed"),
+            engine_instances::host.eq("killed-host (pid 1)"),
+            engine_instances::started_at.eq(ago(60)),
+            engine_instances::last_tick_at.eq(Some(ago(10))),
+            engine_instances::heartbeat_at.eq(Some(ago(10))),
+        ))
+        .execute(&mut *conn)
+        .expect("a killed engine's row");
+    drop(conn);
+
+    let page = app.get_html("/support/lifecycle").await;
+    let row = page
+        .split("<tr")
+        .find(|row| row.contains("killed-host"))
+        .unwrap_or_else(|| panic!("the killed engine's row: {page}"));
+    assert!(!row.contains("data-running"), "not running: {row}");
+    assert!(
+        row.contains("tăcut") || row.contains("silent"),
+        "shown as silent: {row}"
+    );
+    // This instance's own engine beats and is running.
+    assert!(
+        page.split("<tr")
+            .any(|row| row.contains("data-running") && row.contains("pid ")),
+        "{page}"
+    );
+}
+
+#[tokio::test]
 async fn a_token_deleted_while_the_engine_refreshes_it_stays_deleted() {
     let app = spawn_app_with(ENGINE).await;
     tokens_expire_in(&app, 5).await;
