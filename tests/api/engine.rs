@@ -489,29 +489,43 @@ async fn the_budget_admits_its_limit_each_minute_and_nothing_during_a_pause() {
         // would have its rows deleted under the test once it is that far in the past.
         let day = (chrono::Utc::now() + chrono::TimeDelta::days(1)).date_naive();
         let at = |minute: u32, second: u32| day.and_hms_opt(10, minute, second).expect("time");
+        let ms = |minute: u32, second: u32, milli: u32| {
+            day.and_hms_milli_opt(10, minute, second, milli)
+                .expect("time")
+        };
         let take = |conn: &mut _, when, person: bool| {
             let per_second = (!person).then_some(2);
             anaf_budget::take(conn, when, 5, per_second).expect("take")
         };
-        // The background: two a second, however many it asks for.
+        // The windows slide (a call counts for the 60 s, or the second, after its bucket: 100 ms
+        // for the minute, 10 ms for the pace), so "ask again" is when the oldest call leaves.
+        // The background: two in any second, however many it asks for.
         assert_eq!(take(&mut conn, at(0, 1), false), Admission::Admitted);
         assert_eq!(take(&mut conn, at(0, 1), false), Admission::Admitted);
         assert_eq!(
             take(&mut conn, at(0, 1), false),
-            Admission::Full(at(0, 2)),
-            "the third in one second waits for the next"
+            Admission::Full(ms(0, 2, 10)),
+            "the third in one second waits until the first leaves it"
         );
-        assert_eq!(take(&mut conn, at(0, 2), false), Admission::Admitted);
+        assert_eq!(take(&mut conn, ms(0, 2, 10), false), Admission::Admitted);
         // A person takes what is left of the minute at once, ahead of the background.
-        assert_eq!(take(&mut conn, at(0, 2), true), Admission::Admitted);
-        assert_eq!(take(&mut conn, at(0, 2), true), Admission::Admitted);
+        assert_eq!(take(&mut conn, ms(0, 2, 10), true), Admission::Admitted);
+        assert_eq!(take(&mut conn, ms(0, 2, 10), true), Admission::Admitted);
         assert_eq!(
             take(&mut conn, at(0, 3), false),
-            Admission::Full(at(1, 0)),
+            Admission::Full(ms(1, 1, 100)),
             "the minute's five are used"
         );
-        assert_eq!(take(&mut conn, at(0, 4), true), Admission::Full(at(1, 0)));
-        assert_eq!(take(&mut conn, at(1, 0), true), Admission::Admitted);
+        assert_eq!(
+            take(&mut conn, at(0, 4), true),
+            Admission::Full(ms(1, 1, 100))
+        );
+        // A new calendar minute is no new budget: the five are less than 60 s old.
+        assert_eq!(
+            take(&mut conn, at(1, 0), true),
+            Admission::Full(ms(1, 1, 100))
+        );
+        assert_eq!(take(&mut conn, ms(1, 1, 100), true), Admission::Admitted);
 
         anaf_budget::pause_until(&mut conn, at(2, 30)).expect("pause");
         anaf_budget::pause_until(&mut conn, at(2, 0)).expect("a shorter pause changes nothing");

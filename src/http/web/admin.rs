@@ -153,7 +153,8 @@ async fn apply(
     match result {
         Ok(user) => {
             state
-                .audit
+                .tokens
+                .audit()
                 .record(
                     &state.actor(req, Some(admin.0.id)),
                     AuditEvent::success(action).detail(format!(
@@ -235,7 +236,8 @@ pub async fn audit_log(
         .await?;
     // Looking at the audit log is itself audited.
     state
-        .audit
+        .tokens
+        .audit()
         .record(
             &state.actor(&req, Some(admin.0.id)),
             AuditEvent::success(AuditAction::AuditViewed),

@@ -127,7 +127,8 @@ pub async fn create(
         .run(move |conn| Ok(api_keys::create(conn, user_id, &key_name)?))
         .await?;
     state
-        .audit
+        .tokens
+        .audit()
         .record(
             &state.actor(&req, Some(user_id)),
             AuditEvent::success(AuditAction::ApiKeyCreated)
@@ -166,7 +167,8 @@ pub async fn revoke(
         return Err(AppError::NotFound);
     }
     state
-        .audit
+        .tokens
+        .audit()
         .record(
             &state.actor(&req, Some(user_id)),
             AuditEvent::success(AuditAction::ApiKeyRevoked).detail(format!("key {id}")),

@@ -40,7 +40,7 @@ pub async fn start(
     // 256 random bits; only its hash is stored.
     let oauth_state = random_token(32);
     // The row keeps only the verifier's seed (see `secrets::pkce_verifier`).
-    let (seed, challenge) = match state.pkce {
+    let (seed, challenge) = match state.config.anaf.pkce {
         true => {
             let (seed, challenge) = pkce_seed_and_challenge(&oauth_state);
             (Some(seed), Some(challenge))
@@ -72,7 +72,8 @@ pub async fn start(
         })
         .await?;
     state
-        .audit
+        .tokens
+        .audit()
         .record(
             &state.actor(&req, Some(user_id)),
             AuditEvent::success(AuditAction::ConnectStarted).company(company_id),
@@ -151,7 +152,8 @@ pub async fn callback(
         Ok(code) => code,
         Err(failure) => {
             state
-                .audit
+                .tokens
+                .audit()
                 .record(
                     &actor,
                     AuditEvent::failure(AuditAction::ConnectFailed)

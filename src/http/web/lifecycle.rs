@@ -54,7 +54,7 @@ pub async fn show(
     };
     let statuses = counted("filter", &summary.by_status);
     let states = counted("lifecycle-state", &summary.by_refresh_state);
-    let limit = state.anaf_calls_per_minute;
+    let limit = state.config.anaf.calls_per_minute;
     let budget = minutes
         .into_iter()
         .rev()

@@ -757,7 +757,7 @@ pub async fn connect(
         .unwrap_or_else(|| random_token(32));
     let started = state
         .links
-        .start(&secret, sha256_hex(&cookie), state.pkce)
+        .start(&secret, sha256_hex(&cookie), state.config.anaf.pkce)
         .await?
         .ok_or(AppError::NotFound)?;
     let url = match started {
@@ -829,7 +829,8 @@ pub async fn callback(
         Err(failure) => {
             state.links.release(claimed.link_id).await?;
             state
-                .audit
+                .tokens
+                .audit()
                 .record(
                     &actor,
                     AuditEvent::failure(AuditAction::LinkCompleted).detail(format!(

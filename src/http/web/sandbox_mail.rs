@@ -16,7 +16,7 @@ use crate::http::web::views::{PAGE_SIZE, Pagination};
 
 fn simulated(state: &AppState) -> Result<(), AppError> {
     match &state.mailer {
-        Some(mailer) if state.sandbox && mailer.is_simulated() => Ok(()),
+        Some(mailer) if state.sandbox() && mailer.is_simulated() => Ok(()),
         _ => Err(AppError::NotFound),
     }
 }
