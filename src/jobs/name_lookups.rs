@@ -18,6 +18,7 @@ use crate::db::models::company_registry;
 use crate::db::models::{call_counts, now};
 use crate::db::write_transaction;
 use crate::domain::Cif;
+use crate::domain::backoff::{Backoff, Waits};
 
 /// A claim runs out after this long (a call takes `ANAF_HTTP_TIMEOUT` at most).
 const CLAIM: TimeDelta = TimeDelta::minutes(5);
@@ -33,7 +34,14 @@ pub struct NameLookups {
 /// When a lookup that failed `attempts` times before is tried again: 1, 2, 4… minutes, at most
 /// 6 hours apart. It never gives up: a person typing the name is what takes a CIF off the queue.
 fn retry_at(at: NaiveDateTime, attempts: i32) -> NaiveDateTime {
-    at + TimeDelta::minutes(1i64 << attempts.clamp(0, 9)).min(TimeDelta::hours(6))
+    let backoff = Backoff {
+        waits: Waits::Doubling {
+            first: TimeDelta::minutes(1),
+            max: TimeDelta::hours(6),
+        },
+        give_up_after: None,
+    };
+    at + backoff.wait(u32::try_from(attempts).unwrap_or(0) + 1)
 }
 
 /// Today in Romania: the date the registry is asked about.
