@@ -221,11 +221,10 @@ impl Application {
     /// dropped on the floor.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_engine, engine_stops) = tokio::sync::watch::channel(false);
-        let engine = self.engine.map(|background| {
-            tokio::spawn(background.notifier.run(engine_stops.clone()));
-            tokio::spawn(background.names.run(engine_stops.clone()));
-            tokio::spawn(background.engine.run(engine_stops))
-        });
+        let running = self
+            .engine
+            .map(|background| background.spawn(&engine_stops))
+            .unwrap_or_default();
         let handle = self.server.handle();
         let mut server = self.server;
         let served = tokio::select! {
@@ -239,8 +238,8 @@ impl Application {
             }
         };
         let _ = stop_engine.send(true);
-        if let Some(engine) = engine {
-            let _ = engine.await;
+        for task in running {
+            let _ = task.await;
         }
         let longest = self.tokens.anaf().endpoints().refresh_timeout;
         self.tokens.drain(longest + Duration::from_secs(5)).await;
@@ -257,6 +256,16 @@ struct Background {
 }
 
 impl Background {
+    /// Starts every part; each finishes its current round once `stop` turns true, and the
+    /// caller awaits them all (a shutdown drains every part, not only the engine).
+    fn spawn(self, stop: &tokio::sync::watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+        vec![
+            tokio::spawn(self.notifier.run(stop.clone())),
+            tokio::spawn(self.names.run(stop.clone())),
+            tokio::spawn(self.engine.run(stop.clone())),
+        ]
+    }
+
     /// This instance's background work over the services.
     fn of(config: &Config, services: &Services) -> anyhow::Result<Background> {
         let tokens = &services.tokens;
@@ -288,9 +297,7 @@ impl Background {
 /// The refresh engine without the web server (`anaf-portal worker`).
 pub struct Worker {
     tokens: TokenService,
-    engine: RefreshEngine,
-    notifier: Notifier,
-    names: NameLookups,
+    background: Background,
 }
 
 impl Worker {
@@ -318,30 +325,21 @@ impl Worker {
             },
         )
         .await?;
-        let Background {
-            engine,
-            notifier,
-            names,
-        } = Background::of(&config, &services)?;
+        let background = Background::of(&config, &services)?;
         let tokens = services.tokens;
-        Ok(Worker {
-            tokens,
-            engine,
-            notifier,
-            names,
-        })
+        Ok(Worker { tokens, background })
     }
 
     /// Runs the engine until SIGTERM or Ctrl-C, then waits for refreshes in flight.
     pub async fn run_until_stopped(self) {
         let (stop, stops) = tokio::sync::watch::channel(false);
-        tokio::spawn(self.notifier.run(stops.clone()));
-        tokio::spawn(self.names.run(stops.clone()));
-        let engine = tokio::spawn(self.engine.run(stops));
+        let running = self.background.spawn(&stops);
         stop_requested().await;
         tracing::info!("stopping: no new claims; finishing refreshes in flight");
         let _ = stop.send(true);
-        let _ = engine.await;
+        for task in running {
+            let _ = task.await;
+        }
         let longest = self.tokens.anaf().endpoints().refresh_timeout;
         self.tokens.drain(longest + Duration::from_secs(5)).await;
         tracing::info!("stopped");
