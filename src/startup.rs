@@ -17,9 +17,7 @@ use url::Url;
 #[cfg(feature = "sandbox")]
 use anaf_simulator::{RegisteredClient, Simulator, SimulatorSettings};
 
-use crate::anaf::budget::AnafBudget;
-use crate::anaf::client::{AnafClient, AnafEndpoints};
-use crate::anaf::jwt::JwtReader;
+use crate::anaf::client::AnafEndpoints;
 use crate::anaf::registry::RegistryClient;
 use crate::config::Config;
 use crate::db::Db;
@@ -32,17 +30,9 @@ use crate::http::state::AppState;
 use crate::http::web::security_headers::CspFormAction;
 use crate::jobs::name_lookups::NameLookups;
 use crate::jobs::refresh::RefreshEngine;
-use crate::secrets::MasterKey;
-use crate::services::accounts::Passwords;
-use crate::services::accounts::login_limiter::LoginLimiter;
-use crate::services::audit::AuditLog;
-use crate::services::companies::CompanyService;
-use crate::services::notify::mail::{MailComposer, Mailer};
-use crate::services::notify::{Email, Notifier};
+use crate::services::notify::Notifier;
 use crate::services::tokens::TokenService;
-use crate::services::tokens::backoff::Backoff;
-use crate::services::tokens::spool::RecoverySpool;
-use crate::services::webhooks::{WebhookSender, WebhookService};
+use crate::services::{AnafWiring, Services};
 
 pub struct Application {
     db: Db,
@@ -59,13 +49,6 @@ impl Application {
     /// Connects and migrates the database, binds the listener and assembles the server.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         install_crypto_provider();
-        let master_key = MasterKey::from_config(config.secret_key.as_ref(), &config.data_dir)?;
-        let db = Db::connect(&config.database_url)?;
-        {
-            let db = db.clone();
-            tokio::task::spawn_blocking(move || db.migrate()).await??;
-        }
-
         let listener = TcpListener::bind(config.bind).map_err(|e| {
             anyhow::anyhow!("ANAF_PORTAL_BIND: cannot listen on {}: {e}", config.bind)
         })?;
@@ -74,66 +57,45 @@ impl Application {
             Some(url) => url.clone(),
             None => Url::parse(&format!("http://{local}"))?,
         };
-        let origin = base_url.origin().ascii_serialization();
         let secure_cookies = base_url.scheme() == "https";
-        let cookie_key = Key::from(master_key.derive("session-cookie-v1", 64).expose_secret());
 
-        let (anaf_endpoints, jwt_key, simulator) = anaf_wiring(&config, &base_url, local)?;
-        let tokens = open_tokens(&config, &master_key, &db, anaf_endpoints, jwt_key).await?;
-        let audit = tokens.audit().clone();
-        let engine_wake = Arc::new(tokio::sync::Notify::new());
-        let lookups_wake = Arc::new(tokio::sync::Notify::new());
+        let (endpoints, jwt_key, simulator) = anaf_wiring(&config, &base_url, local)?;
+        let services = Services::build(
+            &config,
+            AnafWiring {
+                base_url: base_url.clone(),
+                endpoints,
+                jwt_key,
+            },
+        )
+        .await?;
+        let cookie_key = Key::from(
+            services
+                .master_key
+                .derive("session-cookie-v1", 64)
+                .expose_secret(),
+        );
         crate::metrics::install();
-        let email = email_settings(&config, &db)?;
-        let composer = MailComposer::new(base_url.clone());
-        let allow_private = config.notifications.webhook_allow_private;
-        let webhooks = WebhookService::new(
-            db.clone(),
-            tokens.vault().clone(),
-            audit.clone(),
-            allow_private,
-        );
-
-        let passwords = Passwords::default();
-        let login_limiter = LoginLimiter::new(
-            config.login_limits.clone(),
-            master_key.derive("device-cookie-v1", 32),
-        );
-        let accounts = crate::services::accounts::AccountService::new(
-            db.clone(),
-            passwords.clone(),
-            login_limiter.clone(),
-            email.as_ref().map(|e| e.mailer.clone()),
-            composer.clone(),
-            audit.clone(),
-        );
+        let db = services.db.clone();
+        let tokens = services.tokens.clone();
+        let engine = match config.engine.enabled {
+            true => Some(Background::of(&config, &services)?),
+            false => None,
+        };
         let state = web::Data::new(AppState {
+            config: Arc::new(config.clone()),
             db: db.clone(),
-            passwords,
-            accounts,
-            login_limiter,
-            registration: config.registration,
-            origin: origin.clone(),
+            passwords: services.passwords,
+            accounts: services.accounts,
+            login_limiter: services.login_limiter,
             base_url: base_url.clone(),
-            sandbox: config.is_sandbox(),
-            trust_proxy: config.trust_proxy,
-            request_body_timeout: config.request_body_timeout,
             tokens: tokens.clone(),
-            companies: CompanyService::new(db.clone(), audit.clone(), lookups_wake.clone()),
-            links: crate::services::links::LinkService::new(
-                db.clone(),
-                audit.clone(),
-                tokens.clone(),
-            ),
-            audit,
-            pkce: config.anaf.pkce,
-            engine_wake: engine_wake.clone(),
-            metrics_token: config.metrics_token.clone(),
-            anaf_calls_per_minute: config.anaf.calls_per_minute,
-            mailer: email.as_ref().map(|e| e.mailer.clone()),
-            composer: composer.clone(),
-            digest_at: config.notifications.digest_at,
-            webhooks,
+            companies: services.companies,
+            links: services.links,
+            engine_wake: services.engine_wake,
+            mailer: services.email.map(|e| e.mailer),
+            composer: services.composer,
+            webhooks: services.webhooks,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let api_context = web::Data::new(crate::http::api::ApiContext::new(config.api_rate_limit));
@@ -230,20 +192,6 @@ impl Application {
             sandbox = config.is_sandbox(),
             "anaf-portal listening"
         );
-        let engine = match config.engine.enabled {
-            true => Some(Background {
-                engine: RefreshEngine::new(tokens.clone(), config.engine.tick, engine_wake.clone()),
-                notifier: Notifier::new(
-                    db.clone(),
-                    config.engine.tick,
-                    composer,
-                    email,
-                    WebhookSender::new(db.clone(), tokens.vault().clone(), allow_private)?,
-                ),
-                names: name_lookups(&config, &db, &tokens, lookups_wake)?,
-            }),
-            false => None,
-        };
         Ok(Application {
             db,
             tokens,
@@ -273,11 +221,10 @@ impl Application {
     /// dropped on the floor.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_engine, engine_stops) = tokio::sync::watch::channel(false);
-        let engine = self.engine.map(|background| {
-            tokio::spawn(background.notifier.run(engine_stops.clone()));
-            tokio::spawn(background.names.run(engine_stops.clone()));
-            tokio::spawn(background.engine.run(engine_stops))
-        });
+        let running = self
+            .engine
+            .map(|background| background.spawn(&engine_stops))
+            .unwrap_or_default();
         let handle = self.server.handle();
         let mut server = self.server;
         let served = tokio::select! {
@@ -291,8 +238,8 @@ impl Application {
             }
         };
         let _ = stop_engine.send(true);
-        if let Some(engine) = engine {
-            let _ = engine.await;
+        for task in running {
+            let _ = task.await;
         }
         let longest = self.tokens.anaf().endpoints().refresh_timeout;
         self.tokens.drain(longest + Duration::from_secs(5)).await;
@@ -308,29 +255,49 @@ struct Background {
     names: NameLookups,
 }
 
-/// The company name lookups over this configuration's registry (`wake`: companies were added in
-/// this instance).
-fn name_lookups(
-    config: &Config,
-    db: &Db,
-    tokens: &TokenService,
-    wake: Arc<tokio::sync::Notify>,
-) -> anyhow::Result<NameLookups> {
-    let client = RegistryClient::new(&tokens.anaf().endpoints().registry_url, config.anaf.timeout)?;
-    Ok(NameLookups::new(
-        db.clone(),
-        client,
-        config.engine.tick,
-        wake,
-    ))
+impl Background {
+    /// Starts every part; each finishes its current round once `stop` turns true, and the
+    /// caller awaits them all (a shutdown drains every part, not only the engine).
+    fn spawn(self, stop: &tokio::sync::watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+        vec![
+            tokio::spawn(self.notifier.run(stop.clone())),
+            tokio::spawn(self.names.run(stop.clone())),
+            tokio::spawn(self.engine.run(stop.clone())),
+        ]
+    }
+
+    /// This instance's background work over the services.
+    fn of(config: &Config, services: &Services) -> anyhow::Result<Background> {
+        let tokens = &services.tokens;
+        let registry =
+            RegistryClient::new(&tokens.anaf().endpoints().registry_url, config.anaf.timeout)?;
+        Ok(Background {
+            engine: RefreshEngine::new(
+                tokens.clone(),
+                config.engine.tick,
+                services.engine_wake.clone(),
+            ),
+            notifier: Notifier::new(
+                services.db.clone(),
+                config.engine.tick,
+                services.composer.clone(),
+                services.email.clone(),
+                services.webhook_sender.clone(),
+            ),
+            names: NameLookups::new(
+                services.db.clone(),
+                registry,
+                config.engine.tick,
+                services.lookups_wake.clone(),
+            ),
+        })
+    }
 }
 
 /// The refresh engine without the web server (`anaf-portal worker`).
 pub struct Worker {
     tokens: TokenService,
-    engine: RefreshEngine,
-    notifier: Notifier,
-    names: NameLookups,
+    background: Background,
 }
 
 impl Worker {
@@ -344,110 +311,39 @@ impl Worker {
                  simulator lives in the web server, whose own engine refreshes (anaf-portal serve)"
             );
         }
-        let master_key = MasterKey::from_config(config.secret_key.as_ref(), &config.data_dir)?;
-        let db = Db::connect(&config.database_url)?;
-        {
-            let db = db.clone();
-            tokio::task::spawn_blocking(move || db.migrate()).await??;
-        }
         let base_url = match &config.base_url {
             Some(url) => url.clone(),
             None => Url::parse(&format!("http://{}", config.bind))?,
         };
-        let (anaf_endpoints, jwt_key, _) = anaf_wiring(&config, &base_url, config.bind)?;
-        let tokens = open_tokens(&config, &master_key, &db, anaf_endpoints, jwt_key).await?;
-        let engine = RefreshEngine::new(tokens.clone(), config.engine.tick, Arc::default());
-        let webhooks = WebhookSender::new(
-            db.clone(),
-            tokens.vault().clone(),
-            config.notifications.webhook_allow_private,
-        )?;
-        let names = name_lookups(&config, &db, &tokens, Arc::default())?;
-        let email = email_settings(&config, &db)?;
-        let notifier = Notifier::new(
-            db,
-            config.engine.tick,
-            MailComposer::new(base_url),
-            email,
-            webhooks,
-        );
-        Ok(Worker {
-            tokens,
-            engine,
-            notifier,
-            names,
-        })
+        let (endpoints, jwt_key, _) = anaf_wiring(&config, &base_url, config.bind)?;
+        let services = Services::build(
+            &config,
+            AnafWiring {
+                base_url,
+                endpoints,
+                jwt_key,
+            },
+        )
+        .await?;
+        let background = Background::of(&config, &services)?;
+        let tokens = services.tokens;
+        Ok(Worker { tokens, background })
     }
 
     /// Runs the engine until SIGTERM or Ctrl-C, then waits for refreshes in flight.
     pub async fn run_until_stopped(self) {
         let (stop, stops) = tokio::sync::watch::channel(false);
-        tokio::spawn(self.notifier.run(stops.clone()));
-        tokio::spawn(self.names.run(stops.clone()));
-        let engine = tokio::spawn(self.engine.run(stops));
+        let running = self.background.spawn(&stops);
         stop_requested().await;
         tracing::info!("stopping: no new claims; finishing refreshes in flight");
         let _ = stop.send(true);
-        let _ = engine.await;
+        for task in running {
+            let _ = task.await;
+        }
         let longest = self.tokens.anaf().endpoints().refresh_timeout;
         self.tokens.drain(longest + Duration::from_secs(5)).await;
         tracing::info!("stopped");
     }
-}
-
-/// Email through the configured SMTP server; in sandbox mode without one, into the sandbox
-/// mailbox; otherwise none.
-fn email_settings(config: &Config, db: &Db) -> anyhow::Result<Option<Email>> {
-    let mailer = match &config.notifications.smtp {
-        Some(smtp) => Mailer::new(smtp.url.expose_secret(), &smtp.from)
-            .map_err(|problem| anyhow::anyhow!("ANAF_PORTAL_SMTP_URL: {problem}"))?,
-        None if config.is_sandbox() => Mailer::sandbox(db.clone()),
-        None => return Ok(None),
-    };
-    Ok(Some(Email {
-        mailer,
-        digest_at: config.notifications.digest_at,
-    }))
-}
-
-/// The token service over this configuration's keys and ANAF: pairs left in the recovery spool
-/// are saved first, and start-up stops here when a stored token needs a key that is not
-/// configured.
-async fn open_tokens(
-    config: &Config,
-    master_key: &MasterKey,
-    db: &Db,
-    anaf_endpoints: AnafEndpoints,
-    jwt_key: Option<String>,
-) -> anyhow::Result<TokenService> {
-    let vault = Arc::new(crate::services::tokens::keys::configured_vault(
-        config, master_key,
-    )?);
-    let tokens = TokenService::new(
-        db.clone(),
-        vault.clone(),
-        Arc::new(AnafClient::new(
-            anaf_endpoints,
-            Arc::new(AnafBudget::new(db.clone(), config.anaf.calls_per_minute)),
-        )?),
-        Arc::new(JwtReader::new(jwt_key.as_deref())?),
-        AuditLog::new(db.clone()),
-        RecoverySpool::new(&config.data_dir),
-        Backoff::new(config.engine.failing_after),
-    )
-    .with_refresh_policy(config.engine.policy);
-    let recovered = tokens.replay_spool().await?;
-    if recovered > 0 {
-        tracing::info!(recovered, "saved refreshed pairs from the recovery spool");
-    }
-    tracing::info!(key_id = %vault.current_key(), "new values are sealed with this key");
-    db.run(move |conn| {
-        crate::services::tokens::keys::adopt_and_check(conn, &vault)?;
-        crate::services::tokens::keys::bind_to_tokens(conn, &vault)?;
-        Ok(())
-    })
-    .await?;
-    Ok(tokens)
 }
 
 /// SIGTERM (a service manager) or SIGINT (Ctrl-C).
@@ -584,10 +480,9 @@ fn csp_form_action(config: &Config) -> String {
     }
 }
 
-/// Deletes expired sessions, stale login failures, call counts older than two days (the
-/// budget's minutes, the rights probes' days; the background's and the registry's seconds after
-/// ten minutes) and
-/// engines silent for a day, every few minutes.
+/// Deletes expired sessions, stale login failures, call counts older than two days (the rights
+/// probes' days; the budget's buckets after 30 minutes, the background's and the registry's
+/// after ten) and engines silent for a day, every few minutes.
 fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
     let absolute = chrono::TimeDelta::from_std(absolute).unwrap_or(chrono::TimeDelta::MAX);
     let window = chrono::TimeDelta::from_std(failure_window).unwrap_or(chrono::TimeDelta::MAX);
@@ -610,6 +505,12 @@ fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
                             .unwrap_or(chrono::NaiveDateTime::MIN),
                     )?;
                     call_counts::delete_before(conn, None, at - chrono::TimeDelta::days(2))?;
+                    // The budget's buckets: the lifecycle page shows its last 15 minutes.
+                    call_counts::delete_before(
+                        conn,
+                        Some(call_counts::ANAF),
+                        at - chrono::TimeDelta::minutes(30),
+                    )?;
                     for per_second in [call_counts::ANAF_BACKGROUND, call_counts::ANAF_REGISTRY] {
                         call_counts::delete_before(
                             conn,

@@ -475,7 +475,7 @@ lifecycle-last_sweep = { $refreshed } refreshed, { $failed } failed, { $probed }
 lifecycle-instance_running = running
 lifecycle-instance_sweeping = sweeping since { $since }
 lifecycle-instance_stopped = stopped at { $at }
-lifecycle-instance_silent = silent: its tick was due at { $at }
+lifecycle-instance_silent = silent: last heard from at { $at }
 nav-lifecycle = Refresh engine
 
 ## Events, notifications and email

@@ -501,7 +501,7 @@ lifecycle-last_sweep = { $refreshed } reîmprospătate, { $failed } eșuate, { $
 lifecycle-instance_running = rulează
 lifecycle-instance_sweeping = în trecere din { $since }
 lifecycle-instance_stopped = oprit la { $at }
-lifecycle-instance_silent = tăcut: verificarea era programată la { $at }
+lifecycle-instance_silent = tăcut: ultimul semn de viață la { $at }
 nav-lifecycle = Motorul de reîmprospătare
 
 ## Evenimente, notificări și email

@@ -1,8 +1,10 @@
-//! The portal-wide budget of calls to ANAF: `ANAF_PORTAL_ANAF_CALLS_PER_MINUTE` across all
-//! instances together, counted per minute in the database (`call_counts`). People go before the
-//! background: the engine's calls are paced, at most a sixtieth of the budget in any second
-//! (counted per second, portal-wide), so it never bursts and a person's call finds the minute's
-//! remainder at once; only when the whole minute is spent does a person wait for the next one.
+//! The portal-wide budget of calls to ANAF: `ANAF_PORTAL_ANAF_CALLS_PER_MINUTE` in any 60
+//! seconds (a sliding window, not calendar minutes) across all instances together, counted in the
+//! database (`call_counts::take_in_windows`). People go before the background: the engine's calls
+//! are paced, at most a sixtieth of the budget in any second, portal-wide, so it never bursts and
+//! a person's call finds the minute's remainder at once; only when the whole minute is spent does
+//! a person wait for its oldest call to leave it. The public company registry's pace (one call in
+//! any second, `REGISTRY`) is counted the same way.
 //! A 429 from ANAF pauses every call of every instance for its `Retry-After` (a minute when ANAF
 //! sent none): a call asked for during the pause fails at once as rate-limited (and is retried
 //! after it), rather than wait holding a refresh lease.
@@ -16,7 +18,16 @@ use chrono::TimeDelta;
 use crate::anaf::client::{AnafError, CallGate, Priority};
 use crate::db::Db;
 use crate::db::models::anaf_budget::{self, Admission};
+use crate::db::models::call_counts::{self, Window};
 use crate::db::models::now;
+
+/// Calls to ANAF's public company registry: one in any second, portal-wide.
+pub const REGISTRY: Window = Window {
+    counter: call_counts::ANAF_REGISTRY,
+    span: TimeDelta::seconds(1),
+    bucket: TimeDelta::milliseconds(10),
+    calls: 1,
+};
 
 /// How long every call waits after a 429 without `Retry-After`.
 const DEFAULT_PAUSE: TimeDelta = TimeDelta::seconds(60);
@@ -54,7 +65,7 @@ impl AnafBudget {
                 }
                 Ok(Admission::Full(retry_at)) => {
                     // At most a second at a time: a person's turn can come early (a pause
-                    // ends, the minute turns).
+                    // ends, an old call leaves the minute).
                     let wait = (retry_at - now()).to_std().unwrap_or_default();
                     tracing::debug!(?priority, ?wait, "waiting for the ANAF call budget");
                     tokio::time::sleep(

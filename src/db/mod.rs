@@ -1,6 +1,8 @@
-//! The database: one Diesel connection type over SQLite and PostgreSQL, the pool, migrations, and
-//! `Db::run`, the only way handlers reach a connection (always on the blocking pool).
+//! The database: one Diesel connection type over SQLite and PostgreSQL, the pool, migrations,
+//! `Db::run` (the only way services and jobs reach a connection, always on the blocking pool), and
+//! `dialect`, the one place that knows how the backends' claims and idempotent inserts differ.
 
+pub mod dialect;
 mod id_column;
 pub mod models;
 pub mod schema;
@@ -397,5 +399,72 @@ impl Db {
     /// Blocking access for start-up and command-line work, never from a request handler.
     pub fn get_blocking(&self) -> anyhow::Result<PooledDb> {
         Ok(self.pool.get()?)
+    }
+}
+
+/// Fresh, migrated databases for unit tests of backend-specific queries: a SQLite file always,
+/// and a new PostgreSQL database when `TEST_DATABASE_URL` names a server (otherwise a visible
+/// `SKIPPED:` line says that half did not run).
+#[cfg(test)]
+pub mod testing {
+    use super::{DatabaseUrl, Db};
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Backend {
+        Sqlite,
+        Postgres,
+    }
+
+    /// Keeps a SQLite test database's directory alive as long as its pool.
+    pub struct TestDb {
+        db: Db,
+        _dir: Option<tempfile::TempDir>,
+    }
+
+    impl std::ops::Deref for TestDb {
+        type Target = Db;
+        fn deref(&self) -> &Db {
+            &self.db
+        }
+    }
+
+    pub fn databases() -> Vec<(Backend, TestDb)> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sqlite = DatabaseUrl::Sqlite(dir.path().join("unit.sqlite3"));
+        let mut all = vec![(Backend::Sqlite, open(&sqlite, Some(dir)))];
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin) if !admin.is_empty() => {
+                let url = DatabaseUrl::Postgres(fresh_postgres(&admin));
+                all.push((Backend::Postgres, open(&url, None)));
+            }
+            _ => eprintln!(
+                "SKIPPED: the PostgreSQL half of this test (TEST_DATABASE_URL is not set)"
+            ),
+        }
+        all
+    }
+
+    fn open(url: &DatabaseUrl, dir: Option<tempfile::TempDir>) -> TestDb {
+        let db = Db::connect(url).expect("test database");
+        db.migrate().expect("migrations");
+        TestDb { db, _dir: dir }
+    }
+
+    /// A new database on the server `admin` names; its URL.
+    fn fresh_postgres(admin: &str) -> String {
+        use diesel::{Connection, RunQueryDsl, pg::PgConnection};
+        let name = format!(
+            "anaf_unit_{}",
+            crate::secrets::random_token(12)
+                .to_lowercase()
+                .replace(['-', '_'], "x")
+        );
+        let mut conn = PgConnection::establish(admin).expect("connect to TEST_DATABASE_URL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create test database");
+        let mut url = url::Url::parse(admin).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        url.to_string()
     }
 }

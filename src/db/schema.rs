@@ -94,6 +94,7 @@ diesel::table! {
         last_failed -> Integer,
         last_probed -> Integer,
         stopped_at -> Nullable<Timestamp>,
+        heartbeat_at -> Nullable<Timestamp>,
     }
 }
 

@@ -28,6 +28,7 @@ macro_rules! named_variants {
 }
 
 mod audit;
+pub mod backoff;
 mod cif;
 mod email;
 mod event;

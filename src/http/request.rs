@@ -35,7 +35,7 @@ pub fn allow_header(methods: &[&str]) -> String {
 /// where no application state is registered).
 pub fn body_deadline(req: &HttpRequest) -> Duration {
     req.app_data::<web::Data<crate::http::state::AppState>>()
-        .map_or(Duration::from_secs(15), |s| s.request_body_timeout)
+        .map_or(Duration::from_secs(15), |s| s.config.request_body_timeout)
 }
 
 /// Why a request body could not be read.

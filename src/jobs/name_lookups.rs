@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDateTime, TimeDelta, Timelike};
+use chrono::{NaiveDateTime, TimeDelta};
 use tokio::sync::{Notify, watch};
 
 use crate::anaf::registry::{MAX_PER_CALL, RegistryClient};
@@ -18,6 +18,7 @@ use crate::db::models::company_registry;
 use crate::db::models::{call_counts, now};
 use crate::db::write_transaction;
 use crate::domain::Cif;
+use crate::domain::backoff::{Backoff, Waits};
 
 /// A claim runs out after this long (a call takes `ANAF_HTTP_TIMEOUT` at most).
 const CLAIM: TimeDelta = TimeDelta::minutes(5);
@@ -33,7 +34,14 @@ pub struct NameLookups {
 /// When a lookup that failed `attempts` times before is tried again: 1, 2, 4… minutes, at most
 /// 6 hours apart. It never gives up: a person typing the name is what takes a CIF off the queue.
 fn retry_at(at: NaiveDateTime, attempts: i32) -> NaiveDateTime {
-    at + TimeDelta::minutes(1i64 << attempts.clamp(0, 9)).min(TimeDelta::hours(6))
+    let backoff = Backoff {
+        waits: Waits::Doubling {
+            first: TimeDelta::minutes(1),
+            max: TimeDelta::hours(6),
+        },
+        give_up_after: None,
+    };
+    at + backoff.wait(u32::try_from(attempts).unwrap_or(0) + 1)
 }
 
 /// Today in Romania: the date the registry is asked about.
@@ -160,23 +168,21 @@ impl NameLookups {
             .await
     }
 
-    /// Waits until this call is the only one to the registry in its second, portal-wide.
+    /// Waits until this call is the only one to the registry in any second, portal-wide.
     async fn wait_for_turn(&self) -> anyhow::Result<()> {
         loop {
-            let at = now();
-            let second = at.with_nanosecond(0).unwrap_or(at);
             let admitted = self
                 .db
                 .run(move |conn| {
                     Ok(write_transaction(conn, |conn| {
-                        call_counts::count_below(conn, call_counts::ANAF_REGISTRY, second, 1)
+                        call_counts::take_in_windows(conn, now(), &[crate::anaf::budget::REGISTRY])
                     })?)
                 })
                 .await?;
-            if admitted {
-                return Ok(());
-            }
-            let next = second + TimeDelta::seconds(1);
+            let next = match admitted {
+                Ok(()) => return Ok(()),
+                Err(next) => next,
+            };
             let wait = (next - now()).to_std().unwrap_or_default();
             tokio::time::sleep(wait.max(Duration::from_millis(10))).await;
         }

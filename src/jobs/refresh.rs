@@ -28,6 +28,10 @@ use crate::services::tokens::{RefreshOutcome, TokenError, TokenService};
 /// flight have finished, so a slow one does not hold the others up.
 const CONCURRENCY: usize = 4;
 
+/// How often a running engine says it is alive, at most (more often when its tick is shorter);
+/// the lifecycle page calls an engine silent after a few missed beats.
+pub const HEARTBEAT: Duration = Duration::from_secs(30);
+
 pub struct RefreshEngine {
     /// This engine's row in `engine_instances` (random, new at every start).
     id: String,
@@ -78,6 +82,13 @@ impl RefreshEngine {
         self.note(move |conn, id| engine_instances::register(conn, id, &host, now()))
             .await;
         let tick = chrono::TimeDelta::from_std(self.tick).unwrap_or(chrono::TimeDelta::MAX);
+        // The heartbeat goes on during a sweep, however long: liveness is told by it, not by
+        // the ticks (an engine killed mid-sweep leaves no next tick behind).
+        let beating = tokio::spawn(heartbeat(
+            self.tokens.db().clone(),
+            self.id.clone(),
+            self.tick.min(HEARTBEAT),
+        ));
         loop {
             self.note(|conn, id| engine_instances::record_sweep_start(conn, id, now()))
                 .await;
@@ -115,6 +126,7 @@ impl RefreshEngine {
                 () = self.wake.notified() => {}
             }
         }
+        beating.abort();
         self.note(|conn, id| engine_instances::record_stop(conn, id, now()))
             .await;
         tracing::info!("refresh engine stopped");
@@ -228,6 +240,23 @@ impl Sweep {
             }
         }
         self.failed += 1;
+    }
+}
+
+/// Writes the engine's heartbeat every `every` until aborted; a failure to write one only costs
+/// the lifecycle page its freshness.
+async fn heartbeat(db: crate::db::Db, id: String, every: Duration) {
+    let mut beats = tokio::time::interval(every);
+    beats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        beats.tick().await;
+        let id = id.clone();
+        if let Err(error) = db
+            .run(move |conn| Ok(engine_instances::heartbeat(conn, &id, now())?))
+            .await
+        {
+            tracing::warn!(error = %error, "the engine's heartbeat could not be written");
+        }
     }
 }
 

@@ -489,29 +489,43 @@ async fn the_budget_admits_its_limit_each_minute_and_nothing_during_a_pause() {
         // would have its rows deleted under the test once it is that far in the past.
         let day = (chrono::Utc::now() + chrono::TimeDelta::days(1)).date_naive();
         let at = |minute: u32, second: u32| day.and_hms_opt(10, minute, second).expect("time");
+        let ms = |minute: u32, second: u32, milli: u32| {
+            day.and_hms_milli_opt(10, minute, second, milli)
+                .expect("time")
+        };
         let take = |conn: &mut _, when, person: bool| {
             let per_second = (!person).then_some(2);
             anaf_budget::take(conn, when, 5, per_second).expect("take")
         };
-        // The background: two a second, however many it asks for.
+        // The windows slide (a call counts for the 60 s, or the second, after its bucket: 100 ms
+        // for the minute, 10 ms for the pace), so "ask again" is when the oldest call leaves.
+        // The background: two in any second, however many it asks for.
         assert_eq!(take(&mut conn, at(0, 1), false), Admission::Admitted);
         assert_eq!(take(&mut conn, at(0, 1), false), Admission::Admitted);
         assert_eq!(
             take(&mut conn, at(0, 1), false),
-            Admission::Full(at(0, 2)),
-            "the third in one second waits for the next"
+            Admission::Full(ms(0, 2, 10)),
+            "the third in one second waits until the first leaves it"
         );
-        assert_eq!(take(&mut conn, at(0, 2), false), Admission::Admitted);
+        assert_eq!(take(&mut conn, ms(0, 2, 10), false), Admission::Admitted);
         // A person takes what is left of the minute at once, ahead of the background.
-        assert_eq!(take(&mut conn, at(0, 2), true), Admission::Admitted);
-        assert_eq!(take(&mut conn, at(0, 2), true), Admission::Admitted);
+        assert_eq!(take(&mut conn, ms(0, 2, 10), true), Admission::Admitted);
+        assert_eq!(take(&mut conn, ms(0, 2, 10), true), Admission::Admitted);
         assert_eq!(
             take(&mut conn, at(0, 3), false),
-            Admission::Full(at(1, 0)),
+            Admission::Full(ms(1, 1, 100)),
             "the minute's five are used"
         );
-        assert_eq!(take(&mut conn, at(0, 4), true), Admission::Full(at(1, 0)));
-        assert_eq!(take(&mut conn, at(1, 0), true), Admission::Admitted);
+        assert_eq!(
+            take(&mut conn, at(0, 4), true),
+            Admission::Full(ms(1, 1, 100))
+        );
+        // A new calendar minute is no new budget: the five are less than 60 s old.
+        assert_eq!(
+            take(&mut conn, at(1, 0), true),
+            Admission::Full(ms(1, 1, 100))
+        );
+        assert_eq!(take(&mut conn, ms(1, 1, 100), true), Admission::Admitted);
 
         anaf_budget::pause_until(&mut conn, at(2, 30)).expect("pause");
         anaf_budget::pause_until(&mut conn, at(2, 0)).expect("a shorter pause changes nothing");
@@ -728,6 +742,47 @@ async fn the_lifecycle_page_shows_states_causes_budget_and_engines() {
         "this instance's engine: {page}"
     );
     assert!(!page.contains("eyJ"), "no token on the page");
+}
+
+#[tokio::test]
+async fn an_engine_killed_mid_sweep_shows_as_silent_on_the_lifecycle_page() {
+    use anaf_portal::db::schema::engine_instances;
+    use diesel::prelude::*;
+    let app = spawn_app_with(ENGINE).await;
+    app.register_logged_in("contabil@firma.ro").await;
+    // What a kill mid-sweep leaves behind: no stop, no next tick (the sweep cleared it), and a
+    // heartbeat that stopped ten minutes ago.
+    let at = chrono::Utc::now().naive_utc();
+    let ago = |minutes| at - chrono::TimeDelta::minutes(minutes);
+    let mut conn = app.app_db.get_blocking().expect("connection");
+    diesel::insert_into(engine_instances::table)
+        .values((
+            engine_instances::id.eq("killed"),
+            engine_instances::host.eq("killed-host (pid 1)"),
+            engine_instances::started_at.eq(ago(60)),
+            engine_instances::last_tick_at.eq(Some(ago(10))),
+            engine_instances::heartbeat_at.eq(Some(ago(10))),
+        ))
+        .execute(&mut *conn)
+        .expect("a killed engine's row");
+    drop(conn);
+
+    let page = app.get_html("/support/lifecycle").await;
+    let row = page
+        .split("<tr")
+        .find(|row| row.contains("killed-host"))
+        .unwrap_or_else(|| panic!("the killed engine's row: {page}"));
+    assert!(!row.contains("data-running"), "not running: {row}");
+    assert!(
+        row.contains("tăcut") || row.contains("silent"),
+        "shown as silent: {row}"
+    );
+    // This instance's own engine beats and is running.
+    assert!(
+        page.split("<tr")
+            .any(|row| row.contains("data-running") && row.contains("pid ")),
+        "{page}"
+    );
 }
 
 #[tokio::test]

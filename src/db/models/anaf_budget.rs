@@ -1,10 +1,10 @@
-//! The portal-wide budget of calls to ANAF: the `anaf` counter of `call_counts`, per minute,
-//! and `anaf_call_pause`.
+//! The portal-wide budget of calls to ANAF: the `anaf` counter of `call_counts` (a sliding
+//! minute), the background's `anaf-background` (a sliding second), and `anaf_call_pause`.
 
-use chrono::{NaiveDateTime, TimeDelta, Timelike};
+use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
-use crate::db::models::call_counts::{self, ANAF, ANAF_BACKGROUND};
+use crate::db::models::call_counts::{self, ANAF, ANAF_BACKGROUND, Window};
 use crate::db::schema::anaf_call_pause;
 use crate::db::{DbConnection, write_transaction};
 
@@ -13,25 +13,36 @@ use crate::db::{DbConnection, write_transaction};
 pub enum Admission {
     /// Counted: the call may go now.
     Admitted,
-    /// The budget is spent: ask again then (the next second or minute).
+    /// The budget is spent: ask again then (when the window's oldest call leaves it).
     Full(NaiveDateTime),
     /// Every call waits until then (ANAF answered 429).
     Paused(NaiveDateTime),
 }
 
-/// `at` without its seconds (`Minute`) or its fraction of a second (`Second`).
-fn truncated(at: NaiveDateTime, to_minute: bool) -> NaiveDateTime {
-    let whole_second = at.with_nanosecond(0).unwrap_or(at);
-    match to_minute {
-        true => whole_second.with_second(0).unwrap_or(whole_second),
-        false => whole_second,
+/// The portal's budget: `per_minute` calls in any 60 seconds.
+pub fn minute(per_minute: i32) -> Window {
+    Window {
+        counter: ANAF,
+        span: TimeDelta::seconds(60),
+        bucket: TimeDelta::milliseconds(100),
+        calls: per_minute,
     }
 }
 
-/// Counts one call at `at` when no pause holds, fewer than `per_minute` calls were counted in
-/// its minute, and, for a background call (`background_per_second` set), fewer than that many
-/// background calls in its second. Each count is a single conditional UPDATE, so instances asking
-/// at the same moment never together go over.
+/// The background's pace: `per_second` calls in any second.
+pub fn pace(per_second: i32) -> Window {
+    Window {
+        counter: ANAF_BACKGROUND,
+        span: TimeDelta::seconds(1),
+        bucket: TimeDelta::milliseconds(10),
+        calls: per_second,
+    }
+}
+
+/// Counts one call at `at` when no pause holds, fewer than `per_minute` calls were counted in the
+/// 60 seconds before (`minute`), and, for a background call (`background_per_second` set), fewer
+/// than that many background calls in the second before (`pace`). Instances asking at the same
+/// moment take turns (`call_counts::take_in_windows`), so together they never go over.
 pub fn take(
     conn: &mut DbConnection,
     at: NaiveDateTime,
@@ -42,19 +53,15 @@ pub fn take(
         if let Some(until) = paused_until(conn, at)? {
             return Ok(Admission::Paused(until));
         }
-        let second = truncated(at, false);
-        if let Some(per_second) = background_per_second
-            && !call_counts::count_below(conn, ANAF_BACKGROUND, second, per_second)?
-        {
-            return Ok(Admission::Full(second + TimeDelta::seconds(1)));
-        }
-        let minute = truncated(at, true);
-        Ok(
-            match call_counts::count_below(conn, ANAF, minute, per_minute)? {
-                true => Admission::Admitted,
-                false => Admission::Full(minute + TimeDelta::minutes(1)),
-            },
-        )
+        let windows: Vec<Window> = background_per_second
+            .map(pace)
+            .into_iter()
+            .chain([minute(per_minute)])
+            .collect();
+        Ok(match call_counts::take_in_windows(conn, at, &windows)? {
+            Ok(()) => Admission::Admitted,
+            Err(retry) => Admission::Full(retry),
+        })
     })
 }
 
@@ -94,4 +101,80 @@ pub fn paused_until(
         .first::<NaiveDateTime>(conn)
         .optional()?
         .filter(|until| *until > at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::testing::databases;
+
+    /// Admitted calls at most `limit` in any `span`: checking the spans that begin at a call
+    /// suffices, since the fullest span can always be moved to start at its first call.
+    fn fullest(calls: &[NaiveDateTime], span: TimeDelta) -> usize {
+        let mut fullest = 0;
+        let mut end = 0;
+        for (start, at) in calls.iter().enumerate() {
+            while end < calls.len() && calls[end] < *at + span {
+                end += 1;
+            }
+            fullest = fullest.max(end - start);
+        }
+        fullest
+    }
+
+    /// Two instances, demand far over the budget around every minute's turn (where counting
+    /// calendar minutes let twice the budget through a sliding minute): no 60 s window holds
+    /// more than the budget, no 1 s window more background calls than the pace, and the budget
+    /// is still used.
+    #[test]
+    fn no_sliding_minute_or_second_goes_over_the_budget() {
+        use rand::Rng;
+        const PER_MINUTE: i32 = 300;
+        const PER_SECOND: i32 = 5;
+        for (backend, db) in databases() {
+            let mut instances = [
+                db.get_blocking().expect("connection"),
+                db.get_blocking().expect("connection"),
+            ];
+            let mut rng = rand::thread_rng();
+            let start = chrono::DateTime::from_timestamp(1_800_000_000, 0)
+                .expect("valid")
+                .naive_utc();
+            let mut at = start;
+            let (mut all, mut background) = (Vec::new(), Vec::new());
+            while at < start + TimeDelta::seconds(150) {
+                let into_minute = (at - start).num_seconds() % 60;
+                let busy = !(10..50).contains(&into_minute);
+                at += TimeDelta::milliseconds(match busy {
+                    true => rng.gen_range(0..20),
+                    false => rng.gen_range(100..400),
+                });
+                let is_background = rng.gen_bool(0.5);
+                let conn = &mut instances[rng.gen_range(0..2)];
+                let admitted =
+                    take(conn, at, PER_MINUTE, is_background.then_some(PER_SECOND)).expect("take");
+                if admitted == Admission::Admitted {
+                    all.push(at);
+                    if is_background {
+                        background.push(at);
+                    }
+                }
+            }
+            let most = fullest(&all, TimeDelta::seconds(60));
+            assert!(
+                most <= PER_MINUTE as usize,
+                "{most} in a minute ({backend:?})"
+            );
+            let paced = fullest(&background, TimeDelta::seconds(1));
+            assert!(
+                paced <= PER_SECOND as usize,
+                "{paced} in a second ({backend:?})"
+            );
+            assert!(
+                most >= PER_MINUTE as usize * 9 / 10 && all.len() >= PER_MINUTE as usize * 2,
+                "the budget is used: {} calls, {most} in the fullest minute ({backend:?})",
+                all.len()
+            );
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! `engine_instances`: every refresh engine that ran lately and its ticks (the lifecycle page).
+//! `engine_instances`: every refresh engine that ran lately, its ticks and its heartbeat (the
+//! lifecycle page).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -18,6 +19,8 @@ pub struct EngineInstance {
     pub last_failed: i32,
     pub last_probed: i32,
     pub stopped_at: Option<NaiveDateTime>,
+    /// Written every few seconds while the engine runs, a sweep included.
+    pub heartbeat_at: Option<NaiveDateTime>,
 }
 
 /// What one sweep did, as stored once it ended.
@@ -40,7 +43,15 @@ pub fn register(
             engine_instances::id.eq(id),
             engine_instances::host.eq(host),
             engine_instances::started_at.eq(at),
+            engine_instances::heartbeat_at.eq(Some(at)),
         ))
+        .execute(conn)
+}
+
+/// The engine is alive at `at` (whatever its sweep is doing).
+pub fn heartbeat(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(engine_instances::table.find(id))
+        .set(engine_instances::heartbeat_at.eq(Some(at)))
         .execute(conn)
 }
 
@@ -100,11 +111,18 @@ pub fn recent(conn: &mut DbConnection, since: NaiveDateTime) -> QueryResult<Vec<
 pub fn delete_silent_since(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(
         engine_instances::table.filter(
-            engine_instances::started_at.lt(before).and(
-                engine_instances::last_tick_at
-                    .is_null()
-                    .or(engine_instances::last_tick_at.lt(before)),
-            ),
+            engine_instances::started_at
+                .lt(before)
+                .and(
+                    engine_instances::last_tick_at
+                        .is_null()
+                        .or(engine_instances::last_tick_at.lt(before)),
+                )
+                .and(
+                    engine_instances::heartbeat_at
+                        .is_null()
+                        .or(engine_instances::heartbeat_at.lt(before)),
+                ),
         ),
     )
     .execute(conn)

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::dialect::{insert_ignore, load_skip_locked};
 use crate::db::models::KeyLookup;
 use crate::db::models::now;
 use crate::db::schema::{anaf_tokens, companies, company_members, company_tokens, events, users};
@@ -113,10 +114,7 @@ pub fn record(conn: &mut DbConnection, event: NewEvent) -> QueryResult<bool> {
         events::dedupe_key.eq(event.dedupe_key),
         events::created_at.eq(now()),
     ));
-    let written = match conn {
-        DbConnection::Postgres(pg) => row.on_conflict_do_nothing().execute(pg)?,
-        DbConnection::Sqlite(sqlite) => row.on_conflict_do_nothing().execute(sqlite)?,
-    };
+    let written = insert_ignore!(conn, row)?;
     Ok(written == 1)
 }
 
@@ -219,14 +217,7 @@ pub fn lock_undispatched(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec
         .filter(events::dispatched_at.is_null())
         .order(events::id)
         .limit(limit);
-    match conn {
-        DbConnection::Postgres(pg) => query
-            .select(Event::as_select())
-            .for_update()
-            .skip_locked()
-            .load(pg),
-        DbConnection::Sqlite(_) => query.select(Event::as_select()).load(conn),
-    }
+    load_skip_locked!(conn, query.select(Event::as_select()))
 }
 
 /// Marks an event fanned out; false when another instance did first.

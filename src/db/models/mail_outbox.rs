@@ -5,6 +5,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
+use crate::db::dialect::{insert_ignore, load_skip_locked};
 use crate::db::models::now;
 use crate::db::schema::mail_outbox;
 use crate::db::{DbConnection, write_transaction};
@@ -37,10 +38,7 @@ pub fn enqueue(conn: &mut DbConnection, mail: NewMail) -> QueryResult<bool> {
         mail_outbox::next_attempt_at.eq(at),
         mail_outbox::created_at.eq(at),
     ));
-    let queued = match conn {
-        DbConnection::Postgres(pg) => row.on_conflict_do_nothing().execute(pg)?,
-        DbConnection::Sqlite(sqlite) => row.on_conflict_do_nothing().execute(sqlite)?,
-    };
+    let queued = insert_ignore!(conn, row)?;
     Ok(queued == 1)
 }
 
@@ -75,14 +73,7 @@ pub fn claim_due(
             )
             .order(mail_outbox::next_attempt_at)
             .limit(limit);
-        let mails: Vec<QueuedMail> = match conn {
-            DbConnection::Postgres(pg) => due
-                .select(QueuedMail::as_select())
-                .for_update()
-                .skip_locked()
-                .load(pg)?,
-            DbConnection::Sqlite(_) => due.select(QueuedMail::as_select()).load(conn)?,
-        };
+        let mails: Vec<QueuedMail> = load_skip_locked!(conn, due.select(QueuedMail::as_select()))?;
         let ids: Vec<i64> = mails.iter().map(|m| m.id).collect();
         diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(&ids)))
             .set(mail_outbox::claimed_until.eq(Some(until)))

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::dialect::insert_ignore;
 use crate::db::models::events::Event;
 use crate::db::models::now;
 use crate::db::schema::{events, notifications};
@@ -22,10 +23,7 @@ pub fn insert(
         notifications::digest_pending.eq(digest_pending),
         notifications::created_at.eq(now()),
     ));
-    match conn {
-        DbConnection::Postgres(pg) => row.on_conflict_do_nothing().execute(pg),
-        DbConnection::Sqlite(sqlite) => row.on_conflict_do_nothing().execute(sqlite),
-    }
+    insert_ignore!(conn, row)
 }
 
 /// A notification as the list shows it.

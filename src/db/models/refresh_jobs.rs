@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::dialect::load_skip_locked;
 use crate::db::models::companies::Company;
 use crate::db::models::{now, tokens};
 use crate::db::schema::{anaf_tokens, companies, refresh_job_items, refresh_jobs};
@@ -105,10 +106,7 @@ pub fn claim_items(
                 refresh_job_items::token_id,
                 refresh_jobs::created_at,
             ));
-        let rows: Vec<(i64, i64, NaiveDateTime)> = match conn {
-            DbConnection::Postgres(pg) => waiting.for_update().skip_locked().load(pg)?,
-            DbConnection::Sqlite(_) => waiting.load(conn)?,
-        };
+        let rows: Vec<(i64, i64, NaiveDateTime)> = load_skip_locked!(conn, waiting)?;
         let mut claimed = Vec::new();
         for (job_id, token_id, started) in rows {
             if claimed.len() >= usize::try_from(limit).unwrap_or(0) {

@@ -4,6 +4,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
+use crate::db::dialect::load_skip_locked;
 use crate::db::models::events::{self, Event, NewEvent};
 use crate::db::models::{KeyLookup, now};
 use crate::db::schema::{
@@ -11,6 +12,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::EventKind;
+use crate::domain::backoff::{Backoff, Waits};
 
 /// Queues a delivery of `event` to every enabled endpoint of its company subscribed to its kind
 /// (the caller's transaction fans the event out once). Returns how many.
@@ -428,10 +430,7 @@ pub fn claim_due(
                 webhook_deliveries::endpoint_id,
                 webhook_deliveries::event_id,
             ));
-        let claimed: Vec<(i64, String, i32, i64, i64)> = match conn {
-            DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
-            DbConnection::Sqlite(_) => due.load(conn)?,
-        };
+        let claimed: Vec<(i64, String, i32, i64, i64)> = load_skip_locked!(conn, due)?;
         if claimed.is_empty() {
             return Ok(Vec::new());
         }
@@ -516,11 +515,15 @@ pub fn retry_at(
     at: NaiveDateTime,
     failed_attempts: i32,
 ) -> Option<NaiveDateTime> {
-    let index = usize::try_from(failed_attempts.max(1) - 1)
-        .unwrap_or(0)
-        .min(RETRY_WAITS.len() - 1);
-    let next = at + RETRY_WAITS[index];
-    (next - first_attempt <= GIVE_UP_AFTER).then_some(next)
+    Backoff {
+        waits: Waits::Steps(&RETRY_WAITS),
+        give_up_after: Some(GIVE_UP_AFTER),
+    }
+    .next(
+        u32::try_from(failed_attempts).unwrap_or(0),
+        first_attempt,
+        at,
+    )
 }
 
 /// Records an attempt of a claimed delivery and decides what follows: delivered (the endpoint's

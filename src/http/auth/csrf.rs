@@ -60,7 +60,7 @@ enum Rejection {
 async fn check(req: &mut ServiceRequest) -> Result<(), Rejection> {
     let expected_origin = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| s.origin.clone())
+        .map(|s| s.origin())
         .unwrap_or_default();
     if let Some(origin) = req.headers().get(header::ORIGIN)
         && origin.as_bytes() != expected_origin.as_bytes()

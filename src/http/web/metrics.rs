@@ -15,7 +15,7 @@ pub async fn metrics(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(expected) = &state.metrics_token else {
+    let Some(expected) = &state.config.metrics_token else {
         return Err(AppError::NotFound);
     };
     let given = req

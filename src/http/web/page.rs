@@ -36,9 +36,9 @@ impl Page {
         let user = current_user::load(req).await?;
         let session = PortalSession::of(req);
         let state = req.app_data::<web::Data<AppState>>();
-        let sandbox = state.is_some_and(|s| s.sandbox);
-        let sandbox_mail =
-            state.is_some_and(|s| s.sandbox && s.mailer.as_ref().is_some_and(|m| m.is_simulated()));
+        let sandbox = state.is_some_and(|s| s.sandbox());
+        let sandbox_mail = state
+            .is_some_and(|s| s.sandbox() && s.mailer.as_ref().is_some_and(|m| m.is_simulated()));
         let unread = match (&user, state) {
             (Some(user), Some(state)) => {
                 let user_id = user.id;

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use crate::db::models::events::{self, Event};
 use crate::db::models::{mail_outbox, notifications, now, tokens};
 use crate::db::{Db, DbConnection, write_transaction};
+use crate::domain::backoff::{Backoff, Waits};
 use crate::domain::{Attention, EmailPreference};
 use crate::services::notify::mail::{CompanyAttention, MailComposer, Mailer, SendError};
 use crate::services::webhooks::WebhookSender;
@@ -180,9 +181,14 @@ fn mail_retry_at(
     created_at: NaiveDateTime,
     attempts: i32,
 ) -> Option<NaiveDateTime> {
-    let wait = TimeDelta::minutes(1i64 << attempts.clamp(0, 9)).min(TimeDelta::hours(6));
-    let next = at + wait;
-    (next - created_at <= MAIL_GIVE_UP_AFTER).then_some(next)
+    Backoff {
+        waits: Waits::Doubling {
+            first: TimeDelta::minutes(1),
+            max: TimeDelta::hours(6),
+        },
+        give_up_after: Some(MAIL_GIVE_UP_AFTER),
+    }
+    .next(u32::try_from(attempts).unwrap_or(0) + 1, created_at, at)
 }
 
 /// The last moment (UTC) at or before `at` when digests were due: `digest_at` Romanian time.

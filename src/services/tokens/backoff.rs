@@ -44,8 +44,14 @@ impl Backoff {
         let ceiling = if self.is_failing(since, now) {
             self.failing_interval
         } else {
-            let doublings = attempt.saturating_sub(1).min(20);
-            self.first.saturating_mul(1 << doublings).min(self.max)
+            let waits = crate::domain::backoff::Backoff {
+                waits: crate::domain::backoff::Waits::Doubling {
+                    first: delta(self.first),
+                    max: delta(self.max),
+                },
+                give_up_after: None,
+            };
+            waits.wait(attempt).to_std().unwrap_or(self.max)
         };
         // "Equal jitter": between half the delay and all of it, so instances that failed
         // together do not come back together.

@@ -210,7 +210,8 @@ pub async fn audit_log(
     };
     // Looking at the audit log is itself audited.
     let (rows, total) = state
-        .audit
+        .tokens
+        .audit()
         .search(&state.actor(&req, Some(admin.0.id)), filter)
         .await?;
     let mut base = url::form_urlencoded::Serializer::new(String::new());

@@ -55,7 +55,7 @@ pub async fn login_form(
             next: safe_next(&query.next).to_owned(),
             error: None,
             notice,
-            registration_open: state.registration == Registration::Open,
+            registration_open: state.config.registration == Registration::Open,
         },
     )
 }
@@ -160,7 +160,7 @@ pub async fn login(
                     next: safe_next(&form.next).to_owned(),
                     error,
                     notice: None,
-                    registration_open: state.registration == Registration::Open,
+                    registration_open: state.config.registration == Registration::Open,
                 },
             )
         }
@@ -179,7 +179,7 @@ pub async fn register_form(
     if page.user.is_some() {
         return Ok(see_other("/"));
     }
-    let open = state.registration == Registration::Open;
+    let open = state.config.registration == Registration::Open;
     html(
         if open {
             StatusCode::OK
@@ -212,7 +212,7 @@ pub async fn register(
     state: web::Data<AppState>,
     form: web::Form<RegisterForm>,
 ) -> Result<HttpResponse, AppError> {
-    if state.registration == Registration::Closed {
+    if state.config.registration == Registration::Closed {
         return Err(AppError::Forbidden);
     }
     let form = form.into_inner();

@@ -32,7 +32,7 @@ pub async fn start(
     // 256 random bits; only its hash is stored.
     let oauth_state = random_token(32);
     // The row keeps only the verifier's seed (see `secrets::pkce_verifier`).
-    let (seed, challenge) = match state.pkce {
+    let (seed, challenge) = match state.config.anaf.pkce {
         true => {
             let (seed, challenge) = pkce_seed_and_challenge(&oauth_state);
             (Some(seed), Some(challenge))

@@ -42,7 +42,7 @@ pub async fn start(
         .unwrap_or_else(|| random_token(32));
     let started = state
         .links
-        .start(&secret, sha256_hex(&cookie), state.pkce)
+        .start(&secret, sha256_hex(&cookie), state.config.anaf.pkce)
         .await?
         .ok_or(AppError::NotFound)?;
     let url = match started {

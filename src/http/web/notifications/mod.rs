@@ -196,7 +196,7 @@ async fn render_settings(
                     "at",
                     format!(
                         "{} ({})",
-                        state.digest_at.format("%H:%M"),
+                        state.config.notifications.digest_at.format("%H:%M"),
                         page.t.get("time-romania")
                     )
                     .into(),

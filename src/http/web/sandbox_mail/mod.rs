@@ -17,7 +17,7 @@ use pages::{SandboxMailPage, SandboxMailRow, SandboxMailboxPage};
 
 fn simulated(state: &AppState) -> Result<(), AppError> {
     match &state.mailer {
-        Some(mailer) if state.sandbox && mailer.is_simulated() => Ok(()),
+        Some(mailer) if state.sandbox() && mailer.is_simulated() => Ok(()),
         _ => Err(AppError::NotFound),
     }
 }

@@ -19,8 +19,9 @@ use crate::services::lifecycle::Lifecycle;
 
 /// Minutes of budget use shown.
 const BUDGET_MINUTES: i64 = 15;
-/// An engine whose next tick is this late is shown as silent (it may have died).
-const LATE: TimeDelta = TimeDelta::minutes(5);
+/// An engine not heard from for this long (four missed heartbeats, `jobs::refresh::HEARTBEAT`)
+/// is shown as silent: it may have died, mid-sweep or not.
+const LATE: TimeDelta = TimeDelta::minutes(2);
 
 pub async fn show(
     _staff: SupportStaff,
@@ -33,7 +34,7 @@ pub async fn show(
         .run(move |conn| {
             Ok((
                 tokens::list_all(conn)?,
-                call_counts::since(conn, ANAF, at - TimeDelta::minutes(BUDGET_MINUTES))?,
+                call_counts::per_minute(conn, ANAF, at - TimeDelta::minutes(BUDGET_MINUTES))?,
                 anaf_budget::paused_until(conn, at)?,
                 engine_instances::recent(conn, at - TimeDelta::days(1))?,
                 mail_outbox::backlog(conn, TimeDelta::days(1))?,
@@ -53,7 +54,7 @@ pub async fn show(
     };
     let statuses = counted("filter", &summary.by_status);
     let states = counted("lifecycle-state", &summary.by_refresh_state);
-    let limit = state.anaf_calls_per_minute;
+    let limit = state.config.anaf.calls_per_minute;
     let budget = minutes
         .into_iter()
         .rev()
@@ -105,16 +106,22 @@ fn instance_row(instance: &EngineInstance, at: NaiveDateTime, t: &Catalog) -> In
     let when = |moment: Option<NaiveDateTime>| {
         moment.map_or_else(|| t.get("common-dash"), |at| t.local_date_time(at))
     };
-    let state = match (instance.stopped_at, instance.next_tick_at) {
-        (Some(stopped), _) => t.format(
+    // Heard from last: the heartbeat (rows from before it existed: the last tick or the start).
+    let heard = instance
+        .heartbeat_at
+        .or(instance.last_tick_at)
+        .unwrap_or(instance.started_at);
+    let silent = instance.stopped_at.is_none() && heard + LATE < at;
+    let state = match instance.stopped_at {
+        Some(stopped) => t.format(
             "lifecycle-instance_stopped",
             &[("at", t.local_date_time(stopped).into())],
         ),
-        (None, Some(next)) if next + LATE < at => t.format(
+        None if silent => t.format(
             "lifecycle-instance_silent",
-            &[("at", t.local_date_time(next).into())],
+            &[("at", t.local_date_time(heard).into())],
         ),
-        (None, _) => t.get("lifecycle-instance_running"),
+        None => t.get("lifecycle-instance_running"),
     };
     InstanceRow {
         host: instance.host.clone(),
@@ -129,7 +136,7 @@ fn instance_row(instance: &EngineInstance, at: NaiveDateTime, t: &Catalog) -> In
                 ("probed", instance.last_probed.into()),
             ],
         ),
-        running: instance.stopped_at.is_none(),
+        running: instance.stopped_at.is_none() && !silent,
         state,
     }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE engine_instances DROP COLUMN heartbeat_at;
