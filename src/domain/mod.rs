@@ -33,6 +33,7 @@ mod email;
 mod event;
 pub mod ids;
 mod password;
+mod registry;
 mod role;
 mod token;
 
@@ -45,6 +46,7 @@ pub use ids::{
     RefreshJobId, TokenId, UserId,
 };
 pub use password::{Password, PasswordProblem};
+pub use registry::RegistryAnswer;
 pub use role::{MemberRole, Role};
 pub use token::{
     Attention, ReconnectWindow, RefreshPlan, RefreshPolicy, RefreshSchedule, RefreshState,

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::models::KeyLookup;
-use crate::db::models::company_registry;
+use crate::db::models::name_lookups;
 use crate::db::models::tokens::TokenMeta;
 use crate::db::models::{escape_like, now};
 use crate::db::schema::{anaf_tokens, companies, company_members, company_tokens, users};
@@ -28,7 +28,7 @@ pub struct Company {
     pub cif: Cif,
     pub name: Option<String>,
     pub created_at: NaiveDateTime,
-    /// From ANAF's registry (`company_registry`), once it answered.
+    /// From ANAF's registry (`name_lookups`), once it answered.
     pub address: Option<String>,
 }
 
@@ -108,7 +108,7 @@ pub fn create_with_admin(
         match membership {
             Ok(_) => {
                 // Its name (when none was typed) and address come from ANAF's registry.
-                company_registry::enqueue(conn, std::slice::from_ref(cif), at)?;
+                name_lookups::enqueue(conn, std::slice::from_ref(cif), at)?;
                 Ok(company)
             }
             // The transaction rolls back: no orphan company is left.
