@@ -3,6 +3,7 @@
 
 mod id_column;
 pub mod models;
+pub mod queries;
 pub mod schema;
 mod text_column;
 pub mod timestamp;
