@@ -14,8 +14,10 @@ use crate::domain::{EventKind, TokenState};
 /// What taking the refresh lease found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lease {
-    /// Taken: this caller refreshes.
-    Taken,
+    /// Taken: this caller refreshes; when the token's last pair was saved.
+    Taken {
+        last_refreshed_at: Option<NaiveDateTime>,
+    },
     /// Another refresh holds a live lease.
     Held,
     /// The token is gone.
@@ -31,8 +33,8 @@ pub fn try_lease_refresh(
     at: NaiveDateTime,
     until: NaiveDateTime,
 ) -> QueryResult<Lease> {
-    if take_lease(conn, id, at, until)? {
-        return Ok(Lease::Taken);
+    if let Some(last_refreshed_at) = take_lease_returning(conn, id, at, until)? {
+        return Ok(Lease::Taken { last_refreshed_at });
     }
     let exists =
         diesel::select(diesel::dsl::exists(anaf_tokens::table.find(id))).get_result(conn)?;
@@ -48,6 +50,17 @@ pub(crate) fn take_lease(
     at: NaiveDateTime,
     until: NaiveDateTime,
 ) -> QueryResult<bool> {
+    Ok(take_lease_returning(conn, id, at, until)?.is_some())
+}
+
+/// `take_lease` that also says, in the same statement, when the token's last pair was saved:
+/// `Some` when this caller took the lease.
+fn take_lease_returning(
+    conn: &mut DbConnection,
+    id: i64,
+    at: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Option<Option<NaiveDateTime>>> {
     use diesel::dsl::case_when;
     let free = anaf_tokens::refreshing_until
         .is_null()
@@ -63,8 +76,9 @@ pub(crate) fn take_lease(
             anaf_tokens::refreshing_until.eq(Some(until)),
             anaf_tokens::refresh_started_at.eq(Some(at)),
         ))
-        .execute(conn)?;
-    Ok(taken == 1)
+        .returning(anaf_tokens::last_refreshed_at)
+        .get_results::<Option<NaiveDateTime>>(conn)?;
+    Ok(taken.into_iter().next())
 }
 
 /// Gives the refresh lease back without a refresh (a recent one made it needless).

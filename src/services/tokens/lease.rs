@@ -11,6 +11,16 @@ use crate::db::models::now;
 use crate::db::models::tokens::{self, AfterFailure, Lease, TokenMeta};
 use crate::domain::{Actor, TokenState};
 
+/// What taking the refresh lease came to.
+pub(super) enum LeaseOutcome {
+    /// This caller holds it; when the token's last pair was saved.
+    Taken {
+        last_refreshed_at: Option<NaiveDateTime>,
+    },
+    /// Another refresh held it and ended with this.
+    Answered(RefreshOutcome),
+}
+
 impl TokenService {
     /// Takes the token's refresh lease. Whoever holds it refreshes: when another refresh holds
     /// it, waits and returns what that one recorded; a holder that died leaves the lease to run
@@ -19,7 +29,7 @@ impl TokenService {
         &self,
         token_id: i64,
         started: NaiveDateTime,
-    ) -> Result<Option<RefreshOutcome>, TokenError> {
+    ) -> Result<LeaseOutcome, TokenError> {
         let refresh_timeout = self.anaf.endpoints().refresh_timeout;
         loop {
             let lease = self
@@ -36,10 +46,12 @@ impl TokenService {
                 .await?;
             match lease {
                 Lease::Gone => return Err(TokenError::NotFound),
-                Lease::Taken => return Ok(None),
+                Lease::Taken { last_refreshed_at } => {
+                    return Ok(LeaseOutcome::Taken { last_refreshed_at });
+                }
                 Lease::Held => {
                     if let Some(outcome) = self.await_other_refresh(token_id, started).await? {
-                        return Ok(Some(outcome));
+                        return Ok(LeaseOutcome::Answered(outcome));
                     }
                 }
             }

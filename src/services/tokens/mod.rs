@@ -30,3 +30,4 @@ pub use store::StorePairError;
 // The concerns' own items, for one another (each file imports `super::*`).
 use refresh::*;
 use service::*;
+use store::*;

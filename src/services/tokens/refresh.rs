@@ -15,10 +15,13 @@ use chrono::{NaiveDateTime, TimeDelta};
 use secrecy::ExposeSecret;
 use tokio::sync::{Notify, watch};
 
+use super::lease::LeaseOutcome;
 use super::*;
+use crate::anaf::client::RightsVerdict;
 use crate::anaf::client::{AnafError, Priority, TokenResponse};
 use crate::db::models::now;
 use crate::db::models::tokens::{self, SealedPair, TokenMeta};
+use crate::domain::Rights;
 use crate::domain::{Actor, AuditAction, AuditEvent, Cif, refresh_due_after_refresh};
 use crate::services::tokens::spool::SpooledPair;
 use crate::services::tokens::vault::TokenField;
@@ -150,10 +153,22 @@ impl TokenService {
         request: RefreshRequest,
     ) -> Result<RefreshOutcome, TokenError> {
         let meta = self.meta(token_id).await?;
+        self.refresh_loaded(actor, &meta, request).await
+    }
+
+    /// `refresh` of a token the caller has just read (its access check did): the row is not
+    /// read again.
+    pub async fn refresh_loaded(
+        &self,
+        actor: &Actor,
+        meta: &TokenMeta,
+        request: RefreshRequest,
+    ) -> Result<RefreshOutcome, TokenError> {
+        let token_id = meta.id;
         let recent_since = now() - RECENT_REFRESH;
         let recent = meta.last_refreshed_at.is_some_and(|at| at > recent_since);
         if recent && !request.force {
-            return Ok(RefreshOutcome::Refreshed(Box::new(meta)));
+            return Ok(RefreshOutcome::Refreshed(Box::new(meta.clone())));
         }
         let leased = Leased::No {
             unless_refreshed_after: (!request.force).then_some(recent_since),
@@ -217,12 +232,20 @@ impl TokenService {
                 true => Priority::Background,
                 false => Priority::Person,
             };
-            let outcome = priority.scope(service.refresh_once(token_id, leased)).await;
+            let walked = priority
+                .scope(service.refresh_once(&actor, token_id, leased))
+                .await;
+            // A saved refresh wrote its audit lines in the save's transaction.
+            let (outcome, audited) = match walked {
+                Ok((outcome, audited)) => (Ok(outcome), audited),
+                Err(error) => (Err(error), false),
+            };
             crate::metrics::refresh_finished(match &outcome {
                 Ok(outcome) => outcome.code(),
                 Err(_) => "error",
             });
             if let Ok(outcome) = &outcome
+                && !audited
                 && !matches!(outcome, RefreshOutcome::InProgress)
                 && service.worth_auditing(&actor, token_id, outcome).await
                 && let Ok(served) = service
@@ -273,28 +296,33 @@ impl TokenService {
 
     /// One refresh of the token: takes the lease unless the caller holds it (or waits for
     /// whoever holds it), calls ANAF and saves its answer.
+    /// With the outcome, whether its audit lines are written already (a saved refresh writes
+    /// them in the save's transaction).
     pub(super) async fn refresh_once(
         &self,
+        actor: &Actor,
         token_id: i64,
         leased: Leased,
-    ) -> Result<RefreshOutcome, TokenError> {
+    ) -> Result<(RefreshOutcome, bool), TokenError> {
+        let not_audited = |outcome: RefreshOutcome| Ok((outcome, false));
         let started = now();
         if let Leased::No {
             unless_refreshed_after,
         } = leased
         {
-            if let Some(outcome) = self.take_lease(token_id, started).await? {
-                return Ok(outcome);
-            }
+            let last_refreshed_at = match self.take_lease(token_id, started).await? {
+                LeaseOutcome::Answered(outcome) => return not_audited(outcome),
+                LeaseOutcome::Taken { last_refreshed_at } => last_refreshed_at,
+            };
             // Another instance may have saved a pair between the caller's look and this lease.
-            if let Some(after) = unless_refreshed_after {
+            if let Some(after) = unless_refreshed_after
+                && last_refreshed_at.is_some_and(|at| at > after)
+            {
+                self.db
+                    .run(move |conn| Ok(tokens::release_lease(conn, token_id)?))
+                    .await?;
                 let meta = self.meta(token_id).await?;
-                if meta.last_refreshed_at.is_some_and(|at| at > after) {
-                    self.db
-                        .run(move |conn| Ok(tokens::release_lease(conn, token_id)?))
-                        .await?;
-                    return Ok(RefreshOutcome::Refreshed(Box::new(meta)));
-                }
+                return not_audited(RefreshOutcome::Refreshed(Box::new(meta)));
             }
         }
         let secrets = self.secrets(token_id).await?;
@@ -307,7 +335,7 @@ impl TokenService {
                     Failure::Passing(None),
                 )
                 .await?;
-                return Ok(RefreshOutcome::NoRefreshToken);
+                return not_audited(RefreshOutcome::NoRefreshToken);
             }
             Err(e) => {
                 self.release_with_failure(
@@ -332,7 +360,7 @@ impl TokenService {
                         )?)
                     })
                     .await?;
-                return Ok(RefreshOutcome::Unknown(error));
+                return not_audited(RefreshOutcome::Unknown(error));
             }
             Err(error @ AnafError::InvalidGrant(_)) => {
                 let interrupted_at = self.meta(token_id).await?.refresh_interrupted_at;
@@ -346,7 +374,7 @@ impl TokenService {
                 };
                 self.release_with_failure(token_id, &message, Failure::Final)
                     .await?;
-                return Ok(RefreshOutcome::ReconnectNeeded {
+                return not_audited(RefreshOutcome::ReconnectNeeded {
                     error,
                     interrupted_at,
                 });
@@ -362,7 +390,7 @@ impl TokenService {
                     Failure::Passing(retry_after),
                 )
                 .await?;
-                return Ok(RefreshOutcome::Failed(error));
+                return not_audited(RefreshOutcome::Failed(error));
             }
         };
         let obtained_at = now();
@@ -400,7 +428,7 @@ impl TokenService {
                 self.release_with_failure(token_id, &error.to_string(), Failure::Passing(None))
                     .await?;
                 self.revoke_in_background(&response);
-                return Ok(RefreshOutcome::Failed(error));
+                return not_audited(RefreshOutcome::Failed(error));
             }
             Err(other) => return Err(TokenError::from(anyhow::Error::from(other))),
         };
@@ -410,10 +438,10 @@ impl TokenService {
             pair: sealed,
             bound_to_token: true,
         };
-        match self.save(spooled.clone()).await {
-            Ok(1) => {}
+        let saved = match self.save_audited(actor, spooled.clone()).await {
+            Ok(Some(saved)) => saved,
             // Deleted meanwhile: deleting wins, and the new pair is of no use to anyone.
-            Ok(_) => {
+            Ok(None) => {
                 self.revoke_in_background(&response);
                 return Err(TokenError::NotFound);
             }
@@ -424,26 +452,56 @@ impl TokenService {
                     return Err(TokenError::from(error));
                 }
                 self.keep_replaying_spool();
-                return Ok(RefreshOutcome::Spooled);
+                return not_audited(RefreshOutcome::Spooled);
             }
-        }
+        };
+        let Saved { served, mut meta } = saved;
 
         // One rights probe per CIF served after each refresh keeps the verdicts current at no
-        // real cost to the quota.
-        let mut cifs: Vec<Cif> = self
-            .db
-            .run(move |conn| Ok(tokens::served_companies(conn, token_id)?))
-            .await?
-            .into_iter()
-            .map(|company| company.cif)
-            .collect();
+        // real cost to the quota. The refresh is saved: a failure here is logged, never its.
+        let mut cifs: Vec<Cif> = served.iter().map(|company| company.cif.clone()).collect();
         cifs.dedup();
+        // `meta` is the token as it serves its first company by id.
+        let home = served
+            .iter()
+            .min_by_key(|company| company.id)
+            .map(|c| &c.cif);
         for cif in &cifs {
-            self.check_rights(token_id, &response.access_token, cif)
-                .await?;
+            match self
+                .check_rights(token_id, &response.access_token, cif)
+                .await
+            {
+                Ok(verdict) if home == Some(cif) => note_verdict(&mut meta, &verdict),
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(token_id, error = %error, "the rights after a saved refresh could not be checked")
+                }
+            }
         }
-        Ok(RefreshOutcome::Refreshed(Box::new(
-            self.meta(token_id).await?,
-        )))
+        Ok((RefreshOutcome::Refreshed(Box::new(meta)), true))
+    }
+}
+
+/// What `record_rights` wrote of `verdict` for the company `meta` was read for, so that the
+/// outcome shows it without reading the row again.
+fn note_verdict(meta: &mut TokenMeta, verdict: &RightsVerdict) {
+    let at = now();
+    match verdict {
+        RightsVerdict::Granted => {
+            meta.rights = Rights::Granted;
+            meta.rights_detail = None;
+            meta.rights_checked_at = Some(at);
+        }
+        RightsVerdict::Denied(text) => {
+            meta.rights = Rights::Denied;
+            meta.rights_detail = Some(text.clone());
+            meta.rights_checked_at = Some(at);
+        }
+        // The verdict before stands; its reason is kept only while none is known.
+        RightsVerdict::Unknown(text) => {
+            if meta.rights == Rights::Unknown {
+                meta.rights_detail = Some(text.clone());
+            }
+        }
     }
 }

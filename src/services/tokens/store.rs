@@ -7,11 +7,15 @@ use secrecy::{ExposeSecret, SecretString};
 use super::*;
 use crate::anaf::client::TokenResponse;
 use crate::anaf::jwt::JwtProblem;
+use crate::db::models::audit;
+use crate::db::models::companies::Company;
 use crate::db::models::now;
 use crate::db::models::tokens::{
     self, NewPair, PairFacts, SealedSecrets, StoreTokenError, TokenMeta, TokenSecrets,
 };
+use crate::db::write_transaction;
 use crate::domain::RefreshTokenClock;
+use crate::domain::{Actor, AuditAction, AuditEvent};
 use crate::secrets::sha256_hex;
 use crate::services::tokens::spool::SpooledPair;
 use crate::services::tokens::vault::{TokenField, TokenVault, VaultError};
@@ -193,4 +197,45 @@ impl TokenService {
             })
             .await
     }
+
+    /// `save` of a refresh's pair, with its `token.refreshed` audit line for each company the
+    /// token serves in the same transaction; what the token serves and its new row. `None`:
+    /// not written (see `save`).
+    pub(super) async fn save_audited(
+        &self,
+        actor: &Actor,
+        entry: SpooledPair,
+    ) -> anyhow::Result<Option<Saved>> {
+        let actor = actor.clone();
+        self.db
+            .run(move |conn| {
+                let token_id = entry.token_id;
+                Ok(write_transaction(conn, |conn| {
+                    let written =
+                        tokens::save_refreshed(conn, token_id, &entry.pair, entry.obtained_at)?;
+                    if written != 1 {
+                        return Ok(None);
+                    }
+                    let served = tokens::served_companies(conn, token_id)?;
+                    for company in &served {
+                        audit::record(
+                            conn,
+                            &actor,
+                            &AuditEvent::success(AuditAction::TokenRefreshed)
+                                .company(company.id)
+                                .token(token_id),
+                        )?;
+                    }
+                    let meta = tokens::find_meta(conn, token_id)?;
+                    Ok::<_, diesel::result::Error>(meta.map(|meta| Saved { served, meta }))
+                })?)
+            })
+            .await
+    }
+}
+
+/// A refreshed pair saved: the companies the token serves and its new row.
+pub(super) struct Saved {
+    pub(super) served: Vec<Company>,
+    pub(super) meta: TokenMeta,
 }
