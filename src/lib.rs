@@ -9,14 +9,13 @@
 //!   service and render;
 //! - `startup` (wiring) and `cli` (commands), used by `main`.
 //!
-//! Beside them, used by every layer: `config`, `error`, `i18n`, `metrics`, `secrets`, `telemetry`.
+//! Beside them, used by the layers above them: `config`, `i18n`, `metrics`, `secrets`, `telemetry`.
 
 pub mod anaf;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod jobs;

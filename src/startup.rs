@@ -158,7 +158,7 @@ impl Application {
                             web::FormConfig::default()
                                 .limit(crate::MAX_BODY_BYTES)
                                 .error_handler(|e, _| {
-                                    crate::error::AppError::BadRequest(format!(
+                                    crate::http::error::AppError::BadRequest(format!(
                                         "malformed form: {e}"
                                     ))
                                     .into()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, TimeDelta};
 
-use crate::db::models::tokens::ListedToken;
+use crate::db::queries::tokens::ListedToken;
 use crate::domain::RefreshState;
 
 /// Every refresh state's code, so a count of zero is shown (and exported) too.

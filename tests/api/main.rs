@@ -7,6 +7,7 @@ mod connect;
 mod engine;
 mod helpers;
 mod interop;
+mod layers;
 mod links;
 mod notifications;
 mod refresh_safety;

@@ -5,7 +5,6 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 // Moved to the read models; named here too so that callers keep their paths.
-pub use crate::db::queries::companies::*;
 
 use crate::db::models::KeyLookup;
 use crate::db::models::name_lookups;

@@ -15,7 +15,6 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 pub use crate::db::models::token_refresh::*;
 pub use crate::db::models::token_rights::*;
 pub use crate::db::models::token_secrets::*;
-pub use crate::db::queries::tokens::*;
 
 use crate::db::models::KeyLookup;
 use crate::db::models::companies::Company;

@@ -12,8 +12,8 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::db::models::api_keys;
 use crate::db::models::now;
-use crate::error::AppError;
 use crate::http::api::ApiContext;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::secrets::sha256_hex;
 
@@ -128,7 +128,7 @@ pub async fn require_key(
             .error_response(AppError::Forbidden)
             .map_into_right_body()),
         Ok(_) => Ok(next.call(req).await?.map_into_left_body()),
-        // An Ok response carrying the error, so `crate::error::render` gives it its body.
+        // An Ok response carrying the error, so `crate::http::error::render` gives it its body.
         Err(error) => Ok(req.error_response(error).map_into_right_body()),
     }
 }

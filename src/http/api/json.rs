@@ -10,7 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use serde::de::{DeserializeOwned, IgnoredAny};
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::{body_deadline, read_body};
 
 pub struct ApiJson<T>(pub T);

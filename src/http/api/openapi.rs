@@ -10,9 +10,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::domain::EventKind;
-use crate::error::AppError;
 use crate::http::api::problem::Problem;
 use crate::http::api::{VersionedPaths, tokens, webhooks};
+use crate::http::error::AppError;
 
 #[derive(OpenApi)]
 #[openapi(

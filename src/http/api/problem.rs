@@ -9,7 +9,7 @@ use actix_web::middleware::Next;
 use serde::Serialize;
 use utoipa::{IntoResponses, ToSchema};
 
-use crate::error::{AppError, render_errors};
+use crate::http::error::{AppError, render_errors};
 
 /// An RFC 9457 problem detail, as every API error is rendered (`application/problem+json`).
 #[derive(Serialize, ToSchema)]

@@ -10,8 +10,8 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use crate::error::AppError;
 use crate::http::auth::PortalSession;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::{BodyError, body_deadline, read_body};
 use crate::secrets::constant_time_eq;

@@ -8,8 +8,8 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::db::models::users::{self, User};
-use crate::error::AppError;
 use crate::http::auth::PortalSession;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 
 /// Extracting it requires a live session of an enabled user; otherwise `LoginRequired`.

@@ -7,8 +7,8 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
 use crate::http::auth::session_store::{DATABASE_UNAVAILABLE_KEY, USER_ID_KEY};
+use crate::http::error::AppError;
 use crate::secrets::random_token;
 
 const CSRF_KEY: &str = "csrf";

@@ -1,10 +1,11 @@
 //! Who may touch which company or token.
 
 use crate::db::models::companies::{self, Company};
-use crate::db::models::tokens::{self, TokenMeta};
+use crate::db::models::tokens::TokenMeta;
 use crate::db::models::users::User;
+use crate::db::queries;
 use crate::domain::MemberRole;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 
 /// Whether an action needs the company admin role or membership is enough.
@@ -52,7 +53,7 @@ pub async fn token(
     let found = state
         .db
         .run(move |conn| {
-            Ok(tokens::find_for_member(
+            Ok(queries::tokens::find_for_member(
                 conn, token_id, user_id, company_id,
             )?)
         })

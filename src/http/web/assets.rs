@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 const ASSETS: &[(&str, &str, &str)] = &[
     (

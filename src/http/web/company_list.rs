@@ -5,12 +5,13 @@
 
 use serde::Deserialize;
 
-use crate::db::models::companies::{
-    self, CompanyQuery, CompanyRow, ListSort, SortColumn, StatusCounts, StatusFilter,
-};
 use crate::db::models::now;
-use crate::db::models::tokens::{self, MemberToken};
-use crate::error::AppError;
+use crate::db::queries;
+use crate::db::queries::companies::{
+    CompanyQuery, CompanyRow, ListSort, SortColumn, StatusCounts, StatusFilter,
+};
+use crate::db::queries::tokens::MemberToken;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::views::{PAGE_SIZE, Pagination, TokenRowView};
 use crate::i18n::Catalog;
@@ -277,11 +278,15 @@ impl MemberPage {
         Ok(state
             .db
             .run(move |conn| {
-                let (rows, total) = companies::page_for_member(conn, user_id, &filter)?;
+                let (rows, total) = queries::companies::page_for_member(conn, user_id, &filter)?;
                 let (counts, attention) = match list {
                     MemberList::Dashboard => (
-                        companies::status_counts_for_member(conn, user_id, filter.search.clone())?,
-                        tokens::attention_candidates_for_member(conn, user_id, now())?,
+                        queries::companies::status_counts_for_member(
+                            conn,
+                            user_id,
+                            filter.search.clone(),
+                        )?,
+                        queries::tokens::attention_candidates_for_member(conn, user_id, now())?,
                     ),
                     MemberList::TokenTable => (StatusCounts::new(), Vec::new()),
                 };

@@ -9,7 +9,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::error::{AppError, FailedRequest, render_errors};
+use crate::http::error::{AppError, FailedRequest, render_errors};
 use crate::i18n::Lang;
 
 /// Middleware for the portal's scope (see the module comment).

@@ -6,8 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
-use crate::db::models::{now, tokens};
-use crate::error::AppError;
+use crate::db::models::now;
+use crate::db::queries;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::services::lifecycle::Lifecycle;
 
@@ -31,7 +32,10 @@ pub async fn metrics(
             .content_type("text/plain; charset=utf-8")
             .body("Authorization: Bearer <ANAF_PORTAL_METRICS_TOKEN> required\n"));
     }
-    let listed = state.db.run(|conn| Ok(tokens::list_all(conn)?)).await?;
+    let listed = state
+        .db
+        .run(|conn| Ok(queries::tokens::list_all(conn)?))
+        .await?;
     Lifecycle::of(&listed, now()).set_gauges();
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

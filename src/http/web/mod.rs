@@ -38,7 +38,7 @@ pub mod routing;
 pub mod security_headers;
 pub mod views;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 routing::route_table! {
     get "/" => dashboard::show,

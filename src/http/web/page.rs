@@ -9,10 +9,10 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
 use crate::db::models::notifications;
 use crate::db::models::users::User;
-use crate::error::AppError;
 use crate::http::auth::PortalSession;
 use crate::http::auth::current_user;
 use crate::http::auth::session::Flash;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::i18n::{Catalog, Lang};
 

@@ -3,8 +3,9 @@
 use chrono::NaiveDateTime;
 
 use crate::anaf::client::AnafError;
-use crate::db::models::companies::{Company, CompanyRow};
+use crate::db::models::companies::Company;
 use crate::db::models::tokens::TokenMeta;
+use crate::db::queries::companies::CompanyRow;
 use crate::domain::{AuditAction, MemberRole, RefreshState, Rights, TokenStatus};
 use crate::i18n::Catalog;
 use fluent_bundle::FluentValue;

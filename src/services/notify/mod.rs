@@ -13,7 +13,8 @@ use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
 use tokio::sync::watch;
 
 use crate::db::models::events::{self, Event};
-use crate::db::models::{mail_outbox, notifications, now, tokens};
+use crate::db::models::{mail_outbox, notifications, now};
+use crate::db::queries;
 use crate::db::{Db, DbConnection, write_transaction};
 use crate::domain::backoff::{Backoff, Waits};
 use crate::domain::{Attention, EmailPreference};
@@ -228,7 +229,7 @@ fn write_digest(
             return Ok(false);
         };
         let at = now();
-        let attention = tokens::attention_candidates_for_member(conn, user_id, at)?
+        let attention = queries::tokens::attention_candidates_for_member(conn, user_id, at)?
             .into_iter()
             .filter_map(|(token, cif, name, _)| {
                 let attention = Attention::of(&token.facts(), &token.schedule(), at)?;

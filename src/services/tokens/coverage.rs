@@ -8,9 +8,10 @@ use secrecy::SecretString;
 
 use super::*;
 use crate::anaf::client::{Priority, RightsVerdict};
-use crate::db::models::companies::{self, Company};
+use crate::db::models::companies::Company;
 use crate::db::models::now;
 use crate::db::models::tokens::{self, Detached};
+use crate::db::queries;
 use crate::domain::{Actor, AuditAction, AuditEvent, Cif, Rights};
 use crate::services::tokens::vault::TokenField;
 
@@ -159,7 +160,11 @@ impl TokenService {
     ) -> Result<BulkAttach, TokenError> {
         let offers = self
             .db
-            .run(move |conn| Ok(tokens::offers_to_administered(conn, user_id, 1_000)?))
+            .run(move |conn| {
+                Ok(queries::tokens::offers_to_administered(
+                    conn, user_id, 1_000,
+                )?)
+            })
             .await?;
         let at = now();
         let mut summary = BulkAttach::default();
@@ -212,7 +217,7 @@ impl TokenService {
     ) -> Result<(), anyhow::Error> {
         let candidates = self
             .db
-            .run(move |conn| Ok(companies::of_fellow_admins(conn, &served)?))
+            .run(move |conn| Ok(queries::companies::of_fellow_admins(conn, &served)?))
             .await?;
         let mut verdicts: HashMap<Cif, RightsVerdict> = HashMap::new();
         for (company, current) in candidates {

@@ -7,8 +7,9 @@ use std::collections::HashSet;
 use chrono::TimeDelta;
 
 use crate::db::models::oauth_transactions::{self, NewTransaction};
-use crate::db::models::tokens::{self, ServedRow};
 use crate::db::models::{companies, now, refresh_jobs};
+use crate::db::queries;
+use crate::db::queries::tokens::ServedRow;
 use crate::domain::{
     Actor, AuditAction, AuditEvent, Cif, CompanyId, MemberRole, RefreshJobId, TokenId, UserId,
 };
@@ -18,7 +19,8 @@ use crate::services::tokens::TokenService;
 pub use crate::db::models::companies::Company;
 pub use crate::db::models::oauth_transactions::Transaction;
 pub use crate::db::models::refresh_jobs::RefreshJob;
-pub use crate::db::models::tokens::{ListedToken, TokenMeta};
+pub use crate::db::models::tokens::TokenMeta;
+pub use crate::db::queries::tokens::ListedToken;
 
 /// The tokens serving a member's companies, one row per company served, and the first company
 /// (id, CIF, name) of each token whose first company is not among the rows.
@@ -45,7 +47,8 @@ impl TokenService {
     ) -> anyhow::Result<MemberTokens> {
         self.db()
             .run(move |conn| {
-                let rows = tokens::list_for_member(conn, user.get(), token.map(TokenId::get))?;
+                let rows =
+                    queries::tokens::list_for_member(conn, user.get(), token.map(TokenId::get))?;
                 // A token's first company is usually one of the rows; only the others are read.
                 let listed: HashSet<i64> = rows.iter().map(|(_, company, ..)| *company).collect();
                 let mut missing: Vec<i64> = rows
@@ -56,7 +59,7 @@ impl TokenService {
                 missing.dedup();
                 let homes = match missing.is_empty() {
                     true => Vec::new(),
-                    false => tokens::home_companies(conn, &missing)?,
+                    false => queries::tokens::home_companies(conn, &missing)?,
                 };
                 Ok(MemberTokens {
                     rows,
@@ -79,11 +82,13 @@ impl TokenService {
         self.db()
             .run(move |conn| {
                 Ok(
-                    match tokens::find_for_member(conn, token.get(), user.get(), None)? {
+                    match queries::tokens::find_for_member(conn, token.get(), user.get(), None)? {
                         Some((token, company, role)) => {
                             TokenLookup::Member(Box::new(token), company, role)
                         }
-                        None if tokens::exists(conn, token.get())? => TokenLookup::NotMember,
+                        None if queries::tokens::exists(conn, token.get())? => {
+                            TokenLookup::NotMember
+                        }
                         None => TokenLookup::Missing,
                     },
                 )
@@ -117,7 +122,7 @@ impl TokenService {
         let ids = self
             .db()
             .run(move |conn| {
-                Ok(tokens::served_companies_administered_by(
+                Ok(queries::tokens::served_companies_administered_by(
                     conn,
                     token.get(),
                     user.get(),

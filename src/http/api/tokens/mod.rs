@@ -19,10 +19,10 @@ use serde::Deserialize;
 use crate::anaf::client::AnafError;
 use crate::db::models::now;
 use crate::domain::{Cif, CompanyId, MemberRole, TokenId, TokenState, UserId};
-use crate::error::AppError;
 use crate::http::api::ApiCaller;
 use crate::http::api::json::ApiJson;
 use crate::http::api::problem::{CallerErrors, Problem, TokenErrors};
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::services::tokens::queries::{Company, TokenLookup, TokenMeta};
 use crate::services::tokens::{

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::db::models::now;
 use crate::domain::{Cif, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenId, UserId};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::services::tokens::queries::{Company, ListedToken, MemberTokens, TokenMeta};
 pub use crate::services::webhooks::payload::timestamp;

@@ -8,9 +8,9 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 
 use crate::domain::{Outcome, Role, UserId};
-use crate::error::AppError;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{PlatformAdmin, PortalSession};
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, see_other};
 use crate::http::web::views::history_key;

@@ -7,9 +7,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::domain::{ApiKeyId, UserId};
-use crate::error::AppError;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, see_other};
 use crate::i18n::Lang;

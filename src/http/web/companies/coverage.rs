@@ -7,12 +7,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::pages::{CoverageCell, CoveragePage, CoverageRow};
-use crate::db::models::companies::{self, CompanyQuery, ListSort, SortColumn};
-use crate::db::models::{now, tokens};
+use crate::db::models::now;
+use crate::db::queries;
+use crate::db::queries::companies::{CompanyQuery, ListSort, SortColumn};
 use crate::domain::TokenStatus;
-use crate::error::AppError;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::see_other;
 use crate::http::web::page::{Page, html};
@@ -46,8 +47,8 @@ pub async fn show(
         .db
         .run(move |conn| {
             Ok((
-                companies::page_for_member(conn, user_id, &query)?,
-                tokens::offers_for_member(conn, user_id)?,
+                queries::companies::page_for_member(conn, user_id, &query)?,
+                queries::tokens::offers_for_member(conn, user_id)?,
             ))
         })
         .await?;

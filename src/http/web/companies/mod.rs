@@ -11,9 +11,10 @@ use serde::Deserialize;
 use crate::anaf::client::RightsVerdict;
 use crate::db::models::name_lookups::{self, LookupState};
 use crate::db::models::{audit, now, tokens};
-use crate::error::AppError;
+use crate::db::queries;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::access::{self, Need};
 use crate::http::web::diagnosis::DiagnosisView;
@@ -40,7 +41,9 @@ pub async fn show(
         .run(move |conn| {
             let token = tokens::find_meta_for_company(conn, company_id)?;
             let also_served = match &token {
-                Some(token) => tokens::also_served_for_member(conn, token.id, user_id, company_id)?,
+                Some(token) => {
+                    queries::tokens::also_served_for_member(conn, token.id, user_id, company_id)?
+                }
                 None => Vec::new(),
             };
             Ok((
@@ -52,7 +55,7 @@ pub async fn show(
                     false => None,
                 },
                 also_served,
-                tokens::offers_for_company(conn, company_id)?,
+                queries::tokens::offers_for_company(conn, company_id)?,
             ))
             .and_then(|(token, events, lookup, also_served, offers)| {
                 let offered: Vec<i64> = offers.iter().map(|offer| offer.0).collect();
@@ -127,7 +130,7 @@ pub async fn attach(
     let (company, _) = access::company(&state, &user.0, company_id, Need::Admin).await?;
     let offered = state
         .db
-        .run(move |conn| Ok(tokens::is_offered(conn, token_id, company_id)?))
+        .run(move |conn| Ok(queries::tokens::is_offered(conn, token_id, company_id)?))
         .await?;
     if !offered {
         return Err(AppError::NotFound);

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::anaf::client::AnafError;
 use crate::db::models::companies::Company;
-use crate::error::AppError;
 use crate::http::auth::PortalSession;
+use crate::http::error::AppError;
 use crate::http::web::page::{Page, html, no_referrer, see_other};
 use crate::http::web::views::error_text;
 use crate::i18n::Catalog;

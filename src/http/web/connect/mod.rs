@@ -11,7 +11,7 @@ pub mod link;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use failure::Failure;
 

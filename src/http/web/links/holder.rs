@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::pages::{CompanyOutcomeView, GonePage, HolderPage, outcome_view};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, same_origin_referrer};
 use crate::i18n::Catalog;

@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use crate::db::models::companies::{self, Company, MembershipError};
 use crate::domain::{Email, MemberRole};
-use crate::error::AppError;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::access::{self, Need};
 use crate::http::web::page::{Page, html, see_other};

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use crate::db::models::{notifications, users};
 use crate::domain::{EmailPreference, EventKind};
-use crate::error::AppError;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, safe_next, see_other};
 use crate::i18n::Lang;

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use crate::db::models::sandbox_mails;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html};
 use crate::http::web::views::{PAGE_SIZE, PageQuery, Pagination};

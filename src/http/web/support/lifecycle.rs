@@ -9,9 +9,10 @@ use chrono::{NaiveDateTime, TimeDelta};
 use super::pages::{BudgetMinute, Counted, InstanceRow, LifecyclePage};
 use crate::db::models::call_counts::{self, ANAF};
 use crate::db::models::engine_instances::{self, EngineInstance};
-use crate::db::models::{anaf_budget, mail_outbox, now, tokens};
-use crate::error::AppError;
+use crate::db::models::{anaf_budget, mail_outbox, now};
+use crate::db::queries;
 use crate::http::auth::SupportStaff;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html};
 use crate::i18n::Catalog;
@@ -33,7 +34,7 @@ pub async fn show(
         .db
         .run(move |conn| {
             Ok((
-                tokens::list_all(conn)?,
+                queries::tokens::list_all(conn)?,
                 call_counts::per_minute(conn, ANAF, at - TimeDelta::minutes(BUDGET_MINUTES))?,
                 anaf_budget::paused_until(conn, at)?,
                 engine_instances::recent(conn, at - TimeDelta::days(1))?,

@@ -14,9 +14,10 @@ use actix_web::{HttpResponse, web};
 use crate::db::models::audit::{self, AuditFilter};
 use crate::db::models::companies;
 use crate::db::models::{now, tokens};
+use crate::db::queries;
 use crate::domain::MemberRole;
-use crate::error::AppError;
 use crate::http::auth::SupportStaff;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::company_list::{ListQuery, status_counts_view};
 use crate::http::web::diagnosis::DiagnosisView;
@@ -37,10 +38,15 @@ pub async fn overview(
     let (rows, total, counts, admins) = state
         .db
         .run(move |conn| {
-            let (rows, total) = companies::list(conn, &filter)?;
+            let (rows, total) = queries::companies::list(conn, &filter)?;
             let ids: Vec<i64> = rows.iter().map(|(company, _)| company.id).collect();
             let admins = companies::admins_of(conn, &ids)?;
-            Ok((rows, total, companies::status_counts(conn, search)?, admins))
+            Ok((
+                rows,
+                total,
+                queries::companies::status_counts(conn, search)?,
+                admins,
+            ))
         })
         .await?;
     let admins = emails_by_company(admins);

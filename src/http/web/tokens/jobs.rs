@@ -7,10 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::pages::JobPage;
 use crate::domain::{RefreshJobId, UserId};
-use crate::error::AppError;
 use crate::http::auth::CurrentUser;
 use crate::http::auth::PortalSession;
 use crate::http::auth::session::FlashLevel;
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, see_other};
 use crate::i18n::Lang;

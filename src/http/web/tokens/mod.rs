@@ -11,12 +11,13 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::anaf::client::RevokeOutcome;
-use crate::db::models::companies::{self, CompanyRow};
 use crate::db::models::now;
 use crate::db::models::tokens;
-use crate::error::AppError;
+use crate::db::queries;
+use crate::db::queries::companies::CompanyRow;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
+use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::access::{self, Need};
 use crate::http::web::company_list::{ListQuery, MemberList, MemberPage};
@@ -65,7 +66,7 @@ pub async fn export_csv(
     let user_id = user.0.id;
     let (rows, _) = state
         .db
-        .run(move |conn| Ok(companies::page_for_member(conn, user_id, &filter)?))
+        .run(move |conn| Ok(queries::companies::page_for_member(conn, user_id, &filter)?))
         .await?;
     let at = now();
     let body =
