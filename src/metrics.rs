@@ -8,8 +8,6 @@ use std::time::Duration;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
-use crate::services::lifecycle::Lifecycle;
-
 static RECORDER: OnceLock<PrometheusHandle> = OnceLock::new();
 
 /// Installs the process's recorder (once, whatever the number of applications in the process)
@@ -68,13 +66,17 @@ pub fn budget_waited(priority: &'static str, waited: Duration) {
         .record(waited.as_secs_f64());
 }
 
-/// Sets the token gauges from a fresh summary.
-pub fn set_tokens(lifecycle: &Lifecycle) {
-    for (status, count) in &lifecycle.by_status {
-        gauge!("anaf_portal_tokens", "status" => *status).set(*count as f64);
-    }
-    for (state, count) in &lifecycle.by_refresh_state {
-        gauge!("anaf_portal_tokens_by_refresh_state", "state" => *state).set(*count as f64);
-    }
-    gauge!("anaf_portal_refresh_due").set(lifecycle.due_now as f64);
+/// The number of stored tokens in `status`.
+pub fn set_tokens_in_status(status: &'static str, count: usize) {
+    gauge!("anaf_portal_tokens", "status" => status).set(count as f64);
+}
+
+/// The number of stored tokens in refresh `state`.
+pub fn set_tokens_in_refresh_state(state: &'static str, count: usize) {
+    gauge!("anaf_portal_tokens_by_refresh_state", "state" => state).set(count as f64);
+}
+
+/// The engine's backlog: tokens due now and not yet taken.
+pub fn set_refresh_due(count: usize) {
+    gauge!("anaf_portal_refresh_due").set(count as f64);
 }

@@ -19,12 +19,7 @@ pub const MAX_PER_CALL: usize = 100;
 /// The path of the registry's current version below its base URL.
 const PATH: &str = "api/PlatitorTvaRest/v9/tva";
 
-/// What the registry said about one CIF.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RegistryAnswer {
-    Found { name: String, address: String },
-    NotFound,
-}
+pub use crate::domain::RegistryAnswer;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegistryError {

@@ -5,6 +5,7 @@
 pub mod dialect;
 mod id_column;
 pub mod models;
+pub mod queries;
 pub mod schema;
 mod text_column;
 pub mod timestamp;
@@ -255,6 +256,8 @@ pub type PooledDb = PooledConnection<Connector>;
 pub struct Db {
     pool: Pool<Connector>,
     queries: Arc<AtomicU64>,
+    /// How many times `run` was called: one trip to the blocking pool and a connection each.
+    round_trips: Arc<AtomicU64>,
     /// Whether the last attempt to get a connection failed: lets a failure far from `run` (the
     /// session middleware's) be told apart from a bug.
     unreachable: Arc<AtomicBool>,
@@ -311,6 +314,7 @@ impl Db {
         Ok(Db {
             pool,
             queries,
+            round_trips: Arc::default(),
             unreachable: Arc::default(),
         })
     }
@@ -368,6 +372,7 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> anyhow::Result<T> + Send + 'static,
         T: Send + 'static,
     {
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
         let pool = self.pool.clone();
         let unreachable = self.unreachable.clone();
         tokio::task::spawn_blocking(move || {
@@ -394,6 +399,12 @@ impl Db {
     /// costs a constant number of queries.
     pub fn queries_executed(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
+    }
+
+    /// How many times `run` was called on this pool: lets tests prove what an action costs in
+    /// round trips to the database.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips.load(Ordering::Relaxed)
     }
 
     /// Blocking access for start-up and command-line work, never from a request handler.

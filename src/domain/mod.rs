@@ -34,6 +34,7 @@ mod email;
 mod event;
 pub mod ids;
 mod password;
+mod registry;
 mod role;
 mod token;
 
@@ -46,6 +47,7 @@ pub use ids::{
     RefreshJobId, TokenId, UserId,
 };
 pub use password::{Password, PasswordProblem};
+pub use registry::RegistryAnswer;
 pub use role::{MemberRole, Role};
 pub use token::{
     Attention, ReconnectWindow, RefreshPlan, RefreshPolicy, RefreshSchedule, RefreshState,

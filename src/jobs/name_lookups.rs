@@ -15,7 +15,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::anaf::registry::{MAX_PER_CALL, RegistryClient};
 use crate::db::Db;
-use crate::db::models::company_registry;
+use crate::db::models::name_lookups;
 use crate::db::models::{call_counts, now};
 use crate::db::write_transaction;
 use crate::domain::Cif;
@@ -93,7 +93,7 @@ impl NameLookups {
             let claimed = self
                 .db
                 .run(move |conn| {
-                    Ok(company_registry::claim_due(
+                    Ok(name_lookups::claim_due(
                         conn,
                         at,
                         at + CLAIM,
@@ -123,11 +123,11 @@ impl NameLookups {
                                     .and_then(|cif| answers.get(&cif).cloned());
                                 match answer {
                                     Some(answer) => {
-                                        company_registry::record_answer(conn, &c.cif, &answer, at)?;
+                                        name_lookups::record_answer(conn, &c.cif, &answer, at)?;
                                     }
                                     // Left out of ANAF's answer: asked again later.
                                     None => {
-                                        company_registry::record_failure(
+                                        name_lookups::record_failure(
                                             conn,
                                             &c.cif,
                                             "not in ANAF's answer",
@@ -147,7 +147,7 @@ impl NameLookups {
                     self.db
                         .run(move |conn| {
                             for c in claimed {
-                                company_registry::record_failure(
+                                name_lookups::record_failure(
                                     conn,
                                     &c.cif,
                                     &message,
@@ -171,7 +171,7 @@ impl NameLookups {
     /// Fills names and addresses from the answers already stored.
     async fn apply(&self) -> anyhow::Result<usize> {
         self.db
-            .run(|conn| Ok(company_registry::apply_answers(conn, now())?))
+            .run(|conn| Ok(name_lookups::apply_answers(conn, now())?))
             .await
     }
 

@@ -90,4 +90,15 @@ impl Lifecycle {
             .sort_by(|a, b| b.tokens.cmp(&a.tokens).then(a.error.cmp(&b.error)));
         summary
     }
+
+    /// Sets the token gauges of `/metrics` from this summary.
+    pub fn set_gauges(&self) {
+        for (status, count) in &self.by_status {
+            crate::metrics::set_tokens_in_status(status, *count);
+        }
+        for (state, count) in &self.by_refresh_state {
+            crate::metrics::set_tokens_in_refresh_state(state, *count);
+        }
+        crate::metrics::set_refresh_due(self.due_now);
+    }
 }

@@ -10,6 +10,7 @@ mod interop;
 mod links;
 mod notifications;
 mod refresh_safety;
+mod refresh_walk;
 mod registry;
 mod rest_api;
 mod review_fixes;

@@ -32,7 +32,7 @@ pub async fn metrics(
             .body("Authorization: Bearer <ANAF_PORTAL_METRICS_TOKEN> required\n"));
     }
     let listed = state.db.run(|conn| Ok(tokens::list_all(conn)?)).await?;
-    crate::metrics::set_tokens(&Lifecycle::of(&listed, now()));
+    Lifecycle::of(&listed, now()).set_gauges();
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(crate::metrics::install().render()))

@@ -10,7 +10,7 @@ use crate::db::models::companies::{self, Company};
 use crate::db::models::tokens::{self, TokenMeta};
 use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CifProblem, MemberRole};
 use crate::secrets::sha256_hex;
-use crate::services::tokens::service::{StorePairError, TokenService};
+use crate::services::tokens::{StorePairError, TokenService};
 
 /// At most this many companies are probed for SPV rights when `cif` is omitted.
 pub const MAX_RIGHTS_PROBES: usize = 50;

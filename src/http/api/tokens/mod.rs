@@ -385,7 +385,7 @@ pub async fn refresh(
     };
     match state
         .tokens
-        .refresh(&caller.actor(&req, &state), token.id, request)
+        .refresh_loaded(&caller.actor(&req, &state), &token, request)
         .await?
     {
         RefreshOutcome::Refreshed(meta) => Ok(HttpResponse::Ok()
@@ -432,7 +432,7 @@ pub async fn access_token(
             wait: api_wait(&state),
             force: false,
         };
-        match state.tokens.refresh(&actor, token.id, request).await? {
+        match state.tokens.refresh_loaded(&actor, &token, request).await? {
             RefreshOutcome::Refreshed(meta) => token = *meta,
             RefreshOutcome::InProgress | RefreshOutcome::Spooled
                 if token.access_expires_at <= now() =>

@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::anaf::client::RightsVerdict;
-use crate::db::models::company_registry::{self, LookupState};
+use crate::db::models::name_lookups::{self, LookupState};
 use crate::db::models::{audit, now, tokens};
 use crate::error::AppError;
 use crate::http::auth::session::FlashLevel;
@@ -48,7 +48,7 @@ pub async fn show(
                 audit::for_company(conn, company_id, 20)?,
                 // Only a page without a name says where the lookup stands.
                 match unnamed {
-                    true => company_registry::state_of(conn, &cif)?,
+                    true => name_lookups::state_of(conn, &cif)?,
                     false => None,
                 },
                 also_served,

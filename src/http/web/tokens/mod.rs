@@ -178,9 +178,9 @@ pub async fn refresh(
         access::token(&state, &user.0, path.into_inner(), None, Need::Admin).await?;
     let outcome = state
         .tokens
-        .refresh(
+        .refresh_loaded(
             &state.actor(&req, Some(user.0.id)),
-            token.id,
+            &token,
             // Pressed again within a minute of a success: that result, no second ANAF call.
             RefreshRequest {
                 wait: state.tokens.anaf().endpoints().timeout,

@@ -1,16 +1,16 @@
-//! `company_registry`: what ANAF's public registry said about each CIF, shared by every record of
-//! that CIF and every instance; also the queue of lookups. A CIF is asked about when it is due,
-//! unclaimed, without an answer younger than `FRESH_FOR`, and some record of it still lacks a
-//! name or an address. Answers fill a company's name only where it is empty (a typed name is
-//! never overwritten) and its address where there is none.
+//! `name_lookups`, over the `company_registry` table: what ANAF's public registry said about each
+//! CIF, shared by every record of that CIF and every instance, and the queue of lookups. A CIF is
+//! asked about when it is due, unclaimed, without an answer younger than `FRESH_FOR`, and some
+//! record of it still lacks a name or an address. Answers fill a company's name only where it is
+//! empty (a typed name is never overwritten) and its address where there is none.
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
-use crate::anaf::registry::RegistryAnswer;
 use crate::db::models::audit;
 use crate::db::schema::{companies, company_registry};
 use crate::db::{DbConnection, write_transaction};
+use crate::domain::RegistryAnswer;
 use crate::domain::{Actor, AuditAction, AuditEvent, Cif};
 
 /// An answer is reused this long without asking ANAF again (names change rarely).

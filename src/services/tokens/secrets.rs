@@ -1,0 +1,56 @@
+//! Opening a stored pair's sealed values, and revealing an access token to a company admin.
+
+use secrecy::SecretString;
+
+use super::*;
+use crate::db::models::tokens::{self, TokenSecrets};
+use crate::domain::{Actor, AuditAction, AuditEvent};
+use crate::services::tokens::vault::TokenField;
+
+impl TokenService {
+    pub(super) fn open(
+        &self,
+        secrets: &TokenSecrets,
+        field: TokenField,
+    ) -> Result<Option<SecretString>, TokenError> {
+        let sealed = match field {
+            TokenField::Access => Some(&secrets.access_token_ciphertext),
+            TokenField::Refresh => secrets.refresh_token_ciphertext.as_ref(),
+        };
+        sealed
+            .map(|s| self.vault.open(&secrets.key_id, secrets.id, field, s))
+            .transpose()
+            .map_err(|source| TokenError::Unreadable {
+                token_id: secrets.id,
+                source,
+            })
+    }
+
+    pub(super) async fn secrets(&self, token_id: i64) -> Result<TokenSecrets, TokenError> {
+        self.db
+            .run(move |conn| Ok(tokens::load_secrets(conn, token_id)?))
+            .await?
+            .ok_or(TokenError::NotFound)
+    }
+
+    /// The decrypted access token, for a company admin who asked to see it; audited.
+    pub async fn reveal_access_token(
+        &self,
+        actor: &Actor,
+        token_id: i64,
+    ) -> Result<SecretString, TokenError> {
+        let secrets = self.secrets(token_id).await?;
+        let token = self
+            .open(&secrets, TokenField::Access)?
+            .ok_or(TokenError::NotFound)?;
+        self.audit
+            .record(
+                actor,
+                AuditEvent::success(AuditAction::TokenRevealed)
+                    .company(secrets.company_id)
+                    .token(token_id),
+            )
+            .await;
+        Ok(token)
+    }
+}
