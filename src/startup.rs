@@ -29,6 +29,7 @@ use crate::jobs::cleanup::Cleanup;
 use crate::jobs::name_lookups::NameLookups;
 use crate::jobs::notify::Notifications;
 use crate::jobs::refresh::RefreshEngine;
+use crate::jobs::spool_replay::SpoolReplay;
 use crate::services::notify::Notifier;
 use crate::services::tokens::TokenService;
 use crate::services::{AnafWiring, Services};
@@ -36,8 +37,8 @@ use crate::services::{AnafWiring, Services};
 pub struct Application {
     db: Db,
     tokens: TokenService,
-    /// The cleanup, and the refresh engine, the notifier and the company name lookups unless
-    /// this instance is web-only (`ANAF_PORTAL_WORKER=off`).
+    /// The spool replay and the cleanup, and the refresh engine, the notifier and the company
+    /// name lookups unless this instance is web-only (`ANAF_PORTAL_WORKER=off`).
     background: Runner,
     port: u16,
     base_url: Url,
@@ -254,6 +255,7 @@ struct Parts {
 fn background(config: &Config, services: &Services, parts: Parts) -> anyhow::Result<Runner> {
     let mut runner = Runner::new(services.db.clone());
     let tick = config.engine.tick;
+    runner.add(SpoolReplay::new(services.tokens.clone()));
     if parts.cleanup {
         runner.add(Cleanup::new(
             services.db.clone(),

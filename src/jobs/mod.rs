@@ -11,14 +11,15 @@
 //! runner runs: the lifecycle page tells a live instance from a silent one by it.
 //!
 //! The jobs: `refresh` (refresh-job items, due refreshes, rights probes), `name_lookups`,
-//! `notify` (expiring events, fan-out, digests, the mail outbox, webhook deliveries) and
-//! `cleanup`. Adding a job is one file here implementing `Job` and one line in
+//! `notify` (expiring events, fan-out, digests, the mail outbox, webhook deliveries),
+//! `spool_replay` and `cleanup`. Adding a job is one file here implementing `Job` and one line in
 //! `startup::background`, which lists the jobs handed to the runner.
 
 pub mod cleanup;
 pub mod name_lookups;
 pub mod notify;
 pub mod refresh;
+pub mod spool_replay;
 
 use std::sync::Arc;
 use std::time::Duration;
