@@ -241,6 +241,70 @@ fn host_name() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts its rounds; each takes `round` long.
+    struct Counting {
+        rounds: Arc<AtomicUsize>,
+        finished: Arc<AtomicUsize>,
+        wake: Arc<Notify>,
+        round: Duration,
+    }
+
+    impl Job for Counting {
+        fn name(&self) -> &'static str {
+            "counting"
+        }
+
+        fn interval(&self) -> Duration {
+            Duration::from_secs(3600)
+        }
+
+        fn wake(&self) -> Option<Arc<Notify>> {
+            Some(self.wake.clone())
+        }
+
+        fn run_once<'a>(&'a self, _ctx: &'a Context) -> BoxFuture<'a, anyhow::Result<Next>> {
+            Box::pin(async move {
+                self.rounds.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(self.round).await;
+                self.finished.fetch_add(1, Ordering::SeqCst);
+                Ok(Next::Tick)
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_job_runs_at_start_when_woken_and_finishes_its_round_on_stop() {
+        let (rounds, finished) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let wake = Arc::new(Notify::new());
+        let job = Counting {
+            rounds: rounds.clone(),
+            finished: finished.clone(),
+            wake: wake.clone(),
+            round: Duration::from_millis(200),
+        };
+        let (stop, stops) = watch::channel(false);
+        let ctx = Context {
+            instance: "test".to_owned(),
+            stop: stops,
+        };
+        let driving = tokio::spawn(drive(Box::new(job), ctx));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(finished.load(Ordering::SeqCst), 1, "a round at start");
+        wake.notify_one();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            rounds.load(Ordering::SeqCst),
+            2,
+            "woken before its interval"
+        );
+        // Stopped mid-round: the round finishes, no other starts.
+        let _ = stop.send(true);
+        driving.await.expect("the job ends");
+        assert_eq!(finished.load(Ordering::SeqCst), 2);
+        assert_eq!(rounds.load(Ordering::SeqCst), 2);
+    }
 
     #[test]
     fn a_failing_job_waits_its_interval_then_doubles_up_to_five_minutes() {
