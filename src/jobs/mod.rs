@@ -274,6 +274,15 @@ mod tests {
         }
     }
 
+    /// Waits (5 s at most: the machine may be busy) until `done`.
+    async fn until(done: impl Fn() -> bool, what: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while !done() {
+            assert!(tokio::time::Instant::now() < deadline, "{what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     #[tokio::test]
     async fn a_job_runs_at_start_when_woken_and_finishes_its_round_on_stop() {
         let (rounds, finished) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
@@ -290,15 +299,13 @@ mod tests {
             stop: stops,
         };
         let driving = tokio::spawn(drive(Box::new(job), ctx));
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(finished.load(Ordering::SeqCst), 1, "a round at start");
+        until(|| finished.load(Ordering::SeqCst) == 1, "a round at start").await;
         wake.notify_one();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        assert_eq!(
-            rounds.load(Ordering::SeqCst),
-            2,
-            "woken before its interval"
-        );
+        until(
+            || rounds.load(Ordering::SeqCst) == 2,
+            "woken before its interval",
+        )
+        .await;
         // Stopped mid-round: the round finishes, no other starts.
         let _ = stop.send(true);
         driving.await.expect("the job ends");
