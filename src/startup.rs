@@ -21,15 +21,15 @@ use crate::anaf::client::AnafEndpoints;
 use crate::anaf::registry::RegistryClient;
 use crate::config::Config;
 use crate::db::Db;
-use crate::db::models::{
-    call_counts, email_verifications, engine_instances, login_failures, now, sandbox_mails,
-    sessions,
-};
 use crate::http::auth::session_store::DbSessionStore;
 use crate::http::state::AppState;
 use crate::http::web::security_headers::CspFormAction;
+use crate::jobs::Runner;
+use crate::jobs::cleanup::Cleanup;
 use crate::jobs::name_lookups::NameLookups;
+use crate::jobs::notify::Notifications;
 use crate::jobs::refresh::RefreshEngine;
+use crate::jobs::spool_replay::SpoolReplay;
 use crate::services::notify::Notifier;
 use crate::services::tokens::TokenService;
 use crate::services::{AnafWiring, Services};
@@ -37,9 +37,9 @@ use crate::services::{AnafWiring, Services};
 pub struct Application {
     db: Db,
     tokens: TokenService,
-    /// The refresh engine, the notifier and the company name lookups, unless this instance is
-    /// web-only (`ANAF_PORTAL_WORKER=off`).
-    engine: Option<Background>,
+    /// The spool replay and the cleanup, and the refresh engine, the notifier and the company
+    /// name lookups unless this instance is web-only (`ANAF_PORTAL_WORKER=off`).
+    background: Runner,
     port: u16,
     base_url: Url,
     server: Server,
@@ -78,10 +78,14 @@ impl Application {
         crate::metrics::install();
         let db = services.db.clone();
         let tokens = services.tokens.clone();
-        let engine = match config.engine.enabled {
-            true => Some(Background::of(&config, &services)?),
-            false => None,
-        };
+        let background = background(
+            &config,
+            &services,
+            Parts {
+                engine: config.engine.enabled,
+                cleanup: true,
+            },
+        )?;
         let state = web::Data::new(AppState {
             config: Arc::new(config.clone()),
             db: db.clone(),
@@ -117,12 +121,6 @@ impl Application {
         } else {
             "anaf_portal_session"
         };
-
-        spawn_cleanup(
-            db.clone(),
-            config.session.absolute_timeout,
-            config.login_limits.window,
-        );
 
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(session_store.clone(), cookie_key.clone())
@@ -195,7 +193,7 @@ impl Application {
         Ok(Application {
             db,
             tokens,
-            engine,
+            background,
             port: local.port(),
             base_url,
             server,
@@ -221,10 +219,7 @@ impl Application {
     /// dropped on the floor.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop_engine, engine_stops) = tokio::sync::watch::channel(false);
-        let running = self
-            .engine
-            .map(|background| background.spawn(&engine_stops))
-            .unwrap_or_default();
+        let running = tokio::spawn(self.background.run(engine_stops));
         let handle = self.server.handle();
         let mut server = self.server;
         let served = tokio::select! {
@@ -238,9 +233,7 @@ impl Application {
             }
         };
         let _ = stop_engine.send(true);
-        for task in running {
-            let _ = task.await;
-        }
+        let _ = running.await;
         let longest = self.tokens.anaf().endpoints().refresh_timeout;
         self.tokens.drain(longest + Duration::from_secs(5)).await;
         tracing::info!("stopped");
@@ -248,56 +241,60 @@ impl Application {
     }
 }
 
-/// An instance's background work: the refresh engine, the notifier, the company name lookups.
-struct Background {
-    engine: RefreshEngine,
-    notifier: Notifier,
-    names: NameLookups,
+/// Which parts of the background work an instance runs.
+struct Parts {
+    /// The refresh engine, the notifier and the company name lookups.
+    engine: bool,
+    /// Deleting what has run out (sessions and the like: the web server's).
+    cleanup: bool,
 }
 
-impl Background {
-    /// Starts every part; each finishes its current round once `stop` turns true, and the
-    /// caller awaits them all (a shutdown drains every part, not only the engine).
-    fn spawn(self, stop: &tokio::sync::watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-        vec![
-            tokio::spawn(self.notifier.run(stop.clone())),
-            tokio::spawn(self.names.run(stop.clone())),
-            tokio::spawn(self.engine.run(stop.clone())),
-        ]
+/// An instance's background work: the jobs handed to the runner, which drives them all and,
+/// on shutdown, lets each finish its round. A new job is one file in `src/jobs/` and one line
+/// here.
+fn background(config: &Config, services: &Services, parts: Parts) -> anyhow::Result<Runner> {
+    let mut runner = Runner::new(services.db.clone());
+    let tick = config.engine.tick;
+    runner.add(SpoolReplay::new(services.tokens.clone()));
+    if parts.cleanup {
+        runner.add(Cleanup::new(
+            services.db.clone(),
+            config.session.absolute_timeout,
+            config.login_limits.window,
+        ));
     }
-
-    /// This instance's background work over the services.
-    fn of(config: &Config, services: &Services) -> anyhow::Result<Background> {
+    if parts.engine {
         let tokens = &services.tokens;
         let registry =
             RegistryClient::new(&tokens.anaf().endpoints().registry_url, config.anaf.timeout)?;
-        Ok(Background {
-            engine: RefreshEngine::new(
-                tokens.clone(),
-                config.engine.tick,
-                services.engine_wake.clone(),
-            ),
-            notifier: Notifier::new(
+        runner.add(Notifications::new(
+            Notifier::new(
                 services.db.clone(),
-                config.engine.tick,
                 services.composer.clone(),
                 services.email.clone(),
                 services.webhook_sender.clone(),
             ),
-            names: NameLookups::new(
-                services.db.clone(),
-                registry,
-                config.engine.tick,
-                services.lookups_wake.clone(),
-            ),
-        })
+            tick,
+        ));
+        runner.add(NameLookups::new(
+            services.db.clone(),
+            registry,
+            tick,
+            services.lookups_wake.clone(),
+        ));
+        runner.add(RefreshEngine::new(
+            tokens.clone(),
+            tick,
+            services.engine_wake.clone(),
+        ));
     }
+    Ok(runner)
 }
 
 /// The refresh engine without the web server (`anaf-portal worker`).
 pub struct Worker {
     tokens: TokenService,
-    background: Background,
+    background: Runner,
 }
 
 impl Worker {
@@ -325,7 +322,14 @@ impl Worker {
             },
         )
         .await?;
-        let background = Background::of(&config, &services)?;
+        let background = background(
+            &config,
+            &services,
+            Parts {
+                engine: true,
+                cleanup: false,
+            },
+        )?;
         let tokens = services.tokens;
         Ok(Worker { tokens, background })
     }
@@ -333,13 +337,11 @@ impl Worker {
     /// Runs the engine until SIGTERM or Ctrl-C, then waits for refreshes in flight.
     pub async fn run_until_stopped(self) {
         let (stop, stops) = tokio::sync::watch::channel(false);
-        let running = self.background.spawn(&stops);
+        let running = tokio::spawn(self.background.run(stops));
         stop_requested().await;
         tracing::info!("stopping: no new claims; finishing refreshes in flight");
         let _ = stop.send(true);
-        for task in running {
-            let _ = task.await;
-        }
+        let _ = running.await;
         let longest = self.tokens.anaf().endpoints().refresh_timeout;
         self.tokens.drain(longest + Duration::from_secs(5)).await;
         tracing::info!("stopped");
@@ -478,55 +480,4 @@ fn csp_form_action(config: &Config) -> String {
             config.anaf.oauth_url.origin().ascii_serialization()
         )
     }
-}
-
-/// Deletes expired sessions, stale login failures, call counts older than two days (the rights
-/// probes' days; the budget's buckets after 30 minutes, the background's and the registry's
-/// after ten) and engines silent for a day, every few minutes.
-fn spawn_cleanup(db: Db, absolute: Duration, failure_window: Duration) {
-    let absolute = chrono::TimeDelta::from_std(absolute).unwrap_or(chrono::TimeDelta::MAX);
-    let window = chrono::TimeDelta::from_std(failure_window).unwrap_or(chrono::TimeDelta::MAX);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(300));
-        loop {
-            tick.tick().await;
-            let result = db
-                .run(move |conn| {
-                    let at = now();
-                    let gone = sessions::delete_expired(
-                        conn,
-                        at,
-                        at.checked_sub_signed(absolute)
-                            .unwrap_or(chrono::NaiveDateTime::MIN),
-                    )?;
-                    login_failures::delete_older_than(
-                        conn,
-                        at.checked_sub_signed(window)
-                            .unwrap_or(chrono::NaiveDateTime::MIN),
-                    )?;
-                    call_counts::delete_before(conn, None, at - chrono::TimeDelta::days(2))?;
-                    // The budget's buckets: the lifecycle page shows its last 15 minutes.
-                    call_counts::delete_before(
-                        conn,
-                        Some(call_counts::ANAF),
-                        at - chrono::TimeDelta::minutes(30),
-                    )?;
-                    for per_second in [call_counts::ANAF_BACKGROUND, call_counts::ANAF_REGISTRY] {
-                        call_counts::delete_before(
-                            conn,
-                            Some(per_second),
-                            at - chrono::TimeDelta::minutes(10),
-                        )?;
-                    }
-                    engine_instances::delete_silent_since(conn, at - chrono::TimeDelta::days(1))?;
-                    email_verifications::delete_expired(conn, at - chrono::TimeDelta::days(1))?;
-                    sandbox_mails::delete_older_than(conn, at - chrono::TimeDelta::days(7))?;
-                    Ok(gone)
-                })
-                .await;
-            if let Err(e) = result {
-                tracing::warn!(error = %e, "session cleanup failed");
-            }
-        }
-    });
 }

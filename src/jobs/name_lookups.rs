@@ -1,5 +1,5 @@
 //! Company names from ANAF's public registry, in the background. Adding a company only queues its
-//! CIF (`company_registry`); every instance that runs the refresh engine also runs `NameLookups`,
+//! CIF (`company_registry`); every instance that runs the refresh engine also runs this job,
 //! which, each tick or when this instance queued something: fills names and addresses from answers
 //! it already has (no call), then claims up to 100 due CIFs at a time and asks ANAF about them in
 //! one call, at most one call per second across all instances (the service allows about that).
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
+use futures_util::future::BoxFuture;
 use tokio::sync::{Notify, watch};
 
 use crate::anaf::registry::{MAX_PER_CALL, RegistryClient};
@@ -19,6 +20,7 @@ use crate::db::models::{call_counts, now};
 use crate::db::write_transaction;
 use crate::domain::Cif;
 use crate::domain::backoff::{Backoff, Waits};
+use crate::jobs::{Context, Job, Next};
 
 /// A claim runs out after this long (a call takes `ANAF_HTTP_TIMEOUT` at most).
 const CLAIM: TimeDelta = TimeDelta::minutes(5);
@@ -29,6 +31,27 @@ pub struct NameLookups {
     tick: Duration,
     /// Companies were just added in this instance.
     wake: Arc<Notify>,
+}
+
+impl Job for NameLookups {
+    fn name(&self) -> &'static str {
+        "company name lookups"
+    }
+
+    fn interval(&self) -> Duration {
+        self.tick
+    }
+
+    fn wake(&self) -> Option<Arc<Notify>> {
+        Some(self.wake.clone())
+    }
+
+    fn run_once<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, anyhow::Result<Next>> {
+        Box::pin(async move {
+            self.work_once(&ctx.stop).await?;
+            Ok(Next::Tick)
+        })
+    }
 }
 
 /// When a lookup that failed `attempts` times before is tried again: 1, 2, 4… minutes, at most
@@ -59,22 +82,6 @@ impl NameLookups {
             tick,
             wake,
         }
-    }
-
-    /// Works every tick (or when woken) until `stop` turns true.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        tracing::info!("company name lookups started");
-        loop {
-            if let Err(error) = self.work_once(&stop).await {
-                tracing::error!(error = %error, "company name lookups stopped early");
-            }
-            tokio::select! {
-                _ = stop.wait_for(|stopping| *stopping) => break,
-                () = tokio::time::sleep(self.tick) => {}
-                () = self.wake.notified() => {}
-            }
-        }
-        tracing::info!("company name lookups stopped");
     }
 
     /// Fills what known answers can, then asks ANAF about due CIFs, 100 at a time, until none is

@@ -1,11 +1,12 @@
 //! Background work: the refresh engine keeps tokens alive without anyone pressing a button.
 //!
 //! Every instance that runs it (`serve` unless `ANAF_PORTAL_WORKER=off`, or `anaf-portal worker`)
-//! wakes every `ANAF_PORTAL_SCHEDULER_TICK`, claims due tokens through the database and refreshes
-//! them, a few at a time, until none is due. A claim is a refresh lease in the token's row, so
-//! instances share the work, each token is refreshed by exactly one of them, and a lease whose
-//! holder died runs out and is taken over (the interruption recorded). Failures follow the
-//! token service's backoff (`tokens::backoff`); a token ANAF refused is left for a reconnect.
+//! runs a sweep every `ANAF_PORTAL_SCHEDULER_TICK` (a job of `jobs::Runner`; sooner when a
+//! "refresh all that are due" job was started in this instance): it claims due tokens through the
+//! database and refreshes them, a few at a time, until none is due. A claim is a refresh lease in
+//! the token's row, so instances share the work, each token is refreshed by exactly one of them,
+//! and a lease whose holder died runs out and is taken over (the interruption recorded).
+//! Failures follow the token service's backoff (`tokens::backoff`); a token ANAF refused is left for a reconnect.
 //! Items of "refresh all that are due" jobs go first: a person is waiting for them. Then the
 //! rights probes that are due (a week after the last verdict; a refresh probes by itself). Every
 //! call to ANAF, from any instance, goes through one budget (`budget`).
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 use tokio::sync::{Notify, watch};
 
@@ -21,6 +23,7 @@ use crate::anaf::client::RightsVerdict;
 use crate::db::models::engine_instances::{self, Tick};
 use crate::db::models::now;
 use crate::db::models::refresh_jobs::ItemOutcome;
+use crate::jobs::{Context, Job, Next};
 use crate::services::tokens::{RefreshOutcome, TokenError, TokenService};
 
 /// Refreshes (or probes) in flight at once per instance. Every claimed token starts at once, so a
@@ -28,13 +31,7 @@ use crate::services::tokens::{RefreshOutcome, TokenError, TokenService};
 /// flight have finished, so a slow one does not hold the others up.
 const CONCURRENCY: usize = 4;
 
-/// How often a running engine says it is alive, at most (more often when its tick is shorter);
-/// the lifecycle page calls an engine silent after a few missed beats.
-pub const HEARTBEAT: Duration = Duration::from_secs(30);
-
 pub struct RefreshEngine {
-    /// This engine's row in `engine_instances` (random, new at every start).
-    id: String,
     tokens: TokenService,
     tick: Duration,
     /// New work before the next tick (a job started in this instance).
@@ -50,86 +47,82 @@ pub struct Sweep {
     pub probed: usize,
 }
 
+impl Job for RefreshEngine {
+    fn name(&self) -> &'static str {
+        "refresh engine"
+    }
+
+    fn interval(&self) -> Duration {
+        self.tick
+    }
+
+    fn wake(&self) -> Option<Arc<Notify>> {
+        Some(self.wake.clone())
+    }
+
+    fn announces(&self) -> bool {
+        true
+    }
+
+    fn run_once<'a>(&'a self, ctx: &'a Context) -> BoxFuture<'a, anyhow::Result<Next>> {
+        Box::pin(self.round(ctx))
+    }
+}
+
 impl RefreshEngine {
     pub fn new(tokens: TokenService, tick: Duration, wake: Arc<Notify>) -> RefreshEngine {
-        RefreshEngine {
-            id: hex::encode(rand::random::<[u8; 8]>()),
-            tokens,
-            tick,
-            wake,
-        }
+        RefreshEngine { tokens, tick, wake }
     }
 
     /// Writes down how this engine is doing for the lifecycle page; a failure to do so only
     /// costs that page a line.
     async fn note(
         &self,
+        ctx: &Context,
         what: impl FnOnce(&mut crate::db::DbConnection, &str) -> diesel::QueryResult<usize>
         + Send
         + 'static,
     ) {
-        let id = self.id.clone();
+        let id = ctx.instance.clone();
         if let Err(error) = self.tokens.db().run(move |conn| Ok(what(conn, &id)?)).await {
             tracing::warn!(error = %error, "the engine's state could not be written down");
         }
     }
 
-    /// Sweeps every tick until `stop` turns true; then claims nothing more and returns when the
-    /// refreshes it started have ended.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        tracing::info!(tick = ?self.tick, instance = %self.id, "refresh engine started");
-        let host = host_name();
-        self.note(move |conn, id| engine_instances::register(conn, id, &host, now()))
-            .await;
+    /// One sweep, written down for the lifecycle page: its start, then what it did and when the
+    /// next tick is.
+    async fn round(&self, ctx: &Context) -> anyhow::Result<Next> {
         let tick = chrono::TimeDelta::from_std(self.tick).unwrap_or(chrono::TimeDelta::MAX);
-        // The heartbeat goes on during a sweep, however long: liveness is told by it, not by
-        // the ticks (an engine killed mid-sweep leaves no next tick behind).
-        let beating = tokio::spawn(heartbeat(
-            self.tokens.db().clone(),
-            self.id.clone(),
-            self.tick.min(HEARTBEAT),
-        ));
-        loop {
-            self.note(|conn, id| engine_instances::record_sweep_start(conn, id, now()))
-                .await;
-            let swept = self.sweep(&stop).await;
-            let done = swept.as_ref().copied().unwrap_or_default();
-            self.note(move |conn, id| {
-                let at = now();
-                engine_instances::record_tick(
-                    conn,
-                    id,
-                    Tick {
-                        next: at.checked_add_signed(tick).unwrap_or(at),
-                        refreshed: i32::try_from(done.refreshed).unwrap_or(i32::MAX),
-                        failed: i32::try_from(done.failed).unwrap_or(i32::MAX),
-                        probed: i32::try_from(done.probed).unwrap_or(i32::MAX),
-                    },
-                )
-            })
-            .await;
-            match swept {
-                Ok(sweep) if sweep != Sweep::default() => {
-                    tracing::info!(
-                        refreshed = sweep.refreshed,
-                        failed = sweep.failed,
-                        probed = sweep.probed,
-                        "refresh sweep"
-                    );
-                }
-                Ok(_) => {}
-                Err(error) => tracing::error!(error = %error, "refresh sweep stopped early"),
-            }
-            tokio::select! {
-                _ = stop.wait_for(|stopping| *stopping) => break,
-                () = tokio::time::sleep(self.tick) => {}
-                () = self.wake.notified() => {}
-            }
+        self.note(ctx, |conn, id| {
+            engine_instances::record_sweep_start(conn, id, now())
+        })
+        .await;
+        let swept = self.sweep(&ctx.stop).await;
+        let done = swept.as_ref().copied().unwrap_or_default();
+        self.note(ctx, move |conn, id| {
+            let at = now();
+            engine_instances::record_tick(
+                conn,
+                id,
+                Tick {
+                    next: at.checked_add_signed(tick).unwrap_or(at),
+                    refreshed: i32::try_from(done.refreshed).unwrap_or(i32::MAX),
+                    failed: i32::try_from(done.failed).unwrap_or(i32::MAX),
+                    probed: i32::try_from(done.probed).unwrap_or(i32::MAX),
+                },
+            )
+        })
+        .await;
+        let sweep = swept?;
+        if sweep != Sweep::default() {
+            tracing::info!(
+                refreshed = sweep.refreshed,
+                failed = sweep.failed,
+                probed = sweep.probed,
+                "refresh sweep"
+            );
         }
-        beating.abort();
-        self.note(|conn, id| engine_instances::record_stop(conn, id, now()))
-            .await;
-        tracing::info!("refresh engine stopped");
+        Ok(Next::Tick)
     }
 
     /// Works through waiting job items (people asked for them), then claims and refreshes due
@@ -241,32 +234,4 @@ impl Sweep {
         }
         self.failed += 1;
     }
-}
-
-/// Writes the engine's heartbeat every `every` until aborted; a failure to write one only costs
-/// the lifecycle page its freshness.
-async fn heartbeat(db: crate::db::Db, id: String, every: Duration) {
-    let mut beats = tokio::time::interval(every);
-    beats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        beats.tick().await;
-        let id = id.clone();
-        if let Err(error) = db
-            .run(move |conn| Ok(engine_instances::heartbeat(conn, &id, now())?))
-            .await
-        {
-            tracing::warn!(error = %error, "the engine's heartbeat could not be written");
-        }
-    }
-}
-
-/// The machine's name and this process's id, to tell instances apart on the lifecycle page.
-fn host_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "unknown host".to_owned());
-    format!("{host} (pid {})", std::process::id())
 }

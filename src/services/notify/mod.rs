@@ -1,16 +1,14 @@
 //! Telling people (and their software) in time: events become notifications, email and webhook
-//! deliveries. Every instance that runs the refresh engine also runs a `Notifier`: each tick it
-//! writes the `token.expiring` events that are due, fans out new events (`dispatch`), writes the
-//! daily digests whose time has come, and sends what the outbox holds. Everything waits in the
-//! database, so nothing is lost to a restart, and a claim decides which instance sends what.
+//! deliveries. Every instance that runs the refresh engine also runs the notifier's rounds (the
+//! `jobs::notify` job): each round writes the `token.expiring` events that are due, fans out new
+//! events (`dispatch`), writes the daily digests whose time has come, sends what the outbox holds
+//! and the webhook deliveries that are due. Everything waits in the database, so nothing is lost
+//! to a restart, and a claim decides which instance sends what.
 
 pub mod dispatch;
 pub mod mail;
 
-use std::time::Duration;
-
 use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
-use tokio::sync::watch;
 
 use crate::db::models::events::{self, Event};
 use crate::db::models::{mail_outbox, notifications, now};
@@ -39,7 +37,6 @@ pub struct Email {
 
 pub struct Notifier {
     db: Db,
-    tick: Duration,
     composer: MailComposer,
     email: Option<Email>,
     webhooks: WebhookSender,
@@ -48,33 +45,16 @@ pub struct Notifier {
 impl Notifier {
     pub fn new(
         db: Db,
-        tick: Duration,
         composer: MailComposer,
         email: Option<Email>,
         webhooks: WebhookSender,
     ) -> Notifier {
         Notifier {
             db,
-            tick,
             composer,
             email,
             webhooks,
         }
-    }
-
-    /// Works every tick until `stop` turns true.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        tracing::info!(email = self.email.is_some(), "notifier started");
-        loop {
-            if let Err(error) = self.work_once().await {
-                tracing::error!(error = %error, "notifier round stopped early");
-            }
-            tokio::select! {
-                _ = stop.wait_for(|stopping| *stopping) => break,
-                () = tokio::time::sleep(self.tick) => {}
-            }
-        }
-        tracing::info!("notifier stopped");
     }
 
     /// One round: due `token.expiring` events, fan-out, digests, the outbox, webhooks.

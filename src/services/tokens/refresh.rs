@@ -451,7 +451,6 @@ impl TokenService {
                     tracing::error!(token_id, error = %e, "the recovery spool could not be written either: this pair is lost");
                     return Err(TokenError::from(error));
                 }
-                self.keep_replaying_spool();
                 return not_audited(RefreshOutcome::Spooled);
             }
         };

@@ -1,13 +1,21 @@
 //! Saving what waits in the recovery spool (refreshed pairs the database would not take).
 
-use std::time::Duration;
-
 use super::*;
 use crate::db::models::tokens::{self, SealedPair};
 use crate::services::tokens::spool::SpooledPair;
 use crate::services::tokens::vault::TokenField;
 
 impl TokenService {
+    /// Whether pairs wait in the recovery spool.
+    pub fn spool_is_empty(&self) -> bool {
+        self.spool.entries().is_empty()
+    }
+
+    /// Notified whenever a pair is written to the recovery spool.
+    pub fn spool_written(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.spool.written()
+    }
+
     /// Saves what waits in the recovery spool; how many pairs were written. Stops at the first
     /// database error (it is still down) and leaves the rest for the next try.
     pub async fn replay_spool(&self) -> Result<usize, TokenError> {
@@ -76,20 +84,5 @@ impl TokenService {
         entry.pair = SealedPair::new(secrets, entry.pair.facts);
         entry.bound_to_token = true;
         Ok(Some(entry))
-    }
-
-    /// Retries the spool every few seconds until it is empty (the database is back).
-    pub(super) fn keep_replaying_spool(&self) {
-        let service = self.clone();
-        self.runtime.spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(3)).await;
-                match service.replay_spool().await {
-                    Ok(_) if service.spool.entries().is_empty() => return,
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "recovery spool: the database is still unavailable"),
-                }
-            }
-        });
     }
 }

@@ -6,9 +6,11 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 
 use crate::db::models::tokens::SealedPair;
 
@@ -28,12 +30,16 @@ pub struct SpooledPair {
 #[derive(Debug, Clone)]
 pub struct RecoverySpool {
     dir: PathBuf,
+    /// Notified when a pair is written: the spool-replay job (`jobs::spool_replay`) saves it once
+    /// the database is back.
+    written: Arc<Notify>,
 }
 
 impl RecoverySpool {
     pub fn new(data_dir: &Path) -> RecoverySpool {
         RecoverySpool {
             dir: data_dir.join("refresh-spool"),
+            written: Arc::default(),
         }
     }
 
@@ -60,7 +66,14 @@ impl RecoverySpool {
         file.write_all(&json)?;
         file.sync_all()?;
         fs::rename(&temporary, &final_path)?;
-        fs::File::open(&self.dir)?.sync_all()
+        fs::File::open(&self.dir)?.sync_all()?;
+        self.written.notify_one();
+        Ok(())
+    }
+
+    /// Notified whenever a pair is written.
+    pub fn written(&self) -> Arc<Notify> {
+        self.written.clone()
     }
 
     /// Every waiting pair (none when the spool was never used). A file that cannot be read is

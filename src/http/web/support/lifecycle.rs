@@ -20,7 +20,7 @@ use crate::services::lifecycle::Lifecycle;
 
 /// Minutes of budget use shown.
 const BUDGET_MINUTES: i64 = 15;
-/// An engine not heard from for this long (four missed heartbeats, `jobs::refresh::HEARTBEAT`)
+/// An engine not heard from for this long (four missed heartbeats, `jobs::HEARTBEAT`)
 /// is shown as silent: it may have died, mid-sweep or not.
 const LATE: TimeDelta = TimeDelta::minutes(2);
 
