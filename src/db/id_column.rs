@@ -31,16 +31,4 @@ macro_rules! id_column {
     )*};
 }
 
-id_column!(
-    UserId,
-    CompanyId,
-    TokenId,
-    EndpointId,
-    DeliveryId,
-    EventId,
-    LinkId,
-    ApiKeyId,
-    RefreshJobId,
-    InvitationId,
-    NotificationId,
-);
+with_row_ids!(id_column);

@@ -70,3 +70,24 @@ row_ids!(
     /// A notification in the bell (`notifications.id`).
     NotificationId,
 );
+
+/// Calls `$then!` with every id type above, so the database's column impls
+/// (`crate::db::id_column`) cover each one without repeating the list.
+macro_rules! with_row_ids {
+    ($then:ident) => {
+        $then!(
+            UserId,
+            CompanyId,
+            TokenId,
+            EndpointId,
+            DeliveryId,
+            EventId,
+            LinkId,
+            ApiKeyId,
+            RefreshJobId,
+            InvitationId,
+            NotificationId,
+        );
+    };
+}
+pub(crate) use with_row_ids;
