@@ -6,12 +6,17 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::db::models::companies::{self, Company, CreateCompanyError, MembershipError};
-use crate::db::models::invitations::{self, AcceptError, Invitation, ReceivedInvitation};
+use crate::db::models::companies;
+use crate::db::models::invitations::{self, Invitation};
 use crate::db::models::users::User;
 use crate::db::{Db, write_transaction};
 use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CifProblem, Email, MemberRole};
 use crate::services::audit::AuditLog;
+
+// The rows these calls answer with, for the layers above to name.
+pub use crate::db::models::companies::{Company, CreateCompanyError, Member, MembershipError};
+pub use crate::db::models::invitations::{AcceptError, ReceivedInvitation};
+pub use crate::db::queries::companies::CompanyRow;
 
 /// At most this many lines per paste, so one request stays quick.
 pub const BULK_LIMIT: usize = 500;

@@ -8,13 +8,13 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
 use crate::db::models::notifications;
-use crate::db::models::users::User;
 use crate::http::auth::PortalSession;
 use crate::http::auth::current_user;
 use crate::http::auth::session::Flash;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::i18n::{Catalog, Lang};
+use crate::services::accounts::User;
 
 pub struct Page {
     pub t: Catalog,

@@ -10,10 +10,14 @@ pub mod password;
 
 pub use password::Passwords;
 
+// The rows these calls answer with, for the layers above to name.
+pub use crate::db::models::email_verifications::Verification;
+pub use crate::db::models::users::User;
+
 use crate::db::Db;
-use crate::db::models::email_verifications::{self, Verification};
+use crate::db::models::email_verifications;
 use crate::db::models::now;
-use crate::db::models::users::{self, CreateUserError, User, Verified};
+use crate::db::models::users::{self, CreateUserError, Verified};
 use crate::domain::{Actor, AuditAction, AuditEvent, Email, Password};
 use crate::i18n::Lang;
 use crate::secrets::{random_token, sha256_hex};

@@ -20,7 +20,7 @@ pub use crate::db::models::companies::Company;
 pub use crate::db::models::oauth_transactions::Transaction;
 pub use crate::db::models::refresh_jobs::RefreshJob;
 pub use crate::db::models::tokens::TokenMeta;
-pub use crate::db::queries::tokens::ListedToken;
+pub use crate::db::queries::tokens::{ListedToken, MemberToken};
 
 /// The tokens serving a member's companies, one row per company served, and the first company
 /// (id, CIF, name) of each token whose first company is not among the rows.
