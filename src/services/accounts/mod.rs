@@ -7,12 +7,13 @@ pub mod admin;
 pub mod api_keys;
 pub mod login_limiter;
 pub mod password;
+pub mod profile;
 
 pub use password::Passwords;
 
 // The rows these calls answer with, for the layers above to name.
 pub use crate::db::models::email_verifications::Verification;
-pub use crate::db::models::users::User;
+pub use profile::User;
 
 use crate::db::Db;
 use crate::db::models::email_verifications;
