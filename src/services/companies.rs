@@ -10,7 +10,9 @@ use crate::db::models::companies;
 use crate::db::models::invitations::{self, Invitation};
 use crate::db::models::users::User;
 use crate::db::{Db, write_transaction};
-use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CifProblem, Email, MemberRole};
+use crate::domain::{
+    Actor, AuditAction, AuditEvent, Cif, CifProblem, CompanyId, Email, MemberRole, UserId,
+};
 use crate::services::audit::AuditLog;
 
 // The rows these calls answer with, for the layers above to name.
@@ -305,6 +307,20 @@ impl CompanyService {
     }
 
     /// The company's pending invitations.
+    /// The company's members with their roles, by email.
+    pub async fn members(&self, company: CompanyId) -> anyhow::Result<Vec<Member>> {
+        self.db
+            .run(move |conn| Ok(companies::members(conn, company.get())?))
+            .await
+    }
+
+    /// The companies `user` administers (at most `limit`), the ones they may invite people to.
+    pub async fn administered_by(&self, user: UserId, limit: i64) -> anyhow::Result<Vec<Company>> {
+        self.db
+            .run(move |conn| Ok(companies::administered_by(conn, user.get(), limit)?))
+            .await
+    }
+
     pub async fn pending_invitations(&self, company_id: i64) -> anyhow::Result<Vec<Invitation>> {
         self.db
             .run(move |conn| Ok(invitations::pending_for_company(conn, company_id)?))
