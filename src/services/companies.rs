@@ -307,6 +307,28 @@ impl CompanyService {
     }
 
     /// The company's pending invitations.
+    /// The company and `user`'s role in it, when they are a member.
+    pub async fn membership(
+        &self,
+        company: CompanyId,
+        user: UserId,
+    ) -> anyhow::Result<Option<(Company, MemberRole)>> {
+        self.db
+            .run(move |conn| Ok(companies::find_for_member(conn, company.get(), user.get())?))
+            .await
+    }
+
+    /// The company with this CIF and `user`'s role in it, when they are a member.
+    pub async fn membership_by_cif(
+        &self,
+        cif: Cif,
+        user: UserId,
+    ) -> anyhow::Result<Option<(Company, MemberRole)>> {
+        self.db
+            .run(move |conn| Ok(companies::find_by_cif_for_member(conn, &cif, user.get())?))
+            .await
+    }
+
     /// The company's members with their roles, by email.
     pub async fn members(&self, company: CompanyId) -> anyhow::Result<Vec<Member>> {
         self.db
