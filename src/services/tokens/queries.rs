@@ -38,6 +38,27 @@ pub enum TokenLookup {
 }
 
 impl TokenService {
+    /// The token as it serves one of `user`'s companies (`company` when given, else the one where
+    /// `user` has the most say), that company and `user`'s role there; none when it serves none
+    /// of them.
+    pub async fn token_for_member(
+        &self,
+        token: TokenId,
+        user: UserId,
+        company: Option<CompanyId>,
+    ) -> anyhow::Result<Option<(TokenMeta, Company, MemberRole)>> {
+        self.db()
+            .run(move |conn| {
+                Ok(queries::tokens::find_for_member(
+                    conn,
+                    token.get(),
+                    user.get(),
+                    company.map(CompanyId::get),
+                )?)
+            })
+            .await
+    }
+
     /// The tokens serving `user`'s companies (or only `token`), by token, oldest first, with the
     /// first company of each. Two queries.
     pub async fn member_tokens(
