@@ -8,7 +8,9 @@ use tokio::sync::Notify;
 
 use crate::db::models::companies;
 use crate::db::models::invitations::{self, Invitation};
+use crate::db::models::now;
 use crate::db::models::users::User;
+use crate::db::queries;
 use crate::db::{Db, write_transaction};
 use crate::domain::{
     Actor, AuditAction, AuditEvent, Cif, CifProblem, CompanyId, Email, MemberRole, UserId,
@@ -18,7 +20,21 @@ use crate::services::audit::AuditLog;
 // The rows these calls answer with, for the layers above to name.
 pub use crate::db::models::companies::{Company, CreateCompanyError, Member, MembershipError};
 pub use crate::db::models::invitations::{AcceptError, ReceivedInvitation};
-pub use crate::db::queries::companies::CompanyRow;
+pub use crate::db::queries::companies::{
+    CompanyQuery, CompanyRow, ListSort, SortColumn, StatusCounts, StatusFilter,
+};
+pub use crate::db::queries::tokens::MemberToken;
+
+/// A page of a member's companies and, for the dashboard, its counters and attention queue.
+pub struct MemberCompanies {
+    pub rows: Vec<CompanyRow>,
+    pub total: i64,
+    /// Every company of the user the search matches, whatever the status filter (empty
+    /// unless asked for).
+    pub counts: StatusCounts,
+    /// The user's tokens that may need them (empty unless asked for).
+    pub attention: Vec<MemberToken>,
+}
 
 /// At most this many lines per paste, so one request stays quick.
 pub const BULK_LIMIT: usize = 500;
@@ -326,6 +342,55 @@ impl CompanyService {
     ) -> anyhow::Result<Option<(Company, MemberRole)>> {
         self.db
             .run(move |conn| Ok(companies::find_by_cif_for_member(conn, &cif, user.get())?))
+            .await
+    }
+
+    /// A page of `user`'s companies as `query` asks, and how many match.
+    pub async fn page_for_member(
+        &self,
+        user: UserId,
+        query: CompanyQuery,
+    ) -> anyhow::Result<(Vec<CompanyRow>, i64)> {
+        self.db
+            .run(move |conn| {
+                Ok(queries::companies::page_for_member(
+                    conn,
+                    user.get(),
+                    &query,
+                )?)
+            })
+            .await
+    }
+
+    /// A page of `user`'s companies and, with `counters`, the dashboard's counters and
+    /// attention queue: two indexed queries (three with the counters), in one trip to the pool.
+    pub async fn member_companies(
+        &self,
+        user: UserId,
+        query: CompanyQuery,
+        counters: bool,
+    ) -> anyhow::Result<MemberCompanies> {
+        self.db
+            .run(move |conn| {
+                let (rows, total) = queries::companies::page_for_member(conn, user.get(), &query)?;
+                let (counts, attention) = match counters {
+                    true => (
+                        queries::companies::status_counts_for_member(
+                            conn,
+                            user.get(),
+                            query.search.clone(),
+                        )?,
+                        queries::tokens::attention_candidates_for_member(conn, user.get(), now())?,
+                    ),
+                    false => (StatusCounts::new(), Vec::new()),
+                };
+                Ok(MemberCompanies {
+                    rows,
+                    total,
+                    counts,
+                    attention,
+                })
+            })
             .await
     }
 

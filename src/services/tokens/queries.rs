@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use chrono::TimeDelta;
 
 use crate::db::models::oauth_transactions::{self, NewTransaction};
-use crate::db::models::{companies, now, refresh_jobs};
+use crate::db::models::{companies, now, refresh_jobs, tokens};
 use crate::db::queries;
 use crate::db::queries::tokens::ServedRow;
 use crate::domain::{
@@ -41,6 +41,13 @@ impl TokenService {
     /// The token as it serves one of `user`'s companies (`company` when given, else the one where
     /// `user` has the most say), that company and `user`'s role there; none when it serves none
     /// of them.
+    /// The companies the token serves, by CIF.
+    pub async fn served_companies(&self, token: TokenId) -> anyhow::Result<Vec<Company>> {
+        self.db()
+            .run(move |conn| Ok(tokens::served_companies(conn, token.get())?))
+            .await
+    }
+
     pub async fn token_for_member(
         &self,
         token: TokenId,
