@@ -1,7 +1,7 @@
 //! Companies and their members: adding companies (one or a pasted list), inviting people and
 //! their answers, and who may see and act on them. Every change is audited here.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use tokio::sync::Notify;
@@ -13,7 +13,7 @@ use crate::db::models::users::User;
 use crate::db::queries;
 use crate::db::{Db, write_transaction};
 use crate::domain::{
-    Actor, AuditAction, AuditEvent, Cif, CifProblem, CompanyId, Email, MemberRole, UserId,
+    Actor, AuditAction, AuditEvent, Cif, CifProblem, CompanyId, Email, MemberRole, TokenId, UserId,
 };
 use crate::services::audit::AuditLog;
 
@@ -24,6 +24,27 @@ pub use crate::db::queries::companies::{
     CompanyQuery, CompanyRow, ListSort, SortColumn, StatusCounts, StatusFilter,
 };
 pub use crate::db::queries::tokens::MemberToken;
+
+pub use crate::db::models::audit::AuditRecord;
+pub use crate::db::models::name_lookups::LookupState;
+pub use crate::db::models::tokens::TokenMeta;
+pub use crate::db::queries::tokens::Offer;
+
+/// What a company's page shows, read in one trip to the pool.
+pub struct CompanyOverview {
+    /// The token serving the company.
+    pub token: Option<TokenMeta>,
+    /// The company's latest audit events.
+    pub events: Vec<AuditRecord>,
+    /// Where the name lookup stands (only asked for a company without a name).
+    pub lookup: Option<LookupState>,
+    /// The reader's other companies the same token serves.
+    pub also_served: Vec<Company>,
+    /// Tokens offered to the company.
+    pub offers: Vec<Offer>,
+    /// The companies each offered token would newly serve, by token id.
+    pub newcomers: HashMap<i64, Vec<String>>,
+}
 
 /// A page of a member's companies and, for the dashboard, its counters and attention queue.
 pub struct MemberCompanies {
@@ -342,6 +363,60 @@ impl CompanyService {
     ) -> anyhow::Result<Option<(Company, MemberRole)>> {
         self.db
             .run(move |conn| Ok(companies::find_by_cif_for_member(conn, &cif, user.get())?))
+            .await
+    }
+
+    /// What the company's page shows `user`: its token, the last 20 audit events, the name
+    /// lookup's state when `unnamed`, the other companies of `user` the token serves, the
+    /// tokens offered and whom they would newly serve.
+    pub async fn overview(
+        &self,
+        company: &Company,
+        user: UserId,
+        unnamed: bool,
+    ) -> anyhow::Result<CompanyOverview> {
+        let company_id = company.id;
+        let cif = company.cif.clone();
+        let user_id = user.get();
+        self.db
+            .run(move |conn| {
+                let token = crate::db::models::tokens::find_meta_for_company(conn, company_id)?;
+                let also_served = match &token {
+                    Some(token) => queries::tokens::also_served_for_member(
+                        conn, token.id, user_id, company_id,
+                    )?,
+                    None => Vec::new(),
+                };
+                let events = crate::db::models::audit::for_company(conn, company_id, 20)?;
+                let lookup = match unnamed {
+                    true => crate::db::models::name_lookups::state_of(conn, &cif)?,
+                    false => None,
+                };
+                let offers = queries::tokens::offers_for_company(conn, company_id)?;
+                let offered: Vec<i64> = offers.iter().map(|offer| offer.0).collect();
+                let newcomers = crate::db::models::tokens::newcomers(conn, company_id, &offered)?;
+                Ok(CompanyOverview {
+                    token,
+                    events,
+                    lookup,
+                    also_served,
+                    offers,
+                    newcomers,
+                })
+            })
+            .await
+    }
+
+    /// Whether the token is offered to the company.
+    pub async fn is_offered(&self, company: CompanyId, token: TokenId) -> anyhow::Result<bool> {
+        self.db
+            .run(move |conn| {
+                Ok(queries::tokens::is_offered(
+                    conn,
+                    token.get(),
+                    company.get(),
+                )?)
+            })
             .await
     }
 
