@@ -20,7 +20,7 @@ pub use crate::db::models::companies::Company;
 pub use crate::db::models::oauth_transactions::Transaction;
 pub use crate::db::models::refresh_jobs::RefreshJob;
 pub use crate::db::models::tokens::TokenMeta;
-pub use crate::db::queries::tokens::{ListedToken, MemberToken};
+pub use crate::db::queries::tokens::{ListedToken, MemberOffer, MemberToken};
 
 /// The tokens serving a member's companies, one row per company served, and the first company
 /// (id, CIF, name) of each token whose first company is not among the rows.
@@ -41,6 +41,13 @@ impl TokenService {
     /// The token as it serves one of `user`'s companies (`company` when given, else the one where
     /// `user` has the most say), that company and `user`'s role there; none when it serves none
     /// of them.
+    /// The tokens offered to `user`'s companies.
+    pub async fn offers_for_member(&self, user: UserId) -> anyhow::Result<Vec<MemberOffer>> {
+        self.db()
+            .run(move |conn| Ok(queries::tokens::offers_for_member(conn, user.get())?))
+            .await
+    }
+
     /// The companies the token serves, by CIF.
     pub async fn served_companies(&self, token: TokenId) -> anyhow::Result<Vec<Company>> {
         self.db()
