@@ -46,6 +46,17 @@ pub struct CompanyOverview {
     pub newcomers: HashMap<i64, Vec<String>>,
 }
 
+pub use crate::db::queries::companies::CompanyWithToken;
+
+/// A page of every company for support staff, with the counters and each company's admins
+/// (company id, email).
+pub struct SupportListing {
+    pub rows: Vec<CompanyWithToken>,
+    pub total: i64,
+    pub counts: StatusCounts,
+    pub admins: Vec<(i64, String)>,
+}
+
 /// A page of a member's companies and, for the dashboard, its counters and attention queue.
 pub struct MemberCompanies {
     pub rows: Vec<CompanyRow>,
@@ -416,6 +427,24 @@ impl CompanyService {
                     token.get(),
                     company.get(),
                 )?)
+            })
+            .await
+    }
+
+    /// A page of every company as `query` asks (support staff), with the counters for its
+    /// search and the admins of the companies on the page.
+    pub async fn support_listing(&self, query: CompanyQuery) -> anyhow::Result<SupportListing> {
+        self.db
+            .run(move |conn| {
+                let (rows, total) = queries::companies::list(conn, &query)?;
+                let ids: Vec<i64> = rows.iter().map(|(company, _)| company.id).collect();
+                let admins = companies::admins_of(conn, &ids)?;
+                Ok(SupportListing {
+                    rows,
+                    total,
+                    counts: queries::companies::status_counts(conn, query.search.clone())?,
+                    admins,
+                })
             })
             .await
     }

@@ -14,7 +14,6 @@ use actix_web::{HttpResponse, web};
 use crate::db::models::audit::{self, AuditFilter};
 use crate::db::models::companies;
 use crate::db::models::{now, tokens};
-use crate::db::queries;
 use crate::domain::MemberRole;
 use crate::http::auth::SupportStaff;
 use crate::http::error::AppError;
@@ -25,6 +24,7 @@ use crate::http::web::page::{Page, html};
 use crate::http::web::views::HistoryView;
 use crate::http::web::views::history_key;
 use crate::http::web::views::{TokenRowView, history_detail};
+use crate::services::companies::SupportListing;
 use pages::{SupportCompanyPage, SupportPage, SupportRecord, SupportRow};
 
 pub async fn overview(
@@ -34,21 +34,12 @@ pub async fn overview(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = query.to_company_query(false);
-    let search = filter.search.clone();
-    let (rows, total, counts, admins) = state
-        .db
-        .run(move |conn| {
-            let (rows, total) = queries::companies::list(conn, &filter)?;
-            let ids: Vec<i64> = rows.iter().map(|(company, _)| company.id).collect();
-            let admins = companies::admins_of(conn, &ids)?;
-            Ok((
-                rows,
-                total,
-                queries::companies::status_counts(conn, search)?,
-                admins,
-            ))
-        })
-        .await?;
+    let SupportListing {
+        rows,
+        total,
+        counts,
+        admins,
+    } = state.companies.support_listing(filter).await?;
     let admins = emails_by_company(admins);
     let at = now();
     // Support staff act on nothing: every row is read-only.
