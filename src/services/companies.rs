@@ -57,6 +57,17 @@ pub struct SupportListing {
     pub admins: Vec<(i64, String)>,
 }
 
+/// One company as support staff see it: its token, members, the other companies with the same
+/// CIF with their admins (company id, email), and its last 100 audit events.
+pub struct SupportCompany {
+    pub company: Company,
+    pub token: Option<TokenMeta>,
+    pub members: Vec<Member>,
+    pub same_cif: Vec<Company>,
+    pub same_cif_admins: Vec<(i64, String)>,
+    pub events: Vec<crate::services::audit::AuditRow>,
+}
+
 /// A page of a member's companies and, for the dashboard, its counters and attention queue.
 pub struct MemberCompanies {
     pub rows: Vec<CompanyRow>,
@@ -445,6 +456,42 @@ impl CompanyService {
                     counts: queries::companies::status_counts(conn, query.search.clone())?,
                     admins,
                 })
+            })
+            .await
+    }
+
+    /// The company as support staff see it, if it is there.
+    pub async fn support_company(
+        &self,
+        company: CompanyId,
+    ) -> anyhow::Result<Option<SupportCompany>> {
+        use crate::db::models::audit::{self, AuditFilter};
+        self.db
+            .run(move |conn| {
+                let Some(company) = companies::find(conn, company.get())? else {
+                    return Ok(None);
+                };
+                let same_cif = companies::others_with_cif(conn, &company.cif, company.id)?;
+                let ids: Vec<i64> = same_cif.iter().map(|c| c.id).collect();
+                let same_cif_admins = companies::admins_of(conn, &ids)?;
+                let (events, _) = audit::search(
+                    conn,
+                    &AuditFilter {
+                        company_id: Some(company.id),
+                        limit: 100,
+                        ..AuditFilter::default()
+                    },
+                )?;
+                let token = crate::db::models::tokens::find_meta_for_company(conn, company.id)?;
+                let members = companies::members(conn, company.id)?;
+                Ok(Some(SupportCompany {
+                    company,
+                    token,
+                    members,
+                    same_cif,
+                    same_cif_admins,
+                    events,
+                }))
             })
             .await
     }
