@@ -1,17 +1,83 @@
 //! Companies and their members: adding companies (one or a pasted list), inviting people and
 //! their answers, and who may see and act on them. Every change is audited here.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::db::models::companies::{self, Company, CreateCompanyError, MembershipError};
-use crate::db::models::invitations::{self, AcceptError, Invitation, ReceivedInvitation};
+use crate::db::models::companies;
+use crate::db::models::invitations::{self, Invitation};
+use crate::db::models::now;
 use crate::db::models::users::User;
+use crate::db::queries;
 use crate::db::{Db, write_transaction};
-use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CifProblem, Email, MemberRole};
+use crate::domain::{
+    Actor, AuditAction, AuditEvent, Cif, CifProblem, CompanyId, Email, MemberRole, TokenId, UserId,
+};
 use crate::services::audit::AuditLog;
+
+// The rows these calls answer with, for the layers above to name.
+pub use crate::db::models::companies::{Company, CreateCompanyError, Member, MembershipError};
+pub use crate::db::models::invitations::{AcceptError, ReceivedInvitation};
+pub use crate::db::queries::companies::{
+    CompanyQuery, CompanyRow, ListSort, SortColumn, StatusCounts, StatusFilter,
+};
+pub use crate::db::queries::tokens::MemberToken;
+
+pub use crate::db::models::audit::AuditRecord;
+pub use crate::db::models::name_lookups::LookupState;
+pub use crate::db::models::tokens::TokenMeta;
+pub use crate::db::queries::tokens::Offer;
+
+/// What a company's page shows, read in one trip to the pool.
+pub struct CompanyOverview {
+    /// The token serving the company.
+    pub token: Option<TokenMeta>,
+    /// The company's latest audit events.
+    pub events: Vec<AuditRecord>,
+    /// Where the name lookup stands (only asked for a company without a name).
+    pub lookup: Option<LookupState>,
+    /// The reader's other companies the same token serves.
+    pub also_served: Vec<Company>,
+    /// Tokens offered to the company.
+    pub offers: Vec<Offer>,
+    /// The companies each offered token would newly serve, by token id.
+    pub newcomers: HashMap<i64, Vec<String>>,
+}
+
+pub use crate::db::queries::companies::CompanyWithToken;
+
+/// A page of every company for support staff, with the counters and each company's admins
+/// (company id, email).
+pub struct SupportListing {
+    pub rows: Vec<CompanyWithToken>,
+    pub total: i64,
+    pub counts: StatusCounts,
+    pub admins: Vec<(i64, String)>,
+}
+
+/// One company as support staff see it: its token, members, the other companies with the same
+/// CIF with their admins (company id, email), and its last 100 audit events.
+pub struct SupportCompany {
+    pub company: Company,
+    pub token: Option<TokenMeta>,
+    pub members: Vec<Member>,
+    pub same_cif: Vec<Company>,
+    pub same_cif_admins: Vec<(i64, String)>,
+    pub events: Vec<crate::services::audit::AuditRow>,
+}
+
+/// A page of a member's companies and, for the dashboard, its counters and attention queue.
+pub struct MemberCompanies {
+    pub rows: Vec<CompanyRow>,
+    pub total: i64,
+    /// Every company of the user the search matches, whatever the status filter (empty
+    /// unless asked for).
+    pub counts: StatusCounts,
+    /// The user's tokens that may need them (empty unless asked for).
+    pub attention: Vec<MemberToken>,
+}
 
 /// At most this many lines per paste, so one request stays quick.
 pub const BULK_LIMIT: usize = 500;
@@ -300,6 +366,199 @@ impl CompanyService {
     }
 
     /// The company's pending invitations.
+    /// The company and `user`'s role in it, when they are a member.
+    pub async fn membership(
+        &self,
+        company: CompanyId,
+        user: UserId,
+    ) -> anyhow::Result<Option<(Company, MemberRole)>> {
+        self.db
+            .run(move |conn| Ok(companies::find_for_member(conn, company.get(), user.get())?))
+            .await
+    }
+
+    /// The company with this CIF and `user`'s role in it, when they are a member.
+    pub async fn membership_by_cif(
+        &self,
+        cif: Cif,
+        user: UserId,
+    ) -> anyhow::Result<Option<(Company, MemberRole)>> {
+        self.db
+            .run(move |conn| Ok(companies::find_by_cif_for_member(conn, &cif, user.get())?))
+            .await
+    }
+
+    /// What the company's page shows `user`: its token, the last 20 audit events, the name
+    /// lookup's state when `unnamed`, the other companies of `user` the token serves, the
+    /// tokens offered and whom they would newly serve.
+    pub async fn overview(
+        &self,
+        company: &Company,
+        user: UserId,
+        unnamed: bool,
+    ) -> anyhow::Result<CompanyOverview> {
+        let company_id = company.id;
+        let cif = company.cif.clone();
+        let user_id = user.get();
+        self.db
+            .run(move |conn| {
+                let token = crate::db::models::tokens::find_meta_for_company(conn, company_id)?;
+                let also_served = match &token {
+                    Some(token) => queries::tokens::also_served_for_member(
+                        conn, token.id, user_id, company_id,
+                    )?,
+                    None => Vec::new(),
+                };
+                let events = crate::db::models::audit::for_company(conn, company_id, 20)?;
+                let lookup = match unnamed {
+                    true => crate::db::models::name_lookups::state_of(conn, &cif)?,
+                    false => None,
+                };
+                let offers = queries::tokens::offers_for_company(conn, company_id)?;
+                let offered: Vec<i64> = offers.iter().map(|offer| offer.0).collect();
+                let newcomers = crate::db::models::tokens::newcomers(conn, company_id, &offered)?;
+                Ok(CompanyOverview {
+                    token,
+                    events,
+                    lookup,
+                    also_served,
+                    offers,
+                    newcomers,
+                })
+            })
+            .await
+    }
+
+    /// Whether the token is offered to the company.
+    pub async fn is_offered(&self, company: CompanyId, token: TokenId) -> anyhow::Result<bool> {
+        self.db
+            .run(move |conn| {
+                Ok(queries::tokens::is_offered(
+                    conn,
+                    token.get(),
+                    company.get(),
+                )?)
+            })
+            .await
+    }
+
+    /// A page of every company as `query` asks (support staff), with the counters for its
+    /// search and the admins of the companies on the page.
+    pub async fn support_listing(&self, query: CompanyQuery) -> anyhow::Result<SupportListing> {
+        self.db
+            .run(move |conn| {
+                let (rows, total) = queries::companies::list(conn, &query)?;
+                let ids: Vec<i64> = rows.iter().map(|(company, _)| company.id).collect();
+                let admins = companies::admins_of(conn, &ids)?;
+                Ok(SupportListing {
+                    rows,
+                    total,
+                    counts: queries::companies::status_counts(conn, query.search.clone())?,
+                    admins,
+                })
+            })
+            .await
+    }
+
+    /// The company as support staff see it, if it is there.
+    pub async fn support_company(
+        &self,
+        company: CompanyId,
+    ) -> anyhow::Result<Option<SupportCompany>> {
+        use crate::db::models::audit::{self, AuditFilter};
+        self.db
+            .run(move |conn| {
+                let Some(company) = companies::find(conn, company.get())? else {
+                    return Ok(None);
+                };
+                let same_cif = companies::others_with_cif(conn, &company.cif, company.id)?;
+                let ids: Vec<i64> = same_cif.iter().map(|c| c.id).collect();
+                let same_cif_admins = companies::admins_of(conn, &ids)?;
+                let (events, _) = audit::search(
+                    conn,
+                    &AuditFilter {
+                        company_id: Some(company.id),
+                        limit: 100,
+                        ..AuditFilter::default()
+                    },
+                )?;
+                let token = crate::db::models::tokens::find_meta_for_company(conn, company.id)?;
+                let members = companies::members(conn, company.id)?;
+                Ok(Some(SupportCompany {
+                    company,
+                    token,
+                    members,
+                    same_cif,
+                    same_cif_admins,
+                    events,
+                }))
+            })
+            .await
+    }
+
+    /// A page of `user`'s companies as `query` asks, and how many match.
+    pub async fn page_for_member(
+        &self,
+        user: UserId,
+        query: CompanyQuery,
+    ) -> anyhow::Result<(Vec<CompanyRow>, i64)> {
+        self.db
+            .run(move |conn| {
+                Ok(queries::companies::page_for_member(
+                    conn,
+                    user.get(),
+                    &query,
+                )?)
+            })
+            .await
+    }
+
+    /// A page of `user`'s companies and, with `counters`, the dashboard's counters and
+    /// attention queue: two indexed queries (three with the counters), in one trip to the pool.
+    pub async fn member_companies(
+        &self,
+        user: UserId,
+        query: CompanyQuery,
+        counters: bool,
+    ) -> anyhow::Result<MemberCompanies> {
+        self.db
+            .run(move |conn| {
+                let (rows, total) = queries::companies::page_for_member(conn, user.get(), &query)?;
+                let (counts, attention) = match counters {
+                    true => (
+                        queries::companies::status_counts_for_member(
+                            conn,
+                            user.get(),
+                            query.search.clone(),
+                        )?,
+                        queries::tokens::attention_candidates_for_member(conn, user.get(), now())?,
+                    ),
+                    false => (StatusCounts::new(), Vec::new()),
+                };
+                Ok(MemberCompanies {
+                    rows,
+                    total,
+                    counts,
+                    attention,
+                })
+            })
+            .await
+    }
+
+    /// The company's members with their roles, by email.
+    pub async fn members(&self, company: CompanyId) -> anyhow::Result<Vec<Member>> {
+        self.db
+            .run(move |conn| Ok(companies::members(conn, company.get())?))
+            .await
+    }
+
+    /// The companies `user` administers (at most `limit`), the ones they may invite people to.
+    pub async fn administered_by(&self, user: UserId, limit: i64) -> anyhow::Result<Vec<Company>> {
+        self.db
+            .run(move |conn| Ok(companies::administered_by(conn, user.get(), limit)?))
+            .await
+    }
+
     pub async fn pending_invitations(&self, company_id: i64) -> anyhow::Result<Vec<Invitation>> {
         self.db
             .run(move |conn| Ok(invitations::pending_for_company(conn, company_id)?))

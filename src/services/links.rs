@@ -13,15 +13,15 @@ use secrecy::SecretString;
 use crate::anaf::client::RightsVerdict;
 use crate::db::Db;
 use crate::db::models::companies::{self, Company};
-use crate::db::models::links::{
-    self, CompanyOutcome, Link, LinkCompany, LinkCreator, LinkState, LinkTransaction,
-    NewLinkTransaction,
-};
+use crate::db::models::links::{self, LinkCreator, LinkTransaction, NewLinkTransaction};
 use crate::db::models::now;
 use crate::domain::{Actor, AuditAction, AuditEvent, Email};
 use crate::secrets::{pkce_seed_and_challenge, pkce_verifier, random_token, sha256_hex};
 use crate::services::audit::AuditLog;
 use crate::services::tokens::{ConnectError, Connection, TokenService};
+
+// The rows these calls answer with, for the layers above to name.
+pub use crate::db::models::links::{CompanyOutcome, Link, LinkCompany, LinkState};
 
 /// At most this many links per person wait for their holder at once.
 pub const MAX_ACTIVE_LINKS: i64 = 20;

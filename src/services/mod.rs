@@ -13,6 +13,9 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
+/// The clock rows are written with, for the layers above that compare against them.
+pub use crate::db::models::now;
+
 use secrecy::ExposeSecret;
 use url::Url;
 

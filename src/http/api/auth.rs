@@ -10,12 +10,10 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use crate::db::models::api_keys;
-use crate::db::models::now;
+use crate::domain::ApiKeyId;
 use crate::http::api::ApiContext;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
-use crate::secrets::sha256_hex;
 
 /// Who is calling: the key and the (enabled) user it belongs to.
 #[derive(Debug, Clone, Copy)]
@@ -66,19 +64,15 @@ pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
     }
     let key = bearer(req)?;
     let refused = || unauthenticated("the API key is unknown or revoked, or its user is disabled");
-    if !api_keys::is_well_formed(key) {
-        return Err(refused());
-    }
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
     let context = req
         .app_data::<web::Data<ApiContext>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ApiContext missing")))?;
-    let key_hash = sha256_hex(key);
     let owner = state
-        .db
-        .run(move |conn| Ok(api_keys::authenticate(conn, &key_hash)?))
+        .accounts
+        .api_key_owner(key)
         .await?
         .ok_or_else(refused)?;
     let key_id = owner.key_id;
@@ -88,15 +82,10 @@ pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
         .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
 
     // `last_used_at` is written at most once a minute per key and process.
-    if context.due_for_touch(key_id) {
-        let at = now();
-        if let Err(e) = state
-            .db
-            .run(move |conn| Ok(api_keys::touch(conn, key_id, at)?))
-            .await
-        {
-            tracing::warn!(error = %e, key_id, "could not record the API key's use");
-        }
+    if context.due_for_touch(key_id)
+        && let Err(e) = state.accounts.touch_api_key(ApiKeyId(key_id)).await
+    {
+        tracing::warn!(error = %e, key_id, "could not record the API key's use");
     }
     let caller = ApiCaller {
         user_id: owner.user_id,

@@ -7,14 +7,15 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::models::companies::{self, Company};
-use crate::db::models::webhooks::{self, Endpoint};
 use crate::domain::{Cif, EventKind, MemberRole};
+use crate::domain::{CompanyId, EndpointId, UserId};
 use crate::http::api::ApiCaller;
 use crate::http::api::json::ApiJson;
 use crate::http::api::problem::{CallerErrors, Problem};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
+use crate::services::companies::Company;
+use crate::services::webhooks::Endpoint;
 use crate::services::webhooks::RegisterError;
 use crate::services::webhooks::payload::timestamp;
 
@@ -195,10 +196,9 @@ pub struct CreateEndpointRequest {
     security(("bearer" = []))
 )]
 pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let user_id = caller.user_id;
     let rows = state
-        .db
-        .run(move |conn| Ok(webhooks::list_for_admin(conn, user_id)?))
+        .webhooks
+        .endpoints_for_admin(UserId(caller.user_id))
         .await?;
     let body: Vec<EndpointView> = rows
         .into_iter()
@@ -219,7 +219,7 @@ async fn company_named(
             Cif::parse(raw).map_err(|e| AppError::Unprocessable(format!("`cif` is invalid: {e}")))
         })
         .transpose()?;
-    let user_id = caller.user_id;
+    let user_id = UserId(caller.user_id);
     let found = match (company_id, cif) {
         (None, None) => {
             return Err(AppError::Unprocessable(
@@ -227,20 +227,10 @@ async fn company_named(
             ));
         }
         (Some(id), cif) => {
-            state
-                .db
-                .run(move |conn| {
-                    let found = companies::find_for_member(conn, id, user_id)?;
-                    Ok(found.filter(|(c, _)| cif.as_ref().is_none_or(|cif| &c.cif == cif)))
-                })
-                .await?
+            let found = state.companies.membership(CompanyId(id), user_id).await?;
+            found.filter(|(c, _)| cif.as_ref().is_none_or(|cif| &c.cif == cif))
         }
-        (None, Some(cif)) => {
-            state
-                .db
-                .run(move |conn| Ok(companies::find_by_cif_for_member(conn, &cif, user_id)?))
-                .await?
-        }
+        (None, Some(cif)) => state.companies.membership_by_cif(cif, user_id).await?,
     };
     match found {
         Some((company, MemberRole::Admin)) => Ok(company),
@@ -339,17 +329,10 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
-    let user_id = caller.user_id;
     // A company the caller is not a member of is not revealed: 404, as for an unknown id.
     let found = state
-        .db
-        .run(move |conn| {
-            let Some(endpoint) = webhooks::find(conn, id)? else {
-                return Ok(None);
-            };
-            let membership = companies::find_for_member(conn, endpoint.company_id, user_id)?;
-            Ok(membership.map(|(_, role)| (endpoint, role)))
-        })
+        .webhooks
+        .endpoint_for_member(EndpointId(id), UserId(caller.user_id))
         .await?;
     let (endpoint, role) = found.ok_or(AppError::NotFound)?;
     if role != MemberRole::Admin {

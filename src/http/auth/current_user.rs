@@ -7,10 +7,11 @@ use std::rc::Rc;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use crate::db::models::users::{self, User};
+use crate::domain::UserId;
 use crate::http::auth::PortalSession;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
+use crate::services::accounts::User;
 
 /// Extracting it requires a live session of an enabled user; otherwise `LoginRequired`.
 #[derive(Debug, Clone)]
@@ -46,7 +47,7 @@ async fn lookup(req: &HttpRequest) -> Result<Option<User>, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
-    let found = state.db.run(move |conn| Ok(users::find(conn, id)?)).await?;
+    let found = state.accounts.find_user(UserId(id)).await?;
     match found {
         Some(user) if !user.is_disabled() => Ok(Some(user)),
         _ => {

@@ -1,12 +1,11 @@
 //! Who may touch which company or token.
 
-use crate::db::models::companies::{self, Company};
-use crate::db::models::tokens::TokenMeta;
-use crate::db::models::users::User;
-use crate::db::queries;
-use crate::domain::MemberRole;
+use crate::domain::{CompanyId, MemberRole, TokenId, UserId};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
+use crate::services::accounts::User;
+use crate::services::companies::Company;
+use crate::services::tokens::queries::TokenMeta;
 
 /// Whether an action needs the company admin role or membership is enough.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +28,9 @@ pub async fn company(
     company_id: i64,
     need: Need,
 ) -> Result<(Company, MemberRole), AppError> {
-    let user_id = user.id;
     let (company, role) = state
-        .db
-        .run(move |conn| Ok(companies::find_for_member(conn, company_id, user_id)?))
+        .companies
+        .membership(CompanyId(company_id), UserId(user.id))
         .await?
         .ok_or(AppError::NotFound)?;
     check(role, need)?;
@@ -49,14 +47,13 @@ pub async fn token(
     company_id: Option<i64>,
     need: Need,
 ) -> Result<(TokenMeta, Company, MemberRole), AppError> {
-    let user_id = user.id;
     let found = state
-        .db
-        .run(move |conn| {
-            Ok(queries::tokens::find_for_member(
-                conn, token_id, user_id, company_id,
-            )?)
-        })
+        .tokens
+        .token_for_member(
+            TokenId(token_id),
+            UserId(user.id),
+            company_id.map(CompanyId),
+        )
         .await?;
     let (token, company, role) = found.ok_or(AppError::NotFound)?;
     check(role, need)?;

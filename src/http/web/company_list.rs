@@ -5,16 +5,16 @@
 
 use serde::Deserialize;
 
-use crate::db::models::now;
-use crate::db::queries;
-use crate::db::queries::companies::{
-    CompanyQuery, CompanyRow, ListSort, SortColumn, StatusCounts, StatusFilter,
-};
-use crate::db::queries::tokens::MemberToken;
+use crate::domain::UserId;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::views::{PAGE_SIZE, Pagination, TokenRowView};
 use crate::i18n::Catalog;
+use crate::services::companies::{
+    CompanyQuery, CompanyRow, ListSort, MemberCompanies, MemberToken, SortColumn, StatusCounts,
+    StatusFilter,
+};
+use crate::services::now;
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -275,29 +275,21 @@ impl MemberPage {
         list: MemberList,
     ) -> Result<MemberPage, AppError> {
         let filter = query.to_company_query(list == MemberList::TokenTable);
-        Ok(state
-            .db
-            .run(move |conn| {
-                let (rows, total) = queries::companies::page_for_member(conn, user_id, &filter)?;
-                let (counts, attention) = match list {
-                    MemberList::Dashboard => (
-                        queries::companies::status_counts_for_member(
-                            conn,
-                            user_id,
-                            filter.search.clone(),
-                        )?,
-                        queries::tokens::attention_candidates_for_member(conn, user_id, now())?,
-                    ),
-                    MemberList::TokenTable => (StatusCounts::new(), Vec::new()),
-                };
-                Ok(MemberPage {
-                    rows,
-                    total,
-                    counts,
-                    attention,
-                })
-            })
-            .await?)
+        let MemberCompanies {
+            rows,
+            total,
+            counts,
+            attention,
+        } = state
+            .companies
+            .member_companies(UserId(user_id), filter, list == MemberList::Dashboard)
+            .await?;
+        Ok(MemberPage {
+            rows,
+            total,
+            counts,
+            attention,
+        })
     }
 
     pub fn rows<'a>(&'a self, t: &Catalog) -> Vec<TokenRowView<'a>> {

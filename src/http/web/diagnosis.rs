@@ -4,10 +4,10 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::models::tokens::TokenMeta;
 use crate::domain::{Attention, RefreshState, Rights};
 use crate::http::web::views;
 use crate::i18n::Catalog;
+use crate::services::tokens::queries::TokenMeta;
 
 /// How e-Factura stands for a company, as the block's colour and `data-verdict` say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,14 +7,14 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
-use crate::db::models::notifications;
-use crate::db::models::users::User;
+use crate::domain::UserId;
 use crate::http::auth::PortalSession;
 use crate::http::auth::current_user;
 use crate::http::auth::session::Flash;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::i18n::{Catalog, Lang};
+use crate::services::accounts::User;
 
 pub struct Page {
     pub t: Catalog,
@@ -41,11 +41,7 @@ impl Page {
             .is_some_and(|s| s.sandbox() && s.mailer.as_ref().is_some_and(|m| m.is_simulated()));
         let unread = match (&user, state) {
             (Some(user), Some(state)) => {
-                let user_id = user.id;
-                state
-                    .db
-                    .run(move |conn| Ok(notifications::unread_count(conn, user_id)?))
-                    .await?
+                state.accounts.unread_notifications(UserId(user.id)).await?
             }
             _ => 0,
         };

@@ -3,11 +3,11 @@
 use chrono::NaiveDateTime;
 
 use crate::anaf::client::AnafError;
-use crate::db::models::companies::Company;
-use crate::db::models::tokens::TokenMeta;
-use crate::db::queries::companies::CompanyRow;
 use crate::domain::{AuditAction, MemberRole, RefreshState, Rights, TokenStatus};
 use crate::i18n::Catalog;
+use crate::services::companies::Company;
+use crate::services::companies::CompanyRow;
+use crate::services::tokens::queries::TokenMeta;
 use fluent_bundle::FluentValue;
 
 /// "in 12 days" / "3 days ago" / "today".

@@ -1,12 +1,36 @@
 //! A person's API keys: create (the key is shown once), list, revoke; each change audited.
 
-use crate::db::models::api_keys;
+use crate::db::models::{api_keys, now};
 use crate::domain::{Actor, ApiKeyId, AuditAction, AuditEvent, UserId};
+use crate::secrets::sha256_hex;
 use crate::services::accounts::AccountService;
 
-pub use crate::db::models::api_keys::{ApiKey, MAX_NAME_CHARS};
+pub use crate::db::models::api_keys::{ApiKey, KeyOwner, MAX_NAME_CHARS};
 
 impl AccountService {
+    /// The live key `key` is and its user; none for a key that is malformed, unknown or
+    /// revoked, or whose user is disabled (a malformed one is not looked up).
+    pub async fn api_key_owner(&self, key: &str) -> anyhow::Result<Option<KeyOwner>> {
+        if !api_keys::is_well_formed(key) {
+            return Ok(None);
+        }
+        let key_hash = sha256_hex(key);
+        self.db
+            .run(move |conn| Ok(api_keys::authenticate(conn, &key_hash)?))
+            .await
+    }
+
+    /// Records that the key was used now.
+    pub async fn touch_api_key(&self, key: ApiKeyId) -> anyhow::Result<()> {
+        let at = now();
+        self.db
+            .run(move |conn| {
+                api_keys::touch(conn, key.get(), at)?;
+                Ok(())
+            })
+            .await
+    }
+
     /// `user`'s keys that are not revoked.
     pub async fn active_api_keys(&self, user: UserId) -> anyhow::Result<Vec<ApiKey>> {
         self.db

@@ -7,13 +7,18 @@ pub mod admin;
 pub mod api_keys;
 pub mod login_limiter;
 pub mod password;
+pub mod profile;
 
 pub use password::Passwords;
 
+// The rows these calls answer with, for the layers above to name.
+pub use crate::db::models::email_verifications::Verification;
+pub use profile::User;
+
 use crate::db::Db;
-use crate::db::models::email_verifications::{self, Verification};
+use crate::db::models::email_verifications;
 use crate::db::models::now;
-use crate::db::models::users::{self, CreateUserError, User, Verified};
+use crate::db::models::users::{self, CreateUserError, Verified};
 use crate::domain::{Actor, AuditAction, AuditEvent, Email, Password};
 use crate::i18n::Lang;
 use crate::secrets::{random_token, sha256_hex};

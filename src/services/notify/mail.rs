@@ -16,6 +16,9 @@ use crate::db::models::sandbox_mails;
 use crate::domain::{Attention, EventKind};
 use crate::i18n::{Catalog, Lang};
 
+// The row the sandbox mailbox answers with, for the layers above to name.
+pub use crate::db::models::sandbox_mails::SandboxMail;
+
 /// A mail ready to queue.
 pub struct Rendered {
     pub subject: String,
@@ -403,6 +406,27 @@ enum Transport {
     Sandbox(Db),
 }
 
+/// The sandbox's mailbox: the mails a sandbox portal without SMTP kept instead of sending.
+pub struct SandboxMailbox {
+    db: Db,
+}
+
+impl SandboxMailbox {
+    /// A page of mails, newest first, and how many there are.
+    pub async fn page(&self, offset: i64, limit: i64) -> anyhow::Result<(Vec<SandboxMail>, i64)> {
+        self.db
+            .run(move |conn| Ok(sandbox_mails::page(conn, offset, limit)?))
+            .await
+    }
+
+    /// One mail, if it is there.
+    pub async fn find(&self, id: i64) -> anyhow::Result<Option<SandboxMail>> {
+        self.db
+            .run(move |conn| Ok(sandbox_mails::find(conn, id)?))
+            .await
+    }
+}
+
 /// Why a mail was not sent: worth another try later, or not.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -438,6 +462,14 @@ impl Mailer {
     /// Whether mail stays in the sandbox mailbox instead of leaving the portal.
     pub fn is_simulated(&self) -> bool {
         matches!(self.transport, Transport::Sandbox(_))
+    }
+
+    /// The mails kept instead of sent, when this mailer is the sandbox's.
+    pub fn sandbox_mailbox(&self) -> Option<SandboxMailbox> {
+        match &self.transport {
+            Transport::Sandbox(db) => Some(SandboxMailbox { db: db.clone() }),
+            Transport::Smtp { .. } => None,
+        }
     }
 
     /// Sends one mail (text and HTML alternatives).

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use chrono::TimeDelta;
 
 use crate::db::models::oauth_transactions::{self, NewTransaction};
-use crate::db::models::{companies, now, refresh_jobs};
+use crate::db::models::{companies, now, refresh_jobs, tokens};
 use crate::db::queries;
 use crate::db::queries::tokens::ServedRow;
 use crate::domain::{
@@ -20,7 +20,7 @@ pub use crate::db::models::companies::Company;
 pub use crate::db::models::oauth_transactions::Transaction;
 pub use crate::db::models::refresh_jobs::RefreshJob;
 pub use crate::db::models::tokens::TokenMeta;
-pub use crate::db::queries::tokens::ListedToken;
+pub use crate::db::queries::tokens::{ListedToken, MemberOffer, MemberToken};
 
 /// The tokens serving a member's companies, one row per company served, and the first company
 /// (id, CIF, name) of each token whose first company is not among the rows.
@@ -38,6 +38,41 @@ pub enum TokenLookup {
 }
 
 impl TokenService {
+    /// The token as it serves one of `user`'s companies (`company` when given, else the one where
+    /// `user` has the most say), that company and `user`'s role there; none when it serves none
+    /// of them.
+    /// The tokens offered to `user`'s companies.
+    pub async fn offers_for_member(&self, user: UserId) -> anyhow::Result<Vec<MemberOffer>> {
+        self.db()
+            .run(move |conn| Ok(queries::tokens::offers_for_member(conn, user.get())?))
+            .await
+    }
+
+    /// The companies the token serves, by CIF.
+    pub async fn served_companies(&self, token: TokenId) -> anyhow::Result<Vec<Company>> {
+        self.db()
+            .run(move |conn| Ok(tokens::served_companies(conn, token.get())?))
+            .await
+    }
+
+    pub async fn token_for_member(
+        &self,
+        token: TokenId,
+        user: UserId,
+        company: Option<CompanyId>,
+    ) -> anyhow::Result<Option<(TokenMeta, Company, MemberRole)>> {
+        self.db()
+            .run(move |conn| {
+                Ok(queries::tokens::find_for_member(
+                    conn,
+                    token.get(),
+                    user.get(),
+                    company.map(CompanyId::get),
+                )?)
+            })
+            .await
+    }
+
     /// The tokens serving `user`'s companies (or only `token`), by token, oldest first, with the
     /// first company of each. Two queries.
     pub async fn member_tokens(

@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod payload;
+pub mod reads;
 pub mod sender;
 pub mod signing;
 
@@ -16,12 +17,13 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 use crate::db::Db;
-use crate::db::models::webhooks::{self, CreateEndpointError, Endpoint, NewEndpoint};
+use crate::db::models::webhooks::{self, CreateEndpointError, NewEndpoint};
 use crate::domain::{Actor, AuditAction, AuditEvent, EventKind};
 use crate::services::audit::AuditLog;
 use crate::services::tokens::vault::{TokenVault, VaultError};
 
 pub use address::{EndpointUrl, UrlProblem};
+pub use reads::{DeliveryRow, Endpoint, EndpointState};
 pub use sender::WebhookSender;
 pub use signing::SigningSecret;
 

@@ -17,13 +17,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::anaf::client::AnafError;
-use crate::db::models::now;
 use crate::domain::{Cif, CompanyId, MemberRole, TokenId, TokenState, UserId};
 use crate::http::api::ApiCaller;
 use crate::http::api::json::ApiJson;
 use crate::http::api::problem::{CallerErrors, Problem, TokenErrors};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
+use crate::services::now;
 use crate::services::tokens::queries::{Company, TokenLookup, TokenMeta};
 use crate::services::tokens::{
     ImportError, ImportRequest, RefreshOutcome, RefreshRequest, TokenError,

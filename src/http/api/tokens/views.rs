@@ -8,10 +8,10 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::models::now;
 use crate::domain::{Cif, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenId, UserId};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
+use crate::services::now;
 use crate::services::tokens::queries::{Company, ListedToken, MemberTokens, TokenMeta};
 pub use crate::services::webhooks::payload::timestamp;
 

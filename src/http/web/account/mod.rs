@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::db::models::email_verifications::Verification;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -10,6 +9,7 @@ use crate::http::state::AppState;
 use crate::http::web::page::see_other;
 use crate::i18n::Lang;
 use crate::services::accounts::LinkSent;
+use crate::services::accounts::Verification;
 
 /// The link of a verification mail. Only its account, logged in, can use it (a person who is
 /// not logged in goes to the login page first): someone who registered another person's address

@@ -10,7 +10,6 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::config::Registration;
-use crate::db::models::users;
 use crate::domain::{Email, Password};
 use crate::http::auth::PortalSession;
 use crate::http::auth::session::FlashLevel;
@@ -20,6 +19,7 @@ use crate::http::web::page::{Page, html, safe_next, see_other};
 use crate::i18n::Lang;
 use crate::services::accounts::Registered;
 use crate::services::accounts::login_limiter::{DEVICE_COOKIE, DEVICE_COOKIE_DAYS, Subjects};
+use crate::services::accounts::profile::LoginLookup;
 use pages::{LoginPage, RegisterPage};
 
 #[derive(Deserialize)]
@@ -88,19 +88,12 @@ pub async fn login(
         .and_then(|c| state.login_limiter.known_device(&account, c.value()));
     let subjects = Subjects::new(&state.client_ip(&req), &account, device);
 
-    let limiter = state.login_limiter.clone();
-    let lookup_email = email.clone();
-    let check_subjects = subjects.clone();
-    let (locked_for, credentials) = state
-        .db
-        .run(move |conn| {
-            let locked = limiter.locked_for(conn, &check_subjects)?;
-            let credentials = match (&locked, &lookup_email) {
-                (None, Some(email)) => users::find_credentials(conn, email)?,
-                _ => None,
-            };
-            Ok((locked, credentials))
-        })
+    let LoginLookup {
+        locked_for,
+        credentials,
+    } = state
+        .accounts
+        .login_lookup(subjects.clone(), email.clone())
         .await?;
     if let Some(wait) = locked_for {
         tracing::warn!("login refused: too many failures");

@@ -7,10 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::pages::{CoverageCell, CoveragePage, CoverageRow};
-use crate::db::models::now;
-use crate::db::queries;
-use crate::db::queries::companies::{CompanyQuery, ListSort, SortColumn};
-use crate::domain::TokenStatus;
+use crate::domain::{TokenStatus, UserId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -20,6 +17,8 @@ use crate::http::web::page::{Page, html};
 use crate::http::web::views::CertificateView;
 use crate::http::web::views::status_label;
 use crate::i18n::Lang;
+use crate::services::companies::{CompanyQuery, ListSort, SortColumn};
+use crate::services::now;
 
 /// Companies the view shows at most (far above any accountant's list).
 const COVERAGE_LIMIT: i64 = 2_000;
@@ -43,15 +42,11 @@ pub async fn show(
         limit: COVERAGE_LIMIT,
         ..CompanyQuery::matching(None)
     };
-    let ((rows, total), offers) = state
-        .db
-        .run(move |conn| {
-            Ok((
-                queries::companies::page_for_member(conn, user_id, &query)?,
-                queries::tokens::offers_for_member(conn, user_id)?,
-            ))
-        })
+    let (rows, total) = state
+        .companies
+        .page_for_member(UserId(user_id), query)
         .await?;
+    let offers = state.tokens.offers_for_member(UserId(user_id)).await?;
     let at = now();
     let t = page.t;
 

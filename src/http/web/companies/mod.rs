@@ -9,9 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::anaf::client::RightsVerdict;
-use crate::db::models::name_lookups::{self, LookupState};
-use crate::db::models::{audit, now, tokens};
-use crate::db::queries;
+use crate::domain::{CompanyId, TokenId, UserId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -22,6 +20,8 @@ use crate::http::web::page::{Page, html, see_other};
 use crate::http::web::views::{CertificateView, HistoryView};
 use crate::http::web::views::{TokenRowView, history_detail, history_key};
 use crate::i18n::{Catalog, Lang};
+use crate::services::companies::{CompanyOverview, LookupState};
+use crate::services::now;
 use crate::services::tokens::AttachOutcome;
 use pages::{CompanyLinkView, CompanyPage, OfferView};
 
@@ -32,37 +32,18 @@ pub async fn show(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (company, role) = access::company(&state, &user.0, path.into_inner(), Need::Member).await?;
-    let company_id = company.id;
+    // Only a page without a name says where the lookup stands.
     let unnamed = company.name.as_deref().is_none_or(|n| n.trim().is_empty());
-    let cif = company.cif.clone();
-    let user_id = user.0.id;
-    let (token, events, lookup, also_served, offers, mut newcomers) = state
-        .db
-        .run(move |conn| {
-            let token = tokens::find_meta_for_company(conn, company_id)?;
-            let also_served = match &token {
-                Some(token) => {
-                    queries::tokens::also_served_for_member(conn, token.id, user_id, company_id)?
-                }
-                None => Vec::new(),
-            };
-            Ok((
-                token,
-                audit::for_company(conn, company_id, 20)?,
-                // Only a page without a name says where the lookup stands.
-                match unnamed {
-                    true => name_lookups::state_of(conn, &cif)?,
-                    false => None,
-                },
-                also_served,
-                queries::tokens::offers_for_company(conn, company_id)?,
-            ))
-            .and_then(|(token, events, lookup, also_served, offers)| {
-                let offered: Vec<i64> = offers.iter().map(|offer| offer.0).collect();
-                let newcomers = tokens::newcomers(conn, company_id, &offered)?;
-                Ok((token, events, lookup, also_served, offers, newcomers))
-            })
-        })
+    let CompanyOverview {
+        token,
+        events,
+        lookup,
+        also_served,
+        offers,
+        mut newcomers,
+    } = state
+        .companies
+        .overview(&company, UserId(user.0.id), unnamed)
         .await?;
     let at = now();
     let row = TokenRowView::new(&company, role, token.as_ref(), at, &page.t);
@@ -129,8 +110,8 @@ pub async fn attach(
     let (company_id, token_id) = path.into_inner();
     let (company, _) = access::company(&state, &user.0, company_id, Need::Admin).await?;
     let offered = state
-        .db
-        .run(move |conn| Ok(queries::tokens::is_offered(conn, token_id, company_id)?))
+        .companies
+        .is_offered(CompanyId(company_id), TokenId(token_id))
         .await?;
     if !offered {
         return Err(AppError::NotFound);

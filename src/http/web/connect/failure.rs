@@ -8,13 +8,13 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use crate::anaf::client::AnafError;
-use crate::db::models::companies::Company;
 use crate::http::auth::PortalSession;
 use crate::http::error::AppError;
 use crate::http::web::page::{Page, html, no_referrer, see_other};
 use crate::http::web::views::error_text;
 use crate::i18n::Catalog;
 use crate::secrets::random_token;
+use crate::services::companies::Company;
 use crate::services::tokens::{ConnectError, StorePairError};
 
 /// Why a callback was not accepted; each has its own explanation page.

@@ -6,11 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::db::models::companies::CreateCompanyError;
-use crate::db::models::invitations::ReceivedInvitation;
-use crate::db::models::now;
-use crate::db::models::users::User;
-use crate::db::queries::tokens::MemberToken;
 use crate::domain::{Attention, Cif, MemberRole};
 use crate::http::auth::CurrentUser;
 use crate::http::auth::PortalSession;
@@ -20,7 +15,11 @@ use crate::http::state::AppState;
 use crate::http::web::company_list::{ListQuery, MemberList, MemberPage, status_counts_view};
 use crate::http::web::page::{Page, html, see_other};
 use crate::i18n::Catalog;
+use crate::services::accounts::User;
 use crate::services::companies::{BulkError, BulkReport, LineVerdict};
+use crate::services::companies::{CreateCompanyError, ReceivedInvitation};
+use crate::services::now;
+use crate::services::tokens::queries::MemberToken;
 use pages::{AttentionRowView, BulkLineView};
 use pages::{DashboardPage, ReceivedInvitationView};
 

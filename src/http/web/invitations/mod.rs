@@ -4,13 +4,13 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::db::models::invitations::AcceptError;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::see_other;
 use crate::i18n::Lang;
+use crate::services::companies::AcceptError;
 
 pub async fn accept(
     req: HttpRequest,

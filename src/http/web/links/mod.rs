@@ -13,8 +13,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use crate::db::models::companies::Company;
-use crate::db::models::now;
 use crate::domain::Email;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
@@ -23,10 +21,12 @@ use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, see_other};
 use crate::http::web::views::{ChoosableCompany, PAGE_SIZE, PageQuery, Pagination};
 use crate::i18n::{Catalog, Lang};
+use crate::services::companies::Company;
 use crate::services::links::{
     CreateLinkError, DEFAULT_DAYS, LinkRequest, MAX_ACTIVE_LINKS, MAX_DAYS, MAX_NOTE_CHARS,
     MIN_DAYS,
 };
+use crate::services::now;
 use pages::{
     CreatedLinkPage, LinkPage, LinkRow, LinksPage, NewLinkPage, company_label, outcome_view,
     state_detail, state_label,

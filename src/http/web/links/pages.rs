@@ -3,11 +3,11 @@
 use askama::Template;
 use secrecy::ExposeSecret;
 
-use crate::db::models::companies::Company;
-use crate::db::models::links::{CompanyOutcome, Link, LinkCompany, LinkState};
 use crate::http::web::page::Page;
 use crate::http::web::views::{ChoosableCompany, Pagination, anaf_said};
 use crate::i18n::Catalog;
+use crate::services::companies::Company;
+use crate::services::links::{CompanyOutcome, Link, LinkCompany, LinkState};
 
 #[derive(Template)]
 #[template(path = "links/new.html")]

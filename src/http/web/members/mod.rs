@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::db::models::companies::{self, Company, MembershipError};
+use crate::domain::{CompanyId, UserId};
 use crate::domain::{Email, MemberRole};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
@@ -20,6 +20,7 @@ use crate::http::web::access::{self, Need};
 use crate::http::web::page::{Page, html, see_other};
 use crate::http::web::views::ChoosableCompany;
 use crate::i18n::Lang;
+use crate::services::companies::{Company, MembershipError};
 use pages::{InvitationView, InviteManyPage, MembersPage, RemoveMemberPage};
 
 pub async fn list(
@@ -32,10 +33,7 @@ pub async fn list(
     let company_id = company.id;
     let can_manage = role == MemberRole::Admin;
     let t = page.t;
-    let members = state
-        .db
-        .run(move |conn| Ok(companies::members(conn, company_id)?))
-        .await?;
+    let members = state.companies.members(CompanyId(company_id)).await?;
     let invitations = match can_manage {
         true => state.companies.pending_invitations(company_id).await?,
         false => Vec::new(),
@@ -132,14 +130,8 @@ pub async fn invite_many_form(
 /// The companies `user_id` administers, the ones they may invite people to.
 async fn administered_by(state: &AppState, user_id: i64) -> Result<Vec<Company>, AppError> {
     Ok(state
-        .db
-        .run(move |conn| {
-            Ok(companies::administered_by(
-                conn,
-                user_id,
-                INVITE_MANY_LIMIT,
-            )?)
-        })
+        .companies
+        .administered_by(UserId(user_id), INVITE_MANY_LIMIT)
         .await?)
 }
 
@@ -267,8 +259,8 @@ pub async fn confirm_remove(
     let (company_id, member_id) = path.into_inner();
     let (company, _) = access::company(&state, &user.0, company_id, Need::Admin).await?;
     let member = state
-        .db
-        .run(move |conn| Ok(companies::members(conn, company_id)?))
+        .companies
+        .members(CompanyId(company_id))
         .await?
         .into_iter()
         .find(|m| m.user_id == member_id)

@@ -12,7 +12,7 @@ pub struct MembersPage {
     pub company_id: i64,
     pub company_name: String,
     pub can_manage: bool,
-    pub members: Vec<crate::db::models::companies::Member>,
+    pub members: Vec<crate::services::companies::Member>,
     /// Pending invitations, shown to company admins only.
     pub invitations: Vec<InvitationView>,
     pub me: i64,

@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::models::{notifications, users};
 use crate::domain::{EmailPreference, EventKind};
+use crate::domain::{NotificationId, UserId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -60,14 +60,9 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     // A cursor that is not a number is ignored: the first page.
     let before = query.before.as_deref().and_then(|b| b.parse::<i64>().ok());
-    let user_id = user.0.id;
     let (rows, more) = state
-        .db
-        .run(move |conn| {
-            Ok(notifications::page_for_user(
-                conn, user_id, before, PAGE_SIZE,
-            )?)
-        })
+        .accounts
+        .notifications(UserId(user.0.id), before.map(NotificationId), PAGE_SIZE)
         .await?;
     let t = page.t;
     let older = more
@@ -126,16 +121,9 @@ pub async fn mark_read(
     path: web::Path<i64>,
     form: web::Form<ReadForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
-    let user_id = user.0.id;
     let marked = state
-        .db
-        .run(move |conn| {
-            Ok(match notifications::mark_read(conn, user_id, id)? {
-                0 => notifications::is_theirs(conn, user_id, id)?,
-                _ => true,
-            })
-        })
+        .accounts
+        .mark_notification_read(UserId(user.0.id), NotificationId(path.into_inner()))
         .await?;
     if !marked {
         return Err(AppError::NotFound);
@@ -151,10 +139,9 @@ pub async fn mark_all_read(
     user: CurrentUser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = user.0.id;
     state
-        .db
-        .run(move |conn| Ok(notifications::mark_all_read(conn, user_id)?))
+        .accounts
+        .mark_all_notifications_read(UserId(user.0.id))
         .await?;
     Ok(see_other(LIST_PATH))
 }
@@ -179,8 +166,8 @@ async fn render_settings(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let settings = state
-        .db
-        .run(move |conn| Ok(users::email_settings(conn, user_id)?))
+        .accounts
+        .email_settings(UserId(user_id))
         .await?
         .ok_or(AppError::NotFound)?;
     let (preference, language) = settings;
@@ -247,17 +234,9 @@ pub async fn save_settings(
         )
         .await;
     };
-    let user_id = user.0.id;
     state
-        .db
-        .run(move |conn| {
-            Ok(users::set_email_settings(
-                conn,
-                user_id,
-                preference,
-                language.code(),
-            )?)
-        })
+        .accounts
+        .set_email_settings(UserId(user.0.id), preference, language.code())
         .await?;
     PortalSession::of(&req).flash(FlashLevel::Success, t.get("settings-notifications-saved"));
     Ok(see_other(SETTINGS_PATH))
@@ -287,10 +266,9 @@ pub async fn send_test(
         );
         return Ok(see_other(SETTINGS_PATH));
     }
-    let user_id = user.0.id;
     let language = state
-        .db
-        .run(move |conn| Ok(users::email_settings(conn, user_id)?))
+        .accounts
+        .email_settings(UserId(user.0.id))
         .await?
         .and_then(|(_, language)| Lang::parse(&language))
         .unwrap_or(t.lang());

@@ -8,16 +8,16 @@ pub mod pages;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-use crate::db::models::sandbox_mails;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html};
 use crate::http::web::views::{PAGE_SIZE, PageQuery, Pagination};
+use crate::services::notify::mail::SandboxMailbox;
 use pages::{SandboxMailPage, SandboxMailRow, SandboxMailboxPage};
 
-fn simulated(state: &AppState) -> Result<(), AppError> {
+fn simulated(state: &AppState) -> Result<SandboxMailbox, AppError> {
     match &state.mailer {
-        Some(mailer) if state.sandbox() && mailer.is_simulated() => Ok(()),
+        Some(mailer) if state.sandbox() => mailer.sandbox_mailbox().ok_or(AppError::NotFound),
         _ => Err(AppError::NotFound),
     }
 }
@@ -27,17 +27,10 @@ pub async fn mailbox(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    simulated(&state)?;
+    let mailbox = simulated(&state)?;
     let number = Pagination::parse_page(query.page.as_deref());
-    let (rows, total) = state
-        .db
-        .run(move |conn| {
-            Ok(sandbox_mails::page(
-                conn,
-                Pagination::offset(number, PAGE_SIZE),
-                PAGE_SIZE,
-            )?)
-        })
+    let (rows, total) = mailbox
+        .page(Pagination::offset(number, PAGE_SIZE), PAGE_SIZE)
         .await?;
     let mails = rows
         .into_iter()
@@ -63,11 +56,9 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    simulated(&state)?;
-    let id = path.into_inner();
-    let mail = state
-        .db
-        .run(move |conn| Ok(sandbox_mails::find(conn, id)?))
+    let mailbox = simulated(&state)?;
+    let mail = mailbox
+        .find(path.into_inner())
         .await?
         .ok_or(AppError::NotFound)?;
     html(

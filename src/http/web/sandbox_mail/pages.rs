@@ -24,7 +24,7 @@ pub struct SandboxMailRow {
 #[template(path = "sandbox/mail.html")]
 pub struct SandboxMailPage {
     pub page: Page,
-    pub mail: crate::db::models::sandbox_mails::SandboxMail,
+    pub mail: crate::services::notify::mail::SandboxMail,
     pub sent: String,
     /// The addresses in the mail's text, as links to click.
     pub links: Vec<String>,

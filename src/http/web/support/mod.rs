@@ -11,11 +11,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-use crate::db::models::audit::{self, AuditFilter};
-use crate::db::models::companies;
-use crate::db::models::{now, tokens};
-use crate::db::queries;
-use crate::domain::MemberRole;
+use crate::domain::{CompanyId, MemberRole};
 use crate::http::auth::SupportStaff;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
@@ -25,6 +21,8 @@ use crate::http::web::page::{Page, html};
 use crate::http::web::views::HistoryView;
 use crate::http::web::views::history_key;
 use crate::http::web::views::{TokenRowView, history_detail};
+use crate::services::companies::{SupportCompany, SupportListing};
+use crate::services::now;
 use pages::{SupportCompanyPage, SupportPage, SupportRecord, SupportRow};
 
 pub async fn overview(
@@ -34,21 +32,12 @@ pub async fn overview(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = query.to_company_query(false);
-    let search = filter.search.clone();
-    let (rows, total, counts, admins) = state
-        .db
-        .run(move |conn| {
-            let (rows, total) = queries::companies::list(conn, &filter)?;
-            let ids: Vec<i64> = rows.iter().map(|(company, _)| company.id).collect();
-            let admins = companies::admins_of(conn, &ids)?;
-            Ok((
-                rows,
-                total,
-                queries::companies::status_counts(conn, search)?,
-                admins,
-            ))
-        })
-        .await?;
+    let SupportListing {
+        rows,
+        total,
+        counts,
+        admins,
+    } = state.companies.support_listing(filter).await?;
     let admins = emails_by_company(admins);
     let at = now();
     // Support staff act on nothing: every row is read-only.
@@ -81,41 +70,27 @@ pub async fn company(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let company_id = path.into_inner();
-    let (company, token, members, same_cif, events) = state
-        .db
-        .run(move |conn| {
-            let Some(company) = companies::find(conn, company_id)? else {
-                return Ok(None);
-            };
-            let others = companies::others_with_cif(conn, &company.cif, company.id)?;
-            let ids: Vec<i64> = others.iter().map(|c| c.id).collect();
-            let admins = emails_by_company(companies::admins_of(conn, &ids)?);
-            let same_cif: Vec<SupportRecord> = others
-                .iter()
-                .map(|other| SupportRecord {
-                    company_id: other.id,
-                    name: other.display_name().to_owned(),
-                    admins: admins.get(&other.id).cloned().unwrap_or_default(),
-                })
-                .collect();
-            let (events, _) = audit::search(
-                conn,
-                &AuditFilter {
-                    company_id: Some(company.id),
-                    limit: 100,
-                    ..AuditFilter::default()
-                },
-            )?;
-            Ok(Some((
-                company,
-                tokens::find_meta_for_company(conn, company_id)?,
-                companies::members(conn, company_id)?,
-                same_cif,
-                events,
-            )))
-        })
+    let SupportCompany {
+        company,
+        token,
+        members,
+        same_cif: others,
+        same_cif_admins,
+        events,
+    } = state
+        .companies
+        .support_company(CompanyId(company_id))
         .await?
         .ok_or(AppError::NotFound)?;
+    let admins = emails_by_company(same_cif_admins);
+    let same_cif: Vec<SupportRecord> = others
+        .iter()
+        .map(|other| SupportRecord {
+            company_id: other.id,
+            name: other.display_name().to_owned(),
+            admins: admins.get(&other.id).cloned().unwrap_or_default(),
+        })
+        .collect();
     let at = now();
     let row = TokenRowView::new(&company, MemberRole::Viewer, token.as_ref(), at, &page.t);
     let diagnosis = DiagnosisView::of(token.as_ref(), at, &page.t);

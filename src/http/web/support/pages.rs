@@ -29,7 +29,7 @@ pub struct SupportCompanyPage<'a> {
     pub company_name: String,
     pub row: TokenRowView<'a>,
     pub diagnosis: DiagnosisView,
-    pub members: Vec<crate::db::models::companies::Member>,
+    pub members: Vec<crate::services::companies::Member>,
     /// Other people's records of the same CIF.
     pub same_cif: Vec<SupportRecord>,
     pub history: Vec<HistoryView>,

@@ -11,10 +11,7 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::anaf::client::RevokeOutcome;
-use crate::db::models::now;
-use crate::db::models::tokens;
-use crate::db::queries;
-use crate::db::queries::companies::CompanyRow;
+use crate::domain::{TokenId, UserId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -25,6 +22,8 @@ use crate::http::web::page::{Page, html, see_other};
 use crate::http::web::views::TokenRowView;
 use crate::http::web::views::error_text;
 use crate::i18n::{Catalog, Lang};
+use crate::services::companies::CompanyRow;
+use crate::services::now;
 use crate::services::tokens::{Detachment, RefreshOutcome, RefreshRequest, Revocation};
 use pages::{DeleteTokenPage, RevealTokenPage, TokensPage};
 
@@ -63,10 +62,9 @@ pub async fn export_csv(
     let mut filter = query.to_company_query(true);
     filter.offset = 0;
     filter.limit = EXPORT_LIMIT;
-    let user_id = user.0.id;
     let (rows, _) = state
-        .db
-        .run(move |conn| Ok(queries::companies::page_for_member(conn, user_id, &filter)?))
+        .companies
+        .page_for_member(UserId(user.0.id), filter)
         .await?;
     let at = now();
     let body =
@@ -230,11 +228,7 @@ pub async fn confirm_delete(
         Need::Admin,
     )
     .await?;
-    let token_id = token.id;
-    let served = state
-        .db
-        .run(move |conn| Ok(tokens::served_companies(conn, token_id)?))
-        .await?;
+    let served = state.tokens.served_companies(TokenId(token.id)).await?;
     let row = TokenRowView::new(&company, role, Some(&token), now(), &page.t);
     html(
         StatusCode::OK,

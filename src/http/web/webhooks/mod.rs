@@ -6,9 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::db::models::companies::Company;
-use crate::db::models::webhooks::{self, DeliveryRow, Endpoint, EndpointState};
 use crate::domain::EventKind;
+use crate::domain::{CompanyId, EndpointId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -17,6 +16,8 @@ use crate::http::web::access::{self, Need};
 use crate::http::web::page::{Page, html, see_other};
 use crate::http::web::views::{PAGE_SIZE, PageQuery, Pagination};
 use crate::i18n::{Catalog, Lang};
+use crate::services::companies::Company;
+use crate::services::webhooks::{DeliveryRow, Endpoint, EndpointState};
 use crate::services::webhooks::{RegisterError, SigningSecret, SubscriptionProblem, UrlProblem};
 
 /// One endpoint as the pages show it.
@@ -169,10 +170,7 @@ async fn endpoint_views(
     company_id: i64,
     t: &Catalog,
 ) -> Result<Vec<EndpointView>, AppError> {
-    let endpoints = state
-        .db
-        .run(move |conn| Ok(webhooks::list_for_company(conn, company_id)?))
-        .await?;
+    let endpoints = state.webhooks.endpoints_of(CompanyId(company_id)).await?;
     Ok(endpoints
         .into_iter()
         .map(|e| EndpointView::new(e, t))
@@ -336,8 +334,8 @@ async fn endpoint_of(
 ) -> Result<(Company, Endpoint), AppError> {
     let (company, _) = access::company(state, &user.0, company_id, Need::Admin).await?;
     let endpoint = state
-        .db
-        .run(move |conn| Ok(webhooks::find_in_company(conn, company_id, endpoint_id)?))
+        .webhooks
+        .endpoint_in(CompanyId(company_id), EndpointId(endpoint_id))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((company, endpoint))
@@ -354,15 +352,12 @@ pub async fn show(
     let (company, endpoint) = endpoint_of(&state, &user, company_id, endpoint_id).await?;
     let number = Pagination::parse_page(query.page.as_deref());
     let (rows, total) = state
-        .db
-        .run(move |conn| {
-            Ok(webhooks::deliveries_page(
-                conn,
-                endpoint_id,
-                Pagination::offset(number, PAGE_SIZE),
-                PAGE_SIZE,
-            )?)
-        })
+        .webhooks
+        .deliveries(
+            EndpointId(endpoint_id),
+            Pagination::offset(number, PAGE_SIZE),
+            PAGE_SIZE,
+        )
         .await?;
     let deliveries = rows
         .into_iter()
