@@ -8,6 +8,8 @@ use chrono::{NaiveDateTime, TimeDelta};
 use crate::db::queries::tokens::ListedToken;
 use crate::domain::RefreshState;
 
+pub use crate::db::models::engine_instances::EngineInstance;
+
 /// Every refresh state's code, so a count of zero is shown (and exported) too.
 pub const REFRESH_STATES: [&str; 6] = [
     "scheduled",
@@ -101,4 +103,53 @@ impl Lifecycle {
         }
         crate::metrics::set_refresh_due(self.due_now);
     }
+}
+
+/// The lifecycle page's reading of the database, taken in one pool checkout: where every token
+/// stands, the ANAF budget's recent minutes and pause, the engines heard from in the last day and
+/// the mail outbox's backlog.
+pub struct Report {
+    pub at: NaiveDateTime,
+    pub summary: Lifecycle,
+    /// Calls to ANAF per minute since `since`, newest first.
+    pub minutes: Vec<(NaiveDateTime, i32)>,
+    pub paused_until: Option<NaiveDateTime>,
+    pub instances: Vec<EngineInstance>,
+    /// Mails waiting, and mails given up on in the last day.
+    pub outbox: (i64, i64),
+}
+
+impl Report {
+    pub async fn read(db: &crate::db::Db, budget_since: TimeDelta) -> anyhow::Result<Report> {
+        use crate::db::models::{anaf_budget, call_counts, engine_instances, mail_outbox, now};
+        let at = now();
+        let (listed, minutes, paused_until, instances, outbox) = db
+            .run(move |conn| {
+                Ok((
+                    crate::db::queries::tokens::list_all(conn)?,
+                    call_counts::per_minute(conn, call_counts::ANAF, at - budget_since)?,
+                    anaf_budget::paused_until(conn, at)?,
+                    engine_instances::recent(conn, at - TimeDelta::days(1))?,
+                    mail_outbox::backlog(conn, TimeDelta::days(1))?,
+                ))
+            })
+            .await?;
+        Ok(Report {
+            at,
+            summary: Lifecycle::of(&listed, at),
+            minutes,
+            paused_until,
+            instances,
+            outbox,
+        })
+    }
+}
+
+/// Sets the token gauges of `/metrics` from the database, as every instance reads it.
+pub async fn set_token_gauges(db: &crate::db::Db) -> anyhow::Result<()> {
+    let listed = db
+        .run(|conn| Ok(crate::db::queries::tokens::list_all(conn)?))
+        .await?;
+    Lifecycle::of(&listed, crate::db::models::now()).set_gauges();
+    Ok(())
 }

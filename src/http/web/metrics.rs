@@ -6,11 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
-use crate::db::models::now;
-use crate::db::queries;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
-use crate::services::lifecycle::Lifecycle;
 
 pub async fn metrics(
     req: HttpRequest,
@@ -32,11 +29,7 @@ pub async fn metrics(
             .content_type("text/plain; charset=utf-8")
             .body("Authorization: Bearer <ANAF_PORTAL_METRICS_TOKEN> required\n"));
     }
-    let listed = state
-        .db
-        .run(|conn| Ok(queries::tokens::list_all(conn)?))
-        .await?;
-    Lifecycle::of(&listed, now()).set_gauges();
+    crate::services::lifecycle::set_token_gauges(&state.db).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(crate::metrics::install().render()))

@@ -7,16 +7,13 @@ use actix_web::{HttpResponse, web};
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::pages::{BudgetMinute, Counted, InstanceRow, LifecyclePage};
-use crate::db::models::call_counts::{self, ANAF};
-use crate::db::models::engine_instances::{self, EngineInstance};
-use crate::db::models::{anaf_budget, mail_outbox, now};
-use crate::db::queries;
+
 use crate::http::auth::SupportStaff;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html};
 use crate::i18n::Catalog;
-use crate::services::lifecycle::Lifecycle;
+use crate::services::lifecycle::{EngineInstance, Report};
 
 /// Minutes of budget use shown.
 const BUDGET_MINUTES: i64 = 15;
@@ -29,20 +26,14 @@ pub async fn show(
     page: Page,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let at = now();
-    let (listed, minutes, paused, instances, (waiting, given_up)) = state
-        .db
-        .run(move |conn| {
-            Ok((
-                queries::tokens::list_all(conn)?,
-                call_counts::per_minute(conn, ANAF, at - TimeDelta::minutes(BUDGET_MINUTES))?,
-                anaf_budget::paused_until(conn, at)?,
-                engine_instances::recent(conn, at - TimeDelta::days(1))?,
-                mail_outbox::backlog(conn, TimeDelta::days(1))?,
-            ))
-        })
-        .await?;
-    let summary = Lifecycle::of(&listed, at);
+    let Report {
+        at,
+        summary,
+        minutes,
+        paused_until: paused,
+        instances,
+        outbox: (waiting, given_up),
+    } = Report::read(&state.db, TimeDelta::minutes(BUDGET_MINUTES)).await?;
     let counted = |prefix: &str, counts: &std::collections::BTreeMap<&'static str, usize>| {
         counts
             .iter()
