@@ -90,8 +90,9 @@ pub fn take_in_windows(
         counters.sort_unstable();
         counters.dedup();
         for counter in counters {
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-                .bind::<diesel::sql_types::BigInt, _>(lock_key(counter))
+            // PostgreSQL hashes the counter's name into the lock's key itself.
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind::<diesel::sql_types::Text, _>(counter)
                 .execute(conn)?;
         }
     }
@@ -114,16 +115,6 @@ pub fn take_in_windows(
         count_below(conn, window.counter, bucket_of(at, window.bucket), i32::MAX)?;
     }
     Ok(Ok(()))
-}
-
-/// The advisory lock a counter's windows are taken under (FNV-1a of its name).
-fn lock_key(counter: &str) -> i64 {
-    let hash = counter
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-        });
-    i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
 /// The calls of `counter` from `since` on, summed per minute, oldest first.
