@@ -75,7 +75,10 @@ where
 /// Inside a `write_transaction`: makes other writers that lock the same company wait until this
 /// transaction ends. PostgreSQL: `SELECT … FOR UPDATE` of the company's row; SQLite: nothing to
 /// do, its write transactions already run one at a time.
-pub fn lock_company(conn: &mut DbConnection, company_id: i64) -> diesel::QueryResult<()> {
+pub fn lock_company(
+    conn: &mut DbConnection,
+    company_id: crate::domain::CompanyId,
+) -> diesel::QueryResult<()> {
     use diesel::prelude::*;
     if let DbConnection::Postgres(pg) = conn {
         schema::companies::table

@@ -113,7 +113,7 @@ impl From<TokenError> for AppError {
             TokenError::NotFound => AppError::NotFound,
             TokenError::Unreadable { token_id, source } => {
                 // Only the token's id and the vault's reason (a key id at most): no secret.
-                tracing::error!(token_id, error = %source, "a stored token does not open under its own binding: altered in the database, or its key is missing");
+                tracing::error!(token_id = token_id.get(), error = %source, "a stored token does not open under its own binding: altered in the database, or its key is missing");
                 AppError::TokenUnreadable
             }
             TokenError::Storage(cause) if crate::db::is_unavailable(&cause) => {

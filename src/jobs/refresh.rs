@@ -144,7 +144,7 @@ impl RefreshEngine {
                 (outcome, finished)
             },
             |(_, token_id), (outcome, finished)| {
-                sweep.count(token_id, outcome);
+                sweep.count(token_id.into(), outcome);
                 finished
             },
         )
@@ -154,7 +154,7 @@ impl RefreshEngine {
             |limit| tokens.claim_due(limit),
             |id| tokens.refresh_claimed(id),
             |id, outcome| {
-                sweep.count(id, outcome);
+                sweep.count(id.into(), outcome);
                 Ok(())
             },
         )
@@ -167,11 +167,11 @@ impl RefreshEngine {
                 sweep.probed += 1;
                 match verdict {
                     Ok(RightsVerdict::Denied(_)) => {
-                        tracing::warn!(token_id, %cif, "a rights probe found no SPV rights");
+                        tracing::warn!(token_id = token_id.get(), %cif, "a rights probe found no SPV rights");
                     }
                     Ok(_) => {}
                     Err(error) => {
-                        tracing::error!(token_id, %cif, error = %error, "a rights probe could not run");
+                        tracing::error!(token_id = token_id.get(), %cif, error = %error, "a rights probe could not run");
                     }
                 }
                 Ok(())

@@ -43,7 +43,7 @@ pub struct CompanyOverview {
     /// Tokens offered to the company.
     pub offers: Vec<Offer>,
     /// The companies each offered token would newly serve, by token id.
-    pub newcomers: HashMap<i64, Vec<String>>,
+    pub newcomers: HashMap<TokenId, Vec<String>>,
 }
 
 pub use crate::db::queries::companies::CompanyWithToken;
@@ -402,10 +402,14 @@ impl CompanyService {
         let user_id = user.get();
         self.db
             .run(move |conn| {
-                let token = crate::db::models::tokens::find_meta_for_company(conn, company_id)?;
+                let token =
+                    crate::db::models::tokens::find_meta_for_company(conn, company_id.into())?;
                 let also_served = match &token {
                     Some(token) => queries::tokens::also_served_for_member(
-                        conn, token.id, user_id, company_id,
+                        conn,
+                        token.id,
+                        user_id.into(),
+                        company_id.into(),
                     )?,
                     None => Vec::new(),
                 };
@@ -414,9 +418,10 @@ impl CompanyService {
                     true => crate::db::models::name_lookups::state_of(conn, &cif)?,
                     false => None,
                 };
-                let offers = queries::tokens::offers_for_company(conn, company_id)?;
-                let offered: Vec<i64> = offers.iter().map(|offer| offer.0).collect();
-                let newcomers = crate::db::models::tokens::newcomers(conn, company_id, &offered)?;
+                let offers = queries::tokens::offers_for_company(conn, company_id.into())?;
+                let offered: Vec<TokenId> = offers.iter().map(|offer| offer.token_id).collect();
+                let newcomers =
+                    crate::db::models::tokens::newcomers(conn, company_id.into(), &offered)?;
                 Ok(CompanyOverview {
                     token,
                     events,
@@ -432,13 +437,7 @@ impl CompanyService {
     /// Whether the token is offered to the company.
     pub async fn is_offered(&self, company: CompanyId, token: TokenId) -> anyhow::Result<bool> {
         self.db
-            .run(move |conn| {
-                Ok(queries::tokens::is_offered(
-                    conn,
-                    token.get(),
-                    company.get(),
-                )?)
-            })
+            .run(move |conn| Ok(queries::tokens::is_offered(conn, token, company)?))
             .await
     }
 
@@ -482,7 +481,8 @@ impl CompanyService {
                         ..AuditFilter::default()
                     },
                 )?;
-                let token = crate::db::models::tokens::find_meta_for_company(conn, company.id)?;
+                let token =
+                    crate::db::models::tokens::find_meta_for_company(conn, company.id.into())?;
                 let members = companies::members(conn, company.id)?;
                 Ok(Some(SupportCompany {
                     company,
@@ -531,7 +531,7 @@ impl CompanyService {
                             user.get(),
                             query.search.clone(),
                         )?,
-                        queries::tokens::attention_candidates_for_member(conn, user.get(), now())?,
+                        queries::tokens::attention_candidates_for_member(conn, user, now())?,
                     ),
                     false => (StatusCounts::new(), Vec::new()),
                 };

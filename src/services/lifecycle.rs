@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, TimeDelta};
 
-use crate::db::queries::tokens::ListedToken;
+use crate::db::models::tokens::TokenMeta;
 use crate::domain::RefreshState;
 
 pub use crate::db::models::engine_instances::EngineInstance;
@@ -52,7 +52,7 @@ pub struct Cause {
 }
 
 impl Lifecycle {
-    pub fn of(tokens: &[ListedToken], now: NaiveDateTime) -> Lifecycle {
+    pub fn of(tokens: &[TokenMeta], now: NaiveDateTime) -> Lifecycle {
         let mut summary = Lifecycle {
             tokens: tokens.len(),
             by_status: TOKEN_STATUSES.iter().map(|code| (*code, 0)).collect(),
@@ -62,8 +62,8 @@ impl Lifecycle {
         let week = now + TimeDelta::days(7);
         let mut causes: BTreeMap<(&'static str, String), usize> = BTreeMap::new();
         for token in tokens {
-            let facts = token.facts();
-            let state = RefreshState::of(&facts, &token.schedule(), now);
+            let facts = token.facts;
+            let state = RefreshState::of(&facts, &token.schedule, now);
             *summary
                 .by_status
                 .entry(facts.status(now).code())

@@ -596,7 +596,9 @@ impl LinkService {
             )),
         };
         let event = match connection.token.as_ref() {
-            Some(token) => event.token(token.id).company(token.company_id),
+            Some(token) => event
+                .token(token.id.into())
+                .company(token.company_id.into()),
             None => event,
         };
         self.audit.record(actor, event).await;

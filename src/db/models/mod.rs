@@ -19,6 +19,7 @@ pub mod oauth_transactions;
 pub mod refresh_jobs;
 pub mod sandbox_mails;
 pub mod sessions;
+pub mod token_facts;
 pub mod token_refresh;
 pub mod token_rights;
 pub mod token_secrets;

@@ -129,7 +129,7 @@ pub fn claim_items(
                     finish_item(conn, job_id, token_id, ItemOutcome::Refreshed)?;
                 }
                 Some(_) => {
-                    if tokens::take_lease(conn, token_id, at, until)? {
+                    if tokens::take_lease(conn, crate::domain::TokenId(token_id), at, until)? {
                         claimed.push((job_id, token_id));
                     }
                 }

@@ -9,7 +9,7 @@ use crate::db::models::events::{self, NewEvent};
 use crate::db::models::now;
 use crate::db::schema::anaf_tokens;
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::{EventKind, TokenState};
+use crate::domain::{EventKind, TokenId, TokenState};
 
 /// What taking the refresh lease found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub enum Lease {
 /// process died while ANAF held the request): that is noted as `refresh_interrupted_at`.
 pub fn try_lease_refresh(
     conn: &mut DbConnection,
-    id: i64,
+    id: TokenId,
     at: NaiveDateTime,
     until: NaiveDateTime,
 ) -> QueryResult<Lease> {
@@ -46,7 +46,7 @@ pub fn try_lease_refresh(
 /// row lock). Whether this caller took it.
 pub(crate) fn take_lease(
     conn: &mut DbConnection,
-    id: i64,
+    id: TokenId,
     at: NaiveDateTime,
     until: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -57,7 +57,7 @@ pub(crate) fn take_lease(
 /// `Some` when this caller took the lease.
 fn take_lease_returning(
     conn: &mut DbConnection,
-    id: i64,
+    id: TokenId,
     at: NaiveDateTime,
     until: NaiveDateTime,
 ) -> QueryResult<Option<Option<NaiveDateTime>>> {
@@ -82,14 +82,14 @@ fn take_lease_returning(
 }
 
 /// Gives the refresh lease back without a refresh (a recent one made it needless).
-pub fn release_lease(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+pub fn release_lease(conn: &mut DbConnection, id: TokenId) -> QueryResult<usize> {
     diesel::update(anaf_tokens::table.find(id))
         .set(anaf_tokens::refreshing_until.eq(None::<NaiveDateTime>))
         .execute(conn)
 }
 
 /// Whether a refresh lease is held right now.
-pub fn is_leased(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn is_leased(conn: &mut DbConnection, id: TokenId, at: NaiveDateTime) -> QueryResult<bool> {
     let until: Option<Option<NaiveDateTime>> = anaf_tokens::table
         .find(id)
         .select(anaf_tokens::refreshing_until)
@@ -117,7 +117,7 @@ pub enum AfterFailure {
 /// replaced the token at ANAF, and schedules the next try, which finds out.
 pub fn record_refresh_unknown(
     conn: &mut DbConnection,
-    id: i64,
+    id: TokenId,
     error: &str,
     started: NaiveDateTime,
     after: AfterFailure,
@@ -138,7 +138,7 @@ pub fn record_refresh_unknown(
 /// token, `token.refresh_failing` once per run of failures.
 pub fn record_refresh_failure(
     conn: &mut DbConnection,
-    id: i64,
+    id: TokenId,
     error: &str,
     after: AfterFailure,
 ) -> QueryResult<usize> {
@@ -153,7 +153,7 @@ pub fn record_refresh_failure(
         };
         let event = match after {
             AfterFailure::Reconnect => {
-                NewEvent::for_served_companies(EventKind::ReconnectNeeded, id)
+                NewEvent::for_served_companies(EventKind::ReconnectNeeded, id.get())
                     .cause("refresh_refused")
                     .detail(error)
                     .once(format!("token.reconnect_needed:{id}"))
@@ -162,7 +162,7 @@ pub fn record_refresh_failure(
                 since,
                 failing: true,
                 ..
-            } => NewEvent::for_served_companies(EventKind::RefreshFailing, id)
+            } => NewEvent::for_served_companies(EventKind::RefreshFailing, id.get())
                 .cause("refresh_failing")
                 .detail(error)
                 .act_by(access_expires_at)
@@ -179,7 +179,7 @@ pub fn record_refresh_failure(
 
 fn update_after_failure(
     conn: &mut DbConnection,
-    id: i64,
+    id: TokenId,
     error: &str,
     after: AfterFailure,
 ) -> QueryResult<usize> {
@@ -220,7 +220,7 @@ fn update_after_failure(
 /// then at most once a day (a dead token is not re-reported on every try). Remembers the answer.
 pub fn note_failure_once_a_day(
     conn: &mut DbConnection,
-    id: i64,
+    id: TokenId,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     let day_ago = at - chrono::TimeDelta::days(1);
@@ -247,7 +247,7 @@ pub fn claim_due(
     at: NaiveDateTime,
     until: NaiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<i64>> {
+) -> QueryResult<Vec<TokenId>> {
     write_transaction(conn, |conn| {
         let due = anaf_tokens::table
             .filter(anaf_tokens::status.eq(TokenState::Active))
@@ -271,7 +271,7 @@ pub fn claim_due(
             .order(anaf_tokens::refresh_due_at)
             .limit(limit)
             .select(anaf_tokens::id);
-        let rows: Vec<i64> = match conn {
+        let rows: Vec<TokenId> = match conn {
             DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
             DbConnection::Sqlite(_) => due.load(conn)?,
         };

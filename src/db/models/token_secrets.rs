@@ -6,20 +6,22 @@ use crate::db::models::KeyLookup;
 use crate::db::schema::{anaf_token_secrets, anaf_tokens};
 
 use crate::db::models::tokens::TokenSecrets;
+use crate::domain::{CompanyId, TokenId};
 use diesel::prelude::*;
 
-pub fn load_secrets(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TokenSecrets>> {
-    let row: Option<(i64, i64, String, String, Option<String>)> = anaf_token_secrets::table
-        .inner_join(anaf_tokens::table)
-        .filter(anaf_token_secrets::token_id.eq(id))
-        .select((
-            anaf_tokens::id,
-            anaf_tokens::company_id,
-            anaf_token_secrets::key_id,
-            anaf_token_secrets::access_token_ciphertext,
-            anaf_token_secrets::refresh_token_ciphertext,
-        ))
-        .get_optional(conn)?;
+pub fn load_secrets(conn: &mut DbConnection, id: TokenId) -> QueryResult<Option<TokenSecrets>> {
+    let row: Option<(TokenId, CompanyId, String, String, Option<String>)> =
+        anaf_token_secrets::table
+            .inner_join(anaf_tokens::table)
+            .filter(anaf_token_secrets::token_id.eq(id))
+            .select((
+                anaf_tokens::id,
+                anaf_tokens::company_id,
+                anaf_token_secrets::key_id,
+                anaf_token_secrets::access_token_ciphertext,
+                anaf_token_secrets::refresh_token_ciphertext,
+            ))
+            .get_optional(conn)?;
     Ok(
         row.map(|(id, company_id, key_id, access, refresh)| TokenSecrets {
             id,
@@ -80,7 +82,7 @@ fn secrets_page(
     if let Some(key_id) = except_key {
         query = query.filter(anaf_token_secrets::key_id.ne(key_id));
     }
-    let rows: Vec<(i64, i64, String, String, Option<String>)> = query
+    let rows: Vec<(TokenId, CompanyId, String, String, Option<String>)> = query
         .order_by(anaf_token_secrets::token_id)
         .limit(limit)
         .select((

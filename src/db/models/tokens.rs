@@ -25,28 +25,29 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, lock_company, write_transaction};
 use crate::domain::{
-    EventKind, MemberRole, ReconnectWindow, RefreshSchedule, Rights, TokenFacts, TokenState,
+    CompanyId, EventKind, MemberRole, ReconnectWindow, RefreshSchedule, Rights, TokenFacts,
+    TokenId, TokenState, UserId,
 };
 
-/// Everything about a token except its secrets, as it serves one company: the rights are the
-/// certificate's on that company's CIF (select it joined with that company's `company_tokens`).
+/// Everything about a token except its secrets, as it serves one company: the one read model of
+/// a token, for pages, the API and the services. Its rights (in `facts`) are the certificate's on
+/// that company's CIF: select it joined with that company's `company_tokens`.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = anaf_tokens)]
 pub struct TokenMeta {
-    pub id: i64,
+    pub id: TokenId,
     /// The company it was first connected for (not necessarily one it still serves).
-    pub company_id: i64,
-    pub access_expires_at: NaiveDateTime,
-    pub refresh_expires_at: Option<NaiveDateTime>,
+    pub company_id: CompanyId,
+    /// What its status depends on.
+    #[diesel(embed)]
+    pub facts: TokenFacts,
+    /// Where it stands with the refresh engine.
+    #[diesel(embed)]
+    pub schedule: RefreshSchedule,
     pub issued_at: Option<NaiveDateTime>,
     pub certificate_serial: Option<String>,
     pub certificate_issuer: Option<String>,
     pub certificate_holder: Option<String>,
-    #[diesel(column_name = status)]
-    pub state: TokenState,
-    #[diesel(select_expression = company_tokens::rights)]
-    #[diesel(select_expression_type = company_tokens::rights)]
-    pub rights: Rights,
     #[diesel(select_expression = company_tokens::rights_detail)]
     #[diesel(select_expression_type = company_tokens::rights_detail)]
     pub rights_detail: Option<String>,
@@ -58,20 +59,8 @@ pub struct TokenMeta {
     pub last_error_at: Option<NaiveDateTime>,
     pub source: String,
     pub created_at: NaiveDateTime,
-    pub has_refresh_token: bool,
-    pub refresh_due_at: NaiveDateTime,
     pub refresh_interrupted_at: Option<NaiveDateTime>,
-    /// Until when a refresh holds the lease (one is in flight until then).
-    pub refreshing_until: Option<NaiveDateTime>,
-    /// After a passing failure: when the next try is due.
-    pub next_attempt_at: Option<NaiveDateTime>,
-    /// Since when the current run of passing failures lasts.
-    pub failing_since: Option<NaiveDateTime>,
     pub failed_attempts: i32,
-    /// Failing for longer than `ANAF_PORTAL_REFRESH_FAILING_AFTER`.
-    pub refresh_failing: bool,
-    pub reconnect_from: Option<NaiveDateTime>,
-    pub reconnect_by: Option<NaiveDateTime>,
 }
 
 /// The reconnect window stored as its two columns.
@@ -85,37 +74,12 @@ pub(crate) fn window(
     })
 }
 
-impl TokenMeta {
-    /// Where the token stands with the refresh engine.
-    pub fn schedule(&self) -> RefreshSchedule {
-        RefreshSchedule {
-            refreshing_until: self.refreshing_until,
-            next_attempt_at: self.next_attempt_at,
-            failing_since: self.failing_since,
-            failing: self.refresh_failing,
-        }
-    }
-
-    /// What the token's status depends on.
-    pub fn facts(&self) -> TokenFacts {
-        TokenFacts {
-            state: self.state,
-            rights: self.rights,
-            access_expires_at: self.access_expires_at,
-            refresh_due_at: self.refresh_due_at,
-            has_refresh_token: self.has_refresh_token,
-            refresh_expires_at: self.refresh_expires_at,
-            reconnect: window(self.reconnect_from, self.reconnect_by),
-        }
-    }
-}
-
 /// The encrypted values, for the token service only. Each ciphertext is bound to `id`;
 /// `company_id` is what values sealed before that were bound to (read by the upgrade only).
 #[derive(Debug, Clone)]
 pub struct TokenSecrets {
-    pub id: i64,
-    pub company_id: i64,
+    pub id: TokenId,
+    pub company_id: CompanyId,
     /// The vault key that sealed both values (`tokens::vault::KeyId`).
     pub key_id: String,
     pub access_token_ciphertext: String,
@@ -176,7 +140,7 @@ impl SealedPair {
 #[derive(Insertable)]
 #[diesel(table_name = anaf_tokens)]
 struct NewToken<'a> {
-    company_id: i64,
+    company_id: CompanyId,
     fingerprint: &'a str,
     access_expires_at: NaiveDateTime,
     refresh_expires_at: Option<NaiveDateTime>,
@@ -186,7 +150,7 @@ struct NewToken<'a> {
     certificate_holder: Option<&'a str>,
     status: TokenState,
     source: &'a str,
-    created_by: Option<i64>,
+    created_by: Option<UserId>,
     created_at: NaiveDateTime,
     has_refresh_token: bool,
     refresh_due_at: NaiveDateTime,
@@ -198,7 +162,7 @@ struct NewToken<'a> {
 #[diesel(table_name = anaf_token_secrets)]
 #[diesel(treat_none_as_null = true)]
 struct SecretsRow<'a> {
-    token_id: i64,
+    token_id: TokenId,
     key_id: &'a str,
     access_token_ciphertext: &'a str,
     refresh_token_ciphertext: Option<&'a str>,
@@ -219,7 +183,7 @@ fn key_id_or_position<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, 
 }
 
 impl SealedPair {
-    fn secrets_row(&self, token_id: i64) -> SecretsRow<'_> {
+    fn secrets_row(&self, token_id: TokenId) -> SecretsRow<'_> {
         SecretsRow {
             token_id,
             key_id: &self.key_id,
@@ -244,7 +208,7 @@ pub enum StoreTokenError {
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub meta: TokenMeta,
-    pub orphaned: Option<i64>,
+    pub orphaned: Option<TokenId>,
 }
 
 /// A new pair to store: what its claims say, whether it has a refresh token, and how to seal its
@@ -252,7 +216,7 @@ pub struct Stored {
 pub struct NewPair<'a> {
     pub facts: &'a PairFacts,
     pub has_refresh_token: bool,
-    pub seal: &'a dyn Fn(i64) -> Result<SealedSecrets, String>,
+    pub seal: &'a dyn Fn(TokenId) -> Result<SealedSecrets, String>,
 }
 
 /// Stores `pair` as a new token first connected for `company_id` and makes it the one that serves
@@ -260,10 +224,10 @@ pub struct NewPair<'a> {
 /// that served the company before keeps serving its other companies; with none left it is deleted.
 pub fn replace_for_company(
     conn: &mut DbConnection,
-    company_id: i64,
+    company_id: CompanyId,
     new: NewPair<'_>,
     source: &str,
-    created_by: Option<i64>,
+    created_by: Option<UserId>,
 ) -> Result<Stored, StoreTokenError> {
     let pair = new.facts;
     write_transaction(conn, |conn| {
@@ -293,7 +257,7 @@ pub fn replace_for_company(
                 reconnect_by: pair.reconnect_by,
             })
             .returning(anaf_tokens::id)
-            .get_result::<i64>(conn);
+            .get_result::<TokenId>(conn);
         let id = match inserted {
             Ok(id) => id,
             // Two identical saves at once: the loser of the race sees the unique index.
@@ -315,7 +279,7 @@ pub fn replace_for_company(
             attach_in_transaction(conn, id, company_id, Rights::Unknown, created_by, at)?;
         events::record(
             conn,
-            NewEvent::about_token(EventKind::Connected, company_id, id).cause(source),
+            NewEvent::about_token(EventKind::Connected, company_id.get(), id.get()).cause(source),
         )?;
         let meta = find_meta_for_company(conn, company_id)?.ok_or(DieselError::NotFound)?;
         Ok(Stored { meta, orphaned })
@@ -327,13 +291,13 @@ pub fn replace_for_company(
 /// company uses it: its id is returned (the caller revokes it at ANAF).
 fn attach_in_transaction(
     conn: &mut DbConnection,
-    token_id: i64,
-    company_id: i64,
+    token_id: TokenId,
+    company_id: CompanyId,
     rights: Rights,
-    by: Option<i64>,
+    by: Option<UserId>,
     at: NaiveDateTime,
-) -> QueryResult<Option<i64>> {
-    let before: Option<i64> = company_tokens::table
+) -> QueryResult<Option<TokenId>> {
+    let before: Option<TokenId> = company_tokens::table
         .find(company_id)
         .select(company_tokens::token_id)
         .get_optional(conn)?;
@@ -357,7 +321,7 @@ fn attach_in_transaction(
 }
 
 /// Deletes the token when no company uses it any more; its id when it did.
-fn delete_if_unused(conn: &mut DbConnection, token_id: i64) -> QueryResult<Option<i64>> {
+fn delete_if_unused(conn: &mut DbConnection, token_id: TokenId) -> QueryResult<Option<TokenId>> {
     let used: bool = diesel::select(diesel::dsl::exists(
         company_tokens::table.filter(company_tokens::token_id.eq(token_id)),
     ))
@@ -373,17 +337,18 @@ fn delete_if_unused(conn: &mut DbConnection, token_id: i64) -> QueryResult<Optio
 /// and the company had no working token). See `attach_in_transaction`.
 pub fn attach(
     conn: &mut DbConnection,
-    token_id: i64,
-    company_id: i64,
+    token_id: TokenId,
+    company_id: CompanyId,
     rights: Rights,
-    by: Option<i64>,
-) -> QueryResult<Option<i64>> {
+    by: Option<UserId>,
+) -> QueryResult<Option<TokenId>> {
     write_transaction(conn, |conn| {
         lock_company(conn, company_id)?;
         let orphaned = attach_in_transaction(conn, token_id, company_id, rights, by, now())?;
         events::record(
             conn,
-            NewEvent::about_token(EventKind::Connected, company_id, token_id).cause("attached"),
+            NewEvent::about_token(EventKind::Connected, company_id.get(), token_id.get())
+                .cause("attached"),
         )?;
         Ok(orphaned)
     })
@@ -402,7 +367,11 @@ pub enum Detached {
 
 /// Stops token `token_id` serving `company_id`; the token goes with its last company. Writes
 /// `token.deleted` for the company.
-pub fn detach(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryResult<Detached> {
+pub fn detach(
+    conn: &mut DbConnection,
+    token_id: TokenId,
+    company_id: CompanyId,
+) -> QueryResult<Detached> {
     write_transaction(conn, |conn| {
         let removed = diesel::delete(
             company_tokens::table
@@ -415,7 +384,7 @@ pub fn detach(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryR
         }
         events::record(
             conn,
-            NewEvent::about_token(EventKind::Deleted, company_id, token_id),
+            NewEvent::about_token(EventKind::Deleted, company_id.get(), token_id.get()),
         )?;
         Ok(match delete_if_unused(conn, token_id)? {
             Some(_) => Detached::Deleted,
@@ -425,7 +394,7 @@ pub fn detach(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryR
 }
 
 /// The companies token `token_id` serves, by CIF.
-pub fn served_companies(conn: &mut DbConnection, token_id: i64) -> QueryResult<Vec<Company>> {
+pub fn served_companies(conn: &mut DbConnection, token_id: TokenId) -> QueryResult<Vec<Company>> {
     company_tokens::table
         .inner_join(companies::table)
         .filter(company_tokens::token_id.eq(token_id))
@@ -436,7 +405,11 @@ pub fn served_companies(conn: &mut DbConnection, token_id: i64) -> QueryResult<V
 
 /// Notes that the certificate of `token_id` has SPV rights for `company_id`, which it does not
 /// serve (an offer to attach it).
-pub fn offer(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryResult<usize> {
+pub fn offer(
+    conn: &mut DbConnection,
+    token_id: TokenId,
+    company_id: CompanyId,
+) -> QueryResult<usize> {
     let at = now();
     let row = diesel::insert_into(token_offers::table).values((
         token_offers::token_id.eq(token_id),
@@ -463,18 +436,18 @@ pub fn offer(conn: &mut DbConnection, token_id: i64, company_id: i64) -> QueryRe
 /// whole answer. An empty list: attaching gives the token to nobody new.
 pub fn newcomers(
     conn: &mut DbConnection,
-    company_id: i64,
-    token_ids: &[i64],
-) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
+    company_id: CompanyId,
+    token_ids: &[TokenId],
+) -> QueryResult<std::collections::HashMap<TokenId, Vec<String>>> {
     use crate::db::schema::users;
-    let admins: Vec<(i64, String)> = company_members::table
+    let admins: Vec<(UserId, String)> = company_members::table
         .inner_join(users::table)
         .filter(company_members::company_id.eq(company_id))
         .filter(company_members::role.eq(MemberRole::Admin))
         .order(users::email)
         .select((users::id, users::email))
         .load(conn)?;
-    let users_of: Vec<(i64, i64)> = company_tokens::table
+    let users_of: Vec<(TokenId, UserId)> = company_tokens::table
         .inner_join(
             company_members::table.on(company_members::company_id.eq(company_tokens::company_id)),
         )
@@ -499,8 +472,8 @@ pub fn newcomers(
 /// Forgets that `token_id` was offered to `company_id`.
 pub fn withdraw_offer(
     conn: &mut DbConnection,
-    token_id: i64,
-    company_id: i64,
+    token_id: TokenId,
+    company_id: CompanyId,
 ) -> QueryResult<usize> {
     diesel::delete(token_offers::table.find((token_id, company_id))).execute(conn)
 }
@@ -508,7 +481,7 @@ pub fn withdraw_offer(
 /// The token that serves the company, as it serves it.
 pub fn find_meta_for_company(
     conn: &mut DbConnection,
-    company_id: i64,
+    company_id: CompanyId,
 ) -> QueryResult<Option<TokenMeta>> {
     company_tokens::table
         .find(company_id)
@@ -518,7 +491,7 @@ pub fn find_meta_for_company(
 }
 
 /// Token `token_id` as it serves any company (the first by id): for the services' own reads.
-pub fn find_meta(conn: &mut DbConnection, token_id: i64) -> QueryResult<Option<TokenMeta>> {
+pub fn find_meta(conn: &mut DbConnection, token_id: TokenId) -> QueryResult<Option<TokenMeta>> {
     company_tokens::table
         .inner_join(anaf_tokens::table)
         .filter(company_tokens::token_id.eq(token_id))
@@ -533,7 +506,7 @@ pub fn find_meta(conn: &mut DbConnection, token_id: i64) -> QueryResult<Option<T
 /// stored (a recovered pair replayed late).
 pub fn save_refreshed(
     conn: &mut DbConnection,
-    id: i64,
+    id: TokenId,
     pair: &SealedPair,
     obtained_at: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -579,7 +552,7 @@ pub fn save_refreshed(
                 .execute(conn)?;
             events::record_for_token(
                 conn,
-                NewEvent::for_served_companies(EventKind::Refreshed, id)
+                NewEvent::for_served_companies(EventKind::Refreshed, id.get())
                     .act_by(pair.facts.access_expires_at),
             )?;
         }

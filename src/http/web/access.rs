@@ -55,7 +55,7 @@ pub async fn token(
             company_id.map(CompanyId),
         )
         .await?;
-    let (token, company, role) = found.ok_or(AppError::NotFound)?;
-    check(role, need)?;
-    Ok((token, company, role))
+    let found = found.ok_or(AppError::NotFound)?;
+    check(found.role, need)?;
+    Ok((found.token, found.company, found.role))
 }

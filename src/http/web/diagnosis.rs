@@ -74,8 +74,8 @@ impl DiagnosisView {
             };
         };
         let date = |at: NaiveDateTime| t.local_date_time(at);
-        let facts = token.facts();
-        let attention = Attention::of(&facts, &token.schedule(), now);
+        let facts = token.facts;
+        let attention = Attention::of(&facts, &token.schedule, now);
         let (verdict, why, anaf_said, by_when) = match attention {
             Some(Attention::ReconnectNeeded) => (
                 Verdict::Broken,
@@ -93,7 +93,7 @@ impl DiagnosisView {
                 Verdict::Broken,
                 t.format(
                     "diagnosis-expired-why",
-                    &[("at", date(token.access_expires_at).into())],
+                    &[("at", date(token.facts.access_expires_at).into())],
                 ),
                 None,
                 Some(t.get("diagnosis-now")),
@@ -104,11 +104,11 @@ impl DiagnosisView {
                     "diagnosis-refresh_failing-why",
                     &[
                         ("since", date(since).into()),
-                        ("until", date(token.access_expires_at).into()),
+                        ("until", date(token.facts.access_expires_at).into()),
                     ],
                 ),
                 token.last_error.clone(),
-                Some(date(token.access_expires_at)),
+                Some(date(token.facts.access_expires_at)),
             ),
             Some(Attention::ReconnectBefore { by }) => (
                 Verdict::WorksUntil,
@@ -143,8 +143,8 @@ impl DiagnosisView {
 /// Why a working token works: until when, and what the refresh engine will do (or that the
 /// rights are still being checked).
 fn working_why(token: &TokenMeta, now: NaiveDateTime, t: &Catalog) -> String {
-    let until = t.local_date_time(token.access_expires_at);
-    let mut why = match RefreshState::of(&token.facts(), &token.schedule(), now) {
+    let until = t.local_date_time(token.facts.access_expires_at);
+    let mut why = match RefreshState::of(&token.facts, &token.schedule, now) {
         RefreshState::Scheduled { due } => t.format(
             "diagnosis-works-why",
             &[
@@ -154,7 +154,7 @@ fn working_why(token: &TokenMeta, now: NaiveDateTime, t: &Catalog) -> String {
         ),
         _ => t.format("diagnosis-works-why_plain", &[("until", until.into())]),
     };
-    if token.rights == Rights::Unknown {
+    if token.facts.rights == Rights::Unknown {
         why.push(' ');
         why.push_str(&t.get("diagnosis-rights_unknown"));
     }
@@ -177,7 +177,7 @@ fn last_anaf_success(token: &TokenMeta) -> Option<NaiveDateTime> {
     let obtained = (token.source == "oauth").then_some(token.created_at);
     let verdict = token
         .rights_checked_at
-        .filter(|_| token.rights != Rights::Unknown);
+        .filter(|_| token.facts.rights != Rights::Unknown);
     [obtained, token.last_refreshed_at, verdict]
         .into_iter()
         .flatten()

@@ -75,8 +75,8 @@ impl<'a> TokenRowView<'a> {
         now: NaiveDateTime,
         t: &Catalog,
     ) -> TokenRowView<'a> {
-        let status = token.map_or(TokenStatus::NotConnected, |tk| tk.facts().status(now));
-        let refresh = token.map(|tk| RefreshState::of(&tk.facts(), &tk.schedule(), now));
+        let status = token.map_or(TokenStatus::NotConnected, |tk| tk.facts.status(now));
+        let refresh = token.map(|tk| RefreshState::of(&tk.facts, &tk.schedule, now));
         let dash = || t.get("common-dash");
         let text = |value: &Option<String>| value.clone().unwrap_or_else(dash);
         let date = |at: Option<NaiveDateTime>| at.map_or_else(dash, |at| t.local_date_time(at));
@@ -85,16 +85,16 @@ impl<'a> TokenRowView<'a> {
             cif: company.cif.as_str(),
             company_name: company.display_name(),
             named: company.name.as_deref().is_some_and(|n| !n.is_empty()),
-            token_id: token.map(|tk| tk.id),
+            token_id: token.map(|tk| tk.id.into()),
             status,
             status_label: status_label(status, t),
-            access_expires: date(token.map(|tk| tk.access_expires_at)),
+            access_expires: date(token.map(|tk| tk.facts.access_expires_at)),
             access_relative: token.map_or_else(String::new, |tk| {
-                relative_days(tk.access_expires_at, now, t)
+                relative_days(tk.facts.access_expires_at, now, t)
             }),
             refresh_expires: token.map_or_else(dash, |tk| {
-                if tk.has_refresh_token {
-                    date(tk.refresh_expires_at)
+                if tk.facts.has_refresh_token {
+                    date(tk.facts.refresh_expires_at)
                 } else {
                     t.get("token-no_refresh_token")
                 }
@@ -108,7 +108,7 @@ impl<'a> TokenRowView<'a> {
             created: date(token.map(|tk| tk.created_at)),
             last_refreshed: token.map_or_else(dash, |tk| date(tk.last_refreshed_at)),
             rights: token.map_or_else(dash, |tk| {
-                t.get(match tk.rights {
+                t.get(match tk.facts.rights {
                     Rights::Granted => "rights-granted",
                     Rights::Denied => "rights-denied",
                     Rights::Unknown => "rights-unknown",
@@ -123,7 +123,7 @@ impl<'a> TokenRowView<'a> {
                 .map(|text| anaf_said(text, t)),
             refresh_code: refresh.map_or("stopped", |r| r.code()),
             refresh_note: refresh.and_then(|r| refresh_note(r, t)),
-            has_refresh_token: token.is_some_and(|tk| tk.has_refresh_token),
+            has_refresh_token: token.is_some_and(|tk| tk.facts.has_refresh_token),
             can_manage: role == MemberRole::Admin,
         }
     }

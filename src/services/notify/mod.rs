@@ -13,6 +13,7 @@ use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
 use crate::db::models::events::{self, Event};
 use crate::db::models::{mail_outbox, notifications, now};
 use crate::db::queries;
+use crate::db::queries::tokens::MemberToken;
 use crate::db::{Db, DbConnection, write_transaction};
 use crate::domain::backoff::{Backoff, Waits};
 use crate::domain::{Attention, EmailPreference};
@@ -209,16 +210,14 @@ fn write_digest(
             return Ok(false);
         };
         let at = now();
-        let attention = queries::tokens::attention_candidates_for_member(conn, user_id, at)?
+        let attention = queries::tokens::attention_candidates_for_member(conn, user_id.into(), at)?
             .into_iter()
-            .filter_map(|(token, cif, name, _)| {
-                let attention = Attention::of(&token.facts(), &token.schedule(), at)?;
+            .filter_map(|MemberToken { token, company, .. }| {
+                let attention = Attention::of(&token.facts, &token.schedule, at)?;
                 Some(CompanyAttention {
-                    company_id: token.company_id,
-                    company: name
-                        .filter(|n| !n.is_empty())
-                        .unwrap_or_else(|| cif.to_string()),
-                    cif: cif.to_string(),
+                    company_id: company.id.into(),
+                    company: company.display_name().to_owned(),
+                    cif: company.cif.to_string(),
                     attention,
                 })
             })

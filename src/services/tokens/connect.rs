@@ -7,7 +7,7 @@ use super::*;
 use crate::anaf::client::{AnafError, RightsVerdict};
 use crate::db::models::companies::Company;
 use crate::db::models::tokens::TokenMeta;
-use crate::domain::{Actor, AuditAction, AuditEvent, Cif};
+use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CompanyId, UserId};
 
 /// One company a connection was asked for: the certificate's SPV rights on its CIF, and whether
 /// the new token now serves it.
@@ -29,7 +29,7 @@ pub struct Connection {
 pub(super) fn coverage(
     companies: &[Company],
     verdicts: &HashMap<Cif, RightsVerdict>,
-    served: &[i64],
+    served: &[CompanyId],
 ) -> Vec<Coverage> {
     companies
         .iter()
@@ -39,7 +39,7 @@ pub(super) fn coverage(
                 .get(&company.cif)
                 .cloned()
                 .unwrap_or_else(|| RightsVerdict::Unknown("not checked".to_owned())),
-            served: served.contains(&company.id),
+            served: served.contains(&CompanyId::from(company.id)),
         })
         .collect()
 }
@@ -68,7 +68,7 @@ impl TokenService {
             .await;
         let event = match &result {
             Ok((meta, verdict)) => AuditEvent::success(AuditAction::ConnectSucceeded)
-                .token(meta.id)
+                .token(meta.id.into())
                 .detail(match verdict {
                     RightsVerdict::Granted => "SPV rights confirmed".to_owned(),
                     RightsVerdict::Denied(text) => format!("no SPV rights: {text}"),
@@ -92,7 +92,12 @@ impl TokenService {
         code_verifier: Option<&str>,
     ) -> Result<Connection, ConnectError> {
         let result = self
-            .exchange_for_companies(companies, code, code_verifier, actor.user_id)
+            .exchange_for_companies(
+                companies,
+                code,
+                code_verifier,
+                actor.user_id.map(Into::into),
+            )
             .await;
         let mut event = match &result {
             Ok(connection) => {
@@ -114,13 +119,13 @@ impl TokenService {
         // In the history of the company the token was stored for, else of the first asked for.
         let stored = result.as_ref().ok().and_then(|c| c.token.as_ref());
         if let Some(token) = stored {
-            event = event.token(token.id);
+            event = event.token(token.id.into());
         }
         if let Some(company_id) = stored
             .map(|t| t.company_id)
-            .or(companies.first().map(|c| c.id))
+            .or(companies.first().map(|c| c.id.into()))
         {
-            event = event.company(company_id);
+            event = event.company(company_id.into());
         }
         self.audit.record(actor, event).await;
         result
@@ -131,7 +136,7 @@ impl TokenService {
         companies: &[Company],
         code: &str,
         code_verifier: Option<&str>,
-        created_by: Option<i64>,
+        created_by: Option<UserId>,
     ) -> Result<Connection, ConnectError> {
         let pair = self
             .anaf
@@ -156,7 +161,7 @@ impl TokenService {
                 companies: coverage(companies, &verdicts, &[]),
             });
         };
-        let meta = match self.store(home.id, &pair, "oauth", created_by).await {
+        let meta = match self.store(home.id.into(), &pair, "oauth", created_by).await {
             Ok(meta) => meta,
             Err(error) => {
                 if matches!(error, StorePairError::Jwt(_) | StorePairError::Expired) {
@@ -168,13 +173,13 @@ impl TokenService {
         self.record_rights(meta.id, &home.cif, &RightsVerdict::Granted)
             .await
             .map_err(StorePairError::Storage)?;
-        let mut served = vec![home.id];
+        let mut served = vec![CompanyId::from(home.id)];
         for company in companies.iter().filter(covered) {
             if company.id != home.id {
                 self.attach(meta.id, company, created_by)
                     .await
                     .map_err(StorePairError::Storage)?;
-                served.push(company.id);
+                served.push(company.id.into());
             }
         }
         self.extend_in_background(meta.id, pair.access_token.clone(), served.clone());
@@ -196,7 +201,15 @@ impl TokenService {
             .exchange_code(code, code_verifier)
             .await
             .map_err(ConnectError::Anaf)?;
-        let meta = match self.store(company.id, &pair, "oauth", actor.user_id).await {
+        let meta = match self
+            .store(
+                company.id.into(),
+                &pair,
+                "oauth",
+                actor.user_id.map(Into::into),
+            )
+            .await
+        {
             Ok(meta) => meta,
             Err(error) => {
                 // A pair the portal refuses is of no use to anyone: ask ANAF to revoke it.
@@ -210,7 +223,7 @@ impl TokenService {
             .check_rights(meta.id, &pair.access_token, &company.cif)
             .await
             .map_err(StorePairError::Storage)?;
-        self.extend_in_background(meta.id, pair.access_token.clone(), vec![company.id]);
+        self.extend_in_background(meta.id, pair.access_token.clone(), vec![company.id.into()]);
         Ok((meta, verdict))
     }
 }

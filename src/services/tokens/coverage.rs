@@ -12,7 +12,8 @@ use crate::db::models::companies::Company;
 use crate::db::models::now;
 use crate::db::models::tokens::{self, Detached};
 use crate::db::queries;
-use crate::domain::{Actor, AuditAction, AuditEvent, Cif, Rights};
+use crate::db::queries::tokens::AdministeredOffer;
+use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CompanyId, Rights, TokenId, UserId};
 use crate::services::tokens::vault::TokenField;
 
 /// After a connection, at most this many other CIFs are probed for the new token's rights.
@@ -65,19 +66,19 @@ impl TokenService {
     /// uses it any more.
     pub(super) async fn attach(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         company: &Company,
-        by: Option<i64>,
+        by: Option<UserId>,
     ) -> Result<(), anyhow::Error> {
         let company_id = company.id;
-        let replaced = self.secrets_of_company(company_id).await;
+        let replaced = self.secrets_of_company(company_id.into()).await;
         let orphaned = self
             .db
             .run(move |conn| {
                 Ok(tokens::attach(
                     conn,
                     token_id,
-                    company_id,
+                    company_id.into(),
                     Rights::Granted,
                     by,
                 )?)
@@ -98,14 +99,14 @@ impl TokenService {
     pub async fn attach_offered(
         &self,
         actor: &Actor,
-        token_id: i64,
+        token_id: TokenId,
         company: &Company,
     ) -> Result<AttachOutcome, TokenError> {
         let company_id = company.id;
         let newcomers = self
             .db
             .run(move |conn| {
-                Ok(tokens::newcomers(conn, company_id, &[token_id])?
+                Ok(tokens::newcomers(conn, company_id.into(), &[token_id])?
                     .remove(&token_id)
                     .unwrap_or_default())
             })
@@ -116,7 +117,7 @@ impl TokenService {
                     actor,
                     AuditEvent::failure(AuditAction::TokenAttached)
                         .company(company_id)
-                        .token(token_id)
+                        .token(token_id.into())
                         .detail(format!(
                             "refused: would give the token to {} who cannot use it today",
                             newcomers.join(", ")
@@ -131,11 +132,12 @@ impl TokenService {
             .ok_or(TokenError::NotFound)?;
         let verdict = self.probe_cif(&access, &company.cif).await?;
         if verdict == RightsVerdict::Granted {
-            self.attach(token_id, company, actor.user_id).await?;
+            self.attach(token_id, company, actor.user_id.map(Into::into))
+                .await?;
         } else {
             // The offer no longer holds.
             self.db
-                .run(move |conn| Ok(tokens::withdraw_offer(conn, token_id, company_id)?))
+                .run(move |conn| Ok(tokens::withdraw_offer(conn, token_id, company_id.into())?))
                 .await?;
         }
         let event = match &verdict {
@@ -145,7 +147,7 @@ impl TokenService {
             }
         };
         self.audit
-            .record(actor, event.company(company_id).token(token_id))
+            .record(actor, event.company(company_id).token(token_id.into()))
             .await;
         Ok(AttachOutcome::Checked(verdict))
     }
@@ -156,7 +158,7 @@ impl TokenService {
     pub async fn attach_offers_to_unserved(
         &self,
         actor: &Actor,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<BulkAttach, TokenError> {
         let offers = self
             .db
@@ -169,8 +171,13 @@ impl TokenService {
         let at = now();
         let mut summary = BulkAttach::default();
         let mut seen = std::collections::HashSet::new();
-        for (company, token_id, current) in offers {
-            let works = current.is_some_and(|token| token.facts().status(at).works());
+        for AdministeredOffer {
+            company,
+            token_id,
+            serving,
+        } in offers
+        {
+            let works = serving.is_some_and(|token| token.facts.status(at).works());
             if works || !seen.insert(company.id) {
                 continue;
             }
@@ -194,9 +201,9 @@ impl TokenService {
     /// connection was started for, and a person decides on each offer.
     pub(super) fn extend_in_background(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         access: SecretString,
-        served: Vec<i64>,
+        served: Vec<CompanyId>,
     ) {
         let service = self.clone();
         self.runtime.spawn(async move {
@@ -204,20 +211,25 @@ impl TokenService {
                 .scope(service.extend(token_id, &access, served))
                 .await;
             if let Err(error) = extended {
-                tracing::error!(token_id, error = %error, "the rights of a new token for other companies could not be checked");
+                tracing::error!(token_id = token_id.get(), error = %error, "the rights of a new token for other companies could not be checked");
             }
         });
     }
 
     pub(super) async fn extend(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         access: &SecretString,
-        served: Vec<i64>,
+        served: Vec<CompanyId>,
     ) -> Result<(), anyhow::Error> {
         let candidates = self
             .db
-            .run(move |conn| Ok(queries::companies::of_fellow_admins(conn, &served)?))
+            .run(move |conn| {
+                Ok(queries::companies::of_fellow_admins(
+                    conn,
+                    &served.iter().map(|&id| id.into()).collect::<Vec<_>>(),
+                )?)
+            })
             .await?;
         let mut verdicts: HashMap<Cif, RightsVerdict> = HashMap::new();
         for (company, current) in candidates {
@@ -232,7 +244,7 @@ impl TokenService {
             if verdicts.get(&company.cif) == Some(&RightsVerdict::Granted) && !served_already {
                 let company_id = company.id;
                 self.db
-                    .run(move |conn| Ok(tokens::offer(conn, token_id, company_id)?))
+                    .run(move |conn| Ok(tokens::offer(conn, token_id, company_id.into())?))
                     .await?;
             }
         }
@@ -246,8 +258,8 @@ impl TokenService {
     pub async fn detach(
         &self,
         actor: &Actor,
-        token_id: i64,
-        company_id: i64,
+        token_id: TokenId,
+        company_id: CompanyId,
         wait: Duration,
     ) -> Result<Detachment, TokenError> {
         let secrets = self.secrets(token_id).await?;
@@ -258,8 +270,8 @@ impl TokenService {
             .run(move |conn| Ok(tokens::detach(conn, token_id, company_id)?))
             .await?;
         let event = AuditEvent::success(AuditAction::TokenDeleted)
-            .company(company_id)
-            .token(token_id);
+            .company(company_id.into())
+            .token(token_id.into());
         let outcome = match detached {
             Detached::NotServed => return Err(TokenError::NotFound),
             Detached::StillServesOthers => {
@@ -276,7 +288,7 @@ impl TokenService {
                 // other one still is.
                 let access = self.open(&secrets, TokenField::Access).ok().flatten();
                 let refresh = self.open(&secrets, TokenField::Refresh).ok().flatten();
-                let answers = self.spawn_revocation(token_id, access, refresh);
+                let answers = self.spawn_revocation(Some(token_id), access, refresh);
                 tokio::time::timeout(wait, answers)
                     .await
                     .ok()

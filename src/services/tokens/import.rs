@@ -8,7 +8,7 @@ use crate::anaf::client::{AnafError, RightsVerdict, TokenResponse};
 use crate::anaf::jwt::JwtProblem;
 use crate::db::models::companies::{self, Company};
 use crate::db::models::tokens::{self, TokenMeta};
-use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CifProblem, MemberRole};
+use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CifProblem, MemberRole, UserId};
 use crate::secrets::sha256_hex;
 use crate::services::tokens::{StorePairError, TokenService};
 
@@ -74,7 +74,7 @@ impl TokenService {
     pub async fn import(
         &self,
         actor: &Actor,
-        user_id: i64,
+        user_id: UserId,
         request: ImportRequest,
     ) -> Result<(TokenMeta, Company), ImportError> {
         let access = &request.access_token;
@@ -122,7 +122,7 @@ impl TokenService {
             stated_expiry: None,
         };
         let meta = self
-            .store(company.id, &pair, "api", Some(user_id))
+            .store(company.id.into(), &pair, "api", Some(user_id))
             .await
             .map_err(|e| match e {
                 StorePairError::Duplicate => ImportError::AlreadyStored,
@@ -138,7 +138,7 @@ impl TokenService {
         }
         let mut event = AuditEvent::success(AuditAction::TokenSavedViaApi)
             .company(company.id)
-            .token(meta.id);
+            .token(meta.id.into());
         if request.refresh_token.is_none() {
             event = event.detail("no refresh token");
         }
@@ -146,19 +146,29 @@ impl TokenService {
         let company_id = company.id;
         let meta = self
             .db()
-            .run(move |conn| Ok(tokens::find_meta_for_company(conn, company_id)?))
+            .run(move |conn| Ok(tokens::find_meta_for_company(conn, company_id.into())?))
             .await?
             .unwrap_or(meta);
         Ok((meta, company))
     }
 
     /// The company named by the request's `cif`, which the caller must administer.
-    async fn company_for_given_cif(&self, user_id: i64, raw: &str) -> Result<Company, ImportError> {
+    async fn company_for_given_cif(
+        &self,
+        user_id: UserId,
+        raw: &str,
+    ) -> Result<Company, ImportError> {
         let cif = Cif::parse(raw).map_err(ImportError::InvalidCif)?;
         let lookup = cif.clone();
         let found = self
             .db()
-            .run(move |conn| Ok(companies::find_by_cif_for_member(conn, &lookup, user_id)?))
+            .run(move |conn| {
+                Ok(companies::find_by_cif_for_member(
+                    conn,
+                    &lookup,
+                    user_id.into(),
+                )?)
+            })
             .await?;
         match found {
             Some((company, MemberRole::Admin)) => Ok(company),
@@ -170,13 +180,13 @@ impl TokenService {
     /// Asks ANAF which of the caller's companies the token has SPV rights for; exactly one must.
     async fn company_by_rights(
         &self,
-        user_id: i64,
+        user_id: UserId,
         access: &SecretString,
     ) -> Result<Company, ImportError> {
         let limit = i64::try_from(MAX_RIGHTS_PROBES + 1).unwrap_or(i64::MAX);
         let candidates = self
             .db()
-            .run(move |conn| Ok(companies::administered_by(conn, user_id, limit)?))
+            .run(move |conn| Ok(companies::administered_by(conn, user_id.into(), limit)?))
             .await?;
         if candidates.is_empty() {
             return Err(ImportError::NoCompanies);

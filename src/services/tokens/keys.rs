@@ -3,6 +3,7 @@
 //! with the current key so that older keys can be dropped. Also the one-time upgrade of values
 //! bound to a token's company to values bound to the token itself (`bind_to_tokens`).
 
+use crate::domain::TokenId;
 use secrecy::ExposeSecret;
 
 use crate::config::Config;
@@ -83,7 +84,7 @@ pub struct Rotation {
     /// Tokens that changed (a refresh or a delete) while being re-sealed: already current.
     pub changed_meanwhile: usize,
     /// Tokens whose values do not open with their key (corrupt); left as they are.
-    pub unreadable: Vec<i64>,
+    pub unreadable: Vec<TokenId>,
 }
 
 impl Rotation {
@@ -114,7 +115,7 @@ pub fn rotate(conn: &mut DbConnection, vault: &TokenVault) -> Result<Rotation, K
         let Some(last) = batch.last() else {
             break;
         };
-        after = last.id;
+        after = last.id.into();
         crate::db::write_transaction(conn, |conn| {
             for old in &batch {
                 let reopen = |field, sealed: &str| {
@@ -129,7 +130,7 @@ pub fn rotate(conn: &mut DbConnection, vault: &TokenVault) -> Result<Rotation, K
                     .map(|r| reopen(TokenField::Refresh, r))
                     .transpose();
                 let (Ok(access), Ok(refresh)) = (access, refresh) else {
-                    tracing::error!(token_id = old.id, key_id = %old.key_id, "a stored token does not open with its key; left as it is");
+                    tracing::error!(token_id = old.id.get(), key_id = %old.key_id, "a stored token does not open with its key; left as it is");
                     rotation.unreadable.push(old.id);
                     continue;
                 };
@@ -154,7 +155,7 @@ pub struct Rebinding {
     pub rebound: usize,
     /// Tokens whose values open under neither binding (corrupt); left as they are, they never
     /// open.
-    pub unreadable: Vec<i64>,
+    pub unreadable: Vec<TokenId>,
     /// False when the upgrade had finished before (nothing was read).
     pub ran: bool,
 }
@@ -184,7 +185,7 @@ pub fn bind_to_tokens(
         let Some(last) = batch.last() else {
             break;
         };
-        after = last.id;
+        after = last.id.into();
         crate::db::write_transaction(conn, |conn| {
             for old in &batch {
                 if vault
@@ -210,7 +211,7 @@ pub fn bind_to_tokens(
                     .map(|r| rebind(TokenField::Refresh, r))
                     .transpose();
                 let (Ok(access), Ok(refresh)) = (access, refresh) else {
-                    tracing::error!(token_id = old.id, key_id = %old.key_id, "a stored token opens under neither binding; left as it is");
+                    tracing::error!(token_id = old.id.get(), key_id = %old.key_id, "a stored token opens under neither binding; left as it is");
                     rebinding.unreadable.push(old.id);
                     continue;
                 };

@@ -9,7 +9,7 @@ use super::*;
 use crate::anaf::client::AnafError;
 use crate::db::models::now;
 use crate::db::models::tokens::{self, AfterFailure, Lease, TokenMeta};
-use crate::domain::{Actor, TokenState};
+use crate::domain::{Actor, TokenId, TokenState};
 
 /// What taking the refresh lease came to.
 pub(super) enum LeaseOutcome {
@@ -27,7 +27,7 @@ impl TokenService {
     /// out, and then this caller takes over (`try_lease_refresh` notes the interruption).
     pub(super) async fn take_lease(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         started: NaiveDateTime,
     ) -> Result<LeaseOutcome, TokenError> {
         let refresh_timeout = self.anaf.endpoints().refresh_timeout;
@@ -58,7 +58,7 @@ impl TokenService {
         }
     }
 
-    pub(super) async fn meta(&self, token_id: i64) -> Result<TokenMeta, TokenError> {
+    pub(super) async fn meta(&self, token_id: TokenId) -> Result<TokenMeta, TokenError> {
         self.db
             .run(move |conn| Ok(tokens::find_meta(conn, token_id)?))
             .await?
@@ -67,7 +67,7 @@ impl TokenService {
 
     pub(super) async fn release_with_failure(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         message: &str,
         failure: Failure,
     ) -> Result<(), TokenError> {
@@ -87,7 +87,7 @@ impl TokenService {
     /// nobody else writes its failure count meanwhile).
     pub(super) async fn after_failure(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         failure: Failure,
     ) -> Result<AfterFailure, TokenError> {
         let Failure::Passing(retry_after) = failure else {
@@ -95,7 +95,7 @@ impl TokenService {
         };
         let meta = self.meta(token_id).await?;
         let at = now();
-        let since = meta.failing_since.unwrap_or(at);
+        let since = meta.schedule.failing_since.unwrap_or(at);
         let attempts = meta.failed_attempts.saturating_add(1);
         let next = self.backoff.next_attempt(
             u32::try_from(attempts).unwrap_or(u32::MAX),
@@ -117,7 +117,7 @@ impl TokenService {
     pub(super) async fn worth_auditing(
         &self,
         actor: &Actor,
-        token_id: i64,
+        token_id: TokenId,
         outcome: &RefreshOutcome,
     ) -> bool {
         if !actor.is_system() || matches!(outcome, RefreshOutcome::Refreshed(_)) {
@@ -133,7 +133,7 @@ impl TokenService {
     /// recorded, or `None` when the lease ran out unreleased (its holder died).
     pub(super) async fn await_other_refresh(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         started: NaiveDateTime,
     ) -> Result<Option<RefreshOutcome>, TokenError> {
         loop {
@@ -146,7 +146,7 @@ impl TokenService {
                 return Ok(Some(RefreshOutcome::Refreshed(Box::new(meta))));
             }
             if since(meta.last_error_at) {
-                return Ok(Some(if meta.state == TokenState::ReconnectNeeded {
+                return Ok(Some(if meta.facts.state == TokenState::ReconnectNeeded {
                     RefreshOutcome::ReconnectNeeded {
                         error: AnafError::InvalidGrant(why),
                         interrupted_at: meta.refresh_interrupted_at,

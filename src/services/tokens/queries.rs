@@ -9,7 +9,6 @@ use chrono::TimeDelta;
 use crate::db::models::oauth_transactions::{self, NewTransaction};
 use crate::db::models::{companies, now, refresh_jobs, tokens};
 use crate::db::queries;
-use crate::db::queries::tokens::ServedRow;
 use crate::domain::{
     Actor, AuditAction, AuditEvent, Cif, CompanyId, MemberRole, RefreshJobId, TokenId, UserId,
 };
@@ -20,54 +19,51 @@ pub use crate::db::models::companies::Company;
 pub use crate::db::models::oauth_transactions::Transaction;
 pub use crate::db::models::refresh_jobs::RefreshJob;
 pub use crate::db::models::tokens::TokenMeta;
-pub use crate::db::queries::tokens::{ListedToken, MemberOffer, MemberToken};
+pub use crate::db::queries::tokens::{AdministeredOffer, HomeCompany, MemberToken, Offer};
 
 /// The tokens serving a member's companies, one row per company served, and the first company
-/// (id, CIF, name) of each token whose first company is not among the rows.
+/// of each token whose first company is not among the rows.
 pub struct MemberTokens {
-    pub rows: Vec<ServedRow>,
-    pub homes: Vec<(TokenId, Cif, Option<String>)>,
+    pub rows: Vec<MemberToken>,
+    pub homes: Vec<HomeCompany>,
 }
 
 /// A token looked up for a member: theirs (with the company and their role there), another's,
 /// or none at all.
 pub enum TokenLookup {
-    Member(Box<TokenMeta>, Company, MemberRole),
+    Member(Box<MemberToken>),
     NotMember,
     Missing,
 }
 
 impl TokenService {
-    /// The token as it serves one of `user`'s companies (`company` when given, else the one where
-    /// `user` has the most say), that company and `user`'s role there; none when it serves none
-    /// of them.
     /// The tokens offered to `user`'s companies.
-    pub async fn offers_for_member(&self, user: UserId) -> anyhow::Result<Vec<MemberOffer>> {
+    pub async fn offers_for_member(&self, user: UserId) -> anyhow::Result<Vec<Offer>> {
         self.db()
-            .run(move |conn| Ok(queries::tokens::offers_for_member(conn, user.get())?))
+            .run(move |conn| Ok(queries::tokens::offers_for_member(conn, user)?))
             .await
     }
 
     /// The companies the token serves, by CIF.
     pub async fn served_companies(&self, token: TokenId) -> anyhow::Result<Vec<Company>> {
         self.db()
-            .run(move |conn| Ok(tokens::served_companies(conn, token.get())?))
+            .run(move |conn| Ok(tokens::served_companies(conn, token)?))
             .await
     }
 
+    /// The token as it serves one of `user`'s companies (`company` when given, else the one where
+    /// `user` has the most say), that company and `user`'s role there; none when it serves none
+    /// of them.
     pub async fn token_for_member(
         &self,
         token: TokenId,
         user: UserId,
         company: Option<CompanyId>,
-    ) -> anyhow::Result<Option<(TokenMeta, Company, MemberRole)>> {
+    ) -> anyhow::Result<Option<MemberToken>> {
         self.db()
             .run(move |conn| {
                 Ok(queries::tokens::find_for_member(
-                    conn,
-                    token.get(),
-                    user.get(),
-                    company.map(CompanyId::get),
+                    conn, token, user, company,
                 )?)
             })
             .await
@@ -82,27 +78,21 @@ impl TokenService {
     ) -> anyhow::Result<MemberTokens> {
         self.db()
             .run(move |conn| {
-                let rows =
-                    queries::tokens::list_for_member(conn, user.get(), token.map(TokenId::get))?;
+                let rows = queries::tokens::list_for_member(conn, user, token)?;
                 // A token's first company is usually one of the rows; only the others are read.
-                let listed: HashSet<i64> = rows.iter().map(|(_, company, ..)| *company).collect();
-                let mut missing: Vec<i64> = rows
+                let listed: HashSet<CompanyId> =
+                    rows.iter().map(|row| row.company.id.into()).collect();
+                let mut missing: Vec<TokenId> = rows
                     .iter()
-                    .filter(|(token, ..)| !listed.contains(&token.company_id))
-                    .map(|(token, ..)| token.id)
+                    .filter(|row| !listed.contains(&row.token.company_id))
+                    .map(|row| row.token.id)
                     .collect();
                 missing.dedup();
                 let homes = match missing.is_empty() {
                     true => Vec::new(),
                     false => queries::tokens::home_companies(conn, &missing)?,
                 };
-                Ok(MemberTokens {
-                    rows,
-                    homes: homes
-                        .into_iter()
-                        .map(|(id, cif, name)| (TokenId(id), cif, name))
-                        .collect(),
-                })
+                Ok(MemberTokens { rows, homes })
             })
             .await
     }
@@ -117,13 +107,9 @@ impl TokenService {
         self.db()
             .run(move |conn| {
                 Ok(
-                    match queries::tokens::find_for_member(conn, token.get(), user.get(), None)? {
-                        Some((token, company, role)) => {
-                            TokenLookup::Member(Box::new(token), company, role)
-                        }
-                        None if queries::tokens::exists(conn, token.get())? => {
-                            TokenLookup::NotMember
-                        }
+                    match queries::tokens::find_for_member(conn, token, user, None)? {
+                        Some(found) => TokenLookup::Member(Box::new(found)),
+                        None if queries::tokens::exists(conn, token)? => TokenLookup::NotMember,
                         None => TokenLookup::Missing,
                     },
                 )
@@ -154,17 +140,13 @@ impl TokenService {
         token: TokenId,
         user: UserId,
     ) -> anyhow::Result<Vec<CompanyId>> {
-        let ids = self
-            .db()
+        self.db()
             .run(move |conn| {
                 Ok(queries::tokens::served_companies_administered_by(
-                    conn,
-                    token.get(),
-                    user.get(),
+                    conn, token, user,
                 )?)
             })
-            .await?;
-        Ok(ids.into_iter().map(CompanyId).collect())
+            .await
     }
 }
 

@@ -22,7 +22,9 @@ use crate::anaf::client::{AnafError, Priority, TokenResponse};
 use crate::db::models::now;
 use crate::db::models::tokens::{self, SealedPair, TokenMeta};
 use crate::domain::Rights;
-use crate::domain::{Actor, AuditAction, AuditEvent, Cif, refresh_due_after_refresh};
+use crate::domain::{
+    Actor, AuditAction, AuditEvent, Cif, CompanyId, TokenId, refresh_due_after_refresh,
+};
 use crate::services::tokens::spool::SpooledPair;
 use crate::services::tokens::vault::TokenField;
 
@@ -73,7 +75,7 @@ impl RefreshOutcome {
     }
 
     /// The audit log's entry for this outcome of a refresh of the token of `company_id`.
-    pub fn audit_event(&self, token_id: i64, company_id: i64) -> AuditEvent {
+    pub fn audit_event(&self, token_id: TokenId, company_id: CompanyId) -> AuditEvent {
         let failure =
             |detail: String| AuditEvent::failure(AuditAction::TokenRefreshFailed).detail(detail);
         let event = match self {
@@ -98,7 +100,7 @@ impl RefreshOutcome {
             RefreshOutcome::InProgress => failure("still in progress".to_owned()),
             RefreshOutcome::NoRefreshToken => failure("no refresh token".to_owned()),
         };
-        event.company(company_id).token(token_id)
+        event.company(company_id.into()).token(token_id.into())
     }
 }
 
@@ -117,7 +119,7 @@ pub(super) type FlightOutcome = watch::Receiver<Option<Result<RefreshOutcome, To
 /// The refreshes this instance is running: callers of the same token share one.
 #[derive(Default)]
 pub(super) struct Flights {
-    running: Mutex<HashMap<i64, FlightOutcome>>,
+    running: Mutex<HashMap<TokenId, FlightOutcome>>,
     /// How many refresh tasks are running, for a graceful shutdown.
     count: AtomicUsize,
     finished: Notify,
@@ -149,7 +151,7 @@ impl TokenService {
     pub async fn refresh(
         &self,
         actor: &Actor,
-        token_id: i64,
+        token_id: TokenId,
         request: RefreshRequest,
     ) -> Result<RefreshOutcome, TokenError> {
         let meta = self.meta(token_id).await?;
@@ -185,7 +187,7 @@ impl TokenService {
 
     /// Takes the refresh lease of up to `limit` due tokens (most overdue first), for
     /// `refresh_claimed`. Other instances claiming at the same time get other tokens.
-    pub async fn claim_due(&self, limit: i64) -> Result<Vec<i64>, TokenError> {
+    pub async fn claim_due(&self, limit: i64) -> Result<Vec<TokenId>, TokenError> {
         let length = lease_length(self.anaf.endpoints().refresh_timeout);
         Ok(self
             .db
@@ -198,7 +200,7 @@ impl TokenService {
 
     /// Refreshes a token whose lease the caller has taken (`claim_due`), as the refresh engine
     /// does, and waits for the outcome. Failures are audited once a day per token.
-    pub async fn refresh_claimed(&self, token_id: i64) -> Result<RefreshOutcome, TokenError> {
+    pub async fn refresh_claimed(&self, token_id: TokenId) -> Result<RefreshOutcome, TokenError> {
         let mut outcome = self.join_or_start(&Actor::system(), token_id, Leased::Yes);
         match outcome.wait_for(Option::is_some).await {
             Ok(done) => done.clone().unwrap_or(Ok(RefreshOutcome::InProgress)),
@@ -210,7 +212,7 @@ impl TokenService {
     pub(super) fn join_or_start(
         &self,
         actor: &Actor,
-        token_id: i64,
+        token_id: TokenId,
         leased: Leased,
     ) -> FlightOutcome {
         let mut running = self
@@ -256,12 +258,12 @@ impl TokenService {
                 for company in served {
                     service
                         .audit
-                        .record(&actor, outcome.audit_event(token_id, company.id))
+                        .record(&actor, outcome.audit_event(token_id, company.id.into()))
                         .await;
                 }
             }
             if let Err(error) = &outcome {
-                tracing::error!(token_id, error = %error, "refresh failed in the portal");
+                tracing::error!(token_id = token_id.get(), error = %error, "refresh failed in the portal");
             }
             service
                 .flights
@@ -301,7 +303,7 @@ impl TokenService {
     pub(super) async fn refresh_once(
         &self,
         actor: &Actor,
-        token_id: i64,
+        token_id: TokenId,
         leased: Leased,
     ) -> Result<(RefreshOutcome, bool), TokenError> {
         let not_audited = |outcome: RefreshOutcome| Ok((outcome, false));
@@ -446,9 +448,9 @@ impl TokenService {
                 return Err(TokenError::NotFound);
             }
             Err(error) => {
-                tracing::error!(token_id, error = %error, "a refreshed pair could not be saved; keeping it in the recovery spool");
+                tracing::error!(token_id = token_id.get(), error = %error, "a refreshed pair could not be saved; keeping it in the recovery spool");
                 if let Err(e) = self.spool.put(&spooled) {
-                    tracing::error!(token_id, error = %e, "the recovery spool could not be written either: this pair is lost");
+                    tracing::error!(token_id = token_id.get(), error = %e, "the recovery spool could not be written either: this pair is lost");
                     return Err(TokenError::from(error));
                 }
                 return not_audited(RefreshOutcome::Spooled);
@@ -473,7 +475,7 @@ impl TokenService {
                 Ok(verdict) if home == Some(cif) => note_verdict(&mut meta, &verdict),
                 Ok(_) => {}
                 Err(error) => {
-                    tracing::warn!(token_id, error = %error, "the rights after a saved refresh could not be checked")
+                    tracing::warn!(token_id = token_id.get(), error = %error, "the rights after a saved refresh could not be checked")
                 }
             }
         }
@@ -487,18 +489,18 @@ fn note_verdict(meta: &mut TokenMeta, verdict: &RightsVerdict) {
     let at = now();
     match verdict {
         RightsVerdict::Granted => {
-            meta.rights = Rights::Granted;
+            meta.facts.rights = Rights::Granted;
             meta.rights_detail = None;
             meta.rights_checked_at = Some(at);
         }
         RightsVerdict::Denied(text) => {
-            meta.rights = Rights::Denied;
+            meta.facts.rights = Rights::Denied;
             meta.rights_detail = Some(text.clone());
             meta.rights_checked_at = Some(at);
         }
         // The verdict before stands; its reason is kept only while none is known.
         RightsVerdict::Unknown(text) => {
-            if meta.rights == Rights::Unknown {
+            if meta.facts.rights == Rights::Unknown {
                 meta.rights_detail = Some(text.clone());
             }
         }

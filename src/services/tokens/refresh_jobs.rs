@@ -4,7 +4,7 @@ use super::*;
 use crate::db::models::companies::{self};
 use crate::db::models::now;
 use crate::db::models::refresh_jobs::{self, ItemOutcome};
-use crate::domain::{Actor, AuditAction, AuditEvent};
+use crate::domain::{Actor, AuditAction, AuditEvent, RefreshJobId, TokenId, UserId};
 
 impl TokenService {
     /// "Refresh all that are due" for `user_id`: a job over the tokens of the companies they
@@ -13,16 +13,16 @@ impl TokenService {
     pub async fn start_refresh_job(
         &self,
         actor: &Actor,
-        user_id: i64,
-    ) -> Result<(i64, usize), TokenError> {
+        user_id: UserId,
+    ) -> Result<(RefreshJobId, usize), TokenError> {
         let (job_id, count) = self
             .db
             .run(move |conn| {
-                let due: Vec<i64> = companies::refreshable_due(conn, user_id, now())?
+                let due: Vec<i64> = companies::refreshable_due(conn, user_id.into(), now())?
                     .into_iter()
                     .map(|(token_id, _, _)| token_id)
                     .collect();
-                Ok((refresh_jobs::create(conn, user_id, &due)?, due.len()))
+                Ok((refresh_jobs::create(conn, user_id.into(), &due)?, due.len()))
             })
             .await?;
         self.audit
@@ -32,18 +32,25 @@ impl TokenService {
                     .detail(format!("{count} tokens")),
             )
             .await;
-        Ok((job_id, count))
+        Ok((job_id.into(), count))
     }
 
     /// Takes up to `limit` waiting job items with their token's refresh lease, for
     /// `refresh_claimed` (see `refresh_jobs::claim_items`), as (job id, token id).
-    pub async fn claim_job_items(&self, limit: i64) -> Result<Vec<(i64, i64)>, TokenError> {
+    pub async fn claim_job_items(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(RefreshJobId, TokenId)>, TokenError> {
         let length = lease_length(self.anaf.endpoints().refresh_timeout);
         Ok(self
             .db
             .run(move |conn| {
                 let at = now();
-                Ok(refresh_jobs::claim_items(conn, at, at + length, limit)?)
+                let items = refresh_jobs::claim_items(conn, at, at + length, limit)?;
+                Ok(items
+                    .into_iter()
+                    .map(|(job, token)| (job.into(), token.into()))
+                    .collect())
             })
             .await?)
     }
@@ -51,13 +58,20 @@ impl TokenService {
     /// Records how a job's item ended.
     pub async fn finish_job_item(
         &self,
-        job_id: i64,
-        token_id: i64,
+        job_id: RefreshJobId,
+        token_id: TokenId,
         outcome: ItemOutcome,
     ) -> Result<(), TokenError> {
         Ok(self
             .db
-            .run(move |conn| Ok(refresh_jobs::finish_item(conn, job_id, token_id, outcome)?))
+            .run(move |conn| {
+                Ok(refresh_jobs::finish_item(
+                    conn,
+                    job_id.into(),
+                    token_id.into(),
+                    outcome,
+                )?)
+            })
             .await?)
     }
 }

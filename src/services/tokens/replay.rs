@@ -34,13 +34,13 @@ impl TokenService {
             };
             if self.save(entry).await? == 1 {
                 tracing::info!(
-                    token_id,
+                    token_id = token_id.get(),
                     "a refreshed pair from the recovery spool was saved"
                 );
                 written += 1;
             } else {
                 tracing::info!(
-                    token_id,
+                    token_id = token_id.get(),
                     "a spooled pair no longer applies (token deleted or newer)"
                 );
             }
@@ -76,7 +76,10 @@ impl TokenService {
             .map(|r| open(TokenField::Refresh, r))
             .transpose();
         let (Ok(access), Ok(refresh)) = (access, refresh) else {
-            tracing::error!(token_id, "a recovery spool entry does not open; dropped");
+            tracing::error!(
+                token_id = token_id.get(),
+                "a recovery spool entry does not open; dropped"
+            );
             return Ok(None);
         };
         let secrets = Self::seal_for(&self.vault, token_id, &access, refresh.as_ref())

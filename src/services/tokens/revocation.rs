@@ -1,5 +1,6 @@
 //! Revoking at ANAF the values of a pair the portal no longer keeps.
 
+use crate::domain::TokenId;
 use secrecy::SecretString;
 
 use super::*;
@@ -38,16 +39,16 @@ impl TokenService {
     pub(super) fn revoke_sealed_in_background(&self, old: &TokenSecrets) {
         let access = self.open(old, TokenField::Access).ok().flatten();
         let refresh = self.open(old, TokenField::Refresh).ok().flatten();
-        drop(self.spawn_revocation(old.id, access, refresh));
+        drop(self.spawn_revocation(Some(old.id), access, refresh));
     }
 
     /// Asks ANAF, in a task of its own, to revoke the access and the refresh token (at once; a
     /// value that could not be read is skipped and counts as not confirmed). The task goes on
     /// whoever waits for it (the ANAF budget may hold it for up to a minute); the receiver gets
-    /// ANAF's answers.
+    /// ANAF's answers. `token_id`: the stored token the pair was, if any (for the log).
     pub(super) fn spawn_revocation(
         &self,
-        token_id: i64,
+        token_id: Option<TokenId>,
         access: Option<SecretString>,
         refresh: Option<SecretString>,
     ) -> tokio::sync::oneshot::Receiver<Revocation> {
@@ -72,7 +73,7 @@ impl TokenService {
                 access,
                 refresh: has_refresh.then_some(refresh),
             };
-            tracing::info!(token_id, access = ?revocation.access, refresh = ?revocation.refresh, "ANAF's answers to revoking a token the portal no longer keeps");
+            tracing::info!(token_id = token_id.map(TokenId::get), access = ?revocation.access, refresh = ?revocation.refresh, "ANAF's answers to revoking a token the portal no longer keeps");
             let _ = sender.send(revocation);
         });
         receiver
@@ -82,7 +83,7 @@ impl TokenService {
     /// answer.
     pub(super) fn revoke_in_background(&self, pair: &TokenResponse) {
         drop(self.spawn_revocation(
-            0,
+            None,
             Some(pair.access_token.clone()),
             pair.refresh_token.clone(),
         ));

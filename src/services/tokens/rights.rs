@@ -10,7 +10,7 @@ use crate::db::models::call_counts;
 use crate::db::models::now;
 use crate::db::models::tokens::{self};
 use crate::db::write_transaction;
-use crate::domain::{Cif, Rights};
+use crate::domain::{Cif, Rights, TokenId};
 use crate::services::tokens::vault::TokenField;
 
 /// A rights verdict stands this long before the engine probes again (a refresh probes anyway).
@@ -33,7 +33,7 @@ impl TokenService {
     /// day's.
     pub(crate) async fn check_rights(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         access: &SecretString,
         cif: &Cif,
     ) -> Result<RightsVerdict, anyhow::Error> {
@@ -72,7 +72,7 @@ impl TokenService {
     /// again after `RIGHTS_PROBE_RETRY` and leaves the verdict before it standing.
     pub(crate) async fn record_rights(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         cif: &Cif,
         verdict: &RightsVerdict,
     ) -> Result<(), anyhow::Error> {
@@ -84,7 +84,7 @@ impl TokenService {
                 match verdict {
                     RightsVerdict::Granted => tokens::record_rights(
                         conn,
-                        token_id,
+                        token_id.into(),
                         &cif,
                         Rights::Granted,
                         None,
@@ -92,7 +92,7 @@ impl TokenService {
                     )?,
                     RightsVerdict::Denied(text) => tokens::record_rights(
                         conn,
-                        token_id,
+                        token_id.into(),
                         &cif,
                         Rights::Denied,
                         Some(&text),
@@ -100,7 +100,7 @@ impl TokenService {
                     )?,
                     RightsVerdict::Unknown(text) => tokens::record_rights_unknown(
                         conn,
-                        token_id,
+                        token_id.into(),
                         &cif,
                         &text,
                         at + RIGHTS_PROBE_RETRY,
@@ -114,12 +114,16 @@ impl TokenService {
 
     /// Claims up to `limit` (token, CIF) pairs whose weekly rights probe is due (`probe_claimed`
     /// runs it).
-    pub async fn claim_probes(&self, limit: i64) -> Result<Vec<(i64, Cif)>, TokenError> {
+    pub async fn claim_probes(&self, limit: i64) -> Result<Vec<(TokenId, Cif)>, TokenError> {
         Ok(self
             .db
             .run(move |conn| {
                 let at = now();
-                Ok(tokens::claim_probes(conn, at, at + PROBE_CLAIM, limit)?)
+                let due = tokens::claim_probes(conn, at, at + PROBE_CLAIM, limit)?;
+                Ok(due
+                    .into_iter()
+                    .map(|(token, cif)| (token.into(), cif))
+                    .collect())
             })
             .await?)
     }
@@ -128,7 +132,7 @@ impl TokenService {
     /// priority.
     pub async fn probe_claimed(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         cif: &Cif,
     ) -> Result<RightsVerdict, TokenError> {
         let secrets = self.secrets(token_id).await?;

@@ -4,7 +4,7 @@ use secrecy::SecretString;
 
 use super::*;
 use crate::db::models::tokens::{self, TokenSecrets};
-use crate::domain::{Actor, AuditAction, AuditEvent};
+use crate::domain::{Actor, AuditAction, AuditEvent, TokenId};
 use crate::services::tokens::vault::TokenField;
 
 impl TokenService {
@@ -26,7 +26,7 @@ impl TokenService {
             })
     }
 
-    pub(super) async fn secrets(&self, token_id: i64) -> Result<TokenSecrets, TokenError> {
+    pub(super) async fn secrets(&self, token_id: TokenId) -> Result<TokenSecrets, TokenError> {
         self.db
             .run(move |conn| Ok(tokens::load_secrets(conn, token_id)?))
             .await?
@@ -37,7 +37,7 @@ impl TokenService {
     pub async fn reveal_access_token(
         &self,
         actor: &Actor,
-        token_id: i64,
+        token_id: TokenId,
     ) -> Result<SecretString, TokenError> {
         let secrets = self.secrets(token_id).await?;
         let token = self
@@ -47,8 +47,8 @@ impl TokenService {
             .record(
                 actor,
                 AuditEvent::success(AuditAction::TokenRevealed)
-                    .company(secrets.company_id)
-                    .token(token_id),
+                    .company(secrets.company_id.into())
+                    .token(token_id.into()),
             )
             .await;
         Ok(token)

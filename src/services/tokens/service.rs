@@ -11,7 +11,7 @@ use super::*;
 use crate::anaf::client::AnafClient;
 use crate::anaf::jwt::JwtReader;
 use crate::db::Db;
-use crate::domain::RefreshPolicy;
+use crate::domain::{RefreshPolicy, TokenId};
 use crate::services::audit::AuditLog;
 use crate::services::tokens::backoff::Backoff;
 use crate::services::tokens::spool::RecoverySpool;
@@ -29,7 +29,10 @@ pub enum TokenError {
     #[error("no such token")]
     NotFound,
     #[error("stored token {token_id} cannot be decrypted: {source}")]
-    Unreadable { token_id: i64, source: VaultError },
+    Unreadable {
+        token_id: TokenId,
+        source: VaultError,
+    },
     #[error("{0}")]
     Storage(Arc<anyhow::Error>),
 }

@@ -3,6 +3,7 @@
 //! old pair by then, so losing this one would lose the token. The files hold only what the vault
 //! sealed (AES-256-GCM ciphertexts) and the claims' dates; start-up replays them before serving.
 
+use crate::domain::TokenId;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ use crate::db::models::tokens::SealedPair;
 /// A pair waiting to be saved.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SpooledPair {
-    pub token_id: i64,
+    pub token_id: TokenId,
     /// When ANAF issued it: a newer pair already stored wins over it.
     pub obtained_at: NaiveDateTime,
     pub pair: SealedPair,
@@ -43,7 +44,7 @@ impl RecoverySpool {
         }
     }
 
-    fn path(&self, token_id: i64) -> PathBuf {
+    fn path(&self, token_id: TokenId) -> PathBuf {
         self.dir.join(format!("token-{token_id}.json"))
     }
 
@@ -102,7 +103,7 @@ impl RecoverySpool {
     }
 
     /// Forgets the token's entry once it is saved (or can no longer apply).
-    pub fn remove(&self, token_id: i64) {
+    pub fn remove(&self, token_id: TokenId) {
         let path = self.path(token_id);
         if let Err(e) = fs::remove_file(&path)
             && e.kind() != std::io::ErrorKind::NotFound

@@ -15,7 +15,7 @@ use crate::db::models::tokens::{
 };
 use crate::db::write_transaction;
 use crate::domain::RefreshTokenClock;
-use crate::domain::{Actor, AuditAction, AuditEvent};
+use crate::domain::{Actor, AuditAction, AuditEvent, CompanyId, TokenId, UserId};
 use crate::secrets::sha256_hex;
 use crate::services::tokens::spool::SpooledPair;
 use crate::services::tokens::vault::{TokenField, TokenVault, VaultError};
@@ -101,7 +101,7 @@ impl TokenService {
     /// Both values of a pair sealed for token `token_id`'s row, with the current key.
     pub(super) fn seal_for(
         vault: &TokenVault,
-        token_id: i64,
+        token_id: TokenId,
         access: &SecretString,
         refresh: Option<&SecretString>,
     ) -> Result<SealedSecrets, VaultError> {
@@ -118,10 +118,10 @@ impl TokenService {
     /// serving its other companies; when it served no other, it is deleted and revoked at ANAF.
     pub(crate) async fn store(
         &self,
-        company_id: i64,
+        company_id: CompanyId,
         pair: &TokenResponse,
         source: &'static str,
-        created_by: Option<i64>,
+        created_by: Option<UserId>,
     ) -> Result<TokenMeta, StorePairError> {
         let facts = self.read_pair(
             &pair.access_token,
@@ -171,7 +171,7 @@ impl TokenService {
     }
 
     /// The stored pair of the company's current token, if any.
-    pub(super) async fn secrets_of_company(&self, company_id: i64) -> Option<TokenSecrets> {
+    pub(super) async fn secrets_of_company(&self, company_id: CompanyId) -> Option<TokenSecrets> {
         let found = self
             .db
             .run(move |conn| {
@@ -223,7 +223,7 @@ impl TokenService {
                             &actor,
                             &AuditEvent::success(AuditAction::TokenRefreshed)
                                 .company(company.id)
-                                .token(token_id),
+                                .token(token_id.into()),
                         )?;
                     }
                     let meta = tokens::find_meta(conn, token_id)?;

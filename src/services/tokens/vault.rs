@@ -8,6 +8,7 @@
 //! token); `open_legacy` reads that binding for the one-time upgrade (`keys::bind_to_tokens`)
 //! and nothing else.
 
+use crate::domain::{CompanyId, TokenId};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
@@ -132,19 +133,19 @@ impl TokenVault {
 
     /// What a token's value is bound to: the token row's id (never reused: ids only grow) and
     /// the field.
-    fn associated_data(token_id: i64, field: TokenField) -> Vec<u8> {
+    fn associated_data(token_id: TokenId, field: TokenField) -> Vec<u8> {
         format!("anaf_tokens/token/{token_id}/{}", field.label()).into_bytes()
     }
 
     /// The binding before token ids: the company the token was first connected for.
-    fn legacy_associated_data(company_id: i64, field: TokenField) -> Vec<u8> {
+    fn legacy_associated_data(company_id: CompanyId, field: TokenField) -> Vec<u8> {
         format!("anaf_tokens/company/{company_id}/{}", field.label()).into_bytes()
     }
 
     /// Seals `plaintext` for `field` of token `token_id`, with the current key.
     pub fn seal(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         field: TokenField,
         plaintext: &SecretString,
     ) -> Result<String, VaultError> {
@@ -155,7 +156,7 @@ impl TokenVault {
     pub fn open(
         &self,
         key_id: &str,
-        token_id: i64,
+        token_id: TokenId,
         field: TokenField,
         sealed: &str,
     ) -> Result<SecretString, VaultError> {
@@ -168,7 +169,7 @@ impl TokenVault {
     pub fn open_legacy(
         &self,
         key_id: &str,
-        company_id: i64,
+        company_id: CompanyId,
         field: TokenField,
         sealed: &str,
     ) -> Result<SecretString, VaultError> {

@@ -44,9 +44,8 @@ async fn token_of_caller(
         .lookup_for_member(TokenId(id), UserId(caller.user_id))
         .await?;
     match found {
-        TokenLookup::Member(token, company, MemberRole::Admin) => Ok((*token, company)),
-        TokenLookup::Member(token, company, MemberRole::Viewer) if !need_admin => {
-            Ok((*token, company))
+        TokenLookup::Member(found) if found.role == MemberRole::Admin || !need_admin => {
+            Ok((found.token, found.company))
         }
         TokenLookup::Missing => Err(AppError::NotFound),
         TokenLookup::Member(..) | TokenLookup::NotMember => Err(AppError::Forbidden),
@@ -181,7 +180,7 @@ pub async fn list(
             Some(Cif::parse(&raw).map_err(|e| AppError::BadRequest(format!("`cif`: {e}")))?)
         }
     };
-    let body = for_member(&state, caller.user_id, None, only_cif).await?;
+    let body = for_member(&state, UserId(caller.user_id), None, only_cif).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -204,7 +203,7 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (token, company) = token_of_caller(&state, &caller, &path, false).await?;
-    let view = AnafTokenView::of(&state, &token, &company, caller.user_id).await?;
+    let view = AnafTokenView::of(&state, &token, &company, UserId(caller.user_id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -257,9 +256,9 @@ pub async fn create(
     drop(token);
     let (meta, company) = state
         .tokens
-        .import(&caller.actor(&req, &state), caller.user_id, request)
+        .import(&caller.actor(&req, &state), caller.user_id.into(), request)
         .await?;
-    let view = AnafTokenView::of(&state, &meta, &company, caller.user_id).await?;
+    let view = AnafTokenView::of(&state, &meta, &company, UserId(caller.user_id)).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/anaf/tokens/{}", view.id)))
         .json(view))
@@ -294,7 +293,7 @@ pub async fn delete(
     let (token_id, user_id) = (token.id, caller.user_id);
     let administered = state
         .tokens
-        .served_companies_administered_by(TokenId(token_id), UserId(user_id))
+        .served_companies_administered_by(TokenId(token_id.into()), UserId(user_id))
         .await?;
     let actor = caller.actor(&req, &state);
     let mut detached_any = false;
@@ -303,7 +302,7 @@ pub async fn delete(
         // may hold for up to a minute) finishes in the background.
         match state
             .tokens
-            .detach(&actor, token_id, company_id, Duration::ZERO)
+            .detach(&actor, token_id, company_id.into(), Duration::ZERO)
             .await
         {
             Ok(_) => detached_any = true,
@@ -376,7 +375,7 @@ pub async fn refresh(
 ) -> Result<HttpResponse, AppError> {
     let force = query.force()?;
     let (token, company) = token_of_caller(&state, &caller, &path, true).await?;
-    if token.state == TokenState::ReconnectNeeded {
+    if token.facts.state == TokenState::ReconnectNeeded {
         return Err(AppError::Conflict(RECONNECT.to_owned()));
     }
     let request = RefreshRequest {
@@ -389,9 +388,9 @@ pub async fn refresh(
         .await?
     {
         RefreshOutcome::Refreshed(meta) => Ok(HttpResponse::Ok()
-            .json(AnafTokenView::of(&state, &meta, &company, caller.user_id).await?)),
-        RefreshOutcome::InProgress => Ok(pending(token.id, "in_progress")),
-        RefreshOutcome::Spooled => Ok(pending(token.id, "saving")),
+            .json(AnafTokenView::of(&state, &meta, &company, UserId(caller.user_id)).await?)),
+        RefreshOutcome::InProgress => Ok(pending(token.id.into(), "in_progress")),
+        RefreshOutcome::Spooled => Ok(pending(token.id.into(), "saving")),
         other => Err(refresh_error(other)),
     }
 }
@@ -427,7 +426,7 @@ pub async fn access_token(
 ) -> Result<HttpResponse, AppError> {
     let (mut token, _) = token_of_caller(&state, &caller, &path, true).await?;
     let actor = caller.actor(&req, &state);
-    if token.refresh_due_at <= now() && token.facts().refreshable(now()) {
+    if token.facts.refresh_due_at <= now() && token.facts.refreshable(now()) {
         let request = RefreshRequest {
             wait: api_wait(&state),
             force: false,
@@ -435,16 +434,16 @@ pub async fn access_token(
         match state.tokens.refresh_loaded(&actor, &token, request).await? {
             RefreshOutcome::Refreshed(meta) => token = *meta,
             RefreshOutcome::InProgress | RefreshOutcome::Spooled
-                if token.access_expires_at <= now() =>
+                if token.facts.access_expires_at <= now() =>
             {
-                return Ok(pending(token.id, "in_progress"));
+                return Ok(pending(token.id.into(), "in_progress"));
             }
-            other if token.access_expires_at <= now() => return Err(refresh_error(other)),
+            other if token.facts.access_expires_at <= now() => return Err(refresh_error(other)),
             _ => {}
         }
     }
-    if token.access_expires_at <= now() {
-        return Err(AppError::Conflict(if token.has_refresh_token {
+    if token.facts.access_expires_at <= now() {
+        return Err(AppError::Conflict(if token.facts.has_refresh_token {
             format!("the access token has expired; {RECONNECT}")
         } else {
             format!("the access token has expired; {NO_REFRESH}")
@@ -453,6 +452,6 @@ pub async fn access_token(
     let secret = state.tokens.reveal_access_token(&actor, token.id).await?;
     Ok(HttpResponse::Ok().json(AccessTokenView {
         access_token: secret.expose_secret().to_owned(),
-        expires_at: timestamp(token.access_expires_at),
+        expires_at: timestamp(token.facts.access_expires_at),
     }))
 }

@@ -8,11 +8,13 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Cif, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenId, UserId};
+use crate::domain::{
+    Cif, CompanyId, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenId, UserId,
+};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::services::now;
-use crate::services::tokens::queries::{Company, ListedToken, MemberTokens, TokenMeta};
+use crate::services::tokens::queries::{Company, MemberToken, MemberTokens, TokenMeta};
 pub use crate::services::webhooks::payload::timestamp;
 
 /// What the API accepts as a CIF, as the OpenAPI document says it: digits (2 to 10), optionally
@@ -111,40 +113,6 @@ pub struct RefreshView {
     pub last_error: Option<String>,
 }
 
-/// What a token object is made of: the token's id, its status facts, where it stands with the
-/// refresh engine and when it was saved.
-pub struct TokenParts {
-    pub id: i64,
-    pub facts: TokenFacts,
-    pub schedule: RefreshSchedule,
-    pub last_error: Option<String>,
-    pub created_at: NaiveDateTime,
-}
-
-impl From<&TokenMeta> for TokenParts {
-    fn from(token: &TokenMeta) -> Self {
-        TokenParts {
-            id: token.id,
-            facts: token.facts(),
-            schedule: token.schedule(),
-            last_error: token.last_error.clone(),
-            created_at: token.created_at,
-        }
-    }
-}
-
-impl From<&ListedToken> for TokenParts {
-    fn from(token: &ListedToken) -> Self {
-        TokenParts {
-            id: token.id,
-            facts: token.facts(),
-            schedule: token.schedule(),
-            last_error: token.last_error.clone(),
-            created_at: token.created_at.0,
-        }
-    }
-}
-
 impl RefreshView {
     fn new(
         facts: &TokenFacts,
@@ -175,7 +143,7 @@ impl RefreshView {
 
 impl AnafTokenView {
     pub fn new(
-        token: TokenParts,
+        token: &TokenMeta,
         home: (Cif, Option<&str>),
         cifs: Vec<Cif>,
         at: NaiveDateTime,
@@ -183,7 +151,7 @@ impl AnafTokenView {
         let facts = token.facts;
         let (cif, name) = home;
         AnafTokenView {
-            id: token.id,
+            id: token.id.get(),
             cif,
             expires_at: timestamp(facts.access_expires_at),
             is_valid: facts.is_valid(at),
@@ -199,7 +167,7 @@ impl AnafTokenView {
             refreshable: facts.refreshable(at),
             rights: facts.rights.as_str(),
             cifs,
-            refresh: RefreshView::new(&facts, &token.schedule, token.last_error, at),
+            refresh: RefreshView::new(&facts, &token.schedule, token.last_error.clone(), at),
         }
     }
 
@@ -209,12 +177,12 @@ impl AnafTokenView {
         state: &AppState,
         meta: &TokenMeta,
         company: &Company,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<Self, AppError> {
         let seen = for_member(state, user_id, Some(meta.id), None).await?.pop();
         Ok(seen.unwrap_or_else(|| {
             AnafTokenView::new(
-                meta.into(),
+                meta,
                 (company.cif.clone(), company.name.as_deref()),
                 vec![company.cif.clone()],
                 now(),
@@ -287,47 +255,51 @@ pub struct RefreshPending {
 /// confirmed rights for that CIF, the valid one with the latest expiry first. Two queries (one service call).
 pub async fn for_member(
     state: &AppState,
-    user_id: i64,
-    token_id: Option<i64>,
+    user_id: UserId,
+    token_id: Option<TokenId>,
     only_cif: Option<Cif>,
 ) -> Result<Vec<AnafTokenView>, AppError> {
-    let MemberTokens { rows, homes } = state
-        .tokens
-        .member_tokens(UserId(user_id), token_id.map(TokenId))
-        .await?;
-    let mut homes: HashMap<i64, (Cif, Option<String>)> = homes
+    let MemberTokens { rows, homes } = state.tokens.member_tokens(user_id, token_id).await?;
+    let mut homes: HashMap<TokenId, Company> = homes
         .into_iter()
-        .map(|(id, cif, name)| (id.get(), (cif, name)))
+        .map(|home| (home.token_id, home.company))
         .collect();
-    for (token, company, cif, name) in &rows {
-        if *company == token.company_id {
-            homes.insert(token.id, (cif.clone(), name.clone()));
+    for row in &rows {
+        if CompanyId::from(row.company.id) == row.token.company_id {
+            homes.insert(row.token.id, row.company.clone());
         }
     }
     let at = now();
-    let mut entries: Vec<(ListedToken, Vec<Cif>)> = Vec::new();
-    for (row, _, cif, _) in rows {
+    let mut entries: Vec<(TokenMeta, Vec<Cif>)> = Vec::new();
+    for MemberToken {
+        token: row,
+        company,
+        ..
+    } in rows
+    {
+        let cif = company.cif;
         let chosen = only_cif.as_ref().is_none_or(|only| *only == cif);
         match entries.last_mut() {
             Some((token, cifs)) if token.id == row.id => {
-                if chosen && rank(row.rights) > rank(token.rights) {
-                    token.rights = row.rights;
+                if chosen && rank(row.facts.rights) > rank(token.facts.rights) {
+                    token.facts.rights = row.facts.rights;
                 }
                 cifs.push(cif);
             }
             _ => {
                 let mut row = row;
                 if !chosen {
-                    row.rights = Rights::Denied;
+                    row.facts.rights = Rights::Denied;
                 }
                 entries.push((row, vec![cif]));
             }
         }
     }
     if let Some(only) = &only_cif {
-        entries.retain(|(token, cifs)| cifs.contains(only) && token.rights == Rights::Granted);
+        entries
+            .retain(|(token, cifs)| cifs.contains(only) && token.facts.rights == Rights::Granted);
         entries.sort_by_key(|(token, _)| {
-            let facts = token.facts();
+            let facts = token.facts;
             (
                 std::cmp::Reverse(facts.is_valid(at)),
                 std::cmp::Reverse(facts.access_expires_at),
@@ -337,12 +309,12 @@ pub async fn for_member(
     Ok(entries
         .into_iter()
         .filter_map(|(token, mut cifs)| {
-            let (cif, name) = homes.get(&token.id)?.clone();
+            let home = homes.get(&token.id)?;
             cifs.sort_by(|a, b| (a.as_str().len(), a).cmp(&(b.as_str().len(), b)));
             cifs.dedup();
             Some(AnafTokenView::new(
-                (&token).into(),
-                (cif, name.as_deref()),
+                &token,
+                (home.cif.clone(), home.name.as_deref()),
                 cifs,
                 at,
             ))

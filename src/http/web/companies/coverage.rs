@@ -67,16 +67,23 @@ pub async fn show(
                 let index = column(
                     token.certificate_serial.as_deref(),
                     token.certificate_holder.as_deref(),
-                    token.id,
+                    token.id.into(),
                 );
-                (index, token.facts().status(at))
+                (index, token.facts.status(at))
             })
         })
         .collect();
     let mut offered: HashMap<i64, Vec<usize>> = HashMap::new();
-    for (company_id, token_id, holder, serial) in &offers {
-        let index = column(serial.as_deref(), holder.as_deref(), *token_id);
-        offered.entry(*company_id).or_default().push(index);
+    for offer in &offers {
+        let index = column(
+            offer.certificate_serial.as_deref(),
+            offer.certificate_holder.as_deref(),
+            offer.token_id.into(),
+        );
+        offered
+            .entry(offer.company_id.into())
+            .or_default()
+            .push(index);
     }
 
     let width = columns.len();
@@ -139,7 +146,7 @@ pub async fn attach_offers(
     let actor = state.actor(&req, Some(user.0.id));
     let done = state
         .tokens
-        .attach_offers_to_unserved(&actor, user.0.id)
+        .attach_offers_to_unserved(&actor, user.0.id.into())
         .await?;
     let t = Lang::from_request(&req).catalog();
     let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);

@@ -80,9 +80,9 @@ pub async fn show(
                 .collect(),
             offers: offers
                 .into_iter()
-                .map(|(token_id, holder, serial, checked)| OfferView {
+                .map(|offer| OfferView {
                     would_widen: newcomers
-                        .remove(&token_id)
+                        .remove(&offer.token_id)
                         .filter(|people| !people.is_empty())
                         .map(|people| {
                             t.format(
@@ -90,9 +90,13 @@ pub async fn show(
                                 &[("people", people.join(", ").into())],
                             )
                         }),
-                    token_id,
-                    certificate: CertificateView::new(holder.as_deref(), serial.as_deref(), &t),
-                    checked: t.local_date_time(checked),
+                    token_id: offer.token_id.into(),
+                    certificate: CertificateView::new(
+                        offer.certificate_holder.as_deref(),
+                        offer.certificate_serial.as_deref(),
+                        &t,
+                    ),
+                    checked: t.local_date_time(offer.checked_at),
                 })
                 .collect(),
         },
@@ -118,7 +122,11 @@ pub async fn attach(
     }
     let verdict = state
         .tokens
-        .attach_offered(&state.actor(&req, Some(user.0.id)), token_id, &company)
+        .attach_offered(
+            &state.actor(&req, Some(user.0.id)),
+            token_id.into(),
+            &company,
+        )
         .await?;
     let t = Lang::from_request(&req).catalog();
     let (level, message) = match verdict {

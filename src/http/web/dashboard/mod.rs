@@ -76,43 +76,56 @@ fn attention_queue(candidates: Vec<MemberToken>, t: &Catalog) -> (Vec<AttentionR
     let at = now();
     let mut queue: Vec<_> = candidates
         .into_iter()
-        .filter_map(|(token, cif, name, role)| {
-            let attention = Attention::of(&token.facts(), &token.schedule(), at)?;
-            let company = name
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| cif.to_string());
-            Some((attention, company, cif, token, role))
+        .filter_map(|candidate| {
+            let attention = Attention::of(&candidate.token.facts, &candidate.token.schedule, at)?;
+            Some((attention, candidate))
         })
         .collect();
-    queue.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    queue.sort_by(|(a, a_row), (b, b_row)| {
+        a.cmp(b).then_with(|| {
+            a_row
+                .company
+                .display_name()
+                .cmp(b_row.company.display_name())
+        })
+    });
     let total = queue.len();
     let rows = queue
         .into_iter()
         .take(ATTENTION_SHOWN)
-        .map(|(attention, company, cif, token, role)| AttentionRowView {
-            company_id: token.company_id,
-            token_id: token.id,
-            company,
-            cif: cif.to_string(),
-            code: attention.slug(),
-            problem: match attention {
-                Attention::RefreshFailing { since } => t.format(
-                    "attention-refresh_failing",
-                    &[("since", t.local_date_time(since).into())],
-                ),
-                Attention::ReconnectBefore { by } => t.format(
-                    "attention-reconnect_before",
-                    &[("by", t.local_date_time(by).into())],
-                ),
-                other => t.get(&format!("attention-{}", other.slug())),
-            },
-            todo: t.get(&format!("attention-{}-todo", attention.slug())),
-            reconnect: !matches!(
+        .map(
+            |(
                 attention,
-                Attention::NoRights | Attention::RefreshFailing { .. }
-            ),
-            can_act: role == MemberRole::Admin,
-        })
+                MemberToken {
+                    token,
+                    company,
+                    role,
+                },
+            )| AttentionRowView {
+                company_id: company.id,
+                token_id: token.id.into(),
+                company: company.display_name().to_owned(),
+                cif: company.cif.to_string(),
+                code: attention.slug(),
+                problem: match attention {
+                    Attention::RefreshFailing { since } => t.format(
+                        "attention-refresh_failing",
+                        &[("since", t.local_date_time(since).into())],
+                    ),
+                    Attention::ReconnectBefore { by } => t.format(
+                        "attention-reconnect_before",
+                        &[("by", t.local_date_time(by).into())],
+                    ),
+                    other => t.get(&format!("attention-{}", other.slug())),
+                },
+                todo: t.get(&format!("attention-{}-todo", attention.slug())),
+                reconnect: !matches!(
+                    attention,
+                    Attention::NoRights | Attention::RefreshFailing { .. }
+                ),
+                can_act: role == MemberRole::Admin,
+            },
+        )
         .collect();
     (rows, total)
 }

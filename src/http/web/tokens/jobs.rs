@@ -21,7 +21,10 @@ pub async fn start_refresh_expiring(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let actor = state.actor(&req, Some(user.0.id));
-    let (job_id, count) = state.tokens.start_refresh_job(&actor, user.0.id).await?;
+    let (job_id, count) = state
+        .tokens
+        .start_refresh_job(&actor, user.0.id.into())
+        .await?;
     if count == 0 {
         let t = Lang::from_request(&req).catalog();
         PortalSession::of(&req).flash(FlashLevel::Info, t.get("jobs-nothing_to_do"));

@@ -228,7 +228,10 @@ pub async fn confirm_delete(
         Need::Admin,
     )
     .await?;
-    let served = state.tokens.served_companies(TokenId(token.id)).await?;
+    let served = state
+        .tokens
+        .served_companies(TokenId(token.id.into()))
+        .await?;
     let row = TokenRowView::new(&company, role, Some(&token), now(), &page.t);
     html(
         StatusCode::OK,
@@ -266,7 +269,7 @@ pub async fn delete(
         .detach(
             &state.actor(&req, Some(user.0.id)),
             token.id,
-            company.id,
+            company.id.into(),
             REVOCATION_WAIT,
         )
         .await?;
@@ -321,7 +324,7 @@ pub async fn reveal(
             company_id: company.id,
             company_name: company.display_name().to_owned(),
             access_token,
-            expires: t.local_date_time(token.access_expires_at),
+            expires: t.local_date_time(token.facts.access_expires_at),
         },
     )
 }
