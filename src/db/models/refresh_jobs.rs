@@ -8,13 +8,13 @@ use crate::db::models::companies::Company;
 use crate::db::models::{now, tokens};
 use crate::db::schema::{anaf_tokens, companies, refresh_job_items, refresh_jobs};
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::TokenState;
+use crate::domain::{RefreshJobId, TokenId, TokenState, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = refresh_jobs)]
 pub struct RefreshJob {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: RefreshJobId,
+    pub user_id: UserId,
     pub total: i32,
     pub succeeded: i32,
     pub failed: i32,
@@ -25,15 +25,21 @@ pub struct RefreshJob {
 #[derive(Insertable)]
 #[diesel(table_name = refresh_jobs)]
 struct NewJob {
-    user_id: i64,
+    user_id: UserId,
     total: i32,
     succeeded: i32,
     failed: i32,
     created_at: NaiveDateTime,
 }
 
-/// A job over `token_ids`, each an item the refresh engine will claim. Its id.
-pub fn create(conn: &mut DbConnection, user_id: i64, token_ids: &[i64]) -> QueryResult<i64> {
+/// A job over `token_ids`, each an item the refresh engine will claim. Its id. (Numbers, as the
+/// token services still pass and read them.)
+pub fn create(
+    conn: &mut DbConnection,
+    user_id: impl Into<UserId>,
+    token_ids: &[i64],
+) -> QueryResult<i64> {
+    let user_id = user_id.into();
     write_transaction(conn, |conn| {
         let at = now();
         let job_id: i64 = diesel::insert_into(refresh_jobs::table)
@@ -139,13 +145,15 @@ pub fn claim_items(
     })
 }
 
-/// Records how an item ended, counts it in its job, and ends the job with its last item.
+/// Records how an item ended, counts it in its job, and ends the job with its last item. (Takes
+/// plain numbers too, for the token services that still pass them.)
 pub fn finish_item(
     conn: &mut DbConnection,
-    job_id: i64,
-    token_id: i64,
+    job_id: impl Into<RefreshJobId>,
+    token_id: impl Into<TokenId>,
     outcome: ItemOutcome,
 ) -> QueryResult<()> {
+    let (job_id, token_id) = (job_id.into(), token_id.into());
     write_transaction(conn, |conn| {
         let finished = diesel::update(
             refresh_job_items::table
@@ -180,11 +188,13 @@ pub fn finish_item(
     })
 }
 
+/// (Takes plain numbers too, for the token services that still pass them.)
 pub fn find_for_user(
     conn: &mut DbConnection,
-    id: i64,
-    user_id: i64,
+    id: impl Into<RefreshJobId>,
+    user_id: impl Into<UserId>,
 ) -> QueryResult<Option<RefreshJob>> {
+    let (id, user_id) = (id.into(), user_id.into());
     refresh_jobs::table
         .find(id)
         .filter(refresh_jobs::user_id.eq(user_id))
@@ -194,10 +204,12 @@ pub fn find_for_user(
 }
 
 /// The companies whose refresh failed in the job, with the error their token shows, by CIF.
+/// (Takes a plain number too, for the token services that still pass one.)
 pub fn failures(
     conn: &mut DbConnection,
-    job_id: i64,
+    job_id: impl Into<RefreshJobId>,
 ) -> QueryResult<Vec<(Company, Option<String>)>> {
+    let job_id = job_id.into();
     refresh_job_items::table
         .inner_join(anaf_tokens::table.on(anaf_tokens::id.eq(refresh_job_items::token_id)))
         .inner_join(companies::table.on(companies::id.eq(anaf_tokens::company_id)))

@@ -5,14 +5,18 @@ use crate::db::models::events::{self, NewEvent};
 use crate::db::models::now;
 use crate::db::schema::{anaf_tokens, companies, company_tokens};
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::{Cif, EventKind, Rights, TokenState};
+use crate::domain::{Cif, CompanyId, EventKind, Rights, TokenId, TokenState};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// The companies with this CIF that token `token_id` serves (usually one; each person keeps
 /// their own record of a CIF).
-fn served_with_cif(conn: &mut DbConnection, token_id: i64, cif: &Cif) -> QueryResult<Vec<i64>> {
+fn served_with_cif(
+    conn: &mut DbConnection,
+    token_id: TokenId,
+    cif: &Cif,
+) -> QueryResult<Vec<CompanyId>> {
     company_tokens::table
         .inner_join(companies::table)
         .filter(company_tokens::token_id.eq(token_id))
@@ -23,15 +27,17 @@ fn served_with_cif(conn: &mut DbConnection, token_id: i64, cif: &Cif) -> QueryRe
 
 /// Records a rights verdict (`Granted` or `Denied`) of token `token_id` on `cif`, for each
 /// company with that CIF it serves, and when the next probe is due. A company that loses its
-/// rights gets `token.rights_lost`.
+/// rights gets `token.rights_lost`. (Takes a plain number too, for the token services that still
+/// pass one.)
 pub fn record_rights(
     conn: &mut DbConnection,
-    token_id: i64,
+    token_id: impl Into<TokenId>,
     cif: &Cif,
     rights: Rights,
     detail: Option<&str>,
     next_probe_at: NaiveDateTime,
 ) -> QueryResult<usize> {
+    let token_id = token_id.into();
     write_transaction(conn, |conn| {
         let at = now();
         let served = served_with_cif(conn, token_id, cif)?;
@@ -40,7 +46,7 @@ pub fn record_rights(
                 .filter(company_tokens::token_id.eq(token_id))
                 .filter(company_tokens::company_id.eq_any(&served))
         };
-        let before: Vec<(i64, Rights, Option<NaiveDateTime>)> = attachments()
+        let before: Vec<(CompanyId, Rights, Option<NaiveDateTime>)> = attachments()
             .select((
                 company_tokens::company_id,
                 company_tokens::rights,
@@ -76,14 +82,16 @@ pub fn record_rights(
 }
 
 /// Records a probe of `cif` that could not tell: the verdict before it stands (its reason is
-/// kept only while none is known), and the next probe is due at `next_probe_at`.
+/// kept only while none is known), and the next probe is due at `next_probe_at`. (Takes a plain
+/// number too, for the token services that still pass one.)
 pub fn record_rights_unknown(
     conn: &mut DbConnection,
-    token_id: i64,
+    token_id: impl Into<TokenId>,
     cif: &Cif,
     detail: &str,
     next_probe_at: NaiveDateTime,
 ) -> QueryResult<usize> {
+    let token_id = token_id.into();
     use diesel::dsl::case_when;
     let served = served_with_cif(conn, token_id, cif)?;
     diesel::update(
@@ -130,7 +138,7 @@ pub fn claim_probes(
             .order(company_tokens::company_id)
             .limit(limit)
             .select(company_tokens::company_id);
-        let company_ids: Vec<i64> = match conn {
+        let company_ids: Vec<CompanyId> = match conn {
             DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
             DbConnection::Sqlite(_) => due.load(conn)?,
         };

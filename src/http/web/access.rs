@@ -22,15 +22,16 @@ fn check(role: MemberRole, need: Need) -> Result<(), AppError> {
 }
 
 /// The company, when the user is a member; a non-member gets 404 (existence is not revealed).
+/// (Takes a plain number too, for the connect pages that still pass one.)
 pub async fn company(
     state: &AppState,
     user: &User,
-    company_id: i64,
+    company_id: impl Into<CompanyId>,
     need: Need,
 ) -> Result<(Company, MemberRole), AppError> {
     let (company, role) = state
         .companies
-        .membership(CompanyId(company_id), UserId(user.id))
+        .membership(company_id.into(), UserId(user.id))
         .await?
         .ok_or(AppError::NotFound)?;
     check(role, need)?;
@@ -39,7 +40,8 @@ pub async fn company(
 
 /// The token as it serves one of the user's companies (`company_id` when given, else the one
 /// where the user has the most say), that company and the user's role there. A token that serves
-/// none of the user's companies is not found.
+/// none of the user's companies is not found. (Numbers: only the token pages call it, and they
+/// pass their path and query as such.)
 pub async fn token(
     state: &AppState,
     user: &User,
