@@ -1,13 +1,16 @@
 //! What the audit log records: who acted (`Actor`), what they did (`AuditAction`) and how it went.
 
+use crate::domain::{ApiKeyId, CompanyId, TokenId};
+
 /// Who acted, from where: captured from the request by the handler.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
+    /// A number still: the token and account services read it as one.
     pub user_id: Option<i64>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     /// Set when the action came through the REST API with this key.
-    pub api_key_id: Option<i64>,
+    pub api_key_id: Option<ApiKeyId>,
 }
 
 impl Actor {
@@ -174,8 +177,8 @@ impl AuditAction {
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
     pub action: AuditAction,
-    pub company_id: Option<i64>,
-    pub token_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
+    pub token_id: Option<TokenId>,
     pub outcome: Outcome,
     pub detail: Option<String>,
 }
@@ -198,12 +201,14 @@ impl AuditEvent {
         }
     }
 
-    pub fn company(mut self, company_id: i64) -> AuditEvent {
+    /// Takes a plain number too, for the token services that still pass one.
+    pub fn company(mut self, company_id: CompanyId) -> AuditEvent {
         self.company_id = Some(company_id);
         self
     }
 
-    pub fn token(mut self, token_id: i64) -> AuditEvent {
+    /// Takes a plain number too, for the token services that still pass one.
+    pub fn token(mut self, token_id: TokenId) -> AuditEvent {
         self.token_id = Some(token_id);
         self
     }

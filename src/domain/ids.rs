@@ -75,6 +75,10 @@ row_ids!(
     InvitationId,
     /// A notification in the bell (`notifications.id`).
     NotificationId,
+    /// A mail waiting in the outbox (`mail_outbox.id`).
+    MailId,
+    /// A mail kept for the sandbox mailbox page (`sandbox_mails.id`).
+    SandboxMailId,
 );
 
 /// Calls `$then!` with every id type above, so the database's column impls
@@ -93,6 +97,8 @@ macro_rules! with_row_ids {
             RefreshJobId,
             InvitationId,
             NotificationId,
+            MailId,
+            SandboxMailId,
         );
     };
 }

@@ -43,8 +43,8 @@ pub use cif::{Cif, CifProblem};
 pub use email::Email;
 pub use event::{EXPIRING_THRESHOLDS, EmailPreference, EventKind, expiring_threshold};
 pub use ids::{
-    ApiKeyId, CompanyId, DeliveryId, EndpointId, EventId, InvitationId, LinkId, NotificationId,
-    RefreshJobId, TokenId, UserId,
+    ApiKeyId, CompanyId, DeliveryId, EndpointId, EventId, InvitationId, LinkId, MailId,
+    NotificationId, RefreshJobId, SandboxMailId, TokenId, UserId,
 };
 pub use password::{Password, PasswordProblem};
 pub use registry::RegistryAnswer;

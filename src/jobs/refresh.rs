@@ -23,6 +23,7 @@ use crate::anaf::client::RightsVerdict;
 use crate::db::models::engine_instances::{self, Tick};
 use crate::db::models::now;
 use crate::db::models::refresh_jobs::ItemOutcome;
+use crate::domain::TokenId;
 use crate::jobs::{Context, Job, Next};
 use crate::services::tokens::{RefreshOutcome, TokenError, TokenService};
 
@@ -144,7 +145,7 @@ impl RefreshEngine {
                 (outcome, finished)
             },
             |(_, token_id), (outcome, finished)| {
-                sweep.count(token_id.into(), outcome);
+                sweep.count(token_id, outcome);
                 finished
             },
         )
@@ -154,7 +155,7 @@ impl RefreshEngine {
             |limit| tokens.claim_due(limit),
             |id| tokens.refresh_claimed(id),
             |id, outcome| {
-                sweep.count(id.into(), outcome);
+                sweep.count(id, outcome);
                 Ok(())
             },
         )
@@ -219,17 +220,18 @@ where
 
 impl Sweep {
     /// Counts one refresh.
-    fn count(&mut self, token_id: i64, outcome: Result<RefreshOutcome, TokenError>) {
+    /// (The token services claim tokens by number; the count names them typed.)
+    fn count(&mut self, token_id: TokenId, outcome: Result<RefreshOutcome, TokenError>) {
         match outcome {
             Ok(RefreshOutcome::Refreshed(_)) => {
                 self.refreshed += 1;
                 return;
             }
             Ok(other) => {
-                tracing::warn!(token_id, outcome = ?other, "a claimed token was not refreshed");
+                tracing::warn!(token_id = token_id.get(), outcome = ?other, "a claimed token was not refreshed");
             }
             Err(error) => {
-                tracing::error!(token_id, error = %error, "a claimed token could not be refreshed");
+                tracing::error!(token_id = token_id.get(), error = %error, "a claimed token could not be refreshed");
             }
         }
         self.failed += 1;

@@ -13,7 +13,8 @@ use crate::db::models::users::User;
 use crate::db::queries;
 use crate::db::{Db, write_transaction};
 use crate::domain::{
-    Actor, AuditAction, AuditEvent, Cif, CifProblem, CompanyId, Email, MemberRole, TokenId, UserId,
+    Actor, AuditAction, AuditEvent, Cif, CifProblem, CompanyId, Email, InvitationId, MemberRole,
+    TokenId, UserId,
 };
 use crate::services::audit::AuditLog;
 
@@ -54,7 +55,7 @@ pub struct SupportListing {
     pub rows: Vec<CompanyWithToken>,
     pub total: i64,
     pub counts: StatusCounts,
-    pub admins: Vec<(i64, String)>,
+    pub admins: Vec<(CompanyId, String)>,
 }
 
 /// One company as support staff see it: its token, members, the other companies with the same
@@ -64,7 +65,7 @@ pub struct SupportCompany {
     pub token: Option<TokenMeta>,
     pub members: Vec<Member>,
     pub same_cif: Vec<Company>,
-    pub same_cif_admins: Vec<(i64, String)>,
+    pub same_cif_admins: Vec<(CompanyId, String)>,
     pub events: Vec<crate::services::audit::AuditRow>,
 }
 
@@ -132,9 +133,9 @@ pub enum BulkError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InviteReport {
     /// The invitation waits for the person (a pending one got the new role).
-    pub invited: Vec<i64>,
+    pub invited: Vec<CompanyId>,
     /// The person is a member already (the inviter sees the member lists anyway).
-    pub already_members: Vec<i64>,
+    pub already_members: Vec<CompanyId>,
 }
 
 /// One line of a paste: a CIF, optionally followed by a name after a comma, semicolon or tab.
@@ -207,7 +208,12 @@ impl CompanyService {
     }
 
     /// Sets the company's name (a company admin typed it). Audited.
-    pub async fn rename(&self, actor: &Actor, company_id: i64, name: String) -> anyhow::Result<()> {
+    pub async fn rename(
+        &self,
+        actor: &Actor,
+        company_id: CompanyId,
+        name: String,
+    ) -> anyhow::Result<()> {
         let detail = name.clone();
         self.db
             .run(move |conn| Ok(companies::rename(conn, company_id, &name)?))
@@ -227,7 +233,7 @@ impl CompanyService {
     pub async fn create(
         &self,
         actor: &Actor,
-        user_id: i64,
+        user_id: UserId,
         cif: Cif,
         name: &str,
     ) -> Result<Result<Company, CreateCompanyError>, anyhow::Error> {
@@ -263,7 +269,7 @@ impl CompanyService {
     pub async fn bulk_import(
         &self,
         actor: &Actor,
-        user_id: i64,
+        user_id: UserId,
         text: &str,
     ) -> Result<BulkReport, BulkError> {
         let lines: Vec<&str> = text
@@ -329,10 +335,10 @@ impl CompanyService {
     pub async fn invite(
         &self,
         actor: &Actor,
-        company_ids: Vec<i64>,
+        company_ids: Vec<CompanyId>,
         email: Email,
         role: MemberRole,
-        invited_by: i64,
+        invited_by: UserId,
     ) -> anyhow::Result<InviteReport> {
         let address = email.clone();
         let report = self
@@ -373,7 +379,7 @@ impl CompanyService {
         user: UserId,
     ) -> anyhow::Result<Option<(Company, MemberRole)>> {
         self.db
-            .run(move |conn| Ok(companies::find_for_member(conn, company.get(), user.get())?))
+            .run(move |conn| Ok(companies::find_for_member(conn, company, user)?))
             .await
     }
 
@@ -384,7 +390,7 @@ impl CompanyService {
         user: UserId,
     ) -> anyhow::Result<Option<(Company, MemberRole)>> {
         self.db
-            .run(move |conn| Ok(companies::find_by_cif_for_member(conn, &cif, user.get())?))
+            .run(move |conn| Ok(companies::find_by_cif_for_member(conn, &cif, user)?))
             .await
     }
 
@@ -398,30 +404,29 @@ impl CompanyService {
         unnamed: bool,
     ) -> anyhow::Result<CompanyOverview> {
         let company_id = company.id;
+        let typed_company = company.id;
         let cif = company.cif.clone();
         let user_id = user.get();
         self.db
             .run(move |conn| {
-                let token =
-                    crate::db::models::tokens::find_meta_for_company(conn, company_id.into())?;
+                let token = crate::db::models::tokens::find_meta_for_company(conn, company_id)?;
                 let also_served = match &token {
                     Some(token) => queries::tokens::also_served_for_member(
                         conn,
                         token.id,
                         user_id.into(),
-                        company_id.into(),
+                        company_id,
                     )?,
                     None => Vec::new(),
                 };
-                let events = crate::db::models::audit::for_company(conn, company_id, 20)?;
+                let events = crate::db::models::audit::for_company(conn, typed_company, 20)?;
                 let lookup = match unnamed {
                     true => crate::db::models::name_lookups::state_of(conn, &cif)?,
                     false => None,
                 };
-                let offers = queries::tokens::offers_for_company(conn, company_id.into())?;
+                let offers = queries::tokens::offers_for_company(conn, company_id)?;
                 let offered: Vec<TokenId> = offers.iter().map(|offer| offer.token_id).collect();
-                let newcomers =
-                    crate::db::models::tokens::newcomers(conn, company_id.into(), &offered)?;
+                let newcomers = crate::db::models::tokens::newcomers(conn, company_id, &offered)?;
                 Ok(CompanyOverview {
                     token,
                     events,
@@ -447,7 +452,7 @@ impl CompanyService {
         self.db
             .run(move |conn| {
                 let (rows, total) = queries::companies::list(conn, &query)?;
-                let ids: Vec<i64> = rows.iter().map(|(company, _)| company.id).collect();
+                let ids: Vec<CompanyId> = rows.iter().map(|(company, _)| company.id).collect();
                 let admins = companies::admins_of(conn, &ids)?;
                 Ok(SupportListing {
                     rows,
@@ -467,11 +472,11 @@ impl CompanyService {
         use crate::db::models::audit::{self, AuditFilter};
         self.db
             .run(move |conn| {
-                let Some(company) = companies::find(conn, company.get())? else {
+                let Some(company) = companies::find(conn, company)? else {
                     return Ok(None);
                 };
                 let same_cif = companies::others_with_cif(conn, &company.cif, company.id)?;
-                let ids: Vec<i64> = same_cif.iter().map(|c| c.id).collect();
+                let ids: Vec<CompanyId> = same_cif.iter().map(|c| c.id).collect();
                 let same_cif_admins = companies::admins_of(conn, &ids)?;
                 let (events, _) = audit::search(
                     conn,
@@ -481,8 +486,7 @@ impl CompanyService {
                         ..AuditFilter::default()
                     },
                 )?;
-                let token =
-                    crate::db::models::tokens::find_meta_for_company(conn, company.id.into())?;
+                let token = crate::db::models::tokens::find_meta_for_company(conn, company.id)?;
                 let members = companies::members(conn, company.id)?;
                 Ok(Some(SupportCompany {
                     company,
@@ -503,13 +507,7 @@ impl CompanyService {
         query: CompanyQuery,
     ) -> anyhow::Result<(Vec<CompanyRow>, i64)> {
         self.db
-            .run(move |conn| {
-                Ok(queries::companies::page_for_member(
-                    conn,
-                    user.get(),
-                    &query,
-                )?)
-            })
+            .run(move |conn| Ok(queries::companies::page_for_member(conn, user, &query)?))
             .await
     }
 
@@ -523,12 +521,12 @@ impl CompanyService {
     ) -> anyhow::Result<MemberCompanies> {
         self.db
             .run(move |conn| {
-                let (rows, total) = queries::companies::page_for_member(conn, user.get(), &query)?;
+                let (rows, total) = queries::companies::page_for_member(conn, user, &query)?;
                 let (counts, attention) = match counters {
                     true => (
                         queries::companies::status_counts_for_member(
                             conn,
-                            user.get(),
+                            user,
                             query.search.clone(),
                         )?,
                         queries::tokens::attention_candidates_for_member(conn, user, now())?,
@@ -548,25 +546,31 @@ impl CompanyService {
     /// The company's members with their roles, by email.
     pub async fn members(&self, company: CompanyId) -> anyhow::Result<Vec<Member>> {
         self.db
-            .run(move |conn| Ok(companies::members(conn, company.get())?))
+            .run(move |conn| Ok(companies::members(conn, company)?))
             .await
     }
 
     /// The companies `user` administers (at most `limit`), the ones they may invite people to.
     pub async fn administered_by(&self, user: UserId, limit: i64) -> anyhow::Result<Vec<Company>> {
         self.db
-            .run(move |conn| Ok(companies::administered_by(conn, user.get(), limit)?))
+            .run(move |conn| Ok(companies::administered_by(conn, user, limit)?))
             .await
     }
 
-    pub async fn pending_invitations(&self, company_id: i64) -> anyhow::Result<Vec<Invitation>> {
+    pub async fn pending_invitations(
+        &self,
+        company_id: CompanyId,
+    ) -> anyhow::Result<Vec<Invitation>> {
         self.db
             .run(move |conn| Ok(invitations::pending_for_company(conn, company_id)?))
             .await
     }
 
     /// The invitations waiting for account `user_id` (none while its email is unverified).
-    pub async fn invitations_for(&self, user_id: i64) -> anyhow::Result<Vec<ReceivedInvitation>> {
+    pub async fn invitations_for(
+        &self,
+        user_id: UserId,
+    ) -> anyhow::Result<Vec<ReceivedInvitation>> {
         self.db
             .run(move |conn| Ok(invitations::pending_for_user(conn, user_id)?))
             .await
@@ -578,10 +582,10 @@ impl CompanyService {
         &self,
         actor: &Actor,
         user: &User,
-        id: i64,
+        id: InvitationId,
     ) -> anyhow::Result<Result<Company, AcceptError>> {
         let who = user.email.clone();
-        let user_id = user.id;
+        let user_id = UserId(user.id);
         let accepted = self
             .db
             .run(move |conn| {
@@ -611,8 +615,8 @@ impl CompanyService {
     pub async fn decline_invitation(
         &self,
         actor: &Actor,
-        user_id: i64,
-        id: i64,
+        user_id: UserId,
+        id: InvitationId,
     ) -> anyhow::Result<bool> {
         let declined = self
             .db
@@ -635,8 +639,8 @@ impl CompanyService {
     pub async fn cancel_invitation(
         &self,
         actor: &Actor,
-        company_id: i64,
-        id: i64,
+        company_id: CompanyId,
+        id: InvitationId,
     ) -> anyhow::Result<bool> {
         let cancelled = self
             .db
@@ -660,15 +664,15 @@ impl CompanyService {
     pub async fn change_member(
         &self,
         actor: &Actor,
-        company_id: i64,
-        member_id: i64,
+        company_id: CompanyId,
+        member_id: UserId,
         role: Option<MemberRole>,
     ) -> Result<Result<(), MembershipError>, anyhow::Error> {
         let (changed, member) = self
             .db
             .run(move |conn| {
                 // The history names people by email, as they know each other.
-                let member = crate::db::models::users::find(conn, member_id)?
+                let member = crate::db::models::users::find(conn, member_id.get())?
                     .map_or_else(|| format!("user {member_id}"), |user| user.email);
                 Ok((
                     companies::change_member(conn, company_id, member_id, role),

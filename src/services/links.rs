@@ -15,7 +15,7 @@ use crate::db::Db;
 use crate::db::models::companies::{self, Company};
 use crate::db::models::links::{self, LinkCreator, LinkTransaction, NewLinkTransaction};
 use crate::db::models::now;
-use crate::domain::{Actor, AuditAction, AuditEvent, Email};
+use crate::domain::{Actor, AuditAction, AuditEvent, CompanyId, Email, LinkId, UserId};
 use crate::secrets::{pkce_seed_and_challenge, pkce_verifier, random_token, sha256_hex};
 use crate::services::audit::AuditLog;
 use crate::services::tokens::{ConnectError, Connection, TokenService};
@@ -40,7 +40,7 @@ pub const ADMINISTERED_LIMIT: i64 = 5_000;
 /// What a company admin asks for.
 #[derive(Debug, Clone)]
 pub struct LinkRequest {
-    pub company_ids: Vec<i64>,
+    pub company_ids: Vec<CompanyId>,
     pub days: i64,
     pub note: Option<String>,
     pub sent_to: Option<Email>,
@@ -48,7 +48,7 @@ pub struct LinkRequest {
 
 /// A link just created: the only time its secret exists outside the holder's hands.
 pub struct CreatedLink {
-    pub id: i64,
+    pub id: LinkId,
     pub secret: SecretString,
 }
 
@@ -159,7 +159,7 @@ pub struct Claimed {
     pub transaction: LinkTransaction,
     /// The PKCE verifier, derived from the callback's state and the transaction's seed.
     pub code_verifier: Option<String>,
-    pub link_id: i64,
+    pub link_id: LinkId,
     /// The link's companies the creator still administers.
     pub companies: Vec<Company>,
 }
@@ -177,7 +177,7 @@ impl LinkService {
     }
 
     /// The companies `user_id` administers: those a link may be created for.
-    pub async fn administered_by(&self, user_id: i64) -> anyhow::Result<Vec<Company>> {
+    pub async fn administered_by(&self, user_id: UserId) -> anyhow::Result<Vec<Company>> {
         self.db
             .run(move |conn| {
                 Ok(companies::administered_by(
@@ -194,10 +194,10 @@ impl LinkService {
     pub async fn create(
         &self,
         actor: &Actor,
-        creator: i64,
+        creator: UserId,
         request: LinkRequest,
     ) -> Result<CreatedLink, CreateLinkError> {
-        let administered: HashSet<i64> = self
+        let administered: HashSet<CompanyId> = self
             .administered_by(creator)
             .await?
             .iter()
@@ -261,7 +261,7 @@ impl LinkService {
     /// there are.
     pub async fn list(
         &self,
-        creator: i64,
+        creator: UserId,
         limit: i64,
         offset: i64,
     ) -> anyhow::Result<(Vec<(Link, Vec<LinkCompany>)>, i64)> {
@@ -281,8 +281,8 @@ impl LinkService {
     /// The link, when `user_id` created it.
     pub async fn detail_for_creator(
         &self,
-        user_id: i64,
-        id: i64,
+        user_id: UserId,
+        id: LinkId,
     ) -> anyhow::Result<Option<LinkDetail>> {
         self.db
             .run(move |conn| {
@@ -299,7 +299,7 @@ impl LinkService {
     }
 
     /// Revokes the creator's pending link; whether it was theirs and pending. Audited.
-    pub async fn revoke(&self, actor: &Actor, creator: i64, id: i64) -> anyhow::Result<bool> {
+    pub async fn revoke(&self, actor: &Actor, creator: UserId, id: LinkId) -> anyhow::Result<bool> {
         let revoked = self
             .db
             .run(move |conn| Ok(links::revoke(conn, id, creator, now())?))
@@ -472,9 +472,9 @@ impl LinkService {
                     if !links::consume_transaction(conn, &tx.state_hash, at)? {
                         return Ok(Err(ClaimRefusal::StateReused));
                     }
-                    let administered: HashSet<i64> =
+                    let administered: HashSet<CompanyId> =
                         companies::administered_by(conn, link.created_by, ADMINISTERED_LIMIT)?
-                            .into_iter()
+                            .iter()
                             .map(|c| c.id)
                             .collect();
                     let companies = links::companies_of(conn, link.id)?
@@ -502,7 +502,7 @@ impl LinkService {
     }
 
     /// Frees a link held by a callback that ends before asking ANAF.
-    pub async fn release(&self, link_id: i64) -> anyhow::Result<()> {
+    pub async fn release(&self, link_id: LinkId) -> anyhow::Result<()> {
         self.db
             .run(move |conn| Ok(links::release(conn, link_id).map(|_| ())?))
             .await
@@ -553,7 +553,7 @@ impl LinkService {
             }
         };
         let stored = connection.token.is_some();
-        let outcomes: Vec<(i64, CompanyOutcome, Option<String>)> = connection
+        let outcomes: Vec<(CompanyId, CompanyOutcome, Option<String>)> = connection
             .companies
             .iter()
             .map(|c| match &c.verdict {
@@ -596,9 +596,7 @@ impl LinkService {
             )),
         };
         let event = match connection.token.as_ref() {
-            Some(token) => event
-                .token(token.id.into())
-                .company(token.company_id.into()),
+            Some(token) => event.token(token.id).company(token.company_id),
             None => event,
         };
         self.audit.record(actor, event).await;

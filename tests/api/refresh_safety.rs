@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anaf_portal::db::models::tokens;
+use anaf_portal::domain::TokenId;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -38,7 +39,7 @@ async fn token_row(app: &TestApp, token: i64) -> Option<tokens::TokenMeta> {
     let db = app.db();
     tokio::task::spawn_blocking(move || {
         let mut conn = db.get_blocking().expect("connection");
-        tokens::find_meta(&mut conn, token).expect("query")
+        tokens::find_meta(&mut conn, TokenId(token)).expect("query")
     })
     .await
     .expect("join")

@@ -621,8 +621,8 @@ async fn cross_user_access_gets_403_or_404_never_data() {
             .unwrap();
         anaf_portal::db::models::companies::add_member(
             &mut conn,
-            company,
-            stranger,
+            anaf_portal::domain::CompanyId(company),
+            anaf_portal::domain::UserId(stranger),
             anaf_portal::domain::MemberRole::Viewer,
         )
         .unwrap();

@@ -14,11 +14,15 @@ async fn pending_invitation_id(app: &TestApp, company: i64) -> i64 {
     let db = app.db();
     tokio::task::spawn_blocking(move || {
         let mut conn = db.get_blocking().unwrap();
-        anaf_portal::db::models::invitations::pending_for_company(&mut conn, company)
-            .unwrap()
-            .first()
-            .expect("a pending invitation")
-            .id
+        anaf_portal::db::models::invitations::pending_for_company(
+            &mut conn,
+            anaf_portal::domain::CompanyId(company),
+        )
+        .unwrap()
+        .first()
+        .expect("a pending invitation")
+        .id
+        .get()
     })
     .await
     .unwrap()
@@ -1009,11 +1013,11 @@ async fn webhook_with_delivery(app: &TestApp, company: i64, user: i64) -> (i64, 
         let endpoint = create_endpoint(
             &mut conn,
             NewEndpoint {
-                company_id: company,
+                company_id: anaf_portal::domain::CompanyId(company),
                 url: &url,
                 events: "token.connected",
                 description: None,
-                created_by: user,
+                created_by: anaf_portal::domain::UserId(user),
             },
             |_| Ok::<_, std::convert::Infallible>(("unused".to_owned(), "unused".to_owned())),
         )
@@ -1036,7 +1040,7 @@ async fn webhook_with_delivery(app: &TestApp, company: i64, user: i64) -> (i64, 
             .returning(webhook_deliveries::id)
             .get_result::<i64>(&mut *conn)
             .unwrap();
-        (endpoint.id, delivery)
+        (endpoint.id.get(), delivery)
     })
     .await
     .unwrap()
@@ -1049,7 +1053,7 @@ async fn api_key(app: &TestApp, user: i64) -> (i64, String) {
         let mut conn = db.get_blocking().unwrap();
         let (key, secret) =
             anaf_portal::db::models::api_keys::create(&mut conn, user, "matrix").unwrap();
-        (key.id, secret)
+        (key.id.get(), secret)
     })
     .await
     .unwrap()

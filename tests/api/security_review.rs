@@ -618,8 +618,11 @@ async fn inviting_answers_the_same_for_any_email_and_nobody_joins_without_consen
     let other = app.db();
     let pending = tokio::task::spawn_blocking(move || {
         let mut conn = other.get_blocking().expect("connection");
-        anaf_portal::db::models::invitations::pending_for_company(&mut conn, company)
-            .expect("invitations")
+        anaf_portal::db::models::invitations::pending_for_company(
+            &mut conn,
+            anaf_portal::domain::CompanyId(company),
+        )
+        .expect("invitations")
     })
     .await
     .expect("join");

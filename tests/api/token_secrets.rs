@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use anaf_portal::db::schema::{anaf_token_secrets, anaf_tokens, company_tokens, data_upgrades};
+use anaf_portal::domain::TokenId;
 use anaf_portal::secrets::MasterKey;
 use anaf_portal::services::tokens::vault::{TokenField, TokenVault};
 use base64::Engine;
@@ -219,7 +220,7 @@ async fn values_sealed_for_the_company_are_rebound_once_and_never_accepted_after
     let (key_id, stored, _) = stored_secrets(&upgraded, token).await;
     assert_ne!(stored, legacy, "re-sealed");
     let opened = vault
-        .open(&key_id, token, TokenField::Access, &stored)
+        .open(&key_id, TokenId(token), TokenField::Access, &stored)
         .expect("bound to the token's id");
     assert_eq!(opened.expose_secret(), access);
 

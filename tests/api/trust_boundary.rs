@@ -91,9 +91,13 @@ async fn an_invitation_goes_only_to_the_owner_of_the_invited_mailbox() {
         let db = app.db();
         tokio::task::spawn_blocking(move || {
             let mut conn = db.get_blocking().unwrap();
-            anaf_portal::db::models::invitations::pending_for_company(&mut conn, company).unwrap()
-                [0]
-            .id
+            anaf_portal::db::models::invitations::pending_for_company(
+                &mut conn,
+                anaf_portal::domain::CompanyId(company),
+            )
+            .unwrap()[0]
+                .id
+                .get()
         })
         .await
         .unwrap()

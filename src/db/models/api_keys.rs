@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::models::{KeyLookup, now};
 use crate::db::schema::{api_keys, users};
-use crate::domain::Role;
+use crate::domain::{ApiKeyId, Role, UserId};
 use crate::secrets::{random_token, sha256_hex};
 
 /// Every key starts with this; a bearer value without it is refused before any lookup.
@@ -25,8 +25,8 @@ pub const MAX_NAME_CHARS: usize = 100;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
 pub struct ApiKey {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: ApiKeyId,
+    pub user_id: UserId,
     pub name: String,
     pub prefix: String,
     pub created_at: NaiveDateTime,
@@ -37,7 +37,7 @@ pub struct ApiKey {
 #[derive(Insertable)]
 #[diesel(table_name = api_keys)]
 struct NewApiKey<'a> {
-    user_id: i64,
+    user_id: UserId,
     name: &'a str,
     prefix: &'a str,
     key_hash: &'a str,
@@ -54,7 +54,13 @@ pub fn is_well_formed(key: &str) -> bool {
 }
 
 /// Creates a key for `user_id`; returns the row and the key, which is never available again.
-pub fn create(conn: &mut DbConnection, user_id: i64, name: &str) -> QueryResult<(ApiKey, String)> {
+/// (Takes a plain number too, for the account services that still pass one.)
+pub fn create(
+    conn: &mut DbConnection,
+    user_id: impl Into<UserId>,
+    name: &str,
+) -> QueryResult<(ApiKey, String)> {
+    let user_id: UserId = user_id.into();
     let key = format!("{KEY_PREFIX}{}", random_token(KEY_BYTES));
     let id = diesel::insert_into(api_keys::table)
         .values(NewApiKey {
@@ -65,7 +71,7 @@ pub fn create(conn: &mut DbConnection, user_id: i64, name: &str) -> QueryResult<
             created_at: now(),
         })
         .returning(api_keys::id)
-        .get_result::<i64>(conn)?;
+        .get_result::<ApiKeyId>(conn)?;
     let row = api_keys::table
         .find(id)
         .select(ApiKey::as_select())
@@ -73,8 +79,13 @@ pub fn create(conn: &mut DbConnection, user_id: i64, name: &str) -> QueryResult<
     Ok((row, key))
 }
 
-/// The user's keys that still work, newest first.
-pub fn list_active(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<ApiKey>> {
+/// The user's keys that still work, newest first. (Takes a plain number too, for the account
+/// services that still pass one.)
+pub fn list_active(
+    conn: &mut DbConnection,
+    user_id: impl Into<UserId>,
+) -> QueryResult<Vec<ApiKey>> {
+    let user_id: UserId = user_id.into();
     api_keys::table
         .filter(api_keys::user_id.eq(user_id))
         .filter(api_keys::revoked_at.is_null())
@@ -83,8 +94,14 @@ pub fn list_active(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<Api
         .load(conn)
 }
 
-/// Revokes one of the user's keys; 0 when it is not theirs or already revoked.
-pub fn revoke(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResult<usize> {
+/// Revokes one of the user's keys; 0 when it is not theirs or already revoked. (Takes plain
+/// numbers too, for the account services that still pass them.)
+pub fn revoke(
+    conn: &mut DbConnection,
+    user_id: impl Into<UserId>,
+    id: ApiKeyId,
+) -> QueryResult<usize> {
+    let user_id: UserId = user_id.into();
     diesel::update(
         api_keys::table
             .find(id)
@@ -98,8 +115,8 @@ pub fn revoke(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResult<usi
 /// What a live key of an enabled user says about its caller.
 #[derive(Debug, Clone, Copy, Queryable)]
 pub struct KeyOwner {
-    pub key_id: i64,
-    pub user_id: i64,
+    pub key_id: ApiKeyId,
+    pub user_id: UserId,
     pub role: Role,
 }
 
@@ -115,8 +132,9 @@ pub fn authenticate(conn: &mut DbConnection, key_hash: &str) -> QueryResult<Opti
         .get_optional(conn)
 }
 
-/// Records a use of the key (callers throttle this to about once a minute per key).
-pub fn touch(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+/// Records a use of the key (callers throttle this to about once a minute per key). (Takes a
+/// plain number too, for the account services that still pass one.)
+pub fn touch(conn: &mut DbConnection, id: ApiKeyId, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(api_keys::table.find(id))
         .set(api_keys::last_used_at.eq(Some(at)))
         .execute(conn)

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::models::now;
 use crate::db::schema::audit_events;
-use crate::domain::{Actor, AuditEvent, Outcome};
+use crate::domain::{Actor, AuditEvent, CompanyId, Outcome, TokenId};
 
 #[derive(Insertable)]
 #[diesel(table_name = audit_events)]
@@ -12,8 +12,8 @@ struct NewAuditEvent<'a> {
     at: NaiveDateTime,
     actor_user_id: Option<i64>,
     action: &'a str,
-    company_id: Option<i64>,
-    token_id: Option<i64>,
+    company_id: Option<CompanyId>,
+    token_id: Option<TokenId>,
     outcome: &'a str,
     ip: Option<&'a str>,
     user_agent: Option<&'a str>,
@@ -22,6 +22,7 @@ struct NewAuditEvent<'a> {
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_events)]
+/// Its ids are numbers still: the audit log page (`http::web::admin`) reads them as such.
 pub struct AuditRecord {
     pub id: i64,
     pub at: NaiveDateTime,
@@ -65,7 +66,7 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, event: &AuditEvent) -> Que
 /// A company's events, newest first.
 pub fn for_company(
     conn: &mut DbConnection,
-    company_id: i64,
+    company_id: CompanyId,
     limit: i64,
 ) -> QueryResult<Vec<AuditRecord>> {
     audit_events::table
@@ -88,8 +89,8 @@ pub struct AuditFilter {
     pub outcome: Option<Outcome>,
     pub from: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
-    pub token_id: Option<i64>,
-    pub company_id: Option<i64>,
+    pub token_id: Option<TokenId>,
+    pub company_id: Option<CompanyId>,
     pub offset: i64,
     pub limit: i64,
 }

@@ -11,12 +11,12 @@ use crate::db::models::name_lookups;
 use crate::db::models::now;
 use crate::db::schema::{anaf_tokens, companies, company_members, company_tokens, users};
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::{Cif, Email, MemberRole, TokenState};
+use crate::domain::{Cif, CompanyId, Email, MemberRole, TokenState, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = companies)]
 pub struct Company {
-    pub id: i64,
+    pub id: CompanyId,
     pub cif: Cif,
     pub name: Option<String>,
     pub created_at: NaiveDateTime,
@@ -39,15 +39,15 @@ impl Company {
 struct NewCompany<'a> {
     cif: &'a Cif,
     name: Option<&'a str>,
-    created_by: Option<i64>,
+    created_by: Option<UserId>,
     created_at: NaiveDateTime,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = company_members)]
 struct NewMember<'a> {
-    company_id: i64,
-    user_id: i64,
+    company_id: CompanyId,
+    user_id: UserId,
     role: MemberRole,
     created_at: NaiveDateTime,
     /// The company's, so that `company_members (user_id, cif)` keeps one record of a CIF per person.
@@ -70,7 +70,7 @@ pub fn create_with_admin(
     conn: &mut DbConnection,
     cif: &Cif,
     name: Option<&str>,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Company, CreateCompanyError> {
     write_transaction(conn, |conn| {
         let at = now();
@@ -82,7 +82,7 @@ pub fn create_with_admin(
                 created_at: at,
             })
             .returning(companies::id)
-            .get_result::<i64>(conn)?;
+            .get_result::<CompanyId>(conn)?;
         // RETURNING of a whole row is not portable across the two backends; read it back.
         let company = companies::table
             .find(company_id)
@@ -113,18 +113,20 @@ pub fn create_with_admin(
 }
 
 /// Sets the company's name (a person typed it).
-pub fn rename(conn: &mut DbConnection, company_id: i64, name: &str) -> QueryResult<usize> {
+pub fn rename(conn: &mut DbConnection, company_id: CompanyId, name: &str) -> QueryResult<usize> {
     diesel::update(companies::table.find(company_id))
         .set(companies::name.eq(name))
         .execute(conn)
 }
 
-/// The company and the user's role in it, or `None` when the user is not a member.
+/// The company and the user's role in it, or `None` when the user is not a member. (The user id may be
+/// a number still, as the account services pass it.)
 pub fn find_for_member(
     conn: &mut DbConnection,
-    company_id: i64,
-    user_id: i64,
+    company_id: CompanyId,
+    user_id: impl Into<UserId>,
 ) -> QueryResult<Option<(Company, MemberRole)>> {
+    let user_id: UserId = user_id.into();
     companies::table
         .inner_join(company_members::table)
         .filter(companies::id.eq(company_id))
@@ -133,12 +135,14 @@ pub fn find_for_member(
         .get_optional(conn)
 }
 
-/// The companies `user_id` administers, by CIF, at most `limit` of them.
+/// The companies `user_id` administers, by CIF, at most `limit` of them. (The user id may be a
+/// number still, as the account services pass it.)
 pub fn administered_by(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: impl Into<UserId>,
     limit: i64,
 ) -> QueryResult<Vec<Company>> {
+    let user_id: UserId = user_id.into();
     companies::table
         .inner_join(company_members::table)
         .filter(company_members::user_id.eq(user_id))
@@ -149,12 +153,14 @@ pub fn administered_by(
         .load(conn)
 }
 
-/// The company with this CIF and the user's role in it, when the user is a member.
+/// The company with this CIF and the user's role in it, when the user is a member. (The user id may be a
+/// number still, as the account services pass it.)
 pub fn find_by_cif_for_member(
     conn: &mut DbConnection,
     cif: &Cif,
-    user_id: i64,
+    user_id: impl Into<UserId>,
 ) -> QueryResult<Option<(Company, MemberRole)>> {
+    let user_id: UserId = user_id.into();
     companies::table
         .inner_join(company_members::table)
         .filter(companies::cif.eq(cif))
@@ -163,12 +169,15 @@ pub fn find_by_cif_for_member(
         .get_optional(conn)
 }
 
-/// The user's tokens (as company admin) due for a refresh at `at` that a refresh can renew.
+/// The user's tokens (as company admin) due for a refresh at `at` that a refresh can renew, as
+/// (token id, company id, CIF). (The user id may be a number still, as the account services
+/// pass it.)
 pub fn refreshable_due(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: impl Into<UserId>,
     at: NaiveDateTime,
 ) -> QueryResult<Vec<(i64, i64, Cif)>> {
+    let user_id: UserId = user_id.into();
     company_tokens::table
         .inner_join(anaf_tokens::table)
         .inner_join(companies::table.inner_join(company_members::table))
@@ -188,7 +197,7 @@ pub fn refreshable_due(
 }
 
 /// A company by id, for support staff (no membership needed).
-pub fn find(conn: &mut DbConnection, company_id: i64) -> QueryResult<Option<Company>> {
+pub fn find(conn: &mut DbConnection, company_id: CompanyId) -> QueryResult<Option<Company>> {
     companies::table
         .find(company_id)
         .select(Company::as_select())
@@ -198,12 +207,12 @@ pub fn find(conn: &mut DbConnection, company_id: i64) -> QueryResult<Option<Comp
 /// A member of a company, for the members page.
 #[derive(Debug, Clone, Queryable)]
 pub struct Member {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub role: MemberRole,
 }
 
-pub fn members(conn: &mut DbConnection, company_id: i64) -> QueryResult<Vec<Member>> {
+pub fn members(conn: &mut DbConnection, company_id: CompanyId) -> QueryResult<Vec<Member>> {
     company_members::table
         .inner_join(users::table)
         .filter(company_members::company_id.eq(company_id))
@@ -213,7 +222,10 @@ pub fn members(conn: &mut DbConnection, company_id: i64) -> QueryResult<Vec<Memb
 }
 
 /// The company admins' emails of each of `company_ids`, as (company id, email), by email.
-pub fn admins_of(conn: &mut DbConnection, company_ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+pub fn admins_of(
+    conn: &mut DbConnection,
+    company_ids: &[CompanyId],
+) -> QueryResult<Vec<(CompanyId, String)>> {
     company_members::table
         .inner_join(users::table)
         .filter(company_members::company_id.eq_any(company_ids))
@@ -227,7 +239,7 @@ pub fn admins_of(conn: &mut DbConnection, company_ids: &[i64]) -> QueryResult<Ve
 pub fn others_with_cif(
     conn: &mut DbConnection,
     cif: &Cif,
-    except: i64,
+    except: CompanyId,
 ) -> QueryResult<Vec<Company>> {
     companies::table
         .filter(companies::cif.eq(cif))
@@ -262,7 +274,7 @@ pub enum MembershipError {
 /// Whether the account with `email` is a member of the company.
 pub fn has_member_with_email(
     conn: &mut DbConnection,
-    company_id: i64,
+    company_id: CompanyId,
     email: &Email,
 ) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
@@ -277,8 +289,8 @@ pub fn has_member_with_email(
 /// Makes `user_id` a member of the company (a transaction of its own, or part of the caller's).
 pub fn add_member(
     conn: &mut DbConnection,
-    company_id: i64,
-    user_id: i64,
+    company_id: CompanyId,
+    user_id: UserId,
     role: MemberRole,
 ) -> Result<(), JoinError> {
     write_transaction(conn, |conn| {
@@ -314,7 +326,7 @@ pub fn add_member(
     })
 }
 
-fn admin_count(conn: &mut DbConnection, company_id: i64) -> QueryResult<i64> {
+fn admin_count(conn: &mut DbConnection, company_id: CompanyId) -> QueryResult<i64> {
     company_members::table
         .filter(company_members::company_id.eq(company_id))
         .filter(company_members::role.eq(MemberRole::Admin))
@@ -326,8 +338,8 @@ fn admin_count(conn: &mut DbConnection, company_id: i64) -> QueryResult<i64> {
 /// without an admin.
 pub fn change_member(
     conn: &mut DbConnection,
-    company_id: i64,
-    user_id: i64,
+    company_id: CompanyId,
+    user_id: UserId,
     role: Option<MemberRole>,
 ) -> Result<(), MembershipError> {
     write_transaction(conn, |conn| {

@@ -10,18 +10,20 @@ use crate::db::dialect::{insert_ignore, load_skip_locked};
 use crate::db::models::KeyLookup;
 use crate::db::models::now;
 use crate::db::schema::{anaf_tokens, companies, company_members, company_tokens, events, users};
-use crate::domain::{EventKind, TokenState, expiring_threshold};
+use crate::domain::{
+    CompanyId, EventId, EventKind, TokenId, TokenState, UserId, expiring_threshold,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = events)]
 pub struct Event {
-    pub id: i64,
+    pub id: EventId,
     pub kind: EventKind,
-    pub company_id: i64,
+    pub company_id: CompanyId,
     pub cif: String,
     pub company_name: Option<String>,
-    pub token_id: Option<i64>,
-    pub user_id: Option<i64>,
+    pub token_id: Option<TokenId>,
+    pub user_id: Option<UserId>,
     pub cause: Option<String>,
     pub detail: Option<String>,
     pub act_by: Option<NaiveDateTime>,
@@ -42,9 +44,9 @@ impl Event {
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub kind: EventKind,
-    pub company_id: i64,
-    pub token_id: Option<i64>,
-    pub user_id: Option<i64>,
+    pub company_id: CompanyId,
+    pub token_id: Option<TokenId>,
+    pub user_id: Option<UserId>,
     pub cause: Option<String>,
     pub detail: Option<String>,
     pub act_by: Option<NaiveDateTime>,
@@ -53,7 +55,8 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    pub fn about_token(kind: EventKind, company_id: i64, token_id: i64) -> NewEvent {
+    /// Takes plain numbers too, for the token models that still pass them.
+    pub fn about_token(kind: EventKind, company_id: CompanyId, token_id: TokenId) -> NewEvent {
         NewEvent {
             kind,
             company_id,
@@ -67,8 +70,8 @@ impl NewEvent {
     }
 
     /// An event for every company the token serves (`record_for_token` names each company).
-    pub fn for_served_companies(kind: EventKind, token_id: i64) -> NewEvent {
-        NewEvent::about_token(kind, 0, token_id)
+    pub fn for_served_companies(kind: EventKind, token_id: TokenId) -> NewEvent {
+        NewEvent::about_token(kind, CompanyId(0), token_id)
     }
 
     pub fn cause(mut self, cause: &str) -> NewEvent {
@@ -124,7 +127,7 @@ pub fn record_for_token(conn: &mut DbConnection, event: NewEvent) -> QueryResult
     let Some(token_id) = event.token_id else {
         return Ok(0);
     };
-    let served: Vec<i64> = company_tokens::table
+    let served: Vec<CompanyId> = company_tokens::table
         .filter(company_tokens::token_id.eq(token_id))
         .order(company_tokens::company_id)
         .select(company_tokens::company_id)
@@ -148,27 +151,32 @@ pub fn record_for_token(conn: &mut DbConnection, event: NewEvent) -> QueryResult
 pub fn record_expiring(conn: &mut DbConnection, at: NaiveDateTime) -> QueryResult<usize> {
     let horizon = at + chrono::TimeDelta::days(crate::domain::EXPIRING_THRESHOLDS[0]);
     // One event per company the token serves.
-    let candidates: Vec<(i64, i64, Option<NaiveDateTime>, bool, NaiveDateTime)> =
-        company_tokens::table
-            .inner_join(anaf_tokens::table)
-            .filter(anaf_tokens::status.eq(TokenState::Active))
-            .filter(
-                anaf_tokens::reconnect_by
-                    .gt(at)
-                    .and(anaf_tokens::reconnect_by.le(horizon))
-                    .or(anaf_tokens::refresh_failing
-                        .eq(true)
-                        .and(anaf_tokens::access_expires_at.gt(at))
-                        .and(anaf_tokens::access_expires_at.le(horizon))),
-            )
-            .select((
-                anaf_tokens::id,
-                company_tokens::company_id,
-                anaf_tokens::reconnect_by,
-                anaf_tokens::refresh_failing,
-                anaf_tokens::access_expires_at,
-            ))
-            .load(conn)?;
+    let candidates: Vec<(
+        TokenId,
+        CompanyId,
+        Option<NaiveDateTime>,
+        bool,
+        NaiveDateTime,
+    )> = company_tokens::table
+        .inner_join(anaf_tokens::table)
+        .filter(anaf_tokens::status.eq(TokenState::Active))
+        .filter(
+            anaf_tokens::reconnect_by
+                .gt(at)
+                .and(anaf_tokens::reconnect_by.le(horizon))
+                .or(anaf_tokens::refresh_failing
+                    .eq(true)
+                    .and(anaf_tokens::access_expires_at.gt(at))
+                    .and(anaf_tokens::access_expires_at.le(horizon))),
+        )
+        .select((
+            anaf_tokens::id,
+            company_tokens::company_id,
+            anaf_tokens::reconnect_by,
+            anaf_tokens::refresh_failing,
+            anaf_tokens::access_expires_at,
+        ))
+        .load(conn)?;
     let due: Vec<NewEvent> = candidates
         .into_iter()
         .filter_map(
@@ -221,7 +229,7 @@ pub fn lock_undispatched(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec
 }
 
 /// Marks an event fanned out; false when another instance did first.
-pub fn mark_dispatched(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+pub fn mark_dispatched(conn: &mut DbConnection, id: EventId) -> QueryResult<bool> {
     let marked = diesel::update(
         events::table
             .find(id)
@@ -257,7 +265,7 @@ pub fn recipients(conn: &mut DbConnection, event: &Event) -> QueryResult<Vec<Rec
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct Recipient {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     #[diesel(column_name = email_notifications)]
     pub preference: crate::domain::EmailPreference,
@@ -274,7 +282,7 @@ impl Recipient {
 }
 
 /// One person as a recipient (for their digest), unless disabled.
-pub fn recipient(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<Recipient>> {
+pub fn recipient(conn: &mut DbConnection, user_id: UserId) -> QueryResult<Option<Recipient>> {
     users::table
         .find(user_id)
         .filter(users::disabled_at.is_null())

@@ -8,13 +8,13 @@ use crate::db::models::companies::{self, Company, JoinError};
 use crate::db::models::now;
 use crate::db::schema::{companies as companies_table, member_invitations, users};
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::{Cif, Email, MemberRole};
+use crate::domain::{Cif, CompanyId, Email, InvitationId, MemberRole, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = member_invitations)]
 pub struct Invitation {
-    pub id: i64,
-    pub company_id: i64,
+    pub id: InvitationId,
+    pub company_id: CompanyId,
     pub email: String,
     pub role: MemberRole,
     pub created_at: NaiveDateTime,
@@ -31,10 +31,10 @@ pub struct ReceivedInvitation {
 #[derive(Insertable)]
 #[diesel(table_name = member_invitations)]
 struct NewInvitation<'a> {
-    company_id: i64,
+    company_id: CompanyId,
     email: &'a str,
     role: MemberRole,
-    invited_by: Option<i64>,
+    invited_by: Option<UserId>,
     created_at: NaiveDateTime,
 }
 
@@ -42,16 +42,16 @@ struct NewInvitation<'a> {
 /// role and date. Its id.
 pub fn invite(
     conn: &mut DbConnection,
-    company_id: i64,
+    company_id: CompanyId,
     email: &Email,
     role: MemberRole,
-    invited_by: i64,
-) -> QueryResult<i64> {
+    invited_by: UserId,
+) -> QueryResult<InvitationId> {
     write_transaction(conn, |conn| {
         let pending = member_invitations::table
             .filter(member_invitations::company_id.eq(company_id))
             .filter(member_invitations::email.eq(email.as_str()));
-        let existing: Option<i64> = pending
+        let existing: Option<InvitationId> = pending
             .select(member_invitations::id)
             .first(conn)
             .optional()?;
@@ -84,7 +84,7 @@ pub fn invite(
 /// The company's pending invitations, newest first.
 pub fn pending_for_company(
     conn: &mut DbConnection,
-    company_id: i64,
+    company_id: CompanyId,
 ) -> QueryResult<Vec<Invitation>> {
     member_invitations::table
         .filter(member_invitations::company_id.eq(company_id))
@@ -98,7 +98,7 @@ pub fn pending_for_company(
 
 /// The address of account `user_id` when its owner has proven it: the only address an
 /// invitation may be answered for (anyone can register any address).
-fn verified_email(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<String>> {
+fn verified_email(conn: &mut DbConnection, user_id: UserId) -> QueryResult<Option<String>> {
     users::table
         .find(user_id)
         .filter(users::email_verified_at.is_not_null())
@@ -111,7 +111,7 @@ fn verified_email(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<S
 /// companies and inviters; none while the address is unverified.
 pub fn pending_for_user(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> QueryResult<Vec<ReceivedInvitation>> {
     let Some(email) = verified_email(conn, user_id)? else {
         return Ok(Vec::new());
@@ -158,8 +158,8 @@ pub enum AcceptError {
 /// and its company.
 pub fn accept(
     conn: &mut DbConnection,
-    id: i64,
-    user_id: i64,
+    id: InvitationId,
+    user_id: UserId,
 ) -> Result<(Invitation, Company), AcceptError> {
     write_transaction(conn, |conn| {
         let email = verified_email(conn, user_id)?.ok_or(AcceptError::NotFound)?;
@@ -178,7 +178,7 @@ pub fn accept(
 
 fn find_for_email(
     conn: &mut DbConnection,
-    id: i64,
+    id: InvitationId,
     email: &str,
 ) -> QueryResult<Option<Invitation>> {
     member_invitations::table
@@ -192,7 +192,11 @@ fn find_for_email(
 /// Deletes invitation `id` addressed to account `user_id`'s verified email (declined); the
 /// deleted invitation, if it was there. An unverified account cannot make another's invitation
 /// vanish.
-pub fn decline(conn: &mut DbConnection, id: i64, user_id: i64) -> QueryResult<Option<Invitation>> {
+pub fn decline(
+    conn: &mut DbConnection,
+    id: InvitationId,
+    user_id: UserId,
+) -> QueryResult<Option<Invitation>> {
     write_transaction(conn, |conn| {
         let Some(email) = verified_email(conn, user_id)? else {
             return Ok(None);
@@ -208,8 +212,8 @@ pub fn decline(conn: &mut DbConnection, id: i64, user_id: i64) -> QueryResult<Op
 /// Deletes the company's invitation `id` (cancelled by a company admin); whether it was there.
 pub fn cancel(
     conn: &mut DbConnection,
-    company_id: i64,
-    id: i64,
+    company_id: CompanyId,
+    id: InvitationId,
 ) -> QueryResult<Option<Invitation>> {
     write_transaction(conn, |conn| {
         let found = member_invitations::table

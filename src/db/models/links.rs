@@ -10,12 +10,13 @@ use crate::db::schema::{
     authorization_link_companies, authorization_links, companies, link_transactions, users,
 };
 use crate::db::{DbConnection, write_transaction};
+use crate::domain::{CompanyId, LinkId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = authorization_links)]
 pub struct Link {
-    pub id: i64,
-    pub created_by: i64,
+    pub id: LinkId,
+    pub created_by: UserId,
     pub note: Option<String>,
     pub sent_to: Option<String>,
     pub created_at: NaiveDateTime,
@@ -114,15 +115,15 @@ pub struct LinkCompany {
 pub fn create(
     conn: &mut DbConnection,
     secret_hash: &str,
-    created_by: i64,
-    company_ids: &[i64],
+    created_by: UserId,
+    company_ids: &[CompanyId],
     note: Option<&str>,
     sent_to: Option<&str>,
     created_at: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<LinkId> {
     write_transaction(conn, |conn| {
-        let id: i64 = diesel::insert_into(authorization_links::table)
+        let id: LinkId = diesel::insert_into(authorization_links::table)
             .values((
                 authorization_links::secret_hash.eq(secret_hash),
                 authorization_links::created_by.eq(created_by),
@@ -146,7 +147,11 @@ pub fn create(
 }
 
 /// How many of the user's links still wait for their holder (not used, revoked nor expired).
-pub fn count_active(conn: &mut DbConnection, user_id: i64, at: NaiveDateTime) -> QueryResult<i64> {
+pub fn count_active(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    at: NaiveDateTime,
+) -> QueryResult<i64> {
     authorization_links::table
         .filter(authorization_links::created_by.eq(user_id))
         .filter(authorization_links::completed_at.is_null())
@@ -178,7 +183,7 @@ pub fn find_by_secret(
 }
 
 /// The link with this id and its creator.
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(Link, LinkCreator)>> {
+pub fn find(conn: &mut DbConnection, id: LinkId) -> QueryResult<Option<(Link, LinkCreator)>> {
     authorization_links::table
         .inner_join(users::table)
         .filter(authorization_links::id.eq(id))
@@ -190,7 +195,7 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(Link, LinkC
 /// One page of the user's links, newest first, and how many there are.
 pub fn list_for_creator(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<Link>, i64)> {
@@ -206,7 +211,7 @@ pub fn list_for_creator(
 }
 
 /// The companies of a link, by CIF, with their last outcome.
-pub fn companies_of(conn: &mut DbConnection, link_id: i64) -> QueryResult<Vec<LinkCompany>> {
+pub fn companies_of(conn: &mut DbConnection, link_id: LinkId) -> QueryResult<Vec<LinkCompany>> {
     let rows: Vec<(Company, Option<String>, Option<String>)> = authorization_link_companies::table
         .inner_join(companies::table)
         .filter(authorization_link_companies::link_id.eq(link_id))
@@ -228,7 +233,7 @@ pub fn companies_of(conn: &mut DbConnection, link_id: i64) -> QueryResult<Vec<Li
 }
 
 /// Marks the link opened (the holder's page was viewed); true the first time only.
-pub fn mark_opened(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn mark_opened(conn: &mut DbConnection, id: LinkId, at: NaiveDateTime) -> QueryResult<bool> {
     let updated = diesel::update(
         authorization_links::table
             .find(id)
@@ -242,8 +247,8 @@ pub fn mark_opened(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> Query
 /// Revokes the creator's link while it is pending; false when it is not theirs or not pending.
 pub fn revoke(
     conn: &mut DbConnection,
-    id: i64,
-    created_by: i64,
+    id: LinkId,
+    created_by: UserId,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     let updated = diesel::update(
@@ -262,7 +267,7 @@ pub fn revoke(
 /// Takes the link for one callback until `until`; false when another holds it.
 pub fn take(
     conn: &mut DbConnection,
-    id: i64,
+    id: LinkId,
     at: NaiveDateTime,
     until: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -281,8 +286,8 @@ pub fn take(
 /// Records what a connection found for each company, and frees the link; `completed` consumes it.
 pub fn record_outcome(
     conn: &mut DbConnection,
-    id: i64,
-    outcomes: &[(i64, CompanyOutcome, Option<String>)],
+    id: LinkId,
+    outcomes: &[(CompanyId, CompanyOutcome, Option<String>)],
     completed: bool,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -307,7 +312,7 @@ pub fn record_outcome(
 }
 
 /// Frees a link taken by a callback that ended without an answer to record.
-pub fn release(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+pub fn release(conn: &mut DbConnection, id: LinkId) -> QueryResult<usize> {
     diesel::update(authorization_links::table.find(id))
         .set(authorization_links::busy_until.eq(None::<NaiveDateTime>))
         .execute(conn)
@@ -317,7 +322,7 @@ pub fn release(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
 #[diesel(table_name = link_transactions)]
 pub struct NewLinkTransaction<'a> {
     pub state_hash: &'a str,
-    pub link_id: i64,
+    pub link_id: LinkId,
     pub browser_binding: &'a str,
     /// The PKCE verifier's seed, useless without the state (`secrets::pkce_verifier`).
     pub pkce_verifier: Option<&'a str>,
@@ -329,7 +334,7 @@ pub struct NewLinkTransaction<'a> {
 #[diesel(table_name = link_transactions)]
 pub struct LinkTransaction {
     pub state_hash: String,
-    pub link_id: i64,
+    pub link_id: LinkId,
     pub browser_binding: String,
     /// The PKCE verifier's seed, useless without the state (`secrets::pkce_verifier`).
     pub pkce_verifier: Option<String>,

@@ -9,14 +9,15 @@ use crate::db::dialect::{insert_ignore, load_skip_locked};
 use crate::db::models::now;
 use crate::db::schema::mail_outbox;
 use crate::db::{DbConnection, write_transaction};
+use crate::domain::{EventId, MailId, UserId};
 
 /// A rendered mail.
 #[derive(Debug, Clone)]
 pub struct NewMail {
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub recipient: String,
     pub kind: &'static str,
-    pub event_id: Option<i64>,
+    pub event_id: Option<EventId>,
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
@@ -45,7 +46,7 @@ pub fn enqueue(conn: &mut DbConnection, mail: NewMail) -> QueryResult<bool> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = mail_outbox)]
 pub struct QueuedMail {
-    pub id: i64,
+    pub id: MailId,
     pub recipient: String,
     pub subject: String,
     pub body_text: String,
@@ -74,7 +75,7 @@ pub fn claim_due(
             .order(mail_outbox::next_attempt_at)
             .limit(limit);
         let mails: Vec<QueuedMail> = load_skip_locked!(conn, due.select(QueuedMail::as_select()))?;
-        let ids: Vec<i64> = mails.iter().map(|m| m.id).collect();
+        let ids: Vec<MailId> = mails.iter().map(|m| m.id).collect();
         diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(&ids)))
             .set(mail_outbox::claimed_until.eq(Some(until)))
             .execute(conn)?;
@@ -83,13 +84,13 @@ pub fn claim_due(
 }
 
 /// Gives back claimed mails that were not tried (another instance may send them at once).
-pub fn release(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize> {
+pub fn release(conn: &mut DbConnection, ids: &[MailId]) -> QueryResult<usize> {
     diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(ids)))
         .set(mail_outbox::claimed_until.eq(None::<NaiveDateTime>))
         .execute(conn)
 }
 
-pub fn mark_sent(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+pub fn mark_sent(conn: &mut DbConnection, id: MailId) -> QueryResult<usize> {
     diesel::update(mail_outbox::table.find(id))
         .set((
             mail_outbox::status.eq("sent"),
@@ -104,7 +105,7 @@ pub fn mark_sent(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
 /// Records a failed attempt: tried again at `next`, or given up (`None`).
 pub fn mark_failed(
     conn: &mut DbConnection,
-    id: i64,
+    id: MailId,
     error: &str,
     next: Option<NaiveDateTime>,
 ) -> QueryResult<usize> {

@@ -11,7 +11,7 @@ use crate::db::models::audit;
 use crate::db::schema::{companies, company_registry};
 use crate::db::{DbConnection, write_transaction};
 use crate::domain::RegistryAnswer;
-use crate::domain::{Actor, AuditAction, AuditEvent, Cif};
+use crate::domain::{Actor, AuditAction, AuditEvent, Cif, CompanyId};
 
 /// An answer is reused this long without asking ANAF again (names change rarely).
 pub const FRESH_FOR: TimeDelta = TimeDelta::days(30);
@@ -159,7 +159,7 @@ pub fn apply_answers(conn: &mut DbConnection, at: NaiveDateTime) -> QueryResult<
                 .filter(companies::name.is_null().or(companies::name.eq("")));
             let mut filled = 0;
             if let Some(name) = &name {
-                let ids: Vec<i64> = unnamed.select(companies::id).load(conn)?;
+                let ids: Vec<CompanyId> = unnamed.select(companies::id).load(conn)?;
                 // The condition again in the UPDATE: a name typed meanwhile stays.
                 filled = diesel::update(unnamed.filter(companies::id.eq_any(&ids)))
                     .set(companies::name.eq(name))

@@ -9,12 +9,13 @@ use crate::db::dialect::insert_ignore;
 use crate::db::models::events::Event;
 use crate::db::models::now;
 use crate::db::schema::{events, notifications};
+use crate::domain::{EventId, NotificationId, UserId};
 
 /// Gives `user_id` their copy of an event (once, whoever fans it out).
 pub fn insert(
     conn: &mut DbConnection,
-    user_id: i64,
-    event_id: i64,
+    user_id: UserId,
+    event_id: EventId,
     digest_pending: bool,
 ) -> QueryResult<usize> {
     let row = diesel::insert_into(notifications::table).values((
@@ -29,18 +30,20 @@ pub fn insert(
 /// A notification as the list shows it.
 #[derive(Debug, Clone)]
 pub struct Notification {
-    pub id: i64,
+    pub id: NotificationId,
     pub read_at: Option<NaiveDateTime>,
     pub event: Event,
 }
 
 /// One page of a person's notifications, newest first, and whether there are more.
+/// (Takes plain numbers too, for the account services that still pass them.)
 pub fn page_for_user(
     conn: &mut DbConnection,
-    user_id: i64,
-    before: Option<i64>,
+    user_id: impl Into<UserId>,
+    before: Option<NotificationId>,
     limit: i64,
 ) -> QueryResult<(Vec<Notification>, bool)> {
+    let user_id: UserId = user_id.into();
     let mut query = notifications::table
         .inner_join(events::table)
         .filter(notifications::user_id.eq(user_id))
@@ -55,7 +58,7 @@ pub fn page_for_user(
     if let Some(before) = before {
         query = query.filter(notifications::id.lt(before));
     }
-    let mut rows: Vec<(i64, Option<NaiveDateTime>, Event)> = query.load(conn)?;
+    let mut rows: Vec<(NotificationId, Option<NaiveDateTime>, Event)> = query.load(conn)?;
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     Ok((
@@ -67,7 +70,9 @@ pub fn page_for_user(
 }
 
 /// How many of a person's notifications are unread (the bell's number).
-pub fn unread_count(conn: &mut DbConnection, user_id: i64) -> QueryResult<i64> {
+/// (Takes plain numbers too, for the account services that still pass them.)
+pub fn unread_count(conn: &mut DbConnection, user_id: impl Into<UserId>) -> QueryResult<i64> {
+    let user_id: UserId = user_id.into();
     notifications::table
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::read_at.is_null())
@@ -76,7 +81,13 @@ pub fn unread_count(conn: &mut DbConnection, user_id: i64) -> QueryResult<i64> {
 }
 
 /// Marks one of the person's notifications read; 0 when it is not theirs (or already read).
-pub fn mark_read(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResult<usize> {
+/// (Takes plain numbers too, for the account services that still pass them.)
+pub fn mark_read(
+    conn: &mut DbConnection,
+    user_id: impl Into<UserId>,
+    id: NotificationId,
+) -> QueryResult<usize> {
+    let user_id: UserId = user_id.into();
     diesel::update(
         notifications::table
             .find(id)
@@ -88,7 +99,9 @@ pub fn mark_read(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResult<
 }
 
 /// Marks every notification of the person read.
-pub fn mark_all_read(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
+/// (Takes plain numbers too, for the account services that still pass them.)
+pub fn mark_all_read(conn: &mut DbConnection, user_id: impl Into<UserId>) -> QueryResult<usize> {
+    let user_id: UserId = user_id.into();
     diesel::update(
         notifications::table
             .filter(notifications::user_id.eq(user_id))
@@ -99,7 +112,7 @@ pub fn mark_all_read(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize
 }
 
 /// The people with notifications waiting for their digest.
-pub fn users_with_digest_pending(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+pub fn users_with_digest_pending(conn: &mut DbConnection) -> QueryResult<Vec<UserId>> {
     notifications::table
         .filter(notifications::digest_pending.eq(true))
         .select(notifications::user_id)
@@ -108,7 +121,10 @@ pub fn users_with_digest_pending(conn: &mut DbConnection) -> QueryResult<Vec<i64
 }
 
 /// The events waiting for a person's digest, oldest first; cleared by `clear_digest`.
-pub fn digest_pending(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<(i64, Event)>> {
+pub fn digest_pending(
+    conn: &mut DbConnection,
+    user_id: UserId,
+) -> QueryResult<Vec<(NotificationId, Event)>> {
     notifications::table
         .inner_join(events::table)
         .filter(notifications::user_id.eq(user_id))
@@ -119,14 +135,20 @@ pub fn digest_pending(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<
 }
 
 /// Takes notifications out of the digest queue (their digest is written).
-pub fn clear_digest(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<usize> {
+pub fn clear_digest(conn: &mut DbConnection, ids: &[NotificationId]) -> QueryResult<usize> {
     diesel::update(notifications::table.filter(notifications::id.eq_any(ids)))
         .set(notifications::digest_pending.eq(false))
         .execute(conn)
 }
 
 /// Whether notification `id` belongs to `user_id`.
-pub fn is_theirs(conn: &mut DbConnection, user_id: i64, id: i64) -> QueryResult<bool> {
+/// (Takes plain numbers too, for the account services that still pass them.)
+pub fn is_theirs(
+    conn: &mut DbConnection,
+    user_id: impl Into<UserId>,
+    id: NotificationId,
+) -> QueryResult<bool> {
+    let user_id: UserId = user_id.into();
     diesel::select(diesel::dsl::exists(
         notifications::table
             .find(id)

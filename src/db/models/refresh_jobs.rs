@@ -8,13 +8,13 @@ use crate::db::models::companies::Company;
 use crate::db::models::{now, tokens};
 use crate::db::schema::{anaf_tokens, companies, refresh_job_items, refresh_jobs};
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::TokenState;
+use crate::domain::{RefreshJobId, TokenId, TokenState, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = refresh_jobs)]
 pub struct RefreshJob {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: RefreshJobId,
+    pub user_id: UserId,
     pub total: i32,
     pub succeeded: i32,
     pub failed: i32,
@@ -25,15 +25,21 @@ pub struct RefreshJob {
 #[derive(Insertable)]
 #[diesel(table_name = refresh_jobs)]
 struct NewJob {
-    user_id: i64,
+    user_id: UserId,
     total: i32,
     succeeded: i32,
     failed: i32,
     created_at: NaiveDateTime,
 }
 
-/// A job over `token_ids`, each an item the refresh engine will claim. Its id.
-pub fn create(conn: &mut DbConnection, user_id: i64, token_ids: &[i64]) -> QueryResult<i64> {
+/// A job over `token_ids`, each an item the refresh engine will claim. Its id. (The user id may be a
+/// number still, as the account services pass it.)
+pub fn create(
+    conn: &mut DbConnection,
+    user_id: impl Into<UserId>,
+    token_ids: &[i64],
+) -> QueryResult<i64> {
+    let user_id: UserId = user_id.into();
     write_transaction(conn, |conn| {
         let at = now();
         let job_id: i64 = diesel::insert_into(refresh_jobs::table)
@@ -94,7 +100,7 @@ pub fn claim_items(
     at: NaiveDateTime,
     until: NaiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<(i64, i64)>> {
+) -> QueryResult<Vec<(RefreshJobId, TokenId)>> {
     write_transaction(conn, |conn| {
         let waiting = refresh_job_items::table
             .inner_join(refresh_jobs::table)
@@ -106,7 +112,7 @@ pub fn claim_items(
                 refresh_job_items::token_id,
                 refresh_jobs::created_at,
             ));
-        let rows: Vec<(i64, i64, NaiveDateTime)> = load_skip_locked!(conn, waiting)?;
+        let rows: Vec<(RefreshJobId, TokenId, NaiveDateTime)> = load_skip_locked!(conn, waiting)?;
         let mut claimed = Vec::new();
         for (job_id, token_id, started) in rows {
             if claimed.len() >= usize::try_from(limit).unwrap_or(0) {
@@ -129,7 +135,7 @@ pub fn claim_items(
                     finish_item(conn, job_id, token_id, ItemOutcome::Refreshed)?;
                 }
                 Some(_) => {
-                    if tokens::take_lease(conn, crate::domain::TokenId(token_id), at, until)? {
+                    if tokens::take_lease(conn, token_id, at, until)? {
                         claimed.push((job_id, token_id));
                     }
                 }
@@ -142,8 +148,8 @@ pub fn claim_items(
 /// Records how an item ended, counts it in its job, and ends the job with its last item.
 pub fn finish_item(
     conn: &mut DbConnection,
-    job_id: i64,
-    token_id: i64,
+    job_id: RefreshJobId,
+    token_id: TokenId,
     outcome: ItemOutcome,
 ) -> QueryResult<()> {
     write_transaction(conn, |conn| {
@@ -180,11 +186,14 @@ pub fn finish_item(
     })
 }
 
+/// The user's job, when it is theirs. (The user id may be a number still, as the account
+/// services pass it.)
 pub fn find_for_user(
     conn: &mut DbConnection,
-    id: i64,
-    user_id: i64,
+    id: RefreshJobId,
+    user_id: impl Into<UserId>,
 ) -> QueryResult<Option<RefreshJob>> {
+    let user_id: UserId = user_id.into();
     refresh_jobs::table
         .find(id)
         .filter(refresh_jobs::user_id.eq(user_id))
@@ -194,9 +203,10 @@ pub fn find_for_user(
 }
 
 /// The companies whose refresh failed in the job, with the error their token shows, by CIF.
+/// (Takes a plain number too, for the token services that still pass one.)
 pub fn failures(
     conn: &mut DbConnection,
-    job_id: i64,
+    job_id: RefreshJobId,
 ) -> QueryResult<Vec<(Company, Option<String>)>> {
     refresh_job_items::table
         .inner_join(anaf_tokens::table.on(anaf_tokens::id.eq(refresh_job_items::token_id)))

@@ -7,11 +7,12 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::models::{KeyLookup, now};
 use crate::db::schema::sandbox_mails;
+use crate::domain::SandboxMailId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sandbox_mails)]
 pub struct SandboxMail {
-    pub id: i64,
+    pub id: SandboxMailId,
     pub recipient: String,
     pub subject: String,
     pub body_text: String,
@@ -25,7 +26,7 @@ pub fn insert(
     subject: &str,
     body_text: &str,
     body_html: &str,
-) -> QueryResult<i64> {
+) -> QueryResult<SandboxMailId> {
     diesel::insert_into(sandbox_mails::table)
         .values((
             sandbox_mails::recipient.eq(recipient),
@@ -54,7 +55,7 @@ pub fn page(
     Ok((rows, total))
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<SandboxMail>> {
+pub fn find(conn: &mut DbConnection, id: SandboxMailId) -> QueryResult<Option<SandboxMail>> {
     sandbox_mails::table
         .find(id)
         .select(SandboxMail::as_select())

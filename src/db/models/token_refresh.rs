@@ -153,7 +153,7 @@ pub fn record_refresh_failure(
         };
         let event = match after {
             AfterFailure::Reconnect => {
-                NewEvent::for_served_companies(EventKind::ReconnectNeeded, id.get())
+                NewEvent::for_served_companies(EventKind::ReconnectNeeded, id)
                     .cause("refresh_refused")
                     .detail(error)
                     .once(format!("token.reconnect_needed:{id}"))
@@ -162,7 +162,7 @@ pub fn record_refresh_failure(
                 since,
                 failing: true,
                 ..
-            } => NewEvent::for_served_companies(EventKind::RefreshFailing, id.get())
+            } => NewEvent::for_served_companies(EventKind::RefreshFailing, id)
                 .cause("refresh_failing")
                 .detail(error)
                 .act_by(access_expires_at)

@@ -5,14 +5,18 @@ use crate::db::models::events::{self, NewEvent};
 use crate::db::models::now;
 use crate::db::schema::{anaf_tokens, companies, company_tokens};
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::{Cif, EventKind, Rights, TokenState};
+use crate::domain::{Cif, CompanyId, EventKind, Rights, TokenId, TokenState};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// The companies with this CIF that token `token_id` serves (usually one; each person keeps
 /// their own record of a CIF).
-fn served_with_cif(conn: &mut DbConnection, token_id: i64, cif: &Cif) -> QueryResult<Vec<i64>> {
+fn served_with_cif(
+    conn: &mut DbConnection,
+    token_id: TokenId,
+    cif: &Cif,
+) -> QueryResult<Vec<CompanyId>> {
     company_tokens::table
         .inner_join(companies::table)
         .filter(company_tokens::token_id.eq(token_id))
@@ -26,7 +30,7 @@ fn served_with_cif(conn: &mut DbConnection, token_id: i64, cif: &Cif) -> QueryRe
 /// rights gets `token.rights_lost`.
 pub fn record_rights(
     conn: &mut DbConnection,
-    token_id: i64,
+    token_id: TokenId,
     cif: &Cif,
     rights: Rights,
     detail: Option<&str>,
@@ -40,7 +44,7 @@ pub fn record_rights(
                 .filter(company_tokens::token_id.eq(token_id))
                 .filter(company_tokens::company_id.eq_any(&served))
         };
-        let before: Vec<(i64, Rights, Option<NaiveDateTime>)> = attachments()
+        let before: Vec<(CompanyId, Rights, Option<NaiveDateTime>)> = attachments()
             .select((
                 company_tokens::company_id,
                 company_tokens::rights,
@@ -79,7 +83,7 @@ pub fn record_rights(
 /// kept only while none is known), and the next probe is due at `next_probe_at`.
 pub fn record_rights_unknown(
     conn: &mut DbConnection,
-    token_id: i64,
+    token_id: TokenId,
     cif: &Cif,
     detail: &str,
     next_probe_at: NaiveDateTime,
@@ -130,7 +134,7 @@ pub fn claim_probes(
             .order(company_tokens::company_id)
             .limit(limit)
             .select(company_tokens::company_id);
-        let company_ids: Vec<i64> = match conn {
+        let company_ids: Vec<CompanyId> = match conn {
             DbConnection::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
             DbConnection::Sqlite(_) => due.load(conn)?,
         };

@@ -279,7 +279,7 @@ pub fn replace_for_company(
             attach_in_transaction(conn, id, company_id, Rights::Unknown, created_by, at)?;
         events::record(
             conn,
-            NewEvent::about_token(EventKind::Connected, company_id.get(), id.get()).cause(source),
+            NewEvent::about_token(EventKind::Connected, company_id, id).cause(source),
         )?;
         let meta = find_meta_for_company(conn, company_id)?.ok_or(DieselError::NotFound)?;
         Ok(Stored { meta, orphaned })
@@ -347,8 +347,7 @@ pub fn attach(
         let orphaned = attach_in_transaction(conn, token_id, company_id, rights, by, now())?;
         events::record(
             conn,
-            NewEvent::about_token(EventKind::Connected, company_id.get(), token_id.get())
-                .cause("attached"),
+            NewEvent::about_token(EventKind::Connected, company_id, token_id).cause("attached"),
         )?;
         Ok(orphaned)
     })
@@ -384,7 +383,7 @@ pub fn detach(
         }
         events::record(
             conn,
-            NewEvent::about_token(EventKind::Deleted, company_id.get(), token_id.get()),
+            NewEvent::about_token(EventKind::Deleted, company_id, token_id),
         )?;
         Ok(match delete_if_unused(conn, token_id)? {
             Some(_) => Detached::Deleted,
@@ -552,7 +551,7 @@ pub fn save_refreshed(
                 .execute(conn)?;
             events::record_for_token(
                 conn,
-                NewEvent::for_served_companies(EventKind::Refreshed, id.get())
+                NewEvent::for_served_companies(EventKind::Refreshed, id)
                     .act_by(pair.facts.access_expires_at),
             )?;
         }

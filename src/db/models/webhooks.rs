@@ -11,13 +11,13 @@ use crate::db::schema::{
     events as events_table, webhook_attempts, webhook_deliveries, webhook_endpoints,
 };
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::EventKind;
 use crate::domain::backoff::{Backoff, Waits};
+use crate::domain::{CompanyId, DeliveryId, EndpointId, EventId, EventKind, UserId};
 
 /// Queues a delivery of `event` to every enabled endpoint of its company subscribed to its kind
 /// (the caller's transaction fans the event out once). Returns how many.
 pub fn enqueue_deliveries(conn: &mut DbConnection, event: &Event) -> QueryResult<usize> {
-    let endpoints: Vec<(i64, String)> = webhook_endpoints::table
+    let endpoints: Vec<(EndpointId, String)> = webhook_endpoints::table
         .filter(webhook_endpoints::company_id.eq(event.company_id))
         .filter(webhook_endpoints::disabled_at.is_null())
         .select((webhook_endpoints::id, webhook_endpoints::events))
@@ -37,10 +37,10 @@ pub fn enqueue_deliveries(conn: &mut DbConnection, event: &Event) -> QueryResult
 /// A pending delivery of `event_id` to `endpoint_id`, due at `due`; its id.
 fn insert_delivery(
     conn: &mut DbConnection,
-    endpoint_id: i64,
-    event_id: i64,
+    endpoint_id: EndpointId,
+    event_id: EventId,
     due: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<DeliveryId> {
     diesel::insert_into(webhook_deliveries::table)
         .values((
             webhook_deliveries::endpoint_id.eq(endpoint_id),
@@ -55,7 +55,7 @@ fn insert_delivery(
 
 /// The `webhook-id` of an event: the same for every endpoint and every attempt, so a receiver
 /// can drop a delivery it has already processed.
-pub fn message_id(event_id: i64) -> String {
+pub fn message_id(event_id: EventId) -> String {
     format!("evt_{event_id}")
 }
 
@@ -63,13 +63,13 @@ pub fn message_id(event_id: i64) -> String {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_endpoints)]
 pub struct Endpoint {
-    pub id: i64,
-    pub company_id: i64,
+    pub id: EndpointId,
+    pub company_id: CompanyId,
     pub url: String,
     /// Space-separated event kinds.
     pub events: String,
     pub description: Option<String>,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: NaiveDateTime,
     pub failing_since: Option<NaiveDateTime>,
     pub disabled_at: Option<NaiveDateTime>,
@@ -114,11 +114,11 @@ impl Endpoint {
 
 /// An endpoint about to be registered; its secret is sealed once its id is known.
 pub struct NewEndpoint<'a> {
-    pub company_id: i64,
+    pub company_id: CompanyId,
     pub url: &'a str,
     pub events: &'a str,
     pub description: Option<&'a str>,
-    pub created_by: i64,
+    pub created_by: UserId,
 }
 
 /// The sealed secret: (key id, ciphertext).
@@ -143,7 +143,7 @@ pub const MAX_ENDPOINTS_PER_COMPANY: i64 = 10;
 pub fn create_endpoint<SealError>(
     conn: &mut DbConnection,
     new: NewEndpoint<'_>,
-    seal: impl FnOnce(i64) -> Result<SealedSecret, SealError>,
+    seal: impl FnOnce(EndpointId) -> Result<SealedSecret, SealError>,
 ) -> Result<Endpoint, CreateEndpointError<SealError>> {
     write_transaction(conn, |conn| {
         let existing: Vec<String> = webhook_endpoints::table
@@ -169,7 +169,7 @@ pub fn create_endpoint<SealError>(
                 webhook_endpoints::created_at.eq(now()),
             ))
             .returning(webhook_endpoints::id)
-            .get_result::<i64>(conn)?;
+            .get_result::<EndpointId>(conn)?;
         let (key_id, ciphertext) = seal(id).map_err(CreateEndpointError::Seal)?;
         diesel::update(webhook_endpoints::table.find(id))
             .set((
@@ -184,7 +184,10 @@ pub fn create_endpoint<SealError>(
     })
 }
 
-pub fn list_for_company(conn: &mut DbConnection, company_id: i64) -> QueryResult<Vec<Endpoint>> {
+pub fn list_for_company(
+    conn: &mut DbConnection,
+    company_id: CompanyId,
+) -> QueryResult<Vec<Endpoint>> {
     webhook_endpoints::table
         .filter(webhook_endpoints::company_id.eq(company_id))
         .order(webhook_endpoints::id)
@@ -195,7 +198,7 @@ pub fn list_for_company(conn: &mut DbConnection, company_id: i64) -> QueryResult
 /// The endpoints of the companies `user_id` administers, with each company's CIF.
 pub fn list_for_admin(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> QueryResult<Vec<(Endpoint, crate::domain::Cif)>> {
     use crate::db::schema::{companies, company_members};
     webhook_endpoints::table
@@ -207,7 +210,7 @@ pub fn list_for_admin(
         .load(conn)
 }
 
-pub fn find(conn: &mut DbConnection, endpoint_id: i64) -> QueryResult<Option<Endpoint>> {
+pub fn find(conn: &mut DbConnection, endpoint_id: EndpointId) -> QueryResult<Option<Endpoint>> {
     webhook_endpoints::table
         .find(endpoint_id)
         .select(Endpoint::as_select())
@@ -217,8 +220,8 @@ pub fn find(conn: &mut DbConnection, endpoint_id: i64) -> QueryResult<Option<End
 /// The endpoint, when it belongs to `company_id`.
 pub fn find_in_company(
     conn: &mut DbConnection,
-    company_id: i64,
-    endpoint_id: i64,
+    company_id: CompanyId,
+    endpoint_id: EndpointId,
 ) -> QueryResult<Option<Endpoint>> {
     Ok(find(conn, endpoint_id)?.filter(|e| e.company_id == company_id))
 }
@@ -226,8 +229,8 @@ pub fn find_in_company(
 /// Deletes an endpoint with its deliveries and attempts; false when it was not there.
 pub fn delete_endpoint(
     conn: &mut DbConnection,
-    company_id: i64,
-    endpoint_id: i64,
+    company_id: CompanyId,
+    endpoint_id: EndpointId,
 ) -> QueryResult<bool> {
     let deleted = diesel::delete(
         webhook_endpoints::table
@@ -241,8 +244,8 @@ pub fn delete_endpoint(
 /// Enables a disabled endpoint again, as if it had never failed; false when it was not disabled.
 pub fn enable_endpoint(
     conn: &mut DbConnection,
-    company_id: i64,
-    endpoint_id: i64,
+    company_id: CompanyId,
+    endpoint_id: EndpointId,
 ) -> QueryResult<bool> {
     let enabled = diesel::update(
         webhook_endpoints::table
@@ -264,11 +267,11 @@ pub fn enable_endpoint(
 /// the delivery is not one of that endpoint's.
 pub fn redeliver(
     conn: &mut DbConnection,
-    endpoint_id: i64,
-    delivery_id: i64,
-) -> QueryResult<Option<i64>> {
+    endpoint_id: EndpointId,
+    delivery_id: DeliveryId,
+) -> QueryResult<Option<DeliveryId>> {
     write_transaction(conn, |conn| {
-        let event_id: Option<i64> = webhook_deliveries::table
+        let event_id: Option<EventId> = webhook_deliveries::table
             .find(delivery_id)
             .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
             .select(webhook_deliveries::event_id)
@@ -283,8 +286,8 @@ pub fn redeliver(
 /// One delivery as the endpoint's page shows it, with its last attempt.
 #[derive(Debug, Clone)]
 pub struct DeliveryRow {
-    pub id: i64,
-    pub event_id: i64,
+    pub id: DeliveryId,
+    pub event_id: EventId,
     pub kind: EventKind,
     pub message_id: String,
     pub status: String,
@@ -298,7 +301,7 @@ pub struct DeliveryRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_attempts)]
 pub struct Attempt {
-    pub delivery_id: i64,
+    pub delivery_id: DeliveryId,
     pub attempted_at: NaiveDateTime,
     pub http_status: Option<i32>,
     pub duration_ms: i32,
@@ -309,7 +312,7 @@ pub struct Attempt {
 /// A page of an endpoint's deliveries, newest first, and how many there are in all.
 pub fn deliveries_page(
     conn: &mut DbConnection,
-    endpoint_id: i64,
+    endpoint_id: EndpointId,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<DeliveryRow>, i64)> {
@@ -319,8 +322,8 @@ pub fn deliveries_page(
         .get_result(conn)?;
     #[allow(clippy::type_complexity)]
     let rows: Vec<(
-        i64,
-        i64,
+        DeliveryId,
+        EventId,
         EventKind,
         String,
         String,
@@ -346,13 +349,13 @@ pub fn deliveries_page(
             webhook_deliveries::delivered_at,
         ))
         .load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let ids: Vec<DeliveryId> = rows.iter().map(|r| r.0).collect();
     let attempts: Vec<Attempt> = webhook_attempts::table
         .filter(webhook_attempts::delivery_id.eq_any(&ids))
         .order(webhook_attempts::id)
         .select(Attempt::as_select())
         .load(conn)?;
-    let last = |id: i64| attempts.iter().rev().find(|a| a.delivery_id == id).cloned();
+    let last = |id: DeliveryId| attempts.iter().rev().find(|a| a.delivery_id == id).cloned();
     let rows = rows
         .into_iter()
         .map(
@@ -378,7 +381,7 @@ pub fn deliveries_page(
 /// A delivery claimed for sending, with what it takes to send it.
 #[derive(Debug, Clone)]
 pub struct ClaimedDelivery {
-    pub id: i64,
+    pub id: DeliveryId,
     pub message_id: String,
     pub attempts: i32,
     pub endpoint: EndpointTarget,
@@ -389,8 +392,8 @@ pub struct ClaimedDelivery {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhook_endpoints)]
 pub struct EndpointTarget {
-    pub id: i64,
-    pub company_id: i64,
+    pub id: EndpointId,
+    pub company_id: CompanyId,
     pub url: String,
     pub secret_ciphertext: String,
     pub key_id: String,
@@ -430,16 +433,17 @@ pub fn claim_due(
                 webhook_deliveries::endpoint_id,
                 webhook_deliveries::event_id,
             ));
-        let claimed: Vec<(i64, String, i32, i64, i64)> = load_skip_locked!(conn, due)?;
+        let claimed: Vec<(DeliveryId, String, i32, EndpointId, EventId)> =
+            load_skip_locked!(conn, due)?;
         if claimed.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = claimed.iter().map(|c| c.0).collect();
+        let ids: Vec<DeliveryId> = claimed.iter().map(|c| c.0).collect();
         diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
             .set(webhook_deliveries::claimed_until.eq(Some(until)))
             .execute(conn)?;
-        let endpoint_ids: Vec<i64> = claimed.iter().map(|c| c.3).collect();
-        let event_ids: Vec<i64> = claimed.iter().map(|c| c.4).collect();
+        let endpoint_ids: Vec<EndpointId> = claimed.iter().map(|c| c.3).collect();
+        let event_ids: Vec<EventId> = claimed.iter().map(|c| c.4).collect();
         let endpoints: Vec<EndpointTarget> = webhook_endpoints::table
             .filter(webhook_endpoints::id.eq_any(&endpoint_ids))
             .select(EndpointTarget::as_select())
@@ -537,7 +541,7 @@ pub fn record_attempt(
 ) -> QueryResult<AfterAttempt> {
     write_transaction(conn, |conn| {
         let at = attempt.attempted_at;
-        let still_there: Option<i64> = webhook_deliveries::table
+        let still_there: Option<DeliveryId> = webhook_deliveries::table
             .find(delivery.id)
             .select(webhook_deliveries::id)
             .get_optional(conn)?;
@@ -589,7 +593,7 @@ pub fn record_attempt(
         let (failing_since, disabled_at, created_by, url): (
             Option<NaiveDateTime>,
             Option<NaiveDateTime>,
-            Option<i64>,
+            Option<UserId>,
             String,
         ) = endpoint
             .select((
@@ -617,9 +621,9 @@ pub fn record_attempt(
 
 fn disable(
     conn: &mut DbConnection,
-    endpoint_id: i64,
-    company_id: i64,
-    created_by: Option<i64>,
+    endpoint_id: EndpointId,
+    company_id: CompanyId,
+    created_by: Option<UserId>,
     url: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -672,7 +676,7 @@ fn disable(
 pub fn secrets_sealed_with_other_keys(
     conn: &mut DbConnection,
     key_id: &str,
-) -> QueryResult<Vec<(i64, i64, String, String)>> {
+) -> QueryResult<Vec<(EndpointId, CompanyId, String, String)>> {
     webhook_endpoints::table
         .filter(webhook_endpoints::key_id.ne(key_id))
         .order(webhook_endpoints::id)
@@ -688,7 +692,7 @@ pub fn secrets_sealed_with_other_keys(
 /// Replaces a secret's ciphertext, unless another change got there first; rows written.
 pub fn reseal_secret(
     conn: &mut DbConnection,
-    endpoint_id: i64,
+    endpoint_id: EndpointId,
     old_key_id: &str,
     new_key_id: &str,
     ciphertext: &str,

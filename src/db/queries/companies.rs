@@ -4,7 +4,7 @@ use crate::db::DbConnection;
 use crate::db::models::tokens::TokenMeta;
 use crate::db::models::{escape_like, now};
 use crate::db::schema::{anaf_tokens, companies, company_members, company_tokens, users};
-use crate::domain::{MemberRole, Rights, TokenFacts, TokenState, TokenStatus};
+use crate::domain::{MemberRole, Rights, TokenFacts, TokenState, TokenStatus, UserId};
 
 use crate::db::models::companies::Company;
 use chrono::NaiveDateTime;
@@ -365,7 +365,7 @@ macro_rules! sort_companies {
 /// two indexed queries whatever the number of companies or the page.
 pub fn page_for_member(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     query: &CompanyQuery,
 ) -> QueryResult<(Vec<CompanyRow>, i64)> {
     let at = now();
@@ -402,7 +402,7 @@ pub fn page_for_member(
 /// How many of `user_id`'s companies show each status, among those the search matches.
 pub fn status_counts_for_member(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     search: Option<String>,
 ) -> QueryResult<StatusCounts> {
     let at = now();
@@ -479,12 +479,13 @@ pub fn status_counts(conn: &mut DbConnection, search: Option<String>) -> QueryRe
 }
 
 /// The companies administered by the company admins of `company_ids`, other than those, each
-/// with the token serving it (at most 500, by CIF): where a new token might serve too.
+/// with the token serving it (at most 500, by CIF): where a new token might serve too. (Company
+/// ids as numbers: the token services still pass them so.)
 pub fn of_fellow_admins(
     conn: &mut DbConnection,
     company_ids: &[i64],
 ) -> QueryResult<Vec<(Company, Option<TokenMeta>)>> {
-    let admins: Vec<i64> = company_members::table
+    let admins: Vec<UserId> = company_members::table
         .filter(company_members::company_id.eq_any(company_ids))
         .filter(company_members::role.eq(MemberRole::Admin))
         .select(company_members::user_id)

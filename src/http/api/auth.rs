@@ -18,8 +18,9 @@ use crate::http::state::AppState;
 /// Who is calling: the key and the (enabled) user it belongs to.
 #[derive(Debug, Clone, Copy)]
 pub struct ApiCaller {
+    /// A number still: the token API reads it as one.
     pub user_id: i64,
-    pub key_id: i64,
+    pub key_id: ApiKeyId,
     /// Support staff only look, through the API as everywhere else.
     pub read_only: bool,
 }
@@ -83,12 +84,12 @@ pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
 
     // `last_used_at` is written at most once a minute per key and process.
     if context.due_for_touch(key_id)
-        && let Err(e) = state.accounts.touch_api_key(ApiKeyId(key_id)).await
+        && let Err(e) = state.accounts.touch_api_key(key_id).await
     {
-        tracing::warn!(error = %e, key_id, "could not record the API key's use");
+        tracing::warn!(error = %e, key_id = key_id.get(), "could not record the API key's use");
     }
     let caller = ApiCaller {
-        user_id: owner.user_id,
+        user_id: owner.user_id.get(),
         key_id,
         read_only: owner.role == crate::domain::Role::Support,
     };

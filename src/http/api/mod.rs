@@ -17,6 +17,7 @@ use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::config::ApiRateLimit;
+use crate::domain::ApiKeyId;
 
 pub use auth::ApiCaller;
 
@@ -25,7 +26,7 @@ pub struct ApiContext {
     /// Per key and per process: with several instances a key may make that many requests to each.
     pub rate_limiter: rate_limit::KeyRateLimiter,
     /// When each key's `last_used_at` was last written by this process.
-    touched: Mutex<HashMap<i64, Instant>>,
+    touched: Mutex<HashMap<ApiKeyId, Instant>>,
 }
 
 /// `last_used_at` is written at most this often per key.
@@ -40,7 +41,7 @@ impl ApiContext {
     }
 
     /// True (and remembered) when key `id` is due a `last_used_at` write.
-    fn due_for_touch(&self, id: i64) -> bool {
+    fn due_for_touch(&self, id: ApiKeyId) -> bool {
         let Ok(mut touched) = self.touched.lock() else {
             return false;
         };

@@ -6,12 +6,14 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
+
+use crate::domain::ApiKeyId;
 use governor::{Quota, RateLimiter};
 
 use crate::config::ApiRateLimit;
 
 pub struct KeyRateLimiter {
-    limiter: RateLimiter<i64, DefaultKeyedStateStore<i64>, DefaultClock>,
+    limiter: RateLimiter<ApiKeyId, DefaultKeyedStateStore<ApiKeyId>, DefaultClock>,
 }
 
 impl KeyRateLimiter {
@@ -27,7 +29,7 @@ impl KeyRateLimiter {
     }
 
     /// `Ok` when key `key_id` may make one more request now; otherwise the seconds to wait.
-    pub fn check(&self, key_id: i64) -> Result<(), u64> {
+    pub fn check(&self, key_id: ApiKeyId) -> Result<(), u64> {
         self.limiter.check_key(&key_id).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.limiter.clock().now());
             // Round up: a client that waits this long is let through.
@@ -47,12 +49,14 @@ mod tests {
             period: Duration::from_secs(60),
         });
         for _ in 0..3 {
-            assert!(limiter.check(1).is_ok());
+            assert!(limiter.check(ApiKeyId(1)).is_ok());
         }
-        let wait = limiter.check(1).expect_err("fourth request is limited");
+        let wait = limiter
+            .check(ApiKeyId(1))
+            .expect_err("fourth request is limited");
         assert!((1..=20).contains(&wait), "wait {wait}s");
         assert!(
-            limiter.check(2).is_ok(),
+            limiter.check(ApiKeyId(2)).is_ok(),
             "another key has its own allowance"
         );
     }

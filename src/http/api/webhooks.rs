@@ -29,9 +29,11 @@ use crate::services::webhooks::payload::timestamp;
     "disabledAt": null, "disabledReason": null
 }))]
 pub struct EndpointView {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: EndpointId,
     /// The company whose events are posted.
-    pub company_id: i64,
+    #[schema(value_type = i64)]
+    pub company_id: CompanyId,
     #[schema(value_type = String, pattern = "^[0-9]{2,10}$", example = "18547290")]
     pub cif: Cif,
     pub url: String,
@@ -211,7 +213,7 @@ pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpR
 async fn company_named(
     state: &AppState,
     caller: &ApiCaller,
-    company_id: Option<i64>,
+    company_id: Option<CompanyId>,
     cif: Option<&str>,
 ) -> Result<Company, AppError> {
     let cif = cif
@@ -227,7 +229,7 @@ async fn company_named(
             ));
         }
         (Some(id), cif) => {
-            let found = state.companies.membership(CompanyId(id), user_id).await?;
+            let found = state.companies.membership(id, user_id).await?;
             found.filter(|(c, _)| cif.as_ref().is_none_or(|cif| &c.cif == cif))
         }
         (None, Some(cif)) => state.companies.membership_by_cif(cif, user_id).await?,
@@ -271,7 +273,8 @@ pub async fn create(
     state: web::Data<AppState>,
     ApiJson(body): ApiJson<CreateEndpointRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let company = company_named(&state, &caller, body.company_id, body.cif.as_deref()).await?;
+    let company_id = body.company_id.map(CompanyId);
+    let company = company_named(&state, &caller, company_id, body.cif.as_deref()).await?;
     let registration = state.webhooks.parse(
         &body.url,
         body.events.iter().map(String::as_str),
@@ -328,11 +331,11 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
+    let id: EndpointId = path.parse().map_err(|_| AppError::NotFound)?;
     // A company the caller is not a member of is not revealed: 404, as for an unknown id.
     let found = state
         .webhooks
-        .endpoint_for_member(EndpointId(id), UserId(caller.user_id))
+        .endpoint_for_member(id, UserId(caller.user_id))
         .await?;
     let (endpoint, role) = found.ok_or(AppError::NotFound)?;
     if role != MemberRole::Admin {

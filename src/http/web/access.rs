@@ -25,12 +25,12 @@ fn check(role: MemberRole, need: Need) -> Result<(), AppError> {
 pub async fn company(
     state: &AppState,
     user: &User,
-    company_id: i64,
+    company_id: CompanyId,
     need: Need,
 ) -> Result<(Company, MemberRole), AppError> {
     let (company, role) = state
         .companies
-        .membership(CompanyId(company_id), UserId(user.id))
+        .membership(company_id, UserId(user.id))
         .await?
         .ok_or(AppError::NotFound)?;
     check(role, need)?;
@@ -43,17 +43,13 @@ pub async fn company(
 pub async fn token(
     state: &AppState,
     user: &User,
-    token_id: i64,
-    company_id: Option<i64>,
+    token_id: TokenId,
+    company_id: Option<CompanyId>,
     need: Need,
 ) -> Result<(TokenMeta, Company, MemberRole), AppError> {
     let found = state
         .tokens
-        .token_for_member(
-            TokenId(token_id),
-            UserId(user.id),
-            company_id.map(CompanyId),
-        )
+        .token_for_member(token_id, UserId(user.id), company_id)
         .await?;
     let found = found.ok_or(AppError::NotFound)?;
     check(found.role, need)?;

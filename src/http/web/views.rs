@@ -3,7 +3,9 @@
 use chrono::NaiveDateTime;
 
 use crate::anaf::client::AnafError;
-use crate::domain::{AuditAction, MemberRole, RefreshState, Rights, TokenStatus};
+use crate::domain::{
+    AuditAction, CompanyId, MemberRole, RefreshState, Rights, TokenId, TokenStatus,
+};
 use crate::i18n::Catalog;
 use crate::services::companies::Company;
 use crate::services::companies::CompanyRow;
@@ -36,12 +38,12 @@ pub fn status_label(status: TokenStatus, t: &Catalog) -> String {
 
 /// One row of a token table (or of the dashboard), borrowing from the company and token it shows.
 pub struct TokenRowView<'a> {
-    pub company_id: i64,
+    pub company_id: CompanyId,
     pub cif: &'a str,
     pub company_name: &'a str,
     /// The company has a name (else `company_name` is its CIF, which a table shows once).
     pub named: bool,
-    pub token_id: Option<i64>,
+    pub token_id: Option<TokenId>,
     pub status: TokenStatus,
     pub status_label: String,
     pub access_expires: String,
@@ -85,7 +87,7 @@ impl<'a> TokenRowView<'a> {
             cif: company.cif.as_str(),
             company_name: company.display_name(),
             named: company.name.as_deref().is_some_and(|n| !n.is_empty()),
-            token_id: token.map(|tk| tk.id.into()),
+            token_id: token.map(|tk| tk.id),
             status,
             status_label: status_label(status, t),
             access_expires: date(token.map(|tk| tk.facts.access_expires_at)),
@@ -368,7 +370,7 @@ impl CertificateView {
 
 /// A company with a tick box in a form about several companies.
 pub struct ChoosableCompany {
-    pub id: i64,
+    pub id: CompanyId,
     pub cif: String,
     pub name: Option<String>,
     pub chosen: bool,

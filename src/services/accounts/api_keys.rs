@@ -25,7 +25,7 @@ impl AccountService {
         let at = now();
         self.db
             .run(move |conn| {
-                api_keys::touch(conn, key.get(), at)?;
+                api_keys::touch(conn, key, at)?;
                 Ok(())
             })
             .await
@@ -68,7 +68,7 @@ impl AccountService {
     ) -> anyhow::Result<bool> {
         let revoked = self
             .db
-            .run(move |conn| Ok(api_keys::revoke(conn, user.get(), key.get())?))
+            .run(move |conn| Ok(api_keys::revoke(conn, user.get(), key)?))
             .await?;
         if revoked == 0 {
             return Ok(false);

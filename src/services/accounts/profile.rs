@@ -84,14 +84,7 @@ impl AccountService {
         limit: i64,
     ) -> anyhow::Result<(Vec<Notification>, bool)> {
         self.db
-            .run(move |conn| {
-                Ok(notifications::page_for_user(
-                    conn,
-                    id.get(),
-                    before.map(NotificationId::get),
-                    limit,
-                )?)
-            })
+            .run(move |conn| Ok(notifications::page_for_user(conn, id.get(), before, limit)?))
             .await
     }
 
@@ -111,8 +104,8 @@ impl AccountService {
         self.db
             .run(move |conn| {
                 Ok(
-                    match notifications::mark_read(conn, id.get(), notification.get())? {
-                        0 => notifications::is_theirs(conn, id.get(), notification.get())?,
+                    match notifications::mark_read(conn, id.get(), notification)? {
+                        0 => notifications::is_theirs(conn, id.get(), notification)?,
                         _ => true,
                     },
                 )

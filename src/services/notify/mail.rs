@@ -13,7 +13,7 @@ use crate::db::Db;
 use crate::db::models::events::{Event, Recipient};
 use crate::db::models::mail_outbox::QueuedMail;
 use crate::db::models::sandbox_mails;
-use crate::domain::{Attention, EventKind};
+use crate::domain::{Attention, CompanyId, EventKind, SandboxMailId};
 use crate::i18n::{Catalog, Lang};
 
 // The row the sandbox mailbox answers with, for the layers above to name.
@@ -205,7 +205,7 @@ fn account_mail(
 
 /// A company whose token needs a person, as the digest lists it.
 pub struct CompanyAttention {
-    pub company_id: i64,
+    pub company_id: CompanyId,
     pub company: String,
     pub cif: String,
     pub attention: Attention,
@@ -420,7 +420,7 @@ impl SandboxMailbox {
     }
 
     /// One mail, if it is there.
-    pub async fn find(&self, id: i64) -> anyhow::Result<Option<SandboxMail>> {
+    pub async fn find(&self, id: SandboxMailId) -> anyhow::Result<Option<SandboxMail>> {
         self.db
             .run(move |conn| Ok(sandbox_mails::find(conn, id)?))
             .await

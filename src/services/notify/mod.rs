@@ -16,7 +16,7 @@ use crate::db::queries;
 use crate::db::queries::tokens::MemberToken;
 use crate::db::{Db, DbConnection, write_transaction};
 use crate::domain::backoff::{Backoff, Waits};
-use crate::domain::{Attention, EmailPreference};
+use crate::domain::{Attention, EmailPreference, MailId, NotificationId, UserId};
 use crate::services::notify::mail::{CompanyAttention, MailComposer, Mailer, SendError};
 use crate::services::webhooks::WebhookSender;
 
@@ -122,7 +122,7 @@ impl Notifier {
             if claimed.is_empty() {
                 return Ok(());
             }
-            let mut untried: Vec<i64> = claimed.iter().map(|m| m.id).collect();
+            let mut untried: Vec<MailId> = claimed.iter().map(|m| m.id).collect();
             for mail in claimed {
                 let id = mail.id;
                 untried.retain(|other| *other != id);
@@ -140,7 +140,7 @@ impl Notifier {
                         mail_retry_at(now(), mail.created_at, mail.attempts),
                     ),
                 };
-                tracing::warn!(mail = id, error = %error, retry = next.is_some(), "a mail was not sent");
+                tracing::warn!(mail = id.get(), error = %error, retry = next.is_some(), "a mail was not sent");
                 self.db
                     .run(move |conn| Ok(mail_outbox::mark_failed(conn, id, &error, next)?))
                     .await?;
@@ -193,7 +193,7 @@ pub fn latest_digest_slot(at: NaiveDateTime, digest_at: NaiveTime) -> Option<Nai
 fn write_digest(
     conn: &mut DbConnection,
     composer: &MailComposer,
-    user_id: i64,
+    user_id: UserId,
     slot: NaiveDateTime,
 ) -> diesel::QueryResult<bool> {
     write_transaction(conn, |conn| {
@@ -201,7 +201,7 @@ fn write_digest(
         if !pending.iter().any(|(_, event)| event.created_at < slot) {
             return Ok(false);
         }
-        let ids: Vec<i64> = pending.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<NotificationId> = pending.iter().map(|(id, _)| *id).collect();
         let recipient = events::recipient(conn, user_id)?;
         let Some(recipient) =
             recipient.filter(|r| r.preference == EmailPreference::Digest && r.may_be_mailed())
@@ -210,12 +210,12 @@ fn write_digest(
             return Ok(false);
         };
         let at = now();
-        let attention = queries::tokens::attention_candidates_for_member(conn, user_id.into(), at)?
+        let attention = queries::tokens::attention_candidates_for_member(conn, user_id, at)?
             .into_iter()
             .filter_map(|MemberToken { token, company, .. }| {
                 let attention = Attention::of(&token.facts, &token.schedule, at)?;
                 Some(CompanyAttention {
-                    company_id: company.id.into(),
+                    company_id: company.id,
                     company: company.display_name().to_owned(),
                     cif: company.cif.to_string(),
                     attention,

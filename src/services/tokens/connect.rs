@@ -39,7 +39,7 @@ pub(super) fn coverage(
                 .get(&company.cif)
                 .cloned()
                 .unwrap_or_else(|| RightsVerdict::Unknown("not checked".to_owned())),
-            served: served.contains(&CompanyId::from(company.id)),
+            served: served.contains(&company.id),
         })
         .collect()
 }
@@ -68,7 +68,7 @@ impl TokenService {
             .await;
         let event = match &result {
             Ok((meta, verdict)) => AuditEvent::success(AuditAction::ConnectSucceeded)
-                .token(meta.id.into())
+                .token(meta.id)
                 .detail(match verdict {
                     RightsVerdict::Granted => "SPV rights confirmed".to_owned(),
                     RightsVerdict::Denied(text) => format!("no SPV rights: {text}"),
@@ -119,13 +119,13 @@ impl TokenService {
         // In the history of the company the token was stored for, else of the first asked for.
         let stored = result.as_ref().ok().and_then(|c| c.token.as_ref());
         if let Some(token) = stored {
-            event = event.token(token.id.into());
+            event = event.token(token.id);
         }
         if let Some(company_id) = stored
             .map(|t| t.company_id)
-            .or(companies.first().map(|c| c.id.into()))
+            .or(companies.first().map(|c| c.id))
         {
-            event = event.company(company_id.into());
+            event = event.company(company_id);
         }
         self.audit.record(actor, event).await;
         result
@@ -161,7 +161,7 @@ impl TokenService {
                 companies: coverage(companies, &verdicts, &[]),
             });
         };
-        let meta = match self.store(home.id.into(), &pair, "oauth", created_by).await {
+        let meta = match self.store(home.id, &pair, "oauth", created_by).await {
             Ok(meta) => meta,
             Err(error) => {
                 if matches!(error, StorePairError::Jwt(_) | StorePairError::Expired) {
@@ -173,13 +173,13 @@ impl TokenService {
         self.record_rights(meta.id, &home.cif, &RightsVerdict::Granted)
             .await
             .map_err(StorePairError::Storage)?;
-        let mut served = vec![CompanyId::from(home.id)];
+        let mut served = vec![home.id];
         for company in companies.iter().filter(covered) {
             if company.id != home.id {
                 self.attach(meta.id, company, created_by)
                     .await
                     .map_err(StorePairError::Storage)?;
-                served.push(company.id.into());
+                served.push(company.id);
             }
         }
         self.extend_in_background(meta.id, pair.access_token.clone(), served.clone());
@@ -202,12 +202,7 @@ impl TokenService {
             .await
             .map_err(ConnectError::Anaf)?;
         let meta = match self
-            .store(
-                company.id.into(),
-                &pair,
-                "oauth",
-                actor.user_id.map(Into::into),
-            )
+            .store(company.id, &pair, "oauth", actor.user_id.map(Into::into))
             .await
         {
             Ok(meta) => meta,
@@ -223,7 +218,7 @@ impl TokenService {
             .check_rights(meta.id, &pair.access_token, &company.cif)
             .await
             .map_err(StorePairError::Storage)?;
-        self.extend_in_background(meta.id, pair.access_token.clone(), vec![company.id.into()]);
+        self.extend_in_background(meta.id, pair.access_token.clone(), vec![company.id]);
         Ok((meta, verdict))
     }
 }

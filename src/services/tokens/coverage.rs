@@ -71,14 +71,14 @@ impl TokenService {
         by: Option<UserId>,
     ) -> Result<(), anyhow::Error> {
         let company_id = company.id;
-        let replaced = self.secrets_of_company(company_id.into()).await;
+        let replaced = self.secrets_of_company(company_id).await;
         let orphaned = self
             .db
             .run(move |conn| {
                 Ok(tokens::attach(
                     conn,
                     token_id,
-                    company_id.into(),
+                    company_id,
                     Rights::Granted,
                     by,
                 )?)
@@ -106,7 +106,7 @@ impl TokenService {
         let newcomers = self
             .db
             .run(move |conn| {
-                Ok(tokens::newcomers(conn, company_id.into(), &[token_id])?
+                Ok(tokens::newcomers(conn, company_id, &[token_id])?
                     .remove(&token_id)
                     .unwrap_or_default())
             })
@@ -117,7 +117,7 @@ impl TokenService {
                     actor,
                     AuditEvent::failure(AuditAction::TokenAttached)
                         .company(company_id)
-                        .token(token_id.into())
+                        .token(token_id)
                         .detail(format!(
                             "refused: would give the token to {} who cannot use it today",
                             newcomers.join(", ")
@@ -137,7 +137,7 @@ impl TokenService {
         } else {
             // The offer no longer holds.
             self.db
-                .run(move |conn| Ok(tokens::withdraw_offer(conn, token_id, company_id.into())?))
+                .run(move |conn| Ok(tokens::withdraw_offer(conn, token_id, company_id)?))
                 .await?;
         }
         let event = match &verdict {
@@ -147,7 +147,7 @@ impl TokenService {
             }
         };
         self.audit
-            .record(actor, event.company(company_id).token(token_id.into()))
+            .record(actor, event.company(company_id).token(token_id))
             .await;
         Ok(AttachOutcome::Checked(verdict))
     }
@@ -244,7 +244,7 @@ impl TokenService {
             if verdicts.get(&company.cif) == Some(&RightsVerdict::Granted) && !served_already {
                 let company_id = company.id;
                 self.db
-                    .run(move |conn| Ok(tokens::offer(conn, token_id, company_id.into())?))
+                    .run(move |conn| Ok(tokens::offer(conn, token_id, company_id)?))
                     .await?;
             }
         }
@@ -270,8 +270,8 @@ impl TokenService {
             .run(move |conn| Ok(tokens::detach(conn, token_id, company_id)?))
             .await?;
         let event = AuditEvent::success(AuditAction::TokenDeleted)
-            .company(company_id.into())
-            .token(token_id.into());
+            .company(company_id)
+            .token(token_id);
         let outcome = match detached {
             Detached::NotServed => return Err(TokenError::NotFound),
             Detached::StillServesOthers => {

@@ -122,7 +122,7 @@ impl TokenService {
             stated_expiry: None,
         };
         let meta = self
-            .store(company.id.into(), &pair, "api", Some(user_id))
+            .store(company.id, &pair, "api", Some(user_id))
             .await
             .map_err(|e| match e {
                 StorePairError::Duplicate => ImportError::AlreadyStored,
@@ -138,7 +138,7 @@ impl TokenService {
         }
         let mut event = AuditEvent::success(AuditAction::TokenSavedViaApi)
             .company(company.id)
-            .token(meta.id.into());
+            .token(meta.id);
         if request.refresh_token.is_none() {
             event = event.detail("no refresh token");
         }
@@ -146,7 +146,7 @@ impl TokenService {
         let company_id = company.id;
         let meta = self
             .db()
-            .run(move |conn| Ok(tokens::find_meta_for_company(conn, company_id.into())?))
+            .run(move |conn| Ok(tokens::find_meta_for_company(conn, company_id)?))
             .await?
             .unwrap_or(meta);
         Ok((meta, company))
@@ -162,13 +162,7 @@ impl TokenService {
         let lookup = cif.clone();
         let found = self
             .db()
-            .run(move |conn| {
-                Ok(companies::find_by_cif_for_member(
-                    conn,
-                    &lookup,
-                    user_id.into(),
-                )?)
-            })
+            .run(move |conn| Ok(companies::find_by_cif_for_member(conn, &lookup, user_id)?))
             .await?;
         match found {
             Some((company, MemberRole::Admin)) => Ok(company),
@@ -186,7 +180,7 @@ impl TokenService {
         let limit = i64::try_from(MAX_RIGHTS_PROBES + 1).unwrap_or(i64::MAX);
         let candidates = self
             .db()
-            .run(move |conn| Ok(companies::administered_by(conn, user_id.into(), limit)?))
+            .run(move |conn| Ok(companies::administered_by(conn, user_id, limit)?))
             .await?;
         if candidates.is_empty() {
             return Err(ImportError::NoCompanies);

@@ -9,9 +9,7 @@ use chrono::TimeDelta;
 use crate::db::models::oauth_transactions::{self, NewTransaction};
 use crate::db::models::{companies, now, refresh_jobs, tokens};
 use crate::db::queries;
-use crate::domain::{
-    Actor, AuditAction, AuditEvent, Cif, CompanyId, MemberRole, RefreshJobId, TokenId, UserId,
-};
+use crate::domain::{Actor, AuditAction, AuditEvent, CompanyId, RefreshJobId, TokenId, UserId};
 use crate::services::tokens::TokenService;
 
 // The rows these calls answer with, for the layers above to name.
@@ -80,8 +78,7 @@ impl TokenService {
             .run(move |conn| {
                 let rows = queries::tokens::list_for_member(conn, user, token)?;
                 // A token's first company is usually one of the rows; only the others are read.
-                let listed: HashSet<CompanyId> =
-                    rows.iter().map(|row| row.company.id.into()).collect();
+                let listed: HashSet<CompanyId> = rows.iter().map(|row| row.company.id).collect();
                 let mut missing: Vec<TokenId> = rows
                     .iter()
                     .filter(|row| !listed.contains(&row.token.company_id))
@@ -126,10 +123,10 @@ impl TokenService {
     ) -> anyhow::Result<Option<(RefreshJob, Vec<(Company, Option<String>)>)>> {
         self.db()
             .run(move |conn| {
-                let Some(found) = refresh_jobs::find_for_user(conn, job.get(), user.get())? else {
+                let Some(found) = refresh_jobs::find_for_user(conn, job, user.get())? else {
                     return Ok(None);
                 };
-                Ok(Some((found, refresh_jobs::failures(conn, job.get())?)))
+                Ok(Some((found, refresh_jobs::failures(conn, job)?)))
             })
             .await
     }
@@ -198,7 +195,7 @@ impl TokenService {
             .await?;
         self.audit_connect(
             actor,
-            AuditEvent::success(AuditAction::ConnectStarted).company(company.get()),
+            AuditEvent::success(AuditAction::ConnectStarted).company(company),
         )
         .await;
         Ok(())
@@ -244,7 +241,7 @@ impl TokenService {
     ) -> anyhow::Result<Option<Company>> {
         let found = self
             .db()
-            .run(move |conn| Ok(companies::find_for_member(conn, company.get(), user.get())?))
+            .run(move |conn| Ok(companies::find_for_member(conn, company, user.get())?))
             .await?;
         Ok(found.map(|(company, _)| company))
     }
@@ -254,7 +251,7 @@ impl TokenService {
         self.audit_connect(
             actor,
             AuditEvent::failure(AuditAction::ConnectFailed)
-                .company(company.get())
+                .company(company)
                 .detail(reason),
         )
         .await;

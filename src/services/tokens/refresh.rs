@@ -100,7 +100,7 @@ impl RefreshOutcome {
             RefreshOutcome::InProgress => failure("still in progress".to_owned()),
             RefreshOutcome::NoRefreshToken => failure("no refresh token".to_owned()),
         };
-        event.company(company_id.into()).token(token_id.into())
+        event.company(company_id).token(token_id)
     }
 }
 
@@ -258,7 +258,7 @@ impl TokenService {
                 for company in served {
                     service
                         .audit
-                        .record(&actor, outcome.audit_event(token_id, company.id.into()))
+                        .record(&actor, outcome.audit_event(token_id, company.id))
                         .await;
                 }
             }

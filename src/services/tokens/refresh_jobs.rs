@@ -18,11 +18,11 @@ impl TokenService {
         let (job_id, count) = self
             .db
             .run(move |conn| {
-                let due: Vec<i64> = companies::refreshable_due(conn, user_id.into(), now())?
+                let due: Vec<i64> = companies::refreshable_due(conn, user_id, now())?
                     .into_iter()
                     .map(|(token_id, _, _)| token_id)
                     .collect();
-                Ok((refresh_jobs::create(conn, user_id.into(), &due)?, due.len()))
+                Ok((refresh_jobs::create(conn, user_id, &due)?, due.len()))
             })
             .await?;
         self.audit
@@ -46,11 +46,7 @@ impl TokenService {
             .db
             .run(move |conn| {
                 let at = now();
-                let items = refresh_jobs::claim_items(conn, at, at + length, limit)?;
-                Ok(items
-                    .into_iter()
-                    .map(|(job, token)| (job.into(), token.into()))
-                    .collect())
+                Ok(refresh_jobs::claim_items(conn, at, at + length, limit)?)
             })
             .await?)
     }
@@ -64,14 +60,7 @@ impl TokenService {
     ) -> Result<(), TokenError> {
         Ok(self
             .db
-            .run(move |conn| {
-                Ok(refresh_jobs::finish_item(
-                    conn,
-                    job_id.into(),
-                    token_id.into(),
-                    outcome,
-                )?)
-            })
+            .run(move |conn| Ok(refresh_jobs::finish_item(conn, job_id, token_id, outcome)?))
             .await?)
     }
 }

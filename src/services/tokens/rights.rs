@@ -84,7 +84,7 @@ impl TokenService {
                 match verdict {
                     RightsVerdict::Granted => tokens::record_rights(
                         conn,
-                        token_id.into(),
+                        token_id,
                         &cif,
                         Rights::Granted,
                         None,
@@ -92,7 +92,7 @@ impl TokenService {
                     )?,
                     RightsVerdict::Denied(text) => tokens::record_rights(
                         conn,
-                        token_id.into(),
+                        token_id,
                         &cif,
                         Rights::Denied,
                         Some(&text),
@@ -100,7 +100,7 @@ impl TokenService {
                     )?,
                     RightsVerdict::Unknown(text) => tokens::record_rights_unknown(
                         conn,
-                        token_id.into(),
+                        token_id,
                         &cif,
                         &text,
                         at + RIGHTS_PROBE_RETRY,

@@ -47,8 +47,8 @@ impl TokenService {
             .record(
                 actor,
                 AuditEvent::success(AuditAction::TokenRevealed)
-                    .company(secrets.company_id.into())
-                    .token(token_id.into()),
+                    .company(secrets.company_id)
+                    .token(token_id),
             )
             .await;
         Ok(token)

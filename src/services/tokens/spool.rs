@@ -172,7 +172,7 @@ mod tests {
         let at = pair().facts.access_expires_at;
         spool
             .put(&SpooledPair {
-                token_id: 7,
+                token_id: TokenId(7),
                 obtained_at: at,
                 pair: pair(),
                 bound_to_token: true,
@@ -180,7 +180,7 @@ mod tests {
             .expect("written");
         spool
             .put(&SpooledPair {
-                token_id: 7,
+                token_id: TokenId(7),
                 obtained_at: at + chrono::TimeDelta::seconds(1),
                 pair: pair(),
                 bound_to_token: true,
@@ -189,7 +189,7 @@ mod tests {
         let entries = RecoverySpool::new(dir.path()).entries();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].obtained_at, at + chrono::TimeDelta::seconds(1));
-        spool.remove(7);
+        spool.remove(TokenId(7));
         assert!(spool.entries().is_empty());
     }
 }

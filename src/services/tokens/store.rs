@@ -223,7 +223,7 @@ impl TokenService {
                             &actor,
                             &AuditEvent::success(AuditAction::TokenRefreshed)
                                 .company(company.id)
-                                .token(token_id.into()),
+                                .token(token_id),
                         )?;
                     }
                     let meta = tokens::find_meta(conn, token_id)?;

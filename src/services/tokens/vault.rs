@@ -245,12 +245,12 @@ mod tests {
     fn round_trips_and_uses_a_fresh_nonce_each_time() {
         let vault = TokenVault::new(&[&key("ab")]);
         let secret = SecretString::from("eyJhbGciOiJSUzUxMiJ9.payload.sig".to_owned());
-        let a = vault.seal(7, TokenField::Access, &secret).unwrap();
-        let b = vault.seal(7, TokenField::Access, &secret).unwrap();
+        let a = vault.seal(TokenId(7), TokenField::Access, &secret).unwrap();
+        let b = vault.seal(TokenId(7), TokenField::Access, &secret).unwrap();
         assert_ne!(a, b);
         assert!(!a.contains("eyJ"));
         let id = vault.current_key().as_str();
-        let opened = vault.open(id, 7, TokenField::Access, &a).unwrap();
+        let opened = vault.open(id, TokenId(7), TokenField::Access, &a).unwrap();
         assert_eq!(opened.expose_secret(), secret.expose_secret());
     }
 
@@ -259,12 +259,24 @@ mod tests {
         let vault = TokenVault::new(&[&key("ab")]);
         let id = vault.current_key().as_str().to_owned();
         let sealed = vault
-            .seal(7, TokenField::Access, &SecretString::from("t".to_owned()))
+            .seal(
+                TokenId(7),
+                TokenField::Access,
+                &SecretString::from("t".to_owned()),
+            )
             .unwrap();
-        assert!(vault.open(&id, 8, TokenField::Access, &sealed).is_err());
-        assert!(vault.open(&id, 7, TokenField::Refresh, &sealed).is_err());
+        assert!(
+            vault
+                .open(&id, TokenId(8), TokenField::Access, &sealed)
+                .is_err()
+        );
+        assert!(
+            vault
+                .open(&id, TokenId(7), TokenField::Refresh, &sealed)
+                .is_err()
+        );
         assert!(matches!(
-            vault.open("000000000000", 7, TokenField::Access, &sealed),
+            vault.open("000000000000", TokenId(7), TokenField::Access, &sealed),
             Err(VaultError::UnknownKey(_))
         ));
     }
@@ -275,22 +287,30 @@ mod tests {
         let id = vault.current_key().as_str().to_owned();
         let legacy = vault
             .seal_bound(
-                &TokenVault::legacy_associated_data(7, TokenField::Access),
+                &TokenVault::legacy_associated_data(CompanyId(7), TokenField::Access),
                 &SecretString::from("t".to_owned()),
             )
             .unwrap();
-        assert!(vault.open(&id, 7, TokenField::Access, &legacy).is_err());
+        assert!(
+            vault
+                .open(&id, TokenId(7), TokenField::Access, &legacy)
+                .is_err()
+        );
         let opened = vault
-            .open_legacy(&id, 7, TokenField::Access, &legacy)
+            .open_legacy(&id, CompanyId(7), TokenField::Access, &legacy)
             .unwrap();
         assert_eq!(opened.expose_secret(), "t");
         // A token-bound value never opens as a legacy one of the same number.
         let bound = vault
-            .seal(7, TokenField::Access, &SecretString::from("t".to_owned()))
+            .seal(
+                TokenId(7),
+                TokenField::Access,
+                &SecretString::from("t".to_owned()),
+            )
             .unwrap();
         assert!(
             vault
-                .open_legacy(&id, 7, TokenField::Access, &bound)
+                .open_legacy(&id, CompanyId(7), TokenField::Access, &bound)
                 .is_err()
         );
     }
@@ -299,7 +319,11 @@ mod tests {
     fn a_key_keeps_its_id_wherever_it_sits_in_the_list() {
         let (old, older, new) = (key("ab"), key("cd"), key("ef"));
         let sealed_by_old = TokenVault::new(&[&old])
-            .seal(1, TokenField::Refresh, &SecretString::from("r".to_owned()))
+            .seal(
+                TokenId(1),
+                TokenField::Refresh,
+                &SecretString::from("r".to_owned()),
+            )
             .unwrap();
         let old_id = KeyId::of(&old);
         assert_eq!(old_id.as_str().len(), 12);
@@ -309,7 +333,12 @@ mod tests {
         assert_eq!(rotated.current_key(), &KeyId::of(&new));
         let trimmed = TokenVault::new(&[&old, &new]);
         for vault in [rotated, trimmed] {
-            let opened = vault.open(old_id.as_str(), 1, TokenField::Refresh, &sealed_by_old);
+            let opened = vault.open(
+                old_id.as_str(),
+                TokenId(1),
+                TokenField::Refresh,
+                &sealed_by_old,
+            );
             assert_eq!(opened.unwrap().expose_secret(), "r");
         }
     }

@@ -18,7 +18,9 @@ use secrecy::SecretString;
 
 use crate::db::Db;
 use crate::db::models::webhooks::{self, CreateEndpointError, NewEndpoint};
-use crate::domain::{Actor, AuditAction, AuditEvent, EventKind};
+use crate::domain::{
+    Actor, AuditAction, AuditEvent, CompanyId, DeliveryId, EndpointId, EventKind, UserId,
+};
 use crate::services::audit::AuditLog;
 use crate::services::tokens::vault::{TokenVault, VaultError};
 
@@ -124,7 +126,7 @@ pub enum RegisterError {
 }
 
 /// What seals a secret for an endpoint: the endpoint and company name the ciphertext.
-pub fn secret_binding(endpoint_id: i64, company_id: i64) -> Vec<u8> {
+pub fn secret_binding(endpoint_id: EndpointId, company_id: CompanyId) -> Vec<u8> {
     format!("webhook_endpoints/{endpoint_id}/company/{company_id}/secret").into_bytes()
 }
 
@@ -132,7 +134,7 @@ pub fn secret_binding(endpoint_id: i64, company_id: i64) -> Vec<u8> {
 #[derive(Debug, Default)]
 pub struct SecretRotation {
     pub resealed: usize,
-    pub unreadable: Vec<i64>,
+    pub unreadable: Vec<EndpointId>,
 }
 
 /// Re-seals every endpoint secret not sealed with the vault's current key (`rotate-keys`).
@@ -150,7 +152,7 @@ pub fn rotate_secrets(
             .open_bound(&key_id, &binding, &sealed)
             .and_then(|plain| vault.seal_bound(&binding, &plain));
         let Ok(resealed) = resealed else {
-            tracing::error!(endpoint = endpoint_id, key_id = %key_id, "a webhook secret does not open with its key; left as it is");
+            tracing::error!(endpoint = endpoint_id.get(), key_id = %key_id, "a webhook secret does not open with its key; left as it is");
             rotation.unreadable.push(endpoint_id);
             continue;
         };
@@ -202,11 +204,12 @@ impl WebhookService {
     pub async fn register(
         &self,
         actor: &Actor,
-        company_id: i64,
+        company_id: CompanyId,
         registration: EndpointRegistration,
     ) -> Result<(Endpoint, SigningSecret), RegisterError> {
         let created_by = actor
             .user_id
+            .map(UserId)
             .ok_or_else(|| anyhow::anyhow!("an endpoint is registered by a person"))?;
         let secret = SigningSecret::generate();
         let sealed_text = SecretString::from(secret.expose().to_owned());
@@ -217,7 +220,7 @@ impl WebhookService {
         let created = self
             .db
             .run(move |conn| {
-                let seal = |endpoint_id| -> Result<_, VaultError> {
+                let seal = |endpoint_id: EndpointId| -> Result<_, VaultError> {
                     let ciphertext =
                         vault.seal_bound(&secret_binding(endpoint_id, company_id), &sealed_text)?;
                     Ok((vault.current_key().as_str().to_owned(), ciphertext))
@@ -253,8 +256,8 @@ impl WebhookService {
     pub async fn delete(
         &self,
         actor: &Actor,
-        company_id: i64,
-        endpoint_id: i64,
+        company_id: CompanyId,
+        endpoint_id: EndpointId,
     ) -> anyhow::Result<bool> {
         let deleted = self
             .db
@@ -277,8 +280,8 @@ impl WebhookService {
     pub async fn enable(
         &self,
         actor: &Actor,
-        company_id: i64,
-        endpoint_id: i64,
+        company_id: CompanyId,
+        endpoint_id: EndpointId,
     ) -> anyhow::Result<bool> {
         let enabled = self
             .db
@@ -302,7 +305,7 @@ impl WebhookService {
         &self,
         actor: &Actor,
         endpoint: &Endpoint,
-        delivery_id: i64,
+        delivery_id: DeliveryId,
     ) -> anyhow::Result<bool> {
         let endpoint_id = endpoint.id;
         let queued = self

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::models::events::Event;
+use crate::domain::{CompanyId, EventId, TokenId};
 
 /// How the portal writes a time on the wire (webhook bodies and the REST API alike): RFC 3339
 /// in UTC with `Z` and whole seconds, `2026-03-16T10:30:00Z`.
@@ -41,16 +42,19 @@ pub struct WebhookPayload {
 #[serde(rename_all = "camelCase")]
 pub struct WebhookEventData {
     /// The event's id; `webhook-id` is `evt_<eventId>`, the same for every endpoint and attempt.
-    pub event_id: i64,
+    #[schema(value_type = i64)]
+    pub event_id: EventId,
     /// The company's id in the portal.
-    pub company_id: i64,
+    #[schema(value_type = i64)]
+    pub company_id: CompanyId,
     /// The company's fiscal code (CIF), digits only.
     #[schema(example = "18547290")]
     pub cif: String,
     /// The company's name, when the portal knows it.
     pub company_name: Option<String>,
     /// The token the event is about (a deleted token's id names a token that is gone).
-    pub token_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub token_id: Option<TokenId>,
     /// Why, in a word: for `token.expiring`, `reconnect_before` (only a reconnect keeps the token
     /// alive past `actBy`) or `refresh_failing` (refreshes fail and the access token expires at
     /// `actBy`); for other kinds the cause the portal recorded, if any.

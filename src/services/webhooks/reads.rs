@@ -12,7 +12,7 @@ impl WebhookService {
     /// The company's endpoints, oldest first.
     pub async fn endpoints_of(&self, company: CompanyId) -> anyhow::Result<Vec<Endpoint>> {
         self.db
-            .run(move |conn| Ok(webhooks::list_for_company(conn, company.get())?))
+            .run(move |conn| Ok(webhooks::list_for_company(conn, company)?))
             .await
     }
 
@@ -22,7 +22,7 @@ impl WebhookService {
         user: UserId,
     ) -> anyhow::Result<Vec<(Endpoint, crate::domain::Cif)>> {
         self.db
-            .run(move |conn| Ok(webhooks::list_for_admin(conn, user.get())?))
+            .run(move |conn| Ok(webhooks::list_for_admin(conn, user)?))
             .await
     }
 
@@ -33,13 +33,7 @@ impl WebhookService {
         endpoint: EndpointId,
     ) -> anyhow::Result<Option<Endpoint>> {
         self.db
-            .run(move |conn| {
-                Ok(webhooks::find_in_company(
-                    conn,
-                    company.get(),
-                    endpoint.get(),
-                )?)
-            })
+            .run(move |conn| Ok(webhooks::find_in_company(conn, company, endpoint)?))
             .await
     }
 
@@ -52,10 +46,10 @@ impl WebhookService {
     ) -> anyhow::Result<Option<(Endpoint, MemberRole)>> {
         self.db
             .run(move |conn| {
-                let Some(endpoint) = webhooks::find(conn, endpoint.get())? else {
+                let Some(endpoint) = webhooks::find(conn, endpoint)? else {
                     return Ok(None);
                 };
-                let membership = companies::find_for_member(conn, endpoint.company_id, user.get())?;
+                let membership = companies::find_for_member(conn, endpoint.company_id, user)?;
                 Ok(membership.map(|(_, role)| (endpoint, role)))
             })
             .await
@@ -69,14 +63,7 @@ impl WebhookService {
         limit: i64,
     ) -> anyhow::Result<(Vec<DeliveryRow>, i64)> {
         self.db
-            .run(move |conn| {
-                Ok(webhooks::deliveries_page(
-                    conn,
-                    endpoint.get(),
-                    offset,
-                    limit,
-                )?)
-            })
+            .run(move |conn| Ok(webhooks::deliveries_page(conn, endpoint, offset, limit)?))
             .await
     }
 }

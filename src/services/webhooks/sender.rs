@@ -79,8 +79,8 @@ impl WebhookSender {
 
     async fn deliver(&self, delivery: ClaimedDelivery) -> anyhow::Result<()> {
         let attempt = self.attempt(&delivery).await;
-        let delivery_id = delivery.id;
-        let endpoint_id = delivery.endpoint.id;
+        let delivery_id = delivery.id.get();
+        let endpoint_id = delivery.endpoint.id.get();
         let after = self
             .db
             .run(move |conn| Ok(webhooks::record_attempt(conn, &delivery, &attempt)?))
@@ -192,7 +192,7 @@ impl WebhookSender {
                 &secret_binding(endpoint.id, endpoint.company_id),
                 &endpoint.secret_ciphertext,
             )
-            .map_err(|e| tracing::error!(endpoint = endpoint.id, error = %e, "webhook secret unreadable"))
+            .map_err(|e| tracing::error!(endpoint = endpoint.id.get(), error = %e, "webhook secret unreadable"))
             .ok()?;
         SigningSecret::parse(opened).ok()
     }

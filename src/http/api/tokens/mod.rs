@@ -128,7 +128,7 @@ fn refresh_error(outcome: RefreshOutcome) -> AppError {
     }
 }
 
-fn pending(token_id: i64, refresh: &'static str) -> HttpResponse {
+fn pending(token_id: TokenId, refresh: &'static str) -> HttpResponse {
     HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/api/v1/anaf/tokens/{token_id}")))
         .json(RefreshPending {
@@ -389,8 +389,8 @@ pub async fn refresh(
     {
         RefreshOutcome::Refreshed(meta) => Ok(HttpResponse::Ok()
             .json(AnafTokenView::of(&state, &meta, &company, UserId(caller.user_id)).await?)),
-        RefreshOutcome::InProgress => Ok(pending(token.id.into(), "in_progress")),
-        RefreshOutcome::Spooled => Ok(pending(token.id.into(), "saving")),
+        RefreshOutcome::InProgress => Ok(pending(token.id, "in_progress")),
+        RefreshOutcome::Spooled => Ok(pending(token.id, "saving")),
         other => Err(refresh_error(other)),
     }
 }
@@ -436,7 +436,7 @@ pub async fn access_token(
             RefreshOutcome::InProgress | RefreshOutcome::Spooled
                 if token.facts.access_expires_at <= now() =>
             {
-                return Ok(pending(token.id.into(), "in_progress"));
+                return Ok(pending(token.id, "in_progress"));
             }
             other if token.facts.access_expires_at <= now() => return Err(refresh_error(other)),
             _ => {}

@@ -8,9 +8,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{
-    Cif, CompanyId, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenId, UserId,
-};
+use crate::domain::{Cif, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenId, UserId};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::services::now;
@@ -240,7 +238,8 @@ pub struct AccessTokenView {
 #[serde(rename_all = "camelCase")]
 pub struct RefreshPending {
     /// The token id.
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: TokenId,
     /// `in_progress` (ANAF has not answered yet) or `saving` (ANAF answered; the new pair is kept
     /// safe and saved as soon as the database is available again).
     #[schema(value_type = String, pattern = "^(in_progress|saving)$")]
@@ -265,7 +264,7 @@ pub async fn for_member(
         .map(|home| (home.token_id, home.company))
         .collect();
     for row in &rows {
-        if CompanyId::from(row.company.id) == row.token.company_id {
+        if row.company.id == row.token.company_id {
             homes.insert(row.token.id, row.company.clone());
         }
     }

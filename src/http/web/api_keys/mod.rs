@@ -18,7 +18,7 @@ use crate::services::accounts::api_keys::{ApiKey, MAX_NAME_CHARS};
 pub const PATH: &str = "/settings/api-keys";
 
 pub struct ApiKeyRow {
-    pub id: i64,
+    pub id: ApiKeyId,
     pub name: String,
     pub prefix: String,
     pub created: String,
@@ -47,8 +47,8 @@ pub struct ApiKeysPage {
     pub name_error: Option<String>,
 }
 
-async fn rows(state: &AppState, user_id: i64, page: &Page) -> Result<Vec<ApiKeyRow>, AppError> {
-    let keys: Vec<ApiKey> = state.accounts.active_api_keys(UserId(user_id)).await?;
+async fn rows(state: &AppState, user_id: UserId, page: &Page) -> Result<Vec<ApiKeyRow>, AppError> {
+    let keys: Vec<ApiKey> = state.accounts.active_api_keys(user_id).await?;
     Ok(keys
         .into_iter()
         .map(|k| ApiKeyRow {
@@ -69,7 +69,7 @@ pub async fn index(
     page: Page,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let keys = rows(&state, user.0.id, &page).await?;
+    let keys = rows(&state, UserId(user.0.id), &page).await?;
     html(
         StatusCode::OK,
         &ApiKeysPage {
@@ -104,7 +104,7 @@ pub async fn create(
         None
     };
     if let Some(key) = name_error {
-        let keys = rows(&state, user.0.id, &page).await?;
+        let keys = rows(&state, UserId(user.0.id), &page).await?;
         let error = page.t.get(key);
         return html(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -126,7 +126,7 @@ pub async fn create(
             name.clone(),
         )
         .await?;
-    let keys = rows(&state, user_id, &page).await?;
+    let keys = rows(&state, UserId(user_id), &page).await?;
     html(
         StatusCode::OK,
         &ApiKeysPage {
@@ -148,7 +148,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = ApiKeyId(path.parse().map_err(|_| AppError::NotFound)?);
+    let id: ApiKeyId = path.parse().map_err(|_| AppError::NotFound)?;
     let user_id = user.0.id;
     let revoked = state
         .accounts

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::pages::{CoverageCell, CoveragePage, CoverageRow};
-use crate::domain::{TokenStatus, UserId};
+use crate::domain::{CompanyId, TokenId, TokenStatus, UserId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -24,7 +24,7 @@ use crate::services::now;
 const COVERAGE_LIMIT: i64 = 2_000;
 
 /// What tells certificates apart: the serial, or the token when its JWT named none.
-fn certificate_key(serial: Option<&str>, token_id: i64) -> String {
+fn certificate_key(serial: Option<&str>, token_id: TokenId) -> String {
     serial.map_or_else(|| format!("token:{token_id}"), str::to_owned)
 }
 
@@ -33,7 +33,7 @@ pub async fn show(
     page: Page,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = user.0.id;
+    let user_id = UserId(user.0.id);
     let query = CompanyQuery {
         sort: ListSort {
             column: SortColumn::Cif,
@@ -42,18 +42,15 @@ pub async fn show(
         limit: COVERAGE_LIMIT,
         ..CompanyQuery::matching(None)
     };
-    let (rows, total) = state
-        .companies
-        .page_for_member(UserId(user_id), query)
-        .await?;
-    let offers = state.tokens.offers_for_member(UserId(user_id)).await?;
+    let (rows, total) = state.companies.page_for_member(user_id, query).await?;
+    let offers = state.tokens.offers_for_member(user_id).await?;
     let at = now();
     let t = page.t;
 
     // One column per certificate, in the order first seen (companies by CIF).
     let mut columns: Vec<CertificateView> = Vec::new();
     let mut column_of: HashMap<String, usize> = HashMap::new();
-    let mut column = |serial: Option<&str>, holder: Option<&str>, token_id: i64| {
+    let mut column = |serial: Option<&str>, holder: Option<&str>, token_id: TokenId| {
         let key = certificate_key(serial, token_id);
         *column_of.entry(key).or_insert_with(|| {
             columns.push(CertificateView::new(holder, serial, &t));
@@ -67,23 +64,20 @@ pub async fn show(
                 let index = column(
                     token.certificate_serial.as_deref(),
                     token.certificate_holder.as_deref(),
-                    token.id.into(),
+                    token.id,
                 );
                 (index, token.facts.status(at))
             })
         })
         .collect();
-    let mut offered: HashMap<i64, Vec<usize>> = HashMap::new();
+    let mut offered: HashMap<CompanyId, Vec<usize>> = HashMap::new();
     for offer in &offers {
         let index = column(
             offer.certificate_serial.as_deref(),
             offer.certificate_holder.as_deref(),
-            offer.token_id.into(),
+            offer.token_id,
         );
-        offered
-            .entry(offer.company_id.into())
-            .or_default()
-            .push(index);
+        offered.entry(offer.company_id).or_default().push(index);
     }
 
     let width = columns.len();

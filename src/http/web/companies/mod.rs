@@ -29,7 +29,7 @@ pub async fn show(
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<CompanyId>,
 ) -> Result<HttpResponse, AppError> {
     let (company, role) = access::company(&state, &user.0, path.into_inner(), Need::Member).await?;
     // Only a page without a name says where the lookup stands.
@@ -90,7 +90,7 @@ pub async fn show(
                                 &[("people", people.join(", ").into())],
                             )
                         }),
-                    token_id: offer.token_id.into(),
+                    token_id: offer.token_id,
                     certificate: CertificateView::new(
                         offer.certificate_holder.as_deref(),
                         offer.certificate_serial.as_deref(),
@@ -109,24 +109,17 @@ pub async fn attach(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CompanyId, TokenId)>,
 ) -> Result<HttpResponse, AppError> {
     let (company_id, token_id) = path.into_inner();
     let (company, _) = access::company(&state, &user.0, company_id, Need::Admin).await?;
-    let offered = state
-        .companies
-        .is_offered(CompanyId(company_id), TokenId(token_id))
-        .await?;
+    let offered = state.companies.is_offered(company_id, token_id).await?;
     if !offered {
         return Err(AppError::NotFound);
     }
     let verdict = state
         .tokens
-        .attach_offered(
-            &state.actor(&req, Some(user.0.id)),
-            token_id.into(),
-            &company,
-        )
+        .attach_offered(&state.actor(&req, Some(user.0.id)), token_id, &company)
         .await?;
     let t = Lang::from_request(&req).catalog();
     let (level, message) = match verdict {
@@ -175,7 +168,7 @@ pub async fn rename(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<CompanyId>,
     form: web::Form<NameForm>,
 ) -> Result<HttpResponse, AppError> {
     let (company, _) = access::company(&state, &user.0, path.into_inner(), Need::Admin).await?;

@@ -2,6 +2,8 @@
 
 use askama::Template;
 
+use crate::domain::{CompanyId, TokenId};
+
 use crate::http::web::diagnosis::DiagnosisView;
 use crate::http::web::page::Page;
 use crate::http::web::views::{CertificateView, HistoryView, TokenRowView};
@@ -28,14 +30,14 @@ pub struct CompanyPage<'a> {
 
 /// A company named in a list: its page, name and CIF.
 pub struct CompanyLinkView {
-    pub id: i64,
+    pub id: CompanyId,
     pub label: String,
     pub cif: String,
 }
 
 /// A token offered to a company: whose certificate, and when its rights were seen.
 pub struct OfferView {
-    pub token_id: i64,
+    pub token_id: TokenId,
     /// Set when attaching would give the token to people who cannot use it today: who, and
     /// what to do instead.
     pub would_widen: Option<String>,
@@ -59,7 +61,7 @@ pub struct CoveragePage {
 
 /// One company: whether a working token serves it, and its cell under each certificate.
 pub struct CoverageRow {
-    pub company_id: i64,
+    pub company_id: CompanyId,
     pub label: String,
     pub cif: String,
     pub covered: bool,

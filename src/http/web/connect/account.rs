@@ -26,7 +26,7 @@ pub async fn start(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<CompanyId>,
 ) -> Result<HttpResponse, AppError> {
     let (company, _) = access::company(&state, &user.0, path.into_inner(), Need::Admin).await?;
     // 256 random bits; only its hash is stored.
@@ -41,7 +41,7 @@ pub async fn start(
     };
     let start = ConnectStart {
         user: UserId(user.0.id),
-        company: CompanyId(company.id),
+        company: company.id,
         state_hash: sha256_hex(&oauth_state),
         session_binding: session_binding(&req),
         pkce_seed: seed,
@@ -84,7 +84,7 @@ pub async fn callback(
         Err(failure) => {
             state
                 .tokens
-                .connect_refused(&actor, CompanyId(company.id), failure_code(&failure))
+                .connect_refused(&actor, company.id, failure_code(&failure))
                 .await;
             return failure_redirect(req, failure, Some(&company));
         }

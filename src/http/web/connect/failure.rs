@@ -8,6 +8,7 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use crate::anaf::client::AnafError;
+use crate::domain::CompanyId;
 use crate::http::auth::PortalSession;
 use crate::http::error::AppError;
 use crate::http::web::page::{Page, html, no_referrer, see_other};
@@ -196,7 +197,7 @@ pub struct ConnectFailedPage {
     pub title: String,
     pub message: String,
     pub hints: Vec<String>,
-    pub retry_company_id: Option<i64>,
+    pub retry_company_id: Option<CompanyId>,
     pub company_name: Option<String>,
 }
 
@@ -206,7 +207,7 @@ pub struct ConnectFailedPage {
 struct StoredFailure {
     id: String,
     failure: Failure,
-    company: Option<(i64, String)>,
+    company: Option<(CompanyId, String)>,
 }
 
 const STORED_FAILURE_KEY: &str = "connect_failure";

@@ -2,6 +2,7 @@
 
 use askama::Template;
 
+use crate::domain::{CompanyId, InvitationId, TokenId};
 use crate::http::web::company_list::{ListControls, StatusCount};
 use crate::http::web::page::Page;
 use crate::http::web::views::{Pagination, TokenRowView};
@@ -40,14 +41,14 @@ pub struct DashboardPage<'a> {
 
 /// An invitation waiting for the logged-in person, on their dashboard: what it offers, in words.
 pub struct ReceivedInvitationView {
-    pub id: i64,
+    pub id: InvitationId,
     pub text: String,
 }
 
 /// A company whose token needs a person, as the dashboard's queue shows it.
 pub struct AttentionRowView {
-    pub company_id: i64,
-    pub token_id: i64,
+    pub company_id: CompanyId,
+    pub token_id: TokenId,
     pub company: String,
     pub cif: String,
     /// `attention-<slug>`: the row's `data-attention`.

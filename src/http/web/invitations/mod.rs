@@ -4,6 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::domain::{InvitationId, UserId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -16,7 +17,7 @@ pub async fn accept(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<InvitationId>,
 ) -> Result<HttpResponse, AppError> {
     let accepted = state
         .companies
@@ -62,7 +63,7 @@ pub async fn accept_all(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let actor = state.actor(&req, Some(user.0.id));
-    let waiting = state.companies.invitations_for(user.0.id).await?;
+    let waiting = state.companies.invitations_for(UserId(user.0.id)).await?;
     let mut accepted = 0_i64;
     let mut clashes = Vec::new();
     for received in waiting {
@@ -97,13 +98,13 @@ pub async fn decline(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<InvitationId>,
 ) -> Result<HttpResponse, AppError> {
     let declined = state
         .companies
         .decline_invitation(
             &state.actor(&req, Some(user.0.id)),
-            user.0.id,
+            UserId(user.0.id),
             path.into_inner(),
         )
         .await?;

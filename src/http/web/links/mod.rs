@@ -13,7 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use crate::domain::Email;
+use crate::domain::{CompanyId, Email, LinkId, UserId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -78,7 +78,7 @@ pub async fn new_form(
     state: web::Data<AppState>,
     query: web::Query<NewLinkQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let companies = state.links.administered_by(user.0.id).await?;
+    let companies = state.links.administered_by(UserId(user.0.id)).await?;
     let form = LinkForm {
         companies: query.company.iter().cloned().collect(),
         days: DEFAULT_DAYS.to_string(),
@@ -136,15 +136,15 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let form = LinkForm::parse(&body);
     let t = page.t;
-    let user_id = user.0.id;
-    let chosen: Vec<i64> = form
+    let user_id = UserId(user.0.id);
+    let chosen: Vec<CompanyId> = form
         .companies
         .iter()
-        .map(|id| id.trim().parse::<i64>())
+        .map(|id| id.trim().parse::<CompanyId>())
         .collect::<Result<_, _>>()
         .map_err(|_| AppError::NotFound)?;
     let companies = state.links.administered_by(user_id).await?;
-    let administered: HashSet<i64> = companies.iter().map(|c| c.id).collect();
+    let administered: HashSet<CompanyId> = companies.iter().map(|c| c.id).collect();
     // A company that is not theirs refuses the whole form, revealing nothing about it.
     if chosen.iter().any(|id| !administered.contains(id)) {
         return Err(AppError::NotFound);
@@ -196,7 +196,7 @@ pub async fn create(
     };
     let created = match state
         .links
-        .create(&state.actor(&req, Some(user_id)), user_id, request)
+        .create(&state.actor(&req, Some(user_id.get())), user_id, request)
         .await
     {
         Ok(created) => created,
@@ -323,7 +323,11 @@ pub async fn list(
     let per_page = PAGE_SIZE;
     let (links, total) = state
         .links
-        .list(user.0.id, per_page, Pagination::offset(number, per_page))
+        .list(
+            UserId(user.0.id),
+            per_page,
+            Pagination::offset(number, per_page),
+        )
         .await?;
     let t = &page.t;
     let at = now();
@@ -370,10 +374,10 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
+    let id: LinkId = path.parse().map_err(|_| AppError::NotFound)?;
     let detail = state
         .links
-        .detail_for_creator(user.0.id, id)
+        .detail_for_creator(UserId(user.0.id), id)
         .await?
         .ok_or(AppError::NotFound)?;
     let t = &page.t;
@@ -425,15 +429,15 @@ pub async fn revoke(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
-    let user_id = user.0.id;
+    let id: LinkId = path.parse().map_err(|_| AppError::NotFound)?;
+    let user_id = UserId(user.0.id);
     // Another person's link is not there for this one.
     if state.links.detail_for_creator(user_id, id).await?.is_none() {
         return Err(AppError::NotFound);
     }
     let revoked = state
         .links
-        .revoke(&state.actor(&req, Some(user_id)), user_id, id)
+        .revoke(&state.actor(&req, Some(user_id.get())), user_id, id)
         .await?;
     let t = Lang::from_request(&req).catalog();
     match revoked {

@@ -3,6 +3,7 @@
 use askama::Template;
 use secrecy::ExposeSecret;
 
+use crate::domain::{CompanyId, LinkId};
 use crate::http::web::page::Page;
 use crate::http::web::views::{ChoosableCompany, Pagination, anaf_said};
 use crate::i18n::Catalog;
@@ -34,7 +35,7 @@ pub struct NewLinkPage {
 #[template(path = "links/created.html")]
 pub struct CreatedLinkPage {
     pub page: Page,
-    pub id: i64,
+    pub id: LinkId,
     pub url: secrecy::SecretString,
     /// The URL as a QR code, inline SVG without style attributes.
     pub qr_svg: String,
@@ -49,7 +50,7 @@ impl CreatedLinkPage {
 }
 
 pub struct LinkRow {
-    pub id: i64,
+    pub id: LinkId,
     pub state: &'static str,
     pub state_label: String,
     pub created: String,
@@ -69,7 +70,7 @@ pub struct LinksPage {
 }
 
 pub struct CompanyOutcomeView {
-    pub id: Option<i64>,
+    pub id: Option<CompanyId>,
     pub name: Option<String>,
     pub cif: String,
     /// `covered`, `no_rights`, `unknown` or `waiting`.
@@ -82,7 +83,7 @@ pub struct CompanyOutcomeView {
 #[template(path = "links/show.html")]
 pub struct LinkPage {
     pub page: Page,
-    pub id: i64,
+    pub id: LinkId,
     pub state: &'static str,
     pub state_label: String,
     pub pending: bool,

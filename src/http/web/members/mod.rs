@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::domain::{CompanyId, UserId};
+use crate::domain::{CompanyId, InvitationId, UserId};
 use crate::domain::{Email, MemberRole};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
@@ -27,13 +27,13 @@ pub async fn list(
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<CompanyId>,
 ) -> Result<HttpResponse, AppError> {
     let (company, role) = access::company(&state, &user.0, path.into_inner(), Need::Member).await?;
     let company_id = company.id;
     let can_manage = role == MemberRole::Admin;
     let t = page.t;
-    let members = state.companies.members(CompanyId(company_id)).await?;
+    let members = state.companies.members(company_id).await?;
     let invitations = match can_manage {
         true => state.companies.pending_invitations(company_id).await?,
         false => Vec::new(),
@@ -55,7 +55,7 @@ pub async fn list(
                     invited_at: t.local_date_time(i.created_at),
                 })
                 .collect(),
-            me: user.0.id,
+            me: UserId(user.0.id),
         },
     )
 }
@@ -78,7 +78,7 @@ pub async fn invite(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<CompanyId>,
     form: web::Form<AddMemberForm>,
 ) -> Result<HttpResponse, AppError> {
     let (company, _) = access::company(&state, &user.0, path.into_inner(), Need::Admin).await?;
@@ -97,7 +97,7 @@ pub async fn invite(
             vec![company.id],
             email.clone(),
             role,
-            user.0.id,
+            UserId(user.0.id),
         )
         .await?;
     match report.invited.is_empty() {
@@ -123,15 +123,15 @@ pub async fn invite_many_form(
     page: Page,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let companies = administered_by(&state, user.0.id).await?;
+    let companies = administered_by(&state, UserId(user.0.id)).await?;
     render_invite_many(page, companies, InviteManyForm::default(), StatusCode::OK)
 }
 
 /// The companies `user_id` administers, the ones they may invite people to.
-async fn administered_by(state: &AppState, user_id: i64) -> Result<Vec<Company>, AppError> {
+async fn administered_by(state: &AppState, user_id: UserId) -> Result<Vec<Company>, AppError> {
     Ok(state
         .companies
-        .administered_by(UserId(user_id), INVITE_MANY_LIMIT)
+        .administered_by(user_id, INVITE_MANY_LIMIT)
         .await?)
 }
 
@@ -173,15 +173,15 @@ pub async fn invite_many(
     let mut form = InviteManyForm::parse(&body);
     let t = &page.t;
     let role = parse_role(&form.role)?;
-    let chosen: Vec<i64> = form
+    let chosen: Vec<CompanyId> = form
         .companies
         .iter()
-        .map(|id| id.trim().parse::<i64>())
+        .map(|id| id.trim().parse::<CompanyId>())
         .collect::<Result<_, _>>()
         .map_err(|_| AppError::BadRequest("a company id is not a number".into()))?;
-    let user_id = user.0.id;
+    let user_id = UserId(user.0.id);
     let companies = administered_by(&state, user_id).await?;
-    let administered: HashSet<i64> = companies.iter().map(|c| c.id).collect();
+    let administered: HashSet<CompanyId> = companies.iter().map(|c| c.id).collect();
     if chosen.iter().any(|id| !administered.contains(id)) {
         return Err(AppError::NotFound);
     }
@@ -202,7 +202,7 @@ pub async fn invite_many(
     let report = state
         .companies
         .invite(
-            &state.actor(&req, Some(user_id)),
+            &state.actor(&req, Some(user_id.get())),
             chosen,
             email.clone(),
             role,
@@ -254,20 +254,20 @@ pub async fn confirm_remove(
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CompanyId, UserId)>,
 ) -> Result<HttpResponse, AppError> {
     let (company_id, member_id) = path.into_inner();
     let (company, _) = access::company(&state, &user.0, company_id, Need::Admin).await?;
     let member = state
         .companies
-        .members(CompanyId(company_id))
+        .members(company_id)
         .await?
         .into_iter()
         .find(|m| m.user_id == member_id)
         .ok_or(AppError::NotFound)?;
     let t = &page.t;
     let question = t.format(
-        if member_id == user.0.id {
+        if member_id.get() == user.0.id {
             "members-remove_self_question"
         } else {
             "members-remove_question"
@@ -298,7 +298,7 @@ pub async fn change_role(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CompanyId, UserId)>,
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     let (company_id, member_id) = path.into_inner();
@@ -310,7 +310,7 @@ pub async fn remove(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CompanyId, UserId)>,
 ) -> Result<HttpResponse, AppError> {
     let (company_id, member_id) = path.into_inner();
     change(&req, &user, &state, company_id, member_id, None).await
@@ -320,8 +320,8 @@ async fn change(
     req: &HttpRequest,
     user: &CurrentUser,
     state: &AppState,
-    company_id: i64,
-    member_id: i64,
+    company_id: CompanyId,
+    member_id: UserId,
     role: Option<MemberRole>,
 ) -> Result<HttpResponse, AppError> {
     let (company, _) = access::company(state, &user.0, company_id, Need::Admin).await?;
@@ -345,7 +345,7 @@ async fn change(
         Err(MembershipError::Database(e)) => return Err(e.into()),
     }
     // Whoever removed themselves can no longer see the company.
-    if role.is_none() && member_id == user.0.id {
+    if role.is_none() && member_id.get() == user.0.id {
         return Ok(see_other("/"));
     }
     Ok(see_other(&format!("/companies/{company_id}/members")))
@@ -356,7 +356,7 @@ pub async fn cancel_invitation(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CompanyId, InvitationId)>,
 ) -> Result<HttpResponse, AppError> {
     let (company_id, invitation_id) = path.into_inner();
     let (company, _) = access::company(&state, &user.0, company_id, Need::Admin).await?;

@@ -2,6 +2,7 @@
 
 use askama::Template;
 
+use crate::domain::{CompanyId, InvitationId, UserId};
 use crate::http::web::page::Page;
 use crate::http::web::views::ChoosableCompany;
 
@@ -9,13 +10,13 @@ use crate::http::web::views::ChoosableCompany;
 #[template(path = "companies/members.html")]
 pub struct MembersPage {
     pub page: Page,
-    pub company_id: i64,
+    pub company_id: CompanyId,
     pub company_name: String,
     pub can_manage: bool,
     pub members: Vec<crate::services::companies::Member>,
     /// Pending invitations, shown to company admins only.
     pub invitations: Vec<InvitationView>,
-    pub me: i64,
+    pub me: UserId,
 }
 
 #[derive(Template)]
@@ -35,14 +36,14 @@ pub struct InviteManyPage {
 #[template(path = "members/remove.html")]
 pub struct RemoveMemberPage {
     pub page: Page,
-    pub company_id: i64,
-    pub member_id: i64,
+    pub company_id: CompanyId,
+    pub member_id: UserId,
     pub question: String,
 }
 
 /// A pending invitation on a company's members page.
 pub struct InvitationView {
-    pub id: i64,
+    pub id: InvitationId,
     pub email: String,
     pub role: crate::domain::MemberRole,
     pub invited_at: String,

@@ -22,7 +22,7 @@ const PAGE_SIZE: i64 = 50;
 
 /// One notification as the list shows it.
 pub struct NotificationView {
-    pub id: i64,
+    pub id: NotificationId,
     pub unread: bool,
     pub kind: &'static str,
     /// `badge-bad` for what only a person can fix, `badge-none` for a deletion, else `badge-ok`.
@@ -59,10 +59,13 @@ pub async fn list(
     query: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, AppError> {
     // A cursor that is not a number is ignored: the first page.
-    let before = query.before.as_deref().and_then(|b| b.parse::<i64>().ok());
+    let before = query
+        .before
+        .as_deref()
+        .and_then(|b| b.parse::<NotificationId>().ok());
     let (rows, more) = state
         .accounts
-        .notifications(UserId(user.0.id), before.map(NotificationId), PAGE_SIZE)
+        .notifications(UserId(user.0.id), before, PAGE_SIZE)
         .await?;
     let t = page.t;
     let older = more
@@ -118,12 +121,12 @@ pub struct ReadForm {
 pub async fn mark_read(
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<NotificationId>,
     form: web::Form<ReadForm>,
 ) -> Result<HttpResponse, AppError> {
     let marked = state
         .accounts
-        .mark_notification_read(UserId(user.0.id), NotificationId(path.into_inner()))
+        .mark_notification_read(UserId(user.0.id), path.into_inner())
         .await?;
     if !marked {
         return Err(AppError::NotFound);
@@ -161,13 +164,13 @@ pub struct SettingsPage {
 async fn render_settings(
     page: Page,
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let settings = state
         .accounts
-        .email_settings(UserId(user_id))
+        .email_settings(user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (preference, language) = settings;
@@ -200,7 +203,7 @@ pub async fn settings(
     page: Page,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    render_settings(page, &state, user.0.id, None, StatusCode::OK).await
+    render_settings(page, &state, UserId(user.0.id), None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -228,7 +231,7 @@ pub async fn save_settings(
         return render_settings(
             page,
             &state,
-            user.0.id,
+            UserId(user.0.id),
             error,
             StatusCode::UNPROCESSABLE_ENTITY,
         )

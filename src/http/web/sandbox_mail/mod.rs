@@ -54,7 +54,7 @@ pub async fn mailbox(
 pub async fn show(
     page: Page,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<crate::domain::SandboxMailId>,
 ) -> Result<HttpResponse, AppError> {
     let mailbox = simulated(&state)?;
     let mail = mailbox

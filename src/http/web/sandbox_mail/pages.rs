@@ -14,7 +14,7 @@ pub struct SandboxMailboxPage {
 }
 
 pub struct SandboxMailRow {
-    pub id: i64,
+    pub id: crate::domain::SandboxMailId,
     pub sent: String,
     pub recipient: String,
     pub subject: String,

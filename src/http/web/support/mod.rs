@@ -67,7 +67,7 @@ pub async fn company(
     _staff: SupportStaff,
     page: Page,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<CompanyId>,
 ) -> Result<HttpResponse, AppError> {
     let company_id = path.into_inner();
     let SupportCompany {
@@ -79,7 +79,7 @@ pub async fn company(
         events,
     } = state
         .companies
-        .support_company(CompanyId(company_id))
+        .support_company(company_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let admins = emails_by_company(same_cif_admins);
@@ -122,8 +122,8 @@ pub async fn company(
 }
 
 /// (company id, email) pairs as one comma-separated list of emails per company.
-fn emails_by_company(pairs: Vec<(i64, String)>) -> HashMap<i64, String> {
-    let mut by_company: HashMap<i64, String> = HashMap::new();
+fn emails_by_company(pairs: Vec<(CompanyId, String)>) -> HashMap<CompanyId, String> {
+    let mut by_company: HashMap<CompanyId, String> = HashMap::new();
     for (company_id, email) in pairs {
         let list = by_company.entry(company_id).or_default();
         if !list.is_empty() {

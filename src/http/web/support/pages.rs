@@ -44,7 +44,7 @@ pub struct SupportRow<'a> {
 
 /// Another record of a CIF, on the support page of one of them.
 pub struct SupportRecord {
-    pub company_id: i64,
+    pub company_id: crate::domain::CompanyId,
     pub name: String,
     pub admins: String,
 }

@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::anaf::client::RevokeOutcome;
-use crate::domain::{TokenId, UserId};
+use crate::domain::{CompanyId, TokenId, UserId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -171,7 +171,7 @@ pub async fn refresh(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<TokenId>,
 ) -> Result<HttpResponse, AppError> {
     let (token, company, _) =
         access::token(&state, &user.0, path.into_inner(), None, Need::Admin).await?;
@@ -193,7 +193,7 @@ pub async fn refresh(
 }
 
 /// Where to return after an action: the token table when it was used from there.
-fn back_to(req: &HttpRequest, company_id: i64) -> String {
+fn back_to(req: &HttpRequest, company_id: CompanyId) -> String {
     let from_table = req
         .headers()
         .get(actix_web::http::header::REFERER)
@@ -210,14 +210,14 @@ fn back_to(req: &HttpRequest, company_id: i64) -> String {
 /// `?company=ID`: the company a token action is about (a token may serve several).
 #[derive(Deserialize)]
 pub struct ForCompany {
-    company: Option<i64>,
+    company: Option<CompanyId>,
 }
 
 pub async fn confirm_delete(
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<TokenId>,
     query: web::Query<ForCompany>,
 ) -> Result<HttpResponse, AppError> {
     let (token, company, role) = access::token(
@@ -228,10 +228,7 @@ pub async fn confirm_delete(
         Need::Admin,
     )
     .await?;
-    let served = state
-        .tokens
-        .served_companies(TokenId(token.id.into()))
-        .await?;
+    let served = state.tokens.served_companies(token.id).await?;
     let row = TokenRowView::new(&company, role, Some(&token), now(), &page.t);
     html(
         StatusCode::OK,
@@ -253,7 +250,7 @@ pub async fn delete(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<TokenId>,
     query: web::Query<ForCompany>,
 ) -> Result<HttpResponse, AppError> {
     let (token, company, _) = access::token(
@@ -269,7 +266,7 @@ pub async fn delete(
         .detach(
             &state.actor(&req, Some(user.0.id)),
             token.id,
-            company.id.into(),
+            company.id,
             REVOCATION_WAIT,
         )
         .await?;
@@ -308,7 +305,7 @@ pub async fn reveal(
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<TokenId>,
 ) -> Result<HttpResponse, AppError> {
     let (token, company, _) =
         access::token(&state, &user.0, path.into_inner(), None, Need::Admin).await?;

@@ -3,6 +3,7 @@
 use askama::Template;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::domain::CompanyId;
 use crate::http::web::company_list::ListControls;
 use crate::http::web::page::Page;
 use crate::http::web::views::{Pagination, TokenRowView};
@@ -57,7 +58,7 @@ impl DeleteTokenPage<'_> {
 #[template(path = "tokens/reveal.html")]
 pub struct RevealTokenPage {
     pub page: Page,
-    pub company_id: i64,
+    pub company_id: CompanyId,
     pub company_name: String,
     pub access_token: SecretString,
     pub expires: String,

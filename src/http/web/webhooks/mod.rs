@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::domain::EventKind;
-use crate::domain::{CompanyId, EndpointId};
+use crate::domain::{CompanyId, DeliveryId, EndpointId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -22,7 +22,7 @@ use crate::services::webhooks::{RegisterError, SigningSecret, SubscriptionProble
 
 /// One endpoint as the pages show it.
 pub struct EndpointView {
-    pub id: i64,
+    pub id: EndpointId,
     pub url: String,
     pub description: Option<String>,
     pub events: Vec<&'static str>,
@@ -91,7 +91,7 @@ impl Created {
 #[template(path = "webhooks/index.html")]
 pub struct WebhooksPage {
     pub page: Page,
-    pub company_id: i64,
+    pub company_id: CompanyId,
     pub company_name: String,
     pub endpoints: Vec<EndpointView>,
     pub kinds: Vec<KindOption>,
@@ -103,7 +103,7 @@ pub struct WebhooksPage {
 
 /// One delivery on an endpoint's page.
 pub struct DeliveryView {
-    pub id: i64,
+    pub id: DeliveryId,
     pub kind: &'static str,
     pub message_id: String,
     /// `pending`, `delivered` or `failed` (`data-status`).
@@ -147,7 +147,7 @@ impl DeliveryView {
 #[template(path = "webhooks/show.html")]
 pub struct EndpointPage {
     pub page: Page,
-    pub company_id: i64,
+    pub company_id: CompanyId,
     pub company_name: String,
     pub endpoint: EndpointView,
     pub deliveries: Vec<DeliveryView>,
@@ -167,10 +167,10 @@ fn kind_options(t: &Catalog, checked: &[String]) -> Vec<KindOption> {
 
 async fn endpoint_views(
     state: &AppState,
-    company_id: i64,
+    company_id: CompanyId,
     t: &Catalog,
 ) -> Result<Vec<EndpointView>, AppError> {
-    let endpoints = state.webhooks.endpoints_of(CompanyId(company_id)).await?;
+    let endpoints = state.webhooks.endpoints_of(company_id).await?;
     Ok(endpoints
         .into_iter()
         .map(|e| EndpointView::new(e, t))
@@ -205,7 +205,7 @@ pub async fn index(
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<CompanyId>,
 ) -> Result<HttpResponse, AppError> {
     let (company, _) = access::company(&state, &user.0, path.into_inner(), Need::Admin).await?;
     let body = list_page(&state, page, &company, FormValues::fresh(), None, None).await?;
@@ -276,7 +276,7 @@ pub async fn create(
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<CompanyId>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let (company, _) = access::company(&state, &user.0, path.into_inner(), Need::Admin).await?;
@@ -329,13 +329,13 @@ pub async fn create(
 async fn endpoint_of(
     state: &AppState,
     user: &CurrentUser,
-    company_id: i64,
-    endpoint_id: i64,
+    company_id: CompanyId,
+    endpoint_id: EndpointId,
 ) -> Result<(Company, Endpoint), AppError> {
     let (company, _) = access::company(state, &user.0, company_id, Need::Admin).await?;
     let endpoint = state
         .webhooks
-        .endpoint_in(CompanyId(company_id), EndpointId(endpoint_id))
+        .endpoint_in(company_id, endpoint_id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((company, endpoint))
@@ -345,7 +345,7 @@ pub async fn show(
     user: CurrentUser,
     page: Page,
     state: web::Data<AppState>,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CompanyId, EndpointId)>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (company_id, endpoint_id) = path.into_inner();
@@ -354,7 +354,7 @@ pub async fn show(
     let (rows, total) = state
         .webhooks
         .deliveries(
-            EndpointId(endpoint_id),
+            endpoint_id,
             Pagination::offset(number, PAGE_SIZE),
             PAGE_SIZE,
         )
@@ -380,7 +380,7 @@ pub async fn delete(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CompanyId, EndpointId)>,
 ) -> Result<HttpResponse, AppError> {
     let (company_id, endpoint_id) = path.into_inner();
     let (company, endpoint) = endpoint_of(&state, &user, company_id, endpoint_id).await?;
@@ -400,7 +400,7 @@ pub async fn enable(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(CompanyId, EndpointId)>,
 ) -> Result<HttpResponse, AppError> {
     let (company_id, endpoint_id) = path.into_inner();
     let (company, endpoint) = endpoint_of(&state, &user, company_id, endpoint_id).await?;
@@ -424,7 +424,7 @@ pub async fn redeliver(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<(i64, i64, i64)>,
+    path: web::Path<(CompanyId, EndpointId, DeliveryId)>,
 ) -> Result<HttpResponse, AppError> {
     let (company_id, endpoint_id, delivery_id) = path.into_inner();
     let (company, endpoint) = endpoint_of(&state, &user, company_id, endpoint_id).await?;
