@@ -8,7 +8,6 @@ pub mod models;
 pub mod queries;
 pub mod schema;
 mod text_column;
-pub mod timestamp;
 
 use std::path::PathBuf;
 use std::sync::Arc;
