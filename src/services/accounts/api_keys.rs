@@ -68,7 +68,7 @@ impl AccountService {
     ) -> anyhow::Result<bool> {
         let revoked = self
             .db
-            .run(move |conn| Ok(api_keys::revoke(conn, user.get(), key)?))
+            .run(move |conn| Ok(api_keys::revoke(conn, user, key)?))
             .await?;
         if revoked == 0 {
             return Ok(false);

@@ -84,7 +84,7 @@ impl AccountService {
         limit: i64,
     ) -> anyhow::Result<(Vec<Notification>, bool)> {
         self.db
-            .run(move |conn| Ok(notifications::page_for_user(conn, id.get(), before, limit)?))
+            .run(move |conn| Ok(notifications::page_for_user(conn, id, before, limit)?))
             .await
     }
 
@@ -103,12 +103,10 @@ impl AccountService {
     ) -> anyhow::Result<bool> {
         self.db
             .run(move |conn| {
-                Ok(
-                    match notifications::mark_read(conn, id.get(), notification)? {
-                        0 => notifications::is_theirs(conn, id.get(), notification)?,
-                        _ => true,
-                    },
-                )
+                Ok(match notifications::mark_read(conn, id, notification)? {
+                    0 => notifications::is_theirs(conn, id, notification)?,
+                    _ => true,
+                })
             })
             .await
     }
