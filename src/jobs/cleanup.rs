@@ -12,8 +12,7 @@ use futures_util::future::BoxFuture;
 use crate::db::Db;
 use crate::db::models::{
     call_counts, email_changes, email_verifications, engine_instances, login_failures, now,
-    password_resets, sandbox_mails,
-    sessions,
+    password_resets, sandbox_mails, sessions,
 };
 use crate::jobs::{Context, Job, Next};
 

@@ -79,6 +79,5 @@ pub fn consume(
 
 /// Forgets links that can no longer be used (expired before `before`).
 pub fn delete_expired(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(email_changes::table.filter(email_changes::expires_at.lt(before)))
-        .execute(conn)
+    diesel::delete(email_changes::table.filter(email_changes::expires_at.lt(before))).execute(conn)
 }

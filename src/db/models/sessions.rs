@@ -132,13 +132,15 @@ pub fn live_for_user(
         .load(conn)?;
     let mut sessions: Vec<UserSession> = rows
         .into_iter()
-        .map(|(id, user_agent, ip, created_at, last_seen_at)| UserSession {
-            public_id: public_id(&id),
-            user_agent,
-            ip,
-            created_at,
-            last_seen_at,
-        })
+        .map(
+            |(id, user_agent, ip, created_at, last_seen_at)| UserSession {
+                public_id: public_id(&id),
+                user_agent,
+                ip,
+                created_at,
+                last_seen_at,
+            },
+        )
         .collect();
     sessions.sort_by(|a, b| {
         b.last_seen_at
@@ -160,7 +162,11 @@ pub enum Ending<'a> {
 }
 
 /// Deletes sessions of `user_id`; how many.
-pub fn end_for_user(conn: &mut DbConnection, user_id: i64, ending: Ending<'_>) -> QueryResult<usize> {
+pub fn end_for_user(
+    conn: &mut DbConnection,
+    user_id: i64,
+    ending: Ending<'_>,
+) -> QueryResult<usize> {
     if let Ending::All = ending {
         return diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn);
     }

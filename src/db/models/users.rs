@@ -280,7 +280,11 @@ pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> QueryR
 }
 
 /// Gives the account the address `email`, proven (its owner opened a link mailed to it).
-pub fn change_email(conn: &mut DbConnection, id: i64, email: &str) -> Result<usize, CreateUserError> {
+pub fn change_email(
+    conn: &mut DbConnection,
+    id: i64,
+    email: &str,
+) -> Result<usize, CreateUserError> {
     let at = now();
     match diesel::update(users::table.find(id))
         .set((

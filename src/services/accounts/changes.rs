@@ -31,9 +31,13 @@ enum Reauth {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PasswordChange {
     /// Changed; `ended` other sessions were ended.
-    Changed { ended: usize },
+    Changed {
+        ended: usize,
+    },
     WrongCurrent,
-    Locked { wait: std::time::Duration },
+    Locked {
+        wait: std::time::Duration,
+    },
 }
 
 /// What asking for an address change did, as its asker may learn it.
@@ -45,7 +49,9 @@ pub enum EmailChangeAsked {
     /// The new address is the account's own.
     Same,
     WrongCurrent,
-    Locked { wait: std::time::Duration },
+    Locked {
+        wait: std::time::Duration,
+    },
     /// `EMAIL_CHANGES_PER_WINDOW` within the window already.
     TooMany,
     /// The portal sends no email.
@@ -55,7 +61,10 @@ pub enum EmailChangeAsked {
 /// What opening an address change link did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EmailChangeDone {
-    Changed { old: String, new: String },
+    Changed {
+        old: String,
+        new: String,
+    },
     /// Unknown, used, expired, or another account's link.
     Invalid,
     /// Another account took the address meanwhile.
@@ -142,10 +151,8 @@ impl AccountService {
         self.audit
             .record(
                 actor,
-                AuditEvent::success(AuditAction::PasswordChanged).detail(format!(
-                    "{} ({ended} other session(s) ended)",
-                    user.email
-                )),
+                AuditEvent::success(AuditAction::PasswordChanged)
+                    .detail(format!("{} ({ended} other session(s) ended)", user.email)),
             )
             .await;
         self.notify_password_changed(user).await;
@@ -233,10 +240,9 @@ impl AccountService {
         let lang = Lang::parse(&user.language).unwrap_or(Lang::Ro);
         let to = new_email.as_str().to_owned();
         tokio::spawn(async move {
-            let rendered = this.composer.email_change(
-                lang.catalog(),
-                &format!("/settings/account/email/{secret}"),
-            );
+            let rendered = this
+                .composer
+                .email_change(lang.catalog(), &format!("/settings/account/email/{secret}"));
             this.mail(&to, &rendered).await;
         });
         Ok(EmailChangeAsked::Sent)
@@ -305,8 +311,12 @@ impl AccountService {
         self.audit
             .record(
                 actor,
-                AuditEvent::success(AuditAction::LanguageChanged)
-                    .detail(format!("{}: {} → {}", user.email, user.language, lang.code())),
+                AuditEvent::success(AuditAction::LanguageChanged).detail(format!(
+                    "{}: {} → {}",
+                    user.email,
+                    user.language,
+                    lang.code()
+                )),
             )
             .await;
         Ok(())

@@ -50,7 +50,10 @@ pub enum ResetDone {
 #[derive(Debug, Clone)]
 pub enum AdminLink {
     /// The link's portal-relative path, to show once.
-    Issued { user: User, path: String },
+    Issued {
+        user: User,
+        path: String,
+    },
     /// A disabled account cannot log in: no link.
     Disabled,
     NotFound,
@@ -198,8 +201,10 @@ impl AccountService {
         self.audit
             .record(
                 &actor,
-                AuditEvent::success(AuditAction::PasswordReset)
-                    .detail(format!("{} (a reset link; {ended} session(s) ended)", user.email)),
+                AuditEvent::success(AuditAction::PasswordReset).detail(format!(
+                    "{} (a reset link; {ended} session(s) ended)",
+                    user.email
+                )),
             )
             .await;
         self.notify_password_changed(&user).await;

@@ -58,7 +58,13 @@ impl AccountService {
         let (user_id, keep) = (user.id, keep.to_owned());
         let ended = self
             .db
-            .run(move |conn| Ok(sessions::end_for_user(conn, user_id, Ending::AllBut(&keep))?))
+            .run(move |conn| {
+                Ok(sessions::end_for_user(
+                    conn,
+                    user_id,
+                    Ending::AllBut(&keep),
+                )?)
+            })
             .await?;
         if ended > 0 {
             self.audit
