@@ -880,9 +880,12 @@ coverage-attach_left = { $count ->
 settings-nav = Settings
 login-forgot = Forgot your password?
 login-attempts_left = { $count ->
-        [one] One attempt left: after it, logging in to this account from here is locked for { $minutes } minutes.
-       *[other] { $count } attempts left: after them, logging in to this account from here is locked for { $minutes } minutes.
-    }
+        [one] One attempt left
+       *[other] { $count } attempts left
+    }: after that, logging in to this account from here is locked for { $minutes ->
+        [one] one minute
+       *[other] { $minutes } minutes
+    }.
 login-locked_now = Logging in to this account from here is now locked for { $minutes ->
         [one] one minute
        *[other] { $minutes } minutes

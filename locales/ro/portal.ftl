@@ -923,9 +923,13 @@ coverage-attach_left = { $count ->
 settings-nav = Setări
 login-forgot = Ați uitat parola?
 login-attempts_left = { $count ->
-        [one] Mai aveți o încercare: după ea, autentificarea în acest cont de aici se blochează pentru { $minutes } de minute.
-       *[other] Mai aveți { $count } încercări: după ele, autentificarea în acest cont de aici se blochează pentru { $minutes } de minute.
-    }
+        [one] Mai aveți o încercare
+       *[other] Mai aveți { $count } încercări
+    }: apoi autentificarea în acest cont de aici se blochează pentru { $minutes ->
+        [one] un minut
+        [few] { $minutes } minute
+       *[other] { $minutes } de minute
+    }.
 login-locked_now = Autentificarea în acest cont de aici este blocată acum pentru { $minutes ->
         [one] un minut
         [few] { $minutes } minute
