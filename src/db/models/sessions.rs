@@ -103,13 +103,12 @@ pub struct UserSession {
     pub last_seen_at: Option<NaiveDateTime>,
 }
 
-/// The live sessions of `user_id` (not idle-expired, created after `created_after`), most
-/// recently used first.
+/// The sessions of `user_id` that are not idle-expired, most recently used first. (One past
+/// the absolute timeout is refused at load and removed by the cleanup job.)
 pub fn live_for_user(
     conn: &mut DbConnection,
     user_id: i64,
     now: NaiveDateTime,
-    created_after: NaiveDateTime,
 ) -> QueryResult<Vec<UserSession>> {
     type Row = (
         String,
@@ -121,7 +120,6 @@ pub fn live_for_user(
     let rows: Vec<Row> = sessions::table
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::expires_at.gt(now))
-        .filter(sessions::created_at.gt(created_after))
         .select((
             sessions::id,
             sessions::user_agent,

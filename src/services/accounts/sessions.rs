@@ -13,14 +13,7 @@ impl AccountService {
     /// The live sessions of `user`, most recently used first.
     pub async fn sessions_of(&self, user: UserId) -> anyhow::Result<Vec<UserSession>> {
         self.db
-            .run(move |conn| {
-                Ok(sessions::live_for_user(
-                    conn,
-                    user.get(),
-                    now(),
-                    chrono::NaiveDateTime::MIN,
-                )?)
-            })
+            .run(move |conn| Ok(sessions::live_for_user(conn, user.get(), now())?))
             .await
     }
 
