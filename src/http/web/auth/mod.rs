@@ -135,8 +135,12 @@ pub async fn login(
             response
                 .add_cookie(&cookie)
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("device cookie: {e}")))?;
-            // The saved language preference is the new session's.
-            if let Some(lang) = Lang::parse(&user.language) {
+            // The saved language preference is the new session's; a cookie only where this
+            // browser would otherwise get another one, so that its own choice keeps working for
+            // people whose preference is what their browser asks for anyway.
+            if let Some(lang) =
+                Lang::parse(&user.language).filter(|saved| *saved != Lang::from_request(&req))
+            {
                 response
                     .add_cookie(&crate::http::web::language::cookie(
                         lang,
