@@ -45,7 +45,7 @@ fn render(
         &SettingsPage {
             email: user.email.clone(),
             verified: user.is_verified(),
-            language: page.t.lang().code().to_owned(),
+            language: user.language.clone(),
             new_email: errors.new_email,
             email_error,
             email_password_error,
