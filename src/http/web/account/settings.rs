@@ -153,9 +153,8 @@ pub async fn change_email(
         let page = Page::build(&req).await?;
         render(page, &user.0, StatusCode::UNPROCESSABLE_ENTITY, errors)
     };
-    let email = Email::parse(&form.email);
-    let (email, missing_current) = match (email, form.current_password.is_empty()) {
-        (Ok(email), false) => (email, false),
+    let email = match (Email::parse(&form.email), form.current_password.is_empty()) {
+        (Ok(email), false) => email,
         (email, missing) => {
             return refuse(Errors {
                 new_email: form.email.clone(),
@@ -166,7 +165,6 @@ pub async fn change_email(
             .await;
         }
     };
-    debug_assert!(!missing_current);
     let asked = state
         .accounts
         .request_email_change(
