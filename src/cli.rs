@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `worker`, `migrate`, `rotate-keys`, `user create`,
-//! `api-key create`, `simulator`.
+//! `user verify`, `user set-password`, `api-key create`, `simulator`.
 
 use std::io::BufRead;
 
@@ -56,6 +56,9 @@ pub enum UserCommand {
     Create(UserCreateArgs),
     /// Mark an account's email as verified (for a portal that sends no email).
     Verify(UserVerifyArgs),
+    /// Set an account's password, read from standard input; ends every session of the account.
+    #[command(name = "set-password")]
+    SetPassword(UserVerifyArgs),
 }
 
 #[derive(Args, Debug)]
@@ -168,6 +171,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Some(Command::User(UserCommand::Create(args))) => create_user(args).await,
         Some(Command::User(UserCommand::Verify(args))) => verify_user(args).await,
+        Some(Command::User(UserCommand::SetPassword(args))) => set_password(args).await,
         Some(Command::ApiKey(ApiKeyCommand::Create(args))) => create_api_key(args).await,
         #[cfg(feature = "sandbox")]
         Some(Command::Simulator(args)) => Ok(anaf_simulator::run(args).await?),
@@ -269,18 +273,14 @@ async fn rotate_keys(args: ServeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn create_user(args: UserCreateArgs) -> Result<(), CliError> {
-    let email = Email::parse(&args.email)
-        .map_err(|_| CliError::Usage(format!("--email: '{}' is not a valid email", args.email)))?;
-    let role: Role = args.role.parse().map_err(CliError::Usage)?;
-    let config = Config::from_args(args.settings)?;
-
+/// A new password, one line of standard input, as the password policy takes it.
+fn password_from_stdin() -> Result<Password, CliError> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(anyhow::Error::from)?;
-    let password = Password::parse(SecretString::from(
+    Password::parse(SecretString::from(
         line.trim_end_matches(['\r', '\n']).to_owned(),
     ))
     .map_err(|problem| {
@@ -288,7 +288,42 @@ async fn create_user(args: UserCreateArgs) -> Result<(), CliError> {
             "password from stdin: {}",
             crate::i18n::Lang::En.catalog().get(problem.message_key())
         ))
-    })?;
+    })
+}
+
+async fn set_password(args: UserVerifyArgs) -> Result<(), CliError> {
+    let email = Email::parse(&args.email)
+        .map_err(|_| CliError::Usage(format!("--email: '{}' is not a valid email", args.email)))?;
+    let config = Config::from_args(args.settings)?;
+    let password = password_from_stdin()?;
+    let db = Db::connect(&config.database_url)?;
+    let migrating = db.clone();
+    tokio::task::spawn_blocking(move || migrating.migrate())
+        .await
+        .map_err(anyhow::Error::from)??;
+    match crate::services::accounts::recovery::set_password_by_operator(&db, &email, &password)
+        .await?
+    {
+        Some((user, ended)) => {
+            println!(
+                "set a new password for {}; {ended} session(s) ended",
+                user.email
+            );
+            Ok(())
+        }
+        None => Err(CliError::Usage(format!(
+            "--email: no account with {}",
+            args.email
+        ))),
+    }
+}
+
+async fn create_user(args: UserCreateArgs) -> Result<(), CliError> {
+    let email = Email::parse(&args.email)
+        .map_err(|_| CliError::Usage(format!("--email: '{}' is not a valid email", args.email)))?;
+    let role: Role = args.role.parse().map_err(CliError::Usage)?;
+    let config = Config::from_args(args.settings)?;
+    let password = password_from_stdin()?;
 
     let db = Db::connect(&config.database_url)?;
     let hash = crate::services::accounts::Passwords::default()

@@ -86,12 +86,18 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A request path as logs may show it: the secret of an authorization link (`/l/{secret}…`) or
-/// of an address confirmation (`/verify-email/{secret}`) is replaced by `…`, since whoever reads
-/// the log could otherwise use the link.
+/// of an address confirmation (`/verify-email/{secret}`, `/settings/account/email/{secret}`) or
+/// of a password reset (`/password/reset/{secret}`) is replaced by `…`, since whoever reads the
+/// log could otherwise use the link.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    let secret_after = ["/l/", "/verify-email/"]
-        .into_iter()
-        .find_map(|prefix| Some((prefix, path.strip_prefix(prefix)?)));
+    let secret_after = [
+        "/l/",
+        "/verify-email/",
+        "/password/reset/",
+        "/settings/account/email/",
+    ]
+    .into_iter()
+    .find_map(|prefix| Some((prefix, path.strip_prefix(prefix)?)));
     match secret_after {
         Some((prefix, rest)) if !(prefix == "/l/" && rest.starts_with("done/")) => {
             let tail = rest.find('/').map_or("", |at| &rest[at..]);
@@ -111,6 +117,22 @@ pub fn request_id(req: &actix_web::HttpRequest) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn account_link_secrets_are_not_logged() {
+        assert_eq!(
+            super::loggable_path("/password/reset/AbC-123_x"),
+            "/password/reset/…"
+        );
+        assert_eq!(
+            super::loggable_path("/settings/account/email/AbC-123_x"),
+            "/settings/account/email/…"
+        );
+        assert_eq!(
+            super::loggable_path("/settings/account"),
+            "/settings/account"
+        );
+    }
+
     #[test]
     fn link_secrets_are_not_logged() {
         assert_eq!(super::loggable_path("/l/AbC-123_x"), "/l/…");

@@ -875,3 +875,103 @@ coverage-attach_left = { $count ->
     [one] One more company is left for the next press.
    *[other] { $count } more companies are left for the next press.
 }
+
+## Account recovery, account settings, sessions
+settings-nav = Settings
+login-forgot = Forgot your password?
+login-attempts_left = { $count ->
+        [one] One attempt left
+       *[other] { $count } attempts left
+    }: after that, logging in to this account from here is locked for { $minutes ->
+        [one] one minute
+       *[other] { $minutes } minutes
+    }.
+login-locked_now = Logging in to this account from here is now locked for { $minutes ->
+        [one] one minute
+       *[other] { $minutes } minutes
+    }. If you forgot your password, ask for a new one.
+forgot-title = Forgot your password?
+forgot-intro = Type your account's email address. We will mail it a link that sets a new password (it works once, for 30 minutes).
+forgot-submit = Send the link
+forgot-back = Back to logging in
+forgot-no_email = This portal sends no email: ask a platform administrator for a password reset link.
+forgot-sent = If this address has an account here, a link that sets a new password is on its way to it. It works once, for 30 minutes. Nothing arrived? Look in the spam folder, or ask again in a few minutes.
+forgot-invalid_email = Type a whole email address, like ana@firma.ro.
+reset-title = Choose a new password
+reset-intro = The new password of the account { $email }.
+reset-new_password = New password
+reset-ends_sessions = Every session of the account ends: log in again with the new password everywhere.
+reset-submit = Set the password
+reset-gone_title = This link does not work
+reset-gone = The link was used already, has expired (a mailed link works for 30 minutes) or was never issued. Ask for a new one.
+reset-ask_again = Ask for a new link
+reset-done_title = Your password was changed
+reset-done = Every session of the account was ended. Log in with the new password.
+reset-mail_subject = Set a new password
+reset-mail_intro = Someone (hopefully you) asked for a new password for your account on the portal.
+reset-mail_open = Open this link to choose it (it works once, for 30 minutes):
+reset-mail_not_you = If it was not you, ignore this mail: your password stays as it is.
+password-changed_subject = Your password was changed
+password-changed_intro = The password of your account on the portal was just changed.
+password-changed_sessions = The account's other sessions were ended. If it was not you, set a new password at once through this page:
+password-changed_not_you = Then tell a platform administrator: the audit log shows where the change came from.
+email_change-mail_subject = Confirm your new email address
+email_change-mail_intro = Someone (hopefully you) asked to move an account on the portal to this email address.
+email_change-mail_open = Open this link while logged in to that account to finish the change (it works once, for 24 hours):
+email_change-mail_not_you = If it was not you, ignore this mail: nothing changes.
+email_changed-subject = Your email address was changed
+email_changed-intro = Your account on the portal now has the address { $email }; this one is no longer used to log in.
+email_changed-not_you = If it was not you, ask for a new password through this page at once, and tell a platform administrator.
+account-title = Account
+account-email_title = Email address
+account-email_current = Your address:
+account-email_intro = To move the account to another address, type it and your current password: we mail the new address a link, and the account moves once you open it (logged in). The old address is told.
+account-new_email = New email address
+account-current_password = Current password
+account-email_submit = Send the confirmation link
+account-password_title = Password
+account-password_intro = Changing the password ends your other sessions; this one stays. You will get a mail saying so.
+account-password_submit = Change the password
+account-language_title = Language
+account-language_intro = The language of the pages and of the mail the portal sends you; your next logins start in it.
+account-current_missing = Type your current password.
+account-current_wrong = The current password is wrong.
+account-password_changed = { $count ->
+        [0] Your password was changed.
+        [one] Your password was changed, and your other session was ended.
+       *[other] Your password was changed, and your { $count } other sessions were ended.
+    }
+account-email_invalid = Type a whole email address, like ana@firma.ro.
+account-email_sent = A link is on its way to { $email }. Open it while logged in: the address changes then.
+account-email_same = That is your address already.
+account-email_too_many = Three changes were asked for within the last hour. Use the newest link, or try again later.
+account-email_no_email = This portal sends no email, so the new address cannot be proven: ask a platform administrator.
+account-email_changed = Your address is { $email } now.
+account-email_link_invalid = This link does not work: it was used or has expired, or it belongs to another account.
+account-email_taken = The address could not be given to your account. Ask for a new link, or use another address.
+sessions-title = Sessions
+sessions-intro = Where your account is logged in. End any session you do not recognise, and change your password.
+sessions-browser = Browser
+sessions-address = Address
+sessions-started = Started
+sessions-last_seen = Last seen
+sessions-this_one = this one
+sessions-end = End
+sessions-end_others = End all other sessions
+sessions-ended_one = The session was ended.
+sessions-ended_others = { $count ->
+        [0] There was no other session.
+        [one] One other session was ended.
+       *[other] { $count } other sessions were ended.
+    }
+sessions-unknown_browser = Unknown browser
+admin-reset_link = Reset link
+admin-end_sessions = End sessions
+admin-reset_link_title = Password reset link
+admin-reset_link_intro = A one-time link that sets a new password for { $email }. Hand it over yourself (in person, or on the phone): whoever opens it chooses the account's password. It works once, for 24 hours.
+admin-reset_link_once = The link is shown only this once. Issuing a new one does not end this one; the new password closes both.
+admin-reset_link_disabled = A disabled account cannot log in: enable it before issuing a reset link.
+admin-sessions_ended = { $count ->
+        [one] One session of { $email } was ended.
+       *[other] { $count } sessions of { $email } were ended.
+    }

@@ -918,3 +918,108 @@ coverage-attach_left = { $count ->
     [few] Încă { $count } firme rămân pentru următoarea apăsare.
    *[other] Încă { $count } de firme rămân pentru următoarea apăsare.
 }
+
+## Recuperarea contului, setările contului, sesiuni
+settings-nav = Setări
+login-forgot = Ați uitat parola?
+login-attempts_left = { $count ->
+        [one] Mai aveți o încercare
+       *[other] Mai aveți { $count } încercări
+    }: apoi autentificarea în acest cont de aici se blochează pentru { $minutes ->
+        [one] un minut
+        [few] { $minutes } minute
+       *[other] { $minutes } de minute
+    }.
+login-locked_now = Autentificarea în acest cont de aici este blocată acum pentru { $minutes ->
+        [one] un minut
+        [few] { $minutes } minute
+       *[other] { $minutes } de minute
+    }. Dacă ați uitat parola, cereți una nouă.
+forgot-title = Ați uitat parola?
+forgot-intro = Scrieți adresa de email a contului. Îi trimitem un link care setează o parolă nouă (funcționează o singură dată, 30 de minute).
+forgot-submit = Trimiteți linkul
+forgot-back = Înapoi la autentificare
+forgot-no_email = Acest portal nu trimite emailuri: cereți unui administrator al platformei un link de resetare a parolei.
+forgot-sent = Dacă această adresă are cont aici, un link care setează o parolă nouă este pe drum către ea. Funcționează o singură dată, 30 de minute. Nu a sosit nimic? Căutați în dosarul spam sau cereți din nou peste câteva minute.
+forgot-invalid_email = Scrieți o adresă de email întreagă, de exemplu ana@firma.ro.
+reset-title = Alegeți o parolă nouă
+reset-intro = Parola nouă a contului { $email }.
+reset-new_password = Parola nouă
+reset-ends_sessions = Toate sesiunile contului se încheie: autentificați-vă din nou peste tot cu parola nouă.
+reset-submit = Setați parola
+reset-gone_title = Acest link nu funcționează
+reset-gone = Linkul a fost deja folosit, a expirat (un link trimis prin email funcționează 30 de minute) sau nu a fost emis niciodată. Cereți unul nou.
+reset-ask_again = Cereți un link nou
+reset-done_title = Parola a fost schimbată
+reset-done = Toate sesiunile contului au fost încheiate. Autentificați-vă cu parola nouă.
+reset-mail_subject = Setați o parolă nouă
+reset-mail_intro = Cineva (sperăm că dumneavoastră) a cerut o parolă nouă pentru contul dumneavoastră de pe portal.
+reset-mail_open = Deschideți acest link pentru a o alege (funcționează o singură dată, 30 de minute):
+reset-mail_not_you = Dacă nu ați fost dumneavoastră, ignorați acest email: parola rămâne aceeași.
+password-changed_subject = Parola a fost schimbată
+password-changed_intro = Parola contului dumneavoastră de pe portal tocmai a fost schimbată.
+password-changed_sessions = Celelalte sesiuni ale contului au fost încheiate. Dacă nu ați fost dumneavoastră, setați imediat o parolă nouă din această pagină:
+password-changed_not_you = Apoi anunțați un administrator al platformei: jurnalul de audit arată de unde a venit schimbarea.
+email_change-mail_subject = Confirmați noua adresă de email
+email_change-mail_intro = Cineva (sperăm că dumneavoastră) a cerut ca un cont de pe portal să treacă pe această adresă de email.
+email_change-mail_open = Deschideți acest link, autentificat în acel cont, pentru a încheia schimbarea (funcționează o singură dată, 24 de ore):
+email_change-mail_not_you = Dacă nu ați fost dumneavoastră, ignorați acest email: nu se schimbă nimic.
+email_changed-subject = Adresa de email a fost schimbată
+email_changed-intro = Contul dumneavoastră de pe portal are acum adresa { $email }; aceasta nu mai este folosită la autentificare.
+email_changed-not_you = Dacă nu ați fost dumneavoastră, cereți imediat o parolă nouă din această pagină și anunțați un administrator al platformei.
+account-title = Cont
+account-email_title = Adresa de email
+account-email_current = Adresa dumneavoastră:
+account-email_intro = Pentru a muta contul pe altă adresă, scrieți-o împreună cu parola actuală: trimitem noii adrese un link, iar contul se mută când îl deschideți (autentificat). Vechea adresă este anunțată.
+account-new_email = Adresa de email nouă
+account-current_password = Parola actuală
+account-email_submit = Trimiteți linkul de confirmare
+account-password_title = Parolă
+account-password_intro = Schimbarea parolei încheie celelalte sesiuni; aceasta rămâne. Veți primi un email despre asta.
+account-password_submit = Schimbați parola
+account-language_title = Limbă
+account-language_intro = Limba paginilor și a emailurilor pe care vi le trimite portalul; următoarele autentificări încep în ea.
+account-current_missing = Scrieți parola actuală.
+account-current_wrong = Parola actuală este greșită.
+account-password_changed = { $count ->
+        [0] Parola a fost schimbată.
+        [one] Parola a fost schimbată, iar cealaltă sesiune a fost încheiată.
+        [few] Parola a fost schimbată, iar celelalte { $count } sesiuni au fost încheiate.
+       *[other] Parola a fost schimbată, iar celelalte { $count } de sesiuni au fost încheiate.
+    }
+account-email_invalid = Scrieți o adresă de email întreagă, de exemplu ana@firma.ro.
+account-email_sent = Un link este pe drum către { $email }. Deschideți-l autentificat: atunci se schimbă adresa.
+account-email_same = Aceasta este deja adresa dumneavoastră.
+account-email_too_many = Au fost cerute trei schimbări în ultima oră. Folosiți cel mai nou link sau încercați mai târziu.
+account-email_no_email = Acest portal nu trimite emailuri, deci noua adresă nu poate fi confirmată: cereți unui administrator al platformei.
+account-email_changed = Adresa dumneavoastră este acum { $email }.
+account-email_link_invalid = Acest link nu funcționează: a fost folosit sau a expirat, ori aparține altui cont.
+account-email_taken = Adresa nu a putut fi dată contului dumneavoastră. Cereți un link nou sau folosiți altă adresă.
+sessions-title = Sesiuni
+sessions-intro = Unde este autentificat contul dumneavoastră. Încheiați orice sesiune pe care nu o recunoașteți și schimbați parola.
+sessions-browser = Browser
+sessions-address = Adresă
+sessions-started = Începută
+sessions-last_seen = Folosită ultima dată
+sessions-this_one = aceasta
+sessions-end = Încheiați
+sessions-end_others = Încheiați toate celelalte sesiuni
+sessions-ended_one = Sesiunea a fost încheiată.
+sessions-ended_others = { $count ->
+        [0] Nu era nicio altă sesiune.
+        [one] O altă sesiune a fost încheiată.
+        [few] Alte { $count } sesiuni au fost încheiate.
+       *[other] Alte { $count } de sesiuni au fost încheiate.
+    }
+sessions-unknown_browser = Browser necunoscut
+admin-reset_link = Link de resetare
+admin-end_sessions = Încheiați sesiunile
+admin-reset_link_title = Link de resetare a parolei
+admin-reset_link_intro = Un link de unică folosință care setează o parolă nouă pentru { $email }. Predați-l personal (față în față sau la telefon): cine îl deschide alege parola contului. Funcționează o singură dată, 24 de ore.
+admin-reset_link_once = Linkul este arătat doar acum. Emiterea unuia nou nu îl anulează pe acesta; parola nouă le închide pe amândouă.
+admin-reset_link_disabled = Un cont dezactivat nu se poate autentifica: activați-l înainte de a emite un link de resetare.
+admin-sessions_ended = { $count ->
+        [one] O sesiune a lui { $email } a fost încheiată.
+        [few] { $count } sesiuni ale lui { $email } au fost încheiate.
+       *[other] { $count } de sesiuni ale lui { $email } au fost încheiate.
+    }

@@ -24,8 +24,39 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    /// Single-use links that set a new password; only the SHA-256 of each secret is kept.
+    password_resets (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        secret_hash -> Text,
+        issued_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// A change of address waiting for the link mailed to the new one; only the SHA-256 kept.
+    email_changes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        new_email -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(email_changes -> users (user_id));
 
 diesel::table! {
     login_failures (id) {
@@ -436,6 +467,8 @@ diesel::table! {
 diesel::joinable!(email_verifications -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     email_verifications,
+    password_resets,
+    email_changes,
     sandbox_mails,
     company_tokens,
     token_offers,

@@ -86,10 +86,28 @@ pub enum AuditAction {
     /// A connection through the link ended: success consumed it, failure left it usable.
     LinkCompleted,
     LinkRevoked,
+    /// A password reset link was mailed to the account's address (someone asked on the login page).
+    PasswordResetRequested,
+    /// A platform admin issued a one-time password reset link to hand over.
+    PasswordResetLinkIssued,
+    /// A new password was set through a reset link or by the operator; every session ended.
+    PasswordReset,
+    /// The owner changed the password (the current one given); other sessions ended.
+    PasswordChanged,
+    /// The owner asked to change the address; a link went to the new one.
+    EmailChangeRequested,
+    /// The owner opened the link mailed to the new address: the account has it now.
+    EmailChanged,
+    /// The person chose the language of their pages and mail.
+    LanguageChanged,
+    /// The owner ended one of their sessions.
+    SessionEnded,
+    /// Several sessions ended at once (the owner's other ones, or all by a platform admin).
+    SessionsEnded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 44] = [
         AuditAction::CompanyCreated,
         AuditAction::CompaniesBulkCreated,
         AuditAction::CompanyRenamed,
@@ -125,6 +143,15 @@ impl AuditAction {
         AuditAction::LinkOpened,
         AuditAction::LinkCompleted,
         AuditAction::LinkRevoked,
+        AuditAction::PasswordResetRequested,
+        AuditAction::PasswordResetLinkIssued,
+        AuditAction::PasswordReset,
+        AuditAction::PasswordChanged,
+        AuditAction::EmailChangeRequested,
+        AuditAction::EmailChanged,
+        AuditAction::LanguageChanged,
+        AuditAction::SessionEnded,
+        AuditAction::SessionsEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -164,6 +191,15 @@ impl AuditAction {
             AuditAction::LinkOpened => "link.opened",
             AuditAction::LinkCompleted => "link.completed",
             AuditAction::LinkRevoked => "link.revoked",
+            AuditAction::PasswordResetRequested => "user.password_reset_requested",
+            AuditAction::PasswordResetLinkIssued => "user.password_reset_link_issued",
+            AuditAction::PasswordReset => "user.password_reset",
+            AuditAction::PasswordChanged => "user.password_changed",
+            AuditAction::EmailChangeRequested => "user.email_change_requested",
+            AuditAction::EmailChanged => "user.email_changed",
+            AuditAction::LanguageChanged => "user.language_changed",
+            AuditAction::SessionEnded => "user.session_ended",
+            AuditAction::SessionsEnded => "user.sessions_ended",
         }
     }
 

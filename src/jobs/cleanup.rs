@@ -11,8 +11,8 @@ use futures_util::future::BoxFuture;
 
 use crate::db::Db;
 use crate::db::models::{
-    call_counts, email_verifications, engine_instances, login_failures, now, sandbox_mails,
-    sessions,
+    call_counts, email_changes, email_verifications, engine_instances, login_failures, now,
+    password_resets, sandbox_mails, sessions,
 };
 use crate::jobs::{Context, Job, Next};
 
@@ -77,6 +77,8 @@ impl Job for Cleanup {
                     }
                     engine_instances::delete_silent_since(conn, at - TimeDelta::days(1))?;
                     email_verifications::delete_expired(conn, at - TimeDelta::days(1))?;
+                    password_resets::delete_expired(conn, at - TimeDelta::days(1))?;
+                    email_changes::delete_expired(conn, at - TimeDelta::days(1))?;
                     sandbox_mails::delete_older_than(conn, at - TimeDelta::days(7))?;
                     Ok(())
                 })

@@ -1,5 +1,7 @@
 //! One integration-test binary: every module drives the real application over HTTP.
 
+mod account_recovery;
+mod account_settings;
 mod accountant;
 mod accounts;
 mod browser;

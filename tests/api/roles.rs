@@ -625,6 +625,21 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/login", "OOOOOO"),
     ("get", "/register", "OOOOOO"),
     ("post", "/register", "OOOOFO"),
+    // Logged in, the form is the settings page's (a 303); an empty address is a handled 422.
+    ("get", "/password/forgot", "OOOOOO"),
+    ("post", "/password/forgot", "OOOOOO"),
+    // A link that is not one: 410, for anyone.
+    ("get", "/password/reset/{secret}", "OOOOOO"),
+    ("post", "/password/reset/{secret}", "OOOOOO"),
+    // One's own account: support staff too may change their password and address.
+    ("get", "/settings/account", "LOOOOO"),
+    ("post", "/settings/account/password", "LOOOOO"),
+    ("post", "/settings/account/email", "LOOOOO"),
+    ("get", "/settings/account/email/{secret}", "LOOOOO"),
+    ("get", "/settings/sessions", "LOOOOO"),
+    // Nobody has a session by that name (a 404); ending the others leaves the caller's.
+    ("post", "/settings/sessions/{id}/end", "LNNNNN"),
+    ("post", "/settings/sessions/end-others", "LOOOOO"),
     ("post", "/language", "OOOOOO"),
     ("post", "/companies", "LOOOFO"),
     ("post", "/companies/bulk", "LOOOFO"),
@@ -666,6 +681,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/admin/users/{id}/disable", "LFFFFO"),
     ("post", "/admin/users/{id}/enable", "LFFFFO"),
     ("post", "/admin/users/{id}/verify", "LFFFFO"),
+    ("post", "/admin/users/{id}/reset-link", "LFFFFO"),
+    ("post", "/admin/users/{id}/sessions/end", "LFFFFO"),
     // A link that is not the caller's own (or not a link) is refused on the dashboard, a 303.
     ("get", "/verify-email/{secret}", "LOOOOO"),
     ("post", "/verify-email", "LOOOFO"),
@@ -815,6 +832,7 @@ async fn authorization_matrix_covers_every_route_and_caller() {
             .replace("{endpoint_id}", &endpoint.to_string())
             .replace("{delivery_id}", &delivery.to_string())
             .replace("{name}", "app.css")
+            .replace("{secret}", "not-a-link-of-anyone")
     };
     // Forms carry what a browser would send; empty or wrong values still show who may call.
     let fields = |path: &str| -> Vec<(&'static str, &'static str)> {

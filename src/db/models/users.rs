@@ -20,6 +20,8 @@ pub struct User {
     pub created_at: NaiveDateTime,
     /// When the owner proved the mailbox (`None`: unverified, and trusted for nothing).
     pub email_verified_at: Option<NaiveDateTime>,
+    /// The language of their mail and of their pages after a login (`i18n::Lang` code).
+    pub language: String,
 }
 
 impl User {
@@ -259,5 +261,60 @@ pub fn set_email_settings(
             users::language.eq(language),
             users::updated_at.eq(now()),
         ))
+        .execute(conn)
+}
+
+/// The account's password hash (re-authentication before a change).
+pub fn password_hash(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+    users::table
+        .find(id)
+        .select(users::password_hash)
+        .get_optional(conn)
+}
+
+/// Stores a new password hash.
+pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(now())))
+        .execute(conn)
+}
+
+/// Gives the account the address `email`, proven (its owner opened a link mailed to it).
+pub fn change_email(
+    conn: &mut DbConnection,
+    id: i64,
+    email: &str,
+) -> Result<usize, CreateUserError> {
+    let at = now();
+    match diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(email),
+            users::email_verified_at.eq(Some(at)),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)
+    {
+        Ok(n) => Ok(n),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            Err(CreateUserError::EmailTaken)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether some account other than `id` has the address `email`.
+pub fn email_taken(conn: &mut DbConnection, email: &str, id: i64) -> QueryResult<bool> {
+    diesel::select(exists(
+        users::table
+            .filter(users::email.eq(email))
+            .filter(users::id.ne(id)),
+    ))
+    .get_result(conn)
+}
+
+/// The language of the person's mail and pages.
+pub fn set_language(conn: &mut DbConnection, id: i64, language: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::language.eq(language), users::updated_at.eq(now())))
         .execute(conn)
 }

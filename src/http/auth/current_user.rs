@@ -128,8 +128,8 @@ impl FromRequest for SupportStaff {
 }
 
 /// Middleware for the portal's pages: support staff only look. Any unsafe request of theirs is
-/// refused with 403, except logging in or out and choosing a language. (The API checks the same
-/// for their keys.)
+/// refused with 403, except logging in or out, choosing a language, and what concerns only their
+/// own account (password, address, sessions). (The API checks the same for their keys.)
 pub async fn support_is_read_only(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
@@ -137,7 +137,11 @@ pub async fn support_is_read_only(
     actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
     actix_web::Error,
 > {
-    let exempt = matches!(req.path(), "/logout" | "/language" | "/login");
+    let path = req.path();
+    let exempt = matches!(path, "/logout" | "/language" | "/login")
+        || ["/settings/account/", "/settings/sessions/", "/password/"]
+            .iter()
+            .any(|own| path.starts_with(own));
     if !req.method().is_safe() && !exempt {
         let user = load(req.request()).await?;
         if user.is_some_and(|u| u.role == crate::domain::Role::Support) {

@@ -7,7 +7,9 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
-use crate::http::auth::session_store::{DATABASE_UNAVAILABLE_KEY, USER_ID_KEY};
+use crate::http::auth::session_store::{
+    CLIENT_AGENT_KEY, CLIENT_IP_KEY, DATABASE_UNAVAILABLE_KEY, PUBLIC_ID_KEY, USER_ID_KEY,
+};
 use crate::http::error::AppError;
 use crate::secrets::random_token;
 
@@ -39,11 +41,19 @@ pub struct Flash {
     pub text: String,
 }
 
-pub struct PortalSession(Session);
+/// The session, and the request it came with (a login records the client's browser and
+/// address with the new session).
+pub struct PortalSession(Session, HttpRequest);
 
 impl PortalSession {
     pub fn of(req: &HttpRequest) -> PortalSession {
-        PortalSession(req.get_session())
+        PortalSession(req.get_session(), req.clone())
+    }
+
+    /// The public id of this session as the sessions page shows it (`None` before the session
+    /// was first stored).
+    pub fn public_id(&self) -> Option<String> {
+        self.0.get::<String>(PUBLIC_ID_KEY).ok().flatten()
     }
 
     /// The session could not be read: the database is unreachable (see `DbSessionStore::load`).
@@ -75,6 +85,22 @@ impl PortalSession {
         self.0
             .insert(CSRF_KEY, random_token(32))
             .map_err(|e| AppError::Internal(anyhow::anyhow!("session insert: {e}")))?;
+        // Kept in the session's own columns when it is stored (see `DbSessionStore::save`).
+        let agent = self
+            .1
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if let Some(agent) = agent {
+            let _ = self.0.insert(CLIENT_AGENT_KEY, agent);
+        }
+        if let Some(state) = self
+            .1
+            .app_data::<actix_web::web::Data<crate::http::state::AppState>>()
+        {
+            let _ = self.0.insert(CLIENT_IP_KEY, state.client_ip(&self.1));
+        }
         for flash in flashes {
             self.flash(flash.level, flash.text);
         }

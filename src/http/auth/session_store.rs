@@ -20,11 +20,37 @@ pub const USER_ID_KEY: &str = "user_id";
 /// of the session middleware's bare 500.
 pub const DATABASE_UNAVAILABLE_KEY: &str = "\u{0}database_unavailable";
 
-/// The state as stored: never the outage marker.
+/// Set on every loaded session (never stored): the public id its owner's sessions page shows
+/// for it (`sessions::public_id`), so a handler can tell the current session from the others.
+pub const PUBLIC_ID_KEY: &str = "\u{0}session_public_id";
+
+/// Set by a login until the session is saved under its new key, which stores them in their own
+/// columns (never in the state): the browser and address the session was started from.
+pub const CLIENT_AGENT_KEY: &str = "\u{0}client_agent";
+pub const CLIENT_IP_KEY: &str = "\u{0}client_ip";
+
+/// A value as actix-session keeps it (JSON), read back as a string.
+fn json_string(state: &HashMap<String, String>, key: &str) -> Option<String> {
+    state
+        .get(key)
+        .and_then(|raw| serde_json::from_str::<String>(raw).ok())
+}
+
+/// The state as stored: never the outage marker, the public id or the client's details.
 fn persisted(mut state: HashMap<String, String>) -> HashMap<String, String> {
-    state.remove(DATABASE_UNAVAILABLE_KEY);
+    for key in [
+        DATABASE_UNAVAILABLE_KEY,
+        PUBLIC_ID_KEY,
+        CLIENT_AGENT_KEY,
+        CLIENT_IP_KEY,
+    ] {
+        state.remove(key);
+    }
     state
 }
+
+/// The longest User-Agent kept: enough to name a browser, not a place to store a novel.
+const MAX_AGENT_CHARS: usize = 300;
 
 #[derive(Clone)]
 pub struct DbSessionStore {
@@ -69,8 +95,9 @@ impl SessionStore for DbSessionStore {
         let id = sha256_hex(session_key.as_ref());
         let absolute = to_chrono(self.absolute_timeout);
         let idle = to_chrono(self.idle_timeout);
-        // The session and (at most once a minute) its idle deadline pushed out: the middleware's
-        // own per-request TTL update is off (`OnStateChanges`).
+        let public_id = sessions::public_id(&id);
+        // The session and (at most once a minute) its idle deadline pushed out and its last use
+        // recorded: the middleware's own per-request TTL update is off (`OnStateChanges`).
         let live = self
             .db
             .run(move |conn| {
@@ -87,7 +114,7 @@ impl SessionStore for DbSessionStore {
                 };
                 let deadline = at + idle;
                 if live.expires_at < deadline - extension_slack(idle) {
-                    sessions::extend(conn, &id, deadline)?;
+                    sessions::touch(conn, &id, deadline, at)?;
                 }
                 Ok(Some(live))
             })
@@ -105,8 +132,11 @@ impl SessionStore for DbSessionStore {
         let Some(live) = live else {
             return Ok(None);
         };
-        let state: HashMap<String, String> =
+        let mut state: HashMap<String, String> =
             serde_json::from_str(&live.state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        let public_id =
+            serde_json::to_string(&public_id).map_err(|e| LoadError::Deserialization(e.into()))?;
+        state.insert(PUBLIC_ID_KEY.to_owned(), public_id);
         Ok(Some(state))
     }
 
@@ -115,6 +145,9 @@ impl SessionStore for DbSessionStore {
         session_state: HashMap<String, String>,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, SaveError> {
+        let user_agent = json_string(&session_state, CLIENT_AGENT_KEY)
+            .map(|agent| agent.chars().take(MAX_AGENT_CHARS).collect::<String>());
+        let ip = json_string(&session_state, CLIENT_IP_KEY);
         let session_state = persisted(session_state);
         let json = serde_json::to_string(&session_state)
             .map_err(|e| SaveError::Serialization(e.into()))?;
@@ -133,6 +166,9 @@ impl SessionStore for DbSessionStore {
                         state: &json,
                         created_at: at,
                         expires_at: after(at, &ttl),
+                        user_agent: user_agent.as_deref(),
+                        ip: ip.as_deref(),
+                        last_seen_at: at,
                     },
                 )?;
                 Ok(())

@@ -423,7 +423,16 @@ pub fn history_key(action: &str) -> &'static str {
             AuditAction::UserRoleChanged
             | AuditAction::UserDisabled
             | AuditAction::UserEnabled
-            | AuditAction::EmailVerified,
+            | AuditAction::EmailVerified
+            | AuditAction::PasswordResetRequested
+            | AuditAction::PasswordResetLinkIssued
+            | AuditAction::PasswordReset
+            | AuditAction::PasswordChanged
+            | AuditAction::EmailChangeRequested
+            | AuditAction::EmailChanged
+            | AuditAction::LanguageChanged
+            | AuditAction::SessionEnded
+            | AuditAction::SessionsEnded,
         ) => "history-user_changed",
         Some(AuditAction::AuditViewed) => "history-audit_viewed",
         Some(

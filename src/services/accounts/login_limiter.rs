@@ -27,6 +27,13 @@ pub const DEVICE_COOKIE_DAYS: i64 = 365;
 /// Registrations one client address may make within the failure window.
 pub const REGISTRATIONS_PER_CLIENT: u32 = 30;
 
+/// "Forgot password" requests one client address may make within the failure window (each
+/// account is also mailed at most `recovery::RESETS_PER_ACCOUNT` links an hour).
+pub const RESET_REQUESTS_PER_CLIENT: u32 = 10;
+
+/// How many attempts are left before a lock when the login page starts warning.
+pub const WARN_WHEN_LEFT: u32 = 2;
+
 #[derive(Clone)]
 pub struct LoginLimiter {
     limits: LoginLimits,
@@ -146,6 +153,50 @@ impl LoginLimiter {
                 .unwrap_or_default()
                 .max(Duration::from_secs(1)),
         ))
+    }
+
+    /// How long a lock lasts at most: the failure window.
+    pub fn lock_duration(&self) -> Duration {
+        self.limits.window
+    }
+
+    /// Records a failed login; how many attempts the stricter of its budgets has left before
+    /// it locks (0: locked now).
+    pub fn record_failure_left(
+        &self,
+        conn: &mut DbConnection,
+        subjects: &Subjects,
+    ) -> diesel::QueryResult<u32> {
+        self.record_failure(conn, subjects)?;
+        let since = now() - self.window();
+        let (by_ip, _) = login_failures::count_since(conn, &subjects.ip, since)?;
+        let (by_account, _) = login_failures::count_since(conn, &subjects.account, since)?;
+        let left = i64::from(self.limits.max_failures) - by_ip.max(by_account);
+        Ok(u32::try_from(left).unwrap_or(0))
+    }
+
+    /// Counts one "forgot password" request from `ip`; `Some(wait)` (and nothing counted) when
+    /// the address has made `RESET_REQUESTS_PER_CLIENT` within the window.
+    pub fn count_reset_request(
+        &self,
+        conn: &mut DbConnection,
+        ip: &str,
+    ) -> diesel::QueryResult<Option<Duration>> {
+        let subject = format!("reset-ip:{ip}");
+        if let Some(wait) = self.wait_for(conn, &subject, RESET_REQUESTS_PER_CLIENT)? {
+            return Ok(Some(wait));
+        }
+        let at = now();
+        login_failures::record(conn, &[&subject], at)?;
+        login_failures::delete_older_than(conn, at - self.window())?;
+        Ok(None)
+    }
+
+    /// Forgets the failed logins counted against the account's shared budget (its owner just
+    /// proved the mailbox and set a new password).
+    pub fn clear_account(&self, conn: &mut DbConnection, account: &str) -> diesel::QueryResult<()> {
+        login_failures::clear(conn, &format!("account:{account}"))?;
+        Ok(())
     }
 
     pub fn record_failure(

@@ -5,9 +5,12 @@
 
 pub mod admin;
 pub mod api_keys;
+pub mod changes;
 pub mod login_limiter;
 pub mod password;
 pub mod profile;
+pub mod recovery;
+pub mod sessions;
 
 pub use password::Passwords;
 

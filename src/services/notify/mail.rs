@@ -373,6 +373,62 @@ impl MailComposer {
         )
     }
 
+    /// A link that sets a new password (`path`: the portal's reset page).
+    pub fn password_reset(&self, t: Catalog, path: &str) -> Rendered {
+        account_mail(
+            t,
+            "reset-mail_subject",
+            &["reset-mail_intro", "reset-mail_open"],
+            Some(self.link(path)),
+            &["reset-mail_not_you"],
+        )
+    }
+
+    /// To the owner: the account's password was changed, and what to do if it was not them.
+    pub fn password_changed(&self, t: Catalog) -> Rendered {
+        let forgot = self.link("/password/forgot");
+        account_mail(
+            t,
+            "password-changed_subject",
+            &["password-changed_intro", "password-changed_sessions"],
+            Some(forgot),
+            &["password-changed_not_you"],
+        )
+    }
+
+    /// To the new address: the link that moves the account to it (`path`: the confirm page).
+    pub fn email_change(&self, t: Catalog, path: &str) -> Rendered {
+        account_mail(
+            t,
+            "email_change-mail_subject",
+            &["email_change-mail_intro", "email_change-mail_open"],
+            Some(self.link(path)),
+            &["email_change-mail_not_you"],
+        )
+    }
+
+    /// To the old address: the account has the address `new_email` now.
+    pub fn email_changed(&self, t: Catalog, new_email: &str) -> Rendered {
+        let subject = format!("{}: {}", t.get("app-name"), t.get("email_changed-subject"));
+        let paragraphs = vec![t.format(
+            "email_changed-intro",
+            &[("email", new_email.to_owned().into())],
+        )];
+        let after = vec![t.get("email_changed-not_you")];
+        let mail = AccountMail {
+            t,
+            subject: &subject,
+            paragraphs,
+            link: Some(self.link("/password/forgot")),
+            after,
+        };
+        Rendered {
+            text: render(&AccountText { m: &mail }),
+            html: render(&AccountHtml { m: &mail }),
+            subject: subject.clone(),
+        }
+    }
+
     /// The test email of the notification settings.
     pub fn test(&self, t: Catalog) -> Rendered {
         let subject = format!("{}: {}", t.get("app-name"), t.get("mail-test_subject"));

@@ -1,6 +1,7 @@
 //! The fixtures every test module shares, by concern; test modules import only from here, never
 //! from one another.
 //!
+//! - `accounts`: an account's own journeys: the sandbox mailbox, named browsers, the CLI.
 //! - `app`: the application under test (`spawn_app*`, `TestApp`, its HTTP basics, the database).
 //! - `anaf`: ANAF, the sandbox simulator inside the app and the standalone one (`ExternalAnaf`),
 //!   and the simulator's certificates and the CIFs they cover.
@@ -11,6 +12,7 @@
 //! - `child_portal`: the portal as a separate process, and a browser for it.
 //! - `builders`: data arranged for a test (CIFs, companies in trouble).
 
+mod accounts;
 mod anaf;
 mod api;
 mod app;
@@ -20,6 +22,10 @@ mod mail;
 mod portal;
 mod webhooks;
 
+pub use accounts::{
+    expire_reset_links, is_logged_in, link_in_text, login_from, sandbox_link, sandbox_subjects,
+    set_password_command,
+};
 pub use anaf::{
     COVERED, ExternalAnaf, NOT_COVERED, SERIAL_02, serial_with_rights, serial_with_rights_for,
     serial_without_rights,

@@ -1,4 +1,10 @@
-//! Proving an account's email address: the link mailed to it, and a new link on request.
+//! The account: proving its email address (the link mailed to it, a new link on request), a
+//! forgotten password (`recovery`), its settings (`settings`) and its sessions (`sessions`).
+
+pub mod pages;
+pub mod recovery;
+pub mod sessions;
+pub mod settings;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 

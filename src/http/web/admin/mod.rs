@@ -12,13 +12,14 @@ use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{PlatformAdmin, PortalSession};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
-use crate::http::web::page::{Page, html, see_other};
+use crate::http::web::page::{Page, html, no_referrer, see_other};
 use crate::http::web::views::history_key;
 use crate::http::web::views::{PAGE_SIZE, Pagination, history_detail};
 use crate::i18n::Lang;
 use crate::services::accounts::admin::AdminChangeError;
+use crate::services::accounts::recovery::AdminLink;
 use crate::services::audit::AuditFilter;
-use pages::{AuditLogPage, AuditView, UserView, UsersPage};
+use pages::{AuditLogPage, AuditView, ResetLinkPage, UserView, UsersPage};
 
 #[derive(Deserialize)]
 pub struct UsersQuery {
@@ -123,6 +124,79 @@ pub async fn verify(
     }
     let t = Lang::from_request(&req).catalog();
     PortalSession::of(&req).flash(FlashLevel::Success, t.get("admin-verified_done"));
+    Ok(see_other("/admin/users"))
+}
+
+/// Issues a one-time password reset link for the account, shown on this page only, to hand
+/// over where the portal sends no mail (or the owner cannot read it). Audited.
+pub async fn reset_link(
+    req: HttpRequest,
+    admin: PlatformAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let actor = state.actor(&req, Some(admin.0.id));
+    let issued = state
+        .accounts
+        .issue_reset_link(&actor, UserId(path.into_inner()))
+        .await?;
+    let (user, link) = match issued {
+        AdminLink::Issued { user, path } => (user, path),
+        AdminLink::Disabled => {
+            let t = Lang::from_request(&req).catalog();
+            PortalSession::of(&req).flash(FlashLevel::Error, t.get("admin-reset_link_disabled"));
+            return Ok(see_other("/admin/users"));
+        }
+        AdminLink::NotFound => return Err(AppError::NotFound),
+    };
+    tracing::info!(
+        user_id = user.id,
+        "a platform admin issued a password reset link"
+    );
+    let url = state
+        .base_url
+        .join(&link)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("reset link: {e}")))?
+        .to_string();
+    let page = Page::build(&req).await?;
+    let intro = page.t.format(
+        "admin-reset_link_intro",
+        &[("email", user.email.clone().into())],
+    );
+    Ok(no_referrer(html(
+        StatusCode::OK,
+        &ResetLinkPage { page, intro, url },
+    )?))
+}
+
+/// Ends every session of the account (a lost laptop, a suspected break-in). Audited.
+pub async fn end_sessions(
+    req: HttpRequest,
+    admin: PlatformAdmin,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let actor = state.actor(&req, Some(admin.0.id));
+    let Some((user, ended)) = state
+        .accounts
+        .end_all_sessions(&actor, UserId(path.into_inner()))
+        .await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let t = Lang::from_request(&req).catalog();
+    let text = t.format(
+        "admin-sessions_ended",
+        &[
+            ("email", user.email.into()),
+            ("count", (ended as i64).into()),
+        ],
+    );
+    PortalSession::of(&req).flash(FlashLevel::Success, text);
+    if user.id == admin.0.id {
+        // Their own sessions, this one too.
+        return Ok(see_other("/login?ended=logout"));
+    }
     Ok(see_other("/admin/users"))
 }
 

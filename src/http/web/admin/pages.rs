@@ -47,3 +47,12 @@ pub struct AuditLogPage {
     pub pagination: Pagination,
     pub query: AuditQuery,
 }
+
+/// A password reset link a platform admin just issued: shown once, to hand over.
+#[derive(Template)]
+#[template(path = "admin/reset_link.html")]
+pub struct ResetLinkPage {
+    pub page: Page,
+    pub intro: String,
+    pub url: String,
+}

@@ -135,16 +135,29 @@ pub async fn login(
             response
                 .add_cookie(&cookie)
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("device cookie: {e}")))?;
+            // The saved language preference is the new session's; a cookie only where this
+            // browser would otherwise get another one, so that its own choice keeps working for
+            // people whose preference is what their browser asks for anyway.
+            if let Some(lang) =
+                Lang::parse(&user.language).filter(|saved| *saved != Lang::from_request(&req))
+            {
+                response
+                    .add_cookie(&crate::http::web::language::cookie(
+                        lang,
+                        state.secure_cookies(),
+                    ))
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("language cookie: {e}")))?;
+            }
             Ok(response)
         }
         None => {
-            state
+            let left = state
                 .db
-                .run(move |conn| Ok(limiter.record_failure(conn, &subjects)?))
+                .run(move |conn| Ok(limiter.record_failure_left(conn, &subjects)?))
                 .await?;
             tracing::info!("login failed");
             let page = Page::build(&req).await?;
-            let error = Some(page.t.get("login-failed"));
+            let error = Some(lockout_warning(&page.t, &state, left));
             html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &LoginPage {
@@ -157,6 +170,36 @@ pub async fn login(
                 },
             )
         }
+    }
+}
+
+/// "Wrong email or password.", and, when few attempts are left, how many and how long the lock
+/// that follows lasts.
+fn lockout_warning(t: &crate::i18n::Catalog, state: &AppState, left: u32) -> String {
+    use crate::services::accounts::login_limiter::WARN_WHEN_LEFT;
+    let minutes = state
+        .login_limiter
+        .lock_duration()
+        .as_secs()
+        .div_ceil(60)
+        .max(1) as i64;
+    let failed = t.get("login-failed");
+    match left {
+        0 => format!(
+            "{failed} {}",
+            t.count("login-locked_now", "minutes", minutes)
+        ),
+        left if left <= WARN_WHEN_LEFT => format!(
+            "{failed} {}",
+            t.format(
+                "login-attempts_left",
+                &[
+                    ("count", i64::from(left).into()),
+                    ("minutes", minutes.into())
+                ],
+            )
+        ),
+        _ => failed,
     }
 }
 
