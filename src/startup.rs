@@ -100,6 +100,7 @@ impl Application {
             mailer: services.email.map(|e| e.mailer),
             composer: services.composer,
             webhooks: services.webhooks,
+            two_factor: services.two_factor,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let api_context = web::Data::new(crate::http::api::ApiContext::new(config.api_rate_limit));

@@ -83,10 +83,20 @@ pub enum AuditAction {
     /// A connection through the link ended: success consumed it, failure left it usable.
     LinkCompleted,
     LinkRevoked,
+    /// Two-factor switched on (a correct code confirmed the authenticator).
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    RecoveryCodesRegenerated,
+    /// A recovery code was spent (signing in or re-authenticating).
+    RecoveryCodeUsed,
+    /// A second-factor code was refused (wrong, replayed or locked out).
+    SecondFactorRefused,
+    /// A platform admin changed who must use two-factor.
+    TwoFactorPolicyChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 41] = [
         AuditAction::CompanyCreated,
         AuditAction::CompaniesBulkCreated,
         AuditAction::CompanyRenamed,
@@ -122,6 +132,12 @@ impl AuditAction {
         AuditAction::LinkOpened,
         AuditAction::LinkCompleted,
         AuditAction::LinkRevoked,
+        AuditAction::TwoFactorEnabled,
+        AuditAction::TwoFactorDisabled,
+        AuditAction::RecoveryCodesRegenerated,
+        AuditAction::RecoveryCodeUsed,
+        AuditAction::SecondFactorRefused,
+        AuditAction::TwoFactorPolicyChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -161,6 +177,12 @@ impl AuditAction {
             AuditAction::LinkOpened => "link.opened",
             AuditAction::LinkCompleted => "link.completed",
             AuditAction::LinkRevoked => "link.revoked",
+            AuditAction::TwoFactorEnabled => "two_factor.enabled",
+            AuditAction::TwoFactorDisabled => "two_factor.disabled",
+            AuditAction::RecoveryCodesRegenerated => "two_factor.recovery_codes_regenerated",
+            AuditAction::RecoveryCodeUsed => "two_factor.recovery_code_used",
+            AuditAction::SecondFactorRefused => "two_factor.code_refused",
+            AuditAction::TwoFactorPolicyChanged => "two_factor.policy_changed",
         }
     }
 

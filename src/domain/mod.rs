@@ -33,6 +33,7 @@ mod cif;
 mod email;
 mod event;
 pub mod ids;
+pub mod two_factor;
 mod password;
 mod registry;
 mod role;

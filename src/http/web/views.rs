@@ -421,7 +421,13 @@ pub fn history_key(action: &str) -> &'static str {
             AuditAction::UserRoleChanged
             | AuditAction::UserDisabled
             | AuditAction::UserEnabled
-            | AuditAction::EmailVerified,
+            | AuditAction::EmailVerified
+            | AuditAction::TwoFactorEnabled
+            | AuditAction::TwoFactorDisabled
+            | AuditAction::RecoveryCodesRegenerated
+            | AuditAction::RecoveryCodeUsed
+            | AuditAction::SecondFactorRefused
+            | AuditAction::TwoFactorPolicyChanged,
         ) => "history-user_changed",
         Some(AuditAction::AuditViewed) => "history-audit_viewed",
         Some(
