@@ -167,6 +167,8 @@ impl Application {
                         .default_service(web::to(crate::http::web::not_found))
                         // Outermost last: errors are rendered after CSRF and sessions have had
                         // their say.
+                        .wrap(from_fn(crate::http::auth::guards::step_up))
+                        .wrap(from_fn(crate::http::auth::guards::require_enrolment))
                         .wrap(from_fn(
                             crate::http::auth::current_user::support_is_read_only,
                         ))

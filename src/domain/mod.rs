@@ -33,11 +33,11 @@ mod cif;
 mod email;
 mod event;
 pub mod ids;
-pub mod two_factor;
 mod password;
 mod registry;
 mod role;
 mod token;
+pub mod two_factor;
 
 pub use audit::{Actor, AuditAction, AuditEvent, Outcome};
 pub use cif::{Cif, CifProblem};

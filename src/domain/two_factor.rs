@@ -145,7 +145,10 @@ mod tests {
 
     #[test]
     fn codes_are_told_apart() {
-        assert_eq!(TypedCode::parse(" 123 456 "), Some(TypedCode::Totp("123456".into())));
+        assert_eq!(
+            TypedCode::parse(" 123 456 "),
+            Some(TypedCode::Totp("123456".into()))
+        );
         assert_eq!(
             TypedCode::parse("ABCD-efgh-2345-6723"),
             Some(TypedCode::Recovery("abcdefgh23456723".into()))
@@ -168,7 +171,10 @@ mod tests {
     fn recovery_codes_parse_back() {
         let code = recovery_code(&[7u8; RECOVERY_BYTES]);
         assert_eq!(code.len(), 19);
-        assert!(matches!(TypedCode::parse(&code), Some(TypedCode::Recovery(_))));
+        assert!(matches!(
+            TypedCode::parse(&code),
+            Some(TypedCode::Recovery(_))
+        ));
     }
 
     #[test]

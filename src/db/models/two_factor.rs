@@ -147,18 +147,16 @@ pub fn policy(conn: &mut DbConnection) -> QueryResult<TwoFactorPolicy> {
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map_or_else(TwoFactorPolicy::default, |(a, s, c)| TwoFactorPolicy {
-        platform_admins: a,
-        support_staff: s,
-        company_admins: c,
-    }))
+    Ok(
+        row.map_or_else(TwoFactorPolicy::default, |(a, s, c)| TwoFactorPolicy {
+            platform_admins: a,
+            support_staff: s,
+            company_admins: c,
+        }),
+    )
 }
 
-pub fn set_policy(
-    conn: &mut DbConnection,
-    policy: TwoFactorPolicy,
-    by: i64,
-) -> QueryResult<usize> {
+pub fn set_policy(conn: &mut DbConnection, policy: TwoFactorPolicy, by: i64) -> QueryResult<usize> {
     diesel::update(two_factor_policy::table.find(1_i64))
         .set((
             two_factor_policy::platform_admins.eq(policy.platform_admins),

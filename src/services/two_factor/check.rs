@@ -51,7 +51,11 @@ impl TwoFactorService {
         ip: &str,
     ) -> anyhow::Result<Checked> {
         let subjects = Subjects::second_factor(ip, user.get());
-        let typed = TypedCode::parse(code);
+        // Something that cannot be a code (empty, letters in six characters) is no guess at
+        // one: refused without counting.
+        let Some(typed) = TypedCode::parse(code) else {
+            return Ok(Checked::Wrong);
+        };
         let (limiter, vault) = (self.limiter.clone(), self.vault.clone());
         let checked = self
             .db
@@ -59,16 +63,18 @@ impl TwoFactorService {
                 if let Some(wait) = limiter.locked_for(conn, &subjects)? {
                     return Ok(Checked::Locked { wait });
                 }
-                let Some(row) = two_factor::totp_of(conn, user.get())?
-                    .filter(|r| r.enabled_at.is_some())
+                let Some(row) =
+                    two_factor::totp_of(conn, user.get())?.filter(|r| r.enabled_at.is_some())
                 else {
                     return Ok(Checked::NotEnrolled);
                 };
                 let checked = match typed {
-                    None => Checked::Wrong,
-                    Some(TypedCode::Totp(code)) => {
-                        let secret =
-                            vault.open_bound(&row.key_id, &binding(row.user_id), &row.secret_sealed)?;
+                    TypedCode::Totp(code) => {
+                        let secret = vault.open_bound(
+                            &row.key_id,
+                            &binding(row.user_id),
+                            &row.secret_sealed,
+                        )?;
                         let bytes = secret_bytes(secret.expose_secret())
                             .ok_or_else(|| anyhow::anyhow!("a stored TOTP secret is not base32"))?;
                         match matching_step(&bytes, &code, step_at(unix_now())) {
@@ -84,7 +90,7 @@ impl TwoFactorService {
                             }
                         }
                     }
-                    Some(TypedCode::Recovery(normal)) => {
+                    TypedCode::Recovery(normal) => {
                         match two_factor::use_recovery_code(conn, user.get(), &sha256_hex(&normal))?
                         {
                             0 => Checked::Wrong,
@@ -117,7 +123,9 @@ impl TwoFactorService {
                 recovery_left: None,
             }
             | Checked::NotEnrolled => return,
-            Checked::Wrong => AuditEvent::failure(AuditAction::SecondFactorRefused).detail("wrong code"),
+            Checked::Wrong => {
+                AuditEvent::failure(AuditAction::SecondFactorRefused).detail("wrong code")
+            }
             Checked::Replayed => {
                 AuditEvent::failure(AuditAction::SecondFactorRefused).detail("code already used")
             }
@@ -148,7 +156,8 @@ impl TwoFactorService {
             .ok_or_else(|| anyhow::anyhow!("a stored TOTP secret is not base32"))?;
         let step = match TypedCode::parse(code) {
             Some(TypedCode::Totp(code)) => matching_step(&bytes, &code, step_at(unix_now())),
-            _ => None,
+            // Not six digits: no guess, not counted.
+            _ => return Ok(Err(Checked::Wrong)),
         };
         let limiter = self.limiter.clone();
         let outcome = self

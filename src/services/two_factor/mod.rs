@@ -155,9 +155,9 @@ impl TwoFactorService {
         let enabled = row.as_ref().is_some_and(|r| r.enabled_at.is_some());
         let enrolment = match row.filter(|r| r.enabled_at.is_none()) {
             Some(row) => {
-                let secret = self
-                    .vault
-                    .open_bound(&row.key_id, &binding(user_id), &row.secret_sealed)?;
+                let secret =
+                    self.vault
+                        .open_bound(&row.key_id, &binding(user_id), &row.secret_sealed)?;
                 Some(Enrolment {
                     secret_text: grouped(secret.expose_secret()),
                     uri: otpauth_uri(ISSUER, &user.email, secret.expose_secret()),
@@ -285,7 +285,9 @@ impl TwoFactorService {
         let user_id = user.id;
         self.db
             .run(move |conn| {
-                crate::db::write_transaction(conn, |conn| Ok(two_factor::delete_all(conn, user_id)?))
+                crate::db::write_transaction(conn, |conn| {
+                    Ok(two_factor::delete_all(conn, user_id)?)
+                })
             })
             .await?;
         self.audit
