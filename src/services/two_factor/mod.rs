@@ -131,8 +131,8 @@ impl TwoFactorService {
                     let company_admin =
                         policy.company_admins && two_factor::is_company_admin(conn, user.id)?;
                     policy.requires(user.role, company_admin)
-                        && !two_factor::totp_of(conn, user.id)?
-                            .is_some_and(|r| r.enabled_at.is_some())
+                        && two_factor::totp_of(conn, user.id)?
+                            .is_none_or(|r| r.enabled_at.is_none())
                 };
                 Ok(Some(SessionUser { user, must_enrol }))
             })
