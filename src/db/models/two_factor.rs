@@ -222,3 +222,38 @@ pub fn password_hash(conn: &mut DbConnection, user_id: i64) -> QueryResult<Optio
         .first(conn)
         .optional()
 }
+
+/// The account with this id and the two-factor policy, in one statement (every request reads
+/// both).
+pub fn user_with_policy(
+    conn: &mut DbConnection,
+    user_id: i64,
+) -> QueryResult<Option<(crate::db::models::users::User, TwoFactorPolicy)>> {
+    use crate::db::schema::users;
+    let row: Option<(
+        crate::db::models::users::User,
+        Option<bool>,
+        Option<bool>,
+        Option<bool>,
+    )> = users::table
+        .left_join(two_factor_policy::table.on(two_factor_policy::id.eq(1_i64)))
+        .filter(users::id.eq(user_id))
+        .select((
+            crate::db::models::users::User::as_select(),
+            two_factor_policy::platform_admins.nullable(),
+            two_factor_policy::support_staff.nullable(),
+            two_factor_policy::company_admins.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(user, a, s, c)| {
+        (
+            user,
+            TwoFactorPolicy {
+                platform_admins: a.unwrap_or(false),
+                support_staff: s.unwrap_or(false),
+                company_admins: c.unwrap_or(false),
+            },
+        )
+    }))
+}

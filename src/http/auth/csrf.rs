@@ -33,12 +33,14 @@ pub async fn protect(
     }
     match check(&mut req).await {
         Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
-        Err(Rejection::NoSessionToken | Rejection::BadToken)
-            if PortalSession::of(req.request()).user_id().is_none() =>
-        {
-            // No signed-in session: it ended (idle or absolute timeout) while the page was open.
+        Err(Rejection::NoSessionToken) => {
+            // No session at all: it ended (idle or absolute timeout) while the page was open.
             // The form is not acted on; the person signs in and comes back to where they were.
-            session_ended(req).await
+            // (A live session with a wrong token is still refused below.)
+            match session_ended(&mut req).await {
+                Ok(response) => Ok(req.into_response(response).map_into_right_body()),
+                Err(error) => Ok(req.error_response(error).map_into_right_body()),
+            }
         }
         Err(error) => {
             tracing::warn!(path = %crate::telemetry::loggable_path(req.path()), reason = %error, "unsafe request refused");
@@ -59,12 +61,12 @@ const DRAFT_FORMS: &[&str] = &["/companies", "/companies/bulk"];
 /// A form posted after the session ended: to the sign-in page, which says so, with `next` the
 /// page the form was on (from a same-origin `Referer`, else the dashboard), and for the company
 /// forms what was typed kept in the new session.
-async fn session_ended<B>(
-    mut req: ServiceRequest,
-) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+async fn session_ended(
+    req: &mut ServiceRequest,
+) -> Result<actix_web::HttpResponse, actix_web::Error> {
     tracing::info!(path = %crate::telemetry::loggable_path(req.path()), "a form arrived after its session ended");
     if DRAFT_FORMS.contains(&req.path()) {
-        let fields = crate::http::auth::guards::held_fields(&mut req).await?;
+        let fields = crate::http::auth::guards::held_fields(req).await?;
         PortalSession::of(req.request()).insert(
             crate::http::auth::session::DRAFT_KEY,
             &crate::http::auth::session::HeldForm {
@@ -90,10 +92,9 @@ async fn session_ended<B>(
         "/login?ended=session&next={}",
         url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
     );
-    let response = actix_web::HttpResponse::SeeOther()
+    Ok(actix_web::HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
-        .finish();
-    Ok(req.into_response(response).map_into_right_body())
+        .finish())
 }
 
 #[derive(Debug, thiserror::Error)]

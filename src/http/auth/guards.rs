@@ -59,12 +59,19 @@ pub async fn require_enrolment(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if !open_while_enrolling(req.path()) && current_user::must_enrol(req.request()).await? {
-        tracing::info!(path = %crate::telemetry::loggable_path(req.path()), "two-factor enrolment required first");
-        let response = redirect("/settings/security");
-        return Ok(req.into_response(response).map_into_right_body());
+    if open_while_enrolling(req.path()) {
+        return Ok(next.call(req).await?.map_into_left_body());
     }
-    Ok(next.call(req).await?.map_into_left_body())
+    // Errors (the database down) become the response here, so the error pages render them.
+    match current_user::must_enrol(req.request()).await {
+        Ok(false) => Ok(next.call(req).await?.map_into_left_body()),
+        Ok(true) => {
+            tracing::info!(path = %crate::telemetry::loggable_path(req.path()), "two-factor enrolment required first");
+            let response = redirect("/settings/security");
+            Ok(req.into_response(response).map_into_right_body())
+        }
+        Err(error) => Ok(req.error_response(error).map_into_right_body()),
+    }
 }
 
 pub async fn step_up(
@@ -79,14 +86,19 @@ pub async fn step_up(
     if !guarded || session.user_id().is_none() || session.reauth_fresh() {
         return Ok(next.call(req).await?.map_into_left_body());
     }
-    let fields = held_fields(&mut req).await?;
-    session.insert(
-        STEP_UP_KEY,
-        &HeldForm {
-            path: req.path().to_owned(),
-            fields,
-        },
-    )?;
+    let held = match held_fields(&mut req).await {
+        Ok(fields) => session.insert(
+            STEP_UP_KEY,
+            &HeldForm {
+                path: req.path().to_owned(),
+                fields,
+            },
+        ),
+        Err(error) => return Ok(req.error_response(error).map_into_right_body()),
+    };
+    if let Err(error) = held {
+        return Ok(req.error_response(error).map_into_right_body());
+    }
     tracing::info!(path = %crate::telemetry::loggable_path(req.path()), "re-authentication asked before a sensitive action");
     Ok(req.into_response(redirect("/reauth")).map_into_right_body())
 }

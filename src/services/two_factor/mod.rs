@@ -120,13 +120,12 @@ impl TwoFactorService {
     pub async fn session_user(&self, id: UserId) -> anyhow::Result<Option<SessionUser>> {
         self.db
             .run(move |conn| {
-                let Some(user) = users::find(conn, id.get())? else {
+                let Some((user, policy)) = two_factor::user_with_policy(conn, id.get())? else {
                     return Ok(None);
                 };
                 if user.is_disabled() {
                     return Ok(None);
                 }
-                let policy = two_factor::policy(conn)?;
                 let must_enrol = policy.any() && {
                     let company_admin =
                         policy.company_admins && two_factor::is_company_admin(conn, user.id)?;
