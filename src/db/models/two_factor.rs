@@ -223,6 +223,14 @@ pub fn password_hash(conn: &mut DbConnection, user_id: i64) -> QueryResult<Optio
         .optional()
 }
 
+/// A user and the policy's three flags (`None` only if the policy row were missing).
+type UserAndPolicyRow = (
+    crate::db::models::users::User,
+    Option<bool>,
+    Option<bool>,
+    Option<bool>,
+);
+
 /// The account with this id and the two-factor policy, in one statement (every request reads
 /// both).
 pub fn user_with_policy(
@@ -230,12 +238,7 @@ pub fn user_with_policy(
     user_id: i64,
 ) -> QueryResult<Option<(crate::db::models::users::User, TwoFactorPolicy)>> {
     use crate::db::schema::users;
-    let row: Option<(
-        crate::db::models::users::User,
-        Option<bool>,
-        Option<bool>,
-        Option<bool>,
-    )> = users::table
+    let row: Option<UserAndPolicyRow> = users::table
         .left_join(two_factor_policy::table.on(two_factor_policy::id.eq(1_i64)))
         .filter(users::id.eq(user_id))
         .select((
