@@ -687,3 +687,55 @@ async fn a_next_that_leaves_the_portal_is_refused() {
         .await;
     assert_eq!(location(&r), "/");
 }
+
+#[tokio::test]
+async fn a_sign_in_waiting_too_long_for_its_code_starts_again() {
+    let app = spawn_app().await;
+    app.register_logged_in("ana@firma.ro").await;
+    let (mut phone, _) = enrol(&app).await;
+    app.logout().await;
+    password_step(&app, "ana@firma.ro").await;
+    // Six minutes pass (the step waits five).
+    let db = app.db();
+    tokio::task::spawn_blocking(move || {
+        use anaf_portal::db::schema::sessions::dsl;
+        use diesel::prelude::*;
+        let mut conn = db.get_blocking().unwrap();
+        let rows: Vec<(String, String)> = dsl::sessions
+            .select((dsl::id, dsl::state))
+            .load(&mut *conn)
+            .unwrap();
+        let mut aged = 0;
+        for (id, state) in rows {
+            let mut map: std::collections::HashMap<String, String> =
+                serde_json::from_str(&state).unwrap();
+            let Some(pending) = map.get("factor_pending") else {
+                continue;
+            };
+            let mut pending: serde_json::Value = serde_json::from_str(pending).unwrap();
+            pending["until"] = serde_json::json!(unix_now() as i64 - 60);
+            map.insert("factor_pending".into(), pending.to_string());
+            diesel::update(dsl::sessions.filter(dsl::id.eq(id)))
+                .set(dsl::state.eq(serde_json::to_string(&map).unwrap()))
+                .execute(&mut *conn)
+                .unwrap();
+            aged += 1;
+        }
+        assert_eq!(aged, 1, "one sign-in waits for its code");
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        location(&app.get("/login/second-factor").await),
+        "/login?ended=factor"
+    );
+    // The right code, with the session's own CSRF token, no longer signs in.
+    let code = phone.next_code().await;
+    let r = app
+        .post_form("/login", "/login/second-factor", &[("code", &code)])
+        .await;
+    assert_eq!(location(&r), "/login?ended=factor");
+    let page = app.get_html("/login?ended=factor").await;
+    assert!(page.contains("a așteptat prea mult"), "{page}");
+    assert!(location(&app.get("/tokens").await).starts_with("/login"));
+}
