@@ -203,11 +203,19 @@ async fn rotate_keys(args: ServeArgs) -> Result<(), CliError> {
         let per_key = crate::db::models::tokens::count_by_key(&mut conn)?;
         let hooks = crate::services::webhooks::rotate_secrets(&mut conn, &vault)?;
         let hooks_per_key = crate::db::models::webhooks::secrets_by_key(&mut conn)?;
-        Ok((rotation, per_key, hooks, hooks_per_key))
+        let authenticators = crate::services::two_factor::reseal_secrets(&mut conn, &vault)?;
+        Ok((rotation, per_key, hooks, hooks_per_key, authenticators))
     })
     .await
     .map_err(anyhow::Error::from)??;
-    let (rotation, per_key, hooks, hooks_per_key) = rotated;
+    let (rotation, per_key, hooks, hooks_per_key, (authenticators, unopened)) = rotated;
+    println!("re-sealed {authenticators} two-factor secret(s) with key {current}");
+    if !unopened.is_empty() {
+        println!(
+            "{} two-factor secret(s) do not open with their key (users {unopened:?}): those people switch two-factor off with a recovery code and enrol again",
+            unopened.len()
+        );
+    }
 
     let sources: Vec<String> = rotation
         .resealed

@@ -100,6 +100,7 @@ impl Application {
             mailer: services.email.map(|e| e.mailer),
             composer: services.composer,
             webhooks: services.webhooks,
+            two_factor: services.two_factor,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let api_context = web::Data::new(crate::http::api::ApiContext::new(config.api_rate_limit));
@@ -166,6 +167,8 @@ impl Application {
                         .default_service(web::to(crate::http::web::not_found))
                         // Outermost last: errors are rendered after CSRF and sessions have had
                         // their say.
+                        .wrap(from_fn(crate::http::auth::guards::step_up))
+                        .wrap(from_fn(crate::http::auth::guards::require_enrolment))
                         .wrap(from_fn(
                             crate::http::auth::current_user::support_is_read_only,
                         ))

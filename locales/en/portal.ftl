@@ -975,3 +975,68 @@ admin-sessions_ended = { $count ->
         [one] One session of { $email } was ended.
        *[other] { $count } sessions of { $email } were ended.
     }
+## Two-factor, re-authentication, the two-factor policy
+nav-security = Security
+nav-policy = Two-factor policy
+login-factor_expired = The sign-in waited too long for its code. Type your password again.
+dashboard-draft_restored = Your session had ended, so nothing was added. What you typed is back in the form: press Add again.
+security-title = Security
+security-intro = Two-factor sign-in: after your password, a code from an authenticator app on your phone.
+security-required = Your role requires two-factor sign-in. Set it up to continue using the portal.
+security-totp_title = Authenticator app
+security-state_on = Two-factor is on
+security-state_off = Two-factor is off
+security-off_explained = Anyone who learns your password can sign in as you. With two-factor they would also need your phone.
+security-start = Set up an authenticator app
+security-scan = Scan this QR code with your authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP, 1Password…).
+security-qr_label = QR code for your authenticator app
+security-or_type = Or type this key into the app:
+security-first_code = The 6-digit code the app shows
+security-confirm = Switch two-factor on
+security-already_on = Two-factor is already on.
+security-enabled = Two-factor is on. Keep the recovery codes below somewhere safe.
+security-disabled = Two-factor is off.
+security-codes_title = Your recovery codes
+security-codes_shown_once = Each code signs you in once when your phone is not at hand. They are shown only now: print them or keep them in a password manager.
+security-codes_left = { $count ->
+    [one] One unused recovery code left.
+   *[other] { $count } unused recovery codes left.
+}
+security-recovery_left = { $count ->
+    [0] You used your last recovery code. Make new ones on the Security page.
+    [one] Recovery code used. One left: make new ones on the Security page.
+   *[other] Recovery code used. { $count } left.
+}
+security-current_code = A code from your app, or a recovery code
+security-regenerate = Make new recovery codes
+security-disable = Switch two-factor off
+security-code_wrong = That code is not right. Check the time on your phone and type the code it shows now.
+security-code_used = That code was already used. Wait for the next one.
+second_factor-title = Two-factor sign-in
+second_factor-intro = Type the 6-digit code your authenticator app shows.
+second_factor-code = Code
+second_factor-submit = Sign in
+second_factor-recovery_hint = No phone at hand? Type one of your recovery codes instead.
+reauth-title = Confirm it is you
+reauth-intro = This gives a secret away, and you last confirmed more than 10 minutes ago. Type your password again.
+reauth-held = Your form is kept: after this you will see it again and press Continue.
+reauth-or_code = Or a code from your authenticator app
+reauth-submit = Confirm
+reauth-missing = Type your password (or a code).
+reauth-wrong_password = That password is not right.
+reauth-continue_title = Confirmed
+reauth-continue_intro = Press Continue to finish what you started.
+reauth-continue = Continue
+policy-title = Two-factor policy
+policy-intro = Who must use two-factor sign-in. Whoever it covers and has none is led to set it up right after signing in and can do nothing else until then.
+policy-platform_admins = Platform administrators
+policy-support_staff = Support staff
+policy-company_admins = Company admins (anyone who is admin of at least one company)
+policy-api_keys = API keys already made keep working; new ones can be made only once two-factor is on.
+policy-save = Save
+policy-saved = Two-factor policy saved.
+twofactor-mail_subject = Your sign-in security changed
+twofactor-mail_enabled = Two-factor sign-in was switched on for your account.
+twofactor-mail_disabled = Two-factor sign-in was switched off for your account.
+twofactor-mail_regenerated = New recovery codes were made for your account; the old ones no longer work.
+twofactor-mail_not_you = If this was not you, sign in, change your password and check the Security page at once.

@@ -1023,3 +1023,70 @@ admin-sessions_ended = { $count ->
         [few] { $count } sesiuni ale lui { $email } au fost încheiate.
        *[other] { $count } de sesiuni ale lui { $email } au fost încheiate.
     }
+## Autentificare în doi pași, reautentificare, politica
+nav-security = Securitate
+nav-policy = Politica în doi pași
+login-factor_expired = Autentificarea a așteptat prea mult codul. Introduceți din nou parola.
+dashboard-draft_restored = Sesiunea expirase, așa că nu s-a adăugat nimic. Ce ați scris este din nou în formular: apăsați din nou Adaugă.
+security-title = Securitate
+security-intro = Autentificare în doi pași: după parolă, un cod dintr-o aplicație de autentificare de pe telefon.
+security-required = Rolul dumneavoastră cere autentificarea în doi pași. Configurați-o pentru a folosi în continuare portalul.
+security-totp_title = Aplicația de autentificare
+security-state_on = Autentificarea în doi pași este activă
+security-state_off = Autentificarea în doi pași este oprită
+security-off_explained = Oricine vă află parola se poate autentifica în locul dumneavoastră. Cu doi pași, ar avea nevoie și de telefonul dumneavoastră.
+security-start = Configurați o aplicație de autentificare
+security-scan = Scanați acest cod QR cu aplicația de autentificare (Google Authenticator, Microsoft Authenticator, FreeOTP, 1Password…).
+security-qr_label = Cod QR pentru aplicația de autentificare
+security-or_type = Sau introduceți această cheie în aplicație:
+security-first_code = Codul de 6 cifre afișat de aplicație
+security-confirm = Activați autentificarea în doi pași
+security-already_on = Autentificarea în doi pași este deja activă.
+security-enabled = Autentificarea în doi pași este activă. Păstrați codurile de recuperare de mai jos într-un loc sigur.
+security-disabled = Autentificarea în doi pași este oprită.
+security-codes_title = Codurile de recuperare
+security-codes_shown_once = Fiecare cod vă autentifică o singură dată când nu aveți telefonul la îndemână. Sunt afișate doar acum: tipăriți-le sau păstrați-le într-un manager de parole.
+security-codes_left = { $count ->
+    [one] A mai rămas un cod de recuperare nefolosit.
+    [few] Au mai rămas { $count } coduri de recuperare nefolosite.
+   *[other] Au mai rămas { $count } de coduri de recuperare nefolosite.
+}
+security-recovery_left = { $count ->
+    [0] Ați folosit ultimul cod de recuperare. Generați altele pe pagina Securitate.
+    [one] Cod de recuperare folosit. A mai rămas unul: generați altele pe pagina Securitate.
+    [few] Cod de recuperare folosit. Au mai rămas { $count }.
+   *[other] Cod de recuperare folosit. Au mai rămas { $count }.
+}
+security-current_code = Un cod din aplicație sau un cod de recuperare
+security-regenerate = Generați coduri de recuperare noi
+security-disable = Opriți autentificarea în doi pași
+security-code_wrong = Codul nu este corect. Verificați ora telefonului și introduceți codul afișat acum.
+security-code_used = Codul a fost deja folosit. Așteptați următorul cod.
+second_factor-title = Autentificare în doi pași
+second_factor-intro = Introduceți codul de 6 cifre afișat de aplicația de autentificare.
+second_factor-code = Cod
+second_factor-submit = Autentificare
+second_factor-recovery_hint = Nu aveți telefonul la îndemână? Introduceți unul dintre codurile de recuperare.
+reauth-title = Confirmați că sunteți dumneavoastră
+reauth-intro = Această acțiune dezvăluie un secret, iar ultima confirmare a fost acum mai bine de 10 minute. Introduceți din nou parola.
+reauth-held = Formularul este păstrat: după confirmare îl veți vedea din nou și veți apăsa Continuă.
+reauth-or_code = Sau un cod din aplicația de autentificare
+reauth-submit = Confirmați
+reauth-missing = Introduceți parola (sau un cod).
+reauth-wrong_password = Parola nu este corectă.
+reauth-continue_title = Confirmat
+reauth-continue_intro = Apăsați Continuă pentru a termina ce ați început.
+reauth-continue = Continuă
+policy-title = Politica autentificării în doi pași
+policy-intro = Cine trebuie să folosească autentificarea în doi pași. Cine este vizat și nu o are este dus să o configureze imediat după autentificare și nu poate face altceva până atunci.
+policy-platform_admins = Administratorii platformei
+policy-support_staff = Echipa de suport
+policy-company_admins = Administratorii de firme (oricine este administrator la cel puțin o firmă)
+policy-api_keys = Cheile API existente funcționează în continuare; chei noi se pot crea doar după activarea autentificării în doi pași.
+policy-save = Salvați
+policy-saved = Politica autentificării în doi pași a fost salvată.
+twofactor-mail_subject = Securitatea autentificării s-a schimbat
+twofactor-mail_enabled = Autentificarea în doi pași a fost activată pentru contul dumneavoastră.
+twofactor-mail_disabled = Autentificarea în doi pași a fost oprită pentru contul dumneavoastră.
+twofactor-mail_regenerated = Au fost generate coduri de recuperare noi pentru contul dumneavoastră; cele vechi nu mai funcționează.
+twofactor-mail_not_you = Dacă nu ați fost dumneavoastră, autentificați-vă, schimbați parola și verificați imediat pagina Securitate.

@@ -465,6 +465,43 @@ diesel::table! {
 }
 
 diesel::joinable!(email_verifications -> users (user_id));
+diesel::table! {
+    /// A person's authenticator app: the sealed TOTP secret and the last time step accepted.
+    user_totp (user_id) {
+        user_id -> BigInt,
+        key_id -> Text,
+        secret_sealed -> Text,
+        enabled_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Single-use recovery codes (SHA-256 only).
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Who must use two-factor (one row).
+    two_factor_policy (id) {
+        id -> BigInt,
+        platform_admins -> Bool,
+        support_staff -> Bool,
+        company_admins -> Bool,
+        updated_at -> Nullable<Timestamp>,
+        updated_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(user_totp -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     email_verifications,
     password_resets,
@@ -499,4 +536,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     authorization_link_companies,
     link_transactions,
     data_upgrades,
+    user_totp,
+    recovery_codes,
+    two_factor_policy,
 );

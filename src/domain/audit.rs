@@ -104,10 +104,20 @@ pub enum AuditAction {
     SessionEnded,
     /// Several sessions ended at once (the owner's other ones, or all by a platform admin).
     SessionsEnded,
+    /// Two-factor switched on (a correct code confirmed the authenticator).
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    RecoveryCodesRegenerated,
+    /// A recovery code was spent (signing in or re-authenticating).
+    RecoveryCodeUsed,
+    /// A second-factor code was refused (wrong, replayed or locked out).
+    SecondFactorRefused,
+    /// A platform admin changed who must use two-factor.
+    TwoFactorPolicyChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 44] = [
+    pub const ALL: [AuditAction; 50] = [
         AuditAction::CompanyCreated,
         AuditAction::CompaniesBulkCreated,
         AuditAction::CompanyRenamed,
@@ -152,6 +162,12 @@ impl AuditAction {
         AuditAction::LanguageChanged,
         AuditAction::SessionEnded,
         AuditAction::SessionsEnded,
+        AuditAction::TwoFactorEnabled,
+        AuditAction::TwoFactorDisabled,
+        AuditAction::RecoveryCodesRegenerated,
+        AuditAction::RecoveryCodeUsed,
+        AuditAction::SecondFactorRefused,
+        AuditAction::TwoFactorPolicyChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -200,6 +216,12 @@ impl AuditAction {
             AuditAction::LanguageChanged => "user.language_changed",
             AuditAction::SessionEnded => "user.session_ended",
             AuditAction::SessionsEnded => "user.sessions_ended",
+            AuditAction::TwoFactorEnabled => "two_factor.enabled",
+            AuditAction::TwoFactorDisabled => "two_factor.disabled",
+            AuditAction::RecoveryCodesRegenerated => "two_factor.recovery_codes_regenerated",
+            AuditAction::RecoveryCodeUsed => "two_factor.recovery_code_used",
+            AuditAction::SecondFactorRefused => "two_factor.code_refused",
+            AuditAction::TwoFactorPolicyChanged => "two_factor.policy_changed",
         }
     }
 

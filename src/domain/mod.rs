@@ -37,6 +37,7 @@ mod password;
 mod registry;
 mod role;
 mod token;
+pub mod two_factor;
 
 pub use audit::{Actor, AuditAction, AuditEvent, Outcome};
 pub use cif::{Cif, CifProblem};

@@ -81,3 +81,13 @@ pub async fn read_body(
         .await
         .unwrap_or(Err(BodyError::TimedOut))
 }
+
+/// Whether `path` is a local path of this site (so `?next=` cannot send anyone elsewhere): it
+/// starts with one `/`, not `//` or `/\\` (which browsers read as another host), and has no
+/// control characters.
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.chars().any(|c| c.is_control())
+}

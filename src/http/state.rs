@@ -34,6 +34,8 @@ pub struct AppState {
     pub composer: crate::services::notify::mail::MailComposer,
     /// Webhook endpoints: registering, removing, enabling, redelivering.
     pub webhooks: crate::services::webhooks::WebhookService,
+    /// Second factors, re-authentication and the two-factor policy.
+    pub two_factor: crate::services::two_factor::TwoFactorService,
 }
 
 impl AppState {

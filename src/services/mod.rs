@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod links;
 pub mod notify;
 pub mod tokens;
+pub mod two_factor;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -57,6 +58,8 @@ pub struct Services {
     pub companies: CompanyService,
     pub links: LinkService,
     pub webhooks: WebhookService,
+    /// Second factors, re-authentication and the two-factor policy.
+    pub two_factor: crate::services::two_factor::TwoFactorService,
     /// Posts webhook deliveries (the background's side of `webhooks`).
     pub webhook_sender: WebhookSender,
     /// Email, when an SMTP server (or the sandbox's mailbox) is there.
@@ -109,6 +112,14 @@ impl Services {
             ),
             companies: CompanyService::new(db.clone(), audit.clone(), lookups_wake.clone()),
             links: LinkService::new(db.clone(), audit.clone(), tokens.clone()),
+            two_factor: crate::services::two_factor::TwoFactorService::new(
+                db.clone(),
+                tokens.vault().clone(),
+                login_limiter.clone(),
+                passwords.clone(),
+                audit.clone(),
+                composer.clone(),
+            ),
             webhooks: WebhookService::new(db.clone(), tokens.vault().clone(), audit, allow_private),
             webhook_sender: WebhookSender::new(db.clone(), tokens.vault().clone(), allow_private)?,
             passwords,

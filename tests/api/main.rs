@@ -24,4 +24,5 @@ mod settings;
 mod sharing;
 mod token_secrets;
 mod trust_boundary;
+mod two_factor;
 mod webhooks;

@@ -640,6 +640,21 @@ const MATRIX: &[(&str, &str, &str)] = &[
     // Nobody has a session by that name (a 404); ending the others leaves the caller's.
     ("post", "/settings/sessions/{id}/end", "LNNNNN"),
     ("post", "/settings/sessions/end-others", "LOOOOO"),
+    // Without a sign-in waiting for its code: back to the login page; signed in: the dashboard.
+    ("get", "/login/second-factor", "LOOOOO"),
+    ("post", "/login/second-factor", "LOOOOO"),
+    // An empty form is a handled error (422).
+    ("get", "/reauth", "LOOOOO"),
+    ("post", "/reauth", "LOOOOO"),
+    // Everyone's own two-factor, support staff included; with nothing to confirm, disable or
+    // regenerate, a 303 back to the page.
+    ("get", "/settings/security", "LOOOOO"),
+    ("post", "/settings/security/totp/start", "LOOOOO"),
+    ("post", "/settings/security/totp/confirm", "LOOOOO"),
+    ("post", "/settings/security/totp/disable", "LOOOOO"),
+    ("post", "/settings/security/recovery-codes", "LOOOOO"),
+    ("get", "/admin/security", "LFFFFO"),
+    ("post", "/admin/security", "LFFFFO"),
     ("post", "/language", "OOOOOO"),
     ("post", "/companies", "LOOOFO"),
     ("post", "/companies/bulk", "LOOOFO"),

@@ -26,6 +26,7 @@ pub mod token_refresh;
 pub mod token_rights;
 pub mod token_secrets;
 pub mod tokens;
+pub mod two_factor;
 pub mod users;
 pub mod webhooks;
 

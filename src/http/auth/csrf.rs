@@ -33,6 +33,15 @@ pub async fn protect(
     }
     match check(&mut req).await {
         Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
+        Err(Rejection::NoSessionToken) => {
+            // No session at all: it ended (idle or absolute timeout) while the page was open.
+            // The form is not acted on; the person signs in and comes back to where they were.
+            // (A live session with a wrong token is still refused below.)
+            match session_ended(&mut req).await {
+                Ok(response) => Ok(req.into_response(response).map_into_right_body()),
+                Err(error) => Ok(req.error_response(error).map_into_right_body()),
+            }
+        }
         Err(error) => {
             tracing::warn!(path = %crate::telemetry::loggable_path(req.path()), reason = %error, "unsafe request refused");
             let rejected: actix_web::Error = match error {
@@ -43,6 +52,49 @@ pub async fn protect(
             Ok(req.error_response(rejected).map_into_right_body())
         }
     }
+}
+
+/// The forms whose typed values are kept when they arrive after the session ended, so the page
+/// shows them again after the sign-in.
+const DRAFT_FORMS: &[&str] = &["/companies", "/companies/bulk"];
+
+/// A form posted after the session ended: to the sign-in page, which says so, with `next` the
+/// page the form was on (from a same-origin `Referer`, else the dashboard), and for the company
+/// forms what was typed kept in the new session.
+async fn session_ended(
+    req: &mut ServiceRequest,
+) -> Result<actix_web::HttpResponse, actix_web::Error> {
+    tracing::info!(path = %crate::telemetry::loggable_path(req.path()), "a form arrived after its session ended");
+    if DRAFT_FORMS.contains(&req.path()) {
+        let fields = crate::http::auth::guards::held_fields(req).await?;
+        PortalSession::of(req.request()).insert(
+            crate::http::auth::session::DRAFT_KEY,
+            &crate::http::auth::session::HeldForm {
+                path: req.path().to_owned(),
+                fields,
+            },
+        )?;
+    }
+    let origin = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.origin())
+        .unwrap_or_default();
+    let back = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|referer| referer.strip_prefix(origin.as_str()))
+        .filter(|rest| rest.starts_with('/'))
+        .filter(|rest| crate::http::is_local_path(rest))
+        .unwrap_or("/")
+        .to_owned();
+    let location = format!(
+        "/login?ended=session&next={}",
+        url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+    );
+    Ok(actix_web::HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish())
 }
 
 #[derive(Debug, thiserror::Error)]

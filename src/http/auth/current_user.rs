@@ -21,6 +21,16 @@ pub struct CurrentUser(pub User);
 /// handlers for authorisation; actix resolves both extractors concurrently, so they share one
 /// lookup through a cell). A session whose user vanished or was disabled is ended.
 pub async fn load(req: &HttpRequest) -> Result<Option<User>, AppError> {
+    Ok(signed_in(req).await?.map(|(user, _)| user))
+}
+
+/// Whether the person signed in must enrol a second factor before anything else (the policy
+/// requires one of them and they have none).
+pub async fn must_enrol(req: &HttpRequest) -> Result<bool, AppError> {
+    Ok(signed_in(req).await?.is_some_and(|(_, must)| must))
+}
+
+async fn signed_in(req: &HttpRequest) -> Result<Option<(User, bool)>, AppError> {
     let cell = {
         let mut extensions = req.extensions_mut();
         match extensions.get::<UserCell>() {
@@ -36,9 +46,9 @@ pub async fn load(req: &HttpRequest) -> Result<Option<User>, AppError> {
 }
 
 #[derive(Clone, Default)]
-struct UserCell(Rc<tokio::sync::OnceCell<Option<User>>>);
+struct UserCell(Rc<tokio::sync::OnceCell<Option<(User, bool)>>>);
 
-async fn lookup(req: &HttpRequest) -> Result<Option<User>, AppError> {
+async fn lookup(req: &HttpRequest) -> Result<Option<(User, bool)>, AppError> {
     let session = PortalSession::of(req);
     session.check_available()?;
     let Some(id) = session.user_id() else {
@@ -47,10 +57,10 @@ async fn lookup(req: &HttpRequest) -> Result<Option<User>, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
-    let found = state.accounts.find_user(UserId(id)).await?;
+    let found = state.two_factor.session_user(UserId(id)).await?;
     match found {
-        Some(user) if !user.is_disabled() => Ok(Some(user)),
-        _ => {
+        Some(found) => Ok(Some((found.user, found.must_enrol))),
+        None => {
             session.log_out();
             Ok(None)
         }
@@ -137,11 +147,19 @@ pub async fn support_is_read_only(
     actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
     actix_web::Error,
 > {
+    // Their own sign-in, second factor, password, address and sessions are theirs to change.
     let path = req.path();
-    let exempt = matches!(path, "/logout" | "/language" | "/login")
-        || ["/settings/account/", "/settings/sessions/", "/password/"]
-            .iter()
-            .any(|own| path.starts_with(own));
+    let exempt = matches!(
+        path,
+        "/logout" | "/language" | "/login" | "/login/second-factor" | "/reauth"
+    ) || [
+        "/settings/account/",
+        "/settings/sessions/",
+        "/settings/security/",
+        "/password/",
+    ]
+    .iter()
+    .any(|own| path.starts_with(own));
     if !req.method().is_safe() && !exempt {
         let user = load(req.request()).await?;
         if user.is_some_and(|u| u.role == crate::domain::Role::Support) {

@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod current_user;
+pub mod guards;
 pub mod session;
 pub mod session_store;
 

@@ -15,6 +15,44 @@ use crate::secrets::random_token;
 
 const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
+/// When the person last proved who they are (password, second factor or a fresh sign-in), unix
+/// seconds: what gives a secret away asks again after `REAUTH_FRESH_SECS`.
+const REAUTH_AT_KEY: &str = "reauth_at";
+/// A sign-in whose password was right and whose second factor is still to come.
+const PENDING_FACTOR_KEY: &str = "factor_pending";
+/// What a person typed into a form that arrived after their session ended: kept through the
+/// sign-in so the page can show it again.
+pub const DRAFT_KEY: &str = "draft";
+/// A form held back until the person re-authenticates (`step_up`).
+pub const STEP_UP_KEY: &str = "step_up";
+
+/// How long a re-authentication (or a sign-in) counts for what gives a secret away.
+pub const REAUTH_FRESH_SECS: i64 = 10 * 60;
+/// How long the second-factor step of a sign-in waits.
+pub const FACTOR_PENDING_SECS: i64 = 5 * 60;
+
+/// A sign-in waiting for its second factor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingFactor {
+    pub user_id: i64,
+    /// Unix seconds after which the password must be typed again.
+    pub until: i64,
+    /// Where the sign-in goes once complete (already checked to be local).
+    pub next: String,
+}
+
+/// A form's fields, kept in the session (never in a URL).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HeldForm {
+    /// The path the form was posted to.
+    pub path: String,
+    /// Its fields but the CSRF token, in order.
+    pub fields: Vec<(String, String)>,
+}
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -74,17 +112,49 @@ impl PortalSession {
         self.0.get::<i64>(USER_ID_KEY).ok().flatten()
     }
 
-    /// Starts an authenticated session under a new id (no session fixation) with a new CSRF token.
+    /// Starts an authenticated session under a new id (no session fixation) with a new CSRF
+    /// token. A sign-in counts as a re-authentication.
     pub fn log_in(&self, user_id: i64) -> Result<(), AppError> {
+        self.restart(|session| {
+            session.insert(USER_ID_KEY, user_id)?;
+            session.insert(REAUTH_AT_KEY, unix_now())
+        })
+    }
+
+    /// The password was right; the second factor is to come. The session is renewed but holds
+    /// no user: nothing needing a login opens until `log_in`.
+    pub fn begin_second_factor(&self, user_id: i64, next: &str) -> Result<(), AppError> {
+        let pending = PendingFactor {
+            user_id,
+            until: unix_now() + FACTOR_PENDING_SECS,
+            next: next.to_owned(),
+        };
+        self.restart(|session| session.insert(PENDING_FACTOR_KEY, &pending))
+    }
+
+    /// The sign-in waiting for its second factor, unless it waited too long.
+    pub fn pending_factor(&self) -> Option<PendingFactor> {
+        self.get::<PendingFactor>(PENDING_FACTOR_KEY)
+            .filter(|p| p.until > unix_now())
+    }
+
+    /// Renews the session (a new id, a new CSRF token), keeping only the flashes and a draft.
+    fn restart(
+        &self,
+        fill: impl FnOnce(&Session) -> Result<(), actix_session::SessionInsertError>,
+    ) -> Result<(), AppError> {
         let flashes = self.take_flashes();
+        let draft: Option<HeldForm> = self.get(DRAFT_KEY);
         self.0.renew();
         self.0.clear();
-        self.0
-            .insert(USER_ID_KEY, user_id)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("session insert: {e}")))?;
-        self.0
-            .insert(CSRF_KEY, random_token(32))
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("session insert: {e}")))?;
+        let insert = |session: &Session| -> Result<(), actix_session::SessionInsertError> {
+            session.insert(CSRF_KEY, random_token(32))?;
+            if let Some(draft) = &draft {
+                session.insert(DRAFT_KEY, draft)?;
+            }
+            fill(session)
+        };
+        insert(&self.0).map_err(|e| AppError::Internal(anyhow::anyhow!("session insert: {e}")))?;
         // Kept in the session's own columns when it is stored (see `DbSessionStore::save`).
         let agent = self
             .1
@@ -105,6 +175,17 @@ impl PortalSession {
             self.flash(flash.level, flash.text);
         }
         Ok(())
+    }
+
+    /// The person just proved who they are again.
+    pub fn mark_reauthenticated(&self) -> Result<(), AppError> {
+        self.insert(REAUTH_AT_KEY, &unix_now())
+    }
+
+    /// Whether the last proof (or sign-in) is recent enough for what gives a secret away.
+    pub fn reauth_fresh(&self) -> bool {
+        self.get::<i64>(REAUTH_AT_KEY)
+            .is_some_and(|at| unix_now() - at < REAUTH_FRESH_SECS)
     }
 
     /// Ends the session: its row is deleted and the cookie removed.

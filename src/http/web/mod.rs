@@ -20,6 +20,7 @@ pub mod links;
 pub mod members;
 pub mod notifications;
 pub mod sandbox_mail;
+pub mod security;
 pub mod support;
 pub mod tokens;
 pub mod webhooks;
@@ -59,6 +60,17 @@ routing::route_table! {
     get "/settings/sessions" => account::sessions::list,
     post "/settings/sessions/end-others" => account::sessions::end_others,
     post "/settings/sessions/{id}/end" => account::sessions::end,
+    get "/login/second-factor" => security::login::form,
+    post "/login/second-factor" => security::login::submit,
+    get "/reauth" => security::reauth::form,
+    post "/reauth" => security::reauth::submit,
+    get "/settings/security" => security::show,
+    post "/settings/security/totp/start" => security::start,
+    post "/settings/security/totp/confirm" => security::confirm,
+    post "/settings/security/totp/disable" => security::disable,
+    post "/settings/security/recovery-codes" => security::regenerate,
+    get "/admin/security" => security::policy::show,
+    post "/admin/security" => security::policy::save,
     get "/verify-email/{secret}" => account::verify,
     post "/verify-email" => account::send_link,
     get "/sandbox/mail" => sandbox_mail::mailbox,

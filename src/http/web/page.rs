@@ -140,11 +140,11 @@ pub fn see_other(location: &str) -> HttpResponse {
 
 /// Keeps only local paths, so `?next=` cannot send anyone to another site.
 pub fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.chars().any(|c| c.is_control());
-    if local { next } else { "/" }
+    if crate::http::is_local_path(next) {
+        next
+    } else {
+        "/"
+    }
 }
 
 /// For a response whose address carries a secret (the callback's code): no Referer at all.

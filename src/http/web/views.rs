@@ -432,7 +432,13 @@ pub fn history_key(action: &str) -> &'static str {
             | AuditAction::EmailChanged
             | AuditAction::LanguageChanged
             | AuditAction::SessionEnded
-            | AuditAction::SessionsEnded,
+            | AuditAction::SessionsEnded
+            | AuditAction::TwoFactorEnabled
+            | AuditAction::TwoFactorDisabled
+            | AuditAction::RecoveryCodesRegenerated
+            | AuditAction::RecoveryCodeUsed
+            | AuditAction::SecondFactorRefused
+            | AuditAction::TwoFactorPolicyChanged,
         ) => "history-user_changed",
         Some(AuditAction::AuditViewed) => "history-audit_viewed",
         Some(
@@ -476,4 +482,36 @@ pub fn error_text(error: &AnafError, t: &Catalog) -> String {
             t.format("anaf-invalid_request", &[("text", said.clone().into())])
         }
     }
+}
+
+/// `text` (an address) as an inline SVG QR code: presentation attributes only (the CSP forbids inline
+/// styles), no XML prolog.
+pub fn qr_svg(url: &str, label: &str) -> String {
+    let Ok(code) = qrcode::QrCode::new(url.as_bytes()) else {
+        return String::new();
+    };
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(220, 220)
+        .quiet_zone(true)
+        .build();
+    let svg = match svg.find("<svg") {
+        Some(at) => &svg[at..],
+        None => svg.as_str(),
+    };
+    let label = escape_html(label);
+    svg.replacen(
+        "<svg ",
+        &format!("<svg class=\"qr\" role=\"img\" aria-label=\"{label}\" "),
+        1,
+    )
+}
+
+/// `text` safe inside HTML text and attribute values.
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }

@@ -63,6 +63,15 @@ impl Subjects {
 }
 
 impl Subjects {
+    /// A second-factor code or a re-authentication of the signed-in account `user_id`: under
+    /// the client address (shared with password attempts) and the account's own budget.
+    pub fn second_factor(ip: &str, user_id: i64) -> Subjects {
+        Subjects {
+            ip: format!("ip:{ip}"),
+            account: format!("factor:{user_id}"),
+        }
+    }
+
     /// A registration, counted apart from login failures: under its client address and under
     /// the email it registers (each costs an Argon2 hash and a mail).
     pub fn registration(ip: &str, email: &str) -> Subjects {

@@ -429,6 +429,17 @@ impl MailComposer {
         }
     }
 
+    /// To an account whose two-factor changed (`change`: the catalog key saying what changed).
+    pub fn two_factor_changed(&self, t: Catalog, change: &str) -> Rendered {
+        account_mail(
+            t,
+            "twofactor-mail_subject",
+            &[change],
+            Some(self.link("/settings/security")),
+            &["twofactor-mail_not_you"],
+        )
+    }
+
     /// The test email of the notification settings.
     pub fn test(&self, t: Catalog) -> Rendered {
         let subject = format!("{}: {}", t.get("app-name"), t.get("mail-test_subject"));

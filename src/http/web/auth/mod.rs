@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::config::Registration;
-use crate::domain::{Email, Password};
+use crate::domain::{Email, Password, UserId};
 use crate::http::auth::PortalSession;
 use crate::http::auth::session::FlashLevel;
 use crate::http::error::AppError;
@@ -44,6 +44,7 @@ pub async fn login_form(
     let notice = match (query.ended.as_deref(), &query.registered) {
         (_, Some(_)) => Some(page.t.get("register-check_mailbox")),
         (Some("logout"), None) => Some(page.t.get("logout-done")),
+        (Some("factor"), None) => Some(page.t.get("login-factor_expired")),
         (Some(_), None) => Some(page.t.get("login-session_ended")),
         (None, None) => None,
     };
@@ -119,11 +120,19 @@ pub async fn login(
                 .run(move |conn| Ok(limiter.record_success(conn, &subjects)?))
                 .await?;
             let session = PortalSession::of(&req);
-            session.log_in(user.id)?;
-            tracing::info!(user_id = user.id, "login succeeded");
-            let page_lang = crate::i18n::Lang::from_request(&req).catalog();
-            session.flash(FlashLevel::Success, page_lang.get("login-welcome"));
-            let mut response = see_other(safe_next(&form.next));
+            let factors = state.two_factor.factors(UserId(user.id)).await?;
+            let mut response = if factors.is_empty() {
+                session.log_in(user.id)?;
+                tracing::info!(user_id = user.id, "login succeeded");
+                let page_lang = crate::i18n::Lang::from_request(&req).catalog();
+                session.flash(FlashLevel::Success, page_lang.get("login-welcome"));
+                see_other(safe_next(&form.next))
+            } else {
+                // The password was right: the second factor completes the sign-in.
+                session.begin_second_factor(user.id, safe_next(&form.next))?;
+                tracing::info!(user_id = user.id, "password accepted; second factor asked");
+                see_other("/login/second-factor")
+            };
             // This browser is now known to the account: it gets a failure budget of its own.
             let cookie = Cookie::build(DEVICE_COOKIE, state.login_limiter.device_cookie(&account))
                 .path("/")

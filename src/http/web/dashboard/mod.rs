@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::domain::{Attention, Cif, MemberRole, UserId};
 use crate::http::auth::CurrentUser;
 use crate::http::auth::PortalSession;
-use crate::http::auth::session::FlashLevel;
+use crate::http::auth::session::{DRAFT_KEY, Flash, FlashLevel, HeldForm};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::company_list::{ListQuery, MemberList, MemberPage, status_counts_view};
@@ -210,11 +210,41 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let forms = PortalSession::of(&req)
+    let session = PortalSession::of(&req);
+    let mut forms = session
         .take::<BulkOutcome>(BULK_OUTCOME)
         .map(|outcome| outcome.into_forms(&page.t))
         .unwrap_or_default();
+    let mut page = page;
+    if let Some(draft) = session.take::<HeldForm>(DRAFT_KEY) {
+        restore_draft(&mut forms, &draft);
+        page.flashes.push(Flash {
+            level: FlashLevel::Info,
+            text: page.t.get("dashboard-draft_restored"),
+        });
+    }
     dashboard(page, &state, &user.0, &query, StatusCode::OK, forms).await
+}
+
+/// What was typed into a company form that arrived after the session ended, back in its box
+/// (not submitted: the person presses Add again).
+fn restore_draft(forms: &mut Forms, draft: &HeldForm) {
+    let field = |name: &str| {
+        draft
+            .fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    };
+    match draft.path.as_str() {
+        "/companies" => {
+            forms.cif = field("cif");
+            forms.name = field("name");
+        }
+        "/companies/bulk" => forms.bulk = field("cifs"),
+        _ => {}
+    }
 }
 
 #[derive(Deserialize)]

@@ -229,7 +229,7 @@ pub async fn create(
         StatusCode::OK,
         &CreatedLinkPage {
             id: created.id,
-            qr_svg: qr_svg(&url, &t.get("links-qr_label")),
+            qr_svg: crate::http::web::views::qr_svg(&url, &t.get("links-qr_label")),
             url: secrecy::SecretString::from(url),
             expires,
             mail_note,
@@ -244,38 +244,6 @@ fn holder_url(state: &AppState, secret: &str) -> String {
         "{}/l/{secret}",
         state.base_url.as_str().trim_end_matches('/')
     )
-}
-
-/// The URL as an inline SVG QR code: presentation attributes only (the CSP forbids inline
-/// styles), no XML prolog.
-fn qr_svg(url: &str, label: &str) -> String {
-    let Ok(code) = qrcode::QrCode::new(url.as_bytes()) else {
-        return String::new();
-    };
-    let svg = code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(220, 220)
-        .quiet_zone(true)
-        .build();
-    let svg = match svg.find("<svg") {
-        Some(at) => &svg[at..],
-        None => svg.as_str(),
-    };
-    let label = escape_html(label);
-    svg.replacen(
-        "<svg ",
-        &format!("<svg class=\"qr\" role=\"img\" aria-label=\"{label}\" "),
-        1,
-    )
-}
-
-/// `text` safe inside HTML text and attribute values.
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// Sends the link to `to` at once, not through the outbox, which would keep the secret at rest.

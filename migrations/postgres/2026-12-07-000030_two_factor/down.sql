@@ -1,0 +1,3 @@
+DROP TABLE two_factor_policy;
+DROP TABLE recovery_codes;
+DROP TABLE user_totp;
