@@ -79,13 +79,28 @@ pub struct Flash {
     pub text: String,
 }
 
-/// The session, and the request it came with (a login records the client's browser and
-/// address with the new session).
-pub struct PortalSession(Session, HttpRequest);
+/// The session, and the client it came from (a login records the browser and address with the
+/// new session). Not the request itself: a clone of it held across a middleware's call would
+/// stop the router from writing the path's parameters.
+pub struct PortalSession(Session, Client);
+
+/// The browser (its `User-Agent`) and address of the request.
+struct Client {
+    agent: Option<String>,
+    ip: Option<String>,
+}
 
 impl PortalSession {
     pub fn of(req: &HttpRequest) -> PortalSession {
-        PortalSession(req.get_session(), req.clone())
+        let agent = req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let ip = req
+            .app_data::<actix_web::web::Data<crate::http::state::AppState>>()
+            .map(|state| state.client_ip(req));
+        PortalSession(req.get_session(), Client { agent, ip })
     }
 
     /// The public id of this session as the sessions page shows it (`None` before the session
@@ -156,20 +171,11 @@ impl PortalSession {
         };
         insert(&self.0).map_err(|e| AppError::Internal(anyhow::anyhow!("session insert: {e}")))?;
         // Kept in the session's own columns when it is stored (see `DbSessionStore::save`).
-        let agent = self
-            .1
-            .headers()
-            .get(actix_web::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        if let Some(agent) = agent {
+        if let Some(agent) = &self.1.agent {
             let _ = self.0.insert(CLIENT_AGENT_KEY, agent);
         }
-        if let Some(state) = self
-            .1
-            .app_data::<actix_web::web::Data<crate::http::state::AppState>>()
-        {
-            let _ = self.0.insert(CLIENT_IP_KEY, state.client_ip(&self.1));
+        if let Some(ip) = &self.1.ip {
+            let _ = self.0.insert(CLIENT_IP_KEY, ip);
         }
         for flash in flashes {
             self.flash(flash.level, flash.text);
