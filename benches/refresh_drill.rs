@@ -174,7 +174,7 @@ async fn add_company(server: &common::Server, cif: &str) -> anyhow::Result<()> {
             &mut conn,
             &cif,
             Some("Firma Drill SRL"),
-            anaf_portal::domain::UserId(user.id),
+            user.id,
         )?;
         Ok(())
     })

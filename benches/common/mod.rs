@@ -393,12 +393,7 @@ pub async fn create_companies(
         for cif in &cifs {
             let cif = anaf_portal::domain::Cif::parse(cif)
                 .map_err(|_| anyhow::anyhow!("invalid CIF {cif}"))?;
-            companies::create_with_admin(
-                &mut conn,
-                &cif,
-                Some("Firma Bench SRL"),
-                anaf_portal::domain::UserId(user.id),
-            )?;
+            companies::create_with_admin(&mut conn, &cif, Some("Firma Bench SRL"), user.id)?;
         }
         Ok(())
     })

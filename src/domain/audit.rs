@@ -1,12 +1,12 @@
 //! What the audit log records: who acted (`Actor`), what they did (`AuditAction`) and how it went.
 
+use crate::domain::UserId;
 use crate::domain::{ApiKeyId, CompanyId, TokenId};
 
 /// Who acted, from where: captured from the request by the handler.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
-    /// A number still: the token and account services read it as one.
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     /// Set when the action came through the REST API with this key.

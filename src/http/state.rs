@@ -1,6 +1,7 @@
 //! What every request handler may use, shared by all workers: the services and the settings
 //! pages need. Built once by `startup`.
 
+use crate::domain::UserId;
 use actix_web::HttpRequest;
 use actix_web::http::header;
 
@@ -66,7 +67,7 @@ impl AppState {
     }
 
     /// Who is acting in this request, for the audit log.
-    pub fn actor(&self, req: &HttpRequest, user_id: Option<i64>) -> Actor {
+    pub fn actor(&self, req: &HttpRequest, user_id: Option<UserId>) -> Actor {
         Actor {
             user_id,
             ip: Some(self.client_ip(req)),

@@ -585,7 +585,7 @@ impl CompanyService {
         id: InvitationId,
     ) -> anyhow::Result<Result<Company, AcceptError>> {
         let who = user.email.clone();
-        let user_id = UserId(user.id);
+        let user_id = user.id;
         let accepted = self
             .db
             .run(move |conn| {
@@ -672,7 +672,7 @@ impl CompanyService {
             .db
             .run(move |conn| {
                 // The history names people by email, as they know each other.
-                let member = crate::db::models::users::find(conn, member_id.get())?
+                let member = crate::db::models::users::find(conn, member_id)?
                     .map_or_else(|| format!("user {member_id}"), |user| user.email);
                 Ok((
                     companies::change_member(conn, company_id, member_id, role),

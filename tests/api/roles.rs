@@ -1,6 +1,7 @@
 //! Company members, bulk add, the dashboard for many companies, the bulk refresh job, the support
 //! area, user administration, the audit log, and the authorization matrix over every route.
 
+use anaf_portal::domain::UserId;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -569,7 +570,7 @@ async fn the_audit_log_filters_and_viewing_it_is_audited() {
 
 /// Fans out the events written so far (no engine runs here) and returns the id of one of
 /// `user_id`'s notifications.
-async fn first_notification_of(app: &TestApp, user_id: i64) -> i64 {
+async fn first_notification_of(app: &TestApp, user_id: UserId) -> i64 {
     let db = app.db();
     tokio::task::spawn_blocking(move || {
         use anaf_portal::db::schema::notifications;
@@ -1032,7 +1033,7 @@ const API_MATRIX: &[(&str, &str, &str)] = &[
 
 /// A webhook endpoint of `company` registered by `user` (its secret is never used here), and a
 /// delivery of the company's first event to it: (endpoint id, delivery id).
-async fn webhook_with_delivery(app: &TestApp, company: i64, user: i64) -> (i64, i64) {
+async fn webhook_with_delivery(app: &TestApp, company: i64, user: UserId) -> (i64, i64) {
     use anaf_portal::db::models::webhooks::{NewEndpoint, create_endpoint};
     use anaf_portal::db::schema::{events, webhook_deliveries};
     use diesel::prelude::*;
@@ -1050,7 +1051,7 @@ async fn webhook_with_delivery(app: &TestApp, company: i64, user: i64) -> (i64, 
                 url: &url,
                 events: "token.connected",
                 description: None,
-                created_by: anaf_portal::domain::UserId(user),
+                created_by: user,
             },
             |_| Ok::<_, std::convert::Infallible>(("unused".to_owned(), "unused".to_owned())),
         )
@@ -1080,7 +1081,7 @@ async fn webhook_with_delivery(app: &TestApp, company: i64, user: i64) -> (i64, 
 }
 
 /// A new API key for the user: (id, the key itself).
-async fn api_key(app: &TestApp, user: i64) -> (i64, String) {
+async fn api_key(app: &TestApp, user: UserId) -> (i64, String) {
     let db = app.db();
     tokio::task::spawn_blocking(move || {
         let mut conn = db.get_blocking().unwrap();

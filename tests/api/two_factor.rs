@@ -3,6 +3,7 @@
 //! session. The authenticator is the test itself: it computes RFC 6238 codes with `totp-rs` from
 //! the key the security page shows.
 
+use anaf_portal::domain::UserId;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::StatusCode;
@@ -125,7 +126,7 @@ async fn second_factor(browser: &TestApp, code: &str) -> reqwest::Response {
 }
 
 /// The people's sessions as if their last sign-in or re-authentication were an hour ago.
-async fn age_reauthentication(app: &TestApp, user_id: i64) {
+async fn age_reauthentication(app: &TestApp, user_id: UserId) {
     let db = app.db();
     tokio::task::spawn_blocking(move || {
         use anaf_portal::db::schema::sessions::dsl;
@@ -153,7 +154,7 @@ async fn age_reauthentication(app: &TestApp, user_id: i64) {
 }
 
 /// The person's sessions end (as the idle timeout would end them).
-async fn end_sessions(app: &TestApp, user_id: i64) {
+async fn end_sessions(app: &TestApp, user_id: UserId) {
     let db = app.db();
     tokio::task::spawn_blocking(move || {
         use anaf_portal::db::schema::sessions::dsl;
@@ -169,7 +170,7 @@ async fn end_sessions(app: &TestApp, user_id: i64) {
 }
 
 /// How many mails about two-factor are queued for `user_id`.
-async fn security_mails(app: &TestApp, user_id: i64) -> Vec<String> {
+async fn security_mails(app: &TestApp, user_id: UserId) -> Vec<String> {
     let db = app.db();
     tokio::task::spawn_blocking(move || {
         use anaf_portal::db::schema::mail_outbox::dsl;

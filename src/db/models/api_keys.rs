@@ -57,10 +57,9 @@ pub fn is_well_formed(key: &str) -> bool {
 /// (Takes a plain number too, for the account services that still pass one.)
 pub fn create(
     conn: &mut DbConnection,
-    user_id: impl Into<UserId>,
+    user_id: UserId,
     name: &str,
 ) -> QueryResult<(ApiKey, String)> {
-    let user_id: UserId = user_id.into();
     let key = format!("{KEY_PREFIX}{}", random_token(KEY_BYTES));
     let id = diesel::insert_into(api_keys::table)
         .values(NewApiKey {
@@ -81,11 +80,7 @@ pub fn create(
 
 /// The user's keys that still work, newest first. (Takes a plain number too, for the account
 /// services that still pass one.)
-pub fn list_active(
-    conn: &mut DbConnection,
-    user_id: impl Into<UserId>,
-) -> QueryResult<Vec<ApiKey>> {
-    let user_id: UserId = user_id.into();
+pub fn list_active(conn: &mut DbConnection, user_id: UserId) -> QueryResult<Vec<ApiKey>> {
     api_keys::table
         .filter(api_keys::user_id.eq(user_id))
         .filter(api_keys::revoked_at.is_null())
@@ -96,12 +91,7 @@ pub fn list_active(
 
 /// Revokes one of the user's keys; 0 when it is not theirs or already revoked. (Takes plain
 /// numbers too, for the account services that still pass them.)
-pub fn revoke(
-    conn: &mut DbConnection,
-    user_id: impl Into<UserId>,
-    id: ApiKeyId,
-) -> QueryResult<usize> {
-    let user_id: UserId = user_id.into();
+pub fn revoke(conn: &mut DbConnection, user_id: UserId, id: ApiKeyId) -> QueryResult<usize> {
     diesel::update(
         api_keys::table
             .find(id)

@@ -1,3 +1,4 @@
+use crate::domain::UserId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,7 +11,7 @@ use crate::domain::{Actor, AuditEvent, CompanyId, Outcome, TokenId};
 #[diesel(table_name = audit_events)]
 struct NewAuditEvent<'a> {
     at: NaiveDateTime,
-    actor_user_id: Option<i64>,
+    actor_user_id: Option<UserId>,
     action: &'a str,
     company_id: Option<CompanyId>,
     token_id: Option<TokenId>,
@@ -26,7 +27,7 @@ struct NewAuditEvent<'a> {
 pub struct AuditRecord {
     pub id: i64,
     pub at: NaiveDateTime,
-    pub actor_user_id: Option<i64>,
+    pub actor_user_id: Option<UserId>,
     pub action: String,
     pub company_id: Option<i64>,
     pub token_id: Option<i64>,

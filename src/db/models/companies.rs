@@ -119,14 +119,12 @@ pub fn rename(conn: &mut DbConnection, company_id: CompanyId, name: &str) -> Que
         .execute(conn)
 }
 
-/// The company and the user's role in it, or `None` when the user is not a member. (The user id may be
-/// a number still, as the account services pass it.)
+/// The company and the user's role in it, or `None` when the user is not a member.
 pub fn find_for_member(
     conn: &mut DbConnection,
     company_id: CompanyId,
-    user_id: impl Into<UserId>,
+    user_id: UserId,
 ) -> QueryResult<Option<(Company, MemberRole)>> {
-    let user_id: UserId = user_id.into();
     companies::table
         .inner_join(company_members::table)
         .filter(companies::id.eq(company_id))
@@ -135,14 +133,12 @@ pub fn find_for_member(
         .get_optional(conn)
 }
 
-/// The companies `user_id` administers, by CIF, at most `limit` of them. (The user id may be a
-/// number still, as the account services pass it.)
+/// The companies `user_id` administers, by CIF, at most `limit` of them.
 pub fn administered_by(
     conn: &mut DbConnection,
-    user_id: impl Into<UserId>,
+    user_id: UserId,
     limit: i64,
 ) -> QueryResult<Vec<Company>> {
-    let user_id: UserId = user_id.into();
     companies::table
         .inner_join(company_members::table)
         .filter(company_members::user_id.eq(user_id))
@@ -153,14 +149,12 @@ pub fn administered_by(
         .load(conn)
 }
 
-/// The company with this CIF and the user's role in it, when the user is a member. (The user id may be a
-/// number still, as the account services pass it.)
+/// The company with this CIF and the user's role in it, when the user is a member.
 pub fn find_by_cif_for_member(
     conn: &mut DbConnection,
     cif: &Cif,
-    user_id: impl Into<UserId>,
+    user_id: UserId,
 ) -> QueryResult<Option<(Company, MemberRole)>> {
-    let user_id: UserId = user_id.into();
     companies::table
         .inner_join(company_members::table)
         .filter(companies::cif.eq(cif))
@@ -170,14 +164,12 @@ pub fn find_by_cif_for_member(
 }
 
 /// The user's tokens (as company admin) due for a refresh at `at` that a refresh can renew, as
-/// (token id, company id, CIF). (The user id may be a number still, as the account services
-/// pass it.)
+/// (token id, company id, CIF).
 pub fn refreshable_due(
     conn: &mut DbConnection,
-    user_id: impl Into<UserId>,
+    user_id: UserId,
     at: NaiveDateTime,
 ) -> QueryResult<Vec<(i64, i64, Cif)>> {
-    let user_id: UserId = user_id.into();
     company_tokens::table
         .inner_join(anaf_tokens::table)
         .inner_join(companies::table.inner_join(company_members::table))

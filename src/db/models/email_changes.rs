@@ -1,6 +1,7 @@
 //! `email_changes`: a new address for an account, waiting until its owner opens the link mailed
 //! to it. Only the SHA-256 of each link's secret is stored.
 
+use crate::domain::UserId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,7 +12,7 @@ use crate::db::schema::email_changes;
 /// Records a link that changes account `user_id`'s address to `new_email`.
 pub fn issue(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     new_email: &str,
     secret_hash: &str,
     expires_at: NaiveDateTime,
@@ -31,7 +32,7 @@ pub fn issue(
 /// How many changes the account asked for since `since` (the per-account limit).
 pub fn issued_since(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
     email_changes::table
@@ -45,7 +46,7 @@ pub fn issued_since(
 /// address it changes to, or `None`. Every other open change of the account is closed too.
 pub fn consume(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     secret_hash: &str,
     at: NaiveDateTime,
 ) -> QueryResult<Option<String>> {

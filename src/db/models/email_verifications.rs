@@ -1,6 +1,7 @@
 //! `email_verifications`: single-use links that prove a person reads the mailbox of an address.
 //! Only the SHA-256 of each link's secret is stored.
 
+use crate::domain::UserId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,7 +12,7 @@ use crate::db::{DbConnection, write_transaction};
 /// Records a link mailed to `email` for account `user_id`, valid until `expires_at`.
 pub fn issue(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     email: &str,
     secret_hash: &str,
     expires_at: NaiveDateTime,
@@ -31,7 +32,7 @@ pub fn issue(
 /// How many links were mailed for the account since `since` (the resend limit).
 pub fn issued_since(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
     email_verifications::table
@@ -56,7 +57,7 @@ pub enum Verification {
 /// the address proven.
 pub fn consume(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     secret_hash: &str,
 ) -> QueryResult<Verification> {
     write_transaction(conn, |conn| {

@@ -39,11 +39,10 @@ pub struct Notification {
 /// (Takes plain numbers too, for the account services that still pass them.)
 pub fn page_for_user(
     conn: &mut DbConnection,
-    user_id: impl Into<UserId>,
+    user_id: UserId,
     before: Option<NotificationId>,
     limit: i64,
 ) -> QueryResult<(Vec<Notification>, bool)> {
-    let user_id: UserId = user_id.into();
     let mut query = notifications::table
         .inner_join(events::table)
         .filter(notifications::user_id.eq(user_id))
@@ -71,8 +70,7 @@ pub fn page_for_user(
 
 /// How many of a person's notifications are unread (the bell's number).
 /// (Takes plain numbers too, for the account services that still pass them.)
-pub fn unread_count(conn: &mut DbConnection, user_id: impl Into<UserId>) -> QueryResult<i64> {
-    let user_id: UserId = user_id.into();
+pub fn unread_count(conn: &mut DbConnection, user_id: UserId) -> QueryResult<i64> {
     notifications::table
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::read_at.is_null())
@@ -84,10 +82,9 @@ pub fn unread_count(conn: &mut DbConnection, user_id: impl Into<UserId>) -> Quer
 /// (Takes plain numbers too, for the account services that still pass them.)
 pub fn mark_read(
     conn: &mut DbConnection,
-    user_id: impl Into<UserId>,
+    user_id: UserId,
     id: NotificationId,
 ) -> QueryResult<usize> {
-    let user_id: UserId = user_id.into();
     diesel::update(
         notifications::table
             .find(id)
@@ -100,8 +97,7 @@ pub fn mark_read(
 
 /// Marks every notification of the person read.
 /// (Takes plain numbers too, for the account services that still pass them.)
-pub fn mark_all_read(conn: &mut DbConnection, user_id: impl Into<UserId>) -> QueryResult<usize> {
-    let user_id: UserId = user_id.into();
+pub fn mark_all_read(conn: &mut DbConnection, user_id: UserId) -> QueryResult<usize> {
     diesel::update(
         notifications::table
             .filter(notifications::user_id.eq(user_id))
@@ -145,10 +141,9 @@ pub fn clear_digest(conn: &mut DbConnection, ids: &[NotificationId]) -> QueryRes
 /// (Takes plain numbers too, for the account services that still pass them.)
 pub fn is_theirs(
     conn: &mut DbConnection,
-    user_id: impl Into<UserId>,
+    user_id: UserId,
     id: NotificationId,
 ) -> QueryResult<bool> {
-    let user_id: UserId = user_id.into();
     diesel::select(diesel::dsl::exists(
         notifications::table
             .find(id)

@@ -1,3 +1,4 @@
+use crate::domain::UserId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -9,7 +10,7 @@ use crate::db::schema::oauth_transactions;
 pub struct NewTransaction<'a> {
     pub state_hash: &'a str,
     pub session_binding: &'a str,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub company_id: i64,
     /// The PKCE verifier's seed, useless without the state (`secrets::pkce_verifier`).
     pub pkce_verifier: Option<&'a str>,
@@ -22,7 +23,7 @@ pub struct NewTransaction<'a> {
 pub struct Transaction {
     pub state_hash: String,
     pub session_binding: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub company_id: i64,
     /// The PKCE verifier's seed, useless without the state (`secrets::pkce_verifier`).
     pub pkce_verifier: Option<String>,

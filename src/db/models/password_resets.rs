@@ -1,6 +1,7 @@
 //! `password_resets`: single-use links that set a new password. Only the SHA-256 of each
 //! link's secret is stored.
 
+use crate::domain::UserId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -12,9 +13,9 @@ use crate::db::schema::password_resets;
 /// admin who issued it to hand over (`None`: mailed to the account's address).
 pub fn issue(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     secret_hash: &str,
-    issued_by: Option<i64>,
+    issued_by: Option<UserId>,
     expires_at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(password_resets::table)
@@ -33,7 +34,7 @@ pub fn issue(
 /// admin issued do not count).
 pub fn mailed_since(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
     password_resets::table
@@ -48,7 +49,7 @@ pub fn mailed_since(
 #[derive(Debug, Clone, Copy)]
 pub struct Usable {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub mailed: bool,
 }
 
@@ -58,7 +59,7 @@ pub fn find_usable(
     secret_hash: &str,
     at: NaiveDateTime,
 ) -> QueryResult<Option<Usable>> {
-    let row: Option<(i64, i64, Option<i64>)> = password_resets::table
+    let row: Option<(i64, UserId, Option<UserId>)> = password_resets::table
         .filter(password_resets::secret_hash.eq(secret_hash))
         .filter(password_resets::used_at.is_null())
         .filter(password_resets::expires_at.gt(at))
@@ -81,7 +82,7 @@ pub fn find_usable(
 pub fn consume(
     conn: &mut DbConnection,
     id: i64,
-    user_id: i64,
+    user_id: UserId,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     let used = diesel::update(password_resets::table.find(id))
@@ -95,7 +96,11 @@ pub fn consume(
 }
 
 /// Closes every open link of the account (its password changed some other way).
-pub fn close_open(conn: &mut DbConnection, user_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn close_open(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         password_resets::table
             .filter(password_resets::user_id.eq(user_id))

@@ -32,14 +32,8 @@ struct NewJob {
     created_at: NaiveDateTime,
 }
 
-/// A job over `token_ids`, each an item the refresh engine will claim. Its id. (The user id may be a
-/// number still, as the account services pass it.)
-pub fn create(
-    conn: &mut DbConnection,
-    user_id: impl Into<UserId>,
-    token_ids: &[i64],
-) -> QueryResult<i64> {
-    let user_id: UserId = user_id.into();
+/// A job over `token_ids`, each an item the refresh engine will claim. Its id.
+pub fn create(conn: &mut DbConnection, user_id: UserId, token_ids: &[i64]) -> QueryResult<i64> {
     write_transaction(conn, |conn| {
         let at = now();
         let job_id: i64 = diesel::insert_into(refresh_jobs::table)
@@ -186,14 +180,12 @@ pub fn finish_item(
     })
 }
 
-/// The user's job, when it is theirs. (The user id may be a number still, as the account
-/// services pass it.)
+/// The user's job, when it is theirs.
 pub fn find_for_user(
     conn: &mut DbConnection,
     id: RefreshJobId,
-    user_id: impl Into<UserId>,
+    user_id: UserId,
 ) -> QueryResult<Option<RefreshJob>> {
-    let user_id: UserId = user_id.into();
     refresh_jobs::table
         .find(id)
         .filter(refresh_jobs::user_id.eq(user_id))

@@ -1,3 +1,4 @@
+use crate::domain::UserId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -9,7 +10,7 @@ use crate::db::schema::sessions;
 #[diesel(table_name = sessions)]
 pub struct NewSession<'a> {
     pub id: &'a str,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub state: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -50,7 +51,7 @@ pub fn load_live(
 pub fn update_state(
     conn: &mut DbConnection,
     id: &str,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     state: &str,
     expires_at: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -107,7 +108,7 @@ pub struct UserSession {
 /// the absolute timeout is refused at load and removed by the cleanup job.)
 pub fn live_for_user(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<UserSession>> {
     type Row = (
@@ -162,7 +163,7 @@ pub enum Ending<'a> {
 /// Deletes sessions of `user_id`; how many.
 pub fn end_for_user(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     ending: Ending<'_>,
 ) -> QueryResult<usize> {
     if let Ending::All = ending {

@@ -1,5 +1,6 @@
 //! Second factors: the authenticator secret (`user_totp`), recovery codes and the policy row.
 
+use crate::domain::UserId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -13,7 +14,7 @@ use crate::domain::two_factor::TwoFactorPolicy;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = user_totp)]
 pub struct TotpRow {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub key_id: String,
     pub secret_sealed: String,
     /// `None` while the enrolment waits for its first correct code.
@@ -21,7 +22,7 @@ pub struct TotpRow {
     pub last_step: Option<i64>,
 }
 
-pub fn totp_of(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<TotpRow>> {
+pub fn totp_of(conn: &mut DbConnection, user_id: UserId) -> QueryResult<Option<TotpRow>> {
     user_totp::table
         .find(user_id)
         .select(TotpRow::as_select())
@@ -33,7 +34,7 @@ pub fn totp_of(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<Totp
 /// written) when two-factor is on already.
 pub fn start_totp(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     key_id: &str,
     sealed: &str,
 ) -> QueryResult<bool> {
@@ -56,7 +57,7 @@ pub fn start_totp(
 }
 
 /// Switches two-factor on with the step of the code that confirmed it; rows written.
-pub fn enable_totp(conn: &mut DbConnection, user_id: i64, step: i64) -> QueryResult<usize> {
+pub fn enable_totp(conn: &mut DbConnection, user_id: UserId, step: i64) -> QueryResult<usize> {
     diesel::update(
         user_totp::table
             .filter(user_totp::user_id.eq(user_id))
@@ -72,7 +73,7 @@ pub fn enable_totp(conn: &mut DbConnection, user_id: i64, step: i64) -> QueryRes
 /// Records that a code of `step` was used, unless one of that step or a later one was: 1 when
 /// the code counts, 0 when it is a replay (or two-factor is off). One statement, so two
 /// requests racing with the same code cannot both win.
-pub fn accept_step(conn: &mut DbConnection, user_id: i64, step: i64) -> QueryResult<usize> {
+pub fn accept_step(conn: &mut DbConnection, user_id: UserId, step: i64) -> QueryResult<usize> {
     diesel::update(
         user_totp::table
             .filter(user_totp::user_id.eq(user_id))
@@ -88,7 +89,7 @@ pub fn accept_step(conn: &mut DbConnection, user_id: i64, step: i64) -> QueryRes
 }
 
 /// Two-factor off: the secret and the recovery codes go.
-pub fn delete_all(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
+pub fn delete_all(conn: &mut DbConnection, user_id: UserId) -> QueryResult<()> {
     diesel::delete(user_totp::table.filter(user_totp::user_id.eq(user_id))).execute(conn)?;
     diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
         .execute(conn)?;
@@ -98,7 +99,7 @@ pub fn delete_all(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
 /// Replaces the person's recovery codes with these hashes.
 pub fn replace_recovery_codes(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     hashes: &[String],
 ) -> QueryResult<()> {
     diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
@@ -118,7 +119,11 @@ pub fn replace_recovery_codes(
 }
 
 /// Spends the unused code with this hash: 1 when it was there, 0 otherwise.
-pub fn use_recovery_code(conn: &mut DbConnection, user_id: i64, hash: &str) -> QueryResult<usize> {
+pub fn use_recovery_code(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    hash: &str,
+) -> QueryResult<usize> {
     diesel::update(
         recovery_codes::table
             .filter(recovery_codes::user_id.eq(user_id))
@@ -129,7 +134,7 @@ pub fn use_recovery_code(conn: &mut DbConnection, user_id: i64, hash: &str) -> Q
     .execute(conn)
 }
 
-pub fn recovery_codes_left(conn: &mut DbConnection, user_id: i64) -> QueryResult<i64> {
+pub fn recovery_codes_left(conn: &mut DbConnection, user_id: UserId) -> QueryResult<i64> {
     recovery_codes::table
         .filter(recovery_codes::user_id.eq(user_id))
         .filter(recovery_codes::used_at.is_null())
@@ -156,7 +161,11 @@ pub fn policy(conn: &mut DbConnection) -> QueryResult<TwoFactorPolicy> {
     )
 }
 
-pub fn set_policy(conn: &mut DbConnection, policy: TwoFactorPolicy, by: i64) -> QueryResult<usize> {
+pub fn set_policy(
+    conn: &mut DbConnection,
+    policy: TwoFactorPolicy,
+    by: UserId,
+) -> QueryResult<usize> {
     diesel::update(two_factor_policy::table.find(1_i64))
         .set((
             two_factor_policy::platform_admins.eq(policy.platform_admins),
@@ -169,7 +178,7 @@ pub fn set_policy(conn: &mut DbConnection, policy: TwoFactorPolicy, by: i64) -> 
 }
 
 /// Whether the person is an admin of at least one company.
-pub fn is_company_admin(conn: &mut DbConnection, user_id: i64) -> QueryResult<bool> {
+pub fn is_company_admin(conn: &mut DbConnection, user_id: UserId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         company_members::table
             .filter(company_members::user_id.eq(user_id))
@@ -182,7 +191,7 @@ pub fn is_company_admin(conn: &mut DbConnection, user_id: i64) -> QueryResult<bo
 pub fn sealed_with_other_keys(
     conn: &mut DbConnection,
     key_id: &str,
-) -> QueryResult<Vec<(i64, String, String)>> {
+) -> QueryResult<Vec<(UserId, String, String)>> {
     user_totp::table
         .filter(user_totp::key_id.ne(key_id))
         .order(user_totp::user_id)
@@ -197,7 +206,7 @@ pub fn sealed_with_other_keys(
 /// Replaces a secret's ciphertext unless another change got there first; rows written.
 pub fn reseal(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     old_key_id: &str,
     new_key_id: &str,
     sealed: &str,
@@ -215,7 +224,7 @@ pub fn reseal(
 }
 
 /// The account's password hash, for re-authentication (`None`: no such account).
-pub fn password_hash(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<String>> {
+pub fn password_hash(conn: &mut DbConnection, user_id: UserId) -> QueryResult<Option<String>> {
     crate::db::schema::users::table
         .find(user_id)
         .select(crate::db::schema::users::password_hash)
@@ -235,7 +244,7 @@ type UserAndPolicyRow = (
 /// both).
 pub fn user_with_policy(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
 ) -> QueryResult<Option<(crate::db::models::users::User, TwoFactorPolicy)>> {
     use crate::db::schema::users;
     let row: Option<UserAndPolicyRow> = users::table

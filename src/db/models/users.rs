@@ -7,13 +7,13 @@ use crate::db::models::KeyLookup;
 use crate::db::models::now;
 use crate::db::schema::{sessions, users};
 use crate::db::{DbConnection, write_transaction};
-use crate::domain::{Email, Role};
+use crate::domain::{Email, Role, UserId};
 
 /// A user as every page sees it; the password hash is only read by `find_credentials`.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub role: Role,
     pub disabled_at: Option<NaiveDateTime>,
@@ -108,7 +108,7 @@ pub fn create(
         .first(conn)?)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<User>> {
+pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
     users::table
         .find(id)
         .select(User::as_select())
@@ -137,7 +137,7 @@ pub fn find_by_email(conn: &mut DbConnection, email: &Email) -> QueryResult<Opti
 
 /// Marks the account's current email as proven (the owner opened a link, or a platform admin
 /// vouches for it). Whether the account exists.
-pub fn mark_verified(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+pub fn mark_verified(conn: &mut DbConnection, id: UserId) -> QueryResult<bool> {
     let at = now();
     let changed = diesel::update(users::table.find(id))
         .filter(users::email_verified_at.is_null())
@@ -147,7 +147,7 @@ pub fn mark_verified(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
 }
 
 /// Disables or enables an account; disabling ends every session of the user at once.
-pub fn set_disabled(conn: &mut DbConnection, id: i64, disabled: bool) -> QueryResult<usize> {
+pub fn set_disabled(conn: &mut DbConnection, id: UserId, disabled: bool) -> QueryResult<usize> {
     write_transaction(conn, |conn| {
         let at = now();
         let changed = diesel::update(users::table.find(id))
@@ -198,7 +198,7 @@ pub enum AdminChangeError {
     Database(#[from] DieselError),
 }
 
-fn other_active_admins(conn: &mut DbConnection, id: i64) -> QueryResult<i64> {
+fn other_active_admins(conn: &mut DbConnection, id: UserId) -> QueryResult<i64> {
     users::table
         .filter(users::role.eq(Role::Admin))
         .filter(users::disabled_at.is_null())
@@ -211,7 +211,7 @@ fn other_active_admins(conn: &mut DbConnection, id: i64) -> QueryResult<i64> {
 /// active admin. Disabling ends every session of the user at once.
 pub fn change_by_admin(
     conn: &mut DbConnection,
-    id: i64,
+    id: UserId,
     role: Option<Role>,
     disabled: Option<bool>,
 ) -> Result<User, AdminChangeError> {
@@ -241,7 +241,7 @@ pub fn change_by_admin(
 /// How a person wants email, and in which language.
 pub fn email_settings(
     conn: &mut DbConnection,
-    id: i64,
+    id: UserId,
 ) -> QueryResult<Option<(crate::domain::EmailPreference, String)>> {
     users::table
         .find(id)
@@ -251,7 +251,7 @@ pub fn email_settings(
 
 pub fn set_email_settings(
     conn: &mut DbConnection,
-    id: i64,
+    id: UserId,
     preference: crate::domain::EmailPreference,
     language: &str,
 ) -> QueryResult<usize> {
@@ -265,7 +265,7 @@ pub fn set_email_settings(
 }
 
 /// The account's password hash (re-authentication before a change).
-pub fn password_hash(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+pub fn password_hash(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<String>> {
     users::table
         .find(id)
         .select(users::password_hash)
@@ -273,7 +273,7 @@ pub fn password_hash(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Str
 }
 
 /// Stores a new password hash.
-pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> QueryResult<usize> {
+pub fn set_password_hash(conn: &mut DbConnection, id: UserId, hash: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set((users::password_hash.eq(hash), users::updated_at.eq(now())))
         .execute(conn)
@@ -282,7 +282,7 @@ pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> QueryR
 /// Gives the account the address `email`, proven (its owner opened a link mailed to it).
 pub fn change_email(
     conn: &mut DbConnection,
-    id: i64,
+    id: UserId,
     email: &str,
 ) -> Result<usize, CreateUserError> {
     let at = now();
@@ -303,7 +303,7 @@ pub fn change_email(
 }
 
 /// Whether some account other than `id` has the address `email`.
-pub fn email_taken(conn: &mut DbConnection, email: &str, id: i64) -> QueryResult<bool> {
+pub fn email_taken(conn: &mut DbConnection, email: &str, id: UserId) -> QueryResult<bool> {
     diesel::select(exists(
         users::table
             .filter(users::email.eq(email))
@@ -313,7 +313,7 @@ pub fn email_taken(conn: &mut DbConnection, email: &str, id: i64) -> QueryResult
 }
 
 /// The language of the person's mail and pages.
-pub fn set_language(conn: &mut DbConnection, id: i64, language: &str) -> QueryResult<usize> {
+pub fn set_language(conn: &mut DbConnection, id: UserId, language: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set((users::language.eq(language), users::updated_at.eq(now())))
         .execute(conn)

@@ -1,6 +1,7 @@
 //! `ApiCaller`: the user behind the request's `Authorization: Bearer <API key>`, after the key's
 //! rate limit. One database query per request (key, revocation and the user's state together).
 
+use crate::domain::UserId;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -18,8 +19,7 @@ use crate::http::state::AppState;
 /// Who is calling: the key and the (enabled) user it belongs to.
 #[derive(Debug, Clone, Copy)]
 pub struct ApiCaller {
-    /// A number still: the token API reads it as one.
-    pub user_id: i64,
+    pub user_id: UserId,
     pub key_id: ApiKeyId,
     /// Support staff only look, through the API as everywhere else.
     pub read_only: bool,
@@ -89,7 +89,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
         tracing::warn!(error = %e, key_id = key_id.get(), "could not record the API key's use");
     }
     let caller = ApiCaller {
-        user_id: owner.user_id.get(),
+        user_id: owner.user_id,
         key_id,
         read_only: owner.role == crate::domain::Role::Support,
     };

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{Cif, EventKind, MemberRole};
-use crate::domain::{CompanyId, EndpointId, UserId};
+use crate::domain::{CompanyId, EndpointId};
 use crate::http::api::ApiCaller;
 use crate::http::api::json::ApiJson;
 use crate::http::api::problem::{CallerErrors, Problem};
@@ -198,10 +198,7 @@ pub struct CreateEndpointRequest {
     security(("bearer" = []))
 )]
 pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let rows = state
-        .webhooks
-        .endpoints_for_admin(UserId(caller.user_id))
-        .await?;
+    let rows = state.webhooks.endpoints_for_admin(caller.user_id).await?;
     let body: Vec<EndpointView> = rows
         .into_iter()
         .map(|(endpoint, cif)| EndpointView::new(endpoint, cif))
@@ -221,7 +218,7 @@ async fn company_named(
             Cif::parse(raw).map_err(|e| AppError::Unprocessable(format!("`cif` is invalid: {e}")))
         })
         .transpose()?;
-    let user_id = UserId(caller.user_id);
+    let user_id = caller.user_id;
     let found = match (company_id, cif) {
         (None, None) => {
             return Err(AppError::Unprocessable(
@@ -335,7 +332,7 @@ pub async fn delete(
     // A company the caller is not a member of is not revealed: 404, as for an unknown id.
     let found = state
         .webhooks
-        .endpoint_for_member(id, UserId(caller.user_id))
+        .endpoint_for_member(id, caller.user_id)
         .await?;
     let (endpoint, role) = found.ok_or(AppError::NotFound)?;
     if role != MemberRole::Admin {

@@ -7,7 +7,6 @@ use std::rc::Rc;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use crate::domain::UserId;
 use crate::http::auth::PortalSession;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
@@ -57,7 +56,7 @@ async fn lookup(req: &HttpRequest) -> Result<Option<(User, bool)>, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
-    let found = state.two_factor.session_user(UserId(id)).await?;
+    let found = state.two_factor.session_user(id).await?;
     match found {
         Some(found) => Ok(Some((found.user, found.must_enrol))),
         None => {

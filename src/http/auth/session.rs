@@ -1,5 +1,6 @@
 //! A typed view of the session: who is logged in, the CSRF token and flash messages.
 
+use crate::domain::UserId;
 use std::future::{Ready, ready};
 
 use actix_session::{Session, SessionExt};
@@ -34,7 +35,7 @@ pub const FACTOR_PENDING_SECS: i64 = 5 * 60;
 /// A sign-in waiting for its second factor.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PendingFactor {
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Unix seconds after which the password must be typed again.
     pub until: i64,
     /// Where the sign-in goes once complete (already checked to be local).
@@ -123,13 +124,13 @@ impl PortalSession {
         }
     }
 
-    pub fn user_id(&self) -> Option<i64> {
-        self.0.get::<i64>(USER_ID_KEY).ok().flatten()
+    pub fn user_id(&self) -> Option<UserId> {
+        self.0.get::<UserId>(USER_ID_KEY).ok().flatten()
     }
 
     /// Starts an authenticated session under a new id (no session fixation) with a new CSRF
     /// token. A sign-in counts as a re-authentication.
-    pub fn log_in(&self, user_id: i64) -> Result<(), AppError> {
+    pub fn log_in(&self, user_id: UserId) -> Result<(), AppError> {
         self.restart(|session| {
             session.insert(USER_ID_KEY, user_id)?;
             session.insert(REAUTH_AT_KEY, unix_now())
@@ -138,7 +139,7 @@ impl PortalSession {
 
     /// The password was right; the second factor is to come. The session is renewed but holds
     /// no user: nothing needing a login opens until `log_in`.
-    pub fn begin_second_factor(&self, user_id: i64, next: &str) -> Result<(), AppError> {
+    pub fn begin_second_factor(&self, user_id: UserId, next: &str) -> Result<(), AppError> {
         let pending = PendingFactor {
             user_id,
             until: unix_now() + FACTOR_PENDING_SECS,

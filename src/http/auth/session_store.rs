@@ -10,6 +10,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::db::Db;
 use crate::db::models::{now, sessions};
+use crate::domain::UserId;
 use crate::secrets::{random_token, sha256_hex};
 
 /// The key under which the session state records who is logged in.
@@ -79,7 +80,7 @@ fn after(start: NaiveDateTime, ttl: &CookieDuration) -> NaiveDateTime {
     start + TimeDelta::milliseconds(ttl.whole_milliseconds().try_into().unwrap_or(i64::MAX / 2))
 }
 
-fn user_id_of(state: &HashMap<String, String>) -> Option<i64> {
+fn user_id_of(state: &HashMap<String, String>) -> Option<UserId> {
     state.get(USER_ID_KEY).and_then(|v| v.parse().ok())
 }
 

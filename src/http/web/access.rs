@@ -1,6 +1,6 @@
 //! Who may touch which company or token.
 
-use crate::domain::{CompanyId, MemberRole, TokenId, UserId};
+use crate::domain::{CompanyId, MemberRole, TokenId};
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::services::accounts::User;
@@ -30,7 +30,7 @@ pub async fn company(
 ) -> Result<(Company, MemberRole), AppError> {
     let (company, role) = state
         .companies
-        .membership(company_id, UserId(user.id))
+        .membership(company_id, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
     check(role, need)?;
@@ -49,7 +49,7 @@ pub async fn token(
 ) -> Result<(TokenMeta, Company, MemberRole), AppError> {
     let found = state
         .tokens
-        .token_for_member(token_id, UserId(user.id), company_id)
+        .token_for_member(token_id, user.id, company_id)
         .await?;
     let found = found.ok_or(AppError::NotFound)?;
     check(found.role, need)?;

@@ -267,10 +267,10 @@ pub struct MemberPage {
 
 impl MemberPage {
     /// Two indexed queries (three with the dashboard's counters), whatever the number of
-    /// companies or the page. (The user id is a number still where accounts pass it.)
+    /// companies or the page.
     pub async fn load(
         state: &AppState,
-        user_id: impl Into<UserId>,
+        user_id: UserId,
         query: &ListQuery,
         list: MemberList,
     ) -> Result<MemberPage, AppError> {
@@ -282,7 +282,7 @@ impl MemberPage {
             attention,
         } = state
             .companies
-            .member_companies(user_id.into(), filter, list == MemberList::Dashboard)
+            .member_companies(user_id, filter, list == MemberList::Dashboard)
             .await?;
         Ok(MemberPage {
             rows,

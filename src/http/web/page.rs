@@ -7,7 +7,6 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
-use crate::domain::UserId;
 use crate::http::auth::PortalSession;
 use crate::http::auth::current_user;
 use crate::http::auth::session::Flash;
@@ -40,9 +39,7 @@ impl Page {
         let sandbox_mail = state
             .is_some_and(|s| s.sandbox() && s.mailer.as_ref().is_some_and(|m| m.is_simulated()));
         let unread = match (&user, state) {
-            (Some(user), Some(state)) => {
-                state.accounts.unread_notifications(UserId(user.id)).await?
-            }
+            (Some(user), Some(state)) => state.accounts.unread_notifications(user.id).await?,
             _ => 0,
         };
         Ok(Page {

@@ -31,7 +31,7 @@ impl AccountService {
     ) -> anyhow::Result<Result<User, AdminChangeError>> {
         let result = self
             .db
-            .run(move |conn| Ok(users::change_by_admin(conn, user.get(), role, disabled)))
+            .run(move |conn| Ok(users::change_by_admin(conn, user, role, disabled)))
             .await?;
         if let Ok(changed) = &result {
             let action = match (role, disabled) {

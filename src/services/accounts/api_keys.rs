@@ -34,7 +34,7 @@ impl AccountService {
     /// `user`'s keys that are not revoked.
     pub async fn active_api_keys(&self, user: UserId) -> anyhow::Result<Vec<ApiKey>> {
         self.db
-            .run(move |conn| Ok(api_keys::list_active(conn, user.get())?))
+            .run(move |conn| Ok(api_keys::list_active(conn, user)?))
             .await
     }
 
@@ -47,7 +47,7 @@ impl AccountService {
     ) -> anyhow::Result<(ApiKey, String)> {
         let (created, key) = self
             .db
-            .run(move |conn| Ok(api_keys::create(conn, user.get(), &name)?))
+            .run(move |conn| Ok(api_keys::create(conn, user, &name)?))
             .await?;
         self.audit
             .record(

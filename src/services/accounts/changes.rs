@@ -147,7 +147,7 @@ impl AccountService {
                 })
             })
             .await?;
-        tracing::info!(user_id, ended, "password changed");
+        tracing::info!(%user_id, ended, "password changed");
         self.audit
             .record(
                 actor,
@@ -219,7 +219,7 @@ impl AccountService {
         };
         let detail = format!("{} → {}", user.email, new_email.as_str());
         if taken {
-            tracing::info!(user_id, "address change to an address another account has");
+            tracing::info!(%user_id, "address change to an address another account has");
             self.audit
                 .record(
                     actor,
@@ -282,7 +282,7 @@ impl AccountService {
                 });
             }
         };
-        tracing::info!(user_id, "address changed");
+        tracing::info!(%user_id, "address changed");
         self.audit
             .record(
                 actor,

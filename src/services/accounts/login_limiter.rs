@@ -6,6 +6,7 @@
 //! own, so failures from elsewhere (an attacker rotating addresses) never lock the owner's browser
 //! out; browsers without one share the account's budget.
 
+use crate::domain::UserId;
 use std::time::Duration;
 
 use base64::Engine;
@@ -65,7 +66,7 @@ impl Subjects {
 impl Subjects {
     /// A second-factor code or a re-authentication of the signed-in account `user_id`: under
     /// the client address (shared with password attempts) and the account's own budget.
-    pub fn second_factor(ip: &str, user_id: i64) -> Subjects {
+    pub fn second_factor(ip: &str, user_id: UserId) -> Subjects {
         Subjects {
             ip: format!("ip:{ip}"),
             account: format!("factor:{user_id}"),

@@ -22,6 +22,7 @@ use crate::db::Db;
 use crate::db::models::email_verifications;
 use crate::db::models::now;
 use crate::db::models::users::{self, CreateUserError, Verified};
+use crate::domain::UserId;
 use crate::domain::{Actor, AuditAction, AuditEvent, Email, Password};
 use crate::i18n::Lang;
 use crate::secrets::{random_token, sha256_hex};
@@ -130,7 +131,7 @@ impl AccountService {
             .await?;
         match created {
             Ok(user) => {
-                tracing::info!(user_id = user.id, role = %user.role, "account registered");
+                tracing::info!(user_id = %user.id, role = %user.role, "account registered");
                 self.send_link(&user, lang).await?;
             }
             Err(CreateUserError::EmailTaken) => {
@@ -207,7 +208,7 @@ impl AccountService {
 
     /// A platform admin vouches for account `user_id`'s address (no SMTP, or the owner asked).
     /// Whether the account exists. Audited.
-    pub async fn verify_by_admin(&self, actor: &Actor, user_id: i64) -> anyhow::Result<bool> {
+    pub async fn verify_by_admin(&self, actor: &Actor, user_id: UserId) -> anyhow::Result<bool> {
         let found = self
             .db
             .run(move |conn| {

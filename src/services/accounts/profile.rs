@@ -23,9 +23,7 @@ pub struct LoginLookup {
 impl AccountService {
     /// The account with this id, if there is one.
     pub async fn find_user(&self, id: UserId) -> anyhow::Result<Option<User>> {
-        self.db
-            .run(move |conn| Ok(users::find(conn, id.get())?))
-            .await
+        self.db.run(move |conn| Ok(users::find(conn, id)?)).await
     }
 
     /// Whether `subjects` are locked out and, when they are not and an address was given, the
@@ -57,7 +55,7 @@ impl AccountService {
         id: UserId,
     ) -> anyhow::Result<Option<(EmailPreference, String)>> {
         self.db
-            .run(move |conn| Ok(users::email_settings(conn, id.get())?))
+            .run(move |conn| Ok(users::email_settings(conn, id)?))
             .await
     }
 
@@ -69,7 +67,7 @@ impl AccountService {
     ) -> anyhow::Result<()> {
         self.db
             .run(move |conn| {
-                users::set_email_settings(conn, id.get(), preference, language)?;
+                users::set_email_settings(conn, id, preference, language)?;
                 Ok(())
             })
             .await
@@ -90,7 +88,7 @@ impl AccountService {
 
     pub async fn unread_notifications(&self, id: UserId) -> anyhow::Result<i64> {
         self.db
-            .run(move |conn| Ok(notifications::unread_count(conn, id.get())?))
+            .run(move |conn| Ok(notifications::unread_count(conn, id)?))
             .await
     }
 
@@ -114,7 +112,7 @@ impl AccountService {
     pub async fn mark_all_notifications_read(&self, id: UserId) -> anyhow::Result<()> {
         self.db
             .run(move |conn| {
-                notifications::mark_all_read(conn, id.get())?;
+                notifications::mark_all_read(conn, id)?;
                 Ok(())
             })
             .await

@@ -116,7 +116,7 @@ impl AccountService {
                 tracing::warn!("password reset not mailed: the account's hourly limit is reached")
             }
             Found::Issued(user) => {
-                tracing::info!(user_id = user.id, "password reset link issued");
+                tracing::info!(user_id = %user.id, "password reset link issued");
                 // In the background: the answer must not wait for the mail server, or its
                 // time would tell that the address has an account.
                 let this = self.clone();
@@ -193,7 +193,7 @@ impl AccountService {
         let Some((user, ended)) = done else {
             return Ok(ResetDone::Invalid);
         };
-        tracing::info!(user_id = user.id, ended, "password reset through a link");
+        tracing::info!(user_id = %user.id, ended, "password reset through a link");
         let actor = Actor {
             user_id: Some(user.id),
             ..actor.clone()
@@ -220,7 +220,7 @@ impl AccountService {
         let found = self
             .db
             .run(move |conn| {
-                let Some(found) = users::find(conn, user.get())? else {
+                let Some(found) = users::find(conn, user)? else {
                     return Ok(None);
                 };
                 if !found.is_disabled() {

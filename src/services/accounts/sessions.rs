@@ -13,7 +13,7 @@ impl AccountService {
     /// The live sessions of `user`, most recently used first.
     pub async fn sessions_of(&self, user: UserId) -> anyhow::Result<Vec<UserSession>> {
         self.db
-            .run(move |conn| Ok(sessions::live_for_user(conn, user.get(), now())?))
+            .run(move |conn| Ok(sessions::live_for_user(conn, user, now())?))
             .await
     }
 
@@ -83,7 +83,7 @@ impl AccountService {
         let done = self
             .db
             .run(move |conn| {
-                let Some(found) = users::find(conn, user.get())? else {
+                let Some(found) = users::find(conn, user)? else {
                     return Ok(None);
                 };
                 let ended = sessions::end_for_user(conn, found.id, Ending::All)?;

@@ -92,12 +92,7 @@ impl TokenService {
         code_verifier: Option<&str>,
     ) -> Result<Connection, ConnectError> {
         let result = self
-            .exchange_for_companies(
-                companies,
-                code,
-                code_verifier,
-                actor.user_id.map(Into::into),
-            )
+            .exchange_for_companies(companies, code, code_verifier, actor.user_id)
             .await;
         let mut event = match &result {
             Ok(connection) => {
@@ -201,10 +196,7 @@ impl TokenService {
             .exchange_code(code, code_verifier)
             .await
             .map_err(ConnectError::Anaf)?;
-        let meta = match self
-            .store(company.id, &pair, "oauth", actor.user_id.map(Into::into))
-            .await
-        {
+        let meta = match self.store(company.id, &pair, "oauth", actor.user_id).await {
             Ok(meta) => meta,
             Err(error) => {
                 // A pair the portal refuses is of no use to anyone: ask ANAF to revoke it.

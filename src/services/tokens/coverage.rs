@@ -132,8 +132,7 @@ impl TokenService {
             .ok_or(TokenError::NotFound)?;
         let verdict = self.probe_cif(&access, &company.cif).await?;
         if verdict == RightsVerdict::Granted {
-            self.attach(token_id, company, actor.user_id.map(Into::into))
-                .await?;
+            self.attach(token_id, company, actor.user_id).await?;
         } else {
             // The offer no longer holds.
             self.db

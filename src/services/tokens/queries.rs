@@ -123,7 +123,7 @@ impl TokenService {
     ) -> anyhow::Result<Option<(RefreshJob, Vec<(Company, Option<String>)>)>> {
         self.db()
             .run(move |conn| {
-                let Some(found) = refresh_jobs::find_for_user(conn, job, user.get())? else {
+                let Some(found) = refresh_jobs::find_for_user(conn, job, user)? else {
                     return Ok(None);
                 };
                 Ok(Some((found, refresh_jobs::failures(conn, job)?)))
@@ -182,7 +182,7 @@ impl TokenService {
                     &NewTransaction {
                         state_hash: &start.state_hash,
                         session_binding: &start.session_binding,
-                        user_id: start.user.get(),
+                        user_id: start.user,
                         company_id: start.company.get(),
                         pkce_verifier: start.pkce_seed.as_deref(),
                         created_at: at,
@@ -219,7 +219,7 @@ impl TokenService {
                 if tx.consumed_at.is_some() {
                     return Ok(Err(ClaimRefusal::Reused));
                 }
-                if tx.user_id != user.get() || tx.session_binding != session_binding {
+                if tx.user_id != user || tx.session_binding != session_binding {
                     return Ok(Err(ClaimRefusal::Foreign));
                 }
                 if tx.expires_at <= at {
@@ -241,7 +241,7 @@ impl TokenService {
     ) -> anyhow::Result<Option<Company>> {
         let found = self
             .db()
-            .run(move |conn| Ok(companies::find_for_member(conn, company, user.get())?))
+            .run(move |conn| Ok(companies::find_for_member(conn, company, user)?))
             .await?;
         Ok(found.map(|(company, _)| company))
     }

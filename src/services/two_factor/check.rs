@@ -50,7 +50,7 @@ impl TwoFactorService {
         code: &str,
         ip: &str,
     ) -> anyhow::Result<Checked> {
-        let subjects = Subjects::second_factor(ip, user.get());
+        let subjects = Subjects::second_factor(ip, user);
         // Something that cannot be a code (empty, letters in six characters) is no guess at
         // one: refused without counting.
         let Some(typed) = TypedCode::parse(code) else {
@@ -63,8 +63,7 @@ impl TwoFactorService {
                 if let Some(wait) = limiter.locked_for(conn, &subjects)? {
                     return Ok(Checked::Locked { wait });
                 }
-                let Some(row) =
-                    two_factor::totp_of(conn, user.get())?.filter(|r| r.enabled_at.is_some())
+                let Some(row) = two_factor::totp_of(conn, user)?.filter(|r| r.enabled_at.is_some())
                 else {
                     return Ok(Checked::NotEnrolled);
                 };
@@ -81,7 +80,7 @@ impl TwoFactorService {
                             None => Checked::Wrong,
                             Some(step) => {
                                 let step = i64::try_from(step).unwrap_or(i64::MAX);
-                                match two_factor::accept_step(conn, user.get(), step)? {
+                                match two_factor::accept_step(conn, user, step)? {
                                     0 => Checked::Replayed,
                                     _ => Checked::Accepted {
                                         recovery_left: None,
@@ -91,14 +90,10 @@ impl TwoFactorService {
                         }
                     }
                     TypedCode::Recovery(normal) => {
-                        match two_factor::use_recovery_code(conn, user.get(), &sha256_hex(&normal))?
-                        {
+                        match two_factor::use_recovery_code(conn, user, &sha256_hex(&normal))? {
                             0 => Checked::Wrong,
                             _ => Checked::Accepted {
-                                recovery_left: Some(two_factor::recovery_codes_left(
-                                    conn,
-                                    user.get(),
-                                )?),
+                                recovery_left: Some(two_factor::recovery_codes_left(conn, user)?),
                             },
                         }
                     }
@@ -143,7 +138,7 @@ impl TwoFactorService {
     pub(super) async fn totp_step(
         &self,
         actor: &Actor,
-        user_id: i64,
+        user_id: UserId,
         row: &TotpRow,
         code: &str,
         ip: &str,
@@ -191,7 +186,7 @@ impl TwoFactorService {
         password: SecretString,
         ip: &str,
     ) -> anyhow::Result<PasswordChecked> {
-        let subjects = Subjects::second_factor(ip, user.get());
+        let subjects = Subjects::second_factor(ip, user);
         let limiter = self.limiter.clone();
         let (locked, hash) = {
             let subjects = subjects.clone();
@@ -199,7 +194,7 @@ impl TwoFactorService {
                 .run(move |conn| {
                     Ok((
                         limiter.locked_for(conn, &subjects)?,
-                        two_factor::password_hash(conn, user.get())?,
+                        two_factor::password_hash(conn, user)?,
                     ))
                 })
                 .await?

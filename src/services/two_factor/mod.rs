@@ -80,7 +80,7 @@ pub struct SessionUser {
     pub must_enrol: bool,
 }
 
-fn binding(user_id: i64) -> Vec<u8> {
+fn binding(user_id: UserId) -> Vec<u8> {
     format!("user_totp/{user_id}/secret").into_bytes()
 }
 
@@ -107,7 +107,7 @@ impl TwoFactorService {
     pub async fn factors(&self, user: UserId) -> anyhow::Result<Vec<Factor>> {
         let row = self
             .db
-            .run(move |conn| Ok(two_factor::totp_of(conn, user.get())?))
+            .run(move |conn| Ok(two_factor::totp_of(conn, user)?))
             .await?;
         Ok(row
             .filter(|r| r.enabled_at.is_some())
@@ -120,7 +120,7 @@ impl TwoFactorService {
     pub async fn session_user(&self, id: UserId) -> anyhow::Result<Option<SessionUser>> {
         self.db
             .run(move |conn| {
-                let Some((user, policy)) = two_factor::user_with_policy(conn, id.get())? else {
+                let Some((user, policy)) = two_factor::user_with_policy(conn, id)? else {
                     return Ok(None);
                 };
                 if user.is_disabled() {
@@ -177,11 +177,11 @@ impl TwoFactorService {
         let mut random = [0u8; SECRET_BYTES];
         rand::rngs::OsRng.fill_bytes(&mut random);
         let secret = SecretString::from(new_secret(&random));
-        let sealed = self.vault.seal_bound(&binding(user.get()), &secret)?;
+        let sealed = self.vault.seal_bound(&binding(user), &secret)?;
         let key_id = self.vault.current_key().as_str().to_owned();
         let started = self
             .db
-            .run(move |conn| Ok(two_factor::start_totp(conn, user.get(), &key_id, &sealed)?))
+            .run(move |conn| Ok(two_factor::start_totp(conn, user, &key_id, &sealed)?))
             .await?;
         if started {
             tracing::info!(user_id = user.get(), "two-factor enrolment started");
@@ -245,7 +245,7 @@ impl TwoFactorService {
         code: &str,
         ip: &str,
     ) -> anyhow::Result<Changed> {
-        match self.check(actor, UserId(user.id), code, ip).await? {
+        match self.check(actor, user.id, code, ip).await? {
             Checked::Accepted { .. } => {}
             Checked::NotEnrolled => return Ok(Changed::Nothing),
             refused => return Ok(Changed::Refused(refused)),
@@ -276,7 +276,7 @@ impl TwoFactorService {
         code: &str,
         ip: &str,
     ) -> anyhow::Result<Changed> {
-        match self.check(actor, UserId(user.id), code, ip).await? {
+        match self.check(actor, user.id, code, ip).await? {
             Checked::Accepted { .. } => {}
             Checked::NotEnrolled => return Ok(Changed::Nothing),
             refused => return Ok(Changed::Refused(refused)),
@@ -304,7 +304,9 @@ impl TwoFactorService {
 
     /// A platform admin sets who must use two-factor. Audited with the new setting.
     pub async fn set_policy(&self, actor: &Actor, policy: TwoFactorPolicy) -> anyhow::Result<()> {
-        let by = actor.user_id.unwrap_or_default();
+        let by = actor
+            .user_id
+            .ok_or_else(|| anyhow::anyhow!("the policy is set by a person"))?;
         self.db
             .run(move |conn| Ok(two_factor::set_policy(conn, policy, by)?))
             .await?;
@@ -339,7 +341,7 @@ impl TwoFactorService {
                 mail_outbox::enqueue(
                     conn,
                     mail_outbox::NewMail {
-                        user_id: Some(user_id.into()),
+                        user_id: Some(user_id),
                         recipient: email,
                         kind: "security",
                         event_id: None,

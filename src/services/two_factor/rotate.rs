@@ -3,6 +3,7 @@
 
 use crate::db::DbConnection;
 use crate::db::models::two_factor;
+use crate::domain::UserId;
 use crate::services::tokens::vault::TokenVault;
 use crate::services::two_factor::binding;
 
@@ -11,7 +12,7 @@ use crate::services::two_factor::binding;
 pub fn reseal_secrets(
     conn: &mut DbConnection,
     vault: &TokenVault,
-) -> diesel::QueryResult<(usize, Vec<i64>)> {
+) -> diesel::QueryResult<(usize, Vec<UserId>)> {
     let current = vault.current_key().as_str().to_owned();
     let (mut resealed, mut unreadable) = (0, Vec::new());
     for (user_id, key_id, sealed) in two_factor::sealed_with_other_keys(conn, &current)? {

@@ -18,9 +18,7 @@ use secrecy::SecretString;
 
 use crate::db::Db;
 use crate::db::models::webhooks::{self, CreateEndpointError, NewEndpoint};
-use crate::domain::{
-    Actor, AuditAction, AuditEvent, CompanyId, DeliveryId, EndpointId, EventKind, UserId,
-};
+use crate::domain::{Actor, AuditAction, AuditEvent, CompanyId, DeliveryId, EndpointId, EventKind};
 use crate::services::audit::AuditLog;
 use crate::services::tokens::vault::{TokenVault, VaultError};
 
@@ -209,7 +207,6 @@ impl WebhookService {
     ) -> Result<(Endpoint, SigningSecret), RegisterError> {
         let created_by = actor
             .user_id
-            .map(UserId)
             .ok_or_else(|| anyhow::anyhow!("an endpoint is registered by a person"))?;
         let secret = SigningSecret::generate();
         let sealed_text = SecretString::from(secret.expose().to_owned());

@@ -110,7 +110,7 @@ impl TestApp {
     }
 }
 
-pub async fn user_id_of(app: &TestApp, email: &str) -> i64 {
+pub async fn user_id_of(app: &TestApp, email: &str) -> anaf_portal::domain::UserId {
     let db = app.db();
     let email = anaf_portal::domain::Email::parse(email).unwrap();
     tokio::task::spawn_blocking(move || {

@@ -17,7 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::anaf::client::AnafError;
-use crate::domain::{Cif, CompanyId, MemberRole, TokenId, TokenState, UserId};
+use crate::domain::{Cif, CompanyId, MemberRole, TokenId, TokenState};
 use crate::http::api::ApiCaller;
 use crate::http::api::json::ApiJson;
 use crate::http::api::problem::{CallerErrors, Problem, TokenErrors};
@@ -41,7 +41,7 @@ async fn token_of_caller(
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
     let found = state
         .tokens
-        .lookup_for_member(TokenId(id), UserId(caller.user_id))
+        .lookup_for_member(TokenId(id), caller.user_id)
         .await?;
     match found {
         TokenLookup::Member(found) if found.role == MemberRole::Admin || !need_admin => {
@@ -180,7 +180,7 @@ pub async fn list(
             Some(Cif::parse(&raw).map_err(|e| AppError::BadRequest(format!("`cif`: {e}")))?)
         }
     };
-    let body = for_member(&state, UserId(caller.user_id), None, only_cif).await?;
+    let body = for_member(&state, caller.user_id, None, only_cif).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -203,7 +203,7 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (token, company) = token_of_caller(&state, &caller, &path, false).await?;
-    let view = AnafTokenView::of(&state, &token, &company, UserId(caller.user_id)).await?;
+    let view = AnafTokenView::of(&state, &token, &company, caller.user_id).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -256,9 +256,9 @@ pub async fn create(
     drop(token);
     let (meta, company) = state
         .tokens
-        .import(&caller.actor(&req, &state), caller.user_id.into(), request)
+        .import(&caller.actor(&req, &state), caller.user_id, request)
         .await?;
-    let view = AnafTokenView::of(&state, &meta, &company, UserId(caller.user_id)).await?;
+    let view = AnafTokenView::of(&state, &meta, &company, caller.user_id).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/anaf/tokens/{}", view.id)))
         .json(view))
@@ -293,7 +293,7 @@ pub async fn delete(
     let (token_id, user_id) = (token.id, caller.user_id);
     let administered = state
         .tokens
-        .served_companies_administered_by(TokenId(token_id.into()), UserId(user_id))
+        .served_companies_administered_by(TokenId(token_id.into()), user_id)
         .await?;
     let actor = caller.actor(&req, &state);
     let mut detached_any = false;
@@ -388,7 +388,7 @@ pub async fn refresh(
         .await?
     {
         RefreshOutcome::Refreshed(meta) => Ok(HttpResponse::Ok()
-            .json(AnafTokenView::of(&state, &meta, &company, UserId(caller.user_id)).await?)),
+            .json(AnafTokenView::of(&state, &meta, &company, caller.user_id).await?)),
         RefreshOutcome::InProgress => Ok(pending(token.id, "in_progress")),
         RefreshOutcome::Spooled => Ok(pending(token.id, "saving")),
         other => Err(refresh_error(other)),

@@ -32,11 +32,11 @@ pub async fn verify(
     let session = PortalSession::of(&req);
     match outcome {
         Verification::Verified => {
-            tracing::info!(user_id = user.0.id, "email verified");
+            tracing::info!(user_id = %user.0.id, "email verified");
             session.flash(FlashLevel::Success, t.get("verify-done"));
         }
         Verification::Invalid => {
-            tracing::info!(user_id = user.0.id, "a verification link did not hold");
+            tracing::info!(user_id = %user.0.id, "a verification link did not hold");
             session.flash(FlashLevel::Error, t.get("verify-invalid"));
         }
     }

@@ -3,7 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::domain::UserId;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -18,7 +17,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let current = PortalSession::of(&req).public_id();
-    let rows = state.accounts.sessions_of(UserId(user.0.id)).await?;
+    let rows = state.accounts.sessions_of(user.0.id).await?;
     let sessions: Vec<SessionView> = rows
         .into_iter()
         .map(|s| SessionView {

@@ -118,7 +118,7 @@ pub async fn change_password(
         }
         PasswordChange::WrongCurrent => {
             tracing::info!(
-                user_id = user.0.id,
+                user_id = %user.0.id,
                 "password change: wrong current password"
             );
             let page = Page::build(&req).await?;
@@ -229,7 +229,7 @@ pub async fn confirm_email(
             t.format("account-email_changed", &[("email", new.into())]),
         ),
         EmailChangeDone::Invalid => {
-            tracing::info!(user_id = user.0.id, "an address change link did not hold");
+            tracing::info!(user_id = %user.0.id, "an address change link did not hold");
             session.flash(FlashLevel::Error, t.get("account-email_link_invalid"));
         }
         EmailChangeDone::Taken => session.flash(FlashLevel::Error, t.get("account-email_taken")),

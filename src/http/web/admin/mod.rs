@@ -82,7 +82,7 @@ pub async fn change_role(
     req: HttpRequest,
     admin: PlatformAdmin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     let role: Role = form.role.parse().map_err(AppError::BadRequest)?;
@@ -93,7 +93,7 @@ pub async fn disable(
     req: HttpRequest,
     admin: PlatformAdmin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     apply(&req, &admin, &state, path.into_inner(), None, Some(true)).await
 }
@@ -102,7 +102,7 @@ pub async fn enable(
     req: HttpRequest,
     admin: PlatformAdmin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     apply(&req, &admin, &state, path.into_inner(), None, Some(false)).await
 }
@@ -112,7 +112,7 @@ pub async fn verify(
     req: HttpRequest,
     admin: PlatformAdmin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     let actor = state.actor(&req, Some(admin.0.id));
     if !state
@@ -133,12 +133,12 @@ pub async fn reset_link(
     req: HttpRequest,
     admin: PlatformAdmin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     let actor = state.actor(&req, Some(admin.0.id));
     let issued = state
         .accounts
-        .issue_reset_link(&actor, UserId(path.into_inner()))
+        .issue_reset_link(&actor, path.into_inner())
         .await?;
     let (user, link) = match issued {
         AdminLink::Issued { user, path } => (user, path),
@@ -150,7 +150,7 @@ pub async fn reset_link(
         AdminLink::NotFound => return Err(AppError::NotFound),
     };
     tracing::info!(
-        user_id = user.id,
+        user_id = %user.id,
         "a platform admin issued a password reset link"
     );
     let url = state
@@ -174,12 +174,12 @@ pub async fn end_sessions(
     req: HttpRequest,
     admin: PlatformAdmin,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
 ) -> Result<HttpResponse, AppError> {
     let actor = state.actor(&req, Some(admin.0.id));
     let Some((user, ended)) = state
         .accounts
-        .end_all_sessions(&actor, UserId(path.into_inner()))
+        .end_all_sessions(&actor, path.into_inner())
         .await?
     else {
         return Err(AppError::NotFound);
@@ -204,18 +204,13 @@ async fn apply(
     req: &HttpRequest,
     admin: &PlatformAdmin,
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     role: Option<Role>,
     disabled: Option<bool>,
 ) -> Result<HttpResponse, AppError> {
     let result = state
         .accounts
-        .change_by_admin(
-            &state.actor(req, Some(admin.0.id)),
-            UserId(user_id),
-            role,
-            disabled,
-        )
+        .change_by_admin(&state.actor(req, Some(admin.0.id)), user_id, role, disabled)
         .await?;
     let t = Lang::from_request(req).catalog();
     let session = PortalSession::of(req);

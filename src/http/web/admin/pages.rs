@@ -3,11 +3,12 @@
 use askama::Template;
 
 use super::AuditQuery;
+use crate::domain::UserId;
 use crate::http::web::page::Page;
 use crate::http::web::views::Pagination;
 
 pub struct UserView {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub role: &'static str,
     pub disabled: bool,

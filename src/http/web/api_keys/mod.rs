@@ -69,7 +69,7 @@ pub async fn index(
     page: Page,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let keys = rows(&state, UserId(user.0.id), &page).await?;
+    let keys = rows(&state, user.0.id, &page).await?;
     html(
         StatusCode::OK,
         &ApiKeysPage {
@@ -104,7 +104,7 @@ pub async fn create(
         None
     };
     if let Some(key) = name_error {
-        let keys = rows(&state, UserId(user.0.id), &page).await?;
+        let keys = rows(&state, user.0.id, &page).await?;
         let error = page.t.get(key);
         return html(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -120,13 +120,9 @@ pub async fn create(
     let user_id = user.0.id;
     let (created, key) = state
         .accounts
-        .create_api_key(
-            &state.actor(&req, Some(user_id)),
-            UserId(user_id),
-            name.clone(),
-        )
+        .create_api_key(&state.actor(&req, Some(user_id)), user_id, name.clone())
         .await?;
-    let keys = rows(&state, UserId(user_id), &page).await?;
+    let keys = rows(&state, user_id, &page).await?;
     html(
         StatusCode::OK,
         &ApiKeysPage {
@@ -152,7 +148,7 @@ pub async fn revoke(
     let user_id = user.0.id;
     let revoked = state
         .accounts
-        .revoke_api_key(&state.actor(&req, Some(user_id)), UserId(user_id), id)
+        .revoke_api_key(&state.actor(&req, Some(user_id)), user_id, id)
         .await?;
     if !revoked {
         return Err(AppError::NotFound);

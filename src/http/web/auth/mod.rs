@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::config::Registration;
-use crate::domain::{Email, Password, UserId};
+use crate::domain::{Email, Password};
 use crate::http::auth::PortalSession;
 use crate::http::auth::session::FlashLevel;
 use crate::http::error::AppError;
@@ -120,17 +120,17 @@ pub async fn login(
                 .run(move |conn| Ok(limiter.record_success(conn, &subjects)?))
                 .await?;
             let session = PortalSession::of(&req);
-            let factors = state.two_factor.factors(UserId(user.id)).await?;
+            let factors = state.two_factor.factors(user.id).await?;
             let mut response = if factors.is_empty() {
                 session.log_in(user.id)?;
-                tracing::info!(user_id = user.id, "login succeeded");
+                tracing::info!(user_id = %user.id, "login succeeded");
                 let page_lang = crate::i18n::Lang::from_request(&req).catalog();
                 session.flash(FlashLevel::Success, page_lang.get("login-welcome"));
                 see_other(safe_next(&form.next))
             } else {
                 // The password was right: the second factor completes the sign-in.
                 session.begin_second_factor(user.id, safe_next(&form.next))?;
-                tracing::info!(user_id = user.id, "password accepted; second factor asked");
+                tracing::info!(user_id = %user.id, "password accepted; second factor asked");
                 see_other("/login/second-factor")
             };
             // This browser is now known to the account: it gets a failure budget of its own.

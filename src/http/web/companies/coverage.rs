@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::pages::{CoverageCell, CoveragePage, CoverageRow};
-use crate::domain::{CompanyId, TokenId, TokenStatus, UserId};
+use crate::domain::{CompanyId, TokenId, TokenStatus};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -33,7 +33,7 @@ pub async fn show(
     page: Page,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = UserId(user.0.id);
+    let user_id = user.0.id;
     let query = CompanyQuery {
         sort: ListSort {
             column: SortColumn::Cif,
@@ -140,7 +140,7 @@ pub async fn attach_offers(
     let actor = state.actor(&req, Some(user.0.id));
     let done = state
         .tokens
-        .attach_offers_to_unserved(&actor, user.0.id.into())
+        .attach_offers_to_unserved(&actor, user.0.id)
         .await?;
     let t = Lang::from_request(&req).catalog();
     let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);

@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::anaf::client::RightsVerdict;
-use crate::domain::{CompanyId, TokenId, UserId};
+use crate::domain::{CompanyId, TokenId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -43,7 +43,7 @@ pub async fn show(
         mut newcomers,
     } = state
         .companies
-        .overview(&company, UserId(user.0.id), unnamed)
+        .overview(&company, user.0.id, unnamed)
         .await?;
     let at = now();
     let row = TokenRowView::new(&company, role, token.as_ref(), at, &page.t);

@@ -40,7 +40,7 @@ pub async fn start(
         false => (None, None),
     };
     let start = ConnectStart {
-        user: UserId(user.0.id),
+        user: user.0.id,
         company: company.id,
         state_hash: sha256_hex(&oauth_state),
         session_binding: session_binding(&req),
@@ -75,7 +75,7 @@ pub async fn callback(
     };
     let company = state
         .tokens
-        .company_of_member(CompanyId(transaction.company_id), UserId(user.id))
+        .company_of_member(CompanyId(transaction.company_id), user.id)
         .await?
         .ok_or(AppError::NotFound)?;
     let actor = state.actor(req, Some(user.id));
@@ -124,7 +124,7 @@ pub async fn callback(
 async fn claim_transaction(
     req: &HttpRequest,
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     oauth_state: Option<&str>,
 ) -> Result<Result<Transaction, Failure>, AppError> {
     let Some(oauth_state) = oauth_state.filter(|s| !s.is_empty() && s.len() <= 512) else {
@@ -132,11 +132,7 @@ async fn claim_transaction(
     };
     let claimed = state
         .tokens
-        .claim_connect(
-            UserId(user_id),
-            sha256_hex(oauth_state),
-            session_binding(req),
-        )
+        .claim_connect(user_id, sha256_hex(oauth_state), session_binding(req))
         .await?;
     Ok(claimed.map_err(|refusal| match refusal {
         ClaimRefusal::Unknown => Failure::StateUnknown,

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::domain::{Attention, Cif, MemberRole, UserId};
+use crate::domain::{Attention, Cif, MemberRole};
 use crate::http::auth::CurrentUser;
 use crate::http::auth::PortalSession;
 use crate::http::auth::session::{DRAFT_KEY, Flash, FlashLevel, HeldForm};
@@ -138,12 +138,12 @@ async fn dashboard(
     status: StatusCode,
     forms: Forms,
 ) -> Result<HttpResponse, AppError> {
-    let mut list = MemberPage::load(state, UserId(user.id), query, MemberList::Dashboard).await?;
+    let mut list = MemberPage::load(state, user.id, query, MemberList::Dashboard).await?;
     let (attention, attention_total) =
         attention_queue(std::mem::take(&mut list.attention), &page.t);
     let invitations: Vec<_> = state
         .companies
-        .invitations_for(UserId(user.id))
+        .invitations_for(user.id)
         .await?
         .into_iter()
         .map(|received| received_invitation_view(received, &page.t))
@@ -287,7 +287,7 @@ pub async fn add_company(
     let actor = state.actor(&req, Some(user.0.id));
     match state
         .companies
-        .create(&actor, UserId(user.0.id), cif, &form.name)
+        .create(&actor, user.0.id, cif, &form.name)
         .await?
     {
         Ok(company) => {
@@ -355,7 +355,7 @@ pub async fn add_companies_in_bulk(
     let actor = state.actor(&req, Some(user.0.id));
     let report = match state
         .companies
-        .bulk_import(&actor, UserId(user.0.id), &form.cifs)
+        .bulk_import(&actor, user.0.id, &form.cifs)
         .await
     {
         Ok(report) => report,

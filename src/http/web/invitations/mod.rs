@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::domain::{InvitationId, UserId};
+use crate::domain::InvitationId;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -63,7 +63,7 @@ pub async fn accept_all(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let actor = state.actor(&req, Some(user.0.id));
-    let waiting = state.companies.invitations_for(UserId(user.0.id)).await?;
+    let waiting = state.companies.invitations_for(user.0.id).await?;
     let mut accepted = 0_i64;
     let mut clashes = Vec::new();
     for received in waiting {
@@ -104,7 +104,7 @@ pub async fn decline(
         .companies
         .decline_invitation(
             &state.actor(&req, Some(user.0.id)),
-            UserId(user.0.id),
+            user.0.id,
             path.into_inner(),
         )
         .await?;

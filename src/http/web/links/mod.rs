@@ -13,7 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use crate::domain::{CompanyId, Email, LinkId, UserId};
+use crate::domain::{CompanyId, Email, LinkId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -78,7 +78,7 @@ pub async fn new_form(
     state: web::Data<AppState>,
     query: web::Query<NewLinkQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let companies = state.links.administered_by(UserId(user.0.id)).await?;
+    let companies = state.links.administered_by(user.0.id).await?;
     let form = LinkForm {
         companies: query.company.iter().cloned().collect(),
         days: DEFAULT_DAYS.to_string(),
@@ -136,7 +136,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let form = LinkForm::parse(&body);
     let t = page.t;
-    let user_id = UserId(user.0.id);
+    let user_id = user.0.id;
     let chosen: Vec<CompanyId> = form
         .companies
         .iter()
@@ -196,7 +196,7 @@ pub async fn create(
     };
     let created = match state
         .links
-        .create(&state.actor(&req, Some(user_id.get())), user_id, request)
+        .create(&state.actor(&req, Some(user_id)), user_id, request)
         .await
     {
         Ok(created) => created,
@@ -291,11 +291,7 @@ pub async fn list(
     let per_page = PAGE_SIZE;
     let (links, total) = state
         .links
-        .list(
-            UserId(user.0.id),
-            per_page,
-            Pagination::offset(number, per_page),
-        )
+        .list(user.0.id, per_page, Pagination::offset(number, per_page))
         .await?;
     let t = &page.t;
     let at = now();
@@ -345,7 +341,7 @@ pub async fn show(
     let id: LinkId = path.parse().map_err(|_| AppError::NotFound)?;
     let detail = state
         .links
-        .detail_for_creator(UserId(user.0.id), id)
+        .detail_for_creator(user.0.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let t = &page.t;
@@ -398,14 +394,14 @@ pub async fn revoke(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id: LinkId = path.parse().map_err(|_| AppError::NotFound)?;
-    let user_id = UserId(user.0.id);
+    let user_id = user.0.id;
     // Another person's link is not there for this one.
     if state.links.detail_for_creator(user_id, id).await?.is_none() {
         return Err(AppError::NotFound);
     }
     let revoked = state
         .links
-        .revoke(&state.actor(&req, Some(user_id.get())), user_id, id)
+        .revoke(&state.actor(&req, Some(user_id)), user_id, id)
         .await?;
     let t = Lang::from_request(&req).catalog();
     match revoked {

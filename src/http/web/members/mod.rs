@@ -55,7 +55,7 @@ pub async fn list(
                     invited_at: t.local_date_time(i.created_at),
                 })
                 .collect(),
-            me: UserId(user.0.id),
+            me: user.0.id,
         },
     )
 }
@@ -97,7 +97,7 @@ pub async fn invite(
             vec![company.id],
             email.clone(),
             role,
-            UserId(user.0.id),
+            user.0.id,
         )
         .await?;
     match report.invited.is_empty() {
@@ -123,7 +123,7 @@ pub async fn invite_many_form(
     page: Page,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let companies = administered_by(&state, UserId(user.0.id)).await?;
+    let companies = administered_by(&state, user.0.id).await?;
     render_invite_many(page, companies, InviteManyForm::default(), StatusCode::OK)
 }
 
@@ -179,7 +179,7 @@ pub async fn invite_many(
         .map(|id| id.trim().parse::<CompanyId>())
         .collect::<Result<_, _>>()
         .map_err(|_| AppError::BadRequest("a company id is not a number".into()))?;
-    let user_id = UserId(user.0.id);
+    let user_id = user.0.id;
     let companies = administered_by(&state, user_id).await?;
     let administered: HashSet<CompanyId> = companies.iter().map(|c| c.id).collect();
     if chosen.iter().any(|id| !administered.contains(id)) {
@@ -202,7 +202,7 @@ pub async fn invite_many(
     let report = state
         .companies
         .invite(
-            &state.actor(&req, Some(user_id.get())),
+            &state.actor(&req, Some(user_id)),
             chosen,
             email.clone(),
             role,
@@ -267,7 +267,7 @@ pub async fn confirm_remove(
         .ok_or(AppError::NotFound)?;
     let t = &page.t;
     let question = t.format(
-        if member_id.get() == user.0.id {
+        if member_id == user.0.id {
             "members-remove_self_question"
         } else {
             "members-remove_question"
@@ -345,7 +345,7 @@ async fn change(
         Err(MembershipError::Database(e)) => return Err(e.into()),
     }
     // Whoever removed themselves can no longer see the company.
-    if role.is_none() && member_id.get() == user.0.id {
+    if role.is_none() && member_id == user.0.id {
         return Ok(see_other("/"));
     }
     Ok(see_other(&format!("/companies/{company_id}/members")))

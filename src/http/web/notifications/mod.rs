@@ -65,7 +65,7 @@ pub async fn list(
         .and_then(|b| b.parse::<NotificationId>().ok());
     let (rows, more) = state
         .accounts
-        .notifications(UserId(user.0.id), before, PAGE_SIZE)
+        .notifications(user.0.id, before, PAGE_SIZE)
         .await?;
     let t = page.t;
     let older = more
@@ -126,7 +126,7 @@ pub async fn mark_read(
 ) -> Result<HttpResponse, AppError> {
     let marked = state
         .accounts
-        .mark_notification_read(UserId(user.0.id), path.into_inner())
+        .mark_notification_read(user.0.id, path.into_inner())
         .await?;
     if !marked {
         return Err(AppError::NotFound);
@@ -144,7 +144,7 @@ pub async fn mark_all_read(
 ) -> Result<HttpResponse, AppError> {
     state
         .accounts
-        .mark_all_notifications_read(UserId(user.0.id))
+        .mark_all_notifications_read(user.0.id)
         .await?;
     Ok(see_other(LIST_PATH))
 }
@@ -203,7 +203,7 @@ pub async fn settings(
     page: Page,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    render_settings(page, &state, UserId(user.0.id), None, StatusCode::OK).await
+    render_settings(page, &state, user.0.id, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -231,7 +231,7 @@ pub async fn save_settings(
         return render_settings(
             page,
             &state,
-            UserId(user.0.id),
+            user.0.id,
             error,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
@@ -239,7 +239,7 @@ pub async fn save_settings(
     };
     state
         .accounts
-        .set_email_settings(UserId(user.0.id), preference, language.code())
+        .set_email_settings(user.0.id, preference, language.code())
         .await?;
     PortalSession::of(&req).flash(FlashLevel::Success, t.get("settings-notifications-saved"));
     Ok(see_other(SETTINGS_PATH))
@@ -271,7 +271,7 @@ pub async fn send_test(
     }
     let language = state
         .accounts
-        .email_settings(UserId(user.0.id))
+        .email_settings(user.0.id)
         .await?
         .and_then(|(_, language)| Lang::parse(&language))
         .unwrap_or(t.lang());

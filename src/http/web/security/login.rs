@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::domain::UserId;
 use crate::http::auth::PortalSession;
 use crate::http::auth::session::FlashLevel;
 use crate::http::error::AppError;
@@ -42,18 +41,13 @@ pub async fn submit(
     let actor = state.actor(&req, Some(pending.user_id));
     let checked = state
         .two_factor
-        .check(
-            &actor,
-            UserId(pending.user_id),
-            &form.code,
-            &state.client_ip(&req),
-        )
+        .check(&actor, pending.user_id, &form.code, &state.client_ip(&req))
         .await?;
     match checked {
         Checked::Accepted { recovery_left } => {
             session.log_in(pending.user_id)?;
             tracing::info!(
-                user_id = pending.user_id,
+                user_id = %pending.user_id,
                 "login succeeded with a second factor"
             );
             let t = crate::i18n::Lang::from_request(&req).catalog();

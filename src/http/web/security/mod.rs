@@ -11,7 +11,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::domain::UserId;
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -75,7 +74,7 @@ pub async fn start(
     user: CurrentUser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let started = state.two_factor.start(UserId(user.0.id)).await?;
+    let started = state.two_factor.start(user.0.id).await?;
     if !started {
         let t = crate::i18n::Lang::from_request(&req).catalog();
         PortalSession::of(&req).flash(FlashLevel::Info, t.get("security-already_on"));

@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::domain::UserId;
 use crate::http::auth::session::{HeldForm, STEP_UP_KEY};
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -33,11 +32,7 @@ pub async fn form(
     let held = PortalSession::of(&req)
         .get::<HeldForm>(STEP_UP_KEY)
         .is_some();
-    let totp = !state
-        .two_factor
-        .factors(UserId(user.0.id))
-        .await?
-        .is_empty();
+    let totp = !state.two_factor.factors(user.0.id).await?.is_empty();
     html(
         StatusCode::OK,
         &ReauthPage {
@@ -75,7 +70,7 @@ pub async fn submit(
         let actor = state.actor(&req, Some(user_id));
         match state
             .two_factor
-            .check(&actor, UserId(user_id), &form.code, &ip)
+            .check(&actor, user_id, &form.code, &ip)
             .await?
         {
             Checked::Accepted { recovery_left } => {
@@ -94,7 +89,7 @@ pub async fn submit(
     } else {
         match state
             .two_factor
-            .check_password(UserId(user_id), SecretString::from(form.password), &ip)
+            .check_password(user_id, SecretString::from(form.password), &ip)
             .await?
         {
             PasswordChecked::Accepted => None,
@@ -109,7 +104,7 @@ pub async fn submit(
     let page = Page::build(&req).await?;
     if let Some(error) = error {
         let held = session.get::<HeldForm>(STEP_UP_KEY).is_some();
-        let totp = !state.two_factor.factors(UserId(user_id)).await?.is_empty();
+        let totp = !state.two_factor.factors(user_id).await?.is_empty();
         return html(
             StatusCode::UNPROCESSABLE_ENTITY,
             &ReauthPage {
@@ -122,7 +117,7 @@ pub async fn submit(
         );
     }
     session.mark_reauthenticated()?;
-    tracing::info!(user_id, "re-authenticated");
+    tracing::info!(%user_id, "re-authenticated");
     match session
         .take::<HeldForm>(STEP_UP_KEY)
         .filter(|held| crate::http::is_local_path(&held.path))

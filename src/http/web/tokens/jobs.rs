@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::pages::JobPage;
-use crate::domain::{RefreshJobId, UserId};
+use crate::domain::RefreshJobId;
 use crate::http::auth::CurrentUser;
 use crate::http::auth::PortalSession;
 use crate::http::auth::session::FlashLevel;
@@ -21,10 +21,7 @@ pub async fn start_refresh_expiring(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let actor = state.actor(&req, Some(user.0.id));
-    let (job_id, count) = state
-        .tokens
-        .start_refresh_job(&actor, user.0.id.into())
-        .await?;
+    let (job_id, count) = state.tokens.start_refresh_job(&actor, user.0.id).await?;
     if count == 0 {
         let t = Lang::from_request(&req).catalog();
         PortalSession::of(&req).flash(FlashLevel::Info, t.get("jobs-nothing_to_do"));
@@ -43,7 +40,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (job, failures) = state
         .tokens
-        .refresh_job_for_user(RefreshJobId(path.into_inner()), UserId(user.0.id))
+        .refresh_job_for_user(RefreshJobId(path.into_inner()), user.0.id)
         .await?
         .ok_or(AppError::NotFound)?;
     html(

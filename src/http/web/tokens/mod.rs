@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::anaf::client::RevokeOutcome;
-use crate::domain::{CompanyId, TokenId, UserId};
+use crate::domain::{CompanyId, TokenId};
 use crate::http::auth::session::FlashLevel;
 use crate::http::auth::{CurrentUser, PortalSession};
 use crate::http::error::AppError;
@@ -62,10 +62,7 @@ pub async fn export_csv(
     let mut filter = query.to_company_query(true);
     filter.offset = 0;
     filter.limit = EXPORT_LIMIT;
-    let (rows, _) = state
-        .companies
-        .page_for_member(UserId(user.0.id), filter)
-        .await?;
+    let (rows, _) = state.companies.page_for_member(user.0.id, filter).await?;
     let at = now();
     let body =
         token_csv(&rows, &t, at).map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
