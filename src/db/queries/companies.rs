@@ -370,9 +370,7 @@ pub fn page_for_member(
 ) -> QueryResult<(Vec<CompanyRow>, i64)> {
     let at = now();
     let base = || {
-        companies::table
-            .inner_join(company_members::table)
-            .left_join(company_tokens::table.inner_join(anaf_tokens::table))
+        left_join_serving_token!(companies::table.inner_join(company_members::table))
             .filter(company_members::user_id.eq(user_id))
             .into_boxed()
     };
@@ -407,9 +405,7 @@ pub fn status_counts_for_member(
 ) -> QueryResult<StatusCounts> {
     let at = now();
     let matching = CompanyQuery::matching(search);
-    let base = companies::table
-        .inner_join(company_members::table)
-        .left_join(company_tokens::table.inner_join(anaf_tokens::table))
+    let base = left_join_serving_token!(companies::table.inner_join(company_members::table))
         .filter(company_members::user_id.eq(user_id))
         .into_boxed();
     let columns: Vec<StatusColumns> = filter_companies!(base, &matching, at)
@@ -435,9 +431,7 @@ pub fn list(
         ..query.clone()
     };
     let base = || {
-        let mut q = companies::table
-            .left_join(company_tokens::table.inner_join(anaf_tokens::table))
-            .into_boxed();
+        let mut q = left_join_serving_token!(companies::table).into_boxed();
         if let Some(search) = &search {
             let by_member = companies::id.eq_any(
                 company_members::table
@@ -469,9 +463,7 @@ pub fn list(
 pub fn status_counts(conn: &mut DbConnection, search: Option<String>) -> QueryResult<StatusCounts> {
     let at = now();
     let matching = CompanyQuery::matching(search);
-    let base = companies::table
-        .left_join(company_tokens::table.inner_join(anaf_tokens::table))
-        .into_boxed();
+    let base = left_join_serving_token!(companies::table).into_boxed();
     let columns: Vec<StatusColumns> = filter_companies!(base, &matching, at)
         .select(status_columns!())
         .load(conn)?;
@@ -491,16 +483,15 @@ pub fn of_fellow_admins(
         .select(company_members::user_id)
         .distinct()
         .load(conn)?;
-    let mut rows: Vec<(Company, Option<TokenMeta>)> = companies::table
-        .inner_join(company_members::table)
-        .left_join(company_tokens::table.inner_join(anaf_tokens::table))
-        .filter(company_members::user_id.eq_any(&admins))
-        .filter(company_members::role.eq(MemberRole::Admin))
-        .filter(diesel::dsl::not(companies::id.eq_any(company_ids)))
-        .order((companies::cif, companies::id))
-        .limit(500)
-        .select((Company::as_select(), Option::<TokenMeta>::as_select()))
-        .load(conn)?;
+    let mut rows: Vec<(Company, Option<TokenMeta>)> =
+        left_join_serving_token!(companies::table.inner_join(company_members::table))
+            .filter(company_members::user_id.eq_any(&admins))
+            .filter(company_members::role.eq(MemberRole::Admin))
+            .filter(diesel::dsl::not(companies::id.eq_any(company_ids)))
+            .order((companies::cif, companies::id))
+            .limit(500)
+            .select((Company::as_select(), Option::<TokenMeta>::as_select()))
+            .load(conn)?;
     rows.dedup_by_key(|(company, _)| company.id);
     Ok(rows)
 }

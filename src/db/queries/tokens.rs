@@ -204,20 +204,21 @@ pub fn offers_to_administered(
     user_id: UserId,
     limit: i64,
 ) -> QueryResult<Vec<AdministeredOffer>> {
-    companies::table
-        .inner_join(company_members::table)
-        .inner_join(token_offers::table.on(token_offers::company_id.eq(companies::id)))
-        .left_join(company_tokens::table.inner_join(anaf_tokens::table))
-        .filter(company_members::user_id.eq(user_id))
-        .filter(company_members::role.eq(MemberRole::Admin))
-        .order((
-            companies::cif,
-            companies::id,
-            token_offers::checked_at.desc(),
-        ))
-        .limit(limit)
-        .select(AdministeredOffer::as_select())
-        .load(conn)
+    left_join_serving_token!(
+        companies::table
+            .inner_join(company_members::table)
+            .inner_join(token_offers::table.on(token_offers::company_id.eq(companies::id)))
+    )
+    .filter(company_members::user_id.eq(user_id))
+    .filter(company_members::role.eq(MemberRole::Admin))
+    .order((
+        companies::cif,
+        companies::id,
+        token_offers::checked_at.desc(),
+    ))
+    .limit(limit)
+    .select(AdministeredOffer::as_select())
+    .load(conn)
 }
 
 /// Token `token_id` as it serves one of `user_id`'s companies, that company and the user's role
