@@ -466,6 +466,20 @@ diesel::table! {
 
 diesel::joinable!(email_verifications -> users (user_id));
 diesel::table! {
+    /// A person's passkeys (WebAuthn credentials): webauthn-rs's record of each as JSON.
+    passkeys (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        user_handle -> Text,
+        credential_id -> Text,
+        name -> Text,
+        passkey -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     /// A person's authenticator app: the sealed TOTP secret and the last time step accepted.
     user_totp (user_id) {
         user_id -> BigInt,
@@ -501,9 +515,11 @@ diesel::table! {
 }
 
 diesel::joinable!(user_totp -> users (user_id));
+diesel::joinable!(passkeys -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     email_verifications,
+    passkeys,
     password_resets,
     email_changes,
     sandbox_mails,

@@ -114,10 +114,13 @@ pub enum AuditAction {
     SecondFactorRefused,
     /// A platform admin changed who must use two-factor.
     TwoFactorPolicyChanged,
+    /// A passkey was registered (its name in the detail).
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 50] = [
+    pub const ALL: [AuditAction; 52] = [
         AuditAction::CompanyCreated,
         AuditAction::CompaniesBulkCreated,
         AuditAction::CompanyRenamed,
@@ -168,6 +171,8 @@ impl AuditAction {
         AuditAction::RecoveryCodeUsed,
         AuditAction::SecondFactorRefused,
         AuditAction::TwoFactorPolicyChanged,
+        AuditAction::PasskeyAdded,
+        AuditAction::PasskeyRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -222,6 +227,8 @@ impl AuditAction {
             AuditAction::RecoveryCodeUsed => "two_factor.recovery_code_used",
             AuditAction::SecondFactorRefused => "two_factor.code_refused",
             AuditAction::TwoFactorPolicyChanged => "two_factor.policy_changed",
+            AuditAction::PasskeyAdded => "two_factor.passkey_added",
+            AuditAction::PasskeyRemoved => "two_factor.passkey_removed",
         }
     }
 

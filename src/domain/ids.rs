@@ -79,6 +79,8 @@ row_ids!(
     MailId,
     /// A mail kept for the sandbox mailbox page (`sandbox_mails.id`).
     SandboxMailId,
+    /// A person's passkey (`passkeys.id`).
+    PasskeyId,
 );
 
 /// Calls `$then!` with every id type above, so the database's column impls
@@ -99,6 +101,7 @@ macro_rules! with_row_ids {
             NotificationId,
             MailId,
             SandboxMailId,
+            PasskeyId,
         );
     };
 }

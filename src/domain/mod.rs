@@ -45,7 +45,7 @@ pub use email::Email;
 pub use event::{EXPIRING_THRESHOLDS, EmailPreference, EventKind, expiring_threshold};
 pub use ids::{
     ApiKeyId, CompanyId, DeliveryId, EndpointId, EventId, InvitationId, LinkId, MailId,
-    NotificationId, RefreshJobId, SandboxMailId, TokenId, UserId,
+    NotificationId, PasskeyId, RefreshJobId, SandboxMailId, TokenId, UserId,
 };
 pub use password::{Password, PasswordProblem};
 pub use registry::RegistryAnswer;

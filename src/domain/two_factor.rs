@@ -11,6 +11,8 @@ use base32::Alphabet;
 pub enum Factor {
     /// An authenticator app (RFC 6238, SHA-1, 6 digits, 30 s).
     Totp,
+    /// A passkey (WebAuthn).
+    Passkey,
 }
 
 /// Seconds per time step.

@@ -94,6 +94,7 @@ impl Services {
         let audit = tokens.audit().clone();
         let lookups_wake = Arc::new(tokio::sync::Notify::new());
         let email = email_settings(config, &db)?;
+        let relying_party = crate::services::two_factor::passkeys::relying_party(&anaf.base_url);
         let composer = MailComposer::new(anaf.base_url);
         let allow_private = config.notifications.webhook_allow_private;
         let passwords = Passwords::default();
@@ -119,6 +120,7 @@ impl Services {
                 passwords.clone(),
                 audit.clone(),
                 composer.clone(),
+                relying_party,
             ),
             webhooks: WebhookService::new(db.clone(), tokens.vault().clone(), audit, allow_private),
             webhook_sender: WebhookSender::new(db.clone(), tokens.vault().clone(), allow_private)?,

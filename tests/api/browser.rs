@@ -822,3 +822,137 @@ async fn link_journey(creator: &Client, holder: &Client, address: &str) -> Resul
     }
     Ok(())
 }
+
+/// Chromium's virtual authenticator (the WebAuthn WebDriver extension): a platform
+/// authenticator that keeps discoverable credentials and verifies its user without a prompt.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/webauthn/authenticator",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let options = serde_json::json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserVerified": true,
+            "automaticPresenceSimulation": true,
+        });
+        (http::Method::POST, Some(options.to_string()))
+    }
+}
+
+/// Waits (up to 10 s) until the page's text holds `text`, for what JavaScript does after a click.
+async fn wait_for_text(client: &Client, text: &str) -> Result<(), String> {
+    for _ in 0..200 {
+        let body = client
+            .find(Locator::Css("body"))
+            .await
+            .ok()
+            .map(|b| async move { b.text().await.unwrap_or_default() });
+        if let Some(body) = body
+            && body.await.contains(text)
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(format!(
+        "the page never said {text:?}: {}",
+        body_text(client).await
+    ))
+}
+
+async fn path_of(client: &Client) -> String {
+    client
+        .current_url()
+        .await
+        .map(|url| url.path().to_owned())
+        .unwrap_or_default()
+}
+
+/// Passkeys end to end in Chromium with a virtual authenticator: one is added on the security
+/// page, then signs in as the second step after the password, then alone from the login page.
+/// WebAuthn needs a domain name, so the portal is told it lives at http://localhost.
+#[tokio::test]
+async fn a_passkey_is_added_then_signs_in_as_the_second_step_and_alone() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let port = crate::helpers::free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let base = format!("http://localhost:{port}");
+    let app = spawn_app_with(&["--bind", &bind, "--base-url", &base]).await;
+    let client = browser(&driver).await;
+    let result = async {
+        client
+            .issue_cmd(AddVirtualAuthenticator)
+            .await
+            .map_err(|e| format!("the virtual authenticator: {e}"))?;
+        goto(&client, &base, "/register").await?;
+        click(&client, ".lang-switch button[value=ro]").await;
+        register_and_verify(&client, "contabil@firma.ro").await?;
+
+        goto(&client, &base, "/settings/security").await?;
+        fill(&client, "#passkey-name", "Laptop").await;
+        click(&client, "form[action='/settings/security/passkeys'] button").await;
+        tap(&client, "#passkey-create").await?;
+        wait_for_text(&client, "Cheia de acces a fost adăugată").await?;
+        let list = client
+            .find(Locator::Css("[data-passkey-list]"))
+            .await
+            .map_err(|e| format!("the passkey list: {e}"))?
+            .text()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !list.contains("Laptop") {
+            return Err(format!("the list shows the passkey: {list}"));
+        }
+
+        // The password, then the passkey as the second step.
+        click(&client, "form[action='/logout'] button").await;
+        goto(&client, &base, "/login").await?;
+        fill(&client, "#email", "contabil@firma.ro").await;
+        fill(&client, "#password", STRONG_PASSWORD).await;
+        click(&client, "form[action='/login'] button[type=submit]").await;
+        if path_of(&client).await != "/login/second-factor" {
+            return Err(format!("after the password: {}", body_text(&client).await));
+        }
+        if client.find(Locator::Css("#code")).await.is_ok() {
+            return Err("a passkey-only account is asked for a code it cannot have".into());
+        }
+        tap(&client, "#passkey-factor").await?;
+        wait_for_text(&client, "Bine ați revenit.").await?;
+        if path_of(&client).await != "/" {
+            return Err(format!("signed in, on {}", path_of(&client).await));
+        }
+
+        // The passkey alone: no email, no password.
+        click(&client, "form[action='/logout'] button").await;
+        goto(&client, &base, "/login").await?;
+        tap(&client, "#passkey-sign-in").await?;
+        wait_for_text(&client, "Bine ați revenit.").await?;
+        if !body_text(&client).await.contains("contabil@firma.ro") {
+            return Err(format!(
+                "signed in as the account: {}",
+                body_text(&client).await
+            ));
+        }
+        Ok(())
+    }
+    .await;
+    let _ = client.close().await;
+    drop(app);
+    result.unwrap();
+}

@@ -17,6 +17,7 @@ pub mod mail_outbox;
 pub mod name_lookups;
 pub mod notifications;
 pub mod oauth_transactions;
+pub mod passkeys;
 pub mod password_resets;
 pub mod refresh_jobs;
 pub mod sandbox_mails;

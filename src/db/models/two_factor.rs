@@ -8,7 +8,7 @@ use crate::db::DbConnection;
 use crate::db::models::now;
 use crate::db::schema::{company_members, recovery_codes, two_factor_policy, user_totp};
 use crate::domain::MemberRole;
-use crate::domain::two_factor::TwoFactorPolicy;
+use crate::domain::two_factor::{Factor, TwoFactorPolicy};
 
 /// A person's authenticator secret, sealed.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -20,6 +20,16 @@ pub struct TotpRow {
     /// `None` while the enrolment waits for its first correct code.
     pub enabled_at: Option<NaiveDateTime>,
     pub last_step: Option<i64>,
+}
+
+/// The second factors the person has: an authenticator app switched on, passkeys.
+pub fn factors_of(conn: &mut DbConnection, user_id: UserId) -> QueryResult<Vec<Factor>> {
+    let totp = totp_of(conn, user_id)?.is_some_and(|r| r.enabled_at.is_some());
+    let passkeys = crate::db::models::passkeys::count_of(conn, user_id)? > 0;
+    Ok([(totp, Factor::Totp), (passkeys, Factor::Passkey)]
+        .into_iter()
+        .filter_map(|(has, factor)| has.then_some(factor))
+        .collect())
 }
 
 pub fn totp_of(conn: &mut DbConnection, user_id: UserId) -> QueryResult<Option<TotpRow>> {

@@ -150,7 +150,13 @@ pub async fn support_is_read_only(
     let path = req.path();
     let exempt = matches!(
         path,
-        "/logout" | "/language" | "/login" | "/login/second-factor" | "/reauth"
+        "/logout"
+            | "/language"
+            | "/login"
+            | "/login/second-factor"
+            | "/login/second-factor/passkey"
+            | "/login/passkey"
+            | "/reauth"
     ) || [
         "/settings/account/",
         "/settings/sessions/",

@@ -31,6 +31,8 @@ pub const STEP_UP_ROUTES: &[&str] = &[
     "/companies/{id}/attach/{token_id}",
     "/coverage/attach",
     "/settings/security/totp/start",
+    "/settings/security/passkeys",
+    "/settings/security/passkeys/{id}/remove",
     "/admin/security",
 ];
 

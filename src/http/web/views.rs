@@ -438,7 +438,9 @@ pub fn history_key(action: &str) -> &'static str {
             | AuditAction::RecoveryCodesRegenerated
             | AuditAction::RecoveryCodeUsed
             | AuditAction::SecondFactorRefused
-            | AuditAction::TwoFactorPolicyChanged,
+            | AuditAction::TwoFactorPolicyChanged
+            | AuditAction::PasskeyAdded
+            | AuditAction::PasskeyRemoved,
         ) => "history-user_changed",
         Some(AuditAction::AuditViewed) => "history-audit_viewed",
         Some(

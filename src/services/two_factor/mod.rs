@@ -7,6 +7,7 @@
 //! and mailed to the account's (verified) address through the outbox.
 
 mod check;
+pub mod passkeys;
 mod rotate;
 
 pub use check::{Checked, PasswordChecked};
@@ -44,6 +45,8 @@ pub struct TwoFactorService {
     passwords: Passwords,
     audit: AuditLog,
     composer: MailComposer,
+    /// The WebAuthn relying party; `None` when the portal's public URL has no domain name.
+    webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 /// Where a person's two-factor stands, for the security page.
@@ -92,6 +95,7 @@ impl TwoFactorService {
         passwords: Passwords,
         audit: AuditLog,
         composer: MailComposer,
+        webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     ) -> TwoFactorService {
         TwoFactorService {
             db,
@@ -100,19 +104,26 @@ impl TwoFactorService {
             passwords,
             audit,
             composer,
+            webauthn,
         }
     }
 
     /// The factors the account has switched on (empty: a password is enough).
     pub async fn factors(&self, user: UserId) -> anyhow::Result<Vec<Factor>> {
-        let row = self
-            .db
-            .run(move |conn| Ok(two_factor::totp_of(conn, user)?))
-            .await?;
-        Ok(row
-            .filter(|r| r.enabled_at.is_some())
-            .map(|_| vec![Factor::Totp])
-            .unwrap_or_default())
+        self.db
+            .run(move |conn| Ok(two_factor::factors_of(conn, user)?))
+            .await
+    }
+
+    /// Whether a typed code can complete `user`'s sign-in: an authenticator app is on, or
+    /// recovery codes are left.
+    pub async fn takes_codes(&self, user: UserId) -> anyhow::Result<bool> {
+        self.db
+            .run(move |conn| {
+                Ok(two_factor::factors_of(conn, user)?.contains(&Factor::Totp)
+                    || two_factor::recovery_codes_left(conn, user)? > 0)
+            })
+            .await
     }
 
     /// The account with this id when it may be signed in (enabled), and whether the policy
@@ -130,8 +141,7 @@ impl TwoFactorService {
                     let company_admin =
                         policy.company_admins && two_factor::is_company_admin(conn, user.id)?;
                     policy.requires(user.role, company_admin)
-                        && two_factor::totp_of(conn, user.id)?
-                            .is_none_or(|r| r.enabled_at.is_none())
+                        && two_factor::factors_of(conn, user.id)?.is_empty()
                 };
                 Ok(Some(SessionUser { user, must_enrol }))
             })

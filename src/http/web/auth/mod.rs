@@ -16,6 +16,7 @@ use crate::http::auth::session::FlashLevel;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, safe_next, see_other};
+use crate::http::web::security::passkeys;
 use crate::i18n::Lang;
 use crate::services::accounts::Registered;
 use crate::services::accounts::login_limiter::{DEVICE_COOKIE, DEVICE_COOKIE_DAYS, Subjects};
@@ -34,6 +35,7 @@ pub struct LoginQuery {
 }
 
 pub async fn login_form(
+    req: HttpRequest,
     page: Page,
     query: web::Query<LoginQuery>,
     state: web::Data<AppState>,
@@ -48,15 +50,18 @@ pub async fn login_form(
         (Some(_), None) => Some(page.t.get("login-session_ended")),
         (None, None) => None,
     };
+    let next = safe_next(&query.next).to_owned();
+    let passkey_options = passkeys::sign_in_options(&state, &PortalSession::of(&req), &next)?;
     html(
         StatusCode::OK,
         &LoginPage {
             page,
             email: String::new(),
-            next: safe_next(&query.next).to_owned(),
+            next,
             error: None,
             notice,
             registration_open: state.config.registration == Registration::Open,
+            passkey_options,
         },
     )
 }
@@ -167,15 +172,19 @@ pub async fn login(
             tracing::info!("login failed");
             let page = Page::build(&req).await?;
             let error = Some(lockout_warning(&page.t, &state, left));
+            let next = safe_next(&form.next).to_owned();
+            let passkey_options =
+                passkeys::sign_in_options(&state, &PortalSession::of(&req), &next)?;
             html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &LoginPage {
                     page,
                     email: form.email,
-                    next: safe_next(&form.next).to_owned(),
+                    next,
                     error,
                     notice: None,
                     registration_open: state.config.registration == Registration::Open,
+                    passkey_options,
                 },
             )
         }

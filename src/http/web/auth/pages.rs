@@ -13,6 +13,8 @@ pub struct LoginPage {
     pub error: Option<String>,
     pub notice: Option<String>,
     pub registration_open: bool,
+    /// The "Sign in with a passkey" button's options (JSON), when the portal allows passkeys.
+    pub passkey_options: Option<String>,
 }
 
 #[derive(Template)]

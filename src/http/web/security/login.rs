@@ -11,19 +11,55 @@ use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::http::web::page::{Page, html, see_other};
 use crate::http::web::security::pages::SecondFactorPage;
+use crate::http::web::security::passkeys;
 use crate::http::web::security::{CodeForm, refusal};
 use crate::services::two_factor::Checked;
 
 const EXPIRED: &str = "/login?ended=factor";
 
-pub async fn form(page: Page, session: PortalSession) -> Result<HttpResponse, AppError> {
+pub async fn form(
+    page: Page,
+    session: PortalSession,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     if page.user.is_some() {
         return Ok(see_other("/"));
     }
-    if session.pending_factor().is_none() {
+    let Some(pending) = session.pending_factor() else {
         return Ok(see_other(EXPIRED));
-    }
-    html(StatusCode::OK, &SecondFactorPage { page, error: None })
+    };
+    show(
+        page,
+        &session,
+        &state,
+        pending.user_id,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The step's page: the code form when the account has an app or recovery codes, the passkey
+/// button when it has passkeys (each view a new challenge).
+async fn show(
+    page: Page,
+    session: &PortalSession,
+    state: &AppState,
+    user: crate::domain::UserId,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let code = state.two_factor.takes_codes(user).await?;
+    let passkey_options = passkeys::factor_options(state, session, user).await?;
+    html(
+        status,
+        &SecondFactorPage {
+            page,
+            error,
+            code,
+            passkey_options,
+        },
+    )
 }
 
 pub async fn submit(
@@ -72,10 +108,15 @@ pub async fn submit(
         refused => {
             let page = Page::build(&req).await?;
             let error = Some(refusal(&page.t, &refused)?);
-            html(
+            show(
+                page,
+                &session,
+                &state,
+                pending.user_id,
+                error,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &SecondFactorPage { page, error },
             )
+            .await
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod login;
 pub mod pages;
+pub mod passkeys;
 pub mod policy;
 pub mod reauth;
 
@@ -30,6 +31,8 @@ struct Shown {
     confirm_error: Option<String>,
     disable_error: Option<String>,
     regenerate_error: Option<String>,
+    passkey_options: Option<String>,
+    passkey_error: Option<String>,
 }
 
 async fn render(
@@ -40,6 +43,20 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let current = state.two_factor.state(user).await?;
+    let passkeys = state
+        .two_factor
+        .passkeys(user.id)
+        .await?
+        .into_iter()
+        .map(|row| pages::PasskeyView {
+            id: row.id,
+            added: page.t.local_date_time(row.created_at),
+            last_used: row
+                .last_used_at
+                .map_or_else(|| "—".to_owned(), |at| page.t.local_date_time(at)),
+            name: row.name,
+        })
+        .collect();
     let qr_svg = current.enrolment.as_ref().map_or_else(String::new, |e| {
         crate::http::web::views::qr_svg(&e.uri, &page.t.get("security-qr_label"))
     });
@@ -55,6 +72,10 @@ async fn render(
             confirm_error: shown.confirm_error,
             disable_error: shown.disable_error,
             regenerate_error: shown.regenerate_error,
+            passkeys_available: state.two_factor.passkeys_available(),
+            passkeys,
+            passkey_options: shown.passkey_options,
+            passkey_error: shown.passkey_error,
             page,
         },
     )

@@ -21,6 +21,21 @@ pub struct SecurityPage {
     pub confirm_error: Option<String>,
     pub disable_error: Option<String>,
     pub regenerate_error: Option<String>,
+    /// Whether the portal's address allows passkeys (a domain name).
+    pub passkeys_available: bool,
+    pub passkeys: Vec<PasskeyView>,
+    /// A registration just started: the browser's options (JSON), for the Create button.
+    pub passkey_options: Option<String>,
+    pub passkey_error: Option<String>,
+}
+
+/// A passkey as the security page lists it.
+pub struct PasskeyView {
+    pub id: crate::domain::PasskeyId,
+    pub name: String,
+    pub added: String,
+    /// When it last signed in, or a dash.
+    pub last_used: String,
 }
 
 #[derive(Template)]
@@ -28,6 +43,10 @@ pub struct SecurityPage {
 pub struct SecondFactorPage {
     pub page: Page,
     pub error: Option<String>,
+    /// The account has an authenticator app or recovery codes: the code form is shown.
+    pub code: bool,
+    /// The account has passkeys: the browser's options (JSON) for the passkey button.
+    pub passkey_options: Option<String>,
 }
 
 #[derive(Template)]
