@@ -1069,3 +1069,4 @@ passkeys-factor_intro = Confirm with your passkey.
 passkeys-use = Use my passkey
 twofactor-mail_passkey_added = A passkey was added to your account.
 twofactor-mail_passkey_removed = A passkey was removed from your account.
+security-app_none = Your passkeys are your second factor. An authenticator app can be one too.

@@ -1119,3 +1119,4 @@ passkeys-factor_intro = Confirmați cu cheia de acces.
 passkeys-use = Folosiți cheia de acces
 twofactor-mail_passkey_added = O cheie de acces a fost adăugată contului dumneavoastră.
 twofactor-mail_passkey_removed = O cheie de acces a fost eliminată din contul dumneavoastră.
+security-app_none = Cheile de acces sunt al doilea factor. O aplicație de autentificare poate fi și ea unul.

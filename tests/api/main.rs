@@ -12,6 +12,7 @@ mod interop;
 mod layers;
 mod links;
 mod notifications;
+mod passkeys;
 mod refresh_safety;
 mod refresh_walk;
 mod registry;

@@ -654,6 +654,13 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("post", "/settings/security/totp/confirm", "LOOOOO"),
     ("post", "/settings/security/totp/disable", "LOOOOO"),
     ("post", "/settings/security/recovery-codes", "LOOOOO"),
+    // Passkeys: this portal is on an IP address, so adding one leads back to the page; the
+    // answers are JSON (a form is 415); nobody has a passkey by that id (404).
+    ("post", "/settings/security/passkeys", "LOOOOO"),
+    ("post", "/settings/security/passkeys/finish", "LOOOOO"),
+    ("post", "/settings/security/passkeys/{id}/remove", "LNNNNN"),
+    ("post", "/login/second-factor/passkey", "OOOOOO"),
+    ("post", "/login/passkey", "OOOOOO"),
     ("get", "/admin/security", "LFFFFO"),
     ("post", "/admin/security", "LFFFFO"),
     ("post", "/language", "OOOOOO"),

@@ -98,11 +98,14 @@ pub fn accept_step(conn: &mut DbConnection, user_id: UserId, step: i64) -> Query
     .execute(conn)
 }
 
-/// Two-factor off: the secret and the recovery codes go.
+/// The authenticator app off: its secret goes, and the recovery codes unless passkeys remain.
 pub fn delete_all(conn: &mut DbConnection, user_id: UserId) -> QueryResult<()> {
     diesel::delete(user_totp::table.filter(user_totp::user_id.eq(user_id))).execute(conn)?;
-    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
-        .execute(conn)?;
+    // Passkeys left keep the codes: they are what opens the account without the device.
+    if crate::db::models::passkeys::count_of(conn, user_id)? == 0 {
+        diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

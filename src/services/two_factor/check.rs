@@ -63,12 +63,14 @@ impl TwoFactorService {
                 if let Some(wait) = limiter.locked_for(conn, &subjects)? {
                     return Ok(Checked::Locked { wait });
                 }
-                let Some(row) = two_factor::totp_of(conn, user)?.filter(|r| r.enabled_at.is_some())
-                else {
+                if two_factor::factors_of(conn, user)?.is_empty() {
                     return Ok(Checked::NotEnrolled);
-                };
-                let checked = match typed {
-                    TypedCode::Totp(code) => {
+                }
+                // Passkeys without an app: only a recovery code can be typed.
+                let app = two_factor::totp_of(conn, user)?.filter(|r| r.enabled_at.is_some());
+                let checked = match (typed, app) {
+                    (TypedCode::Totp(_), None) => Checked::Wrong,
+                    (TypedCode::Totp(code), Some(row)) => {
                         let secret = vault.open_bound(
                             &row.key_id,
                             &binding(row.user_id),
@@ -89,7 +91,7 @@ impl TwoFactorService {
                             }
                         }
                     }
-                    TypedCode::Recovery(normal) => {
+                    (TypedCode::Recovery(normal), _) => {
                         match two_factor::use_recovery_code(conn, user, &sha256_hex(&normal))? {
                             0 => Checked::Wrong,
                             _ => Checked::Accepted {

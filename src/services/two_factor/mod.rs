@@ -370,7 +370,7 @@ impl TwoFactorService {
     }
 }
 
-fn new_recovery_codes() -> Vec<String> {
+pub(super) fn new_recovery_codes() -> Vec<String> {
     (0..RECOVERY_CODES)
         .map(|_| {
             let mut random = vec![0u8; recovery_code_bytes()];
@@ -381,7 +381,7 @@ fn new_recovery_codes() -> Vec<String> {
 }
 
 /// What is stored of codes: the SHA-256 of their normalised form (as typed back).
-fn hashes_of(codes: &[String]) -> Vec<String> {
+pub(super) fn hashes_of(codes: &[String]) -> Vec<String> {
     codes
         .iter()
         .filter_map(|code| match TypedCode::parse(code) {

@@ -20,10 +20,11 @@ use webauthn_rs_proto::ResidentKeyRequirement;
 
 use crate::db::models::now;
 use crate::db::models::passkeys::{self, NewPasskey, PasskeyRow};
+use crate::db::models::two_factor;
 use crate::domain::{Actor, AuditAction, AuditEvent, PasskeyId, UserId};
 use crate::services::accounts::User;
 use crate::services::accounts::login_limiter::Subjects;
-use crate::services::two_factor::TwoFactorService;
+use crate::services::two_factor::{TwoFactorService, hashes_of, new_recovery_codes};
 
 /// The longest name a person may give a passkey.
 pub const NAME_MAX_CHARS: usize = 60;
@@ -137,14 +138,16 @@ impl TwoFactorService {
         ))
     }
 
-    /// Verifies the browser's answer and stores the passkey; audited and mailed.
+    /// Verifies the browser's answer and stores the passkey; audited and mailed. A person
+    /// without recovery codes gets them with their first passkey (returned, to show once): a
+    /// lost device must not lock the account for good.
     pub async fn finish_passkey_registration(
         &self,
         actor: &Actor,
         user: &User,
         pending: PendingRegistration,
         answer: &RegisterPublicKeyCredential,
-    ) -> anyhow::Result<Result<(), NotAdded>> {
+    ) -> anyhow::Result<Result<Vec<String>, NotAdded>> {
         let webauthn = self.webauthn()?;
         let passkey = match webauthn.finish_passkey_registration(answer, &pending.state) {
             Ok(passkey) => passkey,
@@ -159,24 +162,36 @@ impl TwoFactorService {
             credential_key(passkey.cred_id()),
         );
         let stored = serde_json::to_string(&passkey)?;
-        let inserted = self
+        let codes = new_recovery_codes();
+        let hashes = hashes_of(&codes);
+        let added = self
             .db
             .run(move |conn| {
-                Ok(passkeys::insert(
-                    conn,
-                    NewPasskey {
-                        user_id,
-                        user_handle: &handle,
-                        credential_id: &credential,
-                        name: &name,
-                        passkey: &stored,
-                    },
-                )?)
+                crate::db::write_transaction(conn, |conn| {
+                    let inserted = passkeys::insert(
+                        conn,
+                        NewPasskey {
+                            user_id,
+                            user_handle: &handle,
+                            credential_id: &credential,
+                            name: &name,
+                            passkey: &stored,
+                        },
+                    )?;
+                    if !inserted {
+                        return Ok(None);
+                    }
+                    let first_codes = two_factor::recovery_codes_left(conn, user_id)? == 0;
+                    if first_codes {
+                        two_factor::replace_recovery_codes(conn, user_id, &hashes)?;
+                    }
+                    Ok(Some(first_codes))
+                })
             })
             .await?;
-        if !inserted {
+        let Some(first_codes) = added else {
             return Ok(Err(NotAdded::Duplicate));
-        }
+        };
         self.audit
             .record(
                 actor,
@@ -184,7 +199,7 @@ impl TwoFactorService {
             )
             .await;
         self.mail(user, "twofactor-mail_passkey_added").await;
-        Ok(Ok(()))
+        Ok(Ok(if first_codes { codes } else { Vec::new() }))
     }
 
     /// Removes the person's passkey `id`; false when they have none by that id.

@@ -84,9 +84,16 @@ async fn render(
 pub async fn show(
     user: CurrentUser,
     page: Page,
+    session: PortalSession,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    render(page, &state, &user.0, Shown::default(), StatusCode::OK).await
+    let shown = Shown {
+        recovery_codes: session
+            .take(passkeys::CODES_TO_SHOW_KEY)
+            .unwrap_or_default(),
+        ..Shown::default()
+    };
+    render(page, &state, &user.0, shown, StatusCode::OK).await
 }
 
 /// Starts an enrolment: a new secret, shown on the page until a code confirms it.

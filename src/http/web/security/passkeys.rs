@@ -27,6 +27,8 @@ use crate::services::two_factor::passkeys::{NAME_MAX_CHARS, NotAdded, PasskeyChe
 const REGISTRATION_KEY: &str = "passkey_registration";
 const FACTOR_KEY: &str = "passkey_factor";
 const SIGN_IN_KEY: &str = "passkey_sign_in";
+/// Recovery codes made with a first passkey, until the security page shows them.
+pub const CODES_TO_SHOW_KEY: &str = "recovery_codes_to_show";
 
 #[derive(Deserialize)]
 pub struct NameForm {
@@ -118,9 +120,13 @@ pub async fn finish(
         .finish_passkey_registration(&actor, &user.0, pending, &answer.0)
         .await?;
     match added {
-        Ok(()) => {
+        Ok(recovery_codes) => {
             tracing::info!(user_id = %user.0.id, "passkey added");
             session.flash(FlashLevel::Success, t.get("passkeys-added_flash"));
+            if !recovery_codes.is_empty() {
+                // Shown once by the security page, which takes them out of the session.
+                session.insert(CODES_TO_SHOW_KEY, &recovery_codes)?;
+            }
             Ok(go(PATH))
         }
         Err(NotAdded::Duplicate) => Ok(refused(t.get("passkeys-duplicate"))),
