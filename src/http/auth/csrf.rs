@@ -66,7 +66,7 @@ async fn session_ended(
 ) -> Result<actix_web::HttpResponse, actix_web::Error> {
     tracing::info!(path = %crate::telemetry::loggable_path(req.path()), "a form arrived after its session ended");
     if DRAFT_FORMS.contains(&req.path()) {
-        let fields = crate::http::auth::guards::held_fields(req).await?;
+        let fields = held_fields(req).await?;
         PortalSession::of(req.request()).insert(
             crate::http::auth::session::DRAFT_KEY,
             &crate::http::auth::session::HeldForm {
@@ -158,4 +158,29 @@ async fn token_from_form(req: &mut ServiceRequest) -> Result<Option<String>, Rej
         .map(|(_, value)| value.into_owned());
     req.set_payload(Payload::from(body));
     Ok(token)
+}
+
+/// The urlencoded form's fields but the CSRF token (none for another kind of body).
+pub async fn held_fields(
+    req: &mut ServiceRequest,
+) -> Result<Vec<(String, String)>, actix_web::Error> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok(Vec::new());
+    }
+    let deadline = body_deadline(req.request());
+    let mut payload = req.take_payload();
+    let body = read_body(req.request(), &mut payload, crate::MAX_BODY_BYTES, deadline)
+        .await
+        .map_err(AppError::from)?;
+    let fields = url::form_urlencoded::parse(&body)
+        .filter(|(key, _)| key != FIELD)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    req.set_payload(Payload::from(body));
+    Ok(fields)
 }

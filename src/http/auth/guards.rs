@@ -16,11 +16,10 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 
 use crate::http::auth::PortalSession;
-use crate::http::auth::csrf::FIELD;
+use crate::http::auth::csrf::held_fields;
 use crate::http::auth::current_user;
 use crate::http::auth::session::{HeldForm, STEP_UP_KEY};
-use crate::http::{body_deadline, read_body};
-use actix_web::{HttpMessage, HttpResponse};
+use actix_web::HttpResponse;
 
 /// The routes that need a fresh check (their patterns in `route_table!`), all POSTs.
 pub const STEP_UP_ROUTES: &[&str] = &[
@@ -103,29 +102,4 @@ pub async fn step_up(
     }
     tracing::info!(path = %crate::telemetry::loggable_path(req.path()), "re-authentication asked before a sensitive action");
     Ok(req.into_response(redirect("/reauth")).map_into_right_body())
-}
-
-/// The urlencoded form's fields but the CSRF token (none for another kind of body).
-pub async fn held_fields(
-    req: &mut ServiceRequest,
-) -> Result<Vec<(String, String)>, actix_web::Error> {
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Ok(Vec::new());
-    }
-    let deadline = body_deadline(req.request());
-    let mut payload = req.take_payload();
-    let body = read_body(req.request(), &mut payload, crate::MAX_BODY_BYTES, deadline)
-        .await
-        .map_err(crate::http::error::AppError::from)?;
-    let fields = url::form_urlencoded::parse(&body)
-        .filter(|(key, _)| key != FIELD)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    req.set_payload(actix_web::dev::Payload::from(body));
-    Ok(fields)
 }
