@@ -143,6 +143,7 @@ diesel::table! {
         job_id -> BigInt,
         token_id -> BigInt,
         outcome -> Nullable<Text>,
+        reason -> Nullable<Text>,
     }
 }
 

@@ -137,11 +137,15 @@ impl RefreshEngine {
             |limit| tokens.claim_job_items(limit),
             |(job_id, token_id)| async move {
                 let outcome = tokens.refresh_claimed(token_id).await;
-                let item = match outcome {
-                    Ok(RefreshOutcome::Refreshed(_)) => ItemOutcome::Refreshed,
-                    _ => ItemOutcome::Failed,
+                let (item, reason) = match &outcome {
+                    Ok(RefreshOutcome::Refreshed(_)) => (ItemOutcome::Refreshed, None),
+                    Ok(other) => (ItemOutcome::Failed, other.failure_reason()),
+                    Err(error) => (
+                        ItemOutcome::Failed,
+                        Some(format!("the refresh did not finish: {error}")),
+                    ),
                 };
-                let finished = tokens.finish_job_item(job_id, token_id, item).await;
+                let finished = tokens.finish_job_item(job_id, token_id, item, reason).await;
                 (outcome, finished)
             },
             |(_, token_id), (outcome, finished)| {

@@ -123,10 +123,10 @@ pub fn claim_items(
                 .optional()?;
             match token {
                 None | Some((TokenState::ReconnectNeeded, _, _)) | Some((_, false, _)) => {
-                    finish_item(conn, job_id, token_id, ItemOutcome::Skipped)?;
+                    finish_item(conn, job_id, token_id, ItemOutcome::Skipped, None)?;
                 }
                 Some((_, _, Some(refreshed))) if refreshed > started => {
-                    finish_item(conn, job_id, token_id, ItemOutcome::Refreshed)?;
+                    finish_item(conn, job_id, token_id, ItemOutcome::Refreshed, None)?;
                 }
                 Some(_) => {
                     if tokens::take_lease(conn, token_id, at, until)? {
@@ -139,12 +139,14 @@ pub fn claim_items(
     })
 }
 
-/// Records how an item ended, counts it in its job, and ends the job with its last item.
+/// Records how an item ended (and why it failed), counts it in its job, and ends the job with
+/// its last item.
 pub fn finish_item(
     conn: &mut DbConnection,
     job_id: RefreshJobId,
     token_id: TokenId,
     outcome: ItemOutcome,
+    reason: Option<&str>,
 ) -> QueryResult<()> {
     write_transaction(conn, |conn| {
         let finished = diesel::update(
@@ -152,7 +154,10 @@ pub fn finish_item(
                 .find((job_id, token_id))
                 .filter(refresh_job_items::outcome.is_null()),
         )
-        .set(refresh_job_items::outcome.eq(Some(outcome.as_str())))
+        .set((
+            refresh_job_items::outcome.eq(Some(outcome.as_str())),
+            refresh_job_items::reason.eq(reason),
+        ))
         .execute(conn)?;
         if finished == 0 {
             return Ok(());
@@ -194,18 +199,26 @@ pub fn find_for_user(
         .optional()
 }
 
-/// The companies whose refresh failed in the job, with the error their token shows, by CIF.
-/// (Takes a plain number too, for the token services that still pass one.)
+/// The companies whose refresh failed in the job, with why (the item's reason, else the error
+/// their token shows), by CIF.
 pub fn failures(
     conn: &mut DbConnection,
     job_id: RefreshJobId,
 ) -> QueryResult<Vec<(Company, Option<String>)>> {
-    refresh_job_items::table
+    let rows: Vec<(Company, Option<String>, Option<String>)> = refresh_job_items::table
         .inner_join(anaf_tokens::table.on(anaf_tokens::id.eq(refresh_job_items::token_id)))
         .inner_join(companies::table.on(companies::id.eq(anaf_tokens::company_id)))
         .filter(refresh_job_items::job_id.eq(job_id))
         .filter(refresh_job_items::outcome.eq(ItemOutcome::Failed.as_str()))
         .order(companies::cif.asc())
-        .select((Company::as_select(), anaf_tokens::last_error))
-        .load(conn)
+        .select((
+            Company::as_select(),
+            refresh_job_items::reason,
+            anaf_tokens::last_error,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(company, reason, last_error)| (company, reason.or(last_error)))
+        .collect())
 }

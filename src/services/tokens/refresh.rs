@@ -74,31 +74,40 @@ impl RefreshOutcome {
         }
     }
 
-    /// The audit log's entry for this outcome of a refresh of the token of `company_id`.
-    pub fn audit_event(&self, token_id: TokenId, company_id: CompanyId) -> AuditEvent {
-        let failure =
-            |detail: String| AuditEvent::failure(AuditAction::TokenRefreshFailed).detail(detail);
-        let event = match self {
-            RefreshOutcome::Refreshed(_) => AuditEvent::success(AuditAction::TokenRefreshed),
-            RefreshOutcome::Spooled => AuditEvent::success(AuditAction::TokenRefreshed)
-                .detail("saved to the recovery spool: the database was unavailable"),
+    /// Why the refresh did not renew the token, in the audit log's words; `None` when it did
+    /// (saved, or spooled to be saved).
+    pub fn failure_reason(&self) -> Option<String> {
+        Some(match self {
+            RefreshOutcome::Refreshed(_) | RefreshOutcome::Spooled => return None,
             RefreshOutcome::ReconnectNeeded {
                 error,
                 interrupted_at: Some(at),
-            } => failure(format!(
+            } => format!(
                 "{error}; a refresh was interrupted at {} UTC and ANAF has already replaced this \
                  token",
                 at.format("%Y-%m-%d %H:%M:%S")
-            )),
+            ),
             RefreshOutcome::ReconnectNeeded { error, .. } | RefreshOutcome::Failed(error) => {
-                failure(error.to_string())
+                error.to_string()
             }
-            RefreshOutcome::Unknown(error) => failure(format!(
-                "{error}; whether ANAF replaced the token is unknown"
-            )),
-            RefreshOutcome::FailedElsewhere(why) => failure(why.clone()),
-            RefreshOutcome::InProgress => failure("still in progress".to_owned()),
-            RefreshOutcome::NoRefreshToken => failure("no refresh token".to_owned()),
+            RefreshOutcome::Unknown(error) => {
+                format!("{error}; whether ANAF replaced the token is unknown")
+            }
+            RefreshOutcome::FailedElsewhere(why) => why.clone(),
+            RefreshOutcome::InProgress => "still in progress".to_owned(),
+            RefreshOutcome::NoRefreshToken => "no refresh token".to_owned(),
+        })
+    }
+
+    /// The audit log's entry for this outcome of a refresh of the token of `company_id`.
+    pub fn audit_event(&self, token_id: TokenId, company_id: CompanyId) -> AuditEvent {
+        let event = match (self, self.failure_reason()) {
+            (RefreshOutcome::Spooled, _) => AuditEvent::success(AuditAction::TokenRefreshed)
+                .detail("saved to the recovery spool: the database was unavailable"),
+            (_, None) => AuditEvent::success(AuditAction::TokenRefreshed),
+            (_, Some(reason)) => {
+                AuditEvent::failure(AuditAction::TokenRefreshFailed).detail(reason)
+            }
         };
         event.company(company_id).token(token_id)
     }

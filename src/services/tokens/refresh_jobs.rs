@@ -51,16 +51,25 @@ impl TokenService {
             .await?)
     }
 
-    /// Records how a job's item ended.
+    /// Records how a job's item ended, and why it failed when it did.
     pub async fn finish_job_item(
         &self,
         job_id: RefreshJobId,
         token_id: TokenId,
         outcome: ItemOutcome,
+        reason: Option<String>,
     ) -> Result<(), TokenError> {
         Ok(self
             .db
-            .run(move |conn| Ok(refresh_jobs::finish_item(conn, job_id, token_id, outcome)?))
+            .run(move |conn| {
+                Ok(refresh_jobs::finish_item(
+                    conn,
+                    job_id,
+                    token_id,
+                    outcome,
+                    reason.as_deref(),
+                )?)
+            })
             .await?)
     }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE refresh_job_items DROP COLUMN reason;
