@@ -34,6 +34,16 @@ async fn post_json(
         .expect("POST")
 }
 
+/// Step one of adding a passkey: the name, from the security page.
+async fn add_passkey(app: &TestApp, name: &str) -> reqwest::Response {
+    app.post_form(
+        "/settings/security",
+        "/settings/security/passkeys",
+        &[("name", name)],
+    )
+    .await
+}
+
 /// The `data-passkey-options` JSON on a page (HTML-escaped in the attribute).
 fn options_on(html: &str) -> serde_json::Value {
     let marker = "data-passkey-options=\"";
@@ -45,6 +55,17 @@ fn options_on(html: &str) -> serde_json::Value {
         .replace("&#34;", "\"")
         .replace("&amp;", "&");
     serde_json::from_str(&raw).expect("the options are JSON")
+}
+
+/// The page's 422 problem detail: what the person reads next to the button.
+async fn refusal(r: reqwest::Response) -> String {
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let problem: serde_json::Value = r.json().await.unwrap();
+    problem["detail"].as_str().unwrap_or_default().to_owned()
 }
 
 /// A made-up assertion of the right shape: it must not sign anybody in.
@@ -69,13 +90,7 @@ async fn a_portal_on_an_ip_address_says_why_it_has_no_passkeys() {
     app.register_logged_in("ana@firma.ro").await;
     let page = app.get_html("/settings/security").await;
     assert!(page.contains("data-passkeys=\"unavailable\""), "{page}");
-    let r = app
-        .post_form(
-            "/settings/security",
-            "/settings/security/passkeys",
-            &[("name", "Laptop")],
-        )
-        .await;
+    let r = add_passkey(&app, "Laptop").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(
         !app.get_html("/settings/security")
@@ -95,26 +110,14 @@ async fn adding_a_passkey_checks_its_name_then_hands_the_browser_a_challenge() {
         ("  ", "Dați un nume cheii de acces"),
         (&"x".repeat(61)[..], "cel mult 60 de caractere"),
     ] {
-        let r = app
-            .post_form(
-                "/settings/security",
-                "/settings/security/passkeys",
-                &[("name", name)],
-            )
-            .await;
+        let r = add_passkey(&app, name).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let page = r.text().await.unwrap();
         assert!(page.contains(error), "{name:?}: {page}");
         assert!(!page.contains("data-passkey=\"register\""));
     }
 
-    let r = app
-        .post_form(
-            "/settings/security",
-            "/settings/security/passkeys",
-            &[("name", "Laptop")],
-        )
-        .await;
+    let r = add_passkey(&app, "Laptop").await;
     assert_eq!(r.status(), StatusCode::OK);
     let options = options_on(&r.text().await.unwrap());
     let public_key = &options["publicKey"];
@@ -134,40 +137,19 @@ async fn adding_a_passkey_checks_its_name_then_hands_the_browser_a_challenge() {
         "id": "AAAA", "rawId": "AAAA", "type": "public-key", "extensions": {},
         "response": { "attestationObject": "AAAA", "clientDataJSON": "AAAA" }
     });
-    let r = post_json(
-        &app,
-        "/settings/security",
-        "/settings/security/passkeys/finish",
-        &forged,
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        r.headers()["content-type"].to_str().unwrap(),
-        "application/problem+json"
-    );
-    let problem: serde_json::Value = r.json().await.unwrap();
+    let finish = || {
+        post_json(
+            &app,
+            "/settings/security",
+            "/settings/security/passkeys/finish",
+            &forged,
+        )
+    };
+    assert!(refusal(finish().await).await.contains("nu a funcționat"));
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("nu a funcționat"),
-        "{problem}"
-    );
-    let r = post_json(
-        &app,
-        "/settings/security",
-        "/settings/security/passkeys/finish",
-        &forged,
-    )
-    .await;
-    let problem: serde_json::Value = r.json().await.unwrap();
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("nu mai este deschisă"),
-        "{problem}"
+        refusal(finish().await)
+            .await
+            .contains("nu mai este deschisă")
     );
     assert!(
         !app.get_html("/settings/security")
@@ -207,33 +189,16 @@ async fn a_forged_or_unasked_passkey_answer_signs_nobody_in() {
     assert_eq!(options_on(&page)["publicKey"]["rpId"], "localhost");
     let r = post_json(&app, "/login", "/login/passkey", &forged_assertion()).await;
     // `post_json` loaded the login page, so a challenge waits: the credential is refused.
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let problem: serde_json::Value = r.json().await.unwrap();
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("nu deschide niciun cont"),
-        "{problem}"
-    );
+    assert!(refusal(r).await.contains("nu deschide niciun cont"));
     assert_eq!(
         app.get("/tokens").await.status(),
         StatusCode::SEE_OTHER,
         "still signed out"
     );
 
-    // Without a login page's challenge in the session: nothing to answer.
-    let token = csrf_token(&app.get_html("/register").await);
-    let fresh = app.second_browser();
-    let r = fresh
-        .client
-        .post(fresh.url("/login/passkey"))
-        .header("X-CSRF-Token", token)
-        .json(&forged_assertion())
-        .send()
-        .await
-        .unwrap();
-    assert_ne!(r.status(), StatusCode::OK);
+    // The answer spent that challenge: without the login page again, nothing is open.
+    let r = post_json(&app, "/register", "/login/passkey", &forged_assertion()).await;
+    assert!(refusal(r).await.contains("nu mai este deschisă"));
 
     // The second step's passkey answer without a password accepted first.
     let r = post_json(
@@ -243,15 +208,7 @@ async fn a_forged_or_unasked_passkey_answer_signs_nobody_in() {
         &forged_assertion(),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let problem: serde_json::Value = r.json().await.unwrap();
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("a așteptat prea mult"),
-        "{problem}"
-    );
+    assert!(refusal(r).await.contains("a așteptat prea mult"));
 }
 
 #[tokio::test]

@@ -116,6 +116,19 @@ pub struct CodeForm {
     code: String,
 }
 
+/// The page again (422) with why the code was refused, where `place` puts it.
+async fn refused(
+    page: Page,
+    state: &AppState,
+    user: &User,
+    checked: &Checked,
+    place: fn(&mut Shown, String),
+) -> Result<HttpResponse, AppError> {
+    let mut shown = Shown::default();
+    place(&mut shown, refusal(&page.t, checked)?);
+    render(page, state, user, shown, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
 /// Why a code was refused, in the reader's words; a lockout is its own answer (429).
 pub fn refusal(t: &Catalog, checked: &Checked) -> Result<String, AppError> {
     match checked {
@@ -154,17 +167,9 @@ pub async fn confirm(
             render(page, &state, &user.0, shown, StatusCode::OK).await
         }
         Changed::Refused(checked) => {
-            let shown = Shown {
-                confirm_error: Some(refusal(&page.t, &checked)?),
-                ..Shown::default()
-            };
-            render(
-                page,
-                &state,
-                &user.0,
-                shown,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+            refused(page, &state, &user.0, &checked, |shown, e| {
+                shown.confirm_error = Some(e)
+            })
             .await
         }
         Changed::Nothing => Ok(see_other(PATH)),
@@ -192,17 +197,9 @@ pub async fn disable(
         }
         Changed::Refused(checked) => {
             let page = Page::build(&req).await?;
-            let shown = Shown {
-                disable_error: Some(refusal(&page.t, &checked)?),
-                ..Shown::default()
-            };
-            render(
-                page,
-                &state,
-                &user.0,
-                shown,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+            refused(page, &state, &user.0, &checked, |shown, e| {
+                shown.disable_error = Some(e)
+            })
             .await
         }
         Changed::Nothing => Ok(see_other(PATH)),
@@ -231,17 +228,9 @@ pub async fn regenerate(
             render(page, &state, &user.0, shown, StatusCode::OK).await
         }
         Changed::Refused(checked) => {
-            let shown = Shown {
-                regenerate_error: Some(refusal(&page.t, &checked)?),
-                ..Shown::default()
-            };
-            render(
-                page,
-                &state,
-                &user.0,
-                shown,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+            refused(page, &state, &user.0, &checked, |shown, e| {
+                shown.regenerate_error = Some(e)
+            })
             .await
         }
         Changed::Nothing => Ok(see_other(PATH)),
