@@ -278,7 +278,7 @@ impl TwoFactorService {
         })
     }
 
-    /// Two-factor off; needs a current factor (`code`).
+    /// The authenticator app off; needs a current factor (`code`). Passkeys stay as they are.
     pub async fn disable(
         &self,
         actor: &Actor,
@@ -286,6 +286,9 @@ impl TwoFactorService {
         code: &str,
         ip: &str,
     ) -> anyhow::Result<Changed> {
+        if !self.factors(user.id).await?.contains(&Factor::Totp) {
+            return Ok(Changed::Nothing);
+        }
         match self.check(actor, user.id, code, ip).await? {
             Checked::Accepted { .. } => {}
             Checked::NotEnrolled => return Ok(Changed::Nothing),
