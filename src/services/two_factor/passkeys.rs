@@ -259,7 +259,7 @@ impl TwoFactorService {
         let verified = self
             .webauthn()?
             .finish_passkey_authentication(answer, &state);
-        self.settle(actor, Some(user), answer, verified, ip).await
+        self.settle(actor, user, answer, verified, ip).await
     }
 
     /// The challenge for a sign-in with a passkey alone (the authenticator says whose it is).
@@ -293,15 +293,14 @@ impl TwoFactorService {
             state,
             &[DiscoverableKey::from(&key)],
         );
-        self.settle(actor, Some(row.user_id), answer, verified, ip)
-            .await
+        self.settle(actor, row.user_id, answer, verified, ip).await
     }
 
     /// Counts the attempt, and on success stores the credential's new counter.
     async fn settle(
         &self,
         actor: &Actor,
-        user: Option<UserId>,
+        user: UserId,
         answer: &PublicKeyCredential,
         verified: Result<
             webauthn_rs::prelude::AuthenticationResult,
@@ -309,9 +308,6 @@ impl TwoFactorService {
         >,
         ip: &str,
     ) -> anyhow::Result<PasskeyChecked> {
-        let Some(user) = user else {
-            return Ok(PasskeyChecked::Refused);
-        };
         let subjects = Subjects::second_factor(ip, user);
         let credential = credential_key(answer.get_credential_id());
         let limiter = self.limiter.clone();
