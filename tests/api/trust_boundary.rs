@@ -9,39 +9,12 @@ use reqwest::StatusCode;
 
 use crate::helpers::{
     COVERED, TestApp, add_member, invitations_on_dashboard, is_login_redirect, location,
-    serial_with_rights_for, spawn_app, spawn_app_with,
+    sandbox_mails, serial_with_rights_for, spawn_app, spawn_app_with,
 };
-
-/// The sandbox mailbox as a reader sees it: (mail id, recipient, subject), newest first.
-async fn mailbox(app: &TestApp) -> Vec<(i64, String, String)> {
-    let html = app.get_html("/sandbox/mail").await;
-    let mut mails = Vec::new();
-    for row in html.split("<tr>").skip(2) {
-        let cells: Vec<&str> = row
-            .split("<td>")
-            .skip(1)
-            .map(|cell| cell.split("</td>").next().unwrap_or_default())
-            .collect();
-        let [_, recipient, subject] = cells[..] else {
-            continue;
-        };
-        let Some(rest) = subject.strip_prefix("<a href=\"/sandbox/mail/") else {
-            continue;
-        };
-        let (id, rest) = rest.split_once("\">").expect("a mail link");
-        let title = rest.trim_end_matches("</a>");
-        mails.push((
-            id.parse().expect("mail id"),
-            recipient.to_owned(),
-            title.to_owned(),
-        ));
-    }
-    mails
-}
 
 /// The portal-relative path of the confirmation link in the newest mail to `email`.
 async fn confirmation_path(app: &TestApp, email: &str) -> String {
-    let (id, _, _) = mailbox(app)
+    let (id, _, _) = sandbox_mails(app)
         .await
         .into_iter()
         .find(|(_, to, subject)| to == email && subject.contains("Confirmați adresa"))
@@ -165,7 +138,7 @@ async fn registration_tells_nothing_about_an_address_and_its_links_expire_and_ar
         .await;
     assert_eq!(taken.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&taken), location(&fresh));
-    let mails = mailbox(&app).await;
+    let mails = sandbox_mails(&app).await;
     let to_ana: Vec<&str> = mails
         .iter()
         .filter(|(_, to, _)| to == "ana@firma.ro")
@@ -272,7 +245,7 @@ async fn without_mail_a_platform_admin_vouches_for_an_address_and_unverified_one
             .contains("doar de la o adresă confirmată")
     );
     assert!(
-        mailbox(&app)
+        sandbox_mails(&app)
             .await
             .iter()
             .all(|(_, to, _)| to != "titular@firma.ro"),

@@ -72,12 +72,15 @@ pub enum EmailChangeDone {
 }
 
 impl AccountService {
-    /// Checks `current` against the account's password; a wrong one counts as a failed login.
+    /// Checks `current` against the account's password before the change `action`; a wrong one
+    /// counts as a failed login and is audited as a refused `action`.
     async fn reauthenticate(
         &self,
+        actor: &Actor,
         user: &User,
         current: SecretString,
         client_ip: &str,
+        action: AuditAction,
     ) -> anyhow::Result<Reauth> {
         let subjects = Subjects::new(client_ip, &user.email, None);
         let (limiter, check, user_id) = (self.limiter.clone(), subjects.clone(), user.id);
@@ -102,6 +105,13 @@ impl AccountService {
         self.db
             .run(move |conn| Ok(limiter.record_failure(conn, &subjects)?))
             .await?;
+        self.audit
+            .record(
+                actor,
+                AuditEvent::failure(action)
+                    .detail(format!("{} (wrong current password)", user.email)),
+            )
+            .await;
         Ok(Reauth::Wrong)
     }
 
@@ -117,18 +127,18 @@ impl AccountService {
         keep: Option<String>,
         client_ip: &str,
     ) -> anyhow::Result<PasswordChange> {
-        match self.reauthenticate(user, current, client_ip).await? {
+        match self
+            .reauthenticate(
+                actor,
+                user,
+                current,
+                client_ip,
+                AuditAction::PasswordChanged,
+            )
+            .await?
+        {
             Reauth::Given => {}
-            Reauth::Wrong => {
-                self.audit
-                    .record(
-                        actor,
-                        AuditEvent::failure(AuditAction::PasswordChanged)
-                            .detail(format!("{} (wrong current password)", user.email)),
-                    )
-                    .await;
-                return Ok(PasswordChange::WrongCurrent);
-            }
+            Reauth::Wrong => return Ok(PasswordChange::WrongCurrent),
             Reauth::Locked { wait } => return Ok(PasswordChange::Locked { wait }),
         }
         let hash = self.passwords.hash(new.secret().clone()).await?;
@@ -175,18 +185,18 @@ impl AccountService {
         if self.mailer.is_none() {
             return Ok(EmailChangeAsked::NoEmail);
         }
-        match self.reauthenticate(user, current, client_ip).await? {
+        match self
+            .reauthenticate(
+                actor,
+                user,
+                current,
+                client_ip,
+                AuditAction::EmailChangeRequested,
+            )
+            .await?
+        {
             Reauth::Given => {}
-            Reauth::Wrong => {
-                self.audit
-                    .record(
-                        actor,
-                        AuditEvent::failure(AuditAction::EmailChangeRequested)
-                            .detail(format!("{} (wrong current password)", user.email)),
-                    )
-                    .await;
-                return Ok(EmailChangeAsked::WrongCurrent);
-            }
+            Reauth::Wrong => return Ok(EmailChangeAsked::WrongCurrent),
             Reauth::Locked { wait } => return Ok(EmailChangeAsked::Locked { wait }),
         }
         let secret = random_token(32);

@@ -238,13 +238,15 @@ impl TwoFactorService {
         if enabled == 0 {
             return Ok(Changed::Nothing);
         }
-        self.audit
-            .record(actor, AuditEvent::success(AuditAction::TwoFactorEnabled))
-            .await;
-        self.mail(user, "twofactor-mail_enabled").await;
-        Ok(Changed::Done {
-            recovery_codes: codes,
-        })
+        Ok(self
+            .done(
+                actor,
+                user,
+                AuditAction::TwoFactorEnabled,
+                "twofactor-mail_enabled",
+                codes,
+            )
+            .await)
     }
 
     /// New recovery codes in place of the old ones; needs a current factor (`code`).
@@ -266,16 +268,15 @@ impl TwoFactorService {
         self.db
             .run(move |conn| Ok(two_factor::replace_recovery_codes(conn, user_id, &hashes)?))
             .await?;
-        self.audit
-            .record(
+        Ok(self
+            .done(
                 actor,
-                AuditEvent::success(AuditAction::RecoveryCodesRegenerated),
+                user,
+                AuditAction::RecoveryCodesRegenerated,
+                "twofactor-mail_regenerated",
+                codes,
             )
-            .await;
-        self.mail(user, "twofactor-mail_regenerated").await;
-        Ok(Changed::Done {
-            recovery_codes: codes,
-        })
+            .await)
     }
 
     /// The authenticator app off; needs a current factor (`code`). Passkeys stay as they are.
@@ -302,13 +303,15 @@ impl TwoFactorService {
                 })
             })
             .await?;
-        self.audit
-            .record(actor, AuditEvent::success(AuditAction::TwoFactorDisabled))
-            .await;
-        self.mail(user, "twofactor-mail_disabled").await;
-        Ok(Changed::Done {
-            recovery_codes: Vec::new(),
-        })
+        Ok(self
+            .done(
+                actor,
+                user,
+                AuditAction::TwoFactorDisabled,
+                "twofactor-mail_disabled",
+                Vec::new(),
+            )
+            .await)
     }
 
     pub async fn policy(&self) -> anyhow::Result<TwoFactorPolicy> {
@@ -335,6 +338,20 @@ impl TwoFactorService {
             )
             .await;
         Ok(())
+    }
+
+    /// A change made: audited, mailed (`change`: the mail's catalog key), and what to show.
+    async fn done(
+        &self,
+        actor: &Actor,
+        user: &User,
+        action: AuditAction,
+        change: &'static str,
+        recovery_codes: Vec<String>,
+    ) -> Changed {
+        self.audit.record(actor, AuditEvent::success(action)).await;
+        self.mail(user, change).await;
+        Changed::Done { recovery_codes }
     }
 
     /// Queues the account mail about a change of its two-factor (`change`: the catalog key of

@@ -23,8 +23,8 @@ mod portal;
 mod webhooks;
 
 pub use accounts::{
-    expire_reset_links, is_logged_in, link_in_text, login_from, sandbox_link, sandbox_subjects,
-    set_password_command,
+    expire_reset_links, is_logged_in, link_in_text, login_from, sandbox_link, sandbox_mails,
+    sandbox_subjects, set_password_command,
 };
 pub use anaf::{
     COVERED, ExternalAnaf, NOT_COVERED, SERIAL_02, serial_with_rights, serial_with_rights_for,
