@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use crate::config::{Config, ConfigError, ServeArgs};
 use crate::db::Db;
 use crate::db::models::users::{self, CreateUserError};
-use crate::domain::{Email, Password, Role};
+use crate::domain::{Cif, Email, KeyCompanies, KeyScope, Password, Permission, Permissions, Role};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -93,6 +93,13 @@ pub struct ApiKeyCreateArgs {
     /// A name that says where the key is used (e.g. "ERP production").
     #[arg(long)]
     pub name: String,
+    /// What the key may do, space- or comma-separated: efactura:read efactura:write tokens:read
+    /// tokens:write tokens:secret (default: all of them; a viewer's key still only reads).
+    #[arg(long)]
+    pub permissions: Option<String>,
+    /// A CIF the key may act for (repeat it; default: every company of the user's).
+    #[arg(long = "cif")]
+    pub cifs: Vec<String>,
     #[command(flatten)]
     pub settings: ServeArgs,
 }
@@ -416,6 +423,21 @@ async fn create_api_key(args: ApiKeyCreateArgs) -> Result<(), CliError> {
             crate::db::models::api_keys::MAX_NAME_CHARS
         )));
     }
+    let permissions = match &args.permissions {
+        None => Permissions::new(Permission::ALL),
+        Some(text) => Permissions::parse(&text.replace(',', " "))
+            .map_err(|e| CliError::Usage(format!("--permissions: {e}")))?,
+    };
+    if permissions.is_empty() {
+        return Err(CliError::Usage("--permissions: give at least one".to_owned()));
+    }
+    let cifs = args
+        .cifs
+        .iter()
+        .map(|raw| {
+            Cif::parse(raw).map_err(|e| CliError::Usage(format!("--cif: '{raw}': {e}")))
+        })
+        .collect::<Result<Vec<Cif>, CliError>>()?;
     let config = Config::from_args(args.settings)?;
     let db = Db::connect(&config.database_url)?;
     let created = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -425,9 +447,25 @@ async fn create_api_key(args: ApiKeyCreateArgs) -> Result<(), CliError> {
             return Ok(None);
         };
         if user.is_disabled() {
-            return Ok(Some(Err(user.email)));
+            return Ok(Some(Err(format!("the account {} is disabled", user.email))));
         }
-        let (_, key) = crate::db::models::api_keys::create(&mut conn, user.id, &name)?;
+        let mut companies = std::collections::BTreeSet::new();
+        for cif in &cifs {
+            match crate::db::models::companies::find_by_cif_for_member(&mut conn, cif, user.id)? {
+                Some((company, _)) => companies.insert(company.id),
+                None => return Ok(Some(Err(format!("{} is not a member of {cif}", user.email)))),
+            };
+        }
+        let scope = KeyScope {
+            permissions,
+            companies: match cifs.is_empty() {
+                true => KeyCompanies::All,
+                false => KeyCompanies::Only(companies),
+            },
+        };
+        let (_, key) = crate::db::write_transaction(&mut conn, |conn| {
+            crate::db::models::api_keys::create(conn, user.id, &name, &scope)
+        })?;
         Ok(Some(Ok(key)))
     })
     .await
@@ -437,9 +475,7 @@ async fn create_api_key(args: ApiKeyCreateArgs) -> Result<(), CliError> {
             println!("{key}");
             Ok(())
         }
-        Some(Err(email)) => Err(CliError::Usage(format!(
-            "--email: the account {email} is disabled"
-        ))),
+        Some(Err(why)) => Err(CliError::Usage(why)),
         None => Err(CliError::Usage(format!(
             "--email: no account with {}",
             args.email

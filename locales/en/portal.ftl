@@ -183,6 +183,24 @@ api_keys-revoke_confirm = Revoke this key? Programs using it will stop working a
 api_keys-revoked = The key was revoked.
 api_keys-name_missing = Give the key a name, so you know where it is used.
 api_keys-name_too_long = The name may have at most 100 characters.
+api_keys-permissions = What the key may do
+api_keys-permission-efactura_read = e-Factura: read lists, download invoices, upload status, validation and PDF
+api_keys-permission-efactura_write = e-Factura: upload invoices and messages
+api_keys-permission-tokens_read = tokens: read their status and expiry
+api_keys-permission-tokens_write = tokens: add, refresh and delete them
+api_keys-permission-tokens_secret = tokens: read the decrypted access token
+api_keys-viewer_reads = For a company where you are a viewer, the key only reads, whatever is ticked here.
+api_keys-companies = For which companies
+api_keys-companies_all = all my companies (also those added later)
+api_keys-companies_some = only the companies ticked below
+api_keys-no_companies = You have no companies yet.
+api_keys-viewer_only = viewer: reading only
+api_keys-may = May
+api_keys-only_for = only for
+api_keys-permission_missing = Tick at least one thing the key may do.
+api_keys-permission_unknown = One of the permissions is not known to the portal; reload the page and try again.
+api_keys-company_missing = Tick at least one company, or choose all your companies.
+api_keys-company_unknown = One of the ticked companies is not yours (any more); reload the page and try again.
 
 ## Token status
 

@@ -186,6 +186,24 @@ api_keys-revoke_confirm = Revocați această cheie? Programele care o folosesc s
 api_keys-revoked = Cheia a fost revocată.
 api_keys-name_missing = Dați cheii un nume, ca să știți unde este folosită.
 api_keys-name_too_long = Numele poate avea cel mult 100 de caractere.
+api_keys-permissions = Ce poate face cheia
+api_keys-permission-efactura_read = e-Factura: citește listele, descarcă facturile, starea încărcărilor, validarea și PDF-ul
+api_keys-permission-efactura_write = e-Factura: încarcă facturi și mesaje
+api_keys-permission-tokens_read = token-uri: citește starea și expirarea lor
+api_keys-permission-tokens_write = token-uri: le adaugă, le reîmprospătează și le șterge
+api_keys-permission-tokens_secret = token-uri: citește token-ul de acces decriptat
+api_keys-viewer_reads = La o firmă unde sunteți vizualizator, cheia doar citește, orice ați bifa aici.
+api_keys-companies = Pentru ce firme
+api_keys-companies_all = toate firmele mele (și cele adăugate mai târziu)
+api_keys-companies_some = doar firmele bifate mai jos
+api_keys-no_companies = Nu aveți încă firme.
+api_keys-viewer_only = vizualizator: doar citire
+api_keys-may = Poate
+api_keys-only_for = doar pentru
+api_keys-permission_missing = Bifați cel puțin un lucru pe care cheia îl poate face.
+api_keys-permission_unknown = Una dintre permisiuni nu este cunoscută portalului; reîncărcați pagina și încercați din nou.
+api_keys-company_missing = Bifați cel puțin o firmă sau alegeți toate firmele.
+api_keys-company_unknown = Una dintre firmele bifate nu (mai) este a dumneavoastră; reîncărcați pagina și încercați din nou.
 
 ## Token status
 

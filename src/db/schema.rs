@@ -275,6 +275,71 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        permissions -> Text,
+        all_companies -> Bool,
+    }
+}
+
+diesel::table! {
+    /// The companies a key limited to some companies may act for.
+    api_key_companies (api_key_id, company_id) {
+        api_key_id -> BigInt,
+        company_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// e-Factura messages seen in a list through the gateway: a download id's CIF.
+    efactura_messages (environment, message_id) {
+        environment -> Text,
+        message_id -> Text,
+        cif -> Text,
+        id_solicitare -> Text,
+        tip -> Text,
+        data_creare -> Text,
+        detalii -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Uploads made through the gateway: an upload index's CIF and its result's download id.
+    efactura_uploads (environment, upload_index) {
+        environment -> Text,
+        upload_index -> Text,
+        cif -> Text,
+        standard -> Text,
+        api_key_id -> Nullable<BigInt>,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        uploaded_at -> Timestamp,
+        state -> Nullable<Text>,
+        download_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// The archive's index: each e-Factura file downloaded, once, as ANAF sent it.
+    archived_files (environment, message_id) {
+        environment -> Text,
+        message_id -> Text,
+        cif -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        storage_key -> Text,
+        stored_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The last e-Factura answers through the gateway that were not `ok`, per CIF.
+    efactura_call_errors (id) {
+        id -> BigInt,
+        cif -> Text,
+        operation -> Text,
+        outcome -> Text,
+        detail -> Nullable<Text>,
+        at -> Timestamp,
     }
 }
 
@@ -436,6 +501,8 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> users (user_id));
+diesel::joinable!(api_key_companies -> api_keys (api_key_id));
+diesel::joinable!(api_key_companies -> companies (company_id));
 diesel::joinable!(authorization_links -> users (created_by));
 diesel::joinable!(authorization_link_companies -> authorization_links (link_id));
 diesel::joinable!(authorization_link_companies -> companies (company_id));
@@ -543,6 +610,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     refresh_jobs,
     api_keys,
+    api_key_companies,
+    archived_files,
+    efactura_call_errors,
+    efactura_messages,
+    efactura_uploads,
     events,
     notifications,
     mail_outbox,

@@ -33,6 +33,7 @@ mod cif;
 mod email;
 mod event;
 pub mod ids;
+mod key_scope;
 mod password;
 mod registry;
 mod role;
@@ -47,6 +48,7 @@ pub use ids::{
     ApiKeyId, CompanyId, DeliveryId, EndpointId, EventId, InvitationId, LinkId, MailId,
     NotificationId, PasskeyId, RefreshJobId, SandboxMailId, TokenId, UserId,
 };
+pub use key_scope::{KeyCompanies, KeyScope, Permission, Permissions};
 pub use password::{Password, PasswordProblem};
 pub use registry::RegistryAnswer;
 pub use role::{MemberRole, Role};

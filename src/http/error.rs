@@ -25,6 +25,9 @@ pub enum AppError {
     Unauthenticated { detail: String },
     #[error("forbidden")]
     Forbidden,
+    /// Forbidden, and the caller may know why (an API key's scope).
+    #[error("{0}")]
+    NotPermitted(String),
     #[error("the form's security token is missing or wrong")]
     CsrfRejected,
     #[error("not found")]
@@ -132,6 +135,7 @@ impl AppError {
             AppError::BadRequest(d)
             | AppError::Unprocessable(d)
             | AppError::Conflict(d)
+            | AppError::NotPermitted(d)
             | AppError::BadGateway(d)
             | AppError::ServiceUnavailable { detail: d, .. }
             | AppError::Unauthenticated { detail: d } => Some(d.clone()),
@@ -148,7 +152,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::LoginRequired | AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::CsrfRejected | AppError::NotPermitted(_) => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -550,6 +550,17 @@ impl CompanyService {
             .await
     }
 
+    /// `user`'s companies (at most `limit`, by CIF) with their role in each.
+    pub async fn of_member(
+        &self,
+        user: UserId,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(Company, MemberRole)>> {
+        self.db
+            .run(move |conn| Ok(companies::of_member(conn, user, limit)?))
+            .await
+    }
+
     /// The companies `user` administers (at most `limit`), the ones they may invite people to.
     pub async fn administered_by(&self, user: UserId, limit: i64) -> anyhow::Result<Vec<Company>> {
         self.db

@@ -1087,13 +1087,23 @@ async fn webhook_with_delivery(app: &TestApp, company: i64, user: UserId) -> (i6
     .unwrap()
 }
 
+/// Every permission, for every company.
+fn all_scope() -> anaf_portal::domain::KeyScope {
+    use anaf_portal::domain::{KeyCompanies, KeyScope, Permission, Permissions};
+    KeyScope {
+        permissions: Permissions::new(Permission::ALL),
+        companies: KeyCompanies::All,
+    }
+}
+
 /// A new API key for the user: (id, the key itself).
 async fn api_key(app: &TestApp, user: UserId) -> (i64, String) {
     let db = app.db();
     tokio::task::spawn_blocking(move || {
         let mut conn = db.get_blocking().unwrap();
         let (key, secret) =
-            anaf_portal::db::models::api_keys::create(&mut conn, user, "matrix").unwrap();
+            anaf_portal::db::models::api_keys::create(&mut conn, user, "matrix", &all_scope())
+                .unwrap();
         (key.id.get(), secret)
     })
     .await

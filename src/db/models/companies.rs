@@ -149,6 +149,21 @@ pub fn administered_by(
         .load(conn)
 }
 
+/// The user's companies (at most `limit`, by CIF) with their role in each.
+pub fn of_member(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    limit: i64,
+) -> QueryResult<Vec<(Company, MemberRole)>> {
+    companies::table
+        .inner_join(company_members::table)
+        .filter(company_members::user_id.eq(user_id))
+        .order(companies::cif.asc())
+        .limit(limit)
+        .select((Company::as_select(), company_members::role))
+        .load(conn)
+}
+
 /// The company with this CIF and the user's role in it, when the user is a member.
 pub fn find_by_cif_for_member(
     conn: &mut DbConnection,

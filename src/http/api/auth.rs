@@ -11,21 +11,32 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use crate::domain::ApiKeyId;
+use crate::domain::{ApiKeyId, KeyScope, Permission};
 use crate::http::api::ApiContext;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 
-/// Who is calling: the key and the (enabled) user it belongs to.
-#[derive(Debug, Clone, Copy)]
+/// Who is calling: the key, what it may do, and the (enabled) user it belongs to.
+#[derive(Debug, Clone)]
 pub struct ApiCaller {
     pub user_id: UserId,
     pub key_id: ApiKeyId,
     /// Support staff only look, through the API as everywhere else.
     pub read_only: bool,
+    pub scope: KeyScope,
 }
 
 impl ApiCaller {
+    /// Refuses (403, naming it) a call that needs a permission the key was not given.
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        match self.scope.permissions.contains(permission) {
+            true => Ok(()),
+            false => Err(AppError::NotPermitted(format!(
+                "this API key does not have the `{permission}` permission"
+            ))),
+        }
+    }
+
     /// Who is acting, for the audit log: the key's user, through the API.
     pub fn actor(&self, req: &HttpRequest, state: &AppState) -> crate::domain::Actor {
         crate::domain::Actor {
@@ -61,7 +72,7 @@ fn bearer(req: &HttpRequest) -> Result<&str, AppError> {
 
 pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
     if let Some(caller) = req.extensions().get::<ApiCaller>() {
-        return Ok(*caller);
+        return Ok(caller.clone());
     }
     let key = bearer(req)?;
     let refused = || unauthenticated("the API key is unknown or revoked, or its user is disabled");
@@ -92,8 +103,9 @@ pub async fn authenticate(req: &HttpRequest) -> Result<ApiCaller, AppError> {
         user_id: owner.user_id,
         key_id,
         read_only: owner.role == crate::domain::Role::Support,
+        scope: owner.scope,
     };
-    req.extensions_mut().insert(caller);
+    req.extensions_mut().insert(caller.clone());
     Ok(caller)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod json;
+pub mod keys;
 pub mod openapi;
 pub mod problem;
 pub mod rate_limit;
@@ -97,6 +98,7 @@ api_routes! {
     "/anaf/tokens/{id}" => { get: tokens::show, delete: tokens::delete },
     "/anaf/tokens/{id}/refresh" => { post: tokens::refresh },
     "/anaf/tokens/{id}/access-token" => { get: tokens::access_token },
+    "/api-keys" => { get: keys::list },
     "/webhooks" => { get: webhooks::list, post: webhooks::create },
     "/webhooks/{id}" => { delete: webhooks::delete },
 }

@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::domain::EventKind;
 use crate::http::api::problem::Problem;
-use crate::http::api::{VersionedPaths, tokens, webhooks};
+use crate::http::api::{VersionedPaths, keys, tokens, webhooks};
 use crate::http::error::AppError;
 
 #[derive(OpenApi)]
@@ -31,6 +31,7 @@ use crate::http::error::AppError;
         tokens::CreateTokenRequest,
         tokens::AccessTokenView,
         tokens::RefreshPending,
+        keys::ApiKeyView,
         webhooks::EndpointView,
         webhooks::CreatedEndpointView,
         webhooks::CreateEndpointRequest,
@@ -41,6 +42,7 @@ use crate::http::error::AppError;
     modifiers(&BearerScheme, &WebhookEvents),
     tags(
         (name = "ANAF tokens", description = "ANAF OAuth tokens for e-Factura"),
+        (name = "API keys", description = "What the caller's keys may do (keys are made on the portal's settings page)"),
         (name = "Webhooks", description = "Endpoints the portal posts token events to (Standard Webhooks); each event's request is under the document's `webhooks`"),
     ),
 )]

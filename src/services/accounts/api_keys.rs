@@ -1,7 +1,10 @@
 //! A person's API keys: create (the key is shown once), list, revoke; each change audited.
 
+use std::collections::BTreeMap;
+
 use crate::db::models::{api_keys, now};
-use crate::domain::{Actor, ApiKeyId, AuditAction, AuditEvent, UserId};
+use crate::db::write_transaction;
+use crate::domain::{Actor, ApiKeyId, AuditAction, AuditEvent, CompanyId, KeyScope, UserId};
 use crate::secrets::sha256_hex;
 use crate::services::accounts::AccountService;
 
@@ -31,29 +34,59 @@ impl AccountService {
             .await
     }
 
-    /// `user`'s keys that are not revoked.
-    pub async fn active_api_keys(&self, user: UserId) -> anyhow::Result<Vec<ApiKey>> {
+    /// `user`'s keys that are not revoked, each with what it may do. Two queries.
+    pub async fn active_api_keys(&self, user: UserId) -> anyhow::Result<Vec<(ApiKey, KeyScope)>> {
         self.db
-            .run(move |conn| Ok(api_keys::list_active(conn, user)?))
+            .run(move |conn| {
+                let keys = api_keys::list_active(conn, user)?;
+                let limited: Vec<ApiKeyId> = keys
+                    .iter()
+                    .filter(|key| !key.all_companies)
+                    .map(|key| key.id)
+                    .collect();
+                let mut companies: BTreeMap<ApiKeyId, Vec<CompanyId>> = BTreeMap::new();
+                if !limited.is_empty() {
+                    for (key, company) in api_keys::companies_of(conn, &limited)? {
+                        companies.entry(key).or_default().push(company);
+                    }
+                }
+                Ok(keys
+                    .into_iter()
+                    .map(|key| {
+                        let scope = key.scope(companies.remove(&key.id).unwrap_or_default());
+                        (key, scope)
+                    })
+                    .collect())
+            })
             .await
     }
 
-    /// A new key for `user` named `name`: the stored row and the key itself, which nothing keeps.
+    /// A new key for `user` named `name` that may do what `scope` says (the caller checked
+    /// that `user` is a member of its companies): the stored row and the key, which nothing
+    /// keeps.
     pub async fn create_api_key(
         &self,
         actor: &Actor,
         user: UserId,
         name: String,
+        scope: KeyScope,
     ) -> anyhow::Result<(ApiKey, String)> {
+        let stored = scope.permissions.to_stored();
         let (created, key) = self
             .db
-            .run(move |conn| Ok(api_keys::create(conn, user, &name)?))
+            .run(move |conn| {
+                Ok(write_transaction(conn, |conn| {
+                    api_keys::create(conn, user, &name, &scope)
+                })?)
+            })
             .await?;
         self.audit
             .record(
                 actor,
-                AuditEvent::success(AuditAction::ApiKeyCreated)
-                    .detail(format!("key {} ({})", created.id, created.prefix)),
+                AuditEvent::success(AuditAction::ApiKeyCreated).detail(format!(
+                    "key {} ({}): {stored}",
+                    created.id, created.prefix
+                )),
             )
             .await;
         Ok((created, key))

@@ -25,14 +25,26 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Creates a key on the settings page (the user must be logged in); returns the key.
+    /// Creates a key with every permission for all the user's companies on the settings page
+    /// (the user must be logged in); returns the key.
     pub async fn key_from_page(&self, name: &str) -> String {
+        let mut fields = vec![("name", name), ("companies", "all")];
+        for permission in [
+            "efactura:read",
+            "efactura:write",
+            "tokens:read",
+            "tokens:write",
+            "tokens:secret",
+        ] {
+            fields.push(("permission", permission));
+        }
+        self.scoped_key_from_page(&fields).await
+    }
+
+    /// Creates a key from these form fields on the settings page; returns the key.
+    pub async fn scoped_key_from_page(&self, fields: &[(&str, &str)]) -> String {
         let response = self
-            .post_form(
-                "/settings/api-keys",
-                "/settings/api-keys",
-                &[("name", name)],
-            )
+            .post_form("/settings/api-keys", "/settings/api-keys", fields)
             .await;
         assert_eq!(response.status(), StatusCode::OK);
         let html = response.text().await.unwrap();

@@ -17,7 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::anaf::client::AnafError;
-use crate::domain::{Cif, CompanyId, MemberRole, TokenId, TokenState};
+use crate::domain::{Cif, CompanyId, KeyCompanies, Permission, TokenId, TokenState};
 use crate::http::api::ApiCaller;
 use crate::http::api::json::ApiJson;
 use crate::http::api::problem::{CallerErrors, Problem, TokenErrors};
@@ -30,25 +30,51 @@ use crate::services::tokens::{
 };
 use views::for_member;
 
-/// The token `raw_id` with its company and the caller's role. Unknown (or non-numeric) id: 404;
-/// a token of a company the caller is not a member of: 403, and nothing about it is shown.
+/// The token `raw_id` with its company, when the caller's key may use `permission` on it.
+/// Unknown (or non-numeric) id: 404; a token of a company the caller is not a member of, or that
+/// the key may not act for: 403, and nothing about it is shown.
 async fn token_of_caller(
     state: &AppState,
     caller: &ApiCaller,
     raw_id: &str,
-    need_admin: bool,
+    permission: Permission,
 ) -> Result<(TokenMeta, Company), AppError> {
-    let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    let found = state
-        .tokens
-        .lookup_for_member(TokenId(id), caller.user_id)
-        .await?;
+    caller.require(permission)?;
+    let id = TokenId(raw_id.parse().map_err(|_| AppError::NotFound)?);
+    let found = match state.tokens.lookup_for_member(id, caller.user_id).await? {
+        TokenLookup::Member(found) => *found,
+        TokenLookup::Missing => return Err(AppError::NotFound),
+        TokenLookup::NotMember => return Err(AppError::Forbidden),
+    };
+    // The company the lookup chose may be one the key does not cover while another it serves is.
+    let found = match (&caller.scope.companies, caller.scope.covers(found.company.id)) {
+        (_, true) => Some(found),
+        (KeyCompanies::All, false) => None,
+        (KeyCompanies::Only(companies), false) => {
+            let mut covered = None;
+            for company in companies {
+                if let Some(row) = state
+                    .tokens
+                    .token_for_member(id, caller.user_id, Some(*company))
+                    .await?
+                {
+                    covered = Some(row);
+                    break;
+                }
+            }
+            covered
+        }
+    };
     match found {
-        TokenLookup::Member(found) if found.role == MemberRole::Admin || !need_admin => {
+        Some(found) if caller.scope.allows(permission, found.company.id, found.role) => {
             Ok((found.token, found.company))
         }
-        TokenLookup::Missing => Err(AppError::NotFound),
-        TokenLookup::Member(..) | TokenLookup::NotMember => Err(AppError::Forbidden),
+        Some(_) if !permission.is_read() => Err(AppError::NotPermitted(format!(
+            "this needs `{permission}`, which a company viewer's key never has"
+        ))),
+        _ => Err(AppError::NotPermitted(
+            "this API key may not act for the token's companies".to_owned(),
+        )),
     }
 }
 
@@ -180,7 +206,8 @@ pub async fn list(
             Some(Cif::parse(&raw).map_err(|e| AppError::BadRequest(format!("`cif`: {e}")))?)
         }
     };
-    let body = for_member(&state, caller.user_id, None, only_cif).await?;
+    caller.require(Permission::TokensRead)?;
+    let body = for_member(&state, &caller, None, only_cif).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -202,8 +229,8 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (token, company) = token_of_caller(&state, &caller, &path, false).await?;
-    let view = AnafTokenView::of(&state, &token, &company, caller.user_id).await?;
+    let (token, company) = token_of_caller(&state, &caller, &path, Permission::TokensRead).await?;
+    let view = AnafTokenView::of(&state, &token, &company, &caller).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -240,11 +267,27 @@ pub async fn create(
     state: web::Data<AppState>,
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<HttpResponse, AppError> {
+    caller.require(Permission::TokensWrite)?;
     let CreateTokenRequest {
         token,
         cif,
         refresh_token,
     } = body;
+    if let KeyCompanies::Only(_) = caller.scope.companies
+        && cif.is_none()
+    {
+        return Err(AppError::Unprocessable(
+            "this API key is limited to some companies: say which with `cif`".to_owned(),
+        ));
+    }
+    if let Some(Ok(cif)) = cif.as_deref().map(Cif::parse)
+        && let Some((company, _)) = state.companies.membership_by_cif(cif, caller.user_id).await?
+        && !caller.scope.covers(company.id)
+    {
+        return Err(AppError::NotPermitted(
+            "this API key may not act for that company".to_owned(),
+        ));
+    }
     let request = ImportRequest {
         access_token: SecretString::from(token.trim().to_owned()),
         refresh_token: refresh_token
@@ -258,7 +301,7 @@ pub async fn create(
         .tokens
         .import(&caller.actor(&req, &state), caller.user_id, request)
         .await?;
-    let view = AnafTokenView::of(&state, &meta, &company, caller.user_id).await?;
+    let view = AnafTokenView::of(&state, &meta, &company, &caller).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/anaf/tokens/{}", view.id)))
         .json(view))
@@ -289,7 +332,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (token, _) = token_of_caller(&state, &caller, &path, true).await?;
+    let (token, _) = token_of_caller(&state, &caller, &path, Permission::TokensWrite).await?;
     let (token_id, user_id) = (token.id, caller.user_id);
     let administered = state
         .tokens
@@ -374,7 +417,8 @@ pub async fn refresh(
     query: web::Query<RefreshQuery>,
 ) -> Result<HttpResponse, AppError> {
     let force = query.force()?;
-    let (token, company) = token_of_caller(&state, &caller, &path, true).await?;
+    let (token, company) =
+        token_of_caller(&state, &caller, &path, Permission::TokensWrite).await?;
     if token.facts.state == TokenState::ReconnectNeeded {
         return Err(AppError::Conflict(RECONNECT.to_owned()));
     }
@@ -388,7 +432,7 @@ pub async fn refresh(
         .await?
     {
         RefreshOutcome::Refreshed(meta) => Ok(HttpResponse::Ok()
-            .json(AnafTokenView::of(&state, &meta, &company, caller.user_id).await?)),
+            .json(AnafTokenView::of(&state, &meta, &company, &caller).await?)),
         RefreshOutcome::InProgress => Ok(pending(token.id, "in_progress")),
         RefreshOutcome::Spooled => Ok(pending(token.id, "saving")),
         other => Err(refresh_error(other)),
@@ -424,7 +468,8 @@ pub async fn access_token(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (mut token, _) = token_of_caller(&state, &caller, &path, true).await?;
+    let (mut token, _) =
+        token_of_caller(&state, &caller, &path, Permission::TokensSecret).await?;
     let actor = caller.actor(&req, &state);
     if token.facts.refresh_due_at <= now() && token.facts.refreshable(now()) {
         let request = RefreshRequest {

@@ -8,7 +8,8 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{Cif, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenId, UserId};
+use crate::domain::{Cif, RefreshSchedule, RefreshState, Rights, TokenFacts, TokenId};
+use crate::http::api::ApiCaller;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::services::now;
@@ -175,9 +176,9 @@ impl AnafTokenView {
         state: &AppState,
         meta: &TokenMeta,
         company: &Company,
-        user_id: UserId,
+        caller: &ApiCaller,
     ) -> Result<Self, AppError> {
-        let seen = for_member(state, user_id, Some(meta.id), None).await?.pop();
+        let seen = for_member(state, caller, Some(meta.id), None).await?.pop();
         Ok(seen.unwrap_or_else(|| {
             AnafTokenView::new(
                 meta,
@@ -254,11 +255,16 @@ pub struct RefreshPending {
 /// confirmed rights for that CIF, the valid one with the latest expiry first. Two queries (one service call).
 pub async fn for_member(
     state: &AppState,
-    user_id: UserId,
+    caller: &ApiCaller,
     token_id: Option<TokenId>,
     only_cif: Option<Cif>,
 ) -> Result<Vec<AnafTokenView>, AppError> {
-    let MemberTokens { rows, homes } = state.tokens.member_tokens(user_id, token_id).await?;
+    let MemberTokens { mut rows, homes } = state
+        .tokens
+        .member_tokens(caller.user_id, token_id)
+        .await?;
+    // A key limited to some companies sees only the tokens serving those, with only their CIFs.
+    rows.retain(|row| caller.scope.covers(row.company.id));
     let mut homes: HashMap<TokenId, Company> = homes
         .into_iter()
         .map(|home| (home.token_id, home.company))
