@@ -12,6 +12,7 @@
 //! Beside them, used by the layers above them: `config`, `i18n`, `metrics`, `secrets`, `telemetry`.
 
 pub mod anaf;
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -110,9 +110,9 @@ pub fn pkce_verifier(state: &str, seed: &str) -> String {
 }
 
 /// Hex SHA-256, for storing lookup keys (session ids, API keys) without storing the secret.
-pub fn sha256_hex(value: &str) -> String {
+pub fn sha256_hex(value: impl AsRef<[u8]>) -> String {
     use sha2::Digest;
-    hex::encode(Sha256::digest(value.as_bytes()))
+    hex::encode(Sha256::digest(value.as_ref()))
 }
 
 /// Compares secrets without leaking where they differ through timing.

@@ -2,10 +2,12 @@
 
 pub mod anaf_budget;
 pub mod api_keys;
+pub mod archived_files;
 pub mod audit;
 pub mod call_counts;
 pub mod companies;
 pub mod data_upgrades;
+pub mod efactura;
 pub mod email_changes;
 pub mod email_verifications;
 pub mod engine_instances;
