@@ -7,9 +7,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
+use super::efactura::Message;
 use super::faults::{FaultEntry, FaultRequest};
 use super::request::bad_request;
-use super::efactura::Message;
 use super::state::{RolesClaim, State, validate_cif_digits, validate_client};
 use super::tokens::issue_pair;
 use super::{RefreshMode, RegisteredClient, RevokeMode, SimData, SimEndpoint, TestCertificate};

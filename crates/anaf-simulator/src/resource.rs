@@ -72,7 +72,10 @@ pub(crate) fn admit(st: &mut State) -> bool {
 }
 
 /// The certificate behind a valid access token, or why the token is refused (answer with 401).
-pub(crate) fn authenticate(st: &State, req: &HttpRequest) -> Result<Option<TestCertificate>, &'static str> {
+pub(crate) fn authenticate(
+    st: &State,
+    req: &HttpRequest,
+) -> Result<Option<TestCertificate>, &'static str> {
     let Some(token) = bearer_token(req) else {
         return Err("Missing bearer token");
     };

@@ -60,7 +60,13 @@ async fn spawn_sim_with(settings: SimulatorSettings) -> TestSim {
 
 /// A UBL 2.1 invoice with the fields e-Factura checks; `omit` leaves one element out.
 fn invoice(number: &str, supplier: &str, customer: &str, omit: Option<&str>) -> String {
-    let part = |name: &str, xml: String| if omit == Some(name) { String::new() } else { xml };
+    let part = |name: &str, xml: String| {
+        if omit == Some(name) {
+            String::new()
+        } else {
+            xml
+        }
+    };
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
@@ -70,7 +76,10 @@ fn invoice(number: &str, supplier: &str, customer: &str, omit: Option<&str>) -> 
 </Invoice>
 "#,
         part("ID", format!("  <cbc:ID>{number}</cbc:ID>\n")),
-        part("IssueDate", "  <cbc:IssueDate>2026-12-01</cbc:IssueDate>\n".to_string()),
+        part(
+            "IssueDate",
+            "  <cbc:IssueDate>2026-12-01</cbc:IssueDate>\n".to_string()
+        ),
         part(
             "AccountingSupplierParty",
             format!(
@@ -109,7 +118,7 @@ fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
             assert_eq!(file.compression(), zip::CompressionMethod::Deflated);
             let mut content = Vec::new();
             file.read_to_end(&mut content).expect("read entry");
-            (file.name().to_string(), content)
+            (file.name().expect("entry name").to_string(), content)
         })
         .collect()
 }
@@ -301,7 +310,9 @@ impl TestSim {
 
 fn eroare(body: &Value) -> &str {
     assert_eq!(body["titlu"], "Lista Mesaje", "{body}");
-    body["eroare"].as_str().unwrap_or_else(|| panic!("no eroare: {body}"))
+    body["eroare"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no eroare: {body}"))
 }
 
 fn mesaje(body: &Value) -> &Vec<Value> {
@@ -514,7 +525,10 @@ async fn upload_refusals_use_anaf_shapes() {
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["status"], 400);
     assert_eq!(body["error"], "Bad Request");
-    assert_eq!(body["message"], "Parametrii standard si cif sunt obligatorii");
+    assert_eq!(
+        body["message"],
+        "Parametrii standard si cif sunt obligatorii"
+    );
     assert!(body["timestamp"].is_string());
 
     // No right on the CIF: the XML error shape.
@@ -532,7 +546,12 @@ async fn upload_refusals_use_anaf_shapes() {
     );
     // A bad token is a 401, as on every resource endpoint.
     let resp = t
-        .upload_raw("garbage", "upload", &[("standard", "UBL"), ("cif", CIF_A)], "x")
+        .upload_raw(
+            "garbage",
+            "upload",
+            &[("standard", "UBL"), ("cif", CIF_A)],
+            "x",
+        )
         .await
         .expect("upload");
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
@@ -564,7 +583,12 @@ async fn rasp_uploads_have_a_daily_limit_per_cif() {
     let rasp = r#"<?xml version="1.0"?><MesajCumparator><Mesaj>ok</Mesaj></MesajCumparator>"#;
     let send = || async {
         let resp = t
-            .upload_raw(&t.a, "upload", &[("standard", "RASP"), ("cif", CIF_A)], rasp)
+            .upload_raw(
+                &t.a,
+                "upload",
+                &[("standard", "RASP"), ("cif", CIF_A)],
+                rasp,
+            )
             .await
             .expect("upload");
         resp.text().await.expect("body")
@@ -673,7 +697,11 @@ async fn stare_mesaj_refusals_and_its_daily_limit_per_upload() {
     );
     t.advance_seconds(86_400).await;
     let next_day = t.stare(&t.a, &index).await;
-    assert_eq!(attr(&next_day, "stare").as_deref(), Some("ok"), "{next_day}");
+    assert_eq!(
+        attr(&next_day, "stare").as_deref(),
+        Some("ok"),
+        "{next_day}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -720,7 +748,10 @@ async fn over_500_messages_the_day_list_refuses_and_the_paginated_list_pages_the
         .map(|m| m["data_creare"].as_str().expect("data_creare"))
         .collect();
     assert!(dates.windows(2).all(|w| w[0] <= w[1]));
-    let ids: Vec<&str> = listed.iter().map(|m| m["id"].as_str().expect("id")).collect();
+    let ids: Vec<&str> = listed
+        .iter()
+        .map(|m| m["id"].as_str().expect("id"))
+        .collect();
     let seeded_ids: Vec<&str> = seeded["ids"]
         .as_array()
         .expect("ids")
@@ -755,7 +786,10 @@ async fn the_paginated_window_is_judged_on_the_simulated_clock() {
     let too_old = (now - Duration::days(61)).timestamp_millis();
     let end = (now - Duration::seconds(60)).timestamp_millis();
     let answer = t.pagina(&t.a, CIF_A, too_old, end, 1).await;
-    assert!(eroare(&answer).contains("nu poate fi mai vechi de 60 de zile"), "{answer}");
+    assert!(
+        eroare(&answer).contains("nu poate fi mai vechi de 60 de zile"),
+        "{answer}"
+    );
 
     // A window with nothing in it.
     let empty_start = (now - Duration::hours(1)).timestamp_millis();
@@ -782,7 +816,10 @@ async fn the_paginated_window_is_judged_on_the_simulated_clock() {
     assert_eq!(mesaje(&only_errors)[0]["tip"], "ERORI FACTURA");
     // Rights as on the day list.
     let foreign = t.pagina(&t.a, CIF_B, window, end, 1).await;
-    assert_eq!(eroare(&foreign), format!("Nu aveti drept in SPV pentru CIF={CIF_B}"));
+    assert_eq!(
+        eroare(&foreign),
+        format!("Nu aveti drept in SPV pentru CIF={CIF_B}")
+    );
 }
 
 #[tokio::test]
@@ -876,7 +913,11 @@ async fn validare_answers_ok_or_nok_without_authentication_on_production_only() 
     assert_eq!(groups, [8, 4, 4, 4, 12], "{trace}");
 
     let resp = t
-        .public("prod", "validare/FCN", &invoice("", CIF_A, CIF_B, Some("IssueDate")))
+        .public(
+            "prod",
+            "validare/FCN",
+            &invoice("", CIF_A, CIF_B, Some("IssueDate")),
+        )
         .await;
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["stare"], "nok");
@@ -889,9 +930,13 @@ async fn validare_answers_ok_or_nok_without_authentication_on_production_only() 
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(messages[0].contains("[BR-02]") && messages[1].contains("[BR-03]"));
 
-    let resp = t.public("test", "validare/FACT1", &good_invoice("V-1")).await;
+    let resp = t
+        .public("test", "validare/FACT1", &good_invoice("V-1"))
+        .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    let resp = t.public("test", "transformare/FACT1", &good_invoice("V-1")).await;
+    let resp = t
+        .public("test", "transformare/FACT1", &good_invoice("V-1"))
+        .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     let resp = t.public("prod", "validare/XYZ", &good_invoice("V-1")).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
@@ -919,7 +964,12 @@ async fn transformare_makes_a_pdf_or_answers_like_validare() {
         .await;
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["stare"], "nok");
-    assert!(body["Messages"][0]["message"].as_str().expect("message").contains("[BR-02]"));
+    assert!(
+        body["Messages"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("[BR-02]")
+    );
     // `/DA` skips validation ...
     let resp = t
         .public("prod", "transformare/FACT1/DA", &missing_number)
@@ -931,7 +981,7 @@ async fn transformare_makes_a_pdf_or_answers_like_validare() {
         .await;
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["stare"], "nok");
-    assert_eq!(t.counters().await.transformare, 3);
+    assert_eq!(t.counters().await.transformare, 4);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -980,10 +1030,16 @@ async fn eroare_tehnica_answers_in_each_endpoints_shape_and_stores_nothing() {
         .await
         .expect("json");
     assert_eq!(body["stare"], "nok");
-    assert_eq!(body["Messages"][0]["message"], "A aparut o eroare tehnica. Cod: 500");
+    assert_eq!(
+        body["Messages"][0]["message"],
+        "A aparut o eroare tehnica. Cod: 500"
+    );
     let faults: Vec<Option<String>> = t.sim.calls().into_iter().map(|c| c.fault).collect();
     assert_eq!(
-        faults.iter().filter(|f| f.as_deref() == Some("eroare_tehnica")).count(),
+        faults
+            .iter()
+            .filter(|f| f.as_deref() == Some("eroare_tehnica"))
+            .count(),
         5
     );
 }
@@ -1002,9 +1058,9 @@ async fn firewall_page_is_http_200_html_with_a_support_id() {
             .starts_with("text/html")
     );
     let page = resp.text().await.expect("page");
-    assert!(page.contains(
-        "The requested URL was rejected. Please consult with your administrator."
-    ));
+    assert!(
+        page.contains("The requested URL was rejected. Please consult with your administrator.")
+    );
     let id = page
         .split("Your support ID is: ")
         .nth(1)
@@ -1012,12 +1068,20 @@ async fn firewall_page_is_http_200_html_with_a_support_id() {
         .split('<')
         .next()
         .expect("digits");
-    assert!(id.len() >= 10 && id.bytes().all(|b| b.is_ascii_digit()), "{id}");
+    assert!(
+        id.len() >= 10 && id.bytes().all(|b| b.is_ascii_digit()),
+        "{id}"
+    );
 
     t.fault(json!({ "endpoint": "upload", "kind": "firewall_page", "support_id": "123456789" }))
         .await;
     let page = t
-        .upload_raw(&t.a, "upload", &[("standard", "UBL"), ("cif", CIF_A)], good_invoice("F"))
+        .upload_raw(
+            &t.a,
+            "upload",
+            &[("standard", "UBL"), ("cif", CIF_A)],
+            good_invoice("F"),
+        )
         .await
         .expect("upload")
         .text()
@@ -1034,7 +1098,12 @@ async fn answer_dropped_stores_the_upload_but_loses_its_answer() {
         .await;
     let xml = good_invoice("LOST-1");
     let result = t
-        .upload_raw(&t.a, "upload", &[("standard", "UBL"), ("cif", CIF_A)], xml.clone())
+        .upload_raw(
+            &t.a,
+            "upload",
+            &[("standard", "UBL"), ("cif", CIF_A)],
+            xml.clone(),
+        )
         .await;
     let err = result.expect_err("the answer must not arrive");
     assert!(err.is_request(), "{err:?}");
@@ -1140,10 +1209,21 @@ async fn every_resource_call_counts_per_real_minute_and_429s_are_counted() {
     assert_eq!(resp.headers()["retry-after"], "60");
     let counters = t.counters().await;
     assert_eq!(counters.rate_limited, 1);
-    assert_eq!(counters.calls_per_minute.iter().map(|m| m.calls).sum::<u64>(), 4);
+    assert_eq!(
+        counters
+            .calls_per_minute
+            .iter()
+            .map(|m| m.calls)
+            .sum::<u64>(),
+        4
+    );
 
     let reset: Value = t
-        .control(reqwest::Method::DELETE, "/__sim/efactura/counters", json!({}))
+        .control(
+            reqwest::Method::DELETE,
+            "/__sim/efactura/counters",
+            json!({}),
+        )
         .await;
     assert_eq!(
         reset,

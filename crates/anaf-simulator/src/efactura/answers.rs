@@ -122,7 +122,11 @@ fn trace_id() -> String {
 }
 
 /// `A aparut o eroare tehnica. Cod: <code>` in the shape of the endpoint it is injected on.
-pub(crate) fn technical_error(endpoint: SimEndpoint, code: &str, now: DateTime<Utc>) -> HttpResponse {
+pub(crate) fn technical_error(
+    endpoint: SimEndpoint,
+    code: &str,
+    now: DateTime<Utc>,
+) -> HttpResponse {
     let message = format!("A aparut o eroare tehnica. Cod: {code}");
     match endpoint {
         SimEndpoint::Upload | SimEndpoint::UploadB2c => upload_error(now, &message),

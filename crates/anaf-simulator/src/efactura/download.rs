@@ -47,7 +47,10 @@ fn descarcare_logic(st: &mut State, req: &HttpRequest, params: &Params) -> HttpR
         }));
     };
     let Ok(id) = raw.parse::<u64>() else {
-        return eroare(DESCARCARE_TITLU, format!("Id descarcare introdus= {raw} nu este un numar"));
+        return eroare(
+            DESCARCARE_TITLU,
+            format!("Id descarcare introdus= {raw} nu este un numar"),
+        );
     };
     let now = st.now();
     let Some(document) = st.efactura.store.documents.get(&id) else {
@@ -57,8 +60,15 @@ fn descarcare_logic(st: &mut State, req: &HttpRequest, params: &Params) -> HttpR
         );
     };
     let cifs = cert.map(|c| c.cifs).unwrap_or_default();
-    if !document.readers.iter().any(|reader| has_right(&cifs, reader)) {
-        return eroare(DESCARCARE_TITLU, "Nu aveti dreptul sa descarcati acesta factura");
+    if !document
+        .readers
+        .iter()
+        .any(|reader| has_right(&cifs, reader))
+    {
+        return eroare(
+            DESCARCARE_TITLU,
+            "Nu aveti dreptul sa descarcati acesta factura",
+        );
     }
     if now > document.created_at + Duration::days(AVAILABLE_DAYS) {
         return eroare(
@@ -73,7 +83,9 @@ fn descarcare_logic(st: &mut State, req: &HttpRequest, params: &Params) -> HttpR
     if st.efactura.daily.descarcare.count(&key, now.date_naive()) > limit {
         return eroare(
             DESCARCARE_TITLU,
-            format!("S-au facut deja {limit} descarcari la mesajul cu id_descarcare={id} in cursul zilei"),
+            format!(
+                "S-au facut deja {limit} descarcari la mesajul cu id_descarcare={id} in cursul zilei"
+            ),
         );
     }
     match bundle(id, &xml) {

@@ -125,16 +125,23 @@ fn cii_slot(path: &[&str]) -> Option<Slot> {
     match path {
         ["ExchangedDocument", "ID"] => Some(Slot::Number),
         ["ExchangedDocument", "IssueDateTime", "DateTimeString"] => Some(Slot::IssueDate),
-        ["SupplyChainTradeTransaction", "ApplicableHeaderTradeSettlement", "InvoiceCurrencyCode"] => {
-            Some(Slot::Currency)
-        }
+        [
+            "SupplyChainTradeTransaction",
+            "ApplicableHeaderTradeSettlement",
+            "InvoiceCurrencyCode",
+        ] => Some(Slot::Currency),
         [
             "SupplyChainTradeTransaction",
             "ApplicableHeaderTradeSettlement",
             "SpecifiedTradeSettlementHeaderMonetarySummation",
             "DuePayableAmount",
         ] => Some(Slot::Payable),
-        ["SupplyChainTradeTransaction", "ApplicableHeaderTradeAgreement", party, rest @ ..] => {
+        [
+            "SupplyChainTradeTransaction",
+            "ApplicableHeaderTradeAgreement",
+            party,
+            rest @ ..,
+        ] => {
             let role = match *party {
                 "SellerTradeParty" => Role::Supplier,
                 "BuyerTradeParty" => Role::Customer,
@@ -310,7 +317,10 @@ pub(crate) fn read(bytes: &[u8]) -> Result<InvoiceSummary, Unreadable> {
             }
             Event::Text(t) => {
                 if stack.is_empty() && !t.xml10_content().trim().is_empty() {
-                    return Err(malformed(&reader, "text in afara elementului radacina".into()));
+                    return Err(malformed(
+                        &reader,
+                        "text in afara elementului radacina".into(),
+                    ));
                 }
                 text.push_str(&t.xml10_content());
             }
@@ -318,7 +328,10 @@ pub(crate) fn read(bytes: &[u8]) -> Result<InvoiceSummary, Unreadable> {
             Event::GeneralRef(r) => match resolve_reference(&r) {
                 Some(c) => text.push(c),
                 None => {
-                    return Err(malformed(&reader, format!("entitate necunoscuta &{};", &*r)));
+                    return Err(malformed(
+                        &reader,
+                        format!("entitate necunoscuta &{};", &*r),
+                    ));
                 }
             },
             Event::Eof => break,
@@ -326,7 +339,10 @@ pub(crate) fn read(bytes: &[u8]) -> Result<InvoiceSummary, Unreadable> {
         }
     }
     if let Some(open) = stack.last() {
-        return Err(malformed(&reader, format!("elementul {open} nu este inchis")));
+        return Err(malformed(
+            &reader,
+            format!("elementul {open} nu este inchis"),
+        ));
     }
     summary.ok_or_else(|| malformed(&reader, "documentul nu are element radacina".into()))
 }
@@ -384,7 +400,9 @@ pub(crate) fn check(bytes: &[u8]) -> (Option<InvoiceSummary>, Vec<String>) {
         ),
         Err(Unreadable::Malformed(why)) => (
             None,
-            vec![format!("E: eroare de structura: XML-ul nu este bine format: {why}")],
+            vec![format!(
+                "E: eroare de structura: XML-ul nu este bine format: {why}"
+            )],
         ),
     }
 }
@@ -410,7 +428,10 @@ mod tests {
 
     #[test]
     fn refuses_unclosed_and_mismatched_elements() {
-        assert!(matches!(read(b"<Invoice><a></Invoice>"), Err(Unreadable::Malformed(_))));
+        assert!(matches!(
+            read(b"<Invoice><a></Invoice>"),
+            Err(Unreadable::Malformed(_))
+        ));
         assert!(matches!(read(b"<Invoice>"), Err(Unreadable::Malformed(_))));
         assert!(matches!(read(b"<a/><b/>"), Err(Unreadable::Malformed(_))));
         assert_eq!(read(b"{\"json\":1}").err(), Some(Unreadable::NotXml));

@@ -38,39 +38,58 @@ pub(crate) async fn lista_paginatie(data: web::Data<SimData>, req: HttpRequest) 
     .await
 }
 
-/// The checks both lists share, in the simulator's order: the per-minute limit, the token, the
-/// CIF's form, the certificate's rights. `Ok` carries the certificate and the canonical CIF.
+/// Why a list call is refused before anything is listed.
+enum Refusal {
+    /// The bearer token (401).
+    Token(&'static str),
+    /// An `eroare` text (HTTP 200).
+    Eroare(String),
+}
+
+impl Refusal {
+    fn answer(self) -> HttpResponse {
+        match self {
+            Refusal::Token(description) => unauthorized(description),
+            Refusal::Eroare(message) => eroare(LISTA_TITLU, message),
+        }
+    }
+}
+
+/// The checks both lists share, in the simulator's order: the CIF's form, the token, the
+/// certificate's rights. `Ok` carries the certificate and the canonical CIF.
 fn admit_for_cif(
-    st: &mut State,
+    st: &State,
     req: &HttpRequest,
     cif: &str,
-) -> Result<(Option<TestCertificate>, String), HttpResponse> {
+) -> Result<(Option<TestCertificate>, String), Refusal> {
     if !cif.bytes().all(|b| b.is_ascii_digit()) || cif.len() > 18 {
-        return Err(eroare(LISTA_TITLU, format!("CIF introdus= {cif} nu este un numar")));
+        return Err(Refusal::Eroare(format!(
+            "CIF introdus= {cif} nu este un numar"
+        )));
     }
-    let cert = authenticate(st, req).map_err(unauthorized)?;
+    let cert = authenticate(st, req).map_err(Refusal::Token)?;
     let cif = canonical_cif(cif).to_string();
     let cifs = cert.as_ref().map(|c| c.cifs.as_slice()).unwrap_or_default();
     if cifs.is_empty() {
-        return Err(eroare(
-            LISTA_TITLU,
-            "Nu exista niciun CIF pentru care sa aveti drept in SPV",
+        return Err(Refusal::Eroare(
+            "Nu exista niciun CIF pentru care sa aveti drept in SPV".to_string(),
         ));
     }
     if !has_right(cifs, &cif) {
-        return Err(eroare(LISTA_TITLU, format!("Nu aveti drept in SPV pentru CIF={cif}")));
+        return Err(Refusal::Eroare(format!(
+            "Nu aveti drept in SPV pentru CIF={cif}"
+        )));
     }
     Ok((cert, cif))
 }
 
-/// `filtru` as a letter; `Err` answers an unknown one.
-fn filter_of(params: &Params) -> Result<Option<char>, HttpResponse> {
+/// `filtru` as a letter; `Err` is the `eroare` for an unknown one.
+fn filter_of(params: &Params) -> Result<Option<char>, String> {
     match params.get("filtru") {
         None => Ok(None),
         Some(f @ ("E" | "T" | "P" | "R")) => Ok(f.chars().next()),
-        Some(other) => Err(eroare(
-            LISTA_TITLU,
-            format!("Valoarea {other} a parametrului filtru nu este permisa (E, T, P, R)"),
+        Some(other) => Err(format!(
+            "Valoarea {other} a parametrului filtru nu este permisa (E, T, P, R)"
         )),
     }
 }
@@ -92,7 +111,11 @@ fn window<'a>(
         .filter(|m| m.created_at >= from && m.created_at <= to)
         .filter(|m| matches_filter(&m.tip, filtru))
         .collect();
-    found.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+    found.sort_by(|a, b| {
+        a.created_at
+            .cmp(&b.created_at)
+            .then_with(|| a.id.cmp(&b.id))
+    });
     found
 }
 
@@ -129,11 +152,11 @@ fn lista_logic(st: &mut State, req: &HttpRequest, params: &Params) -> HttpRespon
     };
     let filtru = match filter_of(params) {
         Ok(f) => f,
-        Err(answer) => return answer,
+        Err(message) => return eroare(LISTA_TITLU, message),
     };
     let (cert, cif) = match admit_for_cif(st, req, cif) {
         Ok(found) => found,
-        Err(answer) => return answer,
+        Err(refusal) => return refusal.answer(),
     };
     let now = st.now();
     bump(&mut st.efactura.counters.lista, &cif);
@@ -148,7 +171,10 @@ fn lista_logic(st: &mut State, req: &HttpRequest, params: &Params) -> HttpRespon
     }
     let mesaje = window(st, &cif, now - Duration::days(zile), now, filtru);
     if mesaje.is_empty() {
-        return eroare(LISTA_TITLU, format!("Nu exista mesaje in ultimele {zile} zile"));
+        return eroare(
+            LISTA_TITLU,
+            format!("Nu exista mesaje in ultimele {zile} zile"),
+        );
     }
     if mesaje.len() > PAGE_SIZE {
         return eroare(
@@ -165,18 +191,13 @@ fn lista_logic(st: &mut State, req: &HttpRequest, params: &Params) -> HttpRespon
     }))
 }
 
-/// A Unix-milliseconds parameter; `Err` answers a missing or non-numeric one.
-fn millis(params: &Params, name: &str) -> Result<(i64, DateTime<Utc>), HttpResponse> {
+/// A Unix-milliseconds parameter; `Err` is the `eroare` for a missing or non-numeric one.
+fn millis(params: &Params, name: &str) -> Result<(i64, DateTime<Utc>), String> {
     let raw = params.get(name).unwrap_or_default();
     raw.parse::<i64>()
         .ok()
         .and_then(|ms| DateTime::from_timestamp_millis(ms).map(|t| (ms, t)))
-        .ok_or_else(|| {
-            eroare(
-                LISTA_TITLU,
-                format!("Parametrul {name}= {raw} nu este un numar de milisecunde valid"),
-            )
-        })
+        .ok_or_else(|| format!("Parametrul {name}= {raw} nu este un numar de milisecunde valid"))
 }
 
 fn paginatie_logic(st: &mut State, req: &HttpRequest, params: &Params) -> HttpResponse {
@@ -196,16 +217,22 @@ fn paginatie_logic(st: &mut State, req: &HttpRequest, params: &Params) -> HttpRe
     let cif = params.get("cif").unwrap_or_default();
     let filtru = match filter_of(params) {
         Ok(f) => f,
-        Err(answer) => return answer,
+        Err(message) => return eroare(LISTA_TITLU, message),
     };
     let (cert, cif) = match admit_for_cif(st, req, cif) {
         Ok(found) => found,
-        Err(answer) => return answer,
+        Err(refusal) => return refusal.answer(),
     };
     let now = st.now();
     bump(&mut st.efactura.counters.lista_paginatie, &cif);
     let limit = st.efactura.settings.lista_paginatie_daily_limit_per_cif;
-    if st.efactura.daily.lista_paginatie.count(&cif, now.date_naive()) > limit {
+    if st
+        .efactura
+        .daily
+        .lista_paginatie
+        .count(&cif, now.date_naive())
+        > limit
+    {
         return eroare(
             LISTA_TITLU,
             format!(
@@ -213,10 +240,11 @@ fn paginatie_logic(st: &mut State, req: &HttpRequest, params: &Params) -> HttpRe
             ),
         );
     }
-    let ((start_ms, start), (end_ms, end)) = match (millis(params, "startTime"), millis(params, "endTime")) {
-        (Ok(start), Ok(end)) => (start, end),
-        (Err(answer), _) | (_, Err(answer)) => return answer,
-    };
+    let ((start_ms, start), (end_ms, end)) =
+        match (millis(params, "startTime"), millis(params, "endTime")) {
+            (Ok(start), Ok(end)) => (start, end),
+            (Err(message), _) | (_, Err(message)) => return eroare(LISTA_TITLU, message),
+        };
     let now_ms = now.timestamp_millis();
     if end > now {
         return eroare(

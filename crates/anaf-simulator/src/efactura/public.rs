@@ -13,7 +13,11 @@ fn too_big() -> Vec<String> {
     vec!["Marime fisier transmis mai mare de 10 MB.".to_string()]
 }
 
-pub(crate) async fn validare(data: web::Data<SimData>, req: HttpRequest, body: Bytes) -> HttpResponse {
+pub(crate) async fn validare(
+    data: web::Data<SimData>,
+    req: HttpRequest,
+    body: Bytes,
+) -> HttpResponse {
     let params = query_params(&req);
     resource_call(&data.0, SimEndpoint::Validare, &req, &params, |sim| {
         validare_logic(&mut sim.lock(), &body)
@@ -83,5 +87,7 @@ fn transformare_logic(st: &mut State, body: &[u8], validate: bool) -> HttpRespon
 pub(crate) async fn not_on_test() -> HttpResponse {
     HttpResponse::NotFound()
         .content_type("text/html; charset=utf-8")
-        .body("<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>")
+        .body(
+            "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>",
+        )
 }

@@ -63,7 +63,10 @@ pub fn default_suppliers() -> Vec<String> {
 /// Appends the Romanian CIF check digit to `body` (1 to 9 digits).
 fn with_check_digit(body: &str) -> String {
     const WEIGHTS: [u32; 9] = [7, 5, 3, 2, 1, 7, 5, 3, 2];
-    let digits: Vec<u32> = body.bytes().map(|b| u32::from(b.wrapping_sub(b'0'))).collect();
+    let digits: Vec<u32> = body
+        .bytes()
+        .map(|b| u32::from(b.wrapping_sub(b'0')))
+        .collect();
     let weights = &WEIGHTS[WEIGHTS.len().saturating_sub(digits.len())..];
     let sum: u32 = digits.iter().zip(weights).map(|(d, w)| d * w).sum();
     format!("{body}{}", (sum * 10) % 11 % 10)
@@ -168,10 +171,42 @@ pub(crate) fn default_messages(ef: &mut Efactura, now: DateTime<Utc>) {
         customer: &'static str,
     }
     let defaults = [
-        Default { days_ago: 1, cif: "18547290", tip: FACTURA_PRIMITA, index: 5_001_120_362, id: 3_001_293_434, supplier: "14399840", customer: "18547290" },
-        Default { days_ago: 3, cif: "18547290", tip: FACTURA_TRIMISA, index: 5_001_130_147, id: 3_001_474_425, supplier: "18547290", customer: "1590082" },
-        Default { days_ago: 10, cif: "18547290", tip: ERORI_FACTURA, index: 5_001_131_564, id: 3_001_474_426, supplier: "18547290", customer: "1590082" },
-        Default { days_ago: 20, cif: "22732040", tip: FACTURA_TRIMISA, index: 5_001_140_001, id: 3_001_500_001, supplier: "22732040", customer: "11123319" },
+        Default {
+            days_ago: 1,
+            cif: "18547290",
+            tip: FACTURA_PRIMITA,
+            index: 5_001_120_362,
+            id: 3_001_293_434,
+            supplier: "14399840",
+            customer: "18547290",
+        },
+        Default {
+            days_ago: 3,
+            cif: "18547290",
+            tip: FACTURA_TRIMISA,
+            index: 5_001_130_147,
+            id: 3_001_474_425,
+            supplier: "18547290",
+            customer: "1590082",
+        },
+        Default {
+            days_ago: 10,
+            cif: "18547290",
+            tip: ERORI_FACTURA,
+            index: 5_001_131_564,
+            id: 3_001_474_426,
+            supplier: "18547290",
+            customer: "1590082",
+        },
+        Default {
+            days_ago: 20,
+            cif: "22732040",
+            tip: FACTURA_TRIMISA,
+            index: 5_001_140_001,
+            id: 3_001_500_001,
+            supplier: "22732040",
+            customer: "11123319",
+        },
     ];
     for d in defaults {
         let created_at = now - Duration::days(d.days_ago);
@@ -180,7 +215,10 @@ pub(crate) fn default_messages(ef: &mut Efactura, now: DateTime<Utc>) {
             (
                 error_report(d.index, d.cif, &[problem.to_string()]),
                 vec![d.cif],
-                format!("Erori de validare identificate la factura primita cu id_incarcare={}", d.index),
+                format!(
+                    "Erori de validare identificate la factura primita cu id_incarcare={}",
+                    d.index
+                ),
             )
         } else {
             let issued = created_at.date_naive();
@@ -247,9 +285,14 @@ fn party_xml(tag: &str, cif: &str) -> String {
     let name = company
         .as_ref()
         .map_or_else(|| format!("FIRMA {cif} SRL"), |c| c.name.clone());
-    let address = company.as_ref().map_or_else(String::new, |c| c.address.clone());
+    let address = company
+        .as_ref()
+        .map_or_else(String::new, |c| c.address.clone());
     let mut parts = address.split(", ");
-    let county = parts.next().filter(|p| !p.is_empty()).unwrap_or("BUCURESTI");
+    let county = parts
+        .next()
+        .filter(|p| !p.is_empty())
+        .unwrap_or("BUCURESTI");
     let city = parts.next().unwrap_or("Sector 1");
     let street: Vec<&str> = parts.collect();
     let street = if street.is_empty() {

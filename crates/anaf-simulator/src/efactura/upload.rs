@@ -25,7 +25,11 @@ use super::{MAX_UPLOAD_BYTES, canonical_cif, has_right};
 /// The error report's namespace (sic: ANAF spells it `Factuta`).
 const ERROR_REPORT_NAMESPACE: &str = "mfp:anaf:dgti:efactura:mesajEroriFactuta:v1";
 
-pub(crate) async fn upload(data: web::Data<SimData>, req: HttpRequest, body: Bytes) -> HttpResponse {
+pub(crate) async fn upload(
+    data: web::Data<SimData>,
+    req: HttpRequest,
+    body: Bytes,
+) -> HttpResponse {
     upload_call(&data.0, SimEndpoint::Upload, &req, body).await
 }
 
@@ -85,7 +89,9 @@ fn upload_logic(st: &mut State, req: &HttpRequest, params: &Params, body: Bytes)
     let Some(standard) = Standard::parse(standard) else {
         return answers::upload_error(
             now,
-            &format!("Valoarea {standard} a parametrului standard nu este permisa (UBL, CN, CII, RASP)"),
+            &format!(
+                "Valoarea {standard} a parametrului standard nu este permisa (UBL, CN, CII, RASP)"
+            ),
         );
     };
     if cif.is_empty() || cif.len() > 13 || !cif.bytes().all(|b| b.is_ascii_digit()) {
@@ -94,7 +100,10 @@ fn upload_logic(st: &mut State, req: &HttpRequest, params: &Params, body: Bytes)
     let cif = canonical_cif(cif).to_string();
     let cifs = cert.map(|c| c.cifs).unwrap_or_default();
     if cifs.is_empty() {
-        return answers::upload_error(now, "Nu exista niciun CIF pentru care sa aveti drept in SPV");
+        return answers::upload_error(
+            now,
+            "Nu exista niciun CIF pentru care sa aveti drept in SPV",
+        );
     }
     if !has_right(&cifs, &cif) {
         return answers::upload_error(now, &format!("Nu aveti drept in SPV pentru CIF={cif}"));
@@ -171,7 +180,7 @@ fn accept_upload(
 enum Judgement {
     Unreadable,
     Rejected(Vec<String>),
-    Accepted(InvoiceSummary),
+    Accepted(Box<InvoiceSummary>),
 }
 
 /// An invoice standard needs the invoice checks; a RASP buyer message only well-formedness.
@@ -179,11 +188,11 @@ fn judge(body: &[u8], standard: Standard) -> Judgement {
     match invoice::read(body) {
         Err(Unreadable::NotXml) => Judgement::Unreadable,
         Err(Unreadable::Malformed(_)) => Judgement::Rejected(invoice::check(body).1),
-        Ok(summary) if standard == Standard::Rasp => Judgement::Accepted(summary),
+        Ok(summary) if standard == Standard::Rasp => Judgement::Accepted(Box::new(summary)),
         Ok(summary) => {
             let problems = invoice::problems(&summary);
             if problems.is_empty() {
-                Judgement::Accepted(summary)
+                Judgement::Accepted(Box::new(summary))
             } else {
                 Judgement::Rejected(problems)
             }
@@ -213,7 +222,9 @@ fn reject(
         created_at: listed_at,
         cif: cif.to_string(),
         id_solicitare: index.to_string(),
-        detalii: format!("Erori de validare identificate la factura primita cu id_incarcare={index}"),
+        detalii: format!(
+            "Erori de validare identificate la factura primita cu id_incarcare={index}"
+        ),
         tip: ERORI_FACTURA.to_string(),
         id: id.to_string(),
     });
