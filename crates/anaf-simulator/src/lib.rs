@@ -1,7 +1,8 @@
-//! The ANAF simulator: a stand-in for ANAF's OAuth server (`logincert.anaf.ro/anaf-oauth2/v1`) and the
-//! e-Factura resource side (`api.anaf.ro`), and ANAF's public company registry
-//! (`webservicesp.anaf.ro`), faithful to what is known of ANAF's real behaviour (the
-//! project's `../shared/reference/anaf-protocol.md`; summarised in this crate's README).
+//! The ANAF simulator: a stand-in for ANAF's OAuth server (`logincert.anaf.ro/anaf-oauth2/v1`), the
+//! e-Factura API (`api.anaf.ro`: upload, stareMesaj, both lists, descarcare; and the public
+//! `validare`/`transformare`), and ANAF's public company registry (`webservicesp.anaf.ro`), faithful
+//! to what is known of ANAF's real behaviour (the project's `../shared/reference/anaf-protocol.md`
+//! and `efactura-api.md`; summarised in this crate's README).
 //!
 //! Usable three ways:
 //! * standalone: `anaf-portal simulator --bind ADDR --client-id ID --client-secret S --redirect-uri URI`
@@ -10,7 +11,8 @@
 //! * started in-process by tests on port 0 with [`serve`].
 //!
 //! Besides ANAF's paths it serves simulator-only control endpoints under `__sim/` (clock, faults,
-//! certificates, switches, call log, token minting, public key). See this crate's README.
+//! certificates, switches, call log, token minting, public key, e-Factura inbox seeding and counters).
+//! See this crate's README.
 
 mod cli;
 mod control;

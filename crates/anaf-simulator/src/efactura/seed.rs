@@ -28,7 +28,7 @@ pub struct InboxSeed {
     pub cif: String,
     /// How many `FACTURA PRIMITA` messages to add (1 to 20 000).
     pub count: u32,
-    /// Supplier CIFs, used in turn; empty = [`default_suppliers`].
+    /// Supplier CIFs, used in turn; empty = four made-up CIFs with valid check digits.
     #[serde(default)]
     pub suppliers: Vec<String>,
     /// The oldest message's age bound in days (default 30); messages are spread evenly, strictly
@@ -53,7 +53,7 @@ pub struct SeededInbox {
 }
 
 /// Suppliers a seeding without `suppliers` uses: made-up companies with valid check digits.
-pub fn default_suppliers() -> Vec<String> {
+pub(crate) fn default_suppliers() -> Vec<String> {
     ["3145926", "2718281", "1414213", "1732050"]
         .iter()
         .map(|body| with_check_digit(body))
