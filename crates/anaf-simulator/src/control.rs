@@ -7,9 +7,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
+use super::efactura::Message;
 use super::faults::{FaultEntry, FaultRequest};
 use super::request::bad_request;
-use super::state::{Message, RolesClaim, State, validate_cif_digits, validate_client};
+use super::state::{RolesClaim, State, validate_cif_digits, validate_client};
 use super::tokens::issue_pair;
 use super::{RefreshMode, RegisteredClient, RevokeMode, SimData, SimEndpoint, TestCertificate};
 
@@ -134,14 +135,7 @@ struct QueuedFault<'a> {
 
 fn faults_json(st: &State) -> serde_json::Value {
     let mut out = Vec::new();
-    for endpoint in [
-        SimEndpoint::Authorize,
-        SimEndpoint::Token,
-        SimEndpoint::Revoke,
-        SimEndpoint::Hello,
-        SimEndpoint::Lista,
-        SimEndpoint::Registry,
-    ] {
+    for endpoint in SimEndpoint::ALL {
         for entry in st.faults.get(&endpoint).into_iter().flatten() {
             out.push(serde_json::to_value(QueuedFault { endpoint, entry }).unwrap_or_default());
         }
@@ -346,7 +340,7 @@ async fn replace_messages(data: web::Data<SimData>, body: web::Bytes) -> HttpRes
         })
         .collect();
     let count = messages.len();
-    st.messages.insert(cif.clone(), messages);
+    st.efactura.messages.insert(cif.clone(), messages);
     HttpResponse::Ok().json(json!({ "cif": cif, "messages": count }))
 }
 
@@ -379,7 +373,16 @@ struct SettingsUpdate {
     refresh_token_lifetime_days: Option<i64>,
     refresh_restarts_lifetime: Option<bool>,
     token_response_scope: Option<bool>,
+    processing_delay_seconds: Option<u32>,
+    indexing_lag_seconds: Option<u32>,
+    descarcare_daily_limit: Option<u32>,
+    stare_mesaj_daily_limit: Option<u32>,
+    lista_paginatie_daily_limit_per_cif: Option<u32>,
+    rasp_daily_limit_per_cif: Option<u32>,
 }
+
+/// Longest processing delay or indexing lag accepted (30 days).
+const MAX_DELAY_SECONDS: u32 = 30 * 86_400;
 
 fn settings_json(st: &State) -> serde_json::Value {
     let clients: Vec<_> = st
@@ -401,6 +404,12 @@ fn settings_json(st: &State) -> serde_json::Value {
         "refresh_token_lifetime_days": st.variants.refresh_token_lifetime_days,
         "refresh_restarts_lifetime": st.variants.refresh_restarts_lifetime,
         "token_response_scope": st.variants.token_response_scope,
+        "processing_delay_seconds": st.efactura.settings.processing_delay_seconds,
+        "indexing_lag_seconds": st.efactura.settings.indexing_lag_seconds,
+        "descarcare_daily_limit": st.efactura.settings.descarcare_daily_limit,
+        "stare_mesaj_daily_limit": st.efactura.settings.stare_mesaj_daily_limit,
+        "lista_paginatie_daily_limit_per_cif": st.efactura.settings.lista_paginatie_daily_limit_per_cif,
+        "rasp_daily_limit_per_cif": st.efactura.settings.rasp_daily_limit_per_cif,
         "clients": clients,
     })
 }
@@ -451,6 +460,16 @@ async fn update_settings(data: web::Data<SimData>, body: web::Bytes) -> HttpResp
             "access_token_expires_in_seconds must be 1 to 3153600000, or null",
         );
     }
+    if [req.processing_delay_seconds, req.indexing_lag_seconds]
+        .into_iter()
+        .flatten()
+        .any(|seconds| seconds > MAX_DELAY_SECONDS)
+    {
+        return bad_request(
+            "invalid_request",
+            "processing_delay_seconds and indexing_lag_seconds must be 0 to 2592000",
+        );
+    }
     let mut st = data.0.lock();
     if let Some(Some(serial)) = &req.auto_approve
         && !serial.eq_ignore_ascii_case(super::oauth::NO_CERTIFICATE)
@@ -475,6 +494,25 @@ async fn update_settings(data: web::Data<SimData>, body: web::Bytes) -> HttpResp
     }
     if let Some(l) = req.calls_per_minute_limit {
         st.calls_per_minute_limit = l;
+    }
+    let e = &mut st.efactura.settings;
+    if let Some(x) = req.processing_delay_seconds {
+        e.processing_delay_seconds = x;
+    }
+    if let Some(x) = req.indexing_lag_seconds {
+        e.indexing_lag_seconds = x;
+    }
+    if let Some(x) = req.descarcare_daily_limit {
+        e.descarcare_daily_limit = x;
+    }
+    if let Some(x) = req.stare_mesaj_daily_limit {
+        e.stare_mesaj_daily_limit = x;
+    }
+    if let Some(x) = req.lista_paginatie_daily_limit_per_cif {
+        e.lista_paginatie_daily_limit_per_cif = x;
+    }
+    if let Some(x) = req.rasp_daily_limit_per_cif {
+        e.rasp_daily_limit_per_cif = x;
     }
     let v = &mut st.variants;
     if let Some(x) = req.invalid_client_status {

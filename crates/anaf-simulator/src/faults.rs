@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::efactura::answers;
 use super::state::State;
 use super::{RecordedCall, SimEndpoint, Simulator};
 
@@ -47,6 +48,26 @@ pub enum Fault {
     Drop,
     /// HTTP 200 `application/json` with a truncated body.
     MalformedJson,
+    /// HTTP 200 with the endpoint's own error shape saying `A aparut o eroare tehnica. Cod: <code>`
+    /// (the XML `<Errors>` header on upload and stareMesaj, `eroare` JSON on the lists and
+    /// descarcare, a `nok` on validare/transformare). Nothing happens: an upload is not stored.
+    EroareTehnica {
+        #[serde(default = "default_technical_code")]
+        code: String,
+    },
+    /// HTTP 200 `text/html`: the web firewall's "The requested URL was rejected" page with a
+    /// support ID (random digits unless given). Nothing happens.
+    FirewallPage {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        support_id: Option<String>,
+    },
+    /// Act on the call (an upload is stored and processed), then close the connection without an
+    /// answer: the lost upload answer.
+    AnswerDropped,
+}
+
+fn default_technical_code() -> String {
+    "500".to_string()
 }
 
 fn default_timeout_ms() -> u64 {
@@ -90,6 +111,9 @@ impl Fault {
             Fault::OauthError { .. } => "oauth_error",
             Fault::Drop => "drop",
             Fault::MalformedJson => "malformed_json",
+            Fault::EroareTehnica { .. } => "eroare_tehnica",
+            Fault::FirewallPage { .. } => "firewall_page",
+            Fault::AnswerDropped => "answer_dropped",
         }
     }
 
@@ -109,6 +133,18 @@ impl Fault {
             }
             Fault::Latency { ms } | Fault::Timeout { ms } if *ms > 600_000 => {
                 Err("ms must be at most 600000".to_string())
+            }
+            Fault::EroareTehnica { code }
+                if code.is_empty()
+                    || code.len() > 32
+                    || !code.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                Err("code must be 1 to 32 letters or digits".to_string())
+            }
+            Fault::FirewallPage {
+                support_id: Some(id),
+            } if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()) => {
+                Err("support_id must be 1 to 32 digits".to_string())
             }
             _ => Ok(()),
         }
@@ -134,6 +170,7 @@ pub(crate) async fn handle(
     mut call: RecordedCall,
     logic: impl FnOnce(&Simulator) -> HttpResponse,
 ) -> HttpResponse {
+    let endpoint = call.endpoint;
     let (fault, seq) = {
         let mut st = sim.lock();
         let fault = take_fault(&mut st, call.endpoint);
@@ -145,7 +182,7 @@ pub(crate) async fn handle(
     if let Some(fault) = &fault {
         tracing::debug!(fault = fault.name(), seq, "ANAF simulator: injecting fault");
     }
-    let dropped = matches!(fault, Some(Fault::Drop));
+    let dropped = matches!(fault, Some(Fault::Drop | Fault::AnswerDropped));
     let response = match fault {
         None => logic(sim),
         Some(Fault::Latency { ms }) | Some(Fault::Timeout { ms }) => {
@@ -173,6 +210,18 @@ pub(crate) async fn handle(
             error_description,
         }) => oauth_error_response(status, &error, error_description.as_deref()),
         Some(Fault::Drop) => dropped_connection(),
+        Some(Fault::AnswerDropped) => {
+            // The call takes effect; only its answer is lost.
+            drop(logic(sim));
+            dropped_connection()
+        }
+        Some(Fault::EroareTehnica { code }) => {
+            let now = sim.lock().now();
+            answers::technical_error(endpoint, &code, now)
+        }
+        Some(Fault::FirewallPage { support_id }) => {
+            answers::firewall_page(&support_id.unwrap_or_else(answers::random_support_id))
+        }
         Some(Fault::MalformedJson) => HttpResponse::Ok()
             .content_type("application/json")
             .body(r#"{"access_token":"eyJhbGciOiJSUzUxMiIsImtpZCI6ImFuYWZfc2ltXzIwMjYifQ.eyJ0b2tlbl90eXBlIjoiQmVhcmVyIi"#),

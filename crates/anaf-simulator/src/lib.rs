@@ -1,7 +1,8 @@
-//! The ANAF simulator: a stand-in for ANAF's OAuth server (`logincert.anaf.ro/anaf-oauth2/v1`) and the
-//! e-Factura resource side (`api.anaf.ro`), and ANAF's public company registry
-//! (`webservicesp.anaf.ro`), faithful to what is known of ANAF's real behaviour (the
-//! project's `../shared/reference/anaf-protocol.md`; summarised in this crate's README).
+//! The ANAF simulator: a stand-in for ANAF's OAuth server (`logincert.anaf.ro/anaf-oauth2/v1`), the
+//! e-Factura API (`api.anaf.ro`: upload, stareMesaj, both lists, descarcare; and the public
+//! `validare`/`transformare`), and ANAF's public company registry (`webservicesp.anaf.ro`), faithful
+//! to what is known of ANAF's real behaviour (the project's `../shared/reference/anaf-protocol.md`
+//! and `efactura-api.md`; summarised in this crate's README).
 //!
 //! Usable three ways:
 //! * standalone: `anaf-portal simulator --bind ADDR --client-id ID --client-secret S --redirect-uri URI`
@@ -10,10 +11,12 @@
 //! * started in-process by tests on port 0 with [`serve`].
 //!
 //! Besides ANAF's paths it serves simulator-only control endpoints under `__sim/` (clock, faults,
-//! certificates, switches, call log, token minting, public key). See this crate's README.
+//! certificates, switches, call log, token minting, public key, e-Factura inbox seeding and counters).
+//! See this crate's README.
 
 mod cli;
 mod control;
+mod efactura;
 mod faults;
 mod oauth;
 mod registry;
@@ -29,6 +32,7 @@ use actix_web::web;
 use serde::{Deserialize, Serialize};
 
 pub use cli::{SimulatorArgs, run};
+pub use efactura::{EfacturaCounters, InboxSeed, MinuteCalls, SeededInbox};
 pub use faults::{Fault, FaultRequest};
 pub use registry::{MAX_CUIS_PER_REQUEST, NOT_FOUND, RegistryCompany, company as registry_company};
 
@@ -77,6 +81,19 @@ pub struct SimulatorSettings {
     pub calls_per_minute_limit: u32,
     /// How many calls the call log keeps (the oldest go first).
     pub call_log_capacity: usize,
+    /// Simulated seconds between an e-Factura upload and `stareMesaj` answering `ok`/`nok`.
+    pub processing_delay_seconds: u32,
+    /// Simulated seconds between the end of processing and the message appearing in the lists
+    /// (its `data_creare`).
+    pub indexing_lag_seconds: u32,
+    /// `descarcare` calls per message per simulated day.
+    pub descarcare_daily_limit: u32,
+    /// `stareMesaj` calls per upload per simulated day.
+    pub stare_mesaj_daily_limit: u32,
+    /// `listaMesajePaginatieFactura` calls per CIF per simulated day.
+    pub lista_paginatie_daily_limit_per_cif: u32,
+    /// `RASP` (buyer message) uploads per CIF per simulated day.
+    pub rasp_daily_limit_per_cif: u32,
     /// PKCS#8 or PKCS#1 RSA private key; `None` = generated (cached per process).
     pub signing_key_pem: Option<String>,
 }
@@ -91,6 +108,12 @@ impl Default for SimulatorSettings {
             lista_daily_limit_per_cif: 1500,
             calls_per_minute_limit: 1000,
             call_log_capacity: 10_000,
+            processing_delay_seconds: 2,
+            indexing_lag_seconds: 0,
+            descarcare_daily_limit: 10,
+            stare_mesaj_daily_limit: 100,
+            lista_paginatie_daily_limit_per_cif: 100_000,
+            rasp_daily_limit_per_cif: 1000,
             signing_key_pem: None,
         }
     }
@@ -130,6 +153,39 @@ pub enum SimEndpoint {
     Lista,
     /// ANAF's public company registry (`webservicesp.anaf.ro`, `PlatitorTvaRest/v9/tva`).
     Registry,
+    /// e-Factura `POST upload`.
+    Upload,
+    /// e-Factura `POST uploadb2c`.
+    UploadB2c,
+    /// e-Factura `GET stareMesaj`.
+    StareMesaj,
+    /// e-Factura `GET listaMesajePaginatieFactura`.
+    ListaPaginatie,
+    /// e-Factura `GET descarcare`.
+    Descarcare,
+    /// e-Factura's public `POST validare/{FACT1|FCN}` (no authentication).
+    Validare,
+    /// e-Factura's public `POST transformare/{FACT1|FCN}[/DA]` (no authentication).
+    Transformare,
+}
+
+impl SimEndpoint {
+    /// Every endpoint, in the order `GET __sim/faults` lists them.
+    pub const ALL: [SimEndpoint; 13] = [
+        SimEndpoint::Authorize,
+        SimEndpoint::Token,
+        SimEndpoint::Revoke,
+        SimEndpoint::Hello,
+        SimEndpoint::Lista,
+        SimEndpoint::Registry,
+        SimEndpoint::Upload,
+        SimEndpoint::UploadB2c,
+        SimEndpoint::StareMesaj,
+        SimEndpoint::ListaPaginatie,
+        SimEndpoint::Descarcare,
+        SimEndpoint::Validare,
+        SimEndpoint::Transformare,
+    ];
 }
 
 /// How the client authenticated on a token or revoke call.
@@ -160,8 +216,8 @@ pub struct RecordedCall {
     pub params: BTreeMap<String, String>,
     /// HTTP status answered (`None` for a dropped connection).
     pub status: Option<u16>,
-    /// The injected fault that shaped this answer, if any (`latency`, `timeout`, `status`, `drop`,
-    /// `malformed_json`).
+    /// The injected fault that shaped this answer, if any (its `kind`: `latency`, `timeout`,
+    /// `status`, `drop`, `malformed_json`, `eroare_tehnica`, `firewall_page`, `answer_dropped` …).
     pub fault: Option<String>,
 }
 
@@ -226,6 +282,7 @@ impl Simulator {
         cfg.app_data(web::Data::new(SimData(self.clone())));
         oauth::configure(cfg);
         resource::configure(cfg);
+        efactura::configure(cfg);
         registry::configure(cfg);
         control::configure(cfg);
     }
@@ -248,6 +305,22 @@ impl Simulator {
             .cloned()
             .ok_or_else(|| anyhow::anyhow!("unknown certificate serial {certificate_serial:?}"))?;
         tokens::issue_pair(&mut st, &self.inner.keys, &cert, client_id, true, None)
+    }
+
+    /// The e-Factura counters (same data as `GET __sim/efactura/counters`).
+    pub fn efactura_counters(&self) -> EfacturaCounters {
+        self.lock().efactura.counters.snapshot()
+    }
+
+    /// Sets every e-Factura counter back to zero (as `DELETE __sim/efactura/counters`). The daily
+    /// limits' own counts are not touched: they restart with the simulated day.
+    pub fn reset_efactura_counters(&self) {
+        self.lock().efactura.counters = Default::default();
+    }
+
+    /// Seeds `FACTURA PRIMITA` messages with downloadable invoices (as `POST __sim/efactura/inbox`).
+    pub fn seed_inbox(&self, seed: &InboxSeed) -> Result<SeededInbox, String> {
+        efactura::seed::seed_inbox(&mut self.lock(), seed)
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {

@@ -1,8 +1,9 @@
-//! The resource side: `/TestOauth/jaxrs/hello` and `/{test,prod}/FCTEL/rest/listaMesajeFactura`.
+//! The resource side's shared parts (bearer authentication, the per-minute limit, the call wrapper)
+//! and `/TestOauth/jaxrs/hello`. The e-Factura operations live in `efactura/`.
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use serde_json::json;
 
 use super::faults;
@@ -11,15 +12,29 @@ use super::state::{State, TokenKind, token_key};
 use super::{ClientAuthStyle, SimData, SimEndpoint, Simulator, TestCertificate};
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/TestOauth/jaxrs/hello", web::get().to(hello))
-        .route(
-            "/{env:test|prod}/FCTEL/rest/listaMesajeFactura",
-            web::get().to(lista_mesaje),
-        );
+    cfg.route("/TestOauth/jaxrs/hello", web::get().to(hello));
+}
+
+/// Runs one resource call: counts it per real minute (`__sim/efactura/counters`), records it in the
+/// call log, applies the endpoint's next fault and otherwise answers with `logic`.
+pub(crate) async fn resource_call(
+    sim: &Simulator,
+    endpoint: SimEndpoint,
+    req: &HttpRequest,
+    params: &Params,
+    logic: impl FnOnce(&Simulator) -> HttpResponse,
+) -> HttpResponse {
+    sim.lock().efactura.counters.count_call(Utc::now());
+    let call = draft_call(endpoint, req, params, ClientAuthStyle::None);
+    let response = faults::handle(sim, call, logic).await;
+    if response.status() == StatusCode::TOO_MANY_REQUESTS {
+        sim.lock().efactura.counters.rate_limited += 1;
+    }
+    response
 }
 
 /// Why a bearer token was refused (never echoed with the token itself).
-fn unauthorized(description: &str) -> HttpResponse {
+pub(crate) fn unauthorized(description: &str) -> HttpResponse {
     HttpResponse::Unauthorized()
         .insert_header((
             header::WWW_AUTHENTICATE,
@@ -28,7 +43,7 @@ fn unauthorized(description: &str) -> HttpResponse {
         .json(json!({ "error": "invalid_token", "error_description": description }))
 }
 
-fn too_many_requests() -> HttpResponse {
+pub(crate) fn too_many_requests() -> HttpResponse {
     HttpResponse::TooManyRequests()
         .insert_header((header::RETRY_AFTER, "60"))
         .json(json!({
@@ -39,7 +54,7 @@ fn too_many_requests() -> HttpResponse {
 }
 
 /// Counts a resource call against the per-minute limit; `false` when over it.
-fn admit(st: &mut State) -> bool {
+pub(crate) fn admit(st: &mut State) -> bool {
     let now = st.now();
     let horizon = now - Duration::seconds(60);
     while st
@@ -57,7 +72,10 @@ fn admit(st: &mut State) -> bool {
 }
 
 /// The certificate behind a valid access token, or why the token is refused (answer with 401).
-fn authenticate(st: &State, req: &HttpRequest) -> Result<Option<TestCertificate>, &'static str> {
+pub(crate) fn authenticate(
+    st: &State,
+    req: &HttpRequest,
+) -> Result<Option<TestCertificate>, &'static str> {
     let Some(token) = bearer_token(req) else {
         return Err("Missing bearer token");
     };
@@ -76,7 +94,7 @@ fn authenticate(st: &State, req: &HttpRequest) -> Result<Option<TestCertificate>
     Ok(st.find_certificate(&rec.certificate_serial).cloned())
 }
 
-fn query_params(req: &HttpRequest) -> Params {
+pub(crate) fn query_params(req: &HttpRequest) -> Params {
     Params::parse(req.query_string().as_bytes()).unwrap_or_default()
 }
 
@@ -86,8 +104,10 @@ fn query_params(req: &HttpRequest) -> Params {
 async fn hello(data: web::Data<SimData>, req: HttpRequest) -> HttpResponse {
     let sim = &data.0;
     let params = query_params(&req);
-    let call = draft_call(SimEndpoint::Hello, &req, &params, ClientAuthStyle::None);
-    faults::handle(sim, call, |sim| hello_logic(sim, &req, &params)).await
+    resource_call(sim, SimEndpoint::Hello, &req, &params, |sim| {
+        hello_logic(sim, &req, &params)
+    })
+    .await
 }
 
 fn hello_logic(sim: &Simulator, req: &HttpRequest, params: &Params) -> HttpResponse {
@@ -120,98 +140,4 @@ fn hello_logic(sim: &Simulator, req: &HttpRequest, params: &Params) -> HttpRespo
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(body)
-}
-
-// ---------------------------------------------------------------------------------------------
-// listaMesajeFactura
-
-async fn lista_mesaje(data: web::Data<SimData>, req: HttpRequest) -> HttpResponse {
-    let sim = &data.0;
-    let params = query_params(&req);
-    let call = draft_call(SimEndpoint::Lista, &req, &params, ClientAuthStyle::None);
-    faults::handle(sim, call, |sim| lista_logic(sim, &req, &params)).await
-}
-
-fn eroare(text: String) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "eroare": text, "titlu": "Lista Mesaje" }))
-}
-
-fn lista_logic(sim: &Simulator, req: &HttpRequest, params: &Params) -> HttpResponse {
-    let mut st = sim.lock();
-    if !admit(&mut st) {
-        return too_many_requests();
-    }
-    let cert = match authenticate(&st, req) {
-        Ok(cert) => cert,
-        Err(description) => return unauthorized(description),
-    };
-    let (Some(cif), Some(zile_raw)) = (params.get("cif"), params.get("zile")) else {
-        return HttpResponse::BadRequest().json(json!({
-            "eroare": "Parametrii zile si cif sunt obligatorii",
-            "titlu": "Lista Mesaje"
-        }));
-    };
-    if !cif.bytes().all(|b| b.is_ascii_digit()) || cif.len() > 18 {
-        return eroare(format!("CIF introdus= {cif} nu este un numar"));
-    }
-    let zile = match zile_raw.parse::<i64>() {
-        Ok(z) if (1..=60).contains(&z) => z,
-        _ => return eroare("Numarul de zile trebuie sa fie intre 1 si 60".to_string()),
-    };
-    let cif = cif.trim_start_matches('0');
-    let cif = if cif.is_empty() { "0" } else { cif };
-    let cifs = cert.as_ref().map(|c| c.cifs.as_slice()).unwrap_or_default();
-    if cifs.is_empty() {
-        return eroare("Nu exista niciun CIF pentru care sa aveti drept in SPV".to_string());
-    }
-    if !cifs.iter().any(|c| c.trim_start_matches('0') == cif) {
-        return eroare(format!("Nu aveti drept in SPV pentru CIF={cif}"));
-    }
-    let now = st.now();
-    let limit = st.lista_daily_limit_per_cif;
-    let count = st
-        .lista_daily
-        .entry((cif.to_string(), now.date_naive()))
-        .or_insert(0);
-    *count = count.saturating_add(1);
-    if *count > limit {
-        return eroare(format!(
-            "S-au facut deja {limit} interogari de lista mesaje de catre utilizatori in cursul zilei"
-        ));
-    }
-    let since = now - Duration::days(zile);
-    let mesaje: Vec<_> = st
-        .messages
-        .get(cif)
-        .map(|list| {
-            list.iter()
-                .filter(|m| m.created_at >= since && m.created_at <= now)
-                .map(|m| {
-                    json!({
-                        "data_creare": anaf_timestamp(m.created_at),
-                        "cif": m.cif,
-                        "id_solicitare": m.id_solicitare,
-                        "detalii": m.detalii,
-                        "tip": m.tip,
-                        "id": m.id,
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if mesaje.is_empty() {
-        return eroare(format!("Nu exista mesaje in ultimele {zile} zile"));
-    }
-    let serial = cert.map(|c| c.serial).unwrap_or_default();
-    HttpResponse::Ok().json(json!({
-        "mesaje": mesaje,
-        "serial": serial,
-        "cui": cif,
-        "titlu": format!("Lista Mesaje disponibile din ultimele {zile} zile"),
-    }))
-}
-
-/// ANAF's `data_creare` format: `yyyyMMddHHmm`.
-fn anaf_timestamp(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%d%H%M").to_string()
 }

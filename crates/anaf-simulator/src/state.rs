@@ -2,10 +2,11 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::efactura::Efactura;
 use super::faults::FaultEntry;
 use super::{
     RecordedCall, RefreshMode, RegisteredClient, RevokeMode, SimEndpoint, SimulatorSettings,
@@ -18,8 +19,6 @@ pub(crate) const CODE_LIFETIME_SECONDS: i64 = 60;
 pub(crate) struct State {
     pub clients: Vec<RegisteredClient>,
     pub certificates: Vec<TestCertificate>,
-    /// Messages per CIF for `listaMesajeFactura`.
-    pub messages: HashMap<String, Vec<Message>>,
     pub auto_approve: Option<String>,
     pub refresh_mode: RefreshMode,
     pub revoke_mode: RevokeMode,
@@ -39,8 +38,8 @@ pub(crate) struct State {
     pub next_grant_id: u64,
     /// Simulated instants of accepted resource calls in the last minute.
     pub minute_window: VecDeque<DateTime<Utc>>,
-    /// `listaMesajeFactura` calls per (CIF, simulated day).
-    pub lista_daily: HashMap<(String, NaiveDate), u32>,
+    /// e-Factura: messages, uploads, documents, daily limits and counters.
+    pub efactura: Efactura,
 }
 
 /// The variants of ANAF's behaviour that sources disagree on, each a switch (`__sim/settings`).
@@ -120,23 +119,12 @@ pub(crate) struct TokenRecord {
     pub grant_id: u64,
 }
 
-#[derive(Clone, Debug)]
-pub(crate) struct Message {
-    pub created_at: DateTime<Utc>,
-    pub cif: String,
-    pub id_solicitare: String,
-    pub detalii: String,
-    pub tip: String,
-    pub id: String,
-}
-
 impl State {
     pub fn new(settings: SimulatorSettings) -> State {
-        let now = Utc::now();
+        let efactura = Efactura::new(&settings, Utc::now());
         State {
             clients: settings.clients,
             certificates: default_certificates(),
-            messages: default_messages(now),
             auto_approve: settings.auto_approve,
             refresh_mode: settings.refresh_mode,
             revoke_mode: settings.revoke_mode,
@@ -152,7 +140,7 @@ impl State {
             next_call_seq: 1,
             next_grant_id: 1,
             minute_window: VecDeque::new(),
-            lista_daily: HashMap::new(),
+            efactura,
         }
     }
 
@@ -226,51 +214,6 @@ pub(crate) fn validate_client(client: &RegisteredClient) -> anyhow::Result<()> {
 /// A CIF as the simulator stores it: 1 to 10 digits.
 pub(crate) fn validate_cif_digits(cif: &str) -> bool {
     !cif.is_empty() && cif.len() <= 10 && cif.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn default_messages(now: DateTime<Utc>) -> HashMap<String, Vec<Message>> {
-    let mut messages = HashMap::new();
-    messages.insert(
-        "18547290".to_string(),
-        vec![
-            Message {
-                created_at: now - Duration::days(1),
-                cif: "18547290".into(),
-                id_solicitare: "5001120362".into(),
-                detalii: "Factura cu id_incarcare=5001120362 emisa de cif_emitent=14399840 pentru cif_beneficiar=18547290".into(),
-                tip: "FACTURA PRIMITA".into(),
-                id: "3001293434".into(),
-            },
-            Message {
-                created_at: now - Duration::days(3),
-                cif: "18547290".into(),
-                id_solicitare: "5001130147".into(),
-                detalii: "Factura cu id_incarcare=5001130147 emisa de cif_emitent=18547290 pentru cif_beneficiar=1590082".into(),
-                tip: "FACTURA TRIMISA".into(),
-                id: "3001474425".into(),
-            },
-            Message {
-                created_at: now - Duration::days(10),
-                cif: "18547290".into(),
-                id_solicitare: "5001131564".into(),
-                detalii: "Erori de validare identificate la factura primita cu id_incarcare=5001131564".into(),
-                tip: "ERORI FACTURA".into(),
-                id: "3001474426".into(),
-            },
-        ],
-    );
-    messages.insert(
-        "22732040".to_string(),
-        vec![Message {
-            created_at: now - Duration::days(20),
-            cif: "22732040".into(),
-            id_solicitare: "5001140001".into(),
-            detalii: "Factura cu id_incarcare=5001140001 emisa de cif_emitent=22732040 pentru cif_beneficiar=11123319".into(),
-            tip: "FACTURA TRIMISA".into(),
-            id: "3001500001".into(),
-        }],
-    );
-    messages
 }
 
 /// Keeps a short prefix of a secret followed by `…` (never the whole value).
