@@ -162,9 +162,10 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_PORTAL_REFRESH_TIMEOUT", default_value = "60s", value_parser = parse::duration)]
     pub refresh_timeout: Duration,
 
-    /// Calls to ANAF per minute for the whole portal, all instances together (ANAF allows about
-    /// 1,000 per client, shared with the integrators' own calls).
-    #[arg(long, env = "ANAF_PORTAL_ANAF_CALLS_PER_MINUTE", default_value = "500", value_parser = parse::positive)]
+    /// Calls to ANAF per minute for the whole portal, all instances together, the e-Factura
+    /// gateway's included (ANAF allows 1,000; lower it when integrators also call ANAF
+    /// themselves with the same application).
+    #[arg(long, env = "ANAF_PORTAL_ANAF_CALLS_PER_MINUTE", default_value = "1000", value_parser = parse::positive)]
     pub anaf_calls_per_minute: u32,
 
     /// ANAF API server (the hello service and e-Factura).
@@ -200,6 +201,53 @@ pub struct ServeArgs {
     /// Requests each API key may make: `N` per minute, or `N/second`, `N/minute`, `N/hour`.
     #[arg(long, env = "ANAF_PORTAL_API_RATE_LIMIT", default_value = "600/minute", value_parser = parse::rate_limit)]
     pub api_rate_limit: ApiRateLimit,
+
+    /// e-Factura quotas the gateway keeps, per day in Romanian time (ANAF's limits file):
+    /// `listaMesajeFactura` calls per CIF.
+    #[arg(long, env = "ANAF_PORTAL_EFACTURA_LISTS_PER_DAY", default_value = "1500", value_parser = parse::positive)]
+    pub efactura_lists_per_day: u32,
+    /// `listaMesajePaginatieFactura` calls per CIF and day.
+    #[arg(long, env = "ANAF_PORTAL_EFACTURA_PAGED_LISTS_PER_DAY", default_value = "100000", value_parser = parse::positive)]
+    pub efactura_paged_lists_per_day: u32,
+    /// `descarcare` calls per message and day (the portal keeps each file, so it asks once).
+    #[arg(long, env = "ANAF_PORTAL_EFACTURA_DOWNLOADS_PER_DAY", default_value = "10", value_parser = parse::positive)]
+    pub efactura_downloads_per_day: u32,
+    /// `stareMesaj` calls per upload and day.
+    #[arg(long, env = "ANAF_PORTAL_EFACTURA_STATUS_PER_DAY", default_value = "100", value_parser = parse::positive)]
+    pub efactura_status_per_day: u32,
+    /// Uploads of buyer messages (`standard=RASP`) per CIF and day.
+    #[arg(long, env = "ANAF_PORTAL_EFACTURA_RASP_PER_DAY", default_value = "1000", value_parser = parse::positive)]
+    pub efactura_rasp_per_day: u32,
+
+    /// Whether people and the API may read decrypted ANAF tokens (`allowed`), or only the
+    /// e-Factura gateway uses them (`off`): a token opens every CIF of its certificate, a
+    /// gateway key only its own.
+    #[arg(long, env = "ANAF_PORTAL_RAW_TOKENS", default_value = "allowed", value_parser = parse::raw_tokens)]
+    pub raw_tokens: bool,
+
+    /// Where the archive of e-Factura files is kept (default: `archive` under the data
+    /// directory).
+    #[arg(long, env = "ANAF_PORTAL_ARCHIVE_DIR")]
+    pub archive_dir: Option<PathBuf>,
+}
+
+/// ANAF's daily e-Factura quotas, as the gateway keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EfacturaLimits {
+    pub lists_per_cif: u32,
+    pub paged_lists_per_cif: u32,
+    pub downloads_per_message: u32,
+    pub status_per_upload: u32,
+    pub rasp_per_cif: u32,
+}
+
+/// The e-Factura gateway's settings.
+#[derive(Debug, Clone)]
+pub struct EfacturaSettings {
+    pub limits: EfacturaLimits,
+    /// Whether decrypted tokens may be revealed at all.
+    pub raw_tokens: bool,
+    pub archive_dir: PathBuf,
 }
 
 /// Whether anyone can open an account.
@@ -283,6 +331,7 @@ pub struct Config {
     pub api_rate_limit: ApiRateLimit,
     pub metrics_token: Option<SecretString>,
     pub notifications: NotificationSettings,
+    pub efactura: EfacturaSettings,
 }
 
 /// Email and webhooks.
@@ -366,7 +415,22 @@ impl Config {
                 ));
             }
         };
+        let efactura = EfacturaSettings {
+            limits: EfacturaLimits {
+                lists_per_cif: args.efactura_lists_per_day,
+                paged_lists_per_cif: args.efactura_paged_lists_per_day,
+                downloads_per_message: args.efactura_downloads_per_day,
+                status_per_upload: args.efactura_status_per_day,
+                rasp_per_cif: args.efactura_rasp_per_day,
+            },
+            raw_tokens: args.raw_tokens,
+            archive_dir: args
+                .archive_dir
+                .clone()
+                .unwrap_or_else(|| args.data_dir.join("archive")),
+        };
         Ok(Config {
+            efactura,
             bind: args.bind,
             base_url: args.base_url,
             data_dir: args.data_dir,
@@ -707,6 +771,15 @@ mod parse {
             _ => return Err(bad()),
         };
         Ok(ApiRateLimit { requests, period })
+    }
+
+    /// `allowed` or `off` (whether decrypted tokens may be revealed).
+    pub fn raw_tokens(raw: &str) -> Result<bool, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "allowed" => Ok(true),
+            "off" => Ok(false),
+            _ => Err(format!("'{raw}' is neither allowed nor off")),
+        }
     }
 
     pub fn switch(raw: &str) -> Result<bool, String> {

@@ -37,6 +37,14 @@ fn describe() {
         "anaf_portal_budget_wait_seconds",
         "How long calls waited for the ANAF call budget, by priority."
     );
+    describe_counter!(
+        "anaf_portal_efactura_calls_total",
+        "e-Factura calls through the gateway by operation and outcome (`archive`: served from the archive, ANAF not called)."
+    );
+    describe_counter!(
+        "anaf_portal_efactura_refusals_total",
+        "e-Factura calls the gateway refused before ANAF, by operation and quota scope."
+    );
     describe_gauge!("anaf_portal_tokens", "Stored tokens by status.");
     describe_gauge!(
         "anaf_portal_tokens_by_refresh_state",
@@ -57,6 +65,18 @@ pub fn refresh_finished(outcome: &'static str) {
 pub fn anaf_call(endpoint: &'static str, status: Option<u16>) {
     let status = status.map_or_else(|| "error".to_owned(), |s| s.to_string());
     counter!("anaf_portal_anaf_calls_total", "endpoint" => endpoint, "status" => status)
+        .increment(1);
+}
+
+/// An e-Factura call through the gateway ended with `outcome` (`Efactura-Outcome`).
+pub fn efactura_call(operation: &'static str, outcome: &'static str, source: &'static str) {
+    counter!("anaf_portal_efactura_calls_total", "operation" => operation, "outcome" => outcome, "source" => source)
+        .increment(1);
+}
+
+/// The gateway refused an e-Factura call because quota `scope` was spent.
+pub fn efactura_refused(operation: &'static str, scope: &'static str) {
+    counter!("anaf_portal_efactura_refusals_total", "operation" => operation, "scope" => scope)
         .increment(1);
 }
 

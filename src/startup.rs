@@ -101,6 +101,7 @@ impl Application {
             composer: services.composer,
             webhooks: services.webhooks,
             two_factor: services.two_factor,
+            gateway: services.gateway,
         });
         let form_action = web::Data::new(CspFormAction(csp_form_action(&config)));
         let api_context = web::Data::new(crate::http::api::ApiContext::new(config.api_rate_limit));
@@ -150,6 +151,7 @@ impl Application {
                 }
             });
             app.configure(crate::http::api::routes)
+                .configure(crate::http::gateway::routes)
                 .configure(crate::http::web::routes_outside_sessions)
                 .service(
                     web::scope("")

@@ -23,7 +23,7 @@ use crate::db::models::now;
 
 /// Calls to ANAF's public company registry: one in any second, portal-wide.
 pub const REGISTRY: Window = Window {
-    counter: call_counts::ANAF_REGISTRY,
+    counter: std::borrow::Cow::Borrowed(call_counts::ANAF_REGISTRY),
     span: TimeDelta::seconds(1),
     bucket: TimeDelta::milliseconds(10),
     calls: 1,
@@ -82,6 +82,49 @@ impl AnafBudget {
             }
         }
     }
+}
+
+/// Integrators (the e-Factura gateway's API keys) together take at most this part of the
+/// minute, in tenths: the rest stays for people and the portal's own work.
+const INTEGRATOR_TENTHS: u32 = 9;
+/// While less than this part of the minute (in tenths) is used, any key may call; past it each
+/// key gets an equal share among the keys calling.
+const FREE_TENTHS: u32 = 7;
+
+impl AnafBudget {
+    /// The whole budget: calls in any 60 seconds.
+    pub fn per_minute(&self) -> u32 {
+        self.per_minute
+    }
+
+    /// Counts a gateway call of `key` against the minute and `daily`, or says why it may not go
+    /// (it never waits: the integrator is told when to come back).
+    pub async fn admit_integrator(
+        &self,
+        key: i64,
+        daily: Vec<anaf_budget::DailyCount>,
+    ) -> anyhow::Result<Result<(), anaf_budget::GatewayRefusal>> {
+        let share = anaf_budget::IntegratorShare {
+            integrators_per_minute: tenths(self.per_minute, INTEGRATOR_TENTHS),
+            free_below: tenths(self.per_minute, FREE_TENTHS),
+        };
+        self.db
+            .run(move |conn| {
+                Ok(anaf_budget::take_for_integrator(
+                    conn,
+                    now(),
+                    key,
+                    share,
+                    &daily,
+                )?)
+            })
+            .await
+    }
+}
+
+/// `tenths` tenths of `per_minute`, at least one call.
+fn tenths(per_minute: u32, tenths: u32) -> i32 {
+    i32::try_from((u64::from(per_minute) * u64::from(tenths) / 10).max(1)).unwrap_or(i32::MAX)
 }
 
 /// The background's calls allowed in any one second: its share of the minute, rounded up.

@@ -32,6 +32,9 @@ pub enum AppError {
     CsrfRejected,
     #[error("not found")]
     NotFound,
+    /// Not found, and the caller may know why.
+    #[error("{0}")]
+    NotFoundBecause(String),
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -55,6 +58,16 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// An e-Factura quota is spent: ANAF was not called.
+    #[error("{detail}")]
+    QuotaSpent {
+        scope: &'static str,
+        detail: String,
+        retry_after_secs: u64,
+    },
+    /// ANAF gave no answer in time.
+    #[error("{0}")]
+    GatewayTimeout(String),
     #[error("{0}")]
     BadGateway(String),
     /// Try again later (ANAF down or limiting), after `retry_after_secs` when known.
@@ -136,6 +149,9 @@ impl AppError {
             | AppError::Unprocessable(d)
             | AppError::Conflict(d)
             | AppError::NotPermitted(d)
+            | AppError::NotFoundBecause(d)
+            | AppError::GatewayTimeout(d)
+            | AppError::QuotaSpent { detail: d, .. }
             | AppError::BadGateway(d)
             | AppError::ServiceUnavailable { detail: d, .. }
             | AppError::Unauthenticated { detail: d } => Some(d.clone()),
@@ -155,14 +171,17 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::CsrfRejected | AppError::NotPermitted(_) => {
                 StatusCode::FORBIDDEN
             }
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::NotFoundBecause(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) | AppError::TokenUnreadable => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } | AppError::QuotaSpent { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            AppError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             AppError::ServiceUnavailable { .. } | AppError::DatabaseUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -175,6 +194,9 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(self.status_code());
         match self {
             AppError::TooManyRequests { retry_after_secs }
+            | AppError::QuotaSpent {
+                retry_after_secs, ..
+            }
             | AppError::ServiceUnavailable {
                 retry_after_secs: Some(retry_after_secs),
                 ..

@@ -37,6 +37,8 @@ pub struct AppState {
     pub webhooks: crate::services::webhooks::WebhookService,
     /// Second factors, re-authentication and the two-factor policy.
     pub two_factor: crate::services::two_factor::TwoFactorService,
+    /// e-Factura through the portal (`/efactura/…`).
+    pub gateway: crate::services::gateway::GatewayService,
 }
 
 impl AppState {

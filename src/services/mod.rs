@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod companies;
+pub mod gateway;
 pub mod lifecycle;
 pub mod links;
 pub mod notify;
@@ -21,6 +22,7 @@ use secrecy::ExposeSecret;
 use url::Url;
 
 use crate::anaf::budget::AnafBudget;
+use crate::archive::Archive;
 use crate::anaf::client::{AnafClient, AnafEndpoints};
 use crate::anaf::jwt::JwtReader;
 use crate::config::Config;
@@ -30,6 +32,7 @@ use crate::services::accounts::login_limiter::LoginLimiter;
 use crate::services::accounts::{AccountService, Passwords};
 use crate::services::audit::AuditLog;
 use crate::services::companies::CompanyService;
+use crate::services::gateway::GatewayService;
 use crate::services::links::LinkService;
 use crate::services::notify::Email;
 use crate::services::notify::mail::{MailComposer, Mailer};
@@ -69,6 +72,8 @@ pub struct Services {
     pub engine_wake: Arc<tokio::sync::Notify>,
     /// Wakes this instance's company name lookups (companies were added here).
     pub lookups_wake: Arc<tokio::sync::Notify>,
+    /// e-Factura through the portal: ANAF's own paths with a scoped API key.
+    pub gateway: GatewayService,
 }
 
 impl Services {
@@ -90,7 +95,21 @@ impl Services {
         db: Db,
         anaf: AnafWiring,
     ) -> anyhow::Result<Services> {
-        let tokens = open_tokens(config, &master_key, &db, anaf.endpoints, anaf.jwt_key).await?;
+        let budget = Arc::new(AnafBudget::new(db.clone(), config.anaf.calls_per_minute));
+        let gateway_client = crate::anaf::efactura::EfacturaClient::new(
+            anaf.endpoints.api_url.clone(),
+            anaf.endpoints.registry_url.clone(),
+            config.anaf.timeout.max(std::time::Duration::from_secs(60)),
+        )?;
+        let tokens = open_tokens(
+            config,
+            &master_key,
+            &db,
+            anaf.endpoints,
+            anaf.jwt_key,
+            budget.clone(),
+        )
+        .await?;
         let audit = tokens.audit().clone();
         let lookups_wake = Arc::new(tokio::sync::Notify::new());
         let email = email_settings(config, &db)?;
@@ -102,7 +121,16 @@ impl Services {
             config.login_limits.clone(),
             master_key.derive("device-cookie-v1", 32),
         );
+        let gateway = GatewayService::new(
+            db.clone(),
+            tokens.clone(),
+            budget,
+            gateway_client,
+            Archive::in_directory(&config.efactura.archive_dir, db.clone())?,
+            config.efactura.limits,
+        );
         Ok(Services {
+            gateway,
             accounts: AccountService::new(
                 db.clone(),
                 passwords.clone(),
@@ -161,6 +189,7 @@ async fn open_tokens(
     db: &Db,
     anaf_endpoints: AnafEndpoints,
     jwt_key: Option<String>,
+    budget: Arc<AnafBudget>,
 ) -> anyhow::Result<TokenService> {
     let vault = Arc::new(crate::services::tokens::keys::configured_vault(
         config, master_key,
@@ -168,10 +197,7 @@ async fn open_tokens(
     let tokens = TokenService::new(
         db.clone(),
         vault.clone(),
-        Arc::new(AnafClient::new(
-            anaf_endpoints,
-            Arc::new(AnafBudget::new(db.clone(), config.anaf.calls_per_minute)),
-        )?),
+        Arc::new(AnafClient::new(anaf_endpoints, budget)?),
         Arc::new(JwtReader::new(jwt_key.as_deref())?),
         AuditLog::new(db.clone()),
         RecoverySpool::new(&config.data_dir),

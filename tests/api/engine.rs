@@ -736,7 +736,7 @@ async fn the_lifecycle_page_shows_states_causes_budget_and_engines() {
     assert!(page.contains("data-state=\"retrying\">1<"), "{page}");
     assert!(page.contains("HTTP 503"), "the cause: {page}");
     assert!(page.contains("data-calls>"), "the budget's minutes: {page}");
-    assert!(page.contains("500"), "the budget's limit: {page}");
+    assert!(page.contains("1000"), "the budget's limit: {page}");
     assert!(
         page.contains("data-running") && page.contains("pid "),
         "this instance's engine: {page}"

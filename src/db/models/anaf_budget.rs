@@ -1,6 +1,8 @@
 //! The portal-wide budget of calls to ANAF: the `anaf` counter of `call_counts` (a sliding
 //! minute), the background's `anaf-background` (a sliding second), and `anaf_call_pause`.
 
+use std::borrow::Cow;
+
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
@@ -22,7 +24,7 @@ pub enum Admission {
 /// The portal's budget: `per_minute` calls in any 60 seconds.
 pub fn minute(per_minute: i32) -> Window {
     Window {
-        counter: ANAF,
+        counter: Cow::Borrowed(ANAF),
         span: TimeDelta::seconds(60),
         bucket: TimeDelta::milliseconds(100),
         calls: per_minute,
@@ -32,7 +34,7 @@ pub fn minute(per_minute: i32) -> Window {
 /// The background's pace: `per_second` calls in any second.
 pub fn pace(per_second: i32) -> Window {
     Window {
-        counter: ANAF_BACKGROUND,
+        counter: Cow::Borrowed(ANAF_BACKGROUND),
         span: TimeDelta::seconds(1),
         bucket: TimeDelta::milliseconds(10),
         calls: per_second,
@@ -88,6 +90,161 @@ pub fn pause_until(conn: &mut DbConnection, until: NaiveDateTime) -> QueryResult
         }
         Ok(())
     })
+}
+
+/// The counter of one API key's gateway calls (its share of the minute).
+pub fn key_counter(key: i64) -> String {
+    format!("anaf-key:{key}")
+}
+
+/// A daily quota to count a gateway call against: `counter` in the day starting at `day`.
+#[derive(Debug, Clone)]
+pub struct DailyCount {
+    pub counter: String,
+    pub day: NaiveDateTime,
+    pub limit: i32,
+}
+
+/// Why a gateway call may not go now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayRefusal {
+    /// Every call waits until then (ANAF answered 429).
+    Paused(NaiveDateTime),
+    /// The integrators' part of the minute is spent: until then.
+    Minute(NaiveDateTime),
+    /// This key has had its share of the minute while others wait: until then.
+    KeyShare(NaiveDateTime),
+    /// The `index`-th daily quota asked for is spent.
+    Daily(usize),
+}
+
+/// A refusal, or a database error, inside the admission's transaction (both roll it back).
+enum Rejected {
+    Refused(GatewayRefusal),
+    Storage(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Rejected {
+    fn from(e: diesel::result::Error) -> Self {
+        Rejected::Storage(e)
+    }
+}
+
+/// How an integrator's call shares the minute: `per_minute` is the whole budget; integrators
+/// together take at most `integrators_per_minute` of it (the rest stays for people and the
+/// portal's own work); while fewer than `free_below` calls were counted in the last minute any
+/// key may call, past it each key at most an equal part among the keys that called lately.
+#[derive(Debug, Clone, Copy)]
+pub struct IntegratorShare {
+    pub integrators_per_minute: i32,
+    pub free_below: i32,
+}
+
+/// Counts one gateway call of `key` at `at` against the minute and `daily`, all or nothing: the
+/// daily counters, the budget's minute and the key's share are checked and counted in one
+/// transaction, so instances asking at once never together go over any of them.
+pub fn take_for_integrator(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    key: i64,
+    share: IntegratorShare,
+    daily: &[DailyCount],
+) -> QueryResult<Result<(), GatewayRefusal>> {
+    let outcome = write_transaction(conn, |conn| -> Result<(), Rejected> {
+        if let Some(until) = paused_until(conn, at)? {
+            return Err(Rejected::Refused(GatewayRefusal::Paused(until)));
+        }
+        for (index, quota) in daily.iter().enumerate() {
+            if !call_counts::count_below(conn, &quota.counter, quota.day, quota.limit)? {
+                return Err(Rejected::Refused(GatewayRefusal::Daily(index)));
+            }
+        }
+        let span_start = at - TimeDelta::seconds(60);
+        let used: Option<i64> = crate::db::schema::call_counts::table
+            .filter(crate::db::schema::call_counts::counter.eq(ANAF))
+            .filter(crate::db::schema::call_counts::period.ge(span_start))
+            .select(diesel::dsl::sum(crate::db::schema::call_counts::calls))
+            .first(conn)?;
+        let mut windows = vec![minute(share.integrators_per_minute)];
+        let key_window: Cow<'static, str> = Cow::Owned(key_counter(key));
+        if used.unwrap_or(0) >= i64::from(share.free_below) {
+            let others: Vec<String> = crate::db::schema::call_counts::table
+                .filter(crate::db::schema::call_counts::counter.like("anaf-key:%"))
+                .filter(crate::db::schema::call_counts::counter.ne(&*key_window))
+                .filter(crate::db::schema::call_counts::period.ge(span_start))
+                .select(crate::db::schema::call_counts::counter)
+                .distinct()
+                .load(conn)?;
+            let keys = i32::try_from(others.len() + 1).unwrap_or(i32::MAX);
+            windows.push(Window {
+                counter: key_window.clone(),
+                span: TimeDelta::seconds(60),
+                bucket: TimeDelta::milliseconds(100),
+                calls: (share.integrators_per_minute / keys).max(1),
+            });
+        }
+        match call_counts::take_in_windows(conn, at, &windows)? {
+            Ok(()) => {}
+            Err(retry) if windows.len() > 1 && !full(conn, &windows[0], at)? => {
+                return Err(Rejected::Refused(GatewayRefusal::KeyShare(retry)));
+            }
+            Err(retry) => return Err(Rejected::Refused(GatewayRefusal::Minute(retry))),
+        }
+        if windows.len() == 1 {
+            // Below the free line the key's calls are still counted, for its share later.
+            call_counts::count_below(
+                conn,
+                &key_window,
+                bucket_start(at, TimeDelta::milliseconds(100)),
+                i32::MAX,
+            )?;
+        }
+        Ok(())
+    });
+    match outcome {
+        Ok(()) => Ok(Ok(())),
+        Err(Rejected::Refused(refusal)) => Ok(Err(refusal)),
+        Err(Rejected::Storage(e)) => Err(e),
+    }
+}
+
+/// Whether `window` is spent at `at`.
+fn full(conn: &mut DbConnection, window: &Window, at: NaiveDateTime) -> QueryResult<bool> {
+    let counted: Option<i64> = crate::db::schema::call_counts::table
+        .filter(crate::db::schema::call_counts::counter.eq(&*window.counter))
+        .filter(crate::db::schema::call_counts::period.ge(at - window.span - window.bucket))
+        .select(diesel::dsl::sum(crate::db::schema::call_counts::calls))
+        .first(conn)?;
+    Ok(counted.unwrap_or(0) >= i64::from(window.calls))
+}
+
+/// `at` rounded down to a multiple of `bucket`.
+fn bucket_start(at: NaiveDateTime, bucket: TimeDelta) -> NaiveDateTime {
+    call_counts::bucket_of(at, bucket)
+}
+
+/// How many calls of `counter` were counted in the day starting at `day`.
+pub fn daily_count(conn: &mut DbConnection, counter: &str, day: NaiveDateTime) -> QueryResult<i32> {
+    Ok(crate::db::schema::call_counts::table
+        .find((counter, day))
+        .select(crate::db::schema::call_counts::calls)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Marks `counter`'s day as spent at `limit` (ANAF said so before the portal counted it).
+pub fn spend_day(
+    conn: &mut DbConnection,
+    counter: &str,
+    day: NaiveDateTime,
+    limit: i32,
+) -> QueryResult<()> {
+    call_counts::count_below(conn, counter, day, i32::MAX)?;
+    diesel::update(crate::db::schema::call_counts::table.find((counter, day)))
+        .set(crate::db::schema::call_counts::calls.eq(limit))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Until when every call waits, when a pause holds at `at`.

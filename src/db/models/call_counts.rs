@@ -54,16 +54,16 @@ pub fn count_below(
 
 /// A limit on a counter: at most `calls` in any `span` (a sliding window, not a calendar one),
 /// counted in buckets of `bucket` (a whole number of buckets per span).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Window {
-    pub counter: &'static str,
+    pub counter: std::borrow::Cow<'static, str>,
     pub span: TimeDelta,
     pub bucket: TimeDelta,
     pub calls: i32,
 }
 
 /// `at` rounded down to a multiple of `bucket` (since the epoch).
-fn bucket_of(at: NaiveDateTime, bucket: TimeDelta) -> NaiveDateTime {
+pub fn bucket_of(at: NaiveDateTime, bucket: TimeDelta) -> NaiveDateTime {
     let micros = at.and_utc().timestamp_micros();
     let size = bucket.num_microseconds().unwrap_or(1).max(1);
     chrono::DateTime::from_timestamp_micros(micros - micros.rem_euclid(size))
@@ -86,7 +86,7 @@ pub fn take_in_windows(
     windows: &[Window],
 ) -> QueryResult<Result<(), NaiveDateTime>> {
     if let DbConnection::Postgres(_) = conn {
-        let mut counters: Vec<&str> = windows.iter().map(|w| w.counter).collect();
+        let mut counters: Vec<&str> = windows.iter().map(|w| &*w.counter).collect();
         counters.sort_unstable();
         counters.dedup();
         for counter in counters {
@@ -99,7 +99,7 @@ pub fn take_in_windows(
     for window in windows {
         let from = bucket_of(at, window.bucket) - window.span;
         let (counted, oldest): (Option<i64>, Option<NaiveDateTime>) = call_counts::table
-            .filter(call_counts::counter.eq(window.counter))
+            .filter(call_counts::counter.eq(&*window.counter))
             .filter(call_counts::period.ge(from))
             .select((
                 diesel::dsl::sum(call_counts::calls),
@@ -112,7 +112,7 @@ pub fn take_in_windows(
         }
     }
     for window in windows {
-        count_below(conn, window.counter, bucket_of(at, window.bucket), i32::MAX)?;
+        count_below(conn, &window.counter, bucket_of(at, window.bucket), i32::MAX)?;
     }
     Ok(Ok(()))
 }

@@ -78,10 +78,15 @@ fn error_page(
         _ if status.is_client_error() => ("error-400-title", "error-400-message"),
         _ => ("error-500-title", "error-500-message"),
     };
+    let message = match error {
+        // Said in the page's language by the handler that refused.
+        Some(AppError::NotPermitted(why)) => why.clone(),
+        _ => t.get(message_id),
+    };
     let page = ErrorPage {
         status: status.as_u16(),
         title: t.get(title_id),
-        message: t.get(message_id),
+        message,
         request_id: status.is_server_error().then_some(request_id),
         t,
     };

@@ -116,6 +116,10 @@ impl From<ImportError> for AppError {
     }
 }
 
+const RAW_TOKENS_OFF: &str = "this portal does not hand out ANAF tokens \
+    (ANAF_PORTAL_RAW_TOKENS=off): call e-Factura through the portal's gateway, \
+    /efactura/{test|prod}/FCTEL/rest/..., with an API key that has efactura:read or efactura:write";
+
 const RECONNECT: &str = "ANAF refused this token's refresh token for good: the company must \
                          reconnect with its certificate (Connect ANAF in the portal)";
 const NO_REFRESH: &str = "this token was saved without a refresh token and cannot be refreshed: \
@@ -468,6 +472,9 @@ pub async fn access_token(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    if !state.config.efactura.raw_tokens {
+        return Err(AppError::NotPermitted(RAW_TOKENS_OFF.to_owned()));
+    }
     let (mut token, _) =
         token_of_caller(&state, &caller, &path, Permission::TokensSecret).await?;
     let actor = caller.actor(&req, &state);

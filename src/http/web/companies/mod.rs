@@ -2,6 +2,7 @@
 //! history; a company admin may type the name.
 
 pub mod coverage;
+pub mod efactura;
 pub mod pages;
 
 use actix_web::http::StatusCode;
@@ -23,6 +24,7 @@ use crate::i18n::{Catalog, Lang};
 use crate::services::companies::{CompanyOverview, LookupState};
 use crate::services::now;
 use crate::services::tokens::AttachOutcome;
+use efactura::EfacturaUsageView;
 use pages::{CompanyLinkView, CompanyPage, OfferView};
 
 pub async fn show(
@@ -58,11 +60,14 @@ pub async fn show(
         })
         .collect();
     let lookup_note = lookup.and_then(|state| lookup_note(&state, &page.t));
+    let efactura = EfacturaUsageView::load(&state, &company.cif, &page.t).await?;
     let t = page.t;
     html(
         StatusCode::OK,
         &CompanyPage {
             page,
+            efactura,
+            raw_tokens: state.config.efactura.raw_tokens,
             company_name: company.display_name().to_owned(),
             typed_name: company.name.clone().unwrap_or_default(),
             address: company.address.clone().filter(|a| !a.trim().is_empty()),

@@ -26,6 +26,10 @@ pub struct CompanyPage<'a> {
     pub also_served: Vec<CompanyLinkView>,
     /// Tokens whose certificate was seen to have rights for this company.
     pub offers: Vec<OfferView>,
+    /// e-Factura through the gateway: today's quotas and the last errors.
+    pub efactura: super::efactura::EfacturaUsageView,
+    /// Whether decrypted tokens may be shown (`ANAF_PORTAL_RAW_TOKENS`).
+    pub raw_tokens: bool,
 }
 
 /// A company named in a list: its page, name and CIF.

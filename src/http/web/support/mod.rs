@@ -107,9 +107,13 @@ pub async fn company(
             detail: history_detail(&r.event.action, r.event.detail.as_deref(), &page.t),
         })
         .collect();
+    let efactura =
+        crate::http::web::companies::efactura::EfacturaUsageView::load(&state, &company.cif, &page.t)
+            .await?;
     html(
         StatusCode::OK,
         &SupportCompanyPage {
+            efactura,
             page,
             company_name: company.display_name().to_owned(),
             row,

@@ -33,6 +33,8 @@ pub struct SupportCompanyPage<'a> {
     /// Other people's records of the same CIF.
     pub same_cif: Vec<SupportRecord>,
     pub history: Vec<HistoryView>,
+    /// e-Factura through the gateway, as the company's own page shows it.
+    pub efactura: crate::http::web::companies::efactura::EfacturaUsageView,
 }
 
 /// A row of the support list: the token status and who administers the record (a CIF can be in

@@ -304,6 +304,9 @@ pub async fn reveal(
     state: web::Data<AppState>,
     path: web::Path<TokenId>,
 ) -> Result<HttpResponse, AppError> {
+    if !state.config.efactura.raw_tokens {
+        return Err(AppError::NotPermitted(page.t.get("token-raw_tokens_off")));
+    }
     let (token, company, _) =
         access::token(&state, &user.0, path.into_inner(), None, Need::Admin).await?;
     let access_token = state
