@@ -429,14 +429,14 @@ async fn create_api_key(args: ApiKeyCreateArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Usage(format!("--permissions: {e}")))?,
     };
     if permissions.is_empty() {
-        return Err(CliError::Usage("--permissions: give at least one".to_owned()));
+        return Err(CliError::Usage(
+            "--permissions: give at least one".to_owned(),
+        ));
     }
     let cifs = args
         .cifs
         .iter()
-        .map(|raw| {
-            Cif::parse(raw).map_err(|e| CliError::Usage(format!("--cif: '{raw}': {e}")))
-        })
+        .map(|raw| Cif::parse(raw).map_err(|e| CliError::Usage(format!("--cif: '{raw}': {e}"))))
         .collect::<Result<Vec<Cif>, CliError>>()?;
     let config = Config::from_args(args.settings)?;
     let db = Db::connect(&config.database_url)?;
@@ -453,7 +453,12 @@ async fn create_api_key(args: ApiKeyCreateArgs) -> Result<(), CliError> {
         for cif in &cifs {
             match crate::db::models::companies::find_by_cif_for_member(&mut conn, cif, user.id)? {
                 Some((company, _)) => companies.insert(company.id),
-                None => return Ok(Some(Err(format!("{} is not a member of {cif}", user.email)))),
+                None => {
+                    return Ok(Some(Err(format!(
+                        "{} is not a member of {cif}",
+                        user.email
+                    ))));
+                }
             };
         }
         let scope = KeyScope {

@@ -222,7 +222,7 @@ pub struct ServeArgs {
     /// Whether people and the API may read decrypted ANAF tokens (`allowed`), or only the
     /// e-Factura gateway uses them (`off`): a token opens every CIF of its certificate, a
     /// gateway key only its own.
-    #[arg(long, env = "ANAF_PORTAL_RAW_TOKENS", default_value = "allowed", value_parser = parse::raw_tokens)]
+    #[arg(long, env = "ANAF_PORTAL_RAW_TOKENS", default_value = "allowed", value_parser = parse::raw_tokens, action = clap::ArgAction::Set)]
     pub raw_tokens: bool,
 
     /// Where the archive of e-Factura files is kept (default: `archive` under the data

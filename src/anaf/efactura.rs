@@ -115,7 +115,10 @@ impl Operation {
 
     /// Served by ANAF's public host without a token (`webservicesp.anaf.ro`).
     pub fn is_public(&self) -> bool {
-        matches!(self, Operation::Validare(_) | Operation::Transformare { .. })
+        matches!(
+            self,
+            Operation::Validare(_) | Operation::Transformare { .. }
+        )
     }
 
     /// Safe to send again when ANAF failed: everything but an upload, which ANAF may have
@@ -288,7 +291,11 @@ pub fn xml_attribute(body: &[u8], element: &str, attribute: &str) -> Option<Stri
                     .attributes()
                     .flatten()
                     .find(|a| a.key.local_name().as_ref() == attribute)
-                    .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()));
+                    .and_then(|a| {
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .ok()
+                            .map(|v| v.into_owned())
+                    });
             }
             Ok(Event::Eof) | Err(_) => return None,
             _ => {}
@@ -463,11 +470,19 @@ mod tests {
     fn http_200_errors_are_classified_by_their_words() {
         let json = "application/json";
         assert_eq!(
-            outcome(200, json, r#"{"eroare":"Nu exista mesaje in ultimele 15 zile"}"#),
+            outcome(
+                200,
+                json,
+                r#"{"eroare":"Nu exista mesaje in ultimele 15 zile"}"#
+            ),
             Outcome::NoMessages
         );
         assert_eq!(
-            outcome(200, json, r#"{"eroare":"Nu aveti drept in SPV pentru CIF=1"}"#),
+            outcome(
+                200,
+                json,
+                r#"{"eroare":"Nu aveti drept in SPV pentru CIF=1"}"#
+            ),
             Outcome::NoRights
         );
         let limit = classify(
@@ -488,24 +503,47 @@ mod tests {
             Outcome::DownloadExpired
         );
         assert_eq!(
-            outcome(200, json, r#"{"eroare":"Pentru id=21 nu exista inregistrata nici o factura"}"#),
+            outcome(
+                200,
+                json,
+                r#"{"eroare":"Pentru id=21 nu exista inregistrata nici o factura"}"#
+            ),
             Outcome::NotFound
         );
         assert_eq!(
-            outcome(200, json, r#"{"eroare":"CIF introdus= aaa nu este un numar"}"#),
+            outcome(
+                200,
+                json,
+                r#"{"eroare":"CIF introdus= aaa nu este un numar"}"#
+            ),
             Outcome::InvalidRequest
         );
         assert_eq!(
-            outcome(200, "application/xml", r#"<header xmlns="mfp:anaf:dgti:spv:respUploadFisier:v1" ExecutionStatus="1"><Errors errorMessage="A aparut o eroare tehnica. Cod: 123"/></header>"#),
+            outcome(
+                200,
+                "application/xml",
+                r#"<header xmlns="mfp:anaf:dgti:spv:respUploadFisier:v1" ExecutionStatus="1"><Errors errorMessage="A aparut o eroare tehnica. Cod: 123"/></header>"#
+            ),
             Outcome::TechnicalError
         );
         assert_eq!(
-            outcome(200, "text/html", "<html><body>The requested URL was rejected</body></html>"),
+            outcome(
+                200,
+                "text/html",
+                "<html><body>The requested URL was rejected</body></html>"
+            ),
             Outcome::FirewallPage
         );
         assert_eq!(outcome(429, json, "{}"), Outcome::RateLimited);
         assert_eq!(outcome(401, json, "{}"), Outcome::Unauthorized);
-        assert_eq!(outcome(400, json, r#"{"message":"Parametrii standard si cif sunt obligatorii"}"#), Outcome::InvalidRequest);
+        assert_eq!(
+            outcome(
+                400,
+                json,
+                r#"{"message":"Parametrii standard si cif sunt obligatorii"}"#
+            ),
+            Outcome::InvalidRequest
+        );
         assert_eq!(outcome(503, "text/plain", "down"), Outcome::TechnicalError);
         assert_eq!(outcome(200, "application/zip", "PK\u{3}\u{4}"), Outcome::Ok);
         assert_eq!(outcome(200, json, r#"{"mesaje":[]}"#), Outcome::Ok);

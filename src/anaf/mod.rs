@@ -3,7 +3,7 @@
 //! crate, `anaf-simulator`.
 
 pub mod budget;
-pub mod efactura;
 pub mod client;
+pub mod efactura;
 pub mod jwt;
 pub mod registry;

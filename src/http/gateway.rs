@@ -20,8 +20,6 @@ use crate::services::gateway::{GatewayCaller, GatewayError, GatewayRequest, Sour
 
 /// The header that carries the class of ANAF's answer.
 pub const OUTCOME_HEADER: &str = "Efactura-Outcome";
-/// The header that names a spent quota on a 429.
-pub const QUOTA_HEADER: &str = "Efactura-Quota";
 
 /// A body may take this long at least to arrive: an upload is up to 10 MB.
 const UPLOAD_DEADLINE: Duration = Duration::from_secs(120);

@@ -122,7 +122,9 @@ impl DailyScope {
                 params.get("id_incarcare")?.into(),
             ),
             Operation::Upload | Operation::UploadB2c
-                if params.get("standard").is_some_and(|s| s.eq_ignore_ascii_case("RASP")) =>
+                if params
+                    .get("standard")
+                    .is_some_and(|s| s.eq_ignore_ascii_case("RASP")) =>
             {
                 (DailyScope::RaspPerCif, cif.to_string())
             }
@@ -251,7 +253,11 @@ impl GatewayService {
                 operation.name()
             )));
         }
-        if request.body.as_ref().is_some_and(|b| b.len() > MAX_UPLOAD_BYTES) {
+        if request
+            .body
+            .as_ref()
+            .is_some_and(|b| b.len() > MAX_UPLOAD_BYTES)
+        {
             return Err(GatewayError::TooLarge);
         }
         let params = Params::parse(request.query)?;
@@ -266,8 +272,9 @@ impl GatewayService {
         {
             return Ok(answer);
         }
-        let daily: Vec<(DailyScope, String)> =
-            DailyScope::of(operation, &params, &cif).into_iter().collect();
+        let daily: Vec<(DailyScope, String)> = DailyScope::of(operation, &params, &cif)
+            .into_iter()
+            .collect();
         let token = self.working_token(caller, company, &cif).await?;
         let answer = self
             .forward(caller, &request, Some(&token), &daily, Some(&cif))
@@ -337,9 +344,8 @@ impl GatewayService {
             .db
             .run(move |conn| Ok(companies::find_by_cif_for_member(conn, &lookup, user)?))
             .await?;
-        let refused = || {
-            GatewayError::NotPermitted(format!("this API key may not act for CIF {cif}"))
-        };
+        let refused =
+            || GatewayError::NotPermitted(format!("this API key may not act for CIF {cif}"));
         let (company, role) = membership.ok_or_else(refused)?;
         if !caller.scope.covers(company.id) {
             return Err(refused());
@@ -402,14 +408,20 @@ impl GatewayService {
                 wait: self.tokens.anaf().endpoints().timeout,
                 force: false,
             };
-            match self.tokens.refresh_loaded(caller.actor, &token, request).await {
+            match self
+                .tokens
+                .refresh_loaded(caller.actor, &token, request)
+                .await
+            {
                 Ok(RefreshOutcome::Refreshed(meta)) => token = *meta,
                 Ok(other) => tracing::info!(
                     token_id = token.id.get(),
                     outcome = ?other.failure_reason(),
                     "the gateway's refresh ended without a new pair; the current token is used"
                 ),
-                Err(e) => tracing::warn!(token_id = token.id.get(), error = %e, "the gateway's refresh failed"),
+                Err(e) => {
+                    tracing::warn!(token_id = token.id.get(), error = %e, "the gateway's refresh failed")
+                }
             }
         }
         if token.facts.access_expires_at <= now() {
@@ -471,7 +483,12 @@ impl GatewayService {
                 self.spent_at_anaf(daily, count).await;
             }
             if outcome.is_transient() && operation.may_retry() && attempt < READ_ATTEMPTS {
-                tracing::info!(operation = operation.name(), outcome = outcome.as_str(), attempt, "ANAF failed in passing; asking again");
+                tracing::info!(
+                    operation = operation.name(),
+                    outcome = outcome.as_str(),
+                    attempt,
+                    "ANAF failed in passing; asking again"
+                );
                 tokio::time::sleep(backoff(attempt)).await;
                 continue;
             }
@@ -479,7 +496,8 @@ impl GatewayService {
             if let Some(cif) = cif
                 && !matches!(outcome, Outcome::Ok | Outcome::NoMessages)
             {
-                self.record_error(cif, operation.name(), outcome, message).await;
+                self.record_error(cif, operation.name(), outcome, message)
+                    .await;
             }
             return Ok(GatewayAnswer {
                 status: raw.status,
@@ -557,13 +575,19 @@ impl GatewayService {
     }
 
     /// ANAF says a daily quota is spent that the portal had not counted as spent (calls made
-    /// outside the portal): the portal's counter follows, so the next call is refused here.
+    /// outside the portal, or a lower limit than configured): the portal's counter is set to
+    /// its limit, so the next call is refused here.
     async fn spent_at_anaf(&self, daily: &[(DailyScope, String)], count: Option<u32>) {
         let Some((scope, subject)) = daily.first() else {
             return;
         };
+        tracing::warn!(
+            quota = scope.name(),
+            anaf_count = ?count,
+            "ANAF says a daily quota is spent before the portal counted it so"
+        );
         let counter = scope.counter(subject);
-        let limit = i32::try_from(count.unwrap_or(scope.limit(&self.limits))).unwrap_or(i32::MAX);
+        let limit = i32::try_from(scope.limit(&self.limits)).unwrap_or(i32::MAX);
         let (day, _) = romanian_day(now());
         if let Err(e) = self
             .db
@@ -707,8 +731,7 @@ impl GatewayService {
                     quotas.push((scope, used, scope.limit(&limits)));
                 }
                 let errors = ledger::last_errors(conn, &cif, 5)?;
-                let archived =
-                    crate::db::models::archived_files::count_for_cif(conn, &cif)?;
+                let archived = crate::db::models::archived_files::count_for_cif(conn, &cif)?;
                 Ok(CompanyUsage {
                     quotas,
                     errors,

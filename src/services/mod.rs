@@ -22,9 +22,9 @@ use secrecy::ExposeSecret;
 use url::Url;
 
 use crate::anaf::budget::AnafBudget;
-use crate::archive::Archive;
 use crate::anaf::client::{AnafClient, AnafEndpoints};
 use crate::anaf::jwt::JwtReader;
+use crate::archive::Archive;
 use crate::config::Config;
 use crate::db::Db;
 use crate::secrets::MasterKey;

@@ -112,7 +112,12 @@ pub fn take_in_windows(
         }
     }
     for window in windows {
-        count_below(conn, &window.counter, bucket_of(at, window.bucket), i32::MAX)?;
+        count_below(
+            conn,
+            &window.counter,
+            bucket_of(at, window.bucket),
+            i32::MAX,
+        )?;
     }
     Ok(Ok(()))
 }

@@ -83,10 +83,8 @@ impl AccountService {
         self.audit
             .record(
                 actor,
-                AuditEvent::success(AuditAction::ApiKeyCreated).detail(format!(
-                    "key {} ({}): {stored}",
-                    created.id, created.prefix
-                )),
+                AuditEvent::success(AuditAction::ApiKeyCreated)
+                    .detail(format!("key {} ({}): {stored}", created.id, created.prefix)),
             )
             .await;
         Ok((created, key))

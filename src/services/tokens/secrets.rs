@@ -57,7 +57,10 @@ impl TokenService {
     /// The decrypted access token, for the e-Factura gateway's call to ANAF: it goes into the
     /// Authorization header of that call and nowhere else (the gateway's calls are counted in
     /// the metrics, not audited one by one).
-    pub async fn access_token_for_call(&self, token_id: TokenId) -> Result<SecretString, TokenError> {
+    pub async fn access_token_for_call(
+        &self,
+        token_id: TokenId,
+    ) -> Result<SecretString, TokenError> {
         let secrets = self.secrets(token_id).await?;
         self.open(&secrets, TokenField::Access)?
             .ok_or(TokenError::NotFound)

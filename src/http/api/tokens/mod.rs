@@ -47,7 +47,10 @@ async fn token_of_caller(
         TokenLookup::NotMember => return Err(AppError::Forbidden),
     };
     // The company the lookup chose may be one the key does not cover while another it serves is.
-    let found = match (&caller.scope.companies, caller.scope.covers(found.company.id)) {
+    let found = match (
+        &caller.scope.companies,
+        caller.scope.covers(found.company.id),
+    ) {
         (_, true) => Some(found),
         (KeyCompanies::All, false) => None,
         (KeyCompanies::Only(companies), false) => {
@@ -66,7 +69,11 @@ async fn token_of_caller(
         }
     };
     match found {
-        Some(found) if caller.scope.allows(permission, found.company.id, found.role) => {
+        Some(found)
+            if caller
+                .scope
+                .allows(permission, found.company.id, found.role) =>
+        {
             Ok((found.token, found.company))
         }
         Some(_) if !permission.is_read() => Err(AppError::NotPermitted(format!(
@@ -285,7 +292,10 @@ pub async fn create(
         ));
     }
     if let Some(Ok(cif)) = cif.as_deref().map(Cif::parse)
-        && let Some((company, _)) = state.companies.membership_by_cif(cif, caller.user_id).await?
+        && let Some((company, _)) = state
+            .companies
+            .membership_by_cif(cif, caller.user_id)
+            .await?
         && !caller.scope.covers(company.id)
     {
         return Err(AppError::NotPermitted(
@@ -421,8 +431,7 @@ pub async fn refresh(
     query: web::Query<RefreshQuery>,
 ) -> Result<HttpResponse, AppError> {
     let force = query.force()?;
-    let (token, company) =
-        token_of_caller(&state, &caller, &path, Permission::TokensWrite).await?;
+    let (token, company) = token_of_caller(&state, &caller, &path, Permission::TokensWrite).await?;
     if token.facts.state == TokenState::ReconnectNeeded {
         return Err(AppError::Conflict(RECONNECT.to_owned()));
     }
@@ -435,8 +444,9 @@ pub async fn refresh(
         .refresh_loaded(&caller.actor(&req, &state), &token, request)
         .await?
     {
-        RefreshOutcome::Refreshed(meta) => Ok(HttpResponse::Ok()
-            .json(AnafTokenView::of(&state, &meta, &company, &caller).await?)),
+        RefreshOutcome::Refreshed(meta) => {
+            Ok(HttpResponse::Ok().json(AnafTokenView::of(&state, &meta, &company, &caller).await?))
+        }
         RefreshOutcome::InProgress => Ok(pending(token.id, "in_progress")),
         RefreshOutcome::Spooled => Ok(pending(token.id, "saving")),
         other => Err(refresh_error(other)),
@@ -475,8 +485,7 @@ pub async fn access_token(
     if !state.config.efactura.raw_tokens {
         return Err(AppError::NotPermitted(RAW_TOKENS_OFF.to_owned()));
     }
-    let (mut token, _) =
-        token_of_caller(&state, &caller, &path, Permission::TokensSecret).await?;
+    let (mut token, _) = token_of_caller(&state, &caller, &path, Permission::TokensSecret).await?;
     let actor = caller.actor(&req, &state);
     if token.facts.refresh_due_at <= now() && token.facts.refreshable(now()) {
         let request = RefreshRequest {

@@ -259,10 +259,8 @@ pub async fn for_member(
     token_id: Option<TokenId>,
     only_cif: Option<Cif>,
 ) -> Result<Vec<AnafTokenView>, AppError> {
-    let MemberTokens { mut rows, homes } = state
-        .tokens
-        .member_tokens(caller.user_id, token_id)
-        .await?;
+    let MemberTokens { mut rows, homes } =
+        state.tokens.member_tokens(caller.user_id, token_id).await?;
     // A key limited to some companies sees only the tokens serving those, with only their CIFs.
     rows.retain(|row| caller.scope.covers(row.company.id));
     let mut homes: HashMap<TokenId, Company> = homes

@@ -107,9 +107,12 @@ pub async fn company(
             detail: history_detail(&r.event.action, r.event.detail.as_deref(), &page.t),
         })
         .collect();
-    let efactura =
-        crate::http::web::companies::efactura::EfacturaUsageView::load(&state, &company.cif, &page.t)
-            .await?;
+    let efactura = crate::http::web::companies::efactura::EfacturaUsageView::load(
+        &state,
+        &company.cif,
+        &page.t,
+    )
+    .await?;
     html(
         StatusCode::OK,
         &SupportCompanyPage {
