@@ -202,8 +202,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_PORTAL_API_RATE_LIMIT", default_value = "600/minute", value_parser = parse::rate_limit)]
     pub api_rate_limit: ApiRateLimit,
 
-    /// e-Factura quotas the gateway keeps, per day in Romanian time (ANAF's limits file):
-    /// `listaMesajeFactura` calls per CIF.
+    /// Gateway quotas (ANAF's limits file), per Romanian day: `listaMesajeFactura` per CIF.
     #[arg(long, env = "ANAF_PORTAL_EFACTURA_LISTS_PER_DAY", default_value = "1500", value_parser = parse::positive)]
     pub efactura_lists_per_day: u32,
     /// `listaMesajePaginatieFactura` calls per CIF and day.
@@ -219,33 +218,22 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_PORTAL_EFACTURA_RASP_PER_DAY", default_value = "1000", value_parser = parse::positive)]
     pub efactura_rasp_per_day: u32,
 
-    /// Whether people and the API may read decrypted ANAF tokens (`allowed`), or only the
-    /// e-Factura gateway uses them (`off`): a token opens every CIF of its certificate, a
-    /// gateway key only its own.
+    /// `allowed`: people and the API may read decrypted ANAF tokens; `off`: only the e-Factura
+    /// gateway uses them (a token opens every CIF of its certificate, a gateway key its own).
     #[arg(long, env = "ANAF_PORTAL_RAW_TOKENS", default_value = "allowed", value_parser = parse::raw_tokens, action = clap::ArgAction::Set)]
     pub raw_tokens: bool,
 
-    /// Where the archive of e-Factura files is kept (default: `archive` under the data
-    /// directory).
+    /// Where the archive of e-Factura files is kept (default: `archive` in the data directory).
     #[arg(long, env = "ANAF_PORTAL_ARCHIVE_DIR")]
     pub archive_dir: Option<PathBuf>,
 }
 
-/// ANAF's daily e-Factura quotas, as the gateway keeps them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EfacturaLimits {
-    pub lists_per_cif: u32,
-    pub paged_lists_per_cif: u32,
-    pub downloads_per_message: u32,
-    pub status_per_upload: u32,
-    pub rasp_per_cif: u32,
-}
+pub use crate::anaf::efactura::EfacturaLimits;
 
-/// The e-Factura gateway's settings.
+/// The e-Factura gateway's settings; `raw_tokens`: whether decrypted tokens may be revealed.
 #[derive(Debug, Clone)]
 pub struct EfacturaSettings {
     pub limits: EfacturaLimits,
-    /// Whether decrypted tokens may be revealed at all.
     pub raw_tokens: bool,
     pub archive_dir: PathBuf,
 }
@@ -424,10 +412,7 @@ impl Config {
                 rasp_per_cif: args.efactura_rasp_per_day,
             },
             raw_tokens: args.raw_tokens,
-            archive_dir: args
-                .archive_dir
-                .clone()
-                .unwrap_or_else(|| args.data_dir.join("archive")),
+            archive_dir: (args.archive_dir.clone()).unwrap_or(args.data_dir.join("archive")),
         };
         Ok(Config {
             efactura,

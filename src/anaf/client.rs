@@ -14,21 +14,7 @@ use url::Url;
 
 use crate::domain::Cif;
 
-/// Which e-Factura environment the rights probe asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EfacturaEnvironment {
-    Test,
-    Prod,
-}
-
-impl EfacturaEnvironment {
-    pub fn path(self) -> &'static str {
-        match self {
-            EfacturaEnvironment::Test => "test",
-            EfacturaEnvironment::Prod => "prod",
-        }
-    }
-}
+pub use crate::domain::EfacturaEnvironment;
 
 /// Where ANAF is and who we are to it.
 #[derive(Debug, Clone)]

@@ -17,6 +17,16 @@ use crate::domain::Permission;
 /// The largest upload ANAF takes.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
+/// ANAF's daily e-Factura quotas (its limits file), as the gateway keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EfacturaLimits {
+    pub lists_per_cif: u32,
+    pub paged_lists_per_cif: u32,
+    pub downloads_per_message: u32,
+    pub status_per_upload: u32,
+    pub rasp_per_cif: u32,
+}
+
 /// One e-Factura operation, as it appears after `/FCTEL/rest/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operation {
@@ -267,10 +277,10 @@ pub fn classify(status: u16, content_type: &str, body: &[u8]) -> Classified {
         }
         return Classified::of(Outcome::Ok, None);
     }
-    if start.starts_with(b"<") {
-        if let Some(text) = xml_attribute(body, "Errors", "errorMessage") {
-            return Classified::of(class_of_text(&text), Some(text));
-        }
+    if start.starts_with(b"<")
+        && let Some(text) = xml_attribute(body, "Errors", "errorMessage")
+    {
+        return Classified::of(class_of_text(&text), Some(text));
     }
     Classified::of(Outcome::Ok, None)
 }

@@ -30,6 +30,7 @@ macro_rules! named_variants {
 mod audit;
 pub mod backoff;
 mod cif;
+mod efactura;
 mod email;
 mod event;
 pub mod ids;
@@ -42,6 +43,7 @@ pub mod two_factor;
 
 pub use audit::{Actor, AuditAction, AuditEvent, Outcome};
 pub use cif::{Cif, CifProblem};
+pub use efactura::EfacturaEnvironment;
 pub use email::Email;
 pub use event::{EXPIRING_THRESHOLDS, EmailPreference, EventKind, expiring_threshold};
 pub use ids::{

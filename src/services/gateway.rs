@@ -268,7 +268,7 @@ impl GatewayService {
         let cif = self.cif_of(&request, &params).await?;
         let company = self.check_company(caller, &cif, permission).await?;
         if *operation == Operation::Descarcare
-            && let Some(answer) = self.from_archive(&request, &params).await?
+            && let Some(answer) = self.archived_download(&request, &params).await?
         {
             return Ok(answer);
         }
@@ -359,7 +359,7 @@ impl GatewayService {
     }
 
     /// A download the archive already holds, answered as ANAF answered it.
-    async fn from_archive(
+    async fn archived_download(
         &self,
         request: &GatewayRequest<'_>,
         params: &Params,
@@ -645,7 +645,17 @@ impl GatewayService {
                 let messages = efactura::listed_messages(&body);
                 self.db
                     .run(move |conn| {
-                        ledger::record_messages(conn, environment, &cif_text, &messages, now())?;
+                        let rows: Vec<ledger::ListedRow<'_>> = messages
+                            .iter()
+                            .map(|m| ledger::ListedRow {
+                                id: &m.id,
+                                id_solicitare: &m.id_solicitare,
+                                tip: &m.tip,
+                                data_creare: &m.data_creare,
+                                detalii: &m.detalii,
+                            })
+                            .collect();
+                        ledger::record_messages(conn, environment, &cif_text, &rows, now())?;
                         Ok(())
                     })
                     .await

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("db", 3),
     ("anaf", 4),
     ("config", 5),
+    ("archive", 5),
     ("services", 6),
     ("jobs", 7),
     ("http", 7),

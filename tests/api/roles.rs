@@ -1030,6 +1030,7 @@ const API_MATRIX: &[(&str, &str, &str)] = &[
     ("get", "/api/v1/anaf/tokens/{id}", "LFOOFF"),
     ("post", "/api/v1/anaf/tokens/{id}/refresh", "LFFOFF"),
     ("get", "/api/v1/anaf/tokens/{id}/access-token", "LFFOFF"),
+    ("get", "/api/v1/api-keys", "LOOOOO"),
     ("get", "/api/v1/webhooks", "LOOOOO"),
     // `{}` lacks `url`: 400 for whoever may register.
     ("post", "/api/v1/webhooks", "LOOOFO"),

@@ -533,6 +533,8 @@ async fn creating_an_api_key_asks_for_a_code_when_the_last_check_is_old() {
         .post(app.url("/settings/api-keys"))
         .form(&[
             ("name", "Contabilitate CI"),
+            ("permission", "tokens:read"),
+            ("companies", "all"),
             ("csrf_token", &csrf_token(&page)),
         ])
         .send()

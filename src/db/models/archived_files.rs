@@ -3,10 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::anaf::client::EfacturaEnvironment;
 use crate::db::DbConnection;
 use crate::db::dialect::insert_ignore;
 use crate::db::schema::archived_files;
+use crate::domain::EfacturaEnvironment;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = archived_files)]

@@ -6,34 +6,42 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::anaf::client::EfacturaEnvironment;
-use crate::anaf::efactura::ListedMessage;
 use crate::db::DbConnection;
 use crate::db::dialect::insert_ignore;
 use crate::db::schema::{efactura_call_errors, efactura_messages, efactura_uploads};
 use crate::domain::ApiKeyId;
+use crate::domain::EfacturaEnvironment;
 
 /// How many of a company's failed answers are kept.
 pub const ERRORS_KEPT_PER_CIF: i64 = 20;
+
+/// A message as a list showed it.
+pub struct ListedRow<'a> {
+    pub id: &'a str,
+    pub id_solicitare: &'a str,
+    pub tip: &'a str,
+    pub data_creare: &'a str,
+    pub detalii: &'a str,
+}
 
 /// Records the listed messages of `cif` not recorded yet.
 pub fn record_messages(
     conn: &mut DbConnection,
     environment: EfacturaEnvironment,
     cif: &str,
-    messages: &[ListedMessage],
+    messages: &[ListedRow<'_>],
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut added = 0;
     for message in messages {
         let row = (
             efactura_messages::environment.eq(environment.path()),
-            efactura_messages::message_id.eq(&message.id),
+            efactura_messages::message_id.eq(message.id),
             efactura_messages::cif.eq(cif),
-            efactura_messages::id_solicitare.eq(&message.id_solicitare),
-            efactura_messages::tip.eq(&message.tip),
-            efactura_messages::data_creare.eq(&message.data_creare),
-            efactura_messages::detalii.eq(&message.detalii),
+            efactura_messages::id_solicitare.eq(message.id_solicitare),
+            efactura_messages::tip.eq(message.tip),
+            efactura_messages::data_creare.eq(message.data_creare),
+            efactura_messages::detalii.eq(message.detalii),
             efactura_messages::seen_at.eq(at),
         );
         added += insert_ignore!(

@@ -2,7 +2,6 @@
 //! quota of ANAF's, the files kept, and the last answers that were not `ok`, in plain words.
 
 use crate::domain::Cif;
-use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::i18n::Catalog;
 
@@ -28,9 +27,16 @@ pub struct EfacturaUsageView {
 }
 
 impl EfacturaUsageView {
-    pub async fn load(state: &AppState, cif: &Cif, t: &Catalog) -> Result<Self, AppError> {
-        let usage = state.gateway.company_usage(cif).await?;
-        Ok(EfacturaUsageView {
+    /// The section, or none when its figures cannot be read: the rest of the page still shows.
+    pub async fn load(state: &AppState, cif: &Cif, t: &Catalog) -> Option<Self> {
+        let usage = match state.gateway.company_usage(cif).await {
+            Ok(usage) => usage,
+            Err(e) => {
+                tracing::warn!(error = %e, "the company page's e-Factura figures could not be read");
+                return None;
+            }
+        };
+        Some(EfacturaUsageView {
             quotas: usage
                 .quotas
                 .into_iter()

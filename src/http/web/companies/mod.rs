@@ -60,7 +60,7 @@ pub async fn show(
         })
         .collect();
     let lookup_note = lookup.and_then(|state| lookup_note(&state, &page.t));
-    let efactura = EfacturaUsageView::load(&state, &company.cif, &page.t).await?;
+    let efactura = EfacturaUsageView::load(&state, &company.cif, &page.t).await;
     let t = page.t;
     html(
         StatusCode::OK,

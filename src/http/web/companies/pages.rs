@@ -27,7 +27,7 @@ pub struct CompanyPage<'a> {
     /// Tokens whose certificate was seen to have rights for this company.
     pub offers: Vec<OfferView>,
     /// e-Factura through the gateway: today's quotas and the last errors.
-    pub efactura: super::efactura::EfacturaUsageView,
+    pub efactura: Option<super::efactura::EfacturaUsageView>,
     /// Whether decrypted tokens may be shown (`ANAF_PORTAL_RAW_TOKENS`).
     pub raw_tokens: bool,
 }

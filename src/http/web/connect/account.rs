@@ -19,7 +19,7 @@ use crate::services::tokens::queries::{ClaimRefusal, ConnectStart, Transaction};
 
 /// Ties a transaction to the browser session that started it, without storing the session's token.
 fn session_binding(req: &HttpRequest) -> String {
-    sha256_hex(&PortalSession::of(req).csrf_token())
+    sha256_hex(PortalSession::of(req).csrf_token())
 }
 
 pub async fn start(

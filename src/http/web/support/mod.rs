@@ -112,7 +112,7 @@ pub async fn company(
         &company.cif,
         &page.t,
     )
-    .await?;
+    .await;
     html(
         StatusCode::OK,
         &SupportCompanyPage {

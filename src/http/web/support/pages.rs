@@ -34,7 +34,7 @@ pub struct SupportCompanyPage<'a> {
     pub same_cif: Vec<SupportRecord>,
     pub history: Vec<HistoryView>,
     /// e-Factura through the gateway, as the company's own page shows it.
-    pub efactura: crate::http::web::companies::efactura::EfacturaUsageView,
+    pub efactura: Option<crate::http::web::companies::efactura::EfacturaUsageView>,
 }
 
 /// A row of the support list: the token status and who administers the record (a CIF can be in
