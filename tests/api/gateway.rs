@@ -684,3 +684,68 @@ async fn outcomes_are_classified_reads_retried_uploads_never() {
     let page = app.get_html(&seller_page).await;
     assert!(page.contains("60 de zile"), "{page}");
 }
+
+/// The other classes: a technical error that does not pass, a refused token, a certificate that
+/// lost its rights, and ANAF's own 429, which pauses every call so the next one is refused here.
+#[tokio::test]
+async fn failures_that_last_reach_the_client_with_their_class() {
+    let app = spawn_app().await;
+    let (key, _, _) = integrator(&app).await;
+    let lista = format!("{REST}/listaMesajeFactura?zile=5&cif={SELLER}");
+
+    app.sim_fault("lista", json!({"kind": "eroare_tehnica", "count": 3}))
+        .await;
+    let response = gateway(&app, &key, Method::GET, &lista, None).await;
+    assert_eq!(response.status(), StatusCode::OK, "ANAF's own HTTP 200");
+    assert_eq!(outcome(&response), "technical_error");
+
+    app.sim_fault("lista", json!({"kind": "status", "status": 401}))
+        .await;
+    let response = gateway(&app, &key, Method::GET, &lista, None).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(outcome(&response), "unauthorized");
+
+    // The certificate no longer has rights on the seller at ANAF.
+    let certificates: Value = app
+        .client
+        .get(app.sim_url("certificates"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut certificates = certificates.as_array().unwrap().clone();
+    for certificate in &mut certificates {
+        if let Some(cifs) = certificate["cifs"].as_array_mut() {
+            cifs.retain(|cif| cif != SELLER);
+        }
+    }
+    app.client
+        .put(app.sim_url("certificates"))
+        .json(&certificates)
+        .send()
+        .await
+        .unwrap();
+    let response = gateway(&app, &key, Method::GET, &lista, None).await;
+    assert_eq!(outcome(&response), "no_rights");
+
+    // ANAF's 429: the client is told when to come back, and nothing reaches ANAF meanwhile.
+    app.sim_fault(
+        "lista",
+        json!({"kind": "status", "status": 429, "retry_after": 30}),
+    )
+    .await;
+    let response = gateway(&app, &key, Method::GET, &lista, None).await;
+    let body = problem(response, 429, None).await;
+    assert!(body["detail"].as_str().unwrap().contains("429"), "{body}");
+    let calls = app.sim_calls("lista").await.len();
+    let response = gateway(&app, &key, Method::GET, &lista, None).await;
+    assert!(response.headers().contains_key("retry-after"));
+    problem(response, 429, None).await;
+    assert_eq!(
+        app.sim_calls("lista").await.len(),
+        calls,
+        "paused: ANAF not called"
+    );
+}
