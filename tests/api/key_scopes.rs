@@ -100,6 +100,38 @@ async fn a_key_does_only_what_it_was_given_for_its_companies() {
         "{body}"
     );
 
+    // Deleting with a key for the first company stops the token there only.
+    let writer = app
+        .scoped_key_from_page(&[
+            ("name", "first only"),
+            ("permission", "tokens:write"),
+            ("permission", "tokens:read"),
+            ("companies", "some"),
+            ("company", &first_company),
+        ])
+        .await;
+    let webhooks: Value = app
+        .api_get("/api/v1/webhooks", &writer)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(webhooks, serde_json::json!([]));
+    let response = app
+        .api(Method::DELETE, &format!("{TOKENS}/{second}"), &writer)
+        .send()
+        .await
+        .unwrap();
+    problem(response, 403, None).await;
+    let all = app.key_from_page("all").await;
+    assert_eq!(
+        app.api_get(&format!("{TOKENS}/{second}"), &all)
+            .await
+            .status(),
+        StatusCode::OK,
+        "the other company's token is untouched"
+    );
+
     // The API says what each key may do.
     let keys: Value = app
         .api_get("/api/v1/api-keys", &reader)

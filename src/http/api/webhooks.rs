@@ -201,6 +201,7 @@ pub async fn list(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpR
     let rows = state.webhooks.endpoints_for_admin(caller.user_id).await?;
     let body: Vec<EndpointView> = rows
         .into_iter()
+        .filter(|(endpoint, _)| caller.scope.covers(endpoint.company_id))
         .map(|(endpoint, cif)| EndpointView::new(endpoint, cif))
         .collect();
     Ok(HttpResponse::Ok().json(body))
@@ -232,6 +233,9 @@ async fn company_named(
         (None, Some(cif)) => state.companies.membership_by_cif(cif, user_id).await?,
     };
     match found {
+        Some((company, _)) if !caller.scope.covers(company.id) => Err(AppError::NotPermitted(
+            "this API key may not act for that company".to_owned(),
+        )),
         Some((company, MemberRole::Admin)) => Ok(company),
         Some((_, MemberRole::Viewer)) => Err(AppError::Forbidden),
         None => Err(AppError::Unprocessable(
@@ -335,6 +339,11 @@ pub async fn delete(
         .endpoint_for_member(id, caller.user_id)
         .await?;
     let (endpoint, role) = found.ok_or(AppError::NotFound)?;
+    if !caller.scope.covers(endpoint.company_id) {
+        return Err(AppError::NotPermitted(
+            "this API key may not act for that company".to_owned(),
+        ));
+    }
     if role != MemberRole::Admin {
         return Err(AppError::Forbidden);
     }

@@ -328,7 +328,7 @@ pub async fn create(
     operation_id = "deleteToken",
     summary = "Delete an ANAF token",
     description = "Stops the token serving the caller's companies (those the caller is company \
-        admin of). A token left serving no company is deleted from the portal and the call answers; \
+        admin of, and that the key may act for). A token left serving no company is deleted from the portal and the call answers; \
         ANAF is then asked, in the background, to revoke its access and refresh tokens (best \
         effort); one that still serves other people's companies goes on \
         serving them. e-Factura synchronisation stops for the caller's companies. Of concurrent \
@@ -354,7 +354,11 @@ pub async fn delete(
         .await?;
     let actor = caller.actor(&req, &state);
     let mut detached_any = false;
-    for company_id in administered.into_iter().map(CompanyId::get) {
+    // A key limited to some companies stops the token for those only.
+    let covered = administered
+        .into_iter()
+        .filter(|company| caller.scope.covers(*company));
+    for company_id in covered.map(CompanyId::get) {
         // Answered as soon as the token is gone here: ANAF's revocation (which the call budget
         // may hold for up to a minute) finishes in the background.
         match state
