@@ -43,7 +43,7 @@ pub mod two_factor;
 
 pub use audit::{Actor, AuditAction, AuditEvent, Outcome};
 pub use cif::{Cif, CifProblem};
-pub use efactura::EfacturaEnvironment;
+pub use efactura::{EfacturaEnvironment, romanian_day};
 pub use email::Email;
 pub use event::{EXPIRING_THRESHOLDS, EmailPreference, EventKind, expiring_threshold};
 pub use ids::{

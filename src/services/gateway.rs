@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::{NaiveDateTime, TimeZone};
+use chrono::NaiveDateTime;
 use secrecy::SecretString;
 
 use crate::anaf::budget::AnafBudget;
@@ -22,8 +22,8 @@ use crate::archive::Archive;
 use crate::config::EfacturaLimits;
 use crate::db::Db;
 use crate::db::models::anaf_budget::{self, DailyCount, GatewayRefusal};
-use crate::db::models::{companies, efactura as ledger, now, tokens as token_rows};
-use crate::domain::{Actor, ApiKeyId, Cif, CompanyId, KeyScope, Rights, UserId};
+use crate::db::models::{call_counts, companies, efactura as ledger, now, tokens as token_rows};
+use crate::domain::{Actor, ApiKeyId, Cif, CompanyId, KeyScope, Rights, UserId, romanian_day};
 use crate::secrets::sha256_hex;
 use crate::services::tokens::{RefreshOutcome, RefreshRequest, TokenService};
 use std::sync::Arc;
@@ -88,7 +88,7 @@ impl DailyScope {
     /// Its name in problem details, headers and metrics.
     pub fn name(self) -> &'static str {
         match self {
-            DailyScope::ListsPerCif => "lista_per_cif",
+            DailyScope::ListsPerCif => call_counts::LISTA_PER_CIF,
             DailyScope::PagedListsPerCif => "lista_paginatie_per_cif",
             DailyScope::DownloadsPerMessage => "descarcare_per_message",
             DailyScope::StatusPerUpload => "stare_mesaj_per_upload",
@@ -108,7 +108,7 @@ impl DailyScope {
 
     /// Its counter in `call_counts` for `subject` (a CIF, a message id, an upload index).
     pub fn counter(self, subject: &str) -> String {
-        format!("efactura-{}:{subject}", self.name())
+        call_counts::efactura_quota(self.name(), subject)
     }
 
     /// The quota an operation counts against, and for what.
@@ -188,19 +188,6 @@ impl Params {
             GatewayError::BadRequest(format!("`{name}` is required for {}", operation.name()))
         })
     }
-}
-
-/// The Romanian day `at` falls in: its start and the next day's, in UTC.
-pub fn romanian_day(at: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
-    let zone = chrono_tz::Europe::Bucharest;
-    let day = at.and_utc().with_timezone(&zone).date_naive();
-    let start_of = |date: chrono::NaiveDate| {
-        zone.from_local_datetime(&date.and_time(chrono::NaiveTime::MIN))
-            .earliest()
-            .map_or(date.and_time(chrono::NaiveTime::MIN), |t| t.naive_utc())
-    };
-    let next = day.succ_opt().unwrap_or(day);
-    (start_of(day), start_of(next))
 }
 
 fn seconds_until(at: NaiveDateTime) -> u64 {
@@ -775,20 +762,5 @@ fn no_answer(operation: &Operation, error: &AnafError) -> GatewayError {
              do not send it again before checking the sent list (listaMesajePaginatieFactura \
              with filtru=T)"
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_romanian_day_starts_at_local_midnight() {
-        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 30)
-            .and_then(|d| d.and_hms_opt(23, 30, 0))
-            .expect("valid");
-        let (start, next) = romanian_day(at);
-        assert_eq!(start.to_string(), "2026-11-30 22:00:00");
-        assert_eq!(next.to_string(), "2026-12-01 22:00:00");
     }
 }

@@ -2,7 +2,8 @@
 //! `anaf` counts every call to ANAF in 100 ms buckets (the portal's budget, a sliding minute),
 //! `anaf-background` the engine's calls in 10 ms buckets (their pace, a sliding second);
 //! `anaf-registry` the calls to ANAF's public company registry likewise (one in any second);
-//! `rights-probe:<CIF>` counts the rights probes of a CIF per day.
+//! `rights-probe:<CIF>` counts the rights probes of a CIF per day; `efactura-<scope>:<subject>`
+//! the e-Factura daily quotas (the gateway's and, for the lists, the rights probes' calls).
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
@@ -19,6 +20,15 @@ pub const ANAF_BACKGROUND: &str = "anaf-background";
 
 /// The counter of calls to ANAF's public company registry (one in any second).
 pub const ANAF_REGISTRY: &str = "anaf-registry";
+
+/// The quota of `listaMesajeFactura` calls per CIF: the gateway's and the rights probes' calls.
+pub const LISTA_PER_CIF: &str = "lista_per_cif";
+
+/// The counter of an e-Factura daily quota (`scope`) for `subject` (a CIF, a message, an upload),
+/// per Romanian day.
+pub fn efactura_quota(scope: &str, subject: &str) -> String {
+    format!("efactura-{scope}:{subject}")
+}
 
 /// The counter of a CIF's rights probes, per day.
 pub fn rights_probes(cif: &str) -> String {

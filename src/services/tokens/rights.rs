@@ -49,12 +49,21 @@ impl TokenService {
         cif: &Cif,
     ) -> Result<RightsVerdict, anyhow::Error> {
         let counter = call_counts::rights_probes(cif.as_str());
+        // A probe is a `listaMesajeFactura` call: it counts in the CIF's list quota, which the
+        // gateway keeps for the integrators.
+        let lists = call_counts::efactura_quota(call_counts::LISTA_PER_CIF, cif.as_str());
         let allowed = self
             .db
             .run(move |conn| {
                 let day = now().date().and_time(NaiveTime::MIN);
                 Ok(write_transaction(conn, |conn| {
-                    call_counts::count_below(conn, &counter, day, PROBES_PER_CIF_PER_DAY)
+                    let allowed =
+                        call_counts::count_below(conn, &counter, day, PROBES_PER_CIF_PER_DAY)?;
+                    if allowed {
+                        let (romanian_day, _) = crate::domain::romanian_day(now());
+                        call_counts::count_below(conn, &lists, romanian_day, i32::MAX)?;
+                    }
+                    Ok::<bool, diesel::result::Error>(allowed)
                 })?)
             })
             .await?;
