@@ -20,9 +20,9 @@ use crate::anaf::efactura::{
 };
 use crate::archive::Archive;
 use crate::config::EfacturaLimits;
-use crate::db::Db;
 use crate::db::models::anaf_budget::{self, DailyCount, GatewayRefusal};
 use crate::db::models::{call_counts, companies, efactura as ledger, now, tokens as token_rows};
+use crate::db::{Db, DbConnection};
 use crate::domain::{Actor, ApiKeyId, Cif, CompanyId, KeyScope, Rights, UserId, romanian_day};
 use crate::secrets::sha256_hex;
 use crate::services::tokens::{RefreshOutcome, RefreshRequest, TokenService};
@@ -279,45 +279,31 @@ impl GatewayService {
     ) -> Result<Cif, GatewayError> {
         let environment = request.environment;
         let operation = &request.operation;
-        let stored = match operation {
-            Operation::StareMesaj => {
-                let index = params.required("id_incarcare", operation)?.to_owned();
-                let found = self
-                    .db
-                    .run(move |conn| Ok(ledger::cif_of_upload(conn, environment, &index)?))
-                    .await?;
-                found.ok_or_else(|| {
-                    GatewayError::UnknownId(
-                        "the portal has not seen this id_incarcare: only uploads made through \
-                         the gateway can be followed here"
-                            .to_owned(),
-                    )
-                })?
-            }
-            Operation::Descarcare => {
-                let id = params.required("id", operation)?.to_owned();
-                let found = self
-                    .db
-                    .run(move |conn| Ok(ledger::cif_of_message(conn, environment, &id)?))
-                    .await?;
-                found.ok_or_else(|| {
-                    GatewayError::UnknownId(
-                        "the portal has not seen this id: list the company's messages through \
-                         the gateway first (listaMesajePaginatieFactura or listaMesajeFactura), \
-                         then download"
-                            .to_owned(),
-                    )
-                })?
-            }
-            _ => params.required("cif", operation)?.to_owned(),
+        // `stareMesaj` and `descarcare` carry an id, not a CIF: the ledger knows whose it is.
+        let (id, lookup, unknown): (_, fn(&mut DbConnection, _, &str) -> _, &str) = match operation
+        {
+            Operation::StareMesaj => (
+                params.required("id_incarcare", operation)?,
+                ledger::cif_of_upload,
+                "the portal has not seen this id_incarcare: only uploads made through the \
+                 gateway can be followed here",
+            ),
+            Operation::Descarcare => (
+                params.required("id", operation)?,
+                ledger::cif_of_message,
+                "the portal has not seen this id: list the company's messages through the \
+                 gateway first (listaMesajePaginatieFactura or listaMesajeFactura), then download",
+            ),
+            _ => return parse_cif(params.required("cif", operation)?),
         };
-        Cif::parse(&stored).map_err(|problem| {
-            GatewayError::BadRequest(format!(
-                "`cif` must be the company's CIF in digits, without RO: {problem}"
-            ))
-        })
+        let id = id.to_owned();
+        let stored = self
+            .db
+            .run(move |conn| Ok(lookup(conn, environment, &id)?))
+            .await?
+            .ok_or_else(|| GatewayError::UnknownId(unknown.to_owned()))?;
+        parse_cif(&stored)
     }
-
     /// The caller's company with this CIF; refuses a CIF the key's owner is not a member of,
     /// or that the key may not act for.
     async fn check_company(
@@ -763,4 +749,13 @@ fn no_answer(operation: &Operation, error: &AnafError) -> GatewayError {
              with filtru=T)"
         )),
     }
+}
+
+/// A CIF the gateway was given (or found in its ledger).
+fn parse_cif(raw: &str) -> Result<Cif, GatewayError> {
+    Cif::parse(raw).map_err(|problem| {
+        GatewayError::BadRequest(format!(
+            "`cif` must be the company's CIF in digits, without RO: {problem}"
+        ))
+    })
 }

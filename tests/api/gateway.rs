@@ -6,7 +6,7 @@
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, problem, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, company_choice, problem, spawn_app, spawn_app_with};
 
 /// Certificate 01 has SPV rights on both: the seller and the buyer of the test invoice.
 const SELLER: &str = "18547290";
@@ -438,16 +438,6 @@ async fn refusals_are_made_before_anaf_is_called() {
     ] {
         assert_eq!(before[scope], after[scope], "{scope} reached ANAF");
     }
-}
-
-/// The id of the company with `cif` in the key form's company list.
-fn company_choice(page: &str, cif: &str) -> String {
-    let at = page
-        .find(&format!("<span class=\"cif\">{cif}</span>"))
-        .expect("the company is offered");
-    let before = &page[..at];
-    let value = before.rfind("value=\"").expect("its tick box") + "value=\"".len();
-    before[value..].split('"').next().unwrap().to_owned()
 }
 
 /// A daily quota: the portal refuses the call ANAF would refuse, with 429, `Retry-After` until

@@ -5,21 +5,13 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, add_member, new_user, problem, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, add_member, company_choice, new_user, problem, spawn_app, spawn_app_with,
+};
 
 const CIF: &str = "18547290";
 const OTHER: &str = "14399840";
 const TOKENS: &str = "/api/v1/anaf/tokens";
-
-/// The id of the company with `cif` in the key form's company list.
-fn company_choice(page: &str, cif: &str) -> String {
-    let at = page
-        .find(&format!("<span class=\"cif\">{cif}</span>"))
-        .expect("the company is offered");
-    let before = &page[..at];
-    let value = before.rfind("value=\"").expect("its tick box") + "value=\"".len();
-    before[value..].split('"').next().unwrap().to_owned()
-}
 
 /// A user with two companies of certificate 01, a token saved for each; returns the token ids
 /// and the first company's id.

@@ -67,6 +67,16 @@ impl TestApp {
     }
 }
 
+/// The id of the company with `cif` in the API key form's company list.
+pub fn company_choice(page: &str, cif: &str) -> String {
+    let at = page
+        .find(&format!("<span class=\"cif\">{cif}</span>"))
+        .expect("the company is offered");
+    let before = &page[..at];
+    let value = before.rfind("value=\"").expect("its tick box") + "value=\"".len();
+    before[value..].split('"').next().unwrap().to_owned()
+}
+
 /// Checks an RFC 9457 body and returns it; `secret` must not appear anywhere in it.
 pub async fn problem(response: Response, status: u16, secret: Option<&str>) -> Value {
     assert_eq!(response.status().as_u16(), status, "status");

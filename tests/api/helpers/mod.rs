@@ -30,7 +30,7 @@ pub use anaf::{
     COVERED, ExternalAnaf, NOT_COVERED, SERIAL_02, serial_with_rights, serial_with_rights_for,
     serial_without_rights,
 };
-pub use api::problem;
+pub use api::{company_choice, problem};
 pub use app::{
     STRONG_PASSWORD, TestApp, TestData, client_with, csrf_token, free_port, is_login_redirect,
     location, query_param, skip_unless_required, spawn_app, spawn_app_on, spawn_app_with,
