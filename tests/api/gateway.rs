@@ -15,6 +15,7 @@ const BUYER: &str = "14399840";
 const STRANGER: &str = "22732040";
 const REST: &str = "/efactura/test/FCTEL/rest";
 const PUBLIC: &str = "/efactura/prod/FCTEL/rest";
+const METRICS_TOKEN: &str = "scrape-0123456789abcdef";
 
 fn invoice(number: &str) -> String {
     format!(
@@ -445,7 +446,13 @@ async fn refusals_are_made_before_anaf_is_called() {
 #[tokio::test]
 async fn a_spent_daily_quota_is_refused_before_anaf_with_its_name() {
     // Saving the token checked its rights with one list call: the quota's first.
-    let app = spawn_app_with(&["--efactura-lists-per-day", "3"]).await;
+    let app = spawn_app_with(&[
+        "--efactura-lists-per-day",
+        "3",
+        "--metrics-token",
+        METRICS_TOKEN,
+    ])
+    .await;
     let (key, _, seller_page) = integrator(&app).await;
     let lista = format!("{REST}/listaMesajeFactura?zile=5&cif={SELLER}");
     let at_anaf_before = counters(&app).await["lista"][SELLER].as_i64().unwrap_or(0);
@@ -474,6 +481,26 @@ async fn a_spent_daily_quota_is_refused_before_anaf_with_its_name() {
     // The company page shows the quota as spent.
     let page = app.get_html(&seller_page).await;
     assert!(page.contains("3 / 3"), "{page}");
+
+    // So do the metrics, by operation, outcome and the quota that refused.
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"anaf_portal_efactura_refusals_total{operation="listaMesajeFactura",scope="lista_per_cif"}"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"anaf_portal_efactura_calls_total{operation="listaMesajeFactura",outcome="ok",source="anaf"}"#),
+        "{metrics}"
+    );
 }
 
 /// ANAF's own limit answer (its count went up outside the portal): classified, and the portal's
