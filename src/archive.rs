@@ -1,14 +1,20 @@
 //! The archive of e-Factura files: each ZIP exactly as ANAF sent it, kept once, never deleted by
 //! the portal. The bytes live in an object store (`object_store`: a directory under the data dir
-//! by default); the database's `archived_files` says what is kept, with its SHA-256, so a file
-//! is looked up without touching the store.
+//! by default, or an S3-compatible bucket that several instances share); the database's
+//! `archived_files` says what is kept, with its SHA-256, so a file is looked up without touching
+//! the store.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
+use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use secrecy::ExposeSecret;
+
+use crate::config::ArchiveStorage;
 
 use crate::anaf::client::EfacturaEnvironment;
 use crate::db::Db;
@@ -24,14 +30,38 @@ pub struct Archive {
 }
 
 impl Archive {
-    /// An archive in the directory `root` (created when missing).
-    pub fn in_directory(root: &Path, db: Db) -> anyhow::Result<Archive> {
-        std::fs::create_dir_all(root)?;
-        let store = LocalFileSystem::new_with_prefix(root)?;
-        Ok(Archive {
-            store: Arc::new(store),
-            db,
-        })
+    /// The archive the settings name: a directory (created when missing) or a bucket.
+    pub fn open(storage: &ArchiveStorage, db: Db) -> anyhow::Result<Archive> {
+        let store: Arc<dyn ObjectStore> = match storage {
+            ArchiveStorage::Directory(root) => Arc::new(in_directory(root)?),
+            ArchiveStorage::S3 {
+                bucket,
+                prefix,
+                endpoint,
+                region,
+                access_key_id,
+                secret_access_key,
+            } => {
+                let mut builder = AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region(region)
+                    .with_access_key_id(access_key_id)
+                    .with_secret_access_key(secret_access_key.expose_secret());
+                if let Some(endpoint) = endpoint {
+                    builder = builder
+                        .with_endpoint(endpoint.as_str().trim_end_matches('/'))
+                        .with_allow_http(endpoint.scheme() == "http")
+                        // A server of one's own (MinIO, Ceph) names buckets in the path.
+                        .with_virtual_hosted_style_request(false);
+                }
+                let bucket_store = builder.build()?;
+                match prefix.is_empty() {
+                    true => Arc::new(bucket_store),
+                    false => Arc::new(PrefixStore::new(bucket_store, prefix.as_str())),
+                }
+            }
+        };
+        Ok(Archive { store, db })
     }
 
     /// Where a message's file lives in the store.
@@ -91,4 +121,9 @@ impl Archive {
             .await?;
         Ok(sha256)
     }
+}
+
+fn in_directory(root: &Path) -> anyhow::Result<LocalFileSystem> {
+    std::fs::create_dir_all(root)?;
+    Ok(LocalFileSystem::new_with_prefix(root)?)
 }

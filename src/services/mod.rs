@@ -126,7 +126,7 @@ impl Services {
             tokens.clone(),
             budget,
             gateway_client,
-            Archive::in_directory(&config.efactura.archive_dir, db.clone())?,
+            Archive::open(&config.efactura.archive, db.clone())?,
             config.efactura.limits,
         );
         Ok(Services {

@@ -6,7 +6,7 @@
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, company_choice, problem, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, company_choice, problem, spawn_app, spawn_app_on, spawn_app_with};
 
 /// Certificate 01 has SPV rights on both: the seller and the buyer of the test invoice.
 const SELLER: &str = "18547290";
@@ -765,5 +765,122 @@ async fn failures_that_last_reach_the_client_with_their_class() {
         app.sim_calls("lista").await.len(),
         calls,
         "paused: ANAF not called"
+    );
+}
+
+/// The S3-compatible server the archive test uses (`ANAF_TEST_S3_ENDPOINT`, e.g. moto's server);
+/// none: the test says it was skipped, and fails when `ANAF_PORTAL_S3_TESTS=required` (CI).
+fn s3_endpoint() -> Option<String> {
+    match std::env::var("ANAF_TEST_S3_ENDPOINT") {
+        Ok(endpoint) if !endpoint.trim().is_empty() => Some(endpoint),
+        _ if std::env::var("ANAF_PORTAL_S3_TESTS").as_deref() == Ok("required") => {
+            panic!("ANAF_PORTAL_S3_TESTS=required but ANAF_TEST_S3_ENDPOINT is not set")
+        }
+        _ => {
+            println!(
+                "\nSKIPPED: S3 archive test not run: set ANAF_TEST_S3_ENDPOINT to an S3-compatible server (e.g. moto's)"
+            );
+            None
+        }
+    }
+}
+
+/// With the archive in S3-compatible object storage, a downloaded file is kept there exactly as
+/// ANAF sent it, and another instance on the same database serves it without calling ANAF.
+#[tokio::test]
+async fn the_archive_in_object_storage_is_shared_by_instances() {
+    let Some(endpoint) = s3_endpoint() else {
+        return;
+    };
+    let bucket = format!("archive-{}", rand::random::<u32>());
+    let created = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("the S3 server answers");
+    assert!(
+        created.status().is_success(),
+        "bucket: {}",
+        created.status()
+    );
+    let url = format!("s3://{bucket}/portal");
+    // Both instances open the same stored tokens.
+    let secret_key = "ab".repeat(32);
+    let args = [
+        "--secret-key",
+        secret_key.as_str(),
+        "--archive-url",
+        url.as_str(),
+        "--s3-endpoint",
+        endpoint.as_str(),
+        "--s3-access-key-id",
+        "test",
+        "--s3-secret-access-key",
+        "test-secret",
+    ];
+    let app = spawn_app_with(&args).await;
+    let (key, _, _) = integrator(&app).await;
+    let response = gateway(
+        &app,
+        &key,
+        Method::POST,
+        &format!("{REST}/upload?standard=UBL&cif={SELLER}"),
+        Some(invoice("S3-001")),
+    )
+    .await;
+    let index = attribute(&response.text().await.unwrap(), "index_incarcare").unwrap();
+    let status = gateway(
+        &app,
+        &key,
+        Method::GET,
+        &format!("{REST}/stareMesaj?id_incarcare={index}"),
+        None,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let id = attribute(&status, "id_descarcare").unwrap();
+    let download = format!("{REST}/descarcare?id={id}");
+    let zip = gateway(&app, &key, Method::GET, &download, None)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(zip.starts_with(b"PK"));
+
+    // In the bucket, under the prefix, the bytes ANAF sent.
+    use object_store::ObjectStoreExt;
+    let store = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(&bucket)
+        .with_region("us-east-1")
+        .with_access_key_id("test")
+        .with_secret_access_key("test-secret")
+        .with_endpoint(&endpoint)
+        .with_allow_http(true)
+        .with_virtual_hosted_style_request(false)
+        .build()
+        .unwrap();
+    let stored = store
+        .get(&object_store::path::Path::from(format!(
+            "portal/efactura/test/{SELLER}/{id}.zip"
+        )))
+        .await
+        .expect("the file is in the bucket")
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(stored, zip);
+
+    // Another instance on the same database answers from the shared archive.
+    let other = spawn_app_on(&app.database_url, &args).await;
+    let calls = app.sim_calls("descarcare").await.len() + other.sim_calls("descarcare").await.len();
+    let response = gateway(&other, &key, Method::GET, &download, None).await;
+    assert_eq!(response.headers()["efactura-source"], "archive");
+    assert_eq!(response.bytes().await.unwrap(), zip);
+    assert_eq!(
+        app.sim_calls("descarcare").await.len() + other.sim_calls("descarcare").await.len(),
+        calls,
+        "ANAF not asked again"
     );
 }

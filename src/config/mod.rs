@@ -202,41 +202,12 @@ pub struct ServeArgs {
     #[arg(long, env = "ANAF_PORTAL_API_RATE_LIMIT", default_value = "600/minute", value_parser = parse::rate_limit)]
     pub api_rate_limit: ApiRateLimit,
 
-    /// Gateway quotas (ANAF's limits file), per Romanian day: `listaMesajeFactura` per CIF.
-    #[arg(long, env = "ANAF_PORTAL_EFACTURA_LISTS_PER_DAY", default_value = "1500", value_parser = parse::positive)]
-    pub efactura_lists_per_day: u32,
-    /// `listaMesajePaginatieFactura` calls per CIF and day.
-    #[arg(long, env = "ANAF_PORTAL_EFACTURA_PAGED_LISTS_PER_DAY", default_value = "100000", value_parser = parse::positive)]
-    pub efactura_paged_lists_per_day: u32,
-    /// `descarcare` calls per message and day (the portal keeps each file, so it asks once).
-    #[arg(long, env = "ANAF_PORTAL_EFACTURA_DOWNLOADS_PER_DAY", default_value = "10", value_parser = parse::positive)]
-    pub efactura_downloads_per_day: u32,
-    /// `stareMesaj` calls per upload and day.
-    #[arg(long, env = "ANAF_PORTAL_EFACTURA_STATUS_PER_DAY", default_value = "100", value_parser = parse::positive)]
-    pub efactura_status_per_day: u32,
-    /// Uploads of buyer messages (`standard=RASP`) per CIF and day.
-    #[arg(long, env = "ANAF_PORTAL_EFACTURA_RASP_PER_DAY", default_value = "1000", value_parser = parse::positive)]
-    pub efactura_rasp_per_day: u32,
-
-    /// `allowed`: people and the API may read decrypted ANAF tokens; `off`: only the e-Factura
-    /// gateway uses them (a token opens every CIF of its certificate, a gateway key its own).
-    #[arg(long, env = "ANAF_PORTAL_RAW_TOKENS", default_value = "allowed", value_parser = parse::raw_tokens, action = clap::ArgAction::Set)]
-    pub raw_tokens: bool,
-
-    /// Where the archive of e-Factura files is kept (default: `archive` in the data directory).
-    #[arg(long, env = "ANAF_PORTAL_ARCHIVE_DIR")]
-    pub archive_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub efactura: EfacturaArgs,
 }
 
-pub use crate::anaf::efactura::EfacturaLimits;
-
-/// The e-Factura gateway's settings; `raw_tokens`: whether decrypted tokens may be revealed.
-#[derive(Debug, Clone)]
-pub struct EfacturaSettings {
-    pub limits: EfacturaLimits,
-    pub raw_tokens: bool,
-    pub archive_dir: PathBuf,
-}
+mod efactura;
+pub use efactura::{ArchiveStorage, EfacturaArgs, EfacturaLimits, EfacturaSettings};
 
 /// Whether anyone can open an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -403,17 +374,7 @@ impl Config {
                 ));
             }
         };
-        let efactura = EfacturaSettings {
-            limits: EfacturaLimits {
-                lists_per_cif: args.efactura_lists_per_day,
-                paged_lists_per_cif: args.efactura_paged_lists_per_day,
-                downloads_per_message: args.efactura_downloads_per_day,
-                status_per_upload: args.efactura_status_per_day,
-                rasp_per_cif: args.efactura_rasp_per_day,
-            },
-            raw_tokens: args.raw_tokens,
-            archive_dir: (args.archive_dir.clone()).unwrap_or(args.data_dir.join("archive")),
-        };
+        let efactura = args.efactura.settings(&args.data_dir)?;
         Ok(Config {
             efactura,
             bind: args.bind,
@@ -756,15 +717,6 @@ mod parse {
             _ => return Err(bad()),
         };
         Ok(ApiRateLimit { requests, period })
-    }
-
-    /// `allowed` or `off` (whether decrypted tokens may be revealed).
-    pub fn raw_tokens(raw: &str) -> Result<bool, String> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "allowed" => Ok(true),
-            "off" => Ok(false),
-            _ => Err(format!("'{raw}' is neither allowed nor off")),
-        }
     }
 
     pub fn switch(raw: &str) -> Result<bool, String> {
