@@ -168,10 +168,19 @@ pub enum GatewayError {
 struct Params(Vec<(String, String)>);
 
 impl Params {
+    /// The query as ANAF will read it. A parameter given twice is refused: the portal would
+    /// check one value and ANAF might act on the other (another CIF the certificate covers).
     fn parse(query: &str) -> Result<Params, GatewayError> {
-        serde_urlencoded::from_str(query)
-            .map(Params)
-            .map_err(|_| GatewayError::BadRequest("the query string is malformed".to_owned()))
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+            .map_err(|_| GatewayError::BadRequest("the query string is malformed".to_owned()))?;
+        for (index, (name, _)) in pairs.iter().enumerate() {
+            if pairs[..index].iter().any(|(earlier, _)| earlier == name) {
+                return Err(GatewayError::BadRequest(format!(
+                    "`{name}` is given more than once"
+                )));
+            }
+        }
+        Ok(Params(pairs))
     }
 
     fn get(&self, name: &str) -> Option<&str> {

@@ -408,6 +408,24 @@ async fn refusals_are_made_before_anaf_is_called() {
         None,
     )
     .await;
+    // A CIF given twice: the portal checks one, ANAF might read the other.
+    let body = problem(
+        gateway(
+            &app,
+            &key,
+            Method::GET,
+            &format!("{REST}/listaMesajeFactura?zile=1&cif={SELLER}&cif={STRANGER}"),
+            None,
+        )
+        .await,
+        400,
+        None,
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("more than once"),
+        "{body}"
+    );
     problem(
         gateway(&app, &key, Method::GET, &format!("{REST}/stergeTot"), None).await,
         404,
