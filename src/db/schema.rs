@@ -289,8 +289,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// e-Factura messages seen in a list through the gateway: a download id's CIF.
-    efactura_messages (environment, message_id) {
+    /// e-Factura messages seen in a list through the gateway: a download id's CIFs.
+    efactura_messages (environment, message_id, cif) {
         environment -> Text,
         message_id -> Text,
         cif -> Text,

@@ -261,8 +261,7 @@ impl GatewayService {
             // Validation and PDF: ANAF's public host, no token, no CIF; the minute still counts.
             return self.forward(caller, &request, None, &[], None).await;
         }
-        let cif = self.cif_of(&request, &params).await?;
-        let company = self.check_company(caller, &cif, permission).await?;
+        let (cif, company) = self.company_of(caller, &request, &params).await?;
         if *operation == Operation::Descarcare
             && let Some(answer) = self.archived_download(&request, &params).await?
         {
@@ -280,12 +279,32 @@ impl GatewayService {
         Ok(answer)
     }
 
-    /// The CIF the call is for: its `cif` parameter, or what the portal saw of the id.
-    async fn cif_of(
+    /// The CIF the call is for and the caller's company with it: the `cif` parameter, or, for
+    /// an id, a CIF the portal saw it under that the key may act for (the seller and the buyer
+    /// list one invoice under the same id).
+    async fn company_of(
+        &self,
+        caller: &GatewayCaller<'_>,
+        request: &GatewayRequest<'_>,
+        params: &Params,
+    ) -> Result<(Cif, CompanyId), GatewayError> {
+        let permission = request.operation.permission();
+        let mut refusal = None;
+        for cif in self.cifs_of(request, params).await? {
+            match self.check_company(caller, &cif, permission).await {
+                Ok(company) => return Ok((cif, company)),
+                Err(refused) => refusal = refusal.or(Some(refused)),
+            }
+        }
+        Err(refusal.unwrap_or_else(|| GatewayError::NotPermitted("no CIF".to_owned())))
+    }
+
+    /// The CIFs the call may be for: its `cif` parameter, or those the ledger knows of its id.
+    async fn cifs_of(
         &self,
         request: &GatewayRequest<'_>,
         params: &Params,
-    ) -> Result<Cif, GatewayError> {
+    ) -> Result<Vec<Cif>, GatewayError> {
         let environment = request.environment;
         let operation = &request.operation;
         // `stareMesaj` and `descarcare` carry an id, not a CIF: the ledger knows whose it is.
@@ -293,26 +312,29 @@ impl GatewayService {
         {
             Operation::StareMesaj => (
                 params.required("id_incarcare", operation)?,
-                ledger::cif_of_upload,
+                ledger::cifs_of_upload,
                 "the portal has not seen this id_incarcare: only uploads made through the \
                  gateway can be followed here",
             ),
             Operation::Descarcare => (
                 params.required("id", operation)?,
-                ledger::cif_of_message,
+                ledger::cifs_of_message,
                 "the portal has not seen this id: list the company's messages through the \
                  gateway first (listaMesajePaginatieFactura or listaMesajeFactura), then download",
             ),
-            _ => return parse_cif(params.required("cif", operation)?),
+            _ => return Ok(vec![parse_cif(params.required("cif", operation)?)?]),
         };
         let id = id.to_owned();
-        let stored = self
+        let stored: Vec<String> = self
             .db
             .run(move |conn| Ok(lookup(conn, environment, &id)?))
-            .await?
-            .ok_or_else(|| GatewayError::UnknownId(unknown.to_owned()))?;
-        parse_cif(&stored)
+            .await?;
+        if stored.is_empty() {
+            return Err(GatewayError::UnknownId(unknown.to_owned()));
+        }
+        stored.iter().map(|cif| parse_cif(cif)).collect()
     }
+
     /// The caller's company with this CIF; refuses a CIF the key's owner is not a member of,
     /// or that the key may not act for.
     async fn check_company(

@@ -6,7 +6,9 @@
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, company_choice, problem, spawn_app, spawn_app_on, spawn_app_with};
+use crate::helpers::{
+    TestApp, company_choice, new_user, problem, spawn_app, spawn_app_on, spawn_app_with,
+};
 
 /// Certificate 01 has SPV rights on both: the seller and the buyer of the test invoice.
 const SELLER: &str = "18547290";
@@ -900,5 +902,84 @@ async fn the_archive_in_object_storage_is_shared_by_instances() {
         app.sim_calls("descarcare").await.len() + other.sim_calls("descarcare").await.len(),
         calls,
         "ANAF not asked again"
+    );
+}
+
+/// The seller and the buyer list one invoice under the same id: each may download it, the file
+/// is fetched from ANAF once, and neither can use the other's company to reach it.
+#[tokio::test]
+async fn seller_and_buyer_each_download_the_invoice_they_share() {
+    let app = spawn_app().await;
+    let (seller_key, _, _) = integrator(&app).await;
+    let upload = gateway(
+        &app,
+        &seller_key,
+        Method::POST,
+        &format!("{REST}/upload?standard=UBL&cif={SELLER}"),
+        Some(invoice("B-001")),
+    )
+    .await;
+    let index = attribute(&upload.text().await.unwrap(), "index_incarcare").unwrap();
+    app.sim_post("clock", json!({"advance_seconds": 180})).await;
+    let window = |cif: &str, filter: &str| {
+        let end = chrono::Utc::now().timestamp_millis() + 60_000;
+        let start = end - 5 * 86_400_000;
+        format!(
+            "{REST}/listaMesajePaginatieFactura?startTime={start}&endTime={end}&cif={cif}&pagina=1&filtru={filter}"
+        )
+    };
+    let listed: Value = gateway(&app, &seller_key, Method::GET, &window(SELLER, "T"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = listed["mesaje"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id_solicitare"] == index.as_str())
+        .expect("listed as sent")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let download = format!("{REST}/descarcare?id={id}");
+    let zip = gateway(&app, &seller_key, Method::GET, &download, None)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+
+    // The buyer's accountant: another account, the buyer's company and its own token.
+    let buyer = new_user(&app, "cumparator@firma.ro").await;
+    buyer.add_company(BUYER, "Cumparator SRL").await;
+    let buyer_key = buyer.key_from_page("ERP cumparator").await;
+    buyer.save_minted(&buyer_key, Some(BUYER)).await;
+    // Before the buyer lists it, the id is the seller's only.
+    problem(
+        gateway(&buyer, &buyer_key, Method::GET, &download, None).await,
+        403,
+        None,
+    )
+    .await;
+    let inbox: Value = gateway(&buyer, &buyer_key, Method::GET, &window(BUYER, "P"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        inbox["mesaje"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == id.as_str() && m["tip"] == "FACTURA PRIMITA"),
+        "{inbox}"
+    );
+    let response = gateway(&buyer, &buyer_key, Method::GET, &download, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.bytes().await.unwrap(), zip);
+    assert_eq!(
+        counters(&app).await["descarcare"][&id],
+        1,
+        "fetched from ANAF once"
     );
 }

@@ -10,8 +10,9 @@ CREATE TABLE api_key_companies (
 );
 CREATE INDEX api_key_companies_company_id ON api_key_companies (company_id);
 
--- Every e-Factura message the portal saw in a list through the gateway, once: how a download id
--- is tied to its CIF (a `descarcare` carries no CIF).
+-- Every e-Factura message the portal saw in a list through the gateway, once per CIF that listed
+-- it (the seller and the buyer list one invoice under the same id): how a download id is tied to
+-- its CIFs (a `descarcare` carries no CIF).
 CREATE TABLE efactura_messages (
     environment TEXT NOT NULL,
     message_id TEXT NOT NULL,
@@ -21,7 +22,7 @@ CREATE TABLE efactura_messages (
     data_creare TEXT NOT NULL,
     detalii TEXT NOT NULL,
     seen_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (environment, message_id)
+    PRIMARY KEY (environment, message_id, cif)
 );
 CREATE INDEX efactura_messages_cif ON efactura_messages (cif, data_creare);
 

@@ -96,39 +96,41 @@ pub fn record_upload_state(
         .execute(conn)
 }
 
-/// The CIF of an upload the gateway made.
-pub fn cif_of_upload(
+/// The CIF of an upload the gateway made (none, or one).
+pub fn cifs_of_upload(
     conn: &mut DbConnection,
     environment: EfacturaEnvironment,
     upload_index: &str,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Vec<String>> {
     efactura_uploads::table
         .find((environment.path(), upload_index))
         .select(efactura_uploads::cif)
-        .first(conn)
-        .optional()
+        .load(conn)
 }
 
-/// The CIF of a message by its download id: listed, or the result of an upload's.
-pub fn cif_of_message(
+/// The CIFs a message was listed under (the seller's and the buyer's share its id), or the CIF
+/// of the upload it is the result of.
+pub fn cifs_of_message(
     conn: &mut DbConnection,
     environment: EfacturaEnvironment,
     message_id: &str,
-) -> QueryResult<Option<String>> {
-    let listed = efactura_messages::table
-        .find((environment.path(), message_id))
+) -> QueryResult<Vec<String>> {
+    let mut cifs: Vec<String> = efactura_messages::table
+        .filter(efactura_messages::environment.eq(environment.path()))
+        .filter(efactura_messages::message_id.eq(message_id))
         .select(efactura_messages::cif)
-        .first(conn)
-        .optional()?;
-    if listed.is_some() {
-        return Ok(listed);
-    }
-    efactura_uploads::table
+        .load(conn)?;
+    let uploaded: Vec<String> = efactura_uploads::table
         .filter(efactura_uploads::environment.eq(environment.path()))
         .filter(efactura_uploads::download_id.eq(message_id))
         .select(efactura_uploads::cif)
-        .first(conn)
-        .optional()
+        .load(conn)?;
+    for cif in uploaded {
+        if !cifs.contains(&cif) {
+            cifs.push(cif);
+        }
+    }
+    Ok(cifs)
 }
 
 /// A failed answer for the company page; only the last `ERRORS_KEPT_PER_CIF` stay.
