@@ -467,16 +467,10 @@ async fn overhead(rows: &mut Vec<Row>, round: Duration) -> anyhow::Result<()> {
         database,
         &anaf,
         CERTIFICATE,
-        &[BUYER.to_owned()],
+        &[BUYER.to_owned(), SELLER.to_owned()],
     )
     .await?;
-    let key = api_key(
-        server.data_dir(),
-        &env,
-        "erp",
-        Some("efactura:read"),
-        Some(BUYER),
-    )?;
+    let key = api_key(server.data_dir(), &env, "erp", Some("efactura:read"), None)?;
     let seeded = anaf
         .simulator
         .seed_inbox(&InboxSeed {
@@ -528,6 +522,35 @@ async fn overhead(rows: &mut Vec<Row>, round: Duration) -> anyhow::Result<()> {
     describe("direct,  1 client ", &mut d1);
     describe("gateway, 1 client ", &mut g1);
     compare(rows, "A) list", &mut d, &mut g, &mut d1, &mut g1, 0.7);
+
+    // A') the same list for the seller's 3 messages (the simulator's defaults): what the
+    // gateway's work per listed message costs (it records every message it sees).
+    let few = list_query(SELLER);
+    let direct_few = Target {
+        url: format!("{}{SIM_REST}/{few}", anaf.address),
+        ..direct.clone()
+    };
+    let gateway_few = Target {
+        url: server.url(&format!("{REST}/{few}")),
+        ..gateway.clone()
+    };
+    let (mut d3, mut g3) = side_by_side(&http, &direct_few, &gateway_few, CLIENTS, 2, round).await;
+    println!("  A') listaMesajePaginatieFactura, 3 messages:");
+    describe("direct ", &mut d3);
+    describe("gateway", &mut g3);
+    rows.push(Row::new(
+        format!("Overhead A') list of 3 messages: throughput gateway / direct, {CLIENTS} clients"),
+        format!(
+            "{:.0} / {:.0} req/s ({:.2}×); p50 {} → {}",
+            g3.per_second(),
+            d3.per_second(),
+            g3.per_second() / d3.per_second().max(1e-9),
+            common::ms(d3.p50()),
+            common::ms(g3.p50())
+        ),
+        "(for scale)",
+        None,
+    ));
 
     // B) a download the archive holds (the list above made the id known; one download first).
     let id = seeded.ids.first().context("a seeded message")?;
@@ -678,10 +701,12 @@ async fn health_probes(
     Ok(samples)
 }
 
-/// One integrator's run: its successful calls, the portal's 429s, other answers.
+/// One integrator's run: its successful calls (and when, from the start), the portal's 429s,
+/// other answers.
 #[derive(Default, Debug)]
 struct Integrator {
     ok: u64,
+    ok_at: Vec<Duration>,
     refused: u64,
     other: u64,
     first_other: Option<String>,
@@ -692,6 +717,7 @@ async fn integrator(
     base: String,
     key: String,
     cif: String,
+    start: Instant,
     deadline: Instant,
 ) -> Integrator {
     let mut seen = Integrator::default();
@@ -711,7 +737,10 @@ async fn integrator(
         let retry_after = header(&response, "retry-after").parse::<u64>().ok();
         let body = response.bytes().await.unwrap_or_default();
         match status {
-            StatusCode::OK if outcome == "ok" => seen.ok += 1,
+            StatusCode::OK if outcome == "ok" => {
+                seen.ok += 1;
+                seen.ok_at.push(start.elapsed());
+            }
             StatusCode::TOO_MANY_REQUESTS => {
                 seen.refused += 1;
                 let wait =
@@ -799,7 +828,8 @@ async fn budget(rows: &mut Vec<Row>, admin_url: &str, duration: Duration) -> any
     let idle_until = Instant::now() + IDLE_WINDOW;
     let idle = health_probes(&http, &health, || Instant::now() >= idle_until).await?;
 
-    let deadline = Instant::now() + duration;
+    let start = Instant::now();
+    let deadline = start + duration;
     let tasks: Vec<_> = keys
         .iter()
         .zip(&cifs)
@@ -810,6 +840,7 @@ async fn budget(rows: &mut Vec<Row>, admin_url: &str, duration: Duration) -> any
                 servers[i % INSTANCES].base.clone(),
                 key.clone(),
                 cif.clone(),
+                start,
                 deadline,
             ))
         })
@@ -842,6 +873,25 @@ async fn budget(rows: &mut Vec<Row>, admin_url: &str, duration: Duration) -> any
     let refused: u64 = seen.iter().map(|s| s.refused).sum();
     let other: u64 = seen.iter().map(|s| s.other).sum();
     println!("  successful calls per key: {ok:?}");
+    // When they came: every key together per 5 s, and each key per minute of the run.
+    let buckets = duration.as_secs().div_ceil(5) as usize;
+    let mut per_5s = vec![0u64; buckets.max(1)];
+    for at in seen.iter().flat_map(|s| &s.ok_at) {
+        per_5s[(at.as_secs() / 5).min(buckets as u64 - 1) as usize] += 1;
+    }
+    println!("  successful calls per 5 s, all keys: {per_5s:?}");
+    let minutes = duration.as_secs().div_ceil(60).max(1) as usize;
+    let per_minute: Vec<Vec<u64>> = seen
+        .iter()
+        .map(|s| {
+            let mut counts = vec![0u64; minutes];
+            for at in &s.ok_at {
+                counts[(at.as_secs() / 60).min(minutes as u64 - 1) as usize] += 1;
+            }
+            counts
+        })
+        .collect();
+    println!("  successful calls per key in each minute of the run: {per_minute:?}");
     println!(
         "  {total} successful calls ({:.0} a minute), {refused} refused by the portal (429), {other} other answers{}",
         total as f64 * 60.0 / duration.as_secs_f64(),
