@@ -4,7 +4,7 @@
 //! `archived_files` says what is kept, with its SHA-256, so a file is looked up without touching
 //! the store.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -12,16 +12,30 @@ use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
 
-use crate::config::ArchiveStorage;
-
-use crate::anaf::client::EfacturaEnvironment;
 use crate::db::Db;
 use crate::db::models::archived_files::{self, ArchivedFile, NewArchivedFile};
 use crate::db::models::now;
 use crate::domain::Cif;
+use crate::domain::EfacturaEnvironment;
 use crate::secrets::sha256_hex;
+
+/// Where the archive's files live.
+#[derive(Debug, Clone)]
+pub enum ArchiveStorage {
+    Directory(PathBuf),
+    S3 {
+        bucket: String,
+        /// Inside the bucket, without slashes at either end; empty for its root.
+        prefix: String,
+        endpoint: Option<Url>,
+        region: String,
+        access_key_id: String,
+        secret_access_key: SecretString,
+    },
+}
 
 #[derive(Clone)]
 pub struct Archive {

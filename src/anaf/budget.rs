@@ -87,9 +87,6 @@ impl AnafBudget {
 /// Integrators (the e-Factura gateway's API keys) together take at most this part of the
 /// minute, in tenths: the rest stays for people and the portal's own work.
 const INTEGRATOR_TENTHS: u32 = 9;
-/// While less than this part of the minute (in tenths) is used, any key may call; past it each
-/// key gets an equal share among the keys calling.
-const FREE_TENTHS: u32 = 7;
 
 impl AnafBudget {
     /// The whole budget: calls in any 60 seconds.
@@ -106,7 +103,6 @@ impl AnafBudget {
     ) -> anyhow::Result<Result<(), anaf_budget::GatewayRefusal>> {
         let share = anaf_budget::IntegratorShare {
             integrators_per_minute: tenths(self.per_minute, INTEGRATOR_TENTHS),
-            free_below: tenths(self.per_minute, FREE_TENTHS),
         };
         self.db
             .run(move |conn| {

@@ -9,6 +9,7 @@ use url::Url;
 
 use super::{ConfigError, invalid, parse};
 pub use crate::anaf::efactura::EfacturaLimits;
+pub use crate::archive::ArchiveStorage;
 
 #[derive(Args, Debug, Clone)]
 pub struct EfacturaArgs {
@@ -53,21 +54,6 @@ pub struct EfacturaArgs {
     /// The object storage's secret access key.
     #[arg(long, env = "ANAF_PORTAL_S3_SECRET_ACCESS_KEY", hide_env_values = true, value_parser = secret)]
     pub s3_secret_access_key: Option<SecretString>,
-}
-
-/// Where the archive's files live.
-#[derive(Debug, Clone)]
-pub enum ArchiveStorage {
-    Directory(PathBuf),
-    S3 {
-        bucket: String,
-        /// Inside the bucket, without slashes at either end; empty for its root.
-        prefix: String,
-        endpoint: Option<Url>,
-        region: String,
-        access_key_id: String,
-        secret_access_key: SecretString,
-    },
 }
 
 /// The e-Factura gateway's settings; `raw_tokens`: whether decrypted tokens may be revealed.

@@ -130,14 +130,12 @@ impl From<diesel::result::Error> for Rejected {
     }
 }
 
-/// How an integrator's call shares the minute: `per_minute` is the whole budget; integrators
-/// together take at most `integrators_per_minute` of it (the rest stays for people and the
-/// portal's own work); while fewer than `free_below` calls were counted in the last minute any
-/// key may call, past it each key at most an equal part among the keys that called lately.
+/// How an integrator's call shares the minute: integrators together take at most
+/// `integrators_per_minute` of the budget (the rest stays for people and the portal's own work),
+/// each key at most an equal part of that among the keys that called in the last minute.
 #[derive(Debug, Clone, Copy)]
 pub struct IntegratorShare {
     pub integrators_per_minute: i32,
-    pub free_below: i32,
 }
 
 /// Counts one gateway call of `key` at `at` against the minute and `daily`, all or nothing: the
@@ -160,46 +158,31 @@ pub fn take_for_integrator(
             }
         }
         let span_start = at - TimeDelta::seconds(60);
-        let used: Option<i64> = crate::db::schema::call_counts::table
-            .filter(crate::db::schema::call_counts::counter.eq(ANAF))
-            .filter(crate::db::schema::call_counts::period.ge(span_start))
-            .select(diesel::dsl::sum(crate::db::schema::call_counts::calls))
-            .first(conn)?;
-        let mut windows = vec![minute(share.integrators_per_minute)];
         let key_window: Cow<'static, str> = Cow::Owned(key_counter(key));
-        if used.unwrap_or(0) >= i64::from(share.free_below) {
-            let others: Vec<String> = crate::db::schema::call_counts::table
-                .filter(crate::db::schema::call_counts::counter.like("anaf-key:%"))
-                .filter(crate::db::schema::call_counts::counter.ne(&*key_window))
-                .filter(crate::db::schema::call_counts::period.ge(span_start))
-                .select(crate::db::schema::call_counts::counter)
-                .distinct()
-                .load(conn)?;
-            let keys = i32::try_from(others.len() + 1).unwrap_or(i32::MAX);
-            windows.push(Window {
-                counter: key_window.clone(),
+        let others: Vec<String> = crate::db::schema::call_counts::table
+            .filter(crate::db::schema::call_counts::counter.like("anaf-key:%"))
+            .filter(crate::db::schema::call_counts::counter.ne(&*key_window))
+            .filter(crate::db::schema::call_counts::period.ge(span_start))
+            .select(crate::db::schema::call_counts::counter)
+            .distinct()
+            .load(conn)?;
+        let keys = i32::try_from(others.len() + 1).unwrap_or(i32::MAX);
+        let windows = [
+            minute(share.integrators_per_minute),
+            Window {
+                counter: key_window,
                 span: TimeDelta::seconds(60),
                 bucket: TimeDelta::milliseconds(100),
                 calls: (share.integrators_per_minute / keys).max(1),
-            });
-        }
+            },
+        ];
         match call_counts::take_in_windows(conn, at, &windows)? {
-            Ok(()) => {}
-            Err(retry) if windows.len() > 1 && !full(conn, &windows[0], at)? => {
-                return Err(Rejected::Refused(GatewayRefusal::KeyShare(retry)));
+            Ok(()) => Ok(()),
+            Err(retry) if !full(conn, &windows[0], at)? => {
+                Err(Rejected::Refused(GatewayRefusal::KeyShare(retry)))
             }
-            Err(retry) => return Err(Rejected::Refused(GatewayRefusal::Minute(retry))),
+            Err(retry) => Err(Rejected::Refused(GatewayRefusal::Minute(retry))),
         }
-        if windows.len() == 1 {
-            // Below the free line the key's calls are still counted, for its share later.
-            call_counts::count_below(
-                conn,
-                &key_window,
-                bucket_start(at, TimeDelta::milliseconds(100)),
-                i32::MAX,
-            )?;
-        }
-        Ok(())
     });
     match outcome {
         Ok(()) => Ok(Ok(())),
@@ -216,11 +199,6 @@ fn full(conn: &mut DbConnection, window: &Window, at: NaiveDateTime) -> QueryRes
         .select(diesel::dsl::sum(crate::db::schema::call_counts::calls))
         .first(conn)?;
     Ok(counted.unwrap_or(0) >= i64::from(window.calls))
-}
-
-/// `at` rounded down to a multiple of `bucket`.
-fn bucket_start(at: NaiveDateTime, bucket: TimeDelta) -> NaiveDateTime {
-    call_counts::bucket_of(at, bucket)
 }
 
 /// How many calls of `counter` were counted in the day starting at `day`.

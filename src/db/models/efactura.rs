@@ -24,7 +24,8 @@ pub struct ListedRow<'a> {
     pub detalii: &'a str,
 }
 
-/// Records the listed messages of `cif` not recorded yet.
+/// Records the listed messages of `cif` not recorded yet: one read of those already known, then
+/// an insert for each new one (a list asked again costs one query).
 pub fn record_messages(
     conn: &mut DbConnection,
     environment: EfacturaEnvironment,
@@ -32,8 +33,20 @@ pub fn record_messages(
     messages: &[ListedRow<'_>],
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
+    if messages.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<&str> = messages.iter().map(|m| m.id).collect();
+    let known: std::collections::HashSet<String> = efactura_messages::table
+        .filter(efactura_messages::environment.eq(environment.path()))
+        .filter(efactura_messages::cif.eq(cif))
+        .filter(efactura_messages::message_id.eq_any(&ids))
+        .select(efactura_messages::message_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
     let mut added = 0;
-    for message in messages {
+    for message in messages.iter().filter(|m| !known.contains(m.id)) {
         let row = (
             efactura_messages::environment.eq(environment.path()),
             efactura_messages::message_id.eq(message.id),
