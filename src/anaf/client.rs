@@ -216,7 +216,7 @@ fn join(base: &Url, path: &str) -> Url {
     url
 }
 
-fn transport_error(error: &reqwest::Error) -> AnafError {
+pub(crate) fn transport_error(error: &reqwest::Error) -> AnafError {
     if error.is_connect() {
         AnafError::Unreachable
     } else if error.is_timeout() {
@@ -229,7 +229,7 @@ fn transport_error(error: &reqwest::Error) -> AnafError {
 }
 
 /// `Retry-After` in seconds (the delay form; a date is read as "unknown").
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()

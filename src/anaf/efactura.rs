@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
-use crate::anaf::client::{AnafError, EfacturaEnvironment};
+use crate::anaf::client::{AnafError, EfacturaEnvironment, retry_after, transport_error};
 use crate::domain::Permission;
 
 /// The largest upload ANAF takes.
@@ -434,15 +434,7 @@ impl EfacturaClient {
         if let Some(token) = token {
             request = request.bearer_auth(token.expose_secret());
         }
-        let response = request.send().await.map_err(|e| {
-            if e.is_connect() {
-                AnafError::Unreachable
-            } else if e.is_timeout() {
-                AnafError::Timeout
-            } else {
-                AnafError::Dropped
-            }
-        })?;
+        let response = request.send().await.map_err(|e| transport_error(&e))?;
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -450,11 +442,7 @@ impl EfacturaClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok());
+        let retry_after = retry_after(response.headers());
         let body = response.bytes().await.map_err(|e| match e.is_timeout() {
             true => AnafError::Timeout,
             false => AnafError::Dropped,

@@ -39,10 +39,7 @@ impl TokenService {
         actor: &Actor,
         token_id: TokenId,
     ) -> Result<SecretString, TokenError> {
-        let secrets = self.secrets(token_id).await?;
-        let token = self
-            .open(&secrets, TokenField::Access)?
-            .ok_or(TokenError::NotFound)?;
+        let (secrets, token) = self.opened_access_token(token_id).await?;
         self.audit
             .record(
                 actor,
@@ -54,6 +51,18 @@ impl TokenService {
         Ok(token)
     }
 
+    /// The token's sealed values and its opened access token.
+    async fn opened_access_token(
+        &self,
+        token_id: TokenId,
+    ) -> Result<(TokenSecrets, SecretString), TokenError> {
+        let secrets = self.secrets(token_id).await?;
+        let token = self
+            .open(&secrets, TokenField::Access)?
+            .ok_or(TokenError::NotFound)?;
+        Ok((secrets, token))
+    }
+
     /// The decrypted access token, for the e-Factura gateway's call to ANAF: it goes into the
     /// Authorization header of that call and nowhere else (the gateway's calls are counted in
     /// the metrics, not audited one by one).
@@ -61,8 +70,6 @@ impl TokenService {
         &self,
         token_id: TokenId,
     ) -> Result<SecretString, TokenError> {
-        let secrets = self.secrets(token_id).await?;
-        self.open(&secrets, TokenField::Access)?
-            .ok_or(TokenError::NotFound)
+        Ok(self.opened_access_token(token_id).await?.1)
     }
 }
