@@ -11,9 +11,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use tokio::sync::oneshot;
 
 use crate::anaf::client::{AnafError, CallGate, Priority};
 use crate::db::Db;
@@ -35,11 +37,16 @@ const DEFAULT_PAUSE: TimeDelta = TimeDelta::seconds(60);
 pub struct AnafBudget {
     db: Db,
     per_minute: u32,
+    integrators: Arc<IntegratorQueue>,
 }
 
 impl AnafBudget {
     pub fn new(db: Db, per_minute: u32) -> AnafBudget {
-        AnafBudget { db, per_minute }
+        AnafBudget {
+            db,
+            per_minute,
+            integrators: Arc::default(),
+        }
     }
 
     async fn wait_for_turn(&self, priority: Priority) -> Result<(), AnafError> {
@@ -96,25 +103,115 @@ impl AnafBudget {
 
     /// Counts a gateway call of `key` against the minute and `daily`, or says why it may not go
     /// (it never waits: the integrator is told when to come back).
+    ///
+    /// Calls that arrive while an admission transaction runs are admitted together in the next
+    /// one (a group commit): each is still checked and counted on its own (a savepoint each,
+    /// in arrival order), but a transaction per call serialised every gateway call on SQLite's
+    /// one writer (docs/benchmarks.md, the gateway).
     pub async fn admit_integrator(
         &self,
         key: i64,
         daily: Vec<anaf_budget::DailyCount>,
     ) -> anyhow::Result<Result<(), anaf_budget::GatewayRefusal>> {
-        let share = anaf_budget::IntegratorShare {
-            integrators_per_minute: tenths(self.per_minute, INTEGRATOR_TENTHS),
+        let (answer, mut answered) = oneshot::channel();
+        self.integrators
+            .waiting
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the admission queue is poisoned"))?
+            .push(WaitingCall {
+                call: anaf_budget::IntegratorCall { key, daily },
+                answer,
+            });
+        loop {
+            tokio::select! {
+                biased;
+                admitted = &mut answered => {
+                    return admitted
+                        .map_err(|_| anyhow::anyhow!("the admission was abandoned"))?
+                        .map_err(|cause| anyhow::anyhow!(cause));
+                }
+                turn = self.integrators.writer.clone().lock_owned() => {
+                    // Whoever holds the turn admits everything waiting, ours included unless an
+                    // earlier turn took it (then its answer is on the way). The batch runs on
+                    // its own task, so a caller that goes away mid-way abandons nobody.
+                    let batch = self.integrators.take_waiting(MAX_BATCH);
+                    if batch.is_empty() {
+                        continue;
+                    }
+                    let share = anaf_budget::IntegratorShare {
+                        integrators_per_minute: tenths(self.per_minute, INTEGRATOR_TENTHS),
+                    };
+                    let db = self.db.clone();
+                    // Its outcome reaches every caller through its `answer`.
+                    drop(tokio::spawn(admit_batch(db, share, batch, turn)));
+                }
+            }
+        }
+    }
+}
+
+/// At most this many gateway calls in one admission transaction.
+const MAX_BATCH: usize = 256;
+
+/// Gateway calls waiting for an admission transaction, and the turn to run one.
+#[derive(Default)]
+struct IntegratorQueue {
+    waiting: std::sync::Mutex<Vec<WaitingCall>>,
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl IntegratorQueue {
+    fn take_waiting(&self, at_most: usize) -> Vec<WaitingCall> {
+        let Ok(mut waiting) = self.waiting.lock() else {
+            return Vec::new();
         };
-        self.db
-            .run(move |conn| {
-                Ok(anaf_budget::take_for_integrator(
-                    conn,
-                    now(),
-                    key,
-                    share,
-                    &daily,
-                )?)
-            })
-            .await
+        let taken = waiting.len().min(at_most);
+        waiting.drain(..taken).collect()
+    }
+}
+
+type AdmissionAnswer = Result<Result<(), anaf_budget::GatewayRefusal>, String>;
+
+struct WaitingCall {
+    call: anaf_budget::IntegratorCall,
+    answer: oneshot::Sender<AdmissionAnswer>,
+}
+
+/// Admits `batch` in one transaction and answers each call; holds `turn` until then.
+async fn admit_batch(
+    db: Db,
+    share: anaf_budget::IntegratorShare,
+    batch: Vec<WaitingCall>,
+    turn: tokio::sync::OwnedMutexGuard<()>,
+) {
+    let (calls, answers): (Vec<_>, Vec<_>) = batch
+        .into_iter()
+        .map(|waiting| (waiting.call, waiting.answer))
+        .unzip();
+    let admitted = db
+        .run(move |conn| {
+            Ok(anaf_budget::take_for_integrators(
+                conn,
+                now(),
+                share,
+                &calls,
+            )?)
+        })
+        .await;
+    drop(turn);
+    match admitted {
+        Ok(outcomes) => {
+            for (answer, outcome) in answers.into_iter().zip(outcomes) {
+                // A caller that went away no longer needs its answer.
+                let _ = answer.send(Ok(outcome));
+            }
+        }
+        Err(error) => {
+            let cause = format!("{error:#}");
+            for answer in answers {
+                let _ = answer.send(Err(cause.clone()));
+            }
+        }
     }
 }
 
@@ -163,6 +260,33 @@ impl CallGate for AnafBudget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Many gateway calls at once, admitted in whatever batches form: every caller gets an
+    /// answer, and exactly the integrators' part of the minute is admitted.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_gateway_calls_share_transactions_and_each_gets_its_answer() {
+        for (backend, db) in crate::db::testing::databases() {
+            let budget = Arc::new(AnafBudget::new(db.clone(), 20));
+            let calls: Vec<_> = (0..60)
+                .map(|_| {
+                    let budget = budget.clone();
+                    tokio::spawn(async move { budget.admit_integrator(1, Vec::new()).await })
+                })
+                .collect();
+            let mut admitted = 0;
+            for call in calls {
+                if call.await.expect("joined").expect("answered").is_ok() {
+                    admitted += 1;
+                }
+            }
+            assert_eq!(admitted, 18, "90 % of 20 ({backend:?})");
+            assert!(
+                db.round_trips() < 60,
+                "calls waiting together share a transaction: {} trips ({backend:?})",
+                db.round_trips()
+            );
+        }
+    }
 
     #[test]
     fn the_background_gets_a_sixtieth_of_the_minute_each_second() {

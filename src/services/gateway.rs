@@ -20,9 +20,9 @@ use crate::anaf::efactura::{
 };
 use crate::archive::Archive;
 use crate::config::EfacturaLimits;
+use crate::db::Db;
 use crate::db::models::anaf_budget::{self, DailyCount, GatewayRefusal};
-use crate::db::models::{call_counts, companies, efactura as ledger, now, tokens as token_rows};
-use crate::db::{Db, DbConnection};
+use crate::db::models::{call_counts, companies, efactura as ledger, now};
 use crate::domain::{Actor, ApiKeyId, Cif, CompanyId, KeyScope, Rights, UserId, romanian_day};
 use crate::secrets::sha256_hex;
 use crate::services::tokens::{RefreshOutcome, RefreshRequest, TokenService};
@@ -281,85 +281,67 @@ impl GatewayService {
 
     /// The CIF the call is for and the caller's company with it: the `cif` parameter, or, for
     /// an id, a CIF the portal saw it under that the key may act for (the seller and the buyer
-    /// list one invoice under the same id).
+    /// list one invoice under the same id). One database trip.
     async fn company_of(
         &self,
         caller: &GatewayCaller<'_>,
         request: &GatewayRequest<'_>,
         params: &Params,
     ) -> Result<(Cif, CompanyId), GatewayError> {
-        let permission = request.operation.permission();
+        let environment = request.environment;
+        let operation = &request.operation;
+        // `stareMesaj` and `descarcare` carry an id, not a CIF: the ledger knows whose it is.
+        let (target, unknown) = match operation {
+            Operation::StareMesaj => (
+                Target::Upload(params.required("id_incarcare", operation)?.to_owned()),
+                "the portal has not seen this id_incarcare: only uploads made through the \
+                 gateway can be followed here",
+            ),
+            Operation::Descarcare => (
+                Target::Message(params.required("id", operation)?.to_owned()),
+                "the portal has not seen this id: list the company's messages through the \
+                 gateway first (listaMesajePaginatieFactura or listaMesajeFactura), then download",
+            ),
+            _ => (
+                Target::Cif(parse_cif(params.required("cif", operation)?)?),
+                "",
+            ),
+        };
+        let user = caller.user;
+        let candidates = self
+            .db
+            .run(move |conn| {
+                let cifs = match target {
+                    Target::Cif(cif) => vec![cif],
+                    Target::Upload(id) => ledger::cifs_of_upload(conn, environment, &id)?
+                        .iter()
+                        .filter_map(|cif| Cif::parse(cif).ok())
+                        .collect(),
+                    Target::Message(id) => ledger::cifs_of_message(conn, environment, &id)?
+                        .iter()
+                        .filter_map(|cif| Cif::parse(cif).ok())
+                        .collect(),
+                };
+                let mut candidates = Vec::with_capacity(cifs.len());
+                for cif in cifs {
+                    let membership = companies::find_by_cif_for_member(conn, &cif, user)?;
+                    candidates.push((cif, membership));
+                }
+                Ok(candidates)
+            })
+            .await?;
+        if candidates.is_empty() {
+            return Err(GatewayError::UnknownId(unknown.to_owned()));
+        }
+        let permission = operation.permission();
         let mut refusal = None;
-        for cif in self.cifs_of(request, params).await? {
-            match self.check_company(caller, &cif, permission).await {
+        for (cif, membership) in candidates {
+            match permitted(caller.scope, &cif, membership, permission) {
                 Ok(company) => return Ok((cif, company)),
                 Err(refused) => refusal = refusal.or(Some(refused)),
             }
         }
         Err(refusal.unwrap_or_else(|| GatewayError::NotPermitted("no CIF".to_owned())))
-    }
-
-    /// The CIFs the call may be for: its `cif` parameter, or those the ledger knows of its id.
-    async fn cifs_of(
-        &self,
-        request: &GatewayRequest<'_>,
-        params: &Params,
-    ) -> Result<Vec<Cif>, GatewayError> {
-        let environment = request.environment;
-        let operation = &request.operation;
-        // `stareMesaj` and `descarcare` carry an id, not a CIF: the ledger knows whose it is.
-        let (id, lookup, unknown): (_, fn(&mut DbConnection, _, &str) -> _, &str) = match operation
-        {
-            Operation::StareMesaj => (
-                params.required("id_incarcare", operation)?,
-                ledger::cifs_of_upload,
-                "the portal has not seen this id_incarcare: only uploads made through the \
-                 gateway can be followed here",
-            ),
-            Operation::Descarcare => (
-                params.required("id", operation)?,
-                ledger::cifs_of_message,
-                "the portal has not seen this id: list the company's messages through the \
-                 gateway first (listaMesajePaginatieFactura or listaMesajeFactura), then download",
-            ),
-            _ => return Ok(vec![parse_cif(params.required("cif", operation)?)?]),
-        };
-        let id = id.to_owned();
-        let stored: Vec<String> = self
-            .db
-            .run(move |conn| Ok(lookup(conn, environment, &id)?))
-            .await?;
-        if stored.is_empty() {
-            return Err(GatewayError::UnknownId(unknown.to_owned()));
-        }
-        stored.iter().map(|cif| parse_cif(cif)).collect()
-    }
-
-    /// The caller's company with this CIF; refuses a CIF the key's owner is not a member of,
-    /// or that the key may not act for.
-    async fn check_company(
-        &self,
-        caller: &GatewayCaller<'_>,
-        cif: &Cif,
-        permission: crate::domain::Permission,
-    ) -> Result<CompanyId, GatewayError> {
-        let (lookup, user) = (cif.clone(), caller.user);
-        let membership = self
-            .db
-            .run(move |conn| Ok(companies::find_by_cif_for_member(conn, &lookup, user)?))
-            .await?;
-        let refused =
-            || GatewayError::NotPermitted(format!("this API key may not act for CIF {cif}"));
-        let (company, role) = membership.ok_or_else(refused)?;
-        if !caller.scope.covers(company.id) {
-            return Err(refused());
-        }
-        if !caller.scope.allows(permission, company.id, role) {
-            return Err(GatewayError::NotPermitted(format!(
-                "`{permission}` for CIF {cif} needs a company admin's key; its owner is a viewer there"
-            )));
-        }
-        Ok(company.id)
     }
 
     /// A download the archive already holds, answered as ANAF answered it.
@@ -393,10 +375,11 @@ impl GatewayService {
         cif: &Cif,
     ) -> Result<SecretString, GatewayError> {
         let found = self
-            .db
-            .run(move |conn| Ok(token_rows::find_meta_for_company(conn, company)?))
-            .await?;
-        let Some(mut token) = found else {
+            .tokens
+            .serving_token_for_call(company)
+            .await
+            .map_err(|e| GatewayError::Storage(anyhow::Error::new(e)))?;
+        let Some((mut token, mut access)) = found else {
             return Err(GatewayError::NoWorkingToken(format!(
                 "CIF {cif} has no ANAF token: a company admin connects ANAF in the portal"
             )));
@@ -417,7 +400,14 @@ impl GatewayService {
                 .refresh_loaded(caller.actor, &token, request)
                 .await
             {
-                Ok(RefreshOutcome::Refreshed(meta)) => token = *meta,
+                Ok(RefreshOutcome::Refreshed(meta)) => {
+                    token = *meta;
+                    access = self
+                        .tokens
+                        .access_token_for_call(token.id)
+                        .await
+                        .map_err(|e| GatewayError::Storage(anyhow::Error::new(e)))?;
+                }
                 Ok(other) => tracing::info!(
                     token_id = token.id.get(),
                     outcome = ?other.failure_reason(),
@@ -433,10 +423,7 @@ impl GatewayService {
                 "the token serving CIF {cif} has expired: a company admin reconnects ANAF in the portal"
             )));
         }
-        self.tokens
-            .access_token_for_call(token.id)
-            .await
-            .map_err(|e| GatewayError::Storage(anyhow::Error::new(e)))
+        Ok(access)
     }
 
     /// Admits the call through the budget (refusing it when a quota is spent), sends it, and
@@ -782,7 +769,35 @@ fn no_answer(operation: &Operation, error: &AnafError) -> GatewayError {
     }
 }
 
-/// A CIF the gateway was given (or found in its ledger).
+/// What a call names: a CIF, or an id whose CIFs the ledger knows.
+enum Target {
+    Cif(Cif),
+    Upload(String),
+    Message(String),
+}
+
+/// The company of a membership the key may use for `permission`; refuses a CIF the key's owner
+/// is not a member of, or that the key may not act for.
+fn permitted(
+    scope: &KeyScope,
+    cif: &Cif,
+    membership: Option<(companies::Company, crate::domain::MemberRole)>,
+    permission: crate::domain::Permission,
+) -> Result<CompanyId, GatewayError> {
+    let refused = || GatewayError::NotPermitted(format!("this API key may not act for CIF {cif}"));
+    let (company, role) = membership.ok_or_else(refused)?;
+    if !scope.covers(company.id) {
+        return Err(refused());
+    }
+    if !scope.allows(permission, company.id, role) {
+        return Err(GatewayError::NotPermitted(format!(
+            "`{permission}` for CIF {cif} needs a company admin's key; its owner is a viewer there"
+        )));
+    }
+    Ok(company.id)
+}
+
+/// A CIF the gateway was given.
 fn parse_cif(raw: &str) -> Result<Cif, GatewayError> {
     Cif::parse(raw).map_err(|problem| {
         GatewayError::BadRequest(format!(

@@ -97,6 +97,9 @@ pub fn key_counter(key: i64) -> String {
     format!("anaf-key:{key}")
 }
 
+/// Every key's counter sorts strictly between these two (`;` follows `:` in ASCII).
+const KEY_COUNTERS: (&str, &str) = ("anaf-key:", "anaf-key;");
+
 /// A daily quota to count a gateway call against: `counter` in the day starting at `day`.
 #[derive(Debug, Clone)]
 pub struct DailyCount {
@@ -138,6 +141,30 @@ pub struct IntegratorShare {
     pub integrators_per_minute: i32,
 }
 
+/// One gateway call asking to be admitted: its key and the daily quotas it counts against.
+#[derive(Debug, Clone)]
+pub struct IntegratorCall {
+    pub key: i64,
+    pub daily: Vec<DailyCount>,
+}
+
+/// Admits `calls` in one write transaction, each as `take_for_integrator` would on its own (in
+/// a savepoint of its own, in order), so that one transaction serves every call that arrived
+/// while the previous one ran.
+pub fn take_for_integrators(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    share: IntegratorShare,
+    calls: &[IntegratorCall],
+) -> QueryResult<Vec<Result<(), GatewayRefusal>>> {
+    write_transaction(conn, |conn| {
+        calls
+            .iter()
+            .map(|call| take_for_integrator(conn, at, call.key, share, &call.daily))
+            .collect()
+    })
+}
+
 /// Counts one gateway call of `key` at `at` against the minute and `daily`, all or nothing: the
 /// daily counters, the budget's minute and the key's share are checked and counted in one
 /// transaction, so instances asking at once never together go over any of them.
@@ -159,8 +186,11 @@ pub fn take_for_integrator(
         }
         let span_start = at - TimeDelta::seconds(60);
         let key_window: Cow<'static, str> = Cow::Owned(key_counter(key));
+        // A range of the primary key rather than `LIKE 'anaf-key:%'`, which SQLite answers by
+        // reading the whole table: every call of every key would read every counter's rows.
         let others: Vec<String> = crate::db::schema::call_counts::table
-            .filter(crate::db::schema::call_counts::counter.like("anaf-key:%"))
+            .filter(crate::db::schema::call_counts::counter.gt(KEY_COUNTERS.0))
+            .filter(crate::db::schema::call_counts::counter.lt(KEY_COUNTERS.1))
             .filter(crate::db::schema::call_counts::counter.ne(&*key_window))
             .filter(crate::db::schema::call_counts::period.ge(span_start))
             .select(crate::db::schema::call_counts::counter)
@@ -255,6 +285,47 @@ mod tests {
             fullest = fullest.max(end - start);
         }
         fullest
+    }
+
+    /// One transaction for several calls still admits each on its own: the minute's budget
+    /// stops the batch part-way, and a refused call leaves its daily quota as it was.
+    #[test]
+    fn a_batch_admits_each_call_on_its_own_and_a_refused_one_counts_nothing() {
+        for (backend, db) in databases() {
+            let mut conn = db.get_blocking().expect("connection");
+            let at = chrono::DateTime::from_timestamp(1_800_000_000, 0)
+                .expect("valid")
+                .naive_utc();
+            let day = at - TimeDelta::hours(3);
+            let calls: Vec<IntegratorCall> = (0..5)
+                .map(|_| IntegratorCall {
+                    key: 7,
+                    daily: vec![DailyCount {
+                        counter: "quota:cif".to_owned(),
+                        day,
+                        limit: 10,
+                    }],
+                })
+                .collect();
+            let share = IntegratorShare {
+                integrators_per_minute: 3,
+            };
+            let outcomes = take_for_integrators(&mut conn, at, share, &calls).expect("batch");
+            assert_eq!(
+                outcomes.iter().filter(|o| o.is_ok()).count(),
+                3,
+                "{outcomes:?} ({backend:?})"
+            );
+            assert!(
+                matches!(outcomes[3], Err(GatewayRefusal::Minute(_))),
+                "{outcomes:?} ({backend:?})"
+            );
+            assert_eq!(
+                daily_count(&mut conn, "quota:cif", day).expect("count"),
+                3,
+                "the refused calls counted nothing against the day ({backend:?})"
+            );
+        }
     }
 
     /// Two instances, demand far over the budget around every minute's turn (where counting

@@ -3,8 +3,8 @@
 use secrecy::SecretString;
 
 use super::*;
-use crate::db::models::tokens::{self, TokenSecrets};
-use crate::domain::{Actor, AuditAction, AuditEvent, TokenId};
+use crate::db::models::tokens::{self, TokenMeta, TokenSecrets};
+use crate::domain::{Actor, AuditAction, AuditEvent, CompanyId, TokenId};
 use crate::services::tokens::vault::TokenField;
 
 impl TokenService {
@@ -71,5 +71,30 @@ impl TokenService {
         token_id: TokenId,
     ) -> Result<SecretString, TokenError> {
         Ok(self.opened_access_token(token_id).await?.1)
+    }
+
+    /// The token serving `company` with its opened access token, read in one trip: the
+    /// gateway's every call needs both.
+    pub async fn serving_token_for_call(
+        &self,
+        company: CompanyId,
+    ) -> Result<Option<(TokenMeta, SecretString)>, TokenError> {
+        let found = self
+            .db
+            .run(move |conn| {
+                let Some(meta) = tokens::find_meta_for_company(conn, company)? else {
+                    return Ok(None);
+                };
+                let secrets = tokens::load_secrets(conn, meta.id)?;
+                Ok(secrets.map(|secrets| (meta, secrets)))
+            })
+            .await?;
+        let Some((meta, secrets)) = found else {
+            return Ok(None);
+        };
+        let token = self
+            .open(&secrets, TokenField::Access)?
+            .ok_or(TokenError::NotFound)?;
+        Ok(Some((meta, token)))
     }
 }
