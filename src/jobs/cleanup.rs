@@ -1,6 +1,6 @@
 //! Deletes what has run out, every five minutes: expired sessions, stale login failures, call
 //! counts older than two days (the rights probes' days; the budget's buckets after 30 minutes,
-//! the background's and the registry's after ten), engines silent for a day, expired email
+//! the background's, the registry's and the API keys' shares after ten), engines silent for a day, expired email
 //! verifications and week-old sandbox mails. Every instance that serves runs it; deleting twice
 //! is harmless, so nothing is claimed.
 
@@ -11,8 +11,8 @@ use futures_util::future::BoxFuture;
 
 use crate::db::Db;
 use crate::db::models::{
-    call_counts, email_changes, email_verifications, engine_instances, login_failures, now,
-    password_resets, sandbox_mails, sessions,
+    anaf_budget, call_counts, email_changes, email_verifications, engine_instances, login_failures,
+    now, password_resets, sandbox_mails, sessions,
 };
 use crate::jobs::{Context, Job, Next};
 
@@ -75,6 +75,7 @@ impl Job for Cleanup {
                             at - TimeDelta::minutes(10),
                         )?;
                     }
+                    anaf_budget::delete_key_counts_before(conn, at - TimeDelta::minutes(10))?;
                     engine_instances::delete_silent_since(conn, at - TimeDelta::days(1))?;
                     email_verifications::delete_expired(conn, at - TimeDelta::days(1))?;
                     password_resets::delete_expired(conn, at - TimeDelta::days(1))?;

@@ -100,6 +100,22 @@ pub fn key_counter(key: i64) -> String {
 /// Every key's counter sorts strictly between these two (`;` follows `:` in ASCII).
 const KEY_COUNTERS: (&str, &str) = ("anaf-key:", "anaf-key;");
 
+/// Drops the keys' buckets older than `before`: only the last minute's count, and every call
+/// reads the buckets of every key still stored.
+pub fn delete_key_counts_before(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+) -> QueryResult<usize> {
+    use crate::db::schema::call_counts;
+    diesel::delete(
+        call_counts::table
+            .filter(call_counts::counter.gt(KEY_COUNTERS.0))
+            .filter(call_counts::counter.lt(KEY_COUNTERS.1))
+            .filter(call_counts::period.lt(before)),
+    )
+    .execute(conn)
+}
+
 /// A daily quota to count a gateway call against: `counter` in the day starting at `day`.
 #[derive(Debug, Clone)]
 pub struct DailyCount {
@@ -324,6 +340,39 @@ mod tests {
                 daily_count(&mut conn, "quota:cif", day).expect("count"),
                 3,
                 "the refused calls counted nothing against the day ({backend:?})"
+            );
+        }
+    }
+
+    /// The keys' old buckets go, and only theirs: the last minute and other counters stay.
+    #[test]
+    fn old_key_buckets_are_deleted_and_nothing_else() {
+        for (backend, db) in databases() {
+            let mut conn = db.get_blocking().expect("connection");
+            let at = chrono::DateTime::from_timestamp(1_800_000_000, 0)
+                .expect("valid")
+                .naive_utc();
+            let old = at - TimeDelta::minutes(20);
+            for (counter, period) in [
+                (key_counter(1), old),
+                (key_counter(22), old),
+                (key_counter(1), at),
+                ("anaf".to_owned(), old),
+                ("anaf-keys-unrelated".to_owned(), old),
+            ] {
+                call_counts::count_below(&mut conn, &counter, period, i32::MAX).expect("count");
+            }
+            let deleted =
+                delete_key_counts_before(&mut conn, at - TimeDelta::minutes(10)).expect("delete");
+            assert_eq!(deleted, 2, "{backend:?}");
+            assert_eq!(
+                daily_count(&mut conn, &key_counter(1), at).expect("read"),
+                1
+            );
+            assert_eq!(daily_count(&mut conn, "anaf", old).expect("read"), 1);
+            assert_eq!(
+                daily_count(&mut conn, "anaf-keys-unrelated", old).expect("read"),
+                1
             );
         }
     }
