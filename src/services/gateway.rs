@@ -28,6 +28,9 @@ use crate::secrets::sha256_hex;
 use crate::services::tokens::{RefreshOutcome, RefreshRequest, TokenService};
 use std::sync::Arc;
 
+mod params;
+use params::Params;
+
 /// How many times a read is sent when ANAF answers with its firewall page, a 429 or a 5xx.
 const READ_ATTEMPTS: u32 = 3;
 
@@ -162,41 +165,6 @@ pub enum GatewayError {
     TooLarge,
     #[error(transparent)]
     Storage(#[from] anyhow::Error),
-}
-
-/// The request's query parameters, in order.
-struct Params(Vec<(String, String)>);
-
-impl Params {
-    /// The query as ANAF will read it. A parameter given twice is refused: the portal would
-    /// check one value and ANAF might act on the other (another CIF the certificate covers).
-    fn parse(query: &str) -> Result<Params, GatewayError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-            .map_err(|_| GatewayError::BadRequest("the query string is malformed".to_owned()))?;
-        for (index, (name, _)) in pairs.iter().enumerate() {
-            if pairs[..index].iter().any(|(earlier, _)| earlier == name) {
-                return Err(GatewayError::BadRequest(format!(
-                    "`{name}` is given more than once"
-                )));
-            }
-        }
-        Ok(Params(pairs))
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// A parameter ANAF needs; its absence is refused here, since the portal cannot pick a
-    /// token without it.
-    fn required(&self, name: &str, operation: &Operation) -> Result<&str, GatewayError> {
-        self.get(name).filter(|v| !v.is_empty()).ok_or_else(|| {
-            GatewayError::BadRequest(format!("`{name}` is required for {}", operation.name()))
-        })
-    }
 }
 
 fn seconds_until(at: NaiveDateTime) -> u64 {
