@@ -279,17 +279,12 @@ impl GatewayService {
         let candidates = self
             .db
             .run(move |conn| {
-                let cifs = match target {
-                    Target::Cif(cif) => vec![cif],
-                    Target::Upload(id) => ledger::cifs_of_upload(conn, environment, &id)?
-                        .iter()
-                        .filter_map(|cif| Cif::parse(cif).ok())
-                        .collect(),
-                    Target::Message(id) => ledger::cifs_of_message(conn, environment, &id)?
-                        .iter()
-                        .filter_map(|cif| Cif::parse(cif).ok())
-                        .collect(),
+                let stored = match target {
+                    Target::Cif(cif) => vec![cif.to_string()],
+                    Target::Upload(id) => ledger::cifs_of_upload(conn, environment, &id)?,
+                    Target::Message(id) => ledger::cifs_of_message(conn, environment, &id)?,
                 };
+                let cifs: Vec<Cif> = stored.iter().filter_map(|c| Cif::parse(c).ok()).collect();
                 let mut candidates = Vec::with_capacity(cifs.len());
                 for cif in cifs {
                     let membership = companies::find_by_cif_for_member(conn, &cif, user)?;
